@@ -1,0 +1,2 @@
+export * from './test-servers.ts';
+export * from './postgres-targets.ts';
