@@ -73,7 +73,8 @@ maven_build() {
   if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && ls "$proj"/target/*.jar >/dev/null 2>&1; then return 0; fi
   log "building $proj (maven; artifacts are cached in ~/.m2)"
   # one maven at a time: the parallel `scripts/servers up` would otherwise share ~/.m2 downloads
-  flock /tmp/polyshop-maven.lock mvn -q -B -f "$proj/pom.xml" -Dmaven.test.skip=true clean package >&2 \
-    || die "maven build of $proj failed"
+  # (maven 3.8 prints colour resets even in batch mode: strip them)
+  flock /tmp/polyshop-maven.lock mvn -q -B -f "$proj/pom.xml" -Dmaven.test.skip=true clean package 2>&1 \
+    | sed 's/\x1b\[[0-9;]*m//g' >&2 || die "maven build of $proj failed"
   echo "$want" > "$stamp"
 }

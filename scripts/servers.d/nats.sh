@@ -2,9 +2,9 @@
 # NATS from Debian's nats-server package, with JetStream (store under $SERVERS_DIR/nats), on 127.0.0.1.
 #   POLYSHOP_NATS_PORT (4222), POLYSHOP_NATS_MONITOR_PORT (8222: HTTP monitoring, /healthz, /jsz)
 set -euo pipefail
-name=nats; dir="${SERVERS_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/.servers}/nats"
+name=nats; root=$(cd "$(dirname "$0")/../.." && pwd); dir="${SERVERS_DIR:-$root/.servers}/nats"
 port="${POLYSHOP_NATS_PORT:-4222}"; mport="${POLYSHOP_NATS_MONITOR_PORT:-8222}"
-. "$(dirname "$0")/../../servers/common.sh"
+. "$root/servers/common.sh"
 
 install() { command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || apt_install nats-server; }
 bin() { command -v nats-server 2>/dev/null || echo /usr/sbin/nats-server; }

@@ -93,6 +93,8 @@ public final class OpenSearchLauncher {
             // a test server: never turn indices read-only because the disk is fuller than a production watermark
             .put("cluster.routing.allocation.disk.threshold_enabled", false)
             .put("action.auto_create_index", true)
+            // one node: replicas could never be assigned, and would keep every index yellow
+            .put("cluster.default_number_of_replicas", 0)
             .build();
         Environment env = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), config, () -> "polyshop-test-node");
         LogConfigurator.registerErrorListener();

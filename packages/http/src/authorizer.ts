@@ -1,0 +1,33 @@
+import type { preHandlerAsyncHookHandler } from 'fastify';
+
+/** Who is calling, as established by the user service for this request. */
+export interface Principal {
+  userId: string;
+  email?: string;
+  roles: string[];
+  /** Effective permissions as `resource:action` (`products:write`). */
+  permissions: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by an Authorizer hook on routes that require a token. */
+    principal?: Principal;
+  }
+}
+
+/**
+ * Route guards every service uses; implemented by the user service (`@polyshop/users`), checked
+ * against its database on each request so that a revocation applies to the very next request.
+ */
+export interface Authorizer {
+  /** Requires a valid, unrevoked token: 401 otherwise. Sets `request.principal`. */
+  authenticate(): preHandlerAsyncHookHandler;
+  /** Requires a valid token whose user holds `resource:action`: 401 without token, 403 without permission. */
+  authorize(resource: string, action: string): preHandlerAsyncHookHandler;
+}
+
+/** True when the principal holds `resource:action`. */
+export function hasPermission(principal: Principal | undefined, resource: string, action: string): boolean {
+  return principal?.permissions.includes(`${resource}:${action}`) ?? false;
+}

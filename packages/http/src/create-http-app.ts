@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from '@polyshop/kernel';
+import { installProblemHandlers } from './problem-handler.ts';
+
+export interface HttpAppOptions {
+  logger: Logger;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit?: number;
+  title?: string;
+  version?: string;
+}
+
+export type HttpApp = FastifyInstance;
+
+/**
+ * Route plugins opt into TypeBox typing with `app.withTypeProvider<TypeBoxTypeProvider>()`.
+ * The Fastify host shared by all-in-one and per-service processes: request ids (`x-request-id` in and
+ * out), TypeBox schemas for validation and OpenAPI (`/docs`, `/docs/json`), problem+json errors.
+ */
+export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ajv: {
+      customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true },
+    },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installProblemHandlers(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: options.title ?? 'polyshop',
+        version: options.version ?? '0.1.0',
+        description: 'polyshop e-commerce platform API. Errors are application/problem+json (RFC 9457).',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  return app;
+}

@@ -1,0 +1,5 @@
+export * from './create-http-app.ts';
+export * from './problem-handler.ts';
+export * from './authorizer.ts';
+export * from './service-module.ts';
+export * from './schemas.ts';

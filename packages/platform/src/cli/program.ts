@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { registerMigrateCommand } from './migrate-command.ts';
+import { registerServeCommand } from './serve-command.ts';
+import { registerServersCommand } from './servers-command.ts';
+import { registerStartCommand } from './start-command.ts';
+
+/** The `polyshop` command line. Each command lives in its own file and registers itself here. */
+export function createProgram(): Command {
+  const program = new Command('polyshop')
+    .description('polyshop: an e-commerce platform of seven services with polyglot persistence')
+    .showHelpAfterError();
+  registerStartCommand(program);
+  registerServeCommand(program);
+  registerMigrateCommand(program);
+  registerServersCommand(program);
+  return program;
+}

@@ -1,0 +1,4 @@
+export * from './platform.ts';
+export * from './platform-config.ts';
+export * from './service-catalog.ts';
+export * from './service-ports.ts';

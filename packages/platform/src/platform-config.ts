@@ -1,0 +1,31 @@
+import Type, { type Static } from 'typebox';
+import { loadConfig } from '@polyshop/kernel';
+
+const Port = (defaultPort: number) => Type.Integer({ minimum: 1, maximum: 65535, default: defaultPort });
+
+/** The platform host's configuration (environment variables; CLI flags override some of them). */
+export const PlatformConfigSchema = Type.Object({
+  PORT: Port(3000),
+  HOST: Type.String({ default: '127.0.0.1', minLength: 1 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+  /** Where PGlite data and generated keys live. */
+  POLYSHOP_DATA_DIR: Type.String({ default: '.polyshop', minLength: 1 }),
+  /** `phase1`: every service on PostgreSQL. `polyglot`: each on its target store. */
+  POLYSHOP_PROFILE: Type.Union([Type.Literal('phase1'), Type.Literal('polyglot')], { default: 'phase1' }),
+  /** A real PostgreSQL server; without it, embedded PGlite. */
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
+  /** Largest request body accepted, in bytes. */
+  HTTP_BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
+  /** How long shutdown waits for in-flight requests and workers before forcing exit. */
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+});
+
+export type PlatformConfig = Static<typeof PlatformConfigSchema>;
+
+export function loadPlatformConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  return loadConfig(PlatformConfigSchema, env);
+}

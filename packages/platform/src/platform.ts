@@ -1,0 +1,164 @@
+import { join, resolve } from 'node:path';
+import { AppError, createLogger, systemClock, type Clock, type Logger } from '@polyshop/kernel';
+import { InProcessEventBus, type EventBus } from '@polyshop/bus';
+import { openPostgres, type SqlDatabase } from '@polyshop/stores';
+import {
+  createHttpApp,
+  type HttpApp,
+  type ServiceContext,
+  type ServiceDefinition,
+  type ServiceModule,
+  type ServiceName,
+} from '@polyshop/http';
+import { loadPlatformConfig, type PlatformConfig } from './platform-config.ts';
+import { createAuthorizer, serviceDefinitions } from './service-catalog.ts';
+import { serviceUrl } from './service-ports.ts';
+
+export interface PlatformOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Overrides of the environment's configuration (CLI flags). */
+  overrides?: Partial<PlatformConfig>;
+  /** Which services run in this process; default: all of them (all-in-one). */
+  services?: ServiceName[];
+  /** Keep PGlite in memory instead of under the data folder (tests, demos). */
+  inMemory?: boolean;
+  logger?: Logger;
+  clock?: Clock;
+  /** Service definitions to use instead of the catalog (tests). */
+  definitions?: ServiceDefinition[];
+}
+
+export interface Platform {
+  app: HttpApp;
+  config: PlatformConfig;
+  logger: Logger;
+  modules: Map<ServiceName, ServiceModule>;
+  /** The shared PostgreSQL, if any service opened it. */
+  postgres(): Promise<SqlDatabase>;
+  bus: EventBus;
+  /** Another service's client, as services see it. */
+  client<T>(name: ServiceName): T;
+  /** Starts the services' background workers (relays, reapers, consumers). Idempotent. */
+  start(): Promise<void>;
+  /** `start()`, then listens on the configured port; resolves to the address. */
+  listen(): Promise<string>;
+  /** Graceful shutdown: stop accepting, drain in-flight requests, stop workers, close stores. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: configuration → stores → services → HTTP. The same code runs all seven
+ * services in one process (`polyshop start`) or one per process (`polyshop serve <service>`), where
+ * the services not in this process are reached through their HTTP clients.
+ */
+export async function buildPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const env = options.env ?? process.env;
+  const config = { ...loadPlatformConfig(env), ...options.overrides };
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, name: 'polyshop' });
+  const clock = options.clock ?? systemClock;
+  const definitions = options.definitions ?? serviceDefinitions;
+  const local = new Set<ServiceName>(options.services ?? definitions.map((d) => d.name));
+  for (const name of local) {
+    if (!definitions.some((d) => d.name === name)) {
+      throw AppError.invalidInput('PLATFORM.UNKNOWN_SERVICE', `Unknown service "${name}".`, { field: 'service' });
+    }
+  }
+  const dataDir = options.inMemory ? undefined : resolve(config.POLYSHOP_DATA_DIR);
+
+  let postgres: Promise<SqlDatabase> | undefined;
+  const sharedPostgres = () =>
+    (postgres ??= openPostgres({
+      url: config.DATABASE_URL,
+      dataDir: dataDir && join(dataDir, 'pgdata'),
+      poolSize: config.DATABASE_POOL_SIZE,
+    }));
+
+  const bus: EventBus = new InProcessEventBus({ logger: logger.child({ component: 'bus' }) });
+  const modules = new Map<ServiceName, ServiceModule>();
+  const remoteClients = new Map<ServiceName, unknown>();
+  const client = <T>(name: ServiceName): T => {
+    const module = modules.get(name);
+    if (module?.client !== undefined) return module.client as T;
+    if (!local.has(name)) {
+      const definition = definitions.find((d) => d.name === name);
+      if (!definition?.httpClient) throw new Error(`Service ${name} has no HTTP client; run it in this process.`);
+      if (!remoteClients.has(name)) remoteClients.set(name, definition.httpClient(serviceUrl(name, env), { logger }));
+      return remoteClients.get(name) as T;
+    }
+    throw new Error(`Service ${name} is not created yet; list it in \`needs\`.`);
+  };
+  const authorizer = createAuthorizer(client);
+
+  const app = await createHttpApp({ logger, bodyLimit: config.HTTP_BODY_LIMIT });
+  try {
+    for (const definition of definitions) {
+      if (!local.has(definition.name)) continue;
+      const context: ServiceContext = {
+        logger: logger.child({ service: definition.name }),
+        clock,
+        env,
+        dataDir,
+        postgres: sharedPostgres,
+        bus,
+        client,
+        authorizer,
+      };
+      const module = await definition.create(context);
+      modules.set(definition.name, module);
+      await app.register(module.routes, { prefix: module.prefix });
+    }
+  } catch (error) {
+    await closeStores();
+    throw error;
+  }
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const checks: Record<string, string> = {};
+    let ready = true;
+    if (postgres) {
+      checks.postgres = await (await postgres).ping().then(() => 'ok', (e: Error) => ((ready = false), e.message));
+    }
+    for (const [name, module] of modules) {
+      if (!module.ready) continue;
+      checks[name] = await module.ready().then(() => 'ok', (e: Error) => ((ready = false), e.message));
+    }
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
+  });
+
+  let started = false;
+  async function start() {
+    if (started) return;
+    started = true;
+    await app.ready();
+    for (const module of modules.values()) await module.start?.();
+  }
+  async function closeStores() {
+    await bus.close().catch((error) => logger.warn({ err: error }, 'closing the bus failed'));
+    if (postgres) await (await postgres).close();
+  }
+
+  return {
+    app,
+    config,
+    logger,
+    modules,
+    postgres: sharedPostgres,
+    bus,
+    client,
+    start,
+    async listen() {
+      await start();
+      return app.listen({ port: config.PORT, host: config.HOST });
+    },
+    async close() {
+      await app.close();
+      if (started) {
+        for (const module of [...modules.values()].reverse()) {
+          await module.stop?.().catch((error) => logger.warn({ err: error, service: module.name }, 'stopping failed'));
+        }
+      }
+      await closeStores();
+    },
+  };
+}
