@@ -11,7 +11,11 @@ proj="$root/servers/opensearch-launcher"
 . "$root/servers/common.sh"
 
 health() { curl -fsS --max-time 3 "http://127.0.0.1:$port/_cluster/health" 2>/dev/null; }
-ready() { health | grep -qE '"status":"(green|yellow)"'; }
+# ready = healthy, and the launcher has set its cluster defaults (0 replicas)
+ready() {
+  health | grep -qE '"status":"(green|yellow)"' &&
+    curl -fsS --max-time 3 "http://127.0.0.1:$port/_cluster/settings" 2>/dev/null | grep -q default_number_of_replicas
+}
 
 case "${1:-status}" in
   up)

@@ -3,3 +3,4 @@ export * from './problem-handler.ts';
 export * from './authorizer.ts';
 export * from './service-module.ts';
 export * from './schemas.ts';
+export * from './service-http-client.ts';

@@ -93,8 +93,6 @@ public final class OpenSearchLauncher {
             // a test server: never turn indices read-only because the disk is fuller than a production watermark
             .put("cluster.routing.allocation.disk.threshold_enabled", false)
             .put("action.auto_create_index", true)
-            // one node: replicas could never be assigned, and would keep every index yellow
-            .put("cluster.default_number_of_replicas", 0)
             .build();
         Environment env = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), config, () -> "polyshop-test-node");
         LogConfigurator.registerErrorListener();
@@ -113,6 +111,12 @@ public final class OpenSearchLauncher {
             }
         }, "polyshop-opensearch-shutdown"));
         node.start();
+        // one node: replicas could never be assigned and would keep every index yellow. As a node setting
+        // cluster.default_number_of_replicas is not applied to new indices in 2.19; as a persistent cluster
+        // setting it is (the script waits for it before it calls the node ready)
+        node.client().admin().cluster().prepareUpdateSettings()
+            .setPersistentSettings(Settings.builder().put("cluster.default_number_of_replicas", 0))
+            .get();
         System.err.println("polyshop opensearch launcher: node started, http port " + httpPort);
         stopped.await();
     }
