@@ -35,11 +35,13 @@ ready() { list_tables | grep -q '"TableNames"'; }
 case "${1:-status}" in
   up)
     if ready; then log "already running on 127.0.0.1:$port, reusing"
+    elif pid_alive; then
+      log "pid $(cat "$pidfile") is ours but not ready yet (still starting?), waiting"
+      wait_ready 60 ready || die "pid $(cat "$pidfile") did not become ready on 127.0.0.1:$port (see $logfile; try down, then up)"
     else
       port_open "$port" && die "127.0.0.1:$port is taken by something that does not answer DynamoDB ListTables (set POLYSHOP_DYNAMODB_PORT)"
       need_cmd curl
       install
-      pid_alive && stop_pidfile
       start_detached "$venv/bin/moto_server" -H 127.0.0.1 -p "$port"
       wait_ready 60 ready || die "moto server did not become ready on 127.0.0.1:$port"
       log "ready on 127.0.0.1:$port (moto $("$venv/bin/pip" show moto 2>/dev/null | sed -n 's/^Version: //p'), in memory)"

@@ -15,9 +15,11 @@ ready() { port_open "$port"; }
 case "${1:-status}" in
   up)
     if ready; then log "something already listens on 127.0.0.1:$port, reusing it"
+    elif pid_alive; then
+      log "pid $(cat "$pidfile") is ours but not ready yet (still starting?), waiting"
+      wait_ready 60 ready || die "pid $(cat "$pidfile") did not become ready on 127.0.0.1:$port (see $logfile; try down, then up)"
     else
       maven_build "$proj"
-      pid_alive && stop_pidfile
       oplog=false; [ "${POLYSHOP_MONGODB_OPLOG:-0}" = 1 ] && oplog=true
       # shellcheck disable=SC2086
       start_detached java ${POLYSHOP_MONGODB_JAVA_OPTS:--Xms64m -Xmx512m} \

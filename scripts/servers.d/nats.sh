@@ -17,11 +17,13 @@ ready() {
 case "${1:-status}" in
   up)
     if ready; then log "already running on 127.0.0.1:$port (JetStream on), reusing"
+    elif pid_alive; then
+      log "pid $(cat "$pidfile") is ours but not ready yet (still starting?), waiting"
+      wait_ready 30 ready || die "pid $(cat "$pidfile") did not become ready on 127.0.0.1:$port (see $logfile; try down, then up)"
     else
       port_open "$port" && die "127.0.0.1:$port is taken by something that is not a JetStream nats-server with monitoring on $mport (a system nats-server service? stop it or set POLYSHOP_NATS_PORT)"
       install
       mkdir -p "$dir"
-      pid_alive && stop_pidfile
       start_detached "$(bin)" -a 127.0.0.1 -p "$port" -m "$mport" -js -sd "$dir" -n polyshop-test
       wait_ready 30 ready || die "nats-server did not become ready on 127.0.0.1:$port"
       log "ready on 127.0.0.1:$port (monitoring http://127.0.0.1:$mport, JetStream store $dir/jetstream)"

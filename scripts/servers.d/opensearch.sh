@@ -20,11 +20,13 @@ ready() {
 case "${1:-status}" in
   up)
     if ready; then log "already running on 127.0.0.1:$port, reusing"
+    elif pid_alive; then
+      log "pid $(cat "$pidfile") is ours but not ready yet (still starting?), waiting"
+      wait_ready 120 ready || die "pid $(cat "$pidfile") did not become ready on 127.0.0.1:$port (see $logfile; try down, then up)"
     else
       port_open "$port" && die "127.0.0.1:$port is taken by something that does not answer as a healthy OpenSearch (set POLYSHOP_OPENSEARCH_PORT)"
       need_cmd curl
       maven_build "$proj"
-      pid_alive && stop_pidfile
       mkdir -p "$dir/tmp"
       # shellcheck disable=SC2086
       start_detached java ${POLYSHOP_OPENSEARCH_JAVA_OPTS:--Xms512m -Xmx1g} -XX:+UseG1GC -Djava.awt.headless=true \
