@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL from Debian's packages, as a private cluster under $SERVERS_DIR/postgres on 127.0.0.1.
 set -euo pipefail
+SERVERS_DIR="${SERVERS_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/.servers}"
 dir="$SERVERS_DIR/postgres"; port="${POLYSHOP_PG_PORT:-55432}"
 log() { echo "postgres: $*" >&2; }
 bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }

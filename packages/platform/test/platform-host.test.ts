@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Type from 'typebox';
-import { AppError } from '@polyshop/kernel';
+import { AppError, silentLogger } from '@polyshop/kernel';
+import { buildPlatform } from '@polyshop/platform';
 import type { ServiceDefinition } from '@polyshop/http';
 import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
 
@@ -123,6 +124,26 @@ describe('platform host', () => {
   });
 });
 
+describe('graceful shutdown', () => {
+  it('drains an in-flight request, then refuses new connections', async () => {
+    const platform = await buildPlatform({
+      definitions: [echo],
+      inMemory: true,
+      logger: silentLogger(),
+      env: { LOG_LEVEL: 'silent', PORT: String(30000 + Math.floor(Math.random() * 20000)) },
+    });
+    const address = await platform.listen();
+    const inFlight = fetch(`${address}/echo/slow`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = platform.close();
+    const response = await inFlight;
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { done: true });
+    await closed;
+    await assert.rejects(fetch(`${address}/healthz`));
+  });
+});
+
 describe('polyshop start (process)', () => {
   const bin = fileURLToPath(new URL('../bin/polyshop.mjs', import.meta.url));
 
@@ -135,7 +156,7 @@ describe('polyshop start (process)', () => {
     assert.match(stderr, /PORT/);
   });
 
-  it('serves, drains an in-flight request on SIGTERM, and exits 0 within 5 s', async () => {
+  it('serves health, readiness and OpenAPI; SIGTERM exits 0 within 5 s', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'polyshop-'));
     const port = 30000 + Math.floor(Math.random() * 20000);
     const child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--data-dir', dataDir], {
