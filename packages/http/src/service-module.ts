@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock, Logger } from '@polyshop/kernel';
 import type { EventBus } from '@polyshop/bus';
-import type { SqlDatabase } from '@polyshop/stores';
+import type { DynamoConnection, MongoConnection, OpenSearchConnection, SqlDatabase, StoreKind } from '@polyshop/stores';
 import type { Authorizer } from './authorizer.ts';
 
 export const SERVICE_NAMES = ['users', 'products', 'inventory', 'payments', 'orders', 'notifications', 'search'] as const;
@@ -15,8 +15,16 @@ export interface ServiceContext {
   env: NodeJS.ProcessEnv;
   /** Folder for local files (keys, PGlite data); `undefined` in in-memory test runs. */
   dataDir: string | undefined;
+  /** The store this service runs on, from `POLYSHOP_PROFILE` and `<SERVICE>_STORE`. */
+  store: StoreKind;
   /** The process's shared PostgreSQL (PGlite or a pool). The service uses only its own schema. */
   postgres(): Promise<SqlDatabase>;
+  /** The shared MongoDB connection (`MONGODB_URL`); the service uses only its own collections. */
+  mongodb(): Promise<MongoConnection>;
+  /** The shared DynamoDB client (`DYNAMODB_ENDPOINT`, `DYNAMODB_REGION`). */
+  dynamodb(): DynamoConnection;
+  /** The shared OpenSearch client (`OPENSEARCH_URL`). */
+  opensearch(): OpenSearchConnection;
   bus: EventBus;
   /** Another service's client: in-process in all-in-one mode, over HTTP in multi-process mode. */
   client<T>(name: ServiceName): T;

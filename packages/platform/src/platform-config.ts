@@ -17,6 +17,12 @@ export const PlatformConfigSchema = Type.Object({
   POLYSHOP_PROFILE: Type.Union([Type.Literal('phase1'), Type.Literal('polyglot')], { default: 'phase1' }),
   /** A real PostgreSQL server; without it, embedded PGlite. */
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /** MongoDB for the services that run on it (polyglot profile or `<SERVICE>_STORE=mongodb`). */
+  MONGODB_URL: Type.Optional(Type.String({ pattern: '^mongodb(\\+srv)?://' })),
+  /** A DynamoDB endpoint (local server); unset → AWS with the default credential chain. */
+  DYNAMODB_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  DYNAMODB_REGION: Type.String({ default: 'us-east-1', minLength: 1 }),
+  OPENSEARCH_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
   /** Largest request body accepted, in bytes. */
   HTTP_BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { AppError, createLogger, systemClock, type Clock, type Logger } from '@polyshop/kernel';
 import { InProcessEventBus, type EventBus } from '@polyshop/bus';
 import { openPostgres, type SqlDatabase } from '@polyshop/stores';
+import { createStoreConnections } from './store-connections.ts';
 import {
   createHttpApp,
   type HttpApp,
@@ -73,6 +74,8 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
       poolSize: config.DATABASE_POOL_SIZE,
     }));
 
+  const stores = createStoreConnections(config, env);
+
   const bus: EventBus = new InProcessEventBus({ logger: logger.child({ component: 'bus' }) });
   const modules = new Map<ServiceName, ServiceModule>();
   const remoteClients = new Map<ServiceName, unknown>();
@@ -98,7 +101,11 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
         clock,
         env,
         dataDir,
+        store: stores.storeFor(definition.name),
         postgres: sharedPostgres,
+        mongodb: stores.mongodb,
+        dynamodb: stores.dynamodb,
+        opensearch: stores.opensearch,
         bus,
         client,
         authorizer,
@@ -119,6 +126,9 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
     if (postgres) {
       checks.postgres = await (await postgres).ping().then(() => 'ok', (e: Error) => ((ready = false), e.message));
     }
+    for (const [name, ping] of stores.opened()) {
+      checks[name] = await ping().then(() => 'ok', (e: Error) => ((ready = false), e.message));
+    }
     for (const [name, module] of modules) {
       if (!module.ready) continue;
       checks[name] = await module.ready().then(() => 'ok', (e: Error) => ((ready = false), e.message));
@@ -136,6 +146,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
   async function closeStores() {
     await bus.close().catch((error) => logger.warn({ err: error }, 'closing the bus failed'));
     if (postgres) await (await postgres).close();
+    await stores.close();
   }
 
   return {

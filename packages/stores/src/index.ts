@@ -1,1 +1,5 @@
 export * from './postgres/index.ts';
+export * from './mongodb/open-mongodb.ts';
+export * from './dynamodb/open-dynamodb.ts';
+export * from './opensearch/open-opensearch.ts';
+export * from './store-selection.ts';

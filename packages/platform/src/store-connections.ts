@@ -1,0 +1,62 @@
+import { AppError } from '@polyshop/kernel';
+import {
+  openDynamo,
+  openMongo,
+  openOpenSearch,
+  selectStore,
+  SERVICE_STORES,
+  type DynamoConnection,
+  type MongoConnection,
+  type OpenSearchConnection,
+  type StoreKind,
+  type StoreService,
+} from '@polyshop/stores';
+import type { ServiceName } from '@polyshop/http';
+import type { PlatformConfig } from './platform-config.ts';
+
+function required(variable: string, value: string | undefined, store: string): string {
+  if (!value) {
+    throw AppError.invalidInput('CONFIG.MISSING', `${variable} is required: a service is configured to run on ${store}.`, {
+      field: variable,
+    });
+  }
+  return value;
+}
+
+/**
+ * The non-PostgreSQL stores of this process, opened on first use and shared by the services that
+ * run on them. Which store a service runs on comes from `POLYSHOP_PROFILE` and `<SERVICE>_STORE`.
+ */
+export function createStoreConnections(config: PlatformConfig, env: NodeJS.ProcessEnv) {
+  let mongo: Promise<MongoConnection> | undefined;
+  let dynamo: DynamoConnection | undefined;
+  let search: OpenSearchConnection | undefined;
+  return {
+    storeFor(service: ServiceName): StoreKind {
+      if (!(service in SERVICE_STORES)) return 'postgres';
+      try {
+        return selectStore(service as StoreService, config.POLYSHOP_PROFILE, env);
+      } catch (error) {
+        throw AppError.invalidInput('CONFIG.UNSUPPORTED_STORE', (error as Error).message, {
+          field: SERVICE_STORES[service as StoreService].variable,
+        });
+      }
+    },
+    mongodb: () => (mongo ??= openMongo({ url: required('MONGODB_URL', config.MONGODB_URL, 'MongoDB') })),
+    dynamodb: () =>
+      (dynamo ??= openDynamo({ endpoint: config.DYNAMODB_ENDPOINT, region: config.DYNAMODB_REGION })),
+    opensearch: () => (search ??= openOpenSearch({ url: required('OPENSEARCH_URL', config.OPENSEARCH_URL, 'OpenSearch') })),
+    /** Readiness probes of the stores opened so far. */
+    opened(): [string, () => Promise<void>][] {
+      const probes: [string, () => Promise<void>][] = [];
+      if (mongo) probes.push(['mongodb', async () => (await mongo!).ping()]);
+      if (search) probes.push(['opensearch', () => search!.ping()]);
+      return probes;
+    },
+    async close(): Promise<void> {
+      if (mongo) await (await mongo).close();
+      dynamo?.close();
+      await search?.close();
+    },
+  };
+}

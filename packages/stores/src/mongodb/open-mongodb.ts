@@ -1,0 +1,33 @@
+import { MongoClient, type Db } from 'mongodb';
+
+export interface MongoConfig {
+  url: string;
+  /** Database name; defaults to the URL's path or `polyshop`. */
+  database?: string;
+}
+
+/** One MongoDB connection per process, shared by the services that run on MongoDB. */
+export interface MongoConnection {
+  client: MongoClient;
+  db: Db;
+  /** True when the server supports multi-document transactions (a replica set or mongos). */
+  supportsTransactions: boolean;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openMongo(config: MongoConfig): Promise<MongoConnection> {
+  const client = new MongoClient(config.url, { serverSelectionTimeoutMS: 5000, ignoreUndefined: true });
+  await client.connect();
+  const db = client.db(config.database ?? (new URL(config.url).pathname.replace(/^\//, '') || 'polyshop'));
+  const hello = (await db.admin().command({ hello: 1 })) as { setName?: string; msg?: string };
+  return {
+    client,
+    db,
+    supportsTransactions: Boolean(hello.setName) || hello.msg === 'isdbgrid',
+    async ping() {
+      await db.command({ ping: 1 });
+    },
+    close: () => client.close(),
+  };
+}

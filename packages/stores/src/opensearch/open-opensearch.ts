@@ -1,0 +1,22 @@
+import { Client } from '@opensearch-project/opensearch';
+
+export interface OpenSearchConfig {
+  url: string;
+}
+
+export interface OpenSearchConnection {
+  client: Client;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function openOpenSearch(config: OpenSearchConfig): OpenSearchConnection {
+  const client = new Client({ node: config.url, requestTimeout: 30_000, maxRetries: 2 });
+  return {
+    client,
+    async ping() {
+      await client.cluster.health({ wait_for_status: 'yellow', timeout: '5s' });
+    },
+    close: () => client.close(),
+  };
+}
