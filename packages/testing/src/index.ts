@@ -1,2 +1,3 @@
 export * from './test-servers.ts';
 export * from './postgres-targets.ts';
+export * from './polyglot-targets.ts';
