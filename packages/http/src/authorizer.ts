@@ -27,7 +27,8 @@ export interface Authorizer {
   authorize(resource: string, action: string): preHandlerAsyncHookHandler;
 }
 
-/** True when the principal holds `resource:action`. */
+/** True when the principal holds `resource:action`, `resource:*` or `*:*` (the admin's wildcard). */
 export function hasPermission(principal: Principal | undefined, resource: string, action: string): boolean {
-  return principal?.permissions.includes(`${resource}:${action}`) ?? false;
+  const held = principal?.permissions ?? [];
+  return held.includes(`${resource}:${action}`) || held.includes(`${resource}:*`) || held.includes(`*:${action}`) || held.includes('*:*');
 }

@@ -1,19 +1,24 @@
 import { AppError } from '@polyshop/kernel';
 import type { Authorizer, ServiceDefinition, ServiceName } from '@polyshop/http';
+import { createAuthorizer as createUsersAuthorizer, definition as users, type UsersClient } from '@polyshop/users';
 
 /**
  * Every service the platform can run, in creation order (a service comes after those it `needs`).
  * Each entry is the `definition` exported by the service's package.
  */
-export const serviceDefinitions: ServiceDefinition[] = [];
+export const serviceDefinitions: ServiceDefinition[] = [users];
 
 /**
- * Route guards for every service, backed by the user service's client. Without a user service in
- * the catalog, guarded routes answer 503 rather than letting anyone through.
+ * Route guards for every service, backed by the user service's client (in-process, or over HTTP in
+ * multi-process mode). Without a reachable user service, guarded routes answer 503 rather than
+ * letting anyone through.
  */
-export function createAuthorizer(_client: <T>(name: ServiceName) => T): Authorizer {
-  const unavailable = async () => {
-    throw AppError.unavailable('AUTH.UNAVAILABLE', 'The user service is not running; guarded routes are unavailable.');
-  };
-  return { authenticate: () => unavailable, authorize: () => unavailable };
+export function createAuthorizer(client: <T>(name: ServiceName) => T): Authorizer {
+  return createUsersAuthorizer(() => {
+    try {
+      return client<UsersClient>('users');
+    } catch (error) {
+      throw AppError.unavailable('AUTH.UNAVAILABLE', 'The user service is not running; guarded routes are unavailable.', { cause: error });
+    }
+  });
 }

@@ -1,1 +1,2 @@
 export * from './test-platform.ts';
+export * from './auth-helpers.ts';

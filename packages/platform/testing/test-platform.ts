@@ -3,6 +3,10 @@ import type { ServiceDefinition, ServiceName } from '@polyshop/http';
 import { createTestDatabase, dropTestDatabase, testDatabaseUrl, type PostgresTarget } from '@polyshop/testing';
 import { buildPlatform, type Platform } from '../src/platform.ts';
 
+/** The bootstrap admin every test platform starts with (see `adminToken` in auth-helpers). */
+export const TEST_ADMIN = { email: 'admin@polyshop.test', password: 'Polyshop-Sup3r-Secret!' } as const;
+const TEST_ADMIN_ENV = { POLYSHOP_ADMIN_EMAIL: TEST_ADMIN.email, POLYSHOP_ADMIN_PASSWORD: TEST_ADMIN.password };
+
 export interface TestPlatformOptions {
   /** The PostgreSQL engine: in-memory PGlite, or a fresh database on the real server. */
   target: PostgresTarget['name'];
@@ -30,7 +34,7 @@ export async function createTestPlatform(options: TestPlatformOptions): Promise<
     if (!server) throw new Error('POLYSHOP_TEST_DATABASE_URL is not set');
     database = await createTestDatabase(server);
   }
-  const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'silent', ...options.env };
+  const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'silent', ...TEST_ADMIN_ENV, ...options.env };
   if (database) env.DATABASE_URL = database.url;
   const platform = await buildPlatform({
     env,

@@ -1,0 +1,87 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppError } from '@polyshop/kernel';
+import type { Authorizer } from '@polyshop/http';
+import { introspect } from '../app/introspect.ts';
+import { registerUser } from '../app/register-user.ts';
+import { logIn, logOut, refreshSession } from '../app/sessions.ts';
+import { userNotFound, type UsersDeps } from '../app/users-deps.ts';
+import { bearerSecurity, metaOf } from './request-meta.ts';
+import {
+  IntrospectBody,
+  LoginBody,
+  LogoutBody,
+  MeSchema,
+  PrincipalSchema,
+  RefreshBody,
+  RegisterBody,
+  TokenPairSchema,
+  UserCreated,
+  UserIdParams,
+  UserSummarySchema,
+} from './schemas.ts';
+import { bearerToken } from './users-authorizer.ts';
+
+const tags = ['users'];
+
+/** Registration, login, token refresh, logout, `/me`, and the internal introspection other processes use. */
+export function authRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+
+    app.post('/register', { schema: { tags, summary: 'Create an account', body: RegisterBody, response: { 201: UserCreated } } }, async (request, reply) => {
+      const user = await registerUser(deps, request.body, metaOf(request));
+      return reply.status(201).send({ id: user.id, email: user.email!, name: user.name! });
+    });
+
+    app.post('/login', { schema: { tags, summary: 'Log in: an access and a refresh token', body: LoginBody, response: { 200: TokenPairSchema } } }, async (request, reply) => {
+      try {
+        return await logIn(deps, request.body, metaOf(request));
+      } catch (error) {
+        const retryAfter = error instanceof AppError ? error.details?.retryAfter : undefined;
+        if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+        throw error;
+      }
+    });
+
+    app.post('/token/refresh', { schema: { tags, summary: 'Exchange a refresh token (it rotates)', body: RefreshBody, response: { 200: TokenPairSchema } } }, async (request) =>
+      refreshSession(deps, request.body.refreshToken, metaOf(request)),
+    );
+
+    app.post(
+      '/logout',
+      {
+        // The body is optional: a bare POST with the access token is the usual logout.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
+        schema: { tags, summary: 'End the session of the access token (or of the refresh token in the body)', body: LogoutBody, security: bearerSecurity },
+      },
+      async (request, reply) => {
+        await logOut(deps, { accessToken: bearerToken(request), refreshToken: request.body?.refreshToken }, metaOf(request));
+        return reply.status(204).send();
+      },
+    );
+
+    app.get('/me', { preHandler: authorizer.authenticate(), schema: { tags, summary: 'My profile, roles and effective permissions', security: bearerSecurity, response: { 200: MeSchema } } }, async (request) => {
+      const principal = request.principal!;
+      const user = await deps.store.users.findById(principal.userId);
+      if (user?.status !== 'active') throw userNotFound();
+      return { id: user.id, email: user.email!, name: user.name!, createdAt: user.createdAt.toISOString(), roles: principal.roles, permissions: principal.permissions };
+    });
+
+    app.post('/internal/introspect', { schema: { tags: ['internal'], summary: 'The current principal of a token (other services’ authorizers)', body: IntrospectBody, response: { 200: PrincipalSchema } } }, async (request) =>
+      introspect(deps, request.body.token),
+    );
+
+    app.get(
+      '/internal/users/:userId',
+      { preHandler: authorizer.authorize('users', 'read'), schema: { tags: ['internal'], summary: 'A user’s summary (service-to-service)', params: UserIdParams, security: bearerSecurity, response: { 200: UserSummarySchema } } },
+      async (request) => {
+        const user = await deps.store.users.findById(request.params.userId);
+        if (!user) throw userNotFound();
+        return { id: user.id, email: user.email, name: user.name, status: user.status };
+      },
+    );
+  };
+}
