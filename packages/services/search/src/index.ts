@@ -1,0 +1,22 @@
+/**
+ * The search service's public surface: its `definition` for the platform, the client other
+ * services (and the CLI) use, and the search request/response types. Search consumes
+ * `product.created|updated|archived` and `inventory.changed`; it emits no events.
+ */
+export { definition, createSearchService, localSearchClient, type LocalSearchClient } from './search-module.ts';
+export { SearchHttpClient, type SearchClient } from './search-client.ts';
+export type { SearchParams } from './domain/parse-search-query.ts';
+export type {
+  FacetBucket,
+  FacetField,
+  HistogramBucket,
+  SearchHighlight,
+  SearchHit,
+  SearchQuery,
+  SearchResult,
+  SearchSort,
+} from './domain/search-query.ts';
+export type { ReindexOptions, ReindexProgress, ReindexSummary } from './app/reindex-catalog.ts';
+export type { CatalogSource, CatalogPage } from './ports/catalog-source.ts';
+export { PRODUCT_EVENT_TYPES, INVENTORY_CHANGED, type InventoryChangedData } from './domain/consumed-events.ts';
+export { SEARCH_CONSUMERS } from './app/search-consumers.ts';
