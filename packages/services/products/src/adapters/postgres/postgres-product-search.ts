@@ -1,0 +1,116 @@
+import type { SqlExecutor } from '@polyshop/stores';
+import { byCountThenValue } from '../../domain/facets.ts';
+import type { FacetCount, FacetRequest, FilterScalar, ProductFilter, ProductSearch, SearchPosition } from '../../domain/product-query.ts';
+import type { ProductPage } from '../../ports/product-repository.ts';
+import { PRODUCT_COLUMNS, productFromRow, SCHEMA, type ProductRow } from './catalog-rows.ts';
+
+/** Collects bind parameters and hands out their `$n` placeholders. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown, cast = ''): string {
+    this.values.push(value);
+    return `$${this.values.length}${cast}`;
+  }
+}
+
+/** Sort expressions and how a cursor key is cast to compare with them (each has a keyset index). */
+const SORT = {
+  price: { expression: 'p.min_price', cast: '::numeric' },
+  name: { expression: '(p.name COLLATE "C")', cast: '::text COLLATE "C"' },
+  createdAt: { expression: 'p.created_at', cast: '::timestamptz' },
+} as const;
+
+/**
+ * The WHERE conditions of a filter. Attribute and specification filters become JSONB containment
+ * (`@>`), which the GIN `jsonb_path_ops` indexes answer; a price range becomes an EXISTS over the
+ * variants' price index. `skipAttribute` leaves one attribute's filter out (its own facet).
+ */
+function conditions(filter: ProductFilter, params: Params, skipAttribute?: string): string[] {
+  const where: string[] = [`p.status = ANY(${params.add(filter.statuses, '::text[]')})`];
+  if (filter.category !== undefined) where.push(`p.category = ${params.add(filter.category)}`);
+  if (filter.brands) where.push(`p.brand = ANY(${params.add(filter.brands, '::text[]')})`);
+  if (filter.currency !== undefined) where.push(`p.currency = ${params.add(filter.currency)}`);
+  for (const attribute of filter.attributes) {
+    if (attribute.name === skipAttribute) continue;
+    const documents = attribute.values.map((value) => ({ [attribute.name]: attribute.multiValued ? [value] : value }));
+    where.push(anyContains('p.attributes', documents, params));
+  }
+  for (const specification of filter.specifications) {
+    const documents = specification.values.flatMap((value) => [nest(specification.path, value), nest(specification.path, [value])]);
+    where.push(anyContains('p.specifications', documents, params));
+  }
+  if (filter.minPrice !== undefined || filter.maxPrice !== undefined) {
+    const bounds = ['v.product_id = p.id'];
+    if (filter.minPrice !== undefined) bounds.push(`v.price >= ${params.add(filter.minPrice, '::numeric')}`);
+    if (filter.maxPrice !== undefined) bounds.push(`v.price <= ${params.add(filter.maxPrice, '::numeric')}`);
+    where.push(`EXISTS (SELECT 1 FROM ${SCHEMA}.product_variants v WHERE ${bounds.join(' AND ')})`);
+  }
+  return where;
+}
+
+function anyContains(column: string, documents: object[], params: Params): string {
+  return `(${documents.map((document) => `${column} @> ${params.add(JSON.stringify(document), '::jsonb')}`).join(' OR ')})`;
+}
+
+function nest(path: readonly string[], leaf: FilterScalar | FilterScalar[]): object {
+  return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), leaf) as object;
+}
+
+/** Runs a product search: one query for the page, one (a UNION ALL) for every facet. */
+export async function searchProducts(db: SqlExecutor, search: ProductSearch): Promise<ProductPage> {
+  const [items, facets] = await Promise.all([pageOf(db, search), facetsOf(db, search)]);
+  return { ...items, facets };
+}
+
+async function pageOf(db: SqlExecutor, search: ProductSearch): Promise<Omit<ProductPage, 'facets'>> {
+  const params = new Params();
+  const where = conditions(search.filter, params);
+  const sort = SORT[search.sort.field];
+  const direction = search.sort.direction === 'desc' ? 'DESC' : 'ASC';
+  if (search.after) {
+    const comparison = direction === 'DESC' ? '<' : '>';
+    where.push(`(${sort.expression}, p.id) ${comparison} (${params.add(search.after.key, sort.cast)}, ${params.add(search.after.id, '::uuid')})`);
+  }
+  const rows = await db.query<ProductRow>(
+    `SELECT ${PRODUCT_COLUMNS.split(', ').map((column) => `p.${column}`).join(', ')}
+     FROM ${SCHEMA}.products p WHERE ${where.join(' AND ')}
+     ORDER BY ${sort.expression} ${direction}, p.id ${direction}
+     LIMIT ${params.add(search.limit + 1)}`,
+    params.values,
+  );
+  const page = rows.slice(0, search.limit);
+  const last = page.at(-1);
+  const result: Omit<ProductPage, 'facets'> = { items: page.map(productFromRow) };
+  if (rows.length > search.limit && last) result.next = positionOf(last, search.sort.field);
+  return result;
+}
+
+function positionOf(row: ProductRow, field: keyof typeof SORT): SearchPosition {
+  const key = field === 'price' ? row.min_price : field === 'name' ? row.name : row.created_at.toISOString();
+  return { key, id: row.id };
+}
+
+async function facetsOf(db: SqlExecutor, search: ProductSearch): Promise<Record<string, FacetCount[]>> {
+  const facets: Record<string, FacetCount[]> = {};
+  if (search.facets.length === 0) return facets;
+  const params = new Params();
+  const selects = search.facets.map((facet) => facetSelect(facet, search.filter, params));
+  const rows = await db.query<{ facet: string; value: FilterScalar; count: number }>(selects.join('\nUNION ALL\n'), params.values);
+  for (const facet of search.facets) facets[facet.name] = [];
+  for (const row of rows) facets[row.facet]!.push({ value: row.value, count: row.count });
+  for (const counts of Object.values(facets)) {
+    counts.sort(byCountThenValue);
+  }
+  return facets;
+}
+
+function facetSelect(facet: FacetRequest, filter: ProductFilter, params: Params): string {
+  const key = params.add(facet.name, '::text');
+  const where = conditions(filter, params, facet.name).join(' AND ');
+  const values = facet.multiValued
+    ? `SELECT e.value FROM ${SCHEMA}.products p CROSS JOIN LATERAL jsonb_array_elements(
+         CASE WHEN jsonb_typeof(p.attributes -> ${key}) = 'array' THEN p.attributes -> ${key} ELSE '[]'::jsonb END) AS e(value)
+       WHERE ${where}`
+    : `SELECT p.attributes -> ${key} AS value FROM ${SCHEMA}.products p WHERE ${where} AND p.attributes ? ${key}`;
+  return `(SELECT ${key} AS facet, x.value, count(*) AS count FROM (${values}) x GROUP BY x.value)`;
+}

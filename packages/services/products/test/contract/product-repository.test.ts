@@ -1,0 +1,31 @@
+import { postgresTargets } from '@polyshop/testing';
+import type { EventEnvelope } from '@polyshop/kernel';
+import { migrateCatalog, PostgresProductRepository } from '../../src/adapters/postgres/postgres-product-repository.ts';
+import { productRepositoryContract } from './product-repository.contract.ts';
+
+for (const target of postgresTargets()) {
+  productRepositoryContract(
+    `PostgreSQL (${target.name})`,
+    async () => {
+      const db = await target.open();
+      await migrateCatalog(db);
+      return {
+        repository: new PostgresProductRepository(db),
+        async recordedEvents() {
+          const rows = await db.query<{ envelope: EventEnvelope }>('SELECT envelope FROM catalog.outbox ORDER BY seq');
+          return rows.map((row) => row.envelope);
+        },
+        async schemaFingerprint() {
+          const columns = await db.query(
+            `SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'catalog' ORDER BY 1, 2`,
+          );
+          const indexes = await db.query(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'catalog' ORDER BY 1`);
+          const migrations = await db.query('SELECT version FROM catalog.schema_migrations ORDER BY 1');
+          return JSON.stringify({ columns, indexes, migrations });
+        },
+        close: () => target.close(db),
+      };
+    },
+    { skip: target.skip },
+  );
+}
