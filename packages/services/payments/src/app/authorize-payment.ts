@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError, newId } from '@polyshop/kernel';
+import type { CardSummary } from '../domain/card.ts';
+import { authorize, fail, newPayment, reasonCodeOf, type Actor, type Payment, type PaymentReasonCode } from '../domain/payment.ts';
+import {
+  parsePaymentRequest,
+  requestFingerprint,
+  validateIdempotencyKey,
+  type AuthorizePaymentInput,
+  type PaymentRequest,
+} from '../domain/payment-request.ts';
+import type { GatewayAuthorization } from '../ports/payment-gateway.ts';
+import type { IdempotencyRecord, StoredResponse } from '../ports/payment-repository.ts';
+import { toPaymentView, type PaymentView } from '../payment-views.ts';
+import { auditActor, callGateway, getPayment, paymentEvent, type PaymentsContext } from './payments-context.ts';
+
+/** The answer to an authorization: the stored response, and whether it is a replay of an earlier one. */
+export interface AuthorizationOutcome {
+  statusCode: number;
+  body: PaymentView;
+  replayed: boolean;
+}
+
+/**
+ * Creates and authorizes a payment, exactly once per idempotency key:
+ * 1. the request is validated (400s name the field) and fingerprinted;
+ * 2. a pending payment is stored with the key, locked for this request — a concurrent request with
+ *    the same key finds the key taken and waits for the response, then replays it;
+ * 3. the gateway is asked (its own key is derived from the payment id, so a resumed request never
+ *    authorizes twice);
+ * 4. the payment becomes `authorized` or `failed` (a decline is a result: 201 with `reasonCode`),
+ *    with its audit row, event and the key's response in one transaction.
+ * The same key with another body is refused (409 `PAYMENT.IDEMPOTENCY_KEY_REUSED`). When the gateway
+ * stays unavailable the key is released and a 503 returned: a retry with the same key resumes.
+ */
+export async function authorizePayment(
+  context: PaymentsContext,
+  input: AuthorizePaymentInput,
+  idempotencyKey: string | undefined,
+  actor: Actor,
+): Promise<AuthorizationOutcome> {
+  const key = validateIdempotencyKey(idempotencyKey);
+  const now = context.clock.now();
+  const request = parsePaymentRequest(input, now);
+  const requestHash = requestFingerprint(request);
+  const who = auditActor(actor);
+  const fresh = newPayment({ id: newId(), orderId: request.orderId, amount: request.amount, method: request.method, region: request.region, at: now });
+  const created = await context.repository.create({
+    payment: fresh,
+    idempotency: { key, requestHash, lockedUntil: leaseEnd(context) },
+    actor: who,
+    reason: 'payment requested',
+  });
+  let payment = fresh;
+  if (!created.created) {
+    const existing = await waitOrTakeOver(context, created.existing, requestHash);
+    if ('response' in existing) return { ...existing.response, replayed: true };
+    payment = existing.payment;
+  }
+  const result = await askGateway(context, payment, request, key);
+  await context.repository.update(payment.id, (current) => {
+    if (current.status !== 'pending') return undefined;
+    const next = result.outcome === 'approved' ? authorize(current, result, context.clock.now()) : fail(current, result, context.clock.now());
+    return {
+      payment: next,
+      audit: { reason: next.status === 'authorized' ? `authorized by ${context.gateway.name}` : `declined: ${next.reasonCode}`, actor: who },
+      events: [
+        next.status === 'authorized'
+          ? paymentEvent(context, 'payment.authorized', next)
+          : paymentEvent(context, 'payment.failed', next, { reason: next.reasonCode!, reasonCode: next.reasonCode! }),
+      ],
+      completeIdempotency: { key, response: { statusCode: 201, body: toPaymentView(next) } },
+    };
+  });
+  // The stored response is the answer, also when a concurrent request finished first.
+  const record = await context.repository.findIdempotency(key);
+  if (!record?.response) throw new Error(`idempotency key ${key} has no response after completion`);
+  return { ...(record.response as StoredResponse & { body: PaymentView }), replayed: record.paymentId !== fresh.id };
+}
+
+type Resumed = { response: StoredResponse & { body: PaymentView } } | { payment: Payment };
+
+/** Another request holds the key: replay its response, or take over if its lock expired or was released. */
+async function waitOrTakeOver(context: PaymentsContext, first: IdempotencyRecord, requestHash: string): Promise<Resumed> {
+  if (first.requestHash !== requestHash) {
+    throw AppError.conflict('PAYMENT.IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request.', {
+      field: 'Idempotency-Key',
+    });
+  }
+  const deadline = Date.now() + context.idempotency.waitMs;
+  let record: IdempotencyRecord | undefined = first;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    if (record?.response) return { response: record.response as StoredResponse & { body: PaymentView } };
+    if (await context.repository.lockIdempotency(first.key, context.clock.now(), leaseEnd(context))) {
+      return { payment: await getPayment(context, first.paymentId) };
+    }
+    if (Date.now() >= deadline) {
+      throw AppError.conflict('PAYMENT.IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still in progress; retry later.', {
+        field: 'Idempotency-Key',
+      });
+    }
+    await sleep(delay);
+    record = await context.repository.findIdempotency(first.key);
+  }
+}
+
+type Verdict =
+  | { outcome: 'approved'; transactionId: string; card: CardSummary }
+  | { outcome: 'declined'; reasonCode: PaymentReasonCode; transactionId?: string; card?: CardSummary };
+
+async function askGateway(context: PaymentsContext, payment: Payment, request: PaymentRequest, key: string): Promise<Verdict> {
+  let answer: GatewayAuthorization;
+  try {
+    answer = await callGateway(context, () =>
+      context.gateway.authorize({
+        idempotencyKey: `authorize:${payment.id}`,
+        amount: payment.amount,
+        instrument: request.instrument,
+        reference: payment.id,
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    if (error.kind === 'unavailable') {
+      await context.repository.unlockIdempotency(key);
+      throw error;
+    }
+    // The processor refused the request itself (unknown token, …): the payment fails with a reason.
+    context.logger.warn({ paymentId: payment.id, code: error.code }, 'gateway refused the authorization');
+    const reasonCode: PaymentReasonCode = error.code === 'PAYMENT.INVALID_TOKEN' ? 'PAYMENT.INVALID_TOKEN' : 'PAYMENT.PROCESSING_ERROR';
+    return { outcome: 'declined', reasonCode, ...cardOf(request) };
+  }
+  if (answer.outcome === 'approved') return answer;
+  return { outcome: 'declined', reasonCode: reasonCodeOf(answer.reason), transactionId: answer.transactionId, ...(answer.card ? { card: answer.card } : cardOf(request)) };
+}
+
+function cardOf(request: PaymentRequest): { card?: CardSummary } {
+  return request.instrument.kind === 'card' ? { card: { brand: request.instrument.card.brand, last4: request.instrument.card.last4 } } : {};
+}
+
+function leaseEnd(context: PaymentsContext): Date {
+  return new Date(context.clock.now().getTime() + context.idempotency.leaseMs);
+}

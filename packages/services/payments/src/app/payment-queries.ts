@@ -1,0 +1,35 @@
+import { AppError, isUuid } from '@polyshop/kernel';
+import type { Payment } from '../domain/payment.ts';
+import { parseRevenueQuery, type RevenueGroup, type RevenueRow } from '../domain/revenue.ts';
+import { toAuditEntryView, toPaymentView, toRefundView, type PaymentDetailsView } from '../payment-views.ts';
+import { getPayment, type PaymentsContext } from './payments-context.ts';
+
+/** A revenue report: the validated range and grouping, and one row per group. */
+export interface RevenueReport {
+  from: string;
+  to: string;
+  groupBy: RevenueGroup[];
+  rows: RevenueRow[];
+}
+
+/** A payment with its refunds and audit trail; not_found for an unknown id. */
+export async function paymentDetails(context: PaymentsContext, id: string): Promise<PaymentDetailsView> {
+  const payment = await getPayment(context, id);
+  const [refunds, audit] = await Promise.all([context.repository.refunds(id), context.repository.auditTrail(id)]);
+  return { ...toPaymentView(payment), refunds: refunds.map(toRefundView), auditTrail: audit.map(toAuditEntryView) };
+}
+
+/** An order's payments, oldest first (none for an order without payments). */
+export async function paymentsOfOrder(context: PaymentsContext, orderId: string): Promise<Payment[]> {
+  if (!isUuid(orderId)) throw AppError.invalidInput('PAYMENT.INVALID_ORDER_ID', 'orderId must be a UUID.', { field: 'orderId' });
+  return context.repository.findByOrder(orderId.toLowerCase());
+}
+
+/** Captured minus refunded per group (always per currency); 400 naming `from`, `to` or `groupBy`. */
+export async function revenueReport(
+  context: PaymentsContext,
+  input: { from?: string; to?: string; groupBy?: string | string[] },
+): Promise<RevenueReport> {
+  const query = parseRevenueQuery(input);
+  return { from: query.from, to: query.to, groupBy: query.groupBy, rows: await context.repository.revenue(query) };
+}

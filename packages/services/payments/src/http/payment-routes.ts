@@ -1,0 +1,124 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppError } from '@polyshop/kernel';
+import type { Authorizer } from '@polyshop/http';
+import type { PaymentsApp } from '../app/payments-app.ts';
+import type { Actor } from '../domain/payment.ts';
+import {
+  CreatePaymentBody,
+  IdempotencyHeaders,
+  OrderQuery,
+  PaymentDetailsSchema,
+  PaymentIdParams,
+  PaymentListSchema,
+  PaymentSchema,
+  RefundBody,
+  RefundResultSchema,
+  RevenueQuerystring,
+} from './payment-schemas.ts';
+
+const tags = ['payments'];
+const security = [{ bearerAuth: [] }];
+
+/**
+ * The payment API. Writes need `payments:write`, reads and reports `payments:read`.
+ * `POST /` needs an `Idempotency-Key` (400 `PAYMENT.IDEMPOTENCY_KEY_REQUIRED` without one, as the
+ * IETF Idempotency-Key draft advises); a replayed answer carries `Idempotent-Replayed: true`.
+ * A declined card is 201 with `status: "failed"` and `reasonCode`.
+ */
+export function paymentRoutes(payments: PaymentsApp, authorizer: Authorizer): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    const write = authorizer.authorize('payments', 'write');
+    const read = authorizer.authorize('payments', 'read');
+
+    app.post(
+      '/',
+      {
+        preValidation: amountsAreStrings,
+        preHandler: write,
+        schema: {
+          tags,
+          security,
+          summary: 'Authorize a payment (idempotent on the Idempotency-Key header)',
+          headers: IdempotencyHeaders,
+          body: CreatePaymentBody,
+          response: { 201: PaymentSchema },
+        },
+      },
+      async (request, reply) => {
+        const outcome = await payments.authorize(request.body, request.headers['idempotency-key'], actorOf(request));
+        if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+        return reply.status(outcome.statusCode as 201).send(outcome.body);
+      },
+    );
+
+    app.get(
+      '/',
+      { preHandler: read, schema: { tags, security, summary: "An order's payments", querystring: OrderQuery, response: { 200: PaymentListSchema } } },
+      async (request) => payments.findByOrder(request.query.orderId),
+    );
+
+    app.get(
+      '/reports/revenue',
+      {
+        preHandler: read,
+        schema: {
+          tags,
+          security,
+          summary: 'Revenue (captured − refunded) per month of capture/refund (UTC), method, region and currency',
+          querystring: RevenueQuerystring,
+        },
+      },
+      async (request) => payments.revenue(request.query),
+    );
+
+    app.get(
+      '/:id',
+      { preHandler: read, schema: { tags, security, summary: 'A payment with its refunds and audit trail', params: PaymentIdParams, response: { 200: PaymentDetailsSchema } } },
+      async (request) => payments.get(request.params.id),
+    );
+
+    app.post(
+      '/:id/capture',
+      { preHandler: write, schema: { tags, security, summary: 'Capture an authorized payment (idempotent)', params: PaymentIdParams, response: { 200: PaymentSchema } } },
+      async (request) => payments.capture(request.params.id, actorOf(request)),
+    );
+
+    app.post(
+      '/:id/void',
+      { preHandler: write, schema: { tags, security, summary: 'Void an authorized payment (idempotent)', params: PaymentIdParams, response: { 200: PaymentSchema } } },
+      async (request) => payments.void(request.params.id, actorOf(request)),
+    );
+
+    app.post(
+      '/:id/refunds',
+      {
+        preValidation: amountsAreStrings,
+        preHandler: write,
+        schema: {
+          tags,
+          security,
+          summary: 'Refund part or all of a captured payment (never more than captured in total)',
+          params: PaymentIdParams,
+          body: RefundBody,
+          response: { 201: RefundResultSchema },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await payments.refund(request.params.id, request.body, actorOf(request))),
+    );
+  };
+}
+
+/** Who is calling, for the audit trail. */
+function actorOf(request: FastifyRequest): Actor {
+  return { actor: request.principal?.userId ?? 'system', ip: request.ip };
+}
+
+/** Validation would coerce a JSON number to a string; money must arrive as a decimal string. */
+async function amountsAreStrings(request: FastifyRequest): Promise<void> {
+  const body = request.body as { amount?: unknown } | null | undefined;
+  if (typeof body?.amount === 'number') {
+    throw AppError.invalidInput('MONEY.INVALID_AMOUNT', 'Amounts are decimal strings such as "21.59", never JSON numbers.', { field: 'amount' });
+  }
+}

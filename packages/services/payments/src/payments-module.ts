@@ -1,0 +1,80 @@
+import { fileURLToPath } from 'node:url';
+import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
+import { migrate, OutboxRelay } from '@polyshop/stores';
+import { PostgresPaymentRepository } from './adapters/postgres/postgres-payment-repository.ts';
+import { SandboxPaymentGateway } from './adapters/sandbox/sandbox-payment-gateway.ts';
+import { loadPaymentsConfig } from './app/payments-config.ts';
+import { PaymentsApp } from './app/payments-app.ts';
+import { paymentRoutes } from './http/payment-routes.ts';
+import { InProcessPaymentsClient, PaymentsHttpClient, type PaymentsClient } from './payments-client.ts';
+import type { PaymentGateway } from './ports/payment-gateway.ts';
+
+export const PAYMENTS_SCHEMA = 'payments';
+const migrations = fileURLToPath(new URL('../migrations', import.meta.url));
+
+export interface PaymentsServiceOptions {
+  /** A gateway instead of the configured one (tests pass a sandbox with a controlled failure draw). */
+  gateway?: PaymentGateway;
+}
+
+/** Builds the payment service on PostgreSQL: migrations, gateway, routes, outbox relay, refund recovery. */
+export async function createPaymentsService(
+  context: ServiceContext,
+  options: PaymentsServiceOptions = {},
+): Promise<ServiceModule<PaymentsClient> & { app: PaymentsApp; relay: OutboxRelay }> {
+  const config = loadPaymentsConfig(context.env);
+  const db = await context.postgres();
+  await migrate(db, { schema: PAYMENTS_SCHEMA, directory: migrations });
+  const relay = new OutboxRelay({ db, schema: PAYMENTS_SCHEMA, publisher: context.bus, logger: context.logger });
+  const gateway =
+    options.gateway ??
+    new SandboxPaymentGateway({
+      latencyMs: config.PAYMENTS_SANDBOX_LATENCY_MS,
+      failureRate: config.PAYMENTS_SANDBOX_FAILURE_RATE,
+      clock: context.clock,
+    });
+  const app = new PaymentsApp({
+    repository: new PostgresPaymentRepository(db, { onEvents: () => relay.wake() }),
+    gateway,
+    clock: context.clock,
+    logger: context.logger,
+    idempotency: { leaseMs: config.PAYMENTS_IDEMPOTENCY_LEASE_MS, waitMs: config.PAYMENTS_IDEMPOTENCY_WAIT_MS },
+    gatewayAttempts: config.PAYMENTS_GATEWAY_ATTEMPTS,
+  });
+  let recovery: NodeJS.Timeout | undefined;
+  let recovering: Promise<unknown> | undefined;
+  const interval = config.PAYMENTS_REFUND_RECOVERY_INTERVAL_MS;
+  return {
+    name: 'payments',
+    prefix: '/payments',
+    client: new InProcessPaymentsClient(app),
+    app,
+    relay,
+    routes: paymentRoutes(app, context.authorizer),
+    async start() {
+      relay.start();
+      recovery = setInterval(() => {
+        recovering ??= app
+          .recoverPendingRefunds(interval)
+          .catch((error) => context.logger.warn({ err: error }, 'refund recovery failed'))
+          .finally(() => (recovering = undefined));
+      }, interval);
+      recovery.unref();
+    },
+    async stop() {
+      clearInterval(recovery);
+      await recovering;
+      await relay.stop();
+    },
+    async ready() {
+      await db.ping();
+    },
+  };
+}
+
+/** How the platform creates the payment service and reaches it from another process. */
+export const definition: ServiceDefinition<PaymentsClient> = {
+  name: 'payments',
+  create: (context) => createPaymentsService(context),
+  httpClient: (baseUrl, context) => new PaymentsHttpClient(baseUrl, { logger: context.logger }),
+};
