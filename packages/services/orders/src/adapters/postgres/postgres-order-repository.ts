@@ -1,0 +1,187 @@
+import { appendToOutbox, type SqlDatabase, type SqlExecutor } from '@polyshop/stores';
+import { isTerminal } from '../../domain/checkout-saga.ts';
+import type { Order, OrderFailure } from '../../domain/order.ts';
+import type {
+  NewOrder,
+  OrderListQuery,
+  OrderPage,
+  OrderRepository,
+  SagaLease,
+  SagaPostponement,
+  SagaTransition,
+} from '../../ports/order-repository.ts';
+import { ORDER_COLUMNS, toOrder, type OrderItemRow, type OrderRow } from './postgres-order-rows.ts';
+
+const SCHEMA = 'orders';
+
+/** Orders on PostgreSQL (PGlite or a server): `orders.orders` + `orders.order_items`, events via the outbox. */
+export class PostgresOrderRepository implements OrderRepository {
+  readonly #db: SqlDatabase;
+
+  constructor(db: SqlDatabase) {
+    this.#db = db;
+  }
+
+  async create(order: NewOrder, lease: SagaLease): Promise<{ order: Order; created: boolean }> {
+    const created = await this.#db.transaction(async (tx) => {
+      const inserted = await tx.execute(
+        `INSERT INTO orders.orders (id, order_number, user_id, customer_email, customer_name, status, currency, subtotal, tax,
+           shipping, total, shipping_address, region, payment_method, idempotency_key, request_hash, saga_state, saga_attempts,
+           next_attempt_at, lease_owner, created_at, updated_at)
+         VALUES ($1, 'ORD-' || nextval('orders.order_number_seq'), $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12,
+           $13, $14, 'started', 0, $15, $16, $17, $17)
+         ON CONFLICT (user_id, idempotency_key) DO NOTHING`,
+        [
+          order.id,
+          order.userId,
+          order.customer.email ?? null,
+          order.customer.name ?? null,
+          order.currency,
+          order.subtotal.toExactString(),
+          order.tax.toExactString(),
+          order.shipping.toExactString(),
+          order.total.toExactString(),
+          JSON.stringify(order.shippingAddress),
+          order.region,
+          order.paymentMethod,
+          order.idempotencyKey,
+          order.requestHash,
+          lease.until,
+          lease.owner,
+          order.createdAt,
+        ],
+      );
+      if (inserted === 0) return false;
+      let position = 0;
+      for (const item of order.items) {
+        await tx.query(
+          `INSERT INTO orders.order_items (order_id, position, sku, product_id, name, quantity, unit_price, line_total)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [order.id, position++, item.sku, item.productId, item.name, item.quantity, item.unitPrice.toExactString(), item.lineTotal.toExactString()],
+        );
+      }
+      return true;
+    });
+    const stored = created ? await this.findById(order.id) : await this.findByIdempotencyKey(order.userId, order.idempotencyKey);
+    if (!stored) throw new Error(`order ${order.id} vanished after it was written`);
+    return { order: stored, created };
+  }
+
+  async findById(id: string): Promise<Order | undefined> {
+    const rows = await this.#db.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders.orders WHERE id = $1`, [id]);
+    return (await this.#withItems(this.#db, rows))[0];
+  }
+
+  async findByIdempotencyKey(userId: string, idempotencyKey: string): Promise<Order | undefined> {
+    const rows = await this.#db.query<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders.orders WHERE user_id = $1 AND idempotency_key = $2`,
+      [userId, idempotencyKey],
+    );
+    return (await this.#withItems(this.#db, rows))[0];
+  }
+
+  async list(query: OrderListQuery): Promise<OrderPage> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (condition: (n: string) => string, ...values: unknown[]) => {
+      const placeholders = values.map((value) => `$${params.push(value)}`);
+      where.push(condition(placeholders.join(', ')));
+    };
+    if (query.userId !== undefined) add((p) => `user_id = ${p}`, query.userId);
+    if (query.status !== undefined) add((p) => `status = ${p}`, query.status);
+    if (query.from !== undefined) add((p) => `created_at >= ${p}`, query.from);
+    if (query.to !== undefined) add((p) => `created_at < ${p}`, query.to);
+    if (query.after !== undefined) add((p) => `(created_at, id) < (${p})`, query.after.createdAt, query.after.id);
+    params.push(query.limit + 1);
+    const rows = await this.#db.query<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders.orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const orders = await this.#withItems(this.#db, rows.slice(0, query.limit));
+    const last = orders.at(-1);
+    return rows.length > query.limit && last ? { orders, next: { createdAt: last.createdAt, id: last.id } } : { orders };
+  }
+
+  async transition(id: string, t: SagaTransition): Promise<Order | undefined> {
+    const done = isTerminal(t.to);
+    return this.#db.transaction(async (tx) => {
+      const rows = await tx.query<OrderRow>(
+        `UPDATE orders.orders SET saga_state = $3, saga_attempts = 0, lease_owner = $4, next_attempt_at = $5,
+           status = COALESCE($6, status), payment_id = COALESCE($7, payment_id),
+           reason_code = COALESCE($8, reason_code), failure = COALESCE($9::jsonb, failure), updated_at = $10
+         WHERE id = $1 AND saga_state = $2 AND lease_owner = $11
+         RETURNING ${ORDER_COLUMNS}`,
+        [
+          id,
+          t.from,
+          t.to,
+          done ? null : t.lease.owner,
+          done ? null : t.lease.until,
+          t.status ?? null,
+          t.paymentId ?? null,
+          t.failure?.reasonCode ?? null,
+          t.failure ? JSON.stringify(t.failure) : null,
+          t.now,
+          t.lease.owner,
+        ],
+      );
+      if (rows.length === 0) return undefined;
+      if (t.events?.length) await appendToOutbox(tx, SCHEMA, t.events);
+      return (await this.#withItems(tx, rows))[0];
+    });
+  }
+
+  async postpone(id: string, p: SagaPostponement): Promise<boolean> {
+    const updated = await this.#db.execute(
+      `UPDATE orders.orders SET saga_attempts = $3, next_attempt_at = $4, lease_owner = NULL, updated_at = $5
+       WHERE id = $1 AND lease_owner = $2 AND saga_state = $6`,
+      [id, p.owner, p.attempts, p.nextAttemptAt, p.now, p.state],
+    );
+    return updated === 1;
+  }
+
+  async claimDue(now: Date, lease: SagaLease, limit: number): Promise<Order[]> {
+    return this.#db.transaction(async (tx) => {
+      // SKIP LOCKED: two workers claiming at once take different orders instead of waiting on each other.
+      const rows = await tx.query<OrderRow>(
+        `UPDATE orders.orders SET lease_owner = $1, next_attempt_at = $2
+         WHERE id IN (
+           SELECT id FROM orders.orders WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $3
+           ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+         RETURNING ${ORDER_COLUMNS}`,
+        [lease.owner, lease.until, now, limit],
+      );
+      return this.#withItems(tx, rows);
+    });
+  }
+
+  async beginCancellation(id: string, lease: SagaLease, reason: OrderFailure, now: Date): Promise<Order | undefined> {
+    return this.#db.transaction(async (tx) => {
+      const rows = await tx.query<OrderRow>(
+        `UPDATE orders.orders SET saga_state = 'cancelling', saga_attempts = 0, lease_owner = $2, next_attempt_at = $3,
+           reason_code = $4, failure = $5, updated_at = $6
+         WHERE id = $1 AND saga_state = 'confirmed' AND lease_owner IS NULL
+         RETURNING ${ORDER_COLUMNS}`,
+        [id, lease.owner, lease.until, reason.reasonCode, JSON.stringify(reason), now],
+      );
+      return (await this.#withItems(tx, rows))[0];
+    });
+  }
+
+  async #withItems(executor: SqlExecutor, rows: readonly OrderRow[]): Promise<Order[]> {
+    if (rows.length === 0) return [];
+    const items = await executor.query<OrderItemRow>(
+      `SELECT order_id, position, sku, product_id, name, quantity, unit_price, line_total
+       FROM orders.order_items WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, position`,
+      [rows.map((row) => row.id)],
+    );
+    const byOrder = new Map<string, OrderItemRow[]>();
+    for (const item of items) {
+      const list = byOrder.get(item.order_id) ?? [];
+      list.push(item);
+      byOrder.set(item.order_id, list);
+    }
+    return rows.map((row) => toOrder(row, byOrder.get(row.id) ?? []));
+  }
+}

@@ -1,0 +1,109 @@
+import { fileURLToPath } from 'node:url';
+import type { Clock, EventPublisher, Logger } from '@polyshop/kernel';
+import { migrate, OutboxRelay, type SqlDatabase } from '@polyshop/stores';
+import { PostgresOrderRepository } from '../adapters/postgres/postgres-order-repository.ts';
+import type { PaymentProcessor } from '../ports/payment-processor.ts';
+import type { ProductCatalog } from '../ports/product-catalog.ts';
+import type { StockReservations } from '../ports/stock-reservations.ts';
+import type { OrdersConfig } from './orders-config.ts';
+import type { OrdersDeps } from './orders-deps.ts';
+import { RecoveryWorker } from './recovery-worker.ts';
+import { SagaRunner } from './saga-runner.ts';
+
+/** The PostgreSQL schema the order service owns. */
+export const ORDERS_SCHEMA = 'orders';
+const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+export interface OrderServiceOptions {
+  db: SqlDatabase;
+  catalog: ProductCatalog;
+  stock: StockReservations;
+  payments: PaymentProcessor;
+  clock: Clock;
+  logger: Logger;
+  config: OrdersConfig;
+  /** Where the outbox relay publishes order events (the platform's bus); without it events stay in the outbox. */
+  publisher?: EventPublisher;
+}
+
+/**
+ * The order service's moving parts on one database: repository, saga runner, recovery worker and
+ * outbox relay. The platform module wraps it; crash tests open a second one on the same database
+ * to play the restarted process.
+ */
+export class OrderService {
+  readonly deps: OrdersDeps;
+  readonly runner: SagaRunner;
+  readonly recovery: RecoveryWorker;
+  readonly relay: OutboxRelay | undefined;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #logger: Logger;
+
+  private constructor(options: OrderServiceOptions) {
+    const { db, clock, logger, config } = options;
+    this.#logger = logger;
+    const repository = new PostgresOrderRepository(db);
+    this.relay = options.publisher ? new OutboxRelay({ db, schema: ORDERS_SCHEMA, publisher: options.publisher, logger }) : undefined;
+    this.runner = new SagaRunner({
+      repository,
+      stock: options.stock,
+      payments: options.payments,
+      clock,
+      logger,
+      settings: config.saga,
+      ...(config.fault ? { fault: config.fault } : {}),
+      eventsRecorded: () => this.relay?.wake(),
+    });
+    this.recovery = new RecoveryWorker({ repository, runner: this.runner, clock, logger, intervalMs: config.recoveryIntervalMs });
+    this.deps = {
+      repository,
+      runner: this.runner,
+      catalog: options.catalog,
+      regions: config.regions,
+      clock,
+      logger,
+      requestTimeoutMs: config.requestTimeoutMs,
+      track: (saga) => this.#track(saga),
+    };
+  }
+
+  /** Applies the schema's migrations and builds the service (workers not started). */
+  static async open(options: OrderServiceOptions): Promise<OrderService> {
+    await migrate(options.db, { schema: ORDERS_SCHEMA, directory: MIGRATIONS });
+    return new OrderService(options);
+  }
+
+  /** Starts the outbox relay and the recovery worker (whose first pass runs right away). */
+  start(): void {
+    this.relay?.start();
+    this.recovery.start();
+  }
+
+  /** Stops the workers after the sagas still running in this process finished (at most `graceMs`). */
+  async stop(graceMs = 5_000): Promise<void> {
+    await this.recovery.stop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#inFlight]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    await this.relay?.stop();
+  }
+
+  /** Sagas this process is driving right now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  #track(saga: Promise<unknown>): void {
+    const tracked = saga.then(
+      () => undefined,
+      (error: unknown) => this.#logger.warn({ err: error }, 'saga stopped with an error; the recovery worker will resume it'),
+    );
+    this.#inFlight.add(tracked);
+    void tracked.finally(() => this.#inFlight.delete(tracked));
+  }
+}

@@ -1,0 +1,128 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { AppError } from '@polyshop/kernel';
+import { hasPermission, ProblemSchema, type Authorizer } from '@polyshop/http';
+import { cancelOrder } from '../app/cancel-order.ts';
+import type { OrdersDeps, Viewer } from '../app/orders-deps.ts';
+import { placeOrder } from '../app/place-order.ts';
+import { getOrder, listOrders } from '../app/read-orders.ts';
+import type { Order } from '../domain/order.ts';
+import { toOrderView } from '../order-view.ts';
+import { CancelBody, CheckoutBody, IdempotencyHeaders, ListOrdersQuery, OrderIdParams, OrderListSchema, OrderSchema } from './schemas.ts';
+
+const security = [{ bearerAuth: [] }];
+const tags = ['orders'];
+
+function viewerOf(request: FastifyRequest): Viewer {
+  const principal = request.principal;
+  if (!principal) throw AppError.unauthorized('AUTH.TOKEN_MISSING', 'This route needs an access token.');
+  return {
+    userId: principal.userId,
+    canReadAll: hasPermission(principal, 'orders', 'read'),
+    canWriteAll: hasPermission(principal, 'orders', 'write'),
+  };
+}
+
+/**
+ * A checkout that failed on the client's own payment input (a card number that fails its check) is a
+ * 400 naming the field, like any bad input; the order it created stays `failed` with nothing held.
+ */
+function inputFailure(order: Order): AppError | undefined {
+  const details = order.failure?.details;
+  if (order.status !== 'failed' || details?.kind !== 'invalid_input' || typeof details.field !== 'string') return undefined;
+  return AppError.invalidInput(order.failure!.reasonCode, order.failure!.message ?? 'The payment details are invalid.', {
+    field: `payment.${details.field}`,
+    details: { orderId: order.id },
+  });
+}
+
+/** `/orders`: checkout, reading and cancelling orders. */
+export function orderRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: string): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    const authenticated = authorizer.authenticate();
+    const location = (order: Order) => `${prefix}/${order.id}`;
+
+    app.post(
+      '/',
+      {
+        preHandler: authenticated,
+        schema: {
+          tags,
+          security,
+          summary: 'Place an order (runs the checkout saga)',
+          description:
+            '201 with the final order (`confirmed`, or `failed` with `reasonCode`); 202 with `Location` when the checkout ' +
+            'is still running after the request timeout. The same Idempotency-Key again returns the same order.',
+          headers: IdempotencyHeaders,
+          body: CheckoutBody,
+          response: { 201: OrderSchema, 202: OrderSchema, 400: ProblemSchema, 409: ProblemSchema, 428: ProblemSchema },
+        },
+      },
+      async (request, reply) => {
+        const principal = request.principal!;
+        const result = await placeOrder(deps, {
+          userId: principal.userId,
+          customer: principal.email ? { email: principal.email } : {},
+          idempotencyKey: request.headers['idempotency-key'],
+          input: request.body as Parameters<typeof placeOrder>[1]['input'],
+        });
+        const refused = inputFailure(result.order);
+        if (refused) throw refused;
+        if (!result.created) reply.header('idempotent-replayed', 'true');
+        reply.header('location', location(result.order));
+        return reply.status(result.finished ? 201 : 202).send(toOrderView(result.order));
+      },
+    );
+
+    app.get(
+      '/',
+      {
+        preHandler: authenticated,
+        schema: {
+          tags,
+          security,
+          summary: 'List orders, newest first: your own, or everyone’s with orders:read',
+          querystring: ListOrdersQuery,
+          response: { 200: OrderListSchema, 400: ProblemSchema },
+        },
+      },
+      async (request) => {
+        const page = await listOrders(deps, request.query, viewerOf(request));
+        return { items: page.orders.map(toOrderView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+      },
+    );
+
+    app.get(
+      '/:id',
+      {
+        preHandler: authenticated,
+        schema: { tags, security, summary: 'One order (its owner, or orders:read)', params: OrderIdParams, response: { 200: OrderSchema, 404: ProblemSchema } },
+      },
+      async (request) => toOrderView(await getOrder(deps, request.params.id, viewerOf(request))),
+    );
+
+    app.post(
+      '/:id/cancel',
+      {
+        preHandler: authenticated,
+        schema: {
+          tags,
+          security,
+          summary: 'Cancel a confirmed order: refund, restock, emit order.cancelled',
+          description: '200 with the cancelled order; 202 while the refund is still running. Owner, or orders:write.',
+          params: OrderIdParams,
+          body: Type.Optional(CancelBody),
+          response: { 200: OrderSchema, 202: OrderSchema, 404: ProblemSchema, 409: ProblemSchema },
+        },
+      },
+      async (request, reply) => {
+        const reason = (request.body as { reason?: string } | null | undefined)?.reason;
+        const result = await cancelOrder(deps, { id: request.params.id, reason }, viewerOf(request));
+        if (!result.finished) reply.header('location', location(result.order));
+        return reply.status(result.finished ? 200 : 202).send(toOrderView(result.order));
+      },
+    );
+  };
+}

@@ -1,0 +1,10 @@
+export { definition, createOrdersService, type OrdersModule } from './orders-module.ts';
+export { OrderService, ORDERS_SCHEMA, type OrderServiceOptions } from './app/order-service.ts';
+export { loadOrdersConfig, OrdersConfigSchema, type OrdersConfig } from './app/orders-config.ts';
+export { SimulatedCrash, CRASH_EXIT_CODE, type SagaFault } from './app/saga-faults.ts';
+export { type OrdersClient, OrdersHttpClient } from './orders-client.ts';
+export type { OrderView } from './order-view.ts';
+export * from './domain/order-events.ts';
+export { SAGA_STATES, SAGA_STEPS, type SagaState, type SagaStep } from './domain/checkout-saga.ts';
+export { ORDER_STATUSES, type OrderStatus } from './domain/order.ts';
+export { DEFAULT_REGIONS, type RegionPricingInput } from './domain/region-pricing.ts';
