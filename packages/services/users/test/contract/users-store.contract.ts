@@ -1,0 +1,215 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { AppError, newId } from '@polyshop/kernel';
+import type { Session, User } from '../../src/domain/user.ts';
+import type { UsersStore } from '../../src/ports/users-store.ts';
+
+/** A store under test and how to dispose of it. */
+export interface UsersStoreFixture {
+  store: UsersStore;
+  close(): Promise<void>;
+}
+
+const T0 = new Date('2026-03-01T10:00:00.000Z');
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+
+/** A user with defaults; override what the test is about. */
+export function aUser(overrides: Partial<User> = {}): User {
+  const id = newId();
+  return {
+    id,
+    email: `u-${id.slice(-12)}@example.com`,
+    name: 'Test User',
+    passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA',
+    status: 'active',
+    createdAt: T0,
+    erasedAt: undefined,
+    ...overrides,
+  };
+}
+
+function aSession(userId: string, overrides: Partial<Session> = {}): Session {
+  return { id: newId(), userId, createdAt: T0, expiresAt: at(3600), revokedAt: undefined, revokedReason: undefined, ip: '127.0.0.1', userAgent: 'Test/1', ...overrides };
+}
+
+const hasCode = (code: string) => (error: unknown) => error instanceof AppError && error.code === code;
+
+/**
+ * The behaviour every `UsersStore` adapter must have: unique emails (case-insensitive), referential
+ * integrity reported as not-found / conflict errors (never driver errors), consistent access reads,
+ * rotating refresh tokens, an append-only audit log with redaction, and windowed login counters.
+ */
+export function usersStoreContract(name: string, makeStore: () => Promise<UsersStoreFixture>, options: { skip?: string | false } = {}): void {
+  describe(`UsersStore contract: ${name}`, { skip: options.skip ?? false }, () => {
+    let fixture: UsersStoreFixture;
+    let store: UsersStore;
+    before(async () => {
+      fixture = await makeStore();
+      store = fixture.store;
+    });
+    after(() => fixture?.close());
+
+    it('finds users by id and by email whatever its case; a malformed id finds nothing', async () => {
+      const user = aUser();
+      await store.users.create(user);
+      assert.equal((await store.users.findById(user.id))?.email, user.email);
+      assert.equal((await store.users.findByEmail(user.email!.toUpperCase()))?.id, user.id);
+      assert.equal(await store.users.findById('not-a-uuid'), undefined);
+      assert.equal(await store.users.findByEmail('nobody@example.com'), undefined);
+    });
+
+    it('rejects a second account with the same email in another case as a conflict on the email', async () => {
+      const user = aUser();
+      await store.users.create(user);
+      await assert.rejects(store.users.create(aUser({ email: user.email!.toUpperCase() })), hasCode('USERS.EMAIL_TAKEN'));
+    });
+
+    it('erases personal data once; the email is free again', async () => {
+      const user = aUser();
+      await store.users.create(user);
+      assert.equal(await store.users.erase(user.id, at(10)), true);
+      assert.equal(await store.users.erase(user.id, at(11)), false);
+      const erased = await store.users.findById(user.id);
+      assert.deepEqual(
+        { email: erased?.email, name: erased?.name, hash: erased?.passwordHash, status: erased?.status, erasedAt: erased?.erasedAt?.toISOString() },
+        { email: undefined, name: undefined, hash: undefined, status: 'erased', erasedAt: at(10).toISOString() },
+      );
+      assert.equal(await store.users.findByEmail(user.email!), undefined);
+      await store.users.create(aUser({ email: user.email }));
+    });
+
+    it('keeps roles, permissions and assignments consistent: unknown ids are not-found errors, never dangling rows', async () => {
+      const user = aUser();
+      await store.users.create(user);
+      const role = { id: newId(), name: `r-${newId().slice(-8)}`, description: '', createdAt: T0 };
+      await store.roles.createRole(role);
+      await assert.rejects(store.roles.createRole({ ...role, id: newId(), name: role.name.toUpperCase() }), hasCode('USERS.ROLE_NAME_TAKEN'));
+      await assert.rejects(store.roles.assignRole(user.id, newId(), T0, undefined), hasCode('USERS.ROLE_NOT_FOUND'));
+      await assert.rejects(store.roles.assignRole(newId(), role.id, T0, undefined), hasCode('USERS.USER_NOT_FOUND'));
+      await assert.rejects(store.roles.grantPermission(newId(), { resource: 'a', action: 'b' }, T0, newId), hasCode('USERS.ROLE_NOT_FOUND'));
+      assert.deepEqual(await store.roles.rolesOf(user.id), []);
+      assert.equal(await store.roles.assignRole(user.id, role.id, T0, 'admin'), true);
+      assert.equal(await store.roles.assignRole(user.id, role.id, T0, 'admin'), false);
+      assert.equal(await store.roles.unassignRole(user.id, role.id), true);
+      assert.equal(await store.roles.unassignRole(user.id, role.id), false);
+    });
+
+    it('grants a permission once and shares the permission between roles', async () => {
+      const a = { id: newId(), name: `a-${newId().slice(-8)}`, description: '', createdAt: T0 };
+      const b = { id: newId(), name: `b-${newId().slice(-8)}`, description: '', createdAt: T0 };
+      await store.roles.createRole(a);
+      await store.roles.createRole(b);
+      const first = await store.roles.grantPermission(a.id, { resource: 'orders', action: 'read' }, T0, newId);
+      const again = await store.roles.grantPermission(a.id, { resource: 'orders', action: 'read' }, T0, newId);
+      const other = await store.roles.grantPermission(b.id, { resource: 'orders', action: 'read' }, T0, newId);
+      assert.deepEqual([first.granted, again.granted, other.granted], [true, false, true]);
+      assert.equal(again.permission.id, first.permission.id);
+      assert.equal(other.permission.id, first.permission.id);
+      assert.equal(await store.roles.revokePermission(a.id, first.permission.id), true);
+      assert.deepEqual((await store.roles.findRole(a.id))?.permissions, []);
+      assert.equal((await store.roles.findRole(b.id))?.permissions.length, 1);
+    });
+
+    it('reads access from the current roles and only through a live session of the user', async () => {
+      const user = aUser();
+      await store.users.create(user);
+      const role = { id: newId(), name: `w-${newId().slice(-8)}`, description: '', createdAt: T0 };
+      await store.roles.createRole(role);
+      await store.roles.grantPermission(role.id, { resource: 'products', action: 'write' }, T0, newId);
+      await store.roles.grantPermission(role.id, { resource: 'products', action: 'read' }, T0, newId);
+      await store.roles.assignRole(user.id, role.id, T0, undefined);
+      const session = aSession(user.id);
+      await store.sessions.createSession(session);
+      const access = await store.users.findAccess(user.id, { sessionId: session.id, at: at(1) });
+      assert.deepEqual(access, { userId: user.id, email: user.email, status: 'active', roles: [role.name], permissions: ['products:read', 'products:write'] });
+      assert.equal(await store.users.findAccess(user.id, { sessionId: session.id, at: at(7200) }), undefined, 'expired session');
+      const stranger = aUser();
+      await store.users.create(stranger);
+      assert.equal(await store.users.findAccess(stranger.id, { sessionId: session.id, at: at(1) }), undefined, 'another user’s session');
+      assert.equal(await store.sessions.revokeSession(session.id, at(2), 'logout'), true);
+      assert.equal(await store.sessions.revokeSession(session.id, at(3), 'logout'), false);
+      assert.equal(await store.users.findAccess(user.id, { sessionId: session.id, at: at(4) }), undefined, 'revoked session');
+    });
+
+    it('stores refresh tokens by hash, marks them used, and revokes and redacts a user’s sessions', async () => {
+      const user = aUser();
+      await store.users.create(user);
+      const session = aSession(user.id);
+      await store.sessions.createSession(session);
+      await store.sessions.addRefreshToken(session.id, 'hash-1', T0);
+      const record = await store.transaction((tx) => tx.sessions.findRefreshTokenForUpdate('hash-1'));
+      assert.deepEqual({ sessionId: record?.sessionId, userId: record?.userId, usedAt: record?.usedAt }, { sessionId: session.id, userId: user.id, usedAt: undefined });
+      await store.sessions.markRefreshTokenUsed('hash-1', at(5));
+      assert.equal((await store.sessions.findRefreshTokenForUpdate('hash-1'))?.usedAt?.toISOString(), at(5).toISOString());
+      assert.equal(await store.sessions.findRefreshTokenForUpdate('unknown'), undefined);
+      await store.sessions.createSession(aSession(user.id));
+      assert.equal(await store.sessions.revokeAllSessions(user.id, at(6), 'erased'), 2);
+      await store.sessions.redactSessions(user.id);
+      const sessions = await store.sessions.listSessions(user.id);
+      assert.ok(sessions.every((s) => s.ip === undefined && s.userAgent === undefined && s.revokedReason === 'erased'));
+    });
+
+    it('appends audit entries, filters them newest first, and redacts a user’s personal data but keeps the rows', async () => {
+      const user = aUser();
+      await store.audit.append({ occurredAt: at(1), type: 'login.failed', email: user.email, ip: '10.1.1.1', userAgent: 'UA' });
+      await store.audit.append({ occurredAt: at(2), type: 'login.succeeded', actorId: user.id, targetUserId: user.id, ip: '10.1.1.1' });
+      await store.audit.append({ occurredAt: at(3), type: 'role.created', actorId: 'system', details: { roleId: 'r' } });
+      const mine = await store.audit.query({ userId: user.id, limit: 10 });
+      assert.deepEqual(mine.map((e) => e.type), ['login.succeeded']);
+      const window = await store.audit.query({ from: at(1), to: at(3), limit: 10 });
+      assert.ok(window.every((e) => e.occurredAt >= at(1) && e.occurredAt < at(3)));
+      assert.ok(window.some((e) => e.type === 'login.failed' && e.email === user.email));
+      assert.deepEqual((await store.audit.query({ userId: 'system', type: 'role.created', limit: 10 })).map((e) => e.details), [{ roleId: 'r' }]);
+      assert.equal(await store.audit.redactUser(user.id, [user.email!.toUpperCase()], at(9)), 2);
+      const kept = await store.audit.query({ from: at(1), to: at(4), limit: 10 });
+      assert.deepEqual(
+        kept.map((e) => [e.type, e.email, e.ip, e.userAgent, e.redactedAt?.toISOString()]),
+        [
+          ['role.created', undefined, undefined, undefined, undefined],
+          ['login.succeeded', undefined, undefined, undefined, at(9).toISOString()],
+          ['login.failed', undefined, undefined, undefined, at(9).toISOString()],
+        ],
+      );
+    });
+
+    it('counts failed logins in a window, blocks at the limit, and starts a new window once it elapsed', async () => {
+      const key = `account:${newId()}@example.com`;
+      const windowMs = 60_000;
+      assert.equal(await store.throttle.retryAfter(key, 2, windowMs, T0), 0);
+      assert.equal(await store.throttle.recordFailure(key, windowMs, T0), 1);
+      assert.equal(await store.throttle.recordFailure(key, windowMs, at(10)), 2);
+      assert.equal(await store.throttle.retryAfter(key, 2, windowMs, at(20)), 40);
+      assert.equal(await store.throttle.retryAfter(key, 3, windowMs, at(20)), 0);
+      assert.equal(await store.throttle.retryAfter(key, 2, windowMs, at(61)), 0);
+      assert.equal(await store.throttle.recordFailure(key, windowMs, at(61)), 1);
+      await Promise.all([1, 2, 3].map(() => store.throttle.recordFailure(key, windowMs, at(62))));
+      assert.equal(await store.throttle.recordFailure(key, windowMs, at(63)), 5, 'concurrent failures are all counted');
+      await store.throttle.reset(key);
+      assert.equal(await store.throttle.retryAfter(key, 1, windowMs, at(64)), 0);
+    });
+
+    it('keeps signing keys, oldest first, ignoring a second add of the same kid', async () => {
+      const before = (await store.keys.list()).length;
+      const key = { kid: `kid-${newId()}`, algorithm: 'EdDSA', privateJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x', d: 'd' }, publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x' }, createdAt: T0 };
+      await store.keys.add(key);
+      await store.keys.add({ ...key, createdAt: at(1) });
+      const keys = await store.keys.list();
+      assert.equal(keys.length, before + 1);
+      assert.deepEqual(keys.find((k) => k.kid === key.kid)?.publicJwk, key.publicJwk);
+    });
+
+    it('commits a transaction whole or not at all', async () => {
+      const user = aUser();
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.users.create(user);
+          await tx.audit.append({ occurredAt: T0, type: 'user.registered', targetUserId: user.id });
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      assert.equal(await store.users.findById(user.id), undefined);
+      assert.deepEqual(await store.audit.query({ userId: user.id, limit: 10 }), []);
+    });
+  });
+}
