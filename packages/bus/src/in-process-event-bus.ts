@@ -1,23 +1,25 @@
-import type { EventEnvelope, Logger } from '@polyshop/kernel';
-import type { EventBus, Subscription } from './event-bus.ts';
+import { AppError, type EventEnvelope, type Logger } from '@polyshop/kernel';
+import { acceptsType, retryDelay, type EventBus, type RetryPolicy, type Subscription } from './event-bus.ts';
 
-export interface InProcessEventBusOptions {
+export interface InProcessEventBusOptions extends RetryPolicy {
   logger: Logger;
-  /** Attempts per event and consumer before it is reported as dead. */
-  maxAttempts?: number;
-  /** First retry delay; doubles each attempt. */
-  retryDelayMs?: number;
-  /** Called with an event a consumer kept failing on. */
-  onDeadLetter?: (consumer: string, event: EventEnvelope, error: unknown, attempts: number) => Promise<void> | void;
 }
 
-type ResolvedOptions = Required<Omit<InProcessEventBusOptions, 'onDeadLetter'>> &
-  Pick<InProcessEventBusOptions, 'onDeadLetter'>;
+type ResolvedOptions = Required<Omit<InProcessEventBusOptions, 'onDeadLetter'>> & Pick<RetryPolicy, 'onDeadLetter'>;
+
+/** One queued delivery; a replay carries the caller's promise callbacks and is tried once. */
+interface Delivery {
+  event: EventEnvelope;
+  replay?: { resolve: () => void; reject: (error: unknown) => void };
+}
 
 /**
  * The all-in-one bus: events go to every matching subscriber in this process. Each consumer has its
  * own queue handled one event at a time, so it sees events in publish order; a failing handler is
  * retried with backoff without holding up other consumers.
+ *
+ * Not durable: an event accepted here but not yet handled when the process dies is lost to its
+ * consumers (its outbox row is already marked published). Use the NATS bus where that matters.
  */
 export class InProcessEventBus implements EventBus {
   readonly #options: ResolvedOptions;
@@ -31,15 +33,26 @@ export class InProcessEventBus implements EventBus {
   async publish(event: EventEnvelope): Promise<void> {
     if (this.#closed) throw new Error('event bus is closed');
     for (const consumer of this.#consumers) {
-      if (consumer.accepts(event.type)) consumer.enqueue(event);
+      if (consumer.accepts(event.type)) consumer.enqueue({ event });
     }
   }
 
   async subscribe(subscription: Subscription): Promise<void> {
+    if (this.#closed) throw new Error('event bus is closed');
     if (this.#consumers.some((c) => c.name === subscription.consumer)) {
       throw new Error(`consumer ${subscription.consumer} is already subscribed`);
     }
     this.#consumers.push(new Consumer(subscription, this.#options));
+  }
+
+  async redeliver(consumer: string, event: EventEnvelope): Promise<void> {
+    const target = this.#consumers.find((c) => c.name === consumer);
+    if (!target || this.#closed) {
+      throw AppError.unavailable('EVENTS.CONSUMER_NOT_RUNNING', `Consumer "${consumer}" is not subscribed in this process.`, {
+        field: 'consumer',
+      });
+    }
+    await new Promise<void>((resolve, reject) => target.enqueue({ event, replay: { resolve, reject } }));
   }
 
   /** Resolves when every queued event has been handled (or dead-lettered). */
@@ -59,7 +72,7 @@ class Consumer {
   readonly name: string;
   readonly #subscription: Subscription;
   readonly #options: ResolvedOptions;
-  readonly #queue: EventEnvelope[] = [];
+  readonly #queue: Delivery[] = [];
   #running: Promise<void> | undefined;
 
   constructor(subscription: Subscription, options: ResolvedOptions) {
@@ -73,11 +86,11 @@ class Consumer {
   }
 
   accepts(type: string): boolean {
-    return this.#subscription.types.includes('*') || this.#subscription.types.includes(type);
+    return acceptsType(this.#subscription.types, type);
   }
 
-  enqueue(event: EventEnvelope): void {
-    this.#queue.push(event);
+  enqueue(delivery: Delivery): void {
+    this.#queue.push(delivery);
     this.#running ??= this.#run();
   }
 
@@ -87,9 +100,21 @@ class Consumer {
 
   async #run(): Promise<void> {
     try {
-      for (let event = this.#queue.shift(); event; event = this.#queue.shift()) await this.#deliver(event);
+      for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
+        if (next.replay) await this.#replay(next.event, next.replay);
+        else await this.#deliver(next.event);
+      }
     } finally {
       this.#running = undefined;
+    }
+  }
+
+  async #replay(event: EventEnvelope, replay: NonNullable<Delivery['replay']>): Promise<void> {
+    try {
+      await this.#subscription.handler(event);
+      replay.resolve();
+    } catch (error) {
+      replay.reject(error);
     }
   }
 
@@ -102,11 +127,16 @@ class Consumer {
       } catch (error) {
         if (attempt >= maxAttempts) {
           logger.error({ err: error, consumer: this.name, eventId: event.id, type: event.type }, 'event handler failed; dead-lettered');
-          await onDeadLetter?.(this.name, event, error, attempt);
+          try {
+            await onDeadLetter?.(this.name, event, error, attempt);
+          } catch (deadLetterError) {
+            // Nothing durable to hand it back to: say so loudly rather than break the consumer's queue.
+            logger.error({ err: deadLetterError, consumer: this.name, eventId: event.id }, 'recording a dead letter failed; event dropped');
+          }
           return;
         }
         logger.warn({ err: error, consumer: this.name, eventId: event.id, attempt }, 'event handler failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (attempt - 1)));
+        await new Promise((resolve) => setTimeout(resolve, retryDelay(retryDelayMs, attempt)));
       }
     }
   }

@@ -12,10 +12,14 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Publishes a service's outbox in commit order. Rows are claimed with `FOR UPDATE SKIP LOCKED`, so
- * two relays on one schema never publish the same row concurrently; a row is marked published in the
- * same transaction that claimed it, after the bus accepted it. A crash between the two republishes
- * the row (at-least-once): consumers de-duplicate on the event id.
+ * Publishes a service's outbox in `seq` order, one event at a time, so the events of an aggregate
+ * reach the bus in the order they were written (two transactions changing one aggregate are ordered
+ * by the lock on its row, so their outbox rows are too). Only one relay per schema publishes at a
+ * time (a transaction-scoped advisory lock; the others find it taken and wait for their next tick):
+ * two relays publishing different rows at once could reorder them. A row is marked published in the
+ * same transaction that read it, after the bus accepted it. A crash between the two republishes the
+ * row (at-least-once): the NATS bus drops the duplicate within its window, and consumers
+ * de-duplicate on the event id (`handleOnce`).
  */
 export class OutboxRelay {
   readonly #options: Required<Omit<OutboxRelayOptions, 'logger'>> & { logger: Logger };
@@ -41,7 +45,7 @@ export class OutboxRelay {
     else this.#schedule(0);
   }
 
-  /** Publishes everything pending, then resolves (tests, shutdown). */
+  /** Publishes everything pending, then resolves (tests, shutdown); 0 while another relay of the schema is publishing. */
   async flush(): Promise<number> {
     await this.#running;
     let total = 0;
@@ -84,6 +88,10 @@ export class OutboxRelay {
   async #publishBatch(): Promise<number> {
     const { db, schema, publisher, batchSize } = this.#options;
     return db.transaction(async (tx) => {
+      const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
+        `polyshop.outbox.${schema}`,
+      ]);
+      if (!lock?.locked) return 0;
       const rows = await tx.query<{ seq: number; envelope: EventEnvelope }>(
         `SELECT seq, envelope FROM ${schema}.outbox WHERE published_at IS NULL
          ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
