@@ -39,11 +39,12 @@ function requireVersion(product: Product, expectedVersion: number): void {
 
 /**
  * Applies a patch if the product is still at `expectedVersion` (optimistic concurrency: a stale
- * version, or a concurrent change between read and write, is `precondition_failed`).
+ * version, or a concurrent change between read and write, is `precondition_failed`). `'any'`
+ * (If-Match: *) accepts the version read here; the write is still a compare-and-set on it.
  */
-export async function updateProduct(deps: CatalogDeps, id: string, patch: ProductPatch, expectedVersion: number): Promise<Product> {
+export async function updateProduct(deps: CatalogDeps, id: string, patch: ProductPatch, expectedVersion: number | 'any'): Promise<Product> {
   const current = await getProduct(deps, id);
-  requireVersion(current, expectedVersion);
+  if (expectedVersion !== 'any') requireVersion(current, expectedVersion);
   const category = patch.category === undefined ? await categoryFor(deps, current.category) : await categoryFor(deps, patch.category);
   const updated = patchProduct(current, patch, category, deps.clock.now());
   const type = updated.status === 'archived' && current.status !== 'archived' ? 'product.archived' : 'product.updated';

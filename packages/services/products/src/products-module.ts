@@ -1,0 +1,59 @@
+import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
+import { OutboxRelay } from '@polyshop/stores';
+import { migrateCatalog, PostgresProductRepository } from './adapters/postgres/postgres-product-repository.ts';
+import { SCHEMA } from './adapters/postgres/catalog-rows.ts';
+import type { CatalogDeps } from './app/catalog-deps.ts';
+import { findVariants, listProducts } from './app/read-products.ts';
+import { getProduct } from './app/write-products.ts';
+import { toProductDocument } from './domain/product.ts';
+import { categoryRoutes } from './http/category-routes.ts';
+import { productRoutes } from './http/product-routes.ts';
+import { ProductsHttpClient, type ProductsClient } from './products-client.ts';
+
+/** The running catalog service; `deps` lets the platform's CLI load demo data through the same use cases. */
+export type ProductsModule = ServiceModule<ProductsClient> & { deps: CatalogDeps };
+
+/** The in-process client: the same use cases the HTTP routes call. */
+export function localProductsClient(deps: CatalogDeps): ProductsClient {
+  return {
+    findVariants: (skus) => findVariants(deps, skus),
+    getProduct: async (id) => toProductDocument(await getProduct(deps, id)),
+    listProducts: (options) => listProducts(deps, options),
+  };
+}
+
+/** Builds the catalog on PostgreSQL (schema `catalog`): migrations, repository, routes, outbox relay. */
+export async function createProductsService(context: ServiceContext): Promise<ProductsModule> {
+  const db = await context.postgres();
+  await migrateCatalog(db);
+  const relay = new OutboxRelay({ db, schema: SCHEMA, publisher: context.bus, logger: context.logger });
+  const deps: CatalogDeps = { repository: new PostgresProductRepository(db), clock: context.clock, afterCommit: () => relay.wake() };
+  return {
+    name: 'products',
+    prefix: '/products',
+    client: localProductsClient(deps),
+    deps,
+    async routes(app) {
+      // categories first: `/categories` must not be taken for a product id
+      await app.register(categoryRoutes(deps, context.authorizer));
+      await app.register(productRoutes(deps, context.authorizer));
+    },
+    async start() {
+      relay.start();
+    },
+    async stop() {
+      await relay.stop();
+    },
+    async ready() {
+      await db.ping();
+    },
+  };
+}
+
+/** How the platform creates the catalog service and reaches it from another process. */
+export const definition: ServiceDefinition<ProductsClient> = {
+  name: 'products',
+  needs: ['users'],
+  create: createProductsService,
+  httpClient: (baseUrl, context) => new ProductsHttpClient(baseUrl, { logger: context.logger }),
+};
