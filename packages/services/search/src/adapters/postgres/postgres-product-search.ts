@@ -74,14 +74,15 @@ interface HitRow {
 async function pageOf(tx: SqlExecutor, query: SearchQuery, match: Match, position: CursorPosition | undefined): Promise<HitRow[]> {
   const params = new SqlParams(match.params);
   const conditions = [match.where];
-  let order: string;
+  // The same order inside (over the matches) and outside (over the page, whose price is text there).
+  let order: (table: string) => string;
   let offset = '';
   if (query.sort === 'relevance') {
-    order = 'score DESC, id';
+    order = (table) => `${table}score DESC, ${table}id`;
     if (position && 'offset' in position) offset = `OFFSET ${params.add(position.offset)}`;
   } else {
     const direction = query.sort === 'price' ? 'ASC' : 'DESC';
-    order = `price ${direction}, id`;
+    order = (table) => `${table}price ${direction}, ${table}id`;
     if (position && 'after' in position) {
       const price = params.add(position.after.price);
       const id = params.add(position.after.id);
@@ -99,8 +100,8 @@ async function pageOf(tx: SqlExecutor, query: SearchQuery, match: Match, positio
        FROM (SELECT p.id, p.slug, p.name, p.brand, p.category, p.description, p.price, p.currency, p.in_stock,
                     ${score} AS score
                FROM search.products p
-              WHERE ${conditions.join(' AND ')} ORDER BY ${order} ${offset} LIMIT ${limit}) page
-      ORDER BY ${order}`,
+              WHERE ${conditions.join(' AND ')} ORDER BY ${order('')} ${offset} LIMIT ${limit}) page
+      ORDER BY ${order('page.')}`,
     params.values,
   );
 }
