@@ -3,7 +3,8 @@
  * saga uses (in-process or over HTTP), the shapes it answers with, its events, and the gateway port
  * with its `sandbox` implementation.
  */
-export { definition, createPaymentsService, PAYMENTS_SCHEMA, type PaymentsServiceOptions } from './payments-module.ts';
+export { definition, createPaymentsService, type PaymentsServiceOptions } from './payments-module.ts';
+export { PAYMENTS_SCHEMA } from './adapters/postgres/payments-schema.ts';
 export {
   InProcessPaymentsClient,
   PaymentsHttpClient,

@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
-import { migrate, OutboxRelay } from '@polyshop/stores';
+import { OutboxRelay } from '@polyshop/stores';
+import { migratePayments, PAYMENTS_SCHEMA } from './adapters/postgres/payments-schema.ts';
 import { PostgresPaymentRepository } from './adapters/postgres/postgres-payment-repository.ts';
 import { SandboxPaymentGateway } from './adapters/sandbox/sandbox-payment-gateway.ts';
 import { loadPaymentsConfig } from './app/payments-config.ts';
@@ -8,9 +8,6 @@ import { PaymentsApp } from './app/payments-app.ts';
 import { paymentRoutes } from './http/payment-routes.ts';
 import { InProcessPaymentsClient, PaymentsHttpClient, type PaymentsClient } from './payments-client.ts';
 import type { PaymentGateway } from './ports/payment-gateway.ts';
-
-export const PAYMENTS_SCHEMA = 'payments';
-const migrations = fileURLToPath(new URL('../migrations', import.meta.url));
 
 export interface PaymentsServiceOptions {
   /** A gateway instead of the configured one (tests pass a sandbox with a controlled failure draw). */
@@ -24,7 +21,7 @@ export async function createPaymentsService(
 ): Promise<ServiceModule<PaymentsClient> & { app: PaymentsApp; relay: OutboxRelay }> {
   const config = loadPaymentsConfig(context.env);
   const db = await context.postgres();
-  await migrate(db, { schema: PAYMENTS_SCHEMA, directory: migrations });
+  await migratePayments(db);
   const relay = new OutboxRelay({ db, schema: PAYMENTS_SCHEMA, publisher: context.bus, logger: context.logger });
   const gateway =
     options.gateway ??

@@ -11,6 +11,7 @@ import type {
   PaymentReader,
   PaymentRepository,
 } from '../../ports/payment-repository.ts';
+import { PAYMENTS_SCHEMA } from './payments-schema.ts';
 import {
   mutableParams,
   PAYMENT_COLUMNS,
@@ -25,7 +26,7 @@ import {
   type RefundRow,
 } from './postgres-payment-rows.ts';
 
-const SCHEMA = 'payments';
+const SCHEMA = PAYMENTS_SCHEMA;
 const PLACEHOLDERS = Array.from({ length: 19 }, (_, i) => `$${i + 1}`).join(', ');
 
 export interface PostgresPaymentRepositoryOptions {
