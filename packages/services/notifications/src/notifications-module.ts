@@ -1,0 +1,82 @@
+import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
+import { ConfigError } from '@polyshop/kernel';
+import { createChannels } from './adapters/channels/create-channels.ts';
+import { migrateNotifications, PostgresNotificationRepository } from './adapters/postgres/postgres-notification-repository.ts';
+import { DeliveryWorker } from './app/delivery-worker.ts';
+import { seedDefaultTemplates } from './app/manage-templates.ts';
+import { NotificationService } from './app/notification-service.ts';
+import { subscribeTriggers } from './app/notification-triggers.ts';
+import { loadNotificationsConfig } from './app/notifications-config.ts';
+import { notificationRoutes } from './http/notification-routes.ts';
+import { NotificationsHttpClient, type NotificationsClient } from './notifications-client.ts';
+import type { NotificationRepository } from './ports/notification-repository.ts';
+
+/** The running service, with what tests and the CLI reach beyond the client. */
+export interface NotificationsModule extends ServiceModule<NotificationsClient> {
+  service: NotificationService;
+  repository: NotificationRepository;
+  worker: DeliveryWorker;
+}
+
+/**
+ * Builds the notification service (Phase 1: PostgreSQL JSONB): migrations, default templates,
+ * channels from configuration, the delivery worker and the event triggers (subscribed in `start`).
+ */
+export async function createNotificationsService(context: ServiceContext): Promise<NotificationsModule> {
+  if (context.store !== 'postgres') {
+    throw new ConfigError([{ variable: 'NOTIFICATION_STORE', message: `notifications run on postgres for now (${context.store} comes with the MongoDB adapter).` }]);
+  }
+  const config = loadNotificationsConfig(context.env);
+  const db = await context.postgres();
+  await migrateNotifications(db);
+  const repository = new PostgresNotificationRepository(db);
+  await seedDefaultTemplates(repository.templates, context.clock);
+  const channels = createChannels(config);
+  const worker = new DeliveryWorker({
+    repository,
+    channels,
+    clock: context.clock,
+    logger: context.logger.child({ component: 'notification-delivery' }),
+    policy: {
+      maxAttempts: config.NOTIFICATIONS_MAX_ATTEMPTS,
+      baseDelayMs: config.NOTIFICATIONS_RETRY_BASE_MS,
+      maxDelayMs: config.NOTIFICATIONS_RETRY_MAX_MS,
+    },
+    pollIntervalMs: config.NOTIFICATIONS_POLL_MS,
+    concurrencyPerChannel: config.NOTIFICATIONS_CHANNEL_CONCURRENCY,
+    leaseMs: config.NOTIFICATIONS_CHANNEL_TIMEOUT_MS * 2 + 5000,
+  });
+  const onCreated = () => worker.wake();
+  const service = new NotificationService({ repository, channels, clock: context.clock, onCreated });
+  let subscribed = false;
+  return {
+    name: 'notifications',
+    prefix: '/notifications',
+    client: service,
+    service,
+    repository,
+    worker,
+    routes: notificationRoutes(service, context.authorizer),
+    async start() {
+      if (!subscribed) {
+        subscribed = true;
+        await subscribeTriggers({ bus: context.bus, repository, channels, clock: context.clock, logger: context.logger, onCreated });
+      }
+      worker.start();
+    },
+    async stop() {
+      await worker.stop();
+      await Promise.all(Object.values(channels).map((channel) => channel.close()));
+    },
+    async ready() {
+      await repository.ping();
+    },
+  };
+}
+
+/** How the platform creates the notification service and reaches it from another process. */
+export const definition: ServiceDefinition<NotificationsClient> = {
+  name: 'notifications',
+  create: createNotificationsService,
+  httpClient: (baseUrl, context) => new NotificationsHttpClient(baseUrl, { logger: context.logger }),
+};
