@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerMigrateCommand } from './migrate-command.ts';
 import { registerServeCommand } from './serve-command.ts';
+import { registerSeedCommand } from './seed-command.ts';
 import { registerServersCommand } from './servers-command.ts';
 import { registerStartCommand } from './start-command.ts';
 
@@ -13,5 +14,6 @@ export function createProgram(): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerServersCommand(program);
+  registerSeedCommand(program);
   return program;
 }
