@@ -2,12 +2,13 @@ import { AppError } from '@polyshop/kernel';
 import type { Authorizer, ServiceDefinition, ServiceName } from '@polyshop/http';
 import { createAuthorizer as createUsersAuthorizer, definition as users, type UsersClient } from '@polyshop/users';
 import { definition as products } from '@polyshop/products';
+import { definition as search } from '@polyshop/search';
 
 /**
  * Every service the platform can run, in creation order (a service comes after those it `needs`).
  * Each entry is the `definition` exported by the service's package.
  */
-export const serviceDefinitions: ServiceDefinition[] = [users, products];
+export const serviceDefinitions: ServiceDefinition[] = [users, products, search];
 
 /**
  * Route guards for every service, backed by the user service's client (in-process, or over HTTP in

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerMigrateCommand } from './migrate-command.ts';
+import { registerSearchCommand } from './search-command.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerSeedCommand } from './seed-command.ts';
 import { registerServersCommand } from './servers-command.ts';
@@ -14,6 +15,7 @@ export function createProgram(): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerServersCommand(program);
+  registerSearchCommand(program);
   registerSeedCommand(program);
   return program;
 }

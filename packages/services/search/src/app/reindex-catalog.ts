@@ -18,7 +18,7 @@ export interface ReindexSummary extends ReindexProgress {
 }
 
 export interface ReindexOptions {
-  /** Products per catalog page. Default 200. */
+  /** Products per catalog page, 1-100 (what the catalog serves). Default 100. */
   pageSize?: number;
   /** Called after each page. */
   onProgress?: (progress: ReindexProgress) => void;
@@ -30,7 +30,7 @@ export interface ReindexOptions {
  * the catalog no longer lists leave the index.
  */
 export async function reindexCatalog(index: ProductSearchIndex, catalog: CatalogSource, options: ReindexOptions = {}): Promise<ReindexSummary> {
-  const limit = options.pageSize ?? 200;
+  const limit = options.pageSize ?? 100;
   const progress: ReindexProgress = { read: 0, indexed: 0, inactive: 0 };
   const rebuild = await index.startRebuild();
   let cursor: string | null = null;
