@@ -5,6 +5,7 @@ import { registerServeCommand } from './serve-command.ts';
 import { registerSeedCommand } from './seed-command.ts';
 import { registerServersCommand } from './servers-command.ts';
 import { registerStartCommand } from './start-command.ts';
+import { registerUsersCommand } from './users-command.ts';
 
 /** The `polyshop` command line. Each command lives in its own file and registers itself here. */
 export function createProgram(): Command {
@@ -15,6 +16,7 @@ export function createProgram(): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerServersCommand(program);
+  registerUsersCommand(program);
   registerSearchCommand(program);
   registerSeedCommand(program);
   return program;
