@@ -1,0 +1,292 @@
+import { AppError } from '@polyshop/kernel';
+import { appendToOutbox, type SqlDatabase, type SqlExecutor } from '@polyshop/stores';
+import { belowReserved, skuNotFound } from '../../domain/inventory-errors.ts';
+import { MAX_STOCK_QUANTITY } from '../../domain/limits.ts';
+import { sortItems, type NewReservation, type Reservation, type ReservationItem, type StockShortage } from '../../domain/reservation.ts';
+import { countsBefore, countsOf, type StockAdjustment, type StockChange, type StockLevel } from '../../domain/stock-level.ts';
+import type {
+  AdjustmentInput,
+  InventoryRepository,
+  ReservationTransition,
+  ReserveOutcome,
+  SetQuantityInput,
+  WriteContext,
+} from '../../ports/inventory-repository.ts';
+import {
+  ADJUSTMENT_COLUMNS,
+  RESERVATION_COLUMNS,
+  STOCK_COLUMNS,
+  toAdjustment,
+  toReservation,
+  toStockLevel,
+  type AdjustmentRow,
+  type ReservationRow,
+  type StockRow,
+} from './postgres-inventory-rows.ts';
+import { RaceDetected, RollbackWith, runTransaction } from './run-transaction.ts';
+
+/** The PostgreSQL schema the inventory service owns. */
+export const INVENTORY_SCHEMA = 'inventory';
+
+export interface PostgresInventoryRepositoryOptions {
+  /** Attempts per write after deadlocks, serialization failures or detected races. Default 5. */
+  maxAttempts?: number;
+  /** Called before a write is retried after a deadlock or serialization failure. */
+  onTransientRetry?: (error: unknown, attempt: number) => void;
+}
+
+/** How a reservation's end moves each of its SKUs (quantity and reserved drop by the item quantity, or reserved only). */
+interface Transition {
+  to: 'committed' | 'released' | 'expired';
+  /** Extra condition on the reservation row; `$2` is the time of the write. */
+  when: string;
+  /** Whether on-hand quantity leaves too (commit) or only the hold is lifted (release, expiry). */
+  stockLeaves: boolean;
+}
+
+const COMMIT: Transition = { to: 'committed', when: 'expires_at > $2', stockLeaves: true };
+const RELEASE: Transition = { to: 'released', when: 'true', stockLeaves: false };
+const EXPIRE: Transition = { to: 'expired', when: 'expires_at <= $2', stockLeaves: false };
+
+/**
+ * `InventoryRepository` on PostgreSQL (PGlite or a server), schema `inventory`. Every stock change is
+ * one conditional `UPDATE … WHERE` that either applies or matches no row; multi-SKU writes issue them
+ * in SKU order inside one transaction, so two writers always lock shared SKUs in the same order and
+ * cannot deadlock. Events from `WriteContext.events` go to the outbox in the same transaction.
+ */
+export class PostgresInventoryRepository implements InventoryRepository {
+  readonly #db: SqlDatabase;
+  readonly #options: PostgresInventoryRepositoryOptions;
+
+  constructor(db: SqlDatabase, options: PostgresInventoryRepositoryOptions = {}) {
+    this.#db = db;
+    this.#options = options;
+  }
+
+  async findStock(sku: string): Promise<StockLevel | undefined> {
+    const [row] = await this.#db.query<StockRow>(`SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = $1`, [sku]);
+    return row && toStockLevel(row);
+  }
+
+  async findStocks(skus: readonly string[]): Promise<StockLevel[]> {
+    if (skus.length === 0) return [];
+    const rows = await this.#db.query<StockRow>(`SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = ANY($1::text[])`, [[...new Set(skus)]]);
+    return rows.map(toStockLevel).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  }
+
+  async setQuantity(input: SetQuantityInput, context: WriteContext): Promise<StockChange> {
+    return this.#run(async (tx) => {
+      const [created] = await tx.query<StockRow>(
+        `INSERT INTO inventory.stock (sku, quantity, reserved, version, updated_at) VALUES ($1, $2, 0, 1, $3)
+         ON CONFLICT (sku) DO NOTHING RETURNING ${STOCK_COLUMNS}`,
+        [input.sku, input.quantity, context.now],
+      );
+      let change: StockChange;
+      if (created) {
+        change = { sku: input.sku, before: undefined, after: toStockLevel(created) };
+      } else {
+        // The previous quantity is needed for the history's delta and the low-stock crossing; the row
+        // lock keeps it current until the conditional write below.
+        const [locked] = await tx.query<StockRow>(`SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = $1 FOR UPDATE`, [input.sku]);
+        const [updated] = await tx.query<StockRow>(
+          `UPDATE inventory.stock SET quantity = $2, version = version + 1, updated_at = $3
+           WHERE sku = $1 AND reserved <= $2 RETURNING ${STOCK_COLUMNS}`,
+          [input.sku, input.quantity, context.now],
+        );
+        if (!updated) throw belowReserved(input.sku, locked!.quantity, locked!.reserved, 'quantity');
+        change = { sku: input.sku, before: countsOf(locked!.quantity, locked!.reserved), after: toStockLevel(updated) };
+      }
+      const delta = change.after.quantity - (change.before?.quantity ?? 0);
+      await this.#history(tx, 'set', { ...input, delta }, change.after, context.now);
+      await this.#record(tx, context, [change]);
+      return change;
+    });
+  }
+
+  async adjust(input: AdjustmentInput, context: WriteContext): Promise<StockChange> {
+    return this.#run(async (tx) => {
+      const [updated] = await tx.query<StockRow>(
+        `UPDATE inventory.stock SET quantity = quantity + $2, version = version + 1, updated_at = $3
+         WHERE sku = $1 AND quantity + $2 >= reserved AND quantity + $2 <= ${MAX_STOCK_QUANTITY}
+         RETURNING ${STOCK_COLUMNS}`,
+        [input.sku, input.delta, context.now],
+      );
+      if (!updated) throw await this.#whyAdjustRefused(tx, input);
+      const after = toStockLevel(updated);
+      const change: StockChange = { sku: input.sku, before: countsBefore(after, input.delta, 0), after };
+      await this.#history(tx, 'adjust', input, after, context.now);
+      await this.#record(tx, context, [change]);
+      return change;
+    });
+  }
+
+  async listAdjustments(sku: string, limit: number): Promise<StockAdjustment[]> {
+    const rows = await this.#db.query<AdjustmentRow>(
+      `SELECT ${ADJUSTMENT_COLUMNS} FROM inventory.adjustments WHERE sku = $1 ORDER BY id DESC LIMIT $2`,
+      [sku, limit],
+    );
+    return rows.map(toAdjustment);
+  }
+
+  async reserve(reservation: NewReservation, context: WriteContext): Promise<ReserveOutcome> {
+    const items = sortItems(reservation.items);
+    return this.#run(async (tx): Promise<ReserveOutcome> => {
+      // The reservation row first: a concurrent attempt with the same id waits here, then sees it.
+      const [inserted] = await tx.query<ReservationRow>(
+        `INSERT INTO inventory.reservations (id, status, items, ttl_seconds, expires_at, created_at, updated_at)
+         VALUES ($1, 'active', $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING RETURNING ${RESERVATION_COLUMNS}`,
+        [reservation.id, JSON.stringify(items), reservation.ttlSeconds, reservation.expiresAt, context.now],
+      );
+      if (!inserted) {
+        const existing = await findReservation(tx, reservation.id);
+        if (!existing) throw new RaceDetected();
+        return { status: 'exists', reservation: existing };
+      }
+      const changes: StockChange[] = [];
+      for (const [index, item] of items.entries()) {
+        const [row] = await tx.query<StockRow>(
+          `UPDATE inventory.stock SET reserved = reserved + $2, version = version + 1, updated_at = $3
+           WHERE sku = $1 AND quantity - reserved >= $2 RETURNING ${STOCK_COLUMNS}`,
+          [item.sku, item.quantity, context.now],
+        );
+        if (!row) throw new RollbackWith(await this.#shortages(tx, items.slice(index)));
+        const after = toStockLevel(row);
+        changes.push({ sku: item.sku, before: countsBefore(after, 0, item.quantity), after });
+      }
+      await this.#record(tx, context, changes);
+      return { status: 'reserved', reservation: toReservation(inserted), changes };
+    });
+  }
+
+  async commitReservation(id: string, context: WriteContext): Promise<ReservationTransition | undefined> {
+    return this.#run(
+      async (tx) =>
+        (await this.#end(tx, id, COMMIT, context)) ?? (await this.#end(tx, id, EXPIRE, context)) ?? unchanged(tx, id),
+    );
+  }
+
+  async releaseReservation(id: string, context: WriteContext): Promise<ReservationTransition | undefined> {
+    return this.#run(async (tx) => (await this.#end(tx, id, RELEASE, context)) ?? unchanged(tx, id));
+  }
+
+  async expireReservation(id: string, context: WriteContext): Promise<ReservationTransition | undefined> {
+    return this.#run(async (tx) => (await this.#end(tx, id, EXPIRE, context)) ?? unchanged(tx, id));
+  }
+
+  async findReservation(id: string): Promise<Reservation | undefined> {
+    return findReservation(this.#db, id);
+  }
+
+  async findExpiredReservations(now: Date, limit: number): Promise<string[]> {
+    const rows = await this.#db.query<{ id: string }>(
+      `SELECT id FROM inventory.reservations WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at, id LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Ends an active reservation if `transition.when` holds, moving each SKU's counts back with one
+   * conditional write per SKU in SKU order. `undefined` when the reservation was not in that state.
+   */
+  async #end(tx: SqlExecutor, id: string, transition: Transition, context: WriteContext): Promise<ReservationTransition | undefined> {
+    const [row] = await tx.query<ReservationRow>(
+      `UPDATE inventory.reservations SET status = $3, updated_at = $2
+       WHERE id = $1 AND status = 'active' AND ${transition.when} RETURNING ${RESERVATION_COLUMNS}`,
+      [id, context.now, transition.to],
+    );
+    if (!row) return undefined;
+    const reservation = toReservation(row);
+    const leaves = transition.stockLeaves ? 'quantity = quantity - $2,' : '';
+    const changes: StockChange[] = [];
+    for (const item of sortItems(reservation.items)) {
+      const [stock] = await tx.query<StockRow>(
+        `UPDATE inventory.stock SET ${leaves} reserved = reserved - $2, version = version + 1, updated_at = $3
+         WHERE sku = $1 AND reserved >= $2 RETURNING ${STOCK_COLUMNS}`,
+        [item.sku, item.quantity, context.now],
+      );
+      if (!stock) {
+        throw new AppError('internal', 'INVENTORY.INVARIANT_BROKEN', `Reservation ${id} holds ${item.quantity} × ${item.sku} that are not reserved.`);
+      }
+      const after = toStockLevel(stock);
+      const quantityDelta = transition.stockLeaves ? -item.quantity : 0;
+      changes.push({ sku: item.sku, before: countsBefore(after, quantityDelta, -item.quantity), after });
+    }
+    await this.#record(tx, context, changes);
+    return { reservation, changes };
+  }
+
+  /**
+   * The shortages among items not yet reserved, the first of which was just refused. The read only
+   * explains the refusal; if it shows that SKU is no longer short, another write got in between: retry.
+   */
+  async #shortages(tx: SqlExecutor, unreserved: readonly ReservationItem[]): Promise<ReserveOutcome> {
+    const rows = await tx.query<{ sku: string; available: number }>(
+      `SELECT sku, quantity - reserved AS available FROM inventory.stock WHERE sku = ANY($1::text[])`,
+      [unreserved.map((item) => item.sku)],
+    );
+    const available = new Map(rows.map((row) => [row.sku, row.available]));
+    const shortages: StockShortage[] = unreserved
+      .map((item) => ({ sku: item.sku, requested: item.quantity, available: available.get(item.sku) ?? 0 }))
+      .filter((shortage) => shortage.available < shortage.requested);
+    if (shortages[0]?.sku !== unreserved[0]!.sku) throw new RaceDetected();
+    return { status: 'insufficient_stock', shortages };
+  }
+
+  /** The error for a refused adjustment, from a read made after the refusal. */
+  async #whyAdjustRefused(tx: SqlExecutor, input: AdjustmentInput): Promise<Error> {
+    const [row] = await tx.query<StockRow>(`SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = $1`, [input.sku]);
+    if (!row) return skuNotFound(input.sku);
+    const result = row.quantity + input.delta;
+    const details = { sku: input.sku, ...countsOf(row.quantity, row.reserved) };
+    if (result < 0) {
+      return AppError.conflict('INVENTORY.NEGATIVE_QUANTITY', `Adjusting ${input.sku} by ${input.delta} would leave ${result} on hand.`, {
+        field: 'delta',
+        details,
+      });
+    }
+    if (result < row.reserved) return belowReserved(input.sku, row.quantity, row.reserved, 'delta');
+    if (result > MAX_STOCK_QUANTITY) {
+      return AppError.conflict('INVENTORY.QUANTITY_TOO_LARGE', `${input.sku} cannot hold more than ${MAX_STOCK_QUANTITY} units.`, {
+        field: 'delta',
+        details,
+      });
+    }
+    return new RaceDetected();
+  }
+
+  async #history(
+    tx: SqlExecutor,
+    kind: 'set' | 'adjust',
+    input: { sku: string; delta: number; reason: string; actor?: string | undefined },
+    after: StockLevel,
+    now: Date,
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO inventory.adjustments (sku, kind, delta, quantity_after, reason, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [input.sku, kind, input.delta, after.quantity, input.reason, input.actor ?? null, now],
+    );
+  }
+
+  async #record(tx: SqlExecutor, context: WriteContext, changes: readonly StockChange[]): Promise<void> {
+    if (changes.length === 0 || !context.events) return;
+    await appendToOutbox(tx, INVENTORY_SCHEMA, context.events(changes));
+  }
+
+  #run<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return runTransaction(this.#db, work, {
+      maxAttempts: this.#options.maxAttempts ?? 5,
+      onTransientRetry: this.#options.onTransientRetry,
+    });
+  }
+}
+
+async function findReservation(db: SqlExecutor, id: string): Promise<Reservation | undefined> {
+  const [row] = await db.query<ReservationRow>(`SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations WHERE id = $1`, [id]);
+  return row && toReservation(row);
+}
+
+async function unchanged(tx: SqlExecutor, id: string): Promise<ReservationTransition | undefined> {
+  const reservation = await findReservation(tx, id);
+  return reservation && { reservation, changes: [] };
+}

@@ -1,0 +1,49 @@
+/** The three counts of one SKU. `available = quantity - reserved`, never negative. */
+export interface StockCounts {
+  /** Units on hand. */
+  quantity: number;
+  /** Units held by active reservations. */
+  reserved: number;
+  /** Units that can still be reserved. */
+  available: number;
+}
+
+/** The stock of one SKU as stored. */
+export interface StockLevel extends StockCounts {
+  sku: string;
+  /** Incremented by every change; lets readers tell two states apart. */
+  version: number;
+  updatedAt: Date;
+}
+
+/** One SKU's stock before and after a write: what events are derived from, without another read. */
+export interface StockChange {
+  sku: string;
+  /** The counts before the write; `undefined` when the write created the SKU. */
+  before: StockCounts | undefined;
+  after: StockLevel;
+}
+
+/** A manual change of on-hand quantity, kept in the SKU's adjustment history. */
+export interface StockAdjustment {
+  id: string;
+  sku: string;
+  /** `set`: quantity replaced (`PUT`); `adjust`: quantity moved by a delta. */
+  kind: 'set' | 'adjust';
+  /** Change of on-hand quantity (for `set`: new minus previous). */
+  delta: number;
+  quantityAfter: number;
+  reason: string;
+  /** Who made it (user id), when known. */
+  actor: string | undefined;
+  at: Date;
+}
+
+export function countsOf(quantity: number, reserved: number): StockCounts {
+  return { quantity, reserved, available: quantity - reserved };
+}
+
+/** The counts a write started from, given the counts after it and how much it moved each. */
+export function countsBefore(after: StockCounts, quantityDelta: number, reservedDelta: number): StockCounts {
+  return countsOf(after.quantity - quantityDelta, after.reserved - reservedDelta);
+}

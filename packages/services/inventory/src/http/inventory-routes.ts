@@ -1,0 +1,173 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppError } from '@polyshop/kernel';
+import { ProblemSchema, type Authorizer } from '@polyshop/http';
+import { adjustStock } from '../app/adjust-stock.ts';
+import { commitReservation } from '../app/commit-reservation.ts';
+import type { InventoryDeps } from '../app/inventory-deps.ts';
+import { toAdjustmentView, toReservationView, toStockView } from '../app/inventory-views.ts';
+import { findStocks, getReservation, getStock, listAdjustments } from '../app/read-inventory.ts';
+import { releaseReservation } from '../app/release-reservation.ts';
+import { reserveStock } from '../app/reserve-stock.ts';
+import { setStock } from '../app/set-stock.ts';
+import {
+  AdjustmentListSchema,
+  AdjustmentsQuery,
+  AdjustStockBody,
+  ReservationParams,
+  ReservationSchema,
+  ReserveBody,
+  SetStockBody,
+  SkuParams,
+  StockListQuery,
+  StockListSchema,
+  StockSchema,
+} from './inventory-schemas.ts';
+
+const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema };
+
+/**
+ * `/inventory`. Stock reads are public (storefronts show availability); reservation and history reads
+ * need `inventory:read`; every write needs `inventory:write`. Reservation routes come first so that
+ * `reservations` is never taken for a SKU.
+ */
+export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): FastifyPluginAsync {
+  return async (plain) => {
+    const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+    const write = authorizer.authorize('inventory', 'write');
+    const read = authorizer.authorize('inventory', 'read');
+    const security = [{ bearerAuth: [] }];
+    const stockTags = ['inventory'];
+    const reservationTags = ['inventory reservations'];
+
+    app.post(
+      '/reservations',
+      {
+        preHandler: write,
+        schema: {
+          tags: reservationTags,
+          security,
+          summary: 'Reserve every item or none',
+          description:
+            'All-or-nothing. 409 INVENTORY.INSUFFICIENT_STOCK lists `shortages` [{sku, requested, available}] (an unknown SKU has 0 available). ' +
+            'The same reservationId and body again answers 201 with the reservation as it now is (header idempotent-replayed: true); ' +
+            'a different body answers 409 INVENTORY.RESERVATION_MISMATCH.',
+          body: ReserveBody,
+          response: { 201: ReservationSchema, ...problems },
+        },
+      },
+      async (request, reply) => {
+        const result = await reserveStock(deps, request.body);
+        if (result.status === 'insufficient_stock') {
+          const skus = result.shortages.map((s) => s.sku).join(', ');
+          throw AppError.conflict('INVENTORY.INSUFFICIENT_STOCK', `Not enough stock for ${skus}; nothing was reserved.`, {
+            field: 'items',
+            details: { shortages: result.shortages },
+          });
+        }
+        if (result.replayed) reply.header('idempotent-replayed', 'true');
+        const { reservation } = result;
+        return reply.status(201).header('location', `/inventory/reservations/${encodeURIComponent(reservation.id)}`).send(toReservationView(reservation));
+      },
+    );
+
+    app.get(
+      '/reservations/:id',
+      { preHandler: read, schema: { tags: reservationTags, security, summary: 'One reservation', params: ReservationParams, response: { 200: ReservationSchema, ...problems } } },
+      async (request) => toReservationView(await getReservation(deps, request.params.id)),
+    );
+
+    app.post(
+      '/reservations/:id/commit',
+      {
+        preHandler: write,
+        schema: {
+          tags: reservationTags,
+          security,
+          summary: 'Commit a reservation: its stock leaves (quantity and reserved drop)',
+          description: 'Idempotent. 409 INVENTORY.RESERVATION_EXPIRED once expired, INVENTORY.RESERVATION_RELEASED after a release.',
+          params: ReservationParams,
+          response: { 200: ReservationSchema, ...problems },
+        },
+      },
+      async (request) => toReservationView(await commitReservation(deps, request.params.id)),
+    );
+
+    app.delete(
+      '/reservations/:id',
+      {
+        preHandler: write,
+        schema: {
+          tags: reservationTags,
+          security,
+          summary: 'Release a reservation: its stock returns',
+          description: 'Idempotent; releasing an expired reservation changes nothing. 409 INVENTORY.RESERVATION_COMMITTED after a commit.',
+          params: ReservationParams,
+          response: { 200: ReservationSchema, ...problems },
+        },
+      },
+      async (request) => toReservationView(await releaseReservation(deps, request.params.id)),
+    );
+
+    app.get(
+      '/',
+      { schema: { tags: stockTags, summary: 'Stock of several SKUs (?skus=a,b,c)', querystring: StockListQuery, response: { 200: StockListSchema, ...problems } } },
+      async (request) => {
+        const { items, missing } = await findStocks(deps, request.query.skus.split(',').map((sku) => sku.trim()));
+        return { items: items.map(toStockView), missing };
+      },
+    );
+
+    app.get(
+      '/:sku',
+      { schema: { tags: stockTags, summary: 'Stock of one SKU', params: SkuParams, response: { 200: StockSchema, ...problems } } },
+      async (request) => toStockView(await getStock(deps, request.params.sku)),
+    );
+
+    app.put(
+      '/:sku',
+      {
+        preHandler: write,
+        schema: {
+          tags: stockTags,
+          security,
+          summary: 'Set the on-hand quantity (creates the SKU: 201)',
+          description: '409 INVENTORY.BELOW_RESERVED when below the reserved units. Recorded in the adjustment history.',
+          params: SkuParams,
+          body: SetStockBody,
+          response: { 200: StockSchema, 201: StockSchema, ...problems },
+        },
+      },
+      async (request, reply) => {
+        const { stock, created } = await setStock(deps, { sku: request.params.sku, ...request.body, actor: request.principal?.userId });
+        return reply.status(created ? 201 : 200).send(toStockView(stock));
+      },
+    );
+
+    app.post(
+      '/:sku/adjust',
+      {
+        preHandler: write,
+        schema: {
+          tags: stockTags,
+          security,
+          summary: 'Move the on-hand quantity by a delta, with a reason',
+          description: '409 INVENTORY.NEGATIVE_QUANTITY / INVENTORY.BELOW_RESERVED / INVENTORY.QUANTITY_TOO_LARGE; 404 for an unknown SKU.',
+          params: SkuParams,
+          body: AdjustStockBody,
+          response: { 200: StockSchema, ...problems },
+        },
+      },
+      async (request) => toStockView(await adjustStock(deps, { sku: request.params.sku, ...request.body, actor: request.principal?.userId })),
+    );
+
+    app.get(
+      '/:sku/adjustments',
+      {
+        preHandler: read,
+        schema: { tags: stockTags, security, summary: 'Adjustment history, newest first', params: SkuParams, querystring: AdjustmentsQuery, response: { 200: AdjustmentListSchema, ...problems } },
+      },
+      async (request) => ({ items: (await listAdjustments(deps, request.params.sku, request.query.limit)).map(toAdjustmentView) }),
+    );
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * The inventory service's public surface: its `definition` for the platform, the client the order
+ * saga uses (`reserve` / `commit` / `release` / `getStock`), and its events (`inventory.changed`,
+ * `inventory.low`).
+ */
+export { definition, createInventoryService, type InventoryModule } from './inventory-module.ts';
+export { InventoryHttpClient, localInventoryClient, type InventoryClient, type ReservationResult } from './inventory-client.ts';
+export type { ReservationView, StockView, AdjustmentView } from './app/inventory-views.ts';
+export type { ReservationRequest, ReservationItem, ReservationStatus, StockShortage } from './domain/reservation.ts';
+export {
+  INVENTORY_EVENT_TYPES,
+  INVENTORY_SOURCE,
+  type InventoryChangedData,
+  type InventoryChangedEvent,
+  type InventoryEvent,
+  type InventoryLowData,
+  type InventoryLowEvent,
+} from './domain/inventory-events.ts';
+export { InventoryConfigSchema, type InventoryConfig } from './inventory-config.ts';
+export type { InventoryDeps } from './app/inventory-deps.ts';
