@@ -1,6 +1,7 @@
 import { AppError } from '@polyshop/kernel';
 import type { Authorizer, ServiceDefinition, ServiceName } from '@polyshop/http';
 import { createAuthorizer as createUsersAuthorizer, definition as users, type UsersClient } from '@polyshop/users';
+import { definition as payments } from '@polyshop/payments';
 import { definition as products } from '@polyshop/products';
 import { definition as search } from '@polyshop/search';
 
@@ -8,7 +9,7 @@ import { definition as search } from '@polyshop/search';
  * Every service the platform can run, in creation order (a service comes after those it `needs`).
  * Each entry is the `definition` exported by the service's package.
  */
-export const serviceDefinitions: ServiceDefinition[] = [users, products, search];
+export const serviceDefinitions: ServiceDefinition[] = [users, payments, products, search];
 
 /**
  * Route guards for every service, backed by the user service's client (in-process, or over HTTP in
