@@ -8,11 +8,16 @@ export interface InventoryApi {
   >;
   commit(reservationId: string): Promise<unknown>;
   release(reservationId: string): Promise<unknown>;
+  /**
+   * Puts the stock of a committed reservation back on the shelf, once (repeating it changes
+   * nothing). Not every inventory client has it yet; without it a cancellation waits (retrying).
+   */
+  returnReservation?(reservationId: string, input: { reason: string }): Promise<unknown>;
 }
 
 /**
  * The inventory service's client as the saga's `StockReservations`. Giving stock back tolerates a
- * reservation that never reached the inventory (404) — the saga may compensate a reservation whose
+ * reservation that never reached the inventory (404): the saga may compensate a reservation whose
  * request was lost.
  */
 export class InventoryClientReservations implements StockReservations {
@@ -31,12 +36,16 @@ export class InventoryClientReservations implements StockReservations {
     await this.#client.commit(reservationId);
   }
 
-  async giveBack(reservationId: string, _reason: string): Promise<void> {
+  async giveBack(reservationId: string, reason: string): Promise<void> {
     try {
       await this.#client.release(reservationId);
     } catch (error) {
       if (error instanceof AppError && error.kind === 'not_found') return;
-      throw error;
+      if (!(error instanceof AppError) || error.code !== 'INVENTORY.RESERVATION_COMMITTED') throw error;
+      if (!this.#client.returnReservation) {
+        throw AppError.unavailable('ORDERS.RESTOCK_UNAVAILABLE', 'The inventory service cannot return committed stock yet.');
+      }
+      await this.#client.returnReservation(reservationId, { reason });
     }
   }
 }
