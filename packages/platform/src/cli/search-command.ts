@@ -67,8 +67,8 @@ export function registerSearchCommand(program: Command): void {
         const started = Date.now();
         const summary = await reindexSearch(platform, { pageSize: options.pageSize, progress: process.stderr.isTTY });
         process.stdout.write(
-          `reindexed search in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.read} catalog products, ` +
-            `${summary.indexed} searchable, ${summary.inactive} not active, ${summary.removed} no longer in the catalog removed\n`,
+          `reindexed search in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.read} catalog products ` +
+            `(${summary.indexed} searchable, ${summary.inactive} not active); ${summary.removed} removed as gone from the catalog\n`,
         );
       } finally {
         await platform.close();

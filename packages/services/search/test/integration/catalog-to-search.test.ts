@@ -102,7 +102,7 @@ describe('polyshop search reindex', { skip: postgresTargets()[1]!.skip }, () => 
     const { stdout } = await run(process.execPath, [polyshop, 'search', 'reindex', '--page-size', '15'], {
       env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
     });
-    assert.match(stdout, new RegExp(`40 catalog products, ${active} searchable, ${40 - active} not active`));
+    assert.match(stdout, new RegExp(`40 catalog products \\(${active} searchable, ${40 - active} not active\\); 0 removed`));
 
     const after = await catalogPlatform('pglite', env);
     try {
