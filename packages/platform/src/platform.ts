@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { AppError, createLogger, systemClock, type Clock, type Logger } from '@polyshop/kernel';
-import { InProcessEventBus, type EventBus } from '@polyshop/bus';
+import type { DeadLetters, EventBus } from '@polyshop/bus';
 import { openPostgres, type SqlDatabase } from '@polyshop/stores';
 import { createStoreConnections } from './store-connections.ts';
 import {
@@ -11,7 +11,9 @@ import {
   type ServiceModule,
   type ServiceName,
 } from '@polyshop/http';
+import { adminRoutes } from './admin-routes.ts';
 import { loadPlatformConfig, type PlatformConfig } from './platform-config.ts';
+import { createPlatformEvents } from './platform-events.ts';
 import { createAuthorizer, serviceDefinitions } from './service-catalog.ts';
 import { serviceUrl } from './service-ports.ts';
 
@@ -27,6 +29,8 @@ export interface PlatformOptions {
   clock?: Clock;
   /** Service definitions to use instead of the catalog (tests). */
   definitions?: ServiceDefinition[];
+  /** Events must go over NATS (`polyshop serve`): start-up fails without `NATS_URL`. */
+  natsRequired?: boolean;
 }
 
 export interface Platform {
@@ -37,6 +41,8 @@ export interface Platform {
   /** The shared PostgreSQL, if any service opened it. */
   postgres(): Promise<SqlDatabase>;
   bus: EventBus;
+  /** Events consumers gave up on: listed and replayed (`polyshop events`, `/admin/dead-letters`). */
+  deadLetters: DeadLetters;
   /** Another service's client, as services see it. */
   client<T>(name: ServiceName): T;
   /** Starts the services' background workers (relays, reapers, consumers). Idempotent. */
@@ -76,7 +82,14 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
 
   const stores = createStoreConnections(config, env);
 
-  const bus: EventBus = new InProcessEventBus({ logger: logger.child({ component: 'bus' }) });
+  const { bus, deadLetters } = await createPlatformEvents({
+    natsUrl: config.NATS_URL,
+    subjectPrefix: config.NATS_SUBJECT_PREFIX,
+    natsRequired: options.natsRequired ?? false,
+    postgres: sharedPostgres,
+    clock,
+    logger,
+  });
   const modules = new Map<ServiceName, ServiceModule>();
   const remoteClients = new Map<ServiceName, unknown>();
   const client = <T>(name: ServiceName): T => {
@@ -114,6 +127,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
       modules.set(definition.name, module);
       await app.register(module.routes, { prefix: module.prefix });
     }
+    await app.register(adminRoutes(deadLetters, authorizer), { prefix: '/admin' });
   } catch (error) {
     await closeStores();
     throw error;
@@ -156,6 +170,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
     modules,
     postgres: sharedPostgres,
     bus,
+    deadLetters,
     client,
     start,
     async listen() {

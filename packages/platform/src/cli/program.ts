@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerEventsCommand } from './events-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
 import { registerSearchCommand } from './search-command.ts';
 import { registerServeCommand } from './serve-command.ts';
@@ -19,5 +20,6 @@ export function createProgram(): Command {
   registerUsersCommand(program);
   registerSearchCommand(program);
   registerSeedCommand(program);
+  registerEventsCommand(program);
   return program;
 }

@@ -18,6 +18,6 @@ export function registerServeCommand(program: Command): void {
     .action(async (service: ServiceName, options: HostOptions) => {
       const overrides = overridesFrom(options);
       if (!options.port && !process.env.PORT) overrides.PORT = SERVICE_PORTS[service];
-      await runPlatform({ services: [service], overrides });
+      await runPlatform({ services: [service], overrides, natsRequired: true });
     });
 }
