@@ -1,0 +1,164 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { ManualClock, silentLogger } from '@polyshop/kernel';
+import type { TestPlatform } from '@polyshop/platform/testing';
+import { postgresTargets } from '@polyshop/testing';
+import { InventoryClientReservations } from '../../src/adapters/clients/inventory-client-reservations.ts';
+import { PaymentsClientProcessor } from '../../src/adapters/clients/payments-client-processor.ts';
+import { OrderService } from '../../src/app/order-service.ts';
+import { loadOrdersConfig } from '../../src/app/orders-config.ts';
+import { placeOrder } from '../../src/app/place-order.ts';
+import { SimulatedCrash, type SagaFault } from '../../src/app/saga-faults.ts';
+import type { SagaStep } from '../../src/domain/checkout-saga.ts';
+import type { Order } from '../../src/domain/order.ts';
+import { aCustomer, CARDS, checkoutBody, checkoutPlatform, inventoryOf, paymentsOf, seedSkus, stockOf } from '../fixtures/checkout-platform.ts';
+
+const LEASE_MS = 30_000;
+const STOCK = 5;
+const QUANTITY = 2;
+
+/** Where each crash leaves the checkout once recovered, for a good card. */
+const FORWARD: { step: SagaStep; outcome: 'confirmed' | 'failed' }[] = [
+  // The card lived only in the crashed process: nothing was authorized, so the checkout is undone.
+  { step: 'reserve_stock', outcome: 'failed' },
+  // The authorization exists (whether or not it was recorded): recovery carries on to the end.
+  { step: 'authorize_payment', outcome: 'confirmed' },
+  { step: 'commit_stock', outcome: 'confirmed' },
+  { step: 'capture_payment', outcome: 'confirmed' },
+  { step: 'confirm_order', outcome: 'confirmed' },
+];
+const PHASES = ['before_save', 'after_save'] as const;
+
+for (const target of postgresTargets()) {
+  describe(`checkout saga crash recovery on ${target.name}`, { skip: target.skip }, () => {
+    let platform: TestPlatform;
+    let customer: { userId: string; email: string };
+    const clock = new ManualClock(new Date());
+    const services: OrderService[] = [];
+
+    /** An order service on the platform's database and clients: the crashing process, or the restarted one. */
+    async function orderService(fault?: SagaFault): Promise<OrderService> {
+      const config = loadOrdersConfig({ ORDERS_SAGA_LEASE_MS: String(LEASE_MS) });
+      const service = await OrderService.open({
+        db: await platform.postgres(),
+        catalog: platform.client('products'),
+        stock: new InventoryClientReservations(inventoryOf(platform)),
+        payments: new PaymentsClientProcessor(paymentsOf(platform)),
+        clock,
+        logger: silentLogger(),
+        config: fault ? { ...config, fault } : config,
+      });
+      services.push(service);
+      return service;
+    }
+
+    /** Places an order through a service that crashes at `fault`; returns the order as the crash left it. */
+    async function crashDuringCheckout(sku: string, fault: SagaFault, card = CARDS.ok): Promise<Order> {
+      const crashing = await orderService(fault);
+      const key = randomUUID();
+      await assert.rejects(
+        placeOrder(crashing.deps, { userId: customer.userId, customer: { email: customer.email }, idempotencyKey: key, input: checkoutBody([{ sku, quantity: QUANTITY }], card) as never }),
+        SimulatedCrash,
+      );
+      const order = await crashing.deps.repository.findByIdempotencyKey(customer.userId, key);
+      assert.ok(order);
+      const finishedBeforeCrash = fault.phase === 'after_save' && (fault.step === 'confirm_order' || fault.step === 'fail_order');
+      assert.equal(order.status === 'pending', !finishedBeforeCrash, `status ${order.status} after a crash at ${fault.step} ${fault.phase}`);
+      return order;
+    }
+
+    /** The restart: time moves past the dead driver's lease, and a fresh service's recovery worker runs. */
+    async function recover(order: Order, fault?: SagaFault): Promise<Order> {
+      clock.advance(LEASE_MS + 1_000);
+      const restarted = await orderService(fault);
+      await restarted.recovery.runOnce();
+      return (await restarted.deps.repository.findById(order.id))!;
+    }
+
+    /** The invariants: finished, and stock and money agree with the outcome; exactly one final event. */
+    async function assertSettled(order: Order, sku: string, outcome: 'confirmed' | 'failed') {
+      assert.equal(order.status, outcome, JSON.stringify(order.failure));
+      assert.equal(order.saga.state, outcome);
+      assert.equal(order.saga.nextAttemptAt, undefined);
+      const payments = await paymentsOf(platform).findByOrder(order.id);
+      const taken = payments.filter((p) => ['captured', 'partially_refunded', 'refunded'].includes(p.status));
+      if (outcome === 'confirmed') {
+        assert.deepEqual(taken.map((p) => [p.status, p.amount]), [['captured', order.total.toDecimalString()]]);
+        assert.deepEqual(await stockOf(platform, sku), { quantity: STOCK - QUANTITY, reserved: 0, available: STOCK - QUANTITY });
+      } else {
+        assert.deepEqual(taken, [], 'no money taken for a failed order');
+        assert.ok(payments.every((p) => p.status === 'voided' || p.status === 'failed'), `payments left: ${payments.map((p) => p.status)}`);
+        assert.deepEqual(await stockOf(platform, sku), { quantity: STOCK, reserved: 0, available: STOCK });
+      }
+      const db = await platform.postgres();
+      const events = await db.query<{ type: string }>(`SELECT type FROM orders.outbox WHERE aggregate_id = $1`, [order.id]);
+      assert.deepEqual(events.map((e) => e.type), [`order.${outcome}`]);
+    }
+
+    let skuCount = 0;
+    async function freshSku(): Promise<string> {
+      const sku = `CRASH-${target.name}-${++skuCount}`;
+      await seedSkus(platform, [{ sku, price: '12.50', quantity: STOCK }]);
+      return sku;
+    }
+
+    before(async () => {
+      platform = await checkoutPlatform(target.name, { ORDERS_RECOVERY_INTERVAL_MS: '3600000' });
+      customer = await aCustomer(platform);
+    });
+    after(async () => {
+      for (const service of services) await service.stop(0);
+      await platform?.dispose();
+    });
+
+    for (const { step, outcome } of FORWARD) {
+      for (const phase of PHASES) {
+        it(`a crash after ${step} (${phase}) is recovered to ${outcome}, stock and payment consistent`, async () => {
+          const sku = await freshSku();
+          const crashed = await crashDuringCheckout(sku, { step, phase, action: 'throw' });
+          await assertSettled(await recover(crashed), sku, outcome);
+        });
+      }
+    }
+
+    for (const step of ['release_stock', 'fail_order'] as const) {
+      for (const phase of PHASES) {
+        it(`a crash while undoing a declined checkout, after ${step} (${phase}), is recovered to failed with nothing held`, async () => {
+          const sku = await freshSku();
+          const crashed = await crashDuringCheckout(sku, { step, phase, action: 'throw' }, CARDS.declined);
+          const recovered = await recover(crashed);
+          await assertSettled(recovered, sku, 'failed');
+          assert.equal(recovered.failure?.reasonCode, 'PAYMENT.DECLINED');
+        });
+      }
+    }
+
+    for (const phase of PHASES) {
+      it(`a crash after void_payment (${phase}) while compensating a lost reservation ends failed, the authorization voided`, async () => {
+        const sku = await freshSku();
+        const crashed = await crashDuringCheckout(sku, { step: 'authorize_payment', phase: 'after_save', action: 'throw' });
+        // The reservation is gone before recovery can commit it (as if it had expired).
+        await inventoryOf(platform).release(crashed.id);
+        const half = await recover(crashed, { step: 'void_payment', phase, action: 'throw' });
+        assert.equal(half.status, 'pending');
+        assert.equal(half.saga.state, phase === 'before_save' ? 'compensating' : 'payment_voided');
+        const recovered = await recover(half);
+        await assertSettled(recovered, sku, 'failed');
+        assert.equal(recovered.failure?.reasonCode, 'INVENTORY.RESERVATION_RELEASED');
+        assert.deepEqual((await paymentsOf(platform).findByOrder(crashed.id)).map((p) => p.status), ['voided']);
+      });
+    }
+
+    it('leaves a saga whose driver still holds its lease alone, and a finished one untouched', async () => {
+      const sku = await freshSku();
+      const crashed = await crashDuringCheckout(sku, { step: 'commit_stock', phase: 'after_save', action: 'throw' });
+      const early = await orderService();
+      assert.equal(await early.recovery.runOnce(), 0);
+      assert.equal((await early.deps.repository.findById(crashed.id))?.saga.state, 'stock_committed');
+      const recovered = await recover(crashed);
+      await assertSettled(recovered, sku, 'confirmed');
+      assert.equal(await early.recovery.runOnce(), 0);
+    });
+  });
+}
