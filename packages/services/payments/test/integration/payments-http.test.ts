@@ -185,3 +185,21 @@ for (const target of postgresTargets()) {
     });
   });
 }
+
+describe('payments with the sandbox configured from the environment (PGlite)', () => {
+  let platform: TestPlatform;
+  before(async () => {
+    platform = await createTestPlatform({ target: 'pglite', services: ['users', 'payments'], env: { PAYMENTS_SANDBOX_FAILURE_RATE: '1', PAYMENTS_GATEWAY_ATTEMPTS: '2' } });
+  });
+  after(() => platform?.dispose());
+
+  it('a gateway that always fails: 503 PAYMENT.GATEWAY_UNAVAILABLE, and the payment stays pending', async () => {
+    const { token } = await userWithPermissions(platform, ['payments:write', 'payments:read']);
+    const body = aPaymentRequest();
+    const response = await platform.app.inject({ method: 'POST', url: '/payments', payload: body, headers: { authorization: `Bearer ${token}`, 'idempotency-key': newId() } });
+    assert.equal(response.statusCode, 503, response.body);
+    assert.equal(response.json().code, 'PAYMENT.GATEWAY_UNAVAILABLE');
+    const list = await platform.app.inject({ url: `/payments?orderId=${body.orderId}`, headers: { authorization: `Bearer ${token}` } });
+    assert.deepEqual(list.json().map((p: { status: string }) => p.status), ['pending']);
+  });
+});
