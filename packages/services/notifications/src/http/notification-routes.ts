@@ -45,8 +45,9 @@ function requireSelfOrAdmin(principal: Principal, userId: string): void {
 export function notificationRoutes(service: NotificationService, authorizer: Authorizer): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-    const authenticated = { preHandler: authorizer.authenticate() };
-    const admin = { preHandler: authorizer.authorize(RESOURCE, 'admin') };
+    // Guards run before validation, so a caller without a token learns nothing about the body's shape.
+    const authenticated = { preValidation: authorizer.authenticate() };
+    const admin = { preValidation: authorizer.authorize(RESOURCE, 'admin') };
 
     app.get(
       '/',
@@ -94,7 +95,7 @@ export function notificationRoutes(service: NotificationService, authorizer: Aut
     app.post(
       '/',
       {
-        preHandler: authorizer.authorize(RESOURCE, 'send'),
+        preValidation: authorizer.authorize(RESOURCE, 'send'),
         schema: {
           tags,
           security,
