@@ -133,6 +133,13 @@ for (const target of httpTargets) {
       assert.equal((await call(platform, 'POST', '/users/token/refresh', { body: { refreshToken: 'never-issued' } })).statusCode, 401);
     });
 
+    it('two concurrent refreshes with one token: exactly one is exchanged, the other counts as reuse', async () => {
+      const user = await registerAndLogin(platform);
+      const answers = await Promise.all([1, 2].map(() => call(platform, 'POST', '/users/token/refresh', { body: { refreshToken: user.refreshToken } })));
+      assert.deepEqual(answers.map((a) => a.statusCode).sort(), [200, 401]);
+      assert.equal(answers.find((a) => a.statusCode === 401)!.json().code, 'AUTH.REFRESH_TOKEN_REUSED');
+    });
+
     it('logout ends the session on the very next request: access and refresh tokens stop working', async () => {
       const user = await registerAndLogin(platform);
       const other = await call(platform, 'POST', '/users/login', { body: { email: user.email, password: user.password } });
