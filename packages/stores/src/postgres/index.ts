@@ -5,5 +5,6 @@ export * from './open-postgres.ts';
 export * from './sql-errors.ts';
 export * from './migrate.ts';
 export * from './outbox.ts';
+export * from './outbox-batch.ts';
 export * from './outbox-relay.ts';
 export * from './inbox.ts';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { AppError, type EventEnvelope } from '@polyshop/kernel';
 import {
-  appendToOutbox,
+  appendBatchToOutbox,
   isForeignKeyViolation,
   isUniqueViolation,
   migrate,
@@ -97,7 +97,7 @@ export class PostgresProductRepository implements ProductRepository {
         [JSON.stringify(products.map(productRecord))],
       );
       await this.#insertVariants(tx, products);
-      await appendToOutbox(tx, SCHEMA, events);
+      await appendBatchToOutbox(tx, SCHEMA, events);
     });
   }
 
@@ -129,7 +129,7 @@ export class PostgresProductRepository implements ProductRepository {
       await this.#refuseTakenSkus(tx, [product]);
       await tx.query(`DELETE FROM ${SCHEMA}.product_variants WHERE product_id = $1`, [product.id]);
       await this.#insertVariants(tx, [product]);
-      await appendToOutbox(tx, SCHEMA, events);
+      await appendBatchToOutbox(tx, SCHEMA, events);
     });
   }
 
