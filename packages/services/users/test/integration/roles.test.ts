@@ -119,6 +119,14 @@ for (const target of httpTargets) {
       assert.equal((await call(platform, 'GET', '/users/audit', { token: user.accessToken })).statusCode, 403);
     });
 
+    it('documents its routes in OpenAPI, guarded ones with bearer security', async () => {
+      const doc = (await call(platform, 'GET', '/docs/json')).json();
+      for (const path of ['/users/register', '/users/login', '/users/token/refresh', '/users/logout', '/users/me', '/users/roles/{roleId}/permissions', '/users/{userId}/roles/{roleId}', '/users/{userId}/export', '/users/audit']) {
+        assert.ok(doc.paths[path], path);
+      }
+      assert.deepEqual(doc.paths['/users/roles'].post.security, [{ bearerAuth: [] }]);
+    });
+
     it('filters the audit trail by user, type and time, newest first', async () => {
       const user = await registerAndLogin(platform);
       const all = await auditOf(platform, admin, `userId=${user.userId}`);
