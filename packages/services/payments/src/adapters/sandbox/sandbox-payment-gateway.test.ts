@@ -63,4 +63,15 @@ describe(SandboxPaymentGateway.name, () => {
     assert.equal(answer.outcome, 'approved');
     await gateway.capture({ idempotencyKey: 'c', transactionId: answer.transactionId, amount: usd('10.00') });
   });
+
+  it('keeps bounded memory: beyond maxEntries the oldest transactions are forgotten', async () => {
+    const gateway = new SandboxPaymentGateway({ clock, maxEntries: 2 });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await gateway.authorize({ idempotencyKey: key(), amount: usd('1.00'), instrument: card('4242424242424242'), reference: 'p' });
+      ids.push(answer.transactionId);
+    }
+    await assert.rejects(gateway.capture({ idempotencyKey: key(), transactionId: ids[0]!, amount: usd('1.00') }), rejected('PAYMENT.GATEWAY_REJECTED'));
+    await gateway.capture({ idempotencyKey: key(), transactionId: ids[2]!, amount: usd('1.00') });
+  });
 });

@@ -24,6 +24,8 @@ export interface SandboxPaymentGatewayOptions {
   /** Random source for the failure draw (tests pass a deterministic one). */
   random?: () => number;
   clock?: Clock;
+  /** Transactions and answers remembered; the oldest are forgotten beyond it (bounded memory). Default 100 000. */
+  maxEntries?: number;
 }
 
 interface SandboxTransaction {
@@ -48,6 +50,7 @@ export class SandboxPaymentGateway implements PaymentGateway {
   readonly #failureRate: number;
   readonly #random: () => number;
   readonly #clock: Clock;
+  readonly #maxEntries: number;
   readonly #transactions = new Map<string, SandboxTransaction>();
   readonly #answers = new Map<string, { fingerprint: string; settled: Settled }>();
 
@@ -56,6 +59,7 @@ export class SandboxPaymentGateway implements PaymentGateway {
     this.#failureRate = options.failureRate ?? 0;
     this.#random = options.random ?? Math.random;
     this.#clock = options.clock ?? systemClock;
+    this.#maxEntries = options.maxEntries ?? 100_000;
   }
 
   authorize(request: GatewayAuthorizeRequest): Promise<GatewayAuthorization> {
@@ -69,7 +73,7 @@ export class SandboxPaymentGateway implements PaymentGateway {
           : this.#token(instrument.token);
       const transactionId = `sbx_ch_${randomUUID().replaceAll('-', '')}`;
       const zero = Money.zero(amount.currency);
-      this.#transactions.set(transactionId, {
+      remember(this.#transactions, transactionId, this.#maxEntries, {
         amount,
         status: outcome === 'approved' ? 'authorized' : 'declined',
         captured: zero,
@@ -125,7 +129,7 @@ export class SandboxPaymentGateway implements PaymentGateway {
         settled = { ok: false, error };
       }
       answer = { fingerprint, settled };
-      this.#answers.set(key, answer);
+      remember(this.#answers, key, this.#maxEntries, answer);
     }
     if (draw < this.#failureRate) throw unavailable();
     if (!answer.settled.ok) throw answer.settled.error;
@@ -149,6 +153,12 @@ export class SandboxPaymentGateway implements PaymentGateway {
     if (transaction.status !== required) reject(`A ${transaction.status} transaction cannot be ${action}.`);
     return transaction;
   }
+}
+
+/** Map#set that forgets the oldest entry (insertion order) once the map is full. */
+function remember<V>(map: Map<string, V>, key: string, max: number, value: V): void {
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }
 
 function reject(message: string): never {
