@@ -70,7 +70,10 @@ export class NatsConsumer {
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ...tunable,
-    }).catch(() => this.#jsm.consumers.update(stream, this.#durable, tunable));
+    }).catch(async (error: unknown) => {
+      // It exists with other settings (an older version of this code): update what may change.
+      await this.#jsm.consumers.update(stream, this.#durable, tunable).catch(() => Promise.reject(error));
+    });
     this.#loop = this.#read(await this.#jsm.jetstream().consumers.get(stream, this.#durable));
     this.#replies = this.#nc.subscribe(NatsConsumer.replaySubject(this.#settings, this.#durable), {
       queue: this.#durable,
