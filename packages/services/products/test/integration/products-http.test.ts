@@ -79,6 +79,14 @@ for (const target of postgresTargets()) {
       assert.deepEqual(list.json().items.map((c: { slug: string }) => c.slug), ['phones']);
     });
 
+    it('documents its routes in the OpenAPI document', async () => {
+      const doc = (await call('GET', '/docs/json')).json();
+      for (const path of ['/products/', '/products/{id}', '/products/categories', '/products/categories/{slug}', '/products/variants/lookup']) {
+        assert.ok(doc.paths[path], `${path} documented`);
+      }
+      assert.ok(doc.paths['/products/'].post.requestBody.content['application/json'].schema.properties.basePrice);
+    });
+
     it('creates a product: 201 with id, version and ETag; GET returns the same document', async () => {
       const response = await call('POST', '/products', { token: writer, body: aPhone() });
       assert.equal(response.statusCode, 201, response.body);
