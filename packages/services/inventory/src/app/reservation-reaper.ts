@@ -42,6 +42,7 @@ export class ReservationReaper {
   }
 
   #schedule(): void {
+    if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(async () => {
       try {
         const expired = await this.runOnce();
