@@ -39,14 +39,19 @@ export class SmtpSink {
     });
   }
 
-  static async start(): Promise<SmtpSink> {
+  /** Listens on `port` (default: a random free one). */
+  static async start(port = 0): Promise<SmtpSink> {
     const sink = new SmtpSink();
     await new Promise<void>((resolve, reject) => {
       sink.#server.once('error', reject);
-      sink.#server.listen(0, '127.0.0.1', () => resolve());
+      sink.#server.listen(port, '127.0.0.1', () => resolve());
     });
     sink.#port = (sink.#server.server.address() as AddressInfo).port;
     return sink;
+  }
+
+  get port(): number {
+    return this.#port;
   }
 
   /** `smtp://127.0.0.1:<port>` for `SMTP_URL`. */

@@ -17,6 +17,8 @@ export class WebhookReceiver {
   readonly calls: ReceivedCall[] = [];
   readonly #server: Server;
   readonly #behaviour: { failFirst: number; failStatus: number };
+  #held: Promise<void> | undefined;
+  #waiting = 0;
   #port = 0;
 
   private constructor(behaviour: { failFirst: number; failStatus: number }) {
@@ -25,7 +27,12 @@ export class WebhookReceiver {
       let raw = '';
       request.setEncoding('utf8');
       request.on('data', (chunk: string) => (raw += chunk));
-      request.on('end', () => {
+      request.on('end', async () => {
+        if (this.#held) {
+          this.#waiting += 1;
+          await this.#held;
+          this.#waiting -= 1;
+        }
         const body = JSON.parse(raw || '{}') as Record<string, unknown>;
         const key = String(request.headers['idempotency-key']);
         const earlier = this.calls.filter((c) => c.headers['idempotency-key'] === key).length;
@@ -42,6 +49,21 @@ export class WebhookReceiver {
     await new Promise<void>((resolve) => receiver.#server.listen(0, '127.0.0.1', () => resolve()));
     receiver.#port = (receiver.#server.address() as AddressInfo).port;
     return receiver;
+  }
+
+  /** Makes requests wait unanswered until the returned function is called. */
+  hold(): () => void {
+    let release!: () => void;
+    this.#held = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.#held = undefined;
+      release();
+    };
+  }
+
+  /** Requests waiting while held. */
+  get waiting(): number {
+    return this.#waiting;
   }
 
   get url(): string {

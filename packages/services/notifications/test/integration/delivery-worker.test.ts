@@ -1,0 +1,136 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { silentLogger, systemClock } from '@polyshop/kernel';
+import type { SqlDatabase } from '@polyshop/stores';
+import { postgresTargets } from '@polyshop/testing';
+import { createChannels, type ChannelSet } from '../../src/adapters/channels/create-channels.ts';
+import { migrateNotifications, PostgresNotificationRepository } from '../../src/adapters/postgres/postgres-notification-repository.ts';
+import { createNotification } from '../../src/app/create-notification.ts';
+import { DeliveryWorker } from '../../src/app/delivery-worker.ts';
+import { seedDefaultTemplates } from '../../src/app/manage-templates.ts';
+import { loadNotificationsConfig } from '../../src/app/notifications-config.ts';
+import type { NotificationRecord } from '../../src/domain/notification.ts';
+import { eventually } from '../support/eventually.ts';
+import { SmtpSink } from '../support/smtp-sink.ts';
+import { WebhookReceiver } from '../support/webhook-receiver.ts';
+
+for (const target of postgresTargets()) {
+  describe(`${DeliveryWorker.name} on ${target.name}`, { skip: target.skip }, () => {
+    let db: SqlDatabase;
+    let repository: PostgresNotificationRepository;
+    before(async () => {
+      db = await target.open();
+      await migrateNotifications(db);
+      repository = new PostgresNotificationRepository(db);
+      await seedDefaultTemplates(repository.templates, systemClock);
+    });
+    after(async () => {
+      if (db) await target.close(db);
+    });
+
+    const channelsFor = (env: Record<string, string>) => createChannels(loadNotificationsConfig(env));
+    const closeAll = (channels: ChannelSet) => Promise.all(Object.values(channels).map((c) => c.close()));
+
+    function workerFor(channels: ChannelSet, options: { maxAttempts?: number; concurrencyPerChannel?: number } = {}) {
+      return new DeliveryWorker({
+        repository,
+        channels,
+        policy: { maxAttempts: options.maxAttempts ?? 3, baseDelayMs: 30, maxDelayMs: 200 },
+        clock: systemClock,
+        logger: silentLogger(),
+        pollIntervalMs: 50,
+        concurrencyPerChannel: options.concurrencyPerChannel ?? 2,
+        leaseMs: 400,
+      });
+    }
+
+    async function welcome(channels: ChannelSet, email: string, phone?: string): Promise<NotificationRecord> {
+      const record = await createNotification(
+        { repository, channels, clock: systemClock },
+        { type: 'welcome', recipient: { email, ...(phone ? { phone } : {}) }, variables: { customerName: 'Ada' } },
+        { strict: true },
+      );
+      return record!;
+    }
+
+    const stored = async (id: string) => (await repository.records.find(id))!;
+    const emailOf = (record: NotificationRecord) => record.channels.find((c) => c.type === 'email')!;
+
+    it('delivers a claim a crashed worker left behind once its lease lapses, without counting an attempt', async () => {
+      const sink = await SmtpSink.start();
+      const channels = channelsFor({ SMTP_URL: sink.url });
+      const record = await welcome(channels, 'crashed@example.com');
+      const now = new Date();
+      const claimed = await repository.records.claimDue(now, new Date(now.getTime() + 300), 100, ['email']);
+      assert.ok(claimed.some((c) => c.record.id === record.id), 'the dead worker held the claim');
+
+      const worker = workerFor(channels);
+      worker.start();
+      try {
+        await sink.waitFor((m) => m.subject === 'Welcome to polyshop, Ada' && m.text?.includes('Dear Ada') === true, 'the email after the lease lapsed');
+        const after = await eventually(async () => ((await stored(record.id)).status === 'sent' ? stored(record.id) : undefined), 'the record marked sent');
+        assert.equal(emailOf(after).attempts, 1);
+        assert.equal(sink.to('crashed@example.com').length, 1);
+      } finally {
+        await worker.stop();
+        await closeAll(channels);
+        await sink.close();
+      }
+    });
+
+    it('keeps retrying through an SMTP outage and delivers once the server is back', async () => {
+      const probe = await SmtpSink.start();
+      const { port, url } = probe;
+      await probe.close();
+      const channels = channelsFor({ SMTP_URL: url });
+      const record = await welcome(channels, 'outage@example.com');
+      const worker = workerFor(channels, { maxAttempts: 50 });
+      worker.start();
+      let sink: SmtpSink | undefined;
+      try {
+        const failing = await eventually(async () => {
+          const email = emailOf(await stored(record.id));
+          return email.attempts >= 2 ? email : undefined;
+        }, 'two failed attempts');
+        assert.equal(failing.status, 'pending');
+        assert.match(failing.error ?? '', /SMTP/);
+        sink = await SmtpSink.start(port);
+        await sink.waitFor(() => sink!.to('outage@example.com').length > 0, 'the email once SMTP is back');
+        const sent = await eventually(async () => ((await stored(record.id)).status === 'sent' ? stored(record.id) : undefined), 'the record marked sent');
+        assert.ok(emailOf(sent).attempts >= 3);
+        assert.equal(emailOf(sent).error, null);
+        assert.equal(sent.metadata.retryCount, emailOf(sent).attempts - 1);
+      } finally {
+        await worker.stop();
+        await closeAll(channels);
+        await sink?.close();
+      }
+    });
+
+    it('keeps sending email while the sms provider hangs, each channel in its own slots', async () => {
+      const sink = await SmtpSink.start();
+      const sms = await WebhookReceiver.start();
+      const channels = channelsFor({ SMTP_URL: sink.url, NOTIFICATIONS_SMS_WEBHOOK_URL: sms.url, NOTIFICATIONS_CHANNEL_TIMEOUT_MS: '60000' });
+      const release = sms.hold();
+      const records = await Promise.all([1, 2, 3].map((n) => welcome(channels, `hang-${n}@example.com`, `+1555010${n}`)));
+      const worker = workerFor(channels, { concurrencyPerChannel: 1 });
+      worker.start();
+      try {
+        await eventually(() => records.every((_, i) => sink.to(`hang-${i + 1}@example.com`).length === 1), 'every email while sms hangs');
+        assert.equal(sms.waiting, 1, 'one sms in flight, held by the provider');
+        assert.equal(sms.calls.length, 0);
+        release();
+        for (const record of records) {
+          const done = await eventually(async () => ((await stored(record.id)).status === 'sent' ? stored(record.id) : undefined), 'both channels sent');
+          assert.deepEqual(done.channels.filter((c) => c.type !== 'push').map((c) => [c.type, c.status]), [['email', 'sent'], ['sms', 'sent']]);
+        }
+        assert.equal(sms.calls.length, 3);
+      } finally {
+        release();
+        await worker.stop();
+        await closeAll(channels);
+        await Promise.all([sink.close(), sms.close()]);
+      }
+    });
+  });
+}
