@@ -15,6 +15,7 @@ import {
   RefundBody,
   RefundResultSchema,
   RevenueQuerystring,
+  RevenueReportSchema,
 } from './payment-schemas.ts';
 
 const tags = ['payments'];
@@ -68,6 +69,7 @@ export function paymentRoutes(payments: PaymentsApp, authorizer: Authorizer): Fa
           security,
           summary: 'Revenue (captured − refunded) per month of capture/refund (UTC), method, region and currency',
           querystring: RevenueQuerystring,
+          response: { 200: RevenueReportSchema },
         },
       },
       async (request) => payments.revenue(request.query),

@@ -121,6 +121,8 @@ for (const target of postgresTargets()) {
     });
 
     it('reports revenue and names the bad parameter', async () => {
+      const { id } = (await pay(aPaymentRequest({ amount: '12.34' }))).json();
+      await call('POST', `/payments/${id}/capture`, { token: writer.token });
       const report = await call('GET', '/payments/reports/revenue?from=2000-01&to=2099-12&groupBy=month,method,region', { token: reader });
       assert.equal(report.statusCode, 200, report.body);
       const rows = report.json().rows as { captured: string; refunded: string; currency: string }[];
