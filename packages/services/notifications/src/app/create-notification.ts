@@ -55,10 +55,10 @@ function addressFor(channel: ChannelType, address: Address): string | null {
 
 const NO_ADDRESS: Record<ChannelType, string> = { email: 'no email address', sms: 'no phone number', push: 'no user id' };
 
-function settled(type: ChannelType, template: NotificationTemplate, status: 'skipped' | 'suppressed' | 'failed', text: string, to: string | null): ChannelDelivery {
+/** A channel entry before any attempt. */
+function entry(template: NotificationTemplate, to: string | null, state: Pick<ChannelDelivery, 'status'> & Partial<ChannelDelivery>): ChannelDelivery {
   return {
-    type,
-    status,
+    type: template.channel,
     to,
     templateVersion: template.version,
     content: null,
@@ -67,8 +67,9 @@ function settled(type: ChannelType, template: NotificationTemplate, status: 'ski
     sentAt: null,
     messageId: null,
     deliveryStatus: null,
-    error: status === 'failed' ? text : null,
-    reason: status === 'failed' ? null : text,
+    error: null,
+    reason: null,
+    ...state,
   };
 }
 
@@ -125,12 +126,12 @@ export async function createNotification(
     const type = template.channel;
     const content = render(template, request.variables, options);
     const to = addressFor(type, address);
-    if (content instanceof AppError) return settled(type, template, 'failed', content.message, to);
-    if (!preferences[type]) return settled(type, template, 'suppressed', `recipient opted out of ${type}`, to);
+    if (content instanceof AppError) return entry(template, to, { status: 'failed', error: content.message });
+    if (!preferences[type]) return entry(template, to, { status: 'suppressed', reason: `recipient opted out of ${type}` });
     const unavailable = deps.channels[type].unavailableReason;
-    if (unavailable) return settled(type, template, 'skipped', unavailable, to);
-    if (!to) return settled(type, template, 'skipped', NO_ADDRESS[type], null);
-    return { ...settled(type, template, 'skipped', '', to), status: 'pending', reason: null, content, nextAttemptAt: now };
+    if (unavailable) return entry(template, to, { status: 'skipped', reason: unavailable });
+    if (!to) return entry(template, null, { status: 'skipped', reason: NO_ADDRESS[type] });
+    return entry(template, to, { status: 'pending', content, nextAttemptAt: now });
   });
 
   const primary = templates.find((t) => t.channel === 'email') ?? templates[0]!;
