@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '@polyshop/kernel';
-import { isPastExpiry, isSameRequest, newReservation, type Reservation, type ReservationRequest } from './reservation.ts';
+import { isSameRequest, newReservation, type Reservation, type ReservationRequest } from './reservation.ts';
 
 const now = new Date('2026-05-01T10:00:00.000Z');
 const request = (overrides: Partial<ReservationRequest> = {}): ReservationRequest => ({
@@ -67,12 +67,5 @@ describe(isSameRequest.name, () => {
     assert.ok(!isSameRequest(stored, newReservation(request({ items: [{ sku: 'A-1', quantity: 2 }, { sku: 'B-2', quantity: 1 }] }), now)));
     assert.ok(!isSameRequest(stored, newReservation(request({ items: [{ sku: 'A-1', quantity: 3 }] }), now)));
     assert.ok(!isSameRequest(stored, newReservation(request({ ttlSeconds: 121 }), now)));
-  });
-});
-
-describe(isPastExpiry.name, () => {
-  it('is true from the expiry instant on', () => {
-    assert.ok(!isPastExpiry({ expiresAt: now }, new Date(now.getTime() - 1)));
-    assert.ok(isPastExpiry({ expiresAt: now }, now));
   });
 });

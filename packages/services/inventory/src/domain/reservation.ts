@@ -103,7 +103,3 @@ export function isSameRequest(reservation: Reservation, request: NewReservation)
   );
 }
 
-/** True when an active reservation's time is up at `now` (it no longer holds stock for its owner). */
-export function isPastExpiry(reservation: Pick<Reservation, 'expiresAt'>, now: Date): boolean {
-  return reservation.expiresAt.getTime() <= now.getTime();
-}
