@@ -22,7 +22,7 @@ export interface ProductsClient {
    * product status), in the order asked; unknown SKUs are simply absent. Any status is returned:
    * the order service decides what it sells (only `active`).
    */
-  findVariants(skus: string[]): Promise<VariantSnapshot[]>;
+  findVariants(skus: readonly string[]): Promise<VariantSnapshot[]>;
   /** One product document, whatever its status; `not_found` `PRODUCT.NOT_FOUND` otherwise. */
   getProduct(id: string): Promise<ProductDocument>;
   /**
@@ -42,7 +42,7 @@ export class ProductsHttpClient implements ProductsClient {
     this.#http = new ServiceHttpClient({ baseUrl, ...(options.logger ? { logger: options.logger } : {}) });
   }
 
-  async findVariants(skus: string[]): Promise<VariantSnapshot[]> {
+  async findVariants(skus: readonly string[]): Promise<VariantSnapshot[]> {
     const found: VariantSnapshot[] = [];
     const unique = [...new Set(skus)];
     for (let start = 0; start < unique.length; start += LOOKUP_BATCH) {

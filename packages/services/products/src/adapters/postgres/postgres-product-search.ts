@@ -56,7 +56,7 @@ function nest(path: readonly string[], leaf: FilterScalar | FilterScalar[]): obj
   return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), leaf) as object;
 }
 
-/** Runs a product search: one query for the page, one (a UNION ALL) for every facet. */
+/** Runs a product search: one query for the page, one (a UNION ALL over the facets) for the facet counts. */
 export async function searchProducts(db: SqlExecutor, search: ProductSearch): Promise<ProductPage> {
   const [items, facets] = await Promise.all([pageOf(db, search), facetsOf(db, search)]);
   return { ...items, facets };
@@ -94,23 +94,34 @@ async function facetsOf(db: SqlExecutor, search: ProductSearch): Promise<Record<
   const facets: Record<string, FacetCount[]> = {};
   if (search.facets.length === 0) return facets;
   const params = new Params();
-  const selects = search.facets.map((facet) => facetSelect(facet, search.filter, params));
-  const rows = await db.query<{ facet: string; value: FilterScalar; count: number }>(selects.join('\nUNION ALL\n'), params.values);
+  const filtered = new Set(search.filter.attributes.map((attribute) => attribute.name));
+  // Facets whose attribute is not filtered all count over the same set: one scan, materialised once.
+  const shared = search.facets.filter((facet) => !filtered.has(facet.name));
+  const own = search.facets.filter((facet) => filtered.has(facet.name));
+  const selects: string[] = [];
+  let prefix = '';
+  if (shared.length > 0) {
+    const keys = shared.map((facet) => params.add(facet.name, '::text'));
+    const columns = keys.map((key, index) => `p.attributes -> ${key} AS f${index}`).join(', ');
+    prefix = `WITH base AS MATERIALIZED (SELECT ${columns} FROM ${SCHEMA}.products p WHERE ${conditions(search.filter, params).join(' AND ')})\n`;
+    shared.forEach((facet, index) => selects.push(countValues(keys[index]!, facet.multiValued, `base.f${index}`, 'base', 'true')));
+  }
+  for (const facet of own) {
+    const key = params.add(facet.name, '::text');
+    const where = conditions(search.filter, params, facet.name).join(' AND ');
+    selects.push(countValues(key, facet.multiValued, `p.attributes -> ${key}`, `${SCHEMA}.products p`, where));
+  }
+  const rows = await db.query<{ facet: string; value: FilterScalar; count: number }>(prefix + selects.join('\nUNION ALL\n'), params.values);
   for (const facet of search.facets) facets[facet.name] = [];
   for (const row of rows) facets[row.facet]!.push({ value: row.value, count: row.count });
-  for (const counts of Object.values(facets)) {
-    counts.sort(byCountThenValue);
-  }
+  for (const counts of Object.values(facets)) counts.sort(byCountThenValue);
   return facets;
 }
 
-function facetSelect(facet: FacetRequest, filter: ProductFilter, params: Params): string {
-  const key = params.add(facet.name, '::text');
-  const where = conditions(filter, params, facet.name).join(' AND ');
-  const values = facet.multiValued
-    ? `SELECT e.value FROM ${SCHEMA}.products p CROSS JOIN LATERAL jsonb_array_elements(
-         CASE WHEN jsonb_typeof(p.attributes -> ${key}) = 'array' THEN p.attributes -> ${key} ELSE '[]'::jsonb END) AS e(value)
-       WHERE ${where}`
-    : `SELECT p.attributes -> ${key} AS value FROM ${SCHEMA}.products p WHERE ${where} AND p.attributes ? ${key}`;
+/** Counts the values of one facet (`value` a jsonb expression over `from`); a list counts each element. */
+function countValues(key: string, multiValued: boolean, value: string, from: string, where: string): string {
+  const values = multiValued
+    ? `SELECT e.value FROM ${from} CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(${value}) = 'array' THEN ${value} ELSE '[]'::jsonb END) AS e(value) WHERE ${where}`
+    : `SELECT ${value} AS value FROM ${from} WHERE ${where} AND ${value} IS NOT NULL`;
   return `(SELECT ${key} AS facet, x.value, count(*) AS count FROM (${values}) x GROUP BY x.value)`;
 }
