@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { postgresTargets } from '@polyshop/testing';
 import { adminToken, createTestPlatform, userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
 import type { NotificationRecord } from '../../src/domain/notification.ts';
+import { NotificationsHttpClient } from '../../src/notifications-client.ts';
 import { call } from '../support/platform-calls.ts';
 
 type User = { userId: string; email: string; token: string };
@@ -176,6 +177,23 @@ for (const target of postgresTargets()) {
       await expectProblem(await get(`from=${encodeURIComponent(second.createdAt)}&to=${encodeURIComponent(first.createdAt)}`), 400, 'NOTIFICATIONS.INVALID_RANGE', 'from');
       await expectProblem(await call(platform, 'GET', '/notifications/not-a-uuid', { token: reader.token }), 400, 'REQUEST.VALIDATION', 'id');
       await expectProblem(await call(platform, 'GET', '/notifications/0190b6c4-5c1e-7000-8000-000000000000', { token: reader.token }), 404, 'NOTIFICATIONS.NOT_FOUND');
+    });
+
+    it('serves the same operations to another process through NotificationsHttpClient', async () => {
+      const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
+      const client = new NotificationsHttpClient(address, { token: () => admin });
+      const record = await client.send({ type: 'welcome', recipient: { userId: plain.userId, email: 'client@example.com' }, variables: { customerName: 'Ada' } });
+      assert.equal(record.type, 'welcome');
+      assert.equal((await client.findNotification(record.id))?.id, record.id);
+      assert.equal(await client.findNotification('0190b6c4-5c1e-7000-8000-000000000000'), undefined);
+      assert.equal((await client.getPreferences(plain.userId)).userId, plain.userId);
+      await assert.rejects(client.send({ type: 'welcome', recipient: { userId: plain.userId }, variables: {} }), (error: unknown) => {
+        assert.equal((error as { code?: string }).code, 'NOTIFICATIONS.MISSING_VARIABLE');
+        assert.equal((error as { field?: string }).field, 'variables.customerName');
+        return true;
+      });
+      const anonymous = new NotificationsHttpClient(address);
+      await assert.rejects(anonymous.getPreferences(plain.userId), (error: unknown) => (error as { kind?: string }).kind === 'unauthorized');
     });
 
     it('lets users set their own preferences (admins anyone’s), and records them on the next send', async () => {
