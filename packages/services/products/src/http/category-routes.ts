@@ -22,7 +22,7 @@ export function categoryRoutes(deps: CatalogDeps, authorizer: Authorizer): Fasti
 
     app.post(
       '/categories',
-      { preHandler: write, schema: { tags, security, summary: 'Create a category with its attribute definitions', body: CategoryBody, response: { 201: CategorySchema } } },
+      { preValidation: write, schema: { tags, security, summary: 'Create a category with its attribute definitions', body: CategoryBody, response: { 201: CategorySchema } } },
       async (request, reply) => {
         const category = await createCategory(deps, request.body);
         return reply.status(201).header('etag', etagOf(category.version)).header('location', `/products/categories/${category.slug}`).send(categoryJson(category));
@@ -41,7 +41,7 @@ export function categoryRoutes(deps: CatalogDeps, authorizer: Authorizer): Fasti
     app.patch(
       '/categories/:slug',
       {
-        preHandler: write,
+        preValidation: write,
         schema: {
           tags,
           security,

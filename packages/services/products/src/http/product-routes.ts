@@ -30,12 +30,13 @@ export function productRoutes(deps: CatalogDeps, authorizer: Authorizer): Fastif
     const tags = ['products'];
     const security = [{ bearerAuth: [] }];
     const noNumbers = async (request: { body: unknown }) => refuseNumericAmounts(request.body);
+    // Guard before validation, so an anonymous caller learns nothing about the body's problems.
+    const guardedWrite = [write, noNumbers];
 
     app.post(
       '/',
       {
-        preHandler: write,
-        preValidation: noNumbers,
+        preValidation: guardedWrite,
         schema: { tags, security, summary: 'Create a product (validated against its category)', body: ProductBody, response: { 201: ProductSchema } },
       },
       async (request, reply) => {
@@ -82,8 +83,7 @@ export function productRoutes(deps: CatalogDeps, authorizer: Authorizer): Fastif
     app.patch(
       '/:id',
       {
-        preHandler: write,
-        preValidation: noNumbers,
+        preValidation: guardedWrite,
         schema: {
           tags,
           security,
@@ -103,7 +103,7 @@ export function productRoutes(deps: CatalogDeps, authorizer: Authorizer): Fastif
 
     app.delete(
       '/:id',
-      { preHandler: write, schema: { tags, security, summary: 'Archive a product (kept for order history; If-Match optional)', params: IdParams } },
+      { preValidation: write, schema: { tags, security, summary: 'Archive a product (kept for order history; If-Match optional)', params: IdParams } },
       async (request, reply) => {
         const expected = ifMatchVersion(request.headers['if-match']);
         const product = await archiveProduct(deps, request.params.id, typeof expected === 'number' ? expected : undefined);

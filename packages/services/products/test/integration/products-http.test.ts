@@ -74,6 +74,8 @@ for (const target of postgresTargets()) {
     it('guards writes: 401 without a token, 403 without products:write; reads are public', async () => {
       expectProblem(await call('POST', '/products/categories', { body: { ...phones, slug: 'other' } }), 401, 'AUTH.TOKEN_MISSING');
       expectProblem(await call('POST', '/products', { token: reader, body: aPhone() }), 403, 'AUTH.FORBIDDEN');
+      expectProblem(await call('POST', '/products', { body: { basePrice: 1 } }), 401, 'AUTH.TOKEN_MISSING');
+      expectProblem(await call('PATCH', '/products/not-a-uuid', { token: reader, body: {} }), 403, 'AUTH.FORBIDDEN');
       const list = await call('GET', '/products/categories');
       assert.equal(list.statusCode, 200);
       assert.deepEqual(list.json().items.map((c: { slug: string }) => c.slug), ['phones']);
