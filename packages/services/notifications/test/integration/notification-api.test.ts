@@ -196,6 +196,20 @@ for (const target of postgresTargets()) {
       await assert.rejects(anonymous.getPreferences(plain.userId), (error: unknown) => (error as { kind?: string }).kind === 'unauthorized');
     });
 
+    it('documents every route in the OpenAPI document', async () => {
+      const docs = await call(platform, 'GET', '/docs/json');
+      assert.equal(docs.statusCode, 200);
+      const paths = Object.keys(docs.json().paths).filter((p) => p.startsWith('/notifications'));
+      assert.deepEqual(paths.sort(), [
+        '/notifications/',
+        '/notifications/preferences/{userId}',
+        '/notifications/templates',
+        '/notifications/templates/{type}/{channel}',
+        '/notifications/templates/{type}/{channel}/versions',
+        '/notifications/{id}',
+      ].sort());
+    });
+
     it('lets users set their own preferences (admins anyone’s), and records them on the next send', async () => {
       const user = await userWithPermissions(platform, []);
       const url = `/notifications/preferences/${user.userId}`;
