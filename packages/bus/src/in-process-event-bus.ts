@@ -7,10 +7,15 @@ export interface InProcessEventBusOptions extends RetryPolicy {
 
 type ResolvedOptions = Required<Omit<InProcessEventBusOptions, 'onDeadLetter'>> & Pick<RetryPolicy, 'onDeadLetter'>;
 
-/** One queued delivery; a replay carries the caller's promise callbacks and is tried once. */
+/**
+ * One queued delivery with its publisher's promise callbacks. A replay is tried once and rejects with
+ * the handler's error; a normal delivery resolves once handled or dead-lettered.
+ */
 interface Delivery {
   event: EventEnvelope;
-  replay?: { resolve: () => void; reject: (error: unknown) => void };
+  replay?: boolean;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 /**
@@ -18,8 +23,11 @@ interface Delivery {
  * own queue handled one event at a time, so it sees events in publish order; a failing handler is
  * retried with backoff without holding up other consumers.
  *
- * Not durable: an event accepted here but not yet handled when the process dies is lost to its
- * consumers (its outbox row is already marked published). Use the NATS bus where that matters.
+ * `publish` resolves only once every matching consumer has handled the event (or dead-lettered it),
+ * so the outbox relay marks a row published only after its handlers ran: a crash before that
+ * republishes the row on restart, and handlers de-duplicate on the event id (at-least-once without a
+ * broker). Handlers must therefore never `publish` into this bus themselves (a consumer waiting on its
+ * own queue would never finish): they write their events to their service's outbox instead.
  */
 export class InProcessEventBus implements EventBus {
   readonly #options: ResolvedOptions;
@@ -32,9 +40,10 @@ export class InProcessEventBus implements EventBus {
 
   async publish(event: EventEnvelope): Promise<void> {
     if (this.#closed) throw new Error('event bus is closed');
-    for (const consumer of this.#consumers) {
-      if (consumer.accepts(event.type)) consumer.enqueue({ event });
-    }
+    const deliveries = this.#consumers
+      .filter((consumer) => consumer.accepts(event.type))
+      .map((consumer) => new Promise<void>((resolve, reject) => consumer.enqueue({ event, resolve, reject })));
+    await Promise.all(deliveries);
   }
 
   async subscribe(subscription: Subscription): Promise<void> {
@@ -52,7 +61,7 @@ export class InProcessEventBus implements EventBus {
         field: 'consumer',
       });
     }
-    await new Promise<void>((resolve, reject) => target.enqueue({ event, replay: { resolve, reject } }));
+    await new Promise<void>((resolve, reject) => target.enqueue({ event, replay: true, resolve, reject }));
   }
 
   /** Resolves when every queued event has been handled (or dead-lettered). */
@@ -101,24 +110,24 @@ class Consumer {
   async #run(): Promise<void> {
     try {
       for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
-        if (next.replay) await this.#replay(next.event, next.replay);
-        else await this.#deliver(next.event);
+        if (next.replay) await this.#replay(next);
+        else await this.#deliver(next).then(next.resolve, next.reject);
       }
     } finally {
       this.#running = undefined;
     }
   }
 
-  async #replay(event: EventEnvelope, replay: NonNullable<Delivery['replay']>): Promise<void> {
+  async #replay(delivery: Delivery): Promise<void> {
     try {
-      await this.#subscription.handler(event);
-      replay.resolve();
+      await this.#subscription.handler(delivery.event);
+      delivery.resolve();
     } catch (error) {
-      replay.reject(error);
+      delivery.reject(error);
     }
   }
 
-  async #deliver(event: EventEnvelope): Promise<void> {
+  async #deliver({ event }: Delivery): Promise<void> {
     const { maxAttempts, retryDelayMs, logger, onDeadLetter } = this.#options;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -127,12 +136,9 @@ class Consumer {
       } catch (error) {
         if (attempt >= maxAttempts) {
           logger.error({ err: error, consumer: this.name, eventId: event.id, type: event.type }, 'event handler failed; dead-lettered');
-          try {
-            await onDeadLetter?.(this.name, event, error, attempt);
-          } catch (deadLetterError) {
-            // Nothing durable to hand it back to: say so loudly rather than break the consumer's queue.
-            logger.error({ err: deadLetterError, consumer: this.name, eventId: event.id }, 'recording a dead letter failed; event dropped');
-          }
+          // If recording the dead letter fails, the publish rejects: the relay keeps the outbox row
+          // and publishes it again later, so the event is not lost.
+          await onDeadLetter?.(this.name, event, error, attempt);
           return;
         }
         logger.warn({ err: error, consumer: this.name, eventId: event.id, attempt }, 'event handler failed; retrying');

@@ -9,6 +9,8 @@ import { eventBusTargets, type BusNamespace } from './support/bus-targets.ts';
 import { eventually } from './support/eventually.ts';
 
 const SCHEMA = 'shop';
+/** Short relay leases, so a "restarted" relay takes over from a crashed one quickly. */
+const LEASE_MS = 200;
 
 /** A change and its event in one transaction, as a service's use case does it. */
 async function placeOrder(tx: SqlExecutor, orderId: string): Promise<EventEnvelope> {
@@ -40,7 +42,7 @@ for (const store of postgresTargets()) {
       let bus: EventBus;
       const relays: OutboxRelay[] = [];
       const relay = (publisher: EventPublisher = bus) => {
-        const created = new OutboxRelay({ db, schema: SCHEMA, publisher, logger: silentLogger(), intervalMs: 20 });
+        const created = new OutboxRelay({ db, schema: SCHEMA, publisher, logger: silentLogger(), intervalMs: 20, leaseMs: LEASE_MS });
         relays.push(created);
         return created;
       };
@@ -108,9 +110,12 @@ for (const store of postgresTargets()) {
         await assert.rejects(relay(crashingAfterFirstPublish(bus)).flush(), /died between publish and mark/);
         const [row] = await db.query<{ published_at: Date | null }>(`SELECT published_at FROM ${SCHEMA}.outbox`);
         assert.equal(row?.published_at, null, 'the crash left the row unmarked');
-        assert.equal(await relay().flush(), 1, 'the restarted relay republished it');
+        const successor = relay();
+        assert.equal(await successor.flush(), 0, 'the crashed relay still holds the lease');
+        await new Promise((resolve) => setTimeout(resolve, LEASE_MS + 50));
+        assert.equal(await successor.flush(), 1, 'after the lease expired, the restarted relay republished it');
         const marker = await db.transaction((tx) => placeOrder(tx, 'o-2'));
-        await relay().flush();
+        await successor.flush();
         await eventually('the later order was shipped', async () => (await effects()).includes('o-2'));
         assert.deepEqual(await effects(), ['o-1', 'o-2'], 'o-1 shipped once');
         assert.ok(deliveries.filter((id) => id === event.id).length >= 1);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, EventPublisher, Logger } from '@polyshop/kernel';
 import type { SqlDatabase } from './sql-database.ts';
 
@@ -9,27 +10,33 @@ export interface OutboxRelayOptions {
   /** Poll interval when idle; `wake()` publishes sooner. */
   intervalMs?: number;
   batchSize?: number;
+  /** How long a relay's claim on the schema lasts without renewal (a crashed relay's successor waits this long). */
+  leaseMs?: number;
 }
 
 /**
  * Publishes a service's outbox in `seq` order, one event at a time, so the events of an aggregate
  * reach the bus in the order they were written (two transactions changing one aggregate are ordered
- * by the lock on its row, so their outbox rows are too). Only one relay per schema publishes at a
- * time (a transaction-scoped advisory lock; the others find it taken and wait for their next tick):
- * two relays publishing different rows at once could reorder them. A row is marked published in the
- * same transaction that read it, after the bus accepted it. A crash between the two republishes the
- * row (at-least-once): the NATS bus drops the duplicate within its window, and consumers
- * de-duplicate on the event id (`handleOnce`).
+ * by the lock on its row, so their outbox rows are too).
+ *
+ * Only one relay per schema publishes at a time: it holds a lease row (`outbox_relay_lease`), renewed
+ * every batch, and other relays wait for it to expire; two relays publishing at once could reorder
+ * events. A batch is read, published and then marked published **without** holding a transaction,
+ * because the in-process bus resolves `publish` only after the handlers ran, and those handlers write
+ * to the same database (a single connection on PGlite). A crash between publishing and marking
+ * republishes the rows (at-least-once): the NATS bus drops duplicates within its window, and
+ * consumers de-duplicate on the event id (`handleOnce`).
  */
 export class OutboxRelay {
   readonly #options: Required<Omit<OutboxRelayOptions, 'logger'>> & { logger: Logger };
+  readonly #holder = randomUUID();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = true;
 
   constructor(options: OutboxRelayOptions) {
-    this.#options = { intervalMs: 250, batchSize: 100, ...options };
+    this.#options = { intervalMs: 250, batchSize: 100, leaseMs: 30_000, ...options };
   }
 
   start(): void {
@@ -45,7 +52,7 @@ export class OutboxRelay {
     else this.#schedule(0);
   }
 
-  /** Publishes everything pending, then resolves (tests, shutdown); 0 while another relay of the schema is publishing. */
+  /** Publishes everything pending, then resolves (tests, shutdown); 0 while another relay holds the lease. */
   async flush(): Promise<number> {
     await this.#running;
     let total = 0;
@@ -56,10 +63,15 @@ export class OutboxRelay {
     }
   }
 
+  /** Stops publishing and hands the lease back, so another relay can take over at once. */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     await this.#running;
+    const { db, schema } = this.#options;
+    await db
+      .execute(`DELETE FROM ${schema}.outbox_relay_lease WHERE holder = $1`, [this.#holder])
+      .catch(() => undefined);
   }
 
   #schedule(delay: number): void {
@@ -85,25 +97,39 @@ export class OutboxRelay {
     })();
   }
 
+  /** Takes or renews the schema's lease; false while another relay holds an unexpired one. */
+  async #lease(): Promise<boolean> {
+    const { db, schema, leaseMs } = this.#options;
+    const rows = await db.query(
+      `INSERT INTO ${schema}.outbox_relay_lease (id, holder, expires_at)
+       VALUES (1, $1, now() + $2 * interval '1 millisecond')
+       ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE ${schema}.outbox_relay_lease.holder = EXCLUDED.holder OR ${schema}.outbox_relay_lease.expires_at < now()
+       RETURNING holder`,
+      [this.#holder, leaseMs],
+    );
+    return rows.length === 1;
+  }
+
   async #publishBatch(): Promise<number> {
     const { db, schema, publisher, batchSize } = this.#options;
-    return db.transaction(async (tx) => {
-      const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
-        `polyshop.outbox.${schema}`,
-      ]);
-      if (!lock?.locked) return 0;
-      const rows = await tx.query<{ seq: number; envelope: EventEnvelope }>(
-        `SELECT seq, envelope FROM ${schema}.outbox WHERE published_at IS NULL
-         ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batchSize],
-      );
-      for (const row of rows) await publisher.publish(row.envelope);
-      if (rows.length > 0) {
-        await tx.query(`UPDATE ${schema}.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
-          rows.map((row) => row.seq),
-        ]);
+    if (!(await this.#lease())) return 0;
+    const rows = await db.query<{ seq: number; envelope: EventEnvelope }>(
+      `SELECT seq, envelope FROM ${schema}.outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+      [batchSize],
+    );
+    const published: number[] = [];
+    try {
+      for (const row of rows) {
+        await publisher.publish(row.envelope);
+        published.push(row.seq);
       }
-      return rows.length;
-    });
+    } finally {
+      // Mark what reached the bus even when a later event of the batch failed: fewer duplicates.
+      if (published.length > 0) {
+        await db.query(`UPDATE ${schema}.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [published]);
+      }
+    }
+    return rows.length;
   }
 }

@@ -21,6 +21,13 @@ CREATE TABLE ${schema}.outbox (
   published_at timestamptz
 );
 CREATE INDEX outbox_unpublished ON ${schema}.outbox (seq) WHERE published_at IS NULL;
+-- One relay of the schema publishes at a time: it holds this lease while it reads, publishes and
+-- marks a batch (outside any transaction, so in-process handlers can write meanwhile).
+CREATE TABLE ${schema}.outbox_relay_lease (
+  id smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  holder text NOT NULL,
+  expires_at timestamptz NOT NULL
+);
 CREATE TABLE ${schema}.inbox (
   consumer text NOT NULL,
   event_id uuid NOT NULL,
