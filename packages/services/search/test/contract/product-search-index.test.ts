@@ -1,6 +1,7 @@
 import { after, before, describe } from 'node:test';
-import type { SqlDatabase } from '@polyshop/stores';
-import { postgresTargets } from '@polyshop/testing';
+import type { OpenSearchConnection, SqlDatabase } from '@polyshop/stores';
+import { openSearchTarget, postgresTargets } from '@polyshop/testing';
+import { OpenSearchProductSearchIndex } from '../../src/adapters/opensearch/opensearch-product-search-index.ts';
 import { migrateSearchSchema, PostgresProductSearchIndex } from '../../src/adapters/postgres/postgres-product-search-index.ts';
 import { productSearchIndexContract } from './product-search-index.contract.ts';
 
@@ -21,3 +22,18 @@ for (const target of postgresTargets()) {
     });
   });
 }
+
+const openSearch = openSearchTarget();
+describe('OpenSearchProductSearchIndex on opensearch', { skip: openSearch.skip }, () => {
+  let opened: { connection: OpenSearchConnection; namespace: string } | undefined;
+  let made = 0;
+  before(async () => {
+    opened = await openSearch.open();
+  });
+  after(async () => {
+    if (opened) await openSearch.close(opened);
+  });
+
+  // A fresh set of indexes per group, under the file's prefix (deleted after).
+  productSearchIndexContract(() => OpenSearchProductSearchIndex.open(opened!.connection.client, `${opened!.namespace}-${++made}`));
+});
