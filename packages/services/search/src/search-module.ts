@@ -1,12 +1,14 @@
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
-import { ConfigError } from '@polyshop/kernel';
+import { ConfigError, loadConfig } from '@polyshop/kernel';
+import Type from 'typebox';
+import { OpenSearchProductSearchIndex } from './adapters/opensearch/opensearch-product-search-index.ts';
 import { migrateSearchSchema, PostgresProductSearchIndex } from './adapters/postgres/postgres-product-search-index.ts';
 import { reindexCatalog, type ReindexOptions, type ReindexSummary } from './app/reindex-catalog.ts';
 import { subscribeSearchConsumers } from './app/search-consumers.ts';
 import { parseSearchQuery } from './domain/parse-search-query.ts';
 import { searchRoutes } from './http/search-routes.ts';
 import type { CatalogSource } from './ports/catalog-source.ts';
-import type { ProductSearchIndex } from './ports/product-search-index.ts';
+import type { ProductSearchIndex, SearchEventInbox } from './ports/product-search-index.ts';
 import { SearchHttpClient, type SearchClient } from './search-client.ts';
 
 /** The in-process client, plus what only the process holding the index can do (the CLI uses it). */
@@ -26,14 +28,37 @@ export function localSearchClient(index: ProductSearchIndex, catalog: () => Cata
   };
 }
 
-/** Builds the search service on its store (Phase 1: PostgreSQL full-text): index, consumers, routes. */
-export async function createSearchService(context: ServiceContext): Promise<ServiceModule<LocalSearchClient> & { index: ProductSearchIndex }> {
+/** The search service's own configuration (read from `context.env`). */
+const SearchConfig = Type.Object({
+  /** Names of the OpenSearch indexes: `<prefix>-products`, `<prefix>-sku-stock`, `<prefix>-inbox`. */
+  SEARCH_OPENSEARCH_INDEX_PREFIX: Type.String({ default: 'polyshop', pattern: '^[a-z0-9][a-z0-9_.-]{0,100}$' }),
+});
+
+/** The index and its event inbox, and the probe `/readyz` runs. */
+interface SearchStore {
+  index: ProductSearchIndex & SearchEventInbox;
+  ready(): Promise<void>;
+}
+
+/** The index on the store the platform chose for search (`SEARCH_STORE`, `POLYSHOP_PROFILE`). */
+async function openSearchIndex(context: ServiceContext): Promise<SearchStore> {
+  if (context.store === 'opensearch') {
+    const config = loadConfig(SearchConfig, context.env);
+    const connection = context.opensearch();
+    const index = await OpenSearchProductSearchIndex.open(connection.client, config.SEARCH_OPENSEARCH_INDEX_PREFIX);
+    return { index, ready: () => index.ping() };
+  }
   if (context.store !== 'postgres') {
-    throw new ConfigError([{ variable: 'SEARCH_STORE', message: `search runs on postgres for now (${context.store} comes with the OpenSearch adapter).` }]);
+    throw new ConfigError([{ variable: 'SEARCH_STORE', message: `search runs on postgres or opensearch, not ${context.store}.` }]);
   }
   const db = await context.postgres();
   await migrateSearchSchema(db);
-  const index = new PostgresProductSearchIndex(db);
+  return { index: new PostgresProductSearchIndex(db), ready: () => db.ping() };
+}
+
+/** Builds the search service on its store (PostgreSQL full-text or OpenSearch): index, consumers, routes. */
+export async function createSearchService(context: ServiceContext): Promise<ServiceModule<LocalSearchClient> & { index: ProductSearchIndex }> {
+  const { index, ready } = await openSearchIndex(context);
   const client = localSearchClient(index, () => context.client<CatalogSource>('products'));
   return {
     name: 'search',
@@ -44,9 +69,7 @@ export async function createSearchService(context: ServiceContext): Promise<Serv
     async start() {
       await subscribeSearchConsumers(context.bus, index);
     },
-    async ready() {
-      await db.ping();
-    },
+    ready,
   };
 }
 

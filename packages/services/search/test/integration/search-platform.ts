@@ -4,9 +4,12 @@ import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testin
 import type { PostgresTarget } from '@polyshop/testing';
 import { definition } from '../../src/index.ts';
 
-/** The real platform running the search service alone (the catalog's events are published by the test). */
-export function searchPlatform(target: PostgresTarget['name']): Promise<TestPlatform> {
-  return createTestPlatform({ target, definitions: [definition] });
+/**
+ * The real platform running the search service alone (the catalog's events are published by the
+ * test); `env` chooses its store (`SEARCH_STORE`, `OPENSEARCH_URL` …).
+ */
+export function searchPlatform(target: PostgresTarget['name'], env: Record<string, string> = {}): Promise<TestPlatform> {
+  return createTestPlatform({ target, definitions: [definition], env });
 }
 
 /** Publishes events on the platform's bus and waits until every consumer has handled them. */
