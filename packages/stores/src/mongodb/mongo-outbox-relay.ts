@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { EventPublisher, Logger } from '@polyshop/kernel';
+import type { MongoOutbox, OutboxDocument } from './mongo-outbox.ts';
+
+export interface MongoOutboxRelayOptions {
+  outbox: MongoOutbox;
+  publisher: EventPublisher;
+  logger: Logger;
+  /** Poll interval when idle; `wake()` publishes sooner. Default 250 ms. */
+  intervalMs?: number;
+  batchSize?: number;
+  /**
+   * How long a `pending` event may wait for its writer before it is reconciled (published if its
+   * change happened, dropped if not). Longer than any write takes. Default 30 s.
+   */
+  graceMs?: number;
+  /** How long the publishing lease lasts without renewal (a crashed relay's lease expires). Default 15 s. */
+  leaseMs?: number;
+}
+
+/**
+ * Publishes a MongoDB outbox in `seq` order, one event at a time, marking each `published` after
+ * the bus accepted it (at-least-once: a crash in between republishes it; consumers de-duplicate on
+ * the event id). One relay per outbox publishes at a time: it holds a lease document in the
+ * outbox's meta collection, renewed on every batch.
+ *
+ * A `pending` event stops the walk until its writer confirms it or the grace period passes (a later
+ * event may be the next change of the same aggregate); then it is reconciled: published when the
+ * probed document carries the write's mark, dropped otherwise.
+ */
+export class MongoOutboxRelay {
+  readonly #options: Required<Omit<MongoOutboxRelayOptions, 'logger'>> & { logger: Logger };
+  readonly #owner = randomUUID();
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = true;
+
+  constructor(options: MongoOutboxRelayOptions) {
+    this.#options = { intervalMs: 250, batchSize: 100, graceMs: 30_000, leaseMs: 15_000, ...options };
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#schedule(0);
+  }
+
+  /** Publish now (call after a write that recorded events). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) this.#again = true;
+    else this.#schedule(0);
+  }
+
+  /** Publishes everything publishable now, then resolves (tests, shutdown); 0 while another relay holds the lease. */
+  async flush(): Promise<number> {
+    await this.#running;
+    let total = 0;
+    for (;;) {
+      const batch = await this.#publishBatch();
+      total += batch.published;
+      if (!batch.more) return total;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#running;
+    await this.#options.outbox.meta.updateOne({ _id: 'relay', owner: this.#owner }, { $set: { expiresAt: new Date(0) } }).catch(() => undefined);
+  }
+
+  #schedule(delay: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#tick(), delay);
+    this.#timer.unref();
+  }
+
+  #tick(): void {
+    if (this.#running || this.#stopped) return;
+    this.#running = (async () => {
+      try {
+        do {
+          this.#again = false;
+          while ((await this.#publishBatch()).more && !this.#stopped);
+        } while (this.#again && !this.#stopped);
+      } catch (error) {
+        this.#options.logger.warn({ err: error, outbox: this.#options.outbox.collection.collectionName }, 'mongo outbox relay: publish failed, will retry');
+      } finally {
+        this.#running = undefined;
+        if (!this.#stopped) this.#schedule(this.#options.intervalMs);
+      }
+    })();
+  }
+
+  /** Takes or renews the lease; false while another relay holds an unexpired one. */
+  async #lease(): Promise<boolean> {
+    const now = new Date();
+    try {
+      await this.#options.outbox.meta.updateOne(
+        { _id: 'relay', $or: [{ owner: this.#owner }, { expiresAt: { $lt: now } }] },
+        { $set: { owner: this.#owner, expiresAt: new Date(now.getTime() + this.#options.leaseMs) } },
+        { upsert: true },
+      );
+      return true;
+    } catch (error) {
+      // the upsert collides with the lease document another relay holds
+      if ((error as { code?: number }).code === 11000) return false;
+      throw error;
+    }
+  }
+
+  /** One batch in `seq` order; `more` when a full batch went through (there may be more to do now). */
+  async #publishBatch(): Promise<{ published: number; more: boolean }> {
+    const { outbox, publisher, batchSize, graceMs } = this.#options;
+    if (!(await this.#lease())) return { published: 0, more: false };
+    const documents = await outbox.collection
+      .find({ status: { $in: ['pending', 'ready'] } })
+      .sort({ seq: 1 })
+      .limit(batchSize)
+      .toArray();
+    let published = 0;
+    for (const document of documents) {
+      if (document.status === 'pending') {
+        // waiting for its writer: a later event may be the next change of the same aggregate
+        if (Date.now() - document.stagedAt.getTime() < graceMs) return { published, more: false };
+        const outcome = await this.#reconcile(document);
+        if (outcome === 'retry') return { published, more: false };
+        if (outcome === 'dropped') continue;
+      }
+      await publisher.publish(document.envelope);
+      await outbox.collection.updateOne({ _id: document._id }, { $set: { status: 'published', publishedAt: new Date() } });
+      published += 1;
+    }
+    return { published, more: documents.length === batchSize };
+  }
+
+  /** A pending event past its grace period: published if its change happened, else dropped. */
+  async #reconcile(document: OutboxDocument): Promise<'publish' | 'dropped' | 'retry'> {
+    const { outbox, logger } = this.#options;
+    if (await outbox.happened(document)) return 'publish';
+    const dropped = await outbox.collection.deleteOne({ _id: document._id, status: 'pending' });
+    // not deleted: its writer confirmed it meanwhile; read it again next round, in order
+    if (dropped.deletedCount === 0) return 'retry';
+    logger.warn({ eventId: document._id, type: document.type }, 'mongo outbox: dropped an event whose change never happened');
+    return 'dropped';
+  }
+}
