@@ -1,48 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { definition as products, loadCatalogue, type ProductsClient, type ProductsModule, type ProductDocument } from '@polyshop/products';
-import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
+import { loadCatalogue, type ProductsClient, type ProductsModule } from '@polyshop/products';
 import type { SqlDatabase } from '@polyshop/stores';
 import { createTestDatabase, dropTestDatabase, postgresTargets, testDatabaseUrl } from '@polyshop/testing';
-import { definition as search, type LocalSearchClient, type SearchParams } from '../../src/index.ts';
+import type { TestPlatform } from '@polyshop/platform/testing';
+import type { LocalSearchClient } from '../../src/index.ts';
+import { catalogPlatform, indexed, polyshop, rebuildQueries as queries, wholeCatalog } from './catalog-platform.ts';
 
 const PRODUCTS = 120;
-const polyshop = fileURLToPath(new URL('../../../../platform/bin/polyshop.mjs', import.meta.url));
 const run = promisify(execFile);
-
-const queries: SearchParams[] = [
-  { facets: 'brand,category', histogram: 'price:100', limit: 100 },
-  { q: 'cotton', facets: 'brand', sort: 'price' },
-  { category: 'smartphones', sort: '-price', histogram: 'price:250' },
-];
-
-/** Every product of the catalog, through its client (what a reindex reads). */
-async function wholeCatalog(client: ProductsClient): Promise<ProductDocument[]> {
-  const items: ProductDocument[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await client.listProducts({ cursor, limit: 100 });
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return items;
-}
-
-/** Waits until the index holds `count` products (the catalog's outbox relay delivers asynchronously). */
-async function indexed(client: LocalSearchClient, count: number): Promise<void> {
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if ((await client.countIndexed()) === count) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`the index never reached ${count} products (has ${await client.countIndexed()})`);
-}
-
-async function catalogPlatform(target: 'pglite' | 'postgres', env: Record<string, string> = {}): Promise<TestPlatform> {
-  return createTestPlatform({ target, definitions: [products, search], env });
-}
 
 for (const target of postgresTargets()) {
   describe(`the catalog service feeding search on ${target.name}`, { skip: target.skip }, () => {
