@@ -2,6 +2,7 @@ import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop
 import { OutboxRelay } from '@polyshop/stores';
 import { migrateCatalog, PostgresProductRepository } from './adapters/postgres/postgres-product-repository.ts';
 import { SCHEMA } from './adapters/postgres/catalog-rows.ts';
+import { openMongoCatalog } from './adapters/mongodb/open-mongo-catalog.ts';
 import type { CatalogDeps } from './app/catalog-deps.ts';
 import { findVariants, listProducts } from './app/read-products.ts';
 import { getProduct } from './app/write-products.ts';
@@ -22,12 +23,21 @@ export function localProductsClient(deps: CatalogDeps): ProductsClient {
   };
 }
 
-/** Builds the catalog on PostgreSQL (schema `catalog`): migrations, repository, routes, outbox relay. */
-export async function createProductsService(context: ServiceContext): Promise<ProductsModule> {
+/** The catalog on PostgreSQL (schema `catalog`): migrations, repository, outbox relay. */
+async function openPostgresCatalog(context: ServiceContext) {
   const db = await context.postgres();
   await migrateCatalog(db);
   const relay = new OutboxRelay({ db, schema: SCHEMA, publisher: context.bus, logger: context.logger });
-  const deps: CatalogDeps = { repository: new PostgresProductRepository(db), clock: context.clock, afterCommit: () => relay.wake() };
+  return { repository: new PostgresProductRepository(db), relay, ping: () => db.ping() };
+}
+
+/**
+ * Builds the catalog on its store (`context.store`: PostgreSQL, or MongoDB with `PRODUCT_STORE=mongodb`
+ * or the polyglot profile): repository, routes, outbox relay.
+ */
+export async function createProductsService(context: ServiceContext): Promise<ProductsModule> {
+  const { repository, relay, ping } = context.store === 'mongodb' ? await openMongoCatalog(context) : await openPostgresCatalog(context);
+  const deps: CatalogDeps = { repository, clock: context.clock, afterCommit: () => relay.wake() };
   return {
     name: 'products',
     prefix: '/products',
@@ -45,7 +55,7 @@ export async function createProductsService(context: ServiceContext): Promise<Pr
       await relay.stop();
     },
     async ready() {
-      await db.ping();
+      await ping();
     },
   };
 }

@@ -1,6 +1,7 @@
-import { postgresTargets } from '@polyshop/testing';
+import { mongoTarget, postgresTargets } from '@polyshop/testing';
 import type { EventEnvelope } from '@polyshop/kernel';
 import { migrateCatalog, PostgresProductRepository } from '../../src/adapters/postgres/postgres-product-repository.ts';
+import { MongoProductRepository } from '../../src/adapters/mongodb/mongo-product-repository.ts';
 import { productRepositoryContract } from './product-repository.contract.ts';
 
 for (const target of postgresTargets()) {
@@ -29,3 +30,28 @@ for (const target of postgresTargets()) {
     { skip: target.skip },
   );
 }
+
+const mongo = mongoTarget();
+productRepositoryContract(
+  `MongoDB (${mongo.name})`,
+  async () => {
+    const opened = await mongo.open();
+    const { db } = opened.connection;
+    const repository = new MongoProductRepository(opened.connection);
+    await repository.ensureIndexes();
+    return {
+      repository,
+      async recordedEvents() {
+        const documents = await repository.outbox.collection.find({ status: { $ne: 'pending' } }).sort({ seq: 1 }).toArray();
+        return documents.map((document) => document.envelope);
+      },
+      async schemaFingerprint() {
+        const collections = (await db.listCollections({}, { nameOnly: true }).toArray()).map((collection) => collection.name).sort();
+        const indexes = await Promise.all(collections.map(async (name) => [name, (await db.collection(name).listIndexes().toArray()).map((index) => [index.name, index.key, index.unique ?? false])]));
+        return JSON.stringify(indexes);
+      },
+      close: () => mongo.close(opened),
+    };
+  },
+  { skip: mongo.skip },
+);
