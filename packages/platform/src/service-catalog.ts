@@ -4,6 +4,7 @@ import { createAuthorizer as createUsersAuthorizer, definition as users, type Us
 import { definition as payments } from '@polyshop/payments';
 import { definition as products } from '@polyshop/products';
 import { definition as inventory } from '@polyshop/inventory';
+import { definition as orders } from '@polyshop/orders';
 import { definition as search } from '@polyshop/search';
 import { definition as notifications } from '@polyshop/notifications';
 
@@ -11,7 +12,7 @@ import { definition as notifications } from '@polyshop/notifications';
  * Every service the platform can run, in creation order (a service comes after those it `needs`).
  * Each entry is the `definition` exported by the service's package.
  */
-export const serviceDefinitions: ServiceDefinition[] = [users, payments, products, inventory, search, notifications];
+export const serviceDefinitions: ServiceDefinition[] = [users, payments, products, inventory, orders, search, notifications];
 
 /**
  * Route guards for every service, backed by the user service's client (in-process, or over HTTP in
