@@ -2,8 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EventEnvelope } from '@polyshop/kernel';
 import { createTestPlatform, userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
-import { postgresTargets } from '@polyshop/testing';
 import { ProductsHttpClient, type ProductsClient } from '../../src/products-client.ts';
+import { productStoreTargets } from './product-store-targets.ts';
 
 const phones = {
   slug: 'phones',
@@ -39,8 +39,8 @@ function aPhone(overrides: Record<string, unknown> = {}) {
   };
 }
 
-for (const target of postgresTargets()) {
-  describe(`products over HTTP on ${target.name}`, { skip: target.skip }, () => {
+for (const store of productStoreTargets()) {
+  describe(`products over HTTP on ${store.name}`, { skip: store.skip }, () => {
     let platform: TestPlatform;
     let writer: string;
     let reader: string;
@@ -62,14 +62,17 @@ for (const target of postgresTargets()) {
     };
 
     before(async () => {
-      platform = await createTestPlatform({ target: target.name, services: ['users', 'products'] });
+      platform = await createTestPlatform({ target: store.target, services: ['users', 'products'], env: store.env() });
       await platform.bus.subscribe({ consumer: 'test.products', types: ['product.created', 'product.updated', 'product.archived'], handler: async (event) => void events.push(event) });
       writer = (await userWithPermissions(platform, ['products:write'])).token;
       reader = (await userWithPermissions(platform, [])).token;
       const created = await call('POST', '/products/categories', { token: writer, body: phones });
       assert.equal(created.statusCode, 201, created.body);
     });
-    after(() => platform?.dispose());
+    after(async () => {
+      await platform?.dispose();
+      await store.dispose();
+    });
 
     it('guards writes: 401 without a token, 403 without products:write; reads are public', async () => {
       expectProblem(await call('POST', '/products/categories', { body: { ...phones, slug: 'other' } }), 401, 'AUTH.TOKEN_MISSING');
