@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../bin/polyshop.mjs', import.meta.url));
+
+/** A `polyshop start` child process on a free loopback port (end-to-end tests). */
+export interface PolyshopProcess {
+  url: string;
+  child: ChildProcess;
+  /** Resolves with the exit code (or null when killed by a signal). */
+  exited: Promise<number | null>;
+  /** Everything the process wrote so far (stdout and stderr). */
+  output(): string;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<number | null>;
+}
+
+/** A port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * Spawns `packages/platform/bin/polyshop.mjs start --port <free> --data-dir <dataDir>` with `env`
+ * added to this process's environment, and waits (at most `readyTimeoutMs`) until it logs
+ * `polyshop ready`. Throws with the tail of its output when it does not get there.
+ */
+export async function startPolyshop(options: { dataDir: string; env?: Record<string, string>; readyTimeoutMs?: number }): Promise<PolyshopProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--data-dir', options.dataDir], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  while (!output.includes('polyshop ready') && !gone && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (!output.includes('polyshop ready')) {
+    child.kill('SIGKILL');
+    throw new Error(`polyshop did not start:\n${output.slice(-4000)}`);
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    exited,
+    output: () => output,
+    async stop() {
+      if (!gone) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
