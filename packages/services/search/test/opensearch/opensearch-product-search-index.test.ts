@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Client } from '@opensearch-project/opensearch';
+import { createServer, type AddressInfo } from 'node:net';
+import { Client } from '@opensearch-project/opensearch';
 import type { OpenSearchConnection } from '@polyshop/stores';
 import { openSearchTarget } from '@polyshop/testing';
 import { OpenSearchProductSearchIndex } from '../../src/adapters/opensearch/opensearch-product-search-index.ts';
@@ -17,6 +18,15 @@ async function inLanes(lanes: number, tasks: (() => Promise<unknown>)[]): Promis
   await Promise.all(Array.from({ length: lanes }, async () => {
     while (next < tasks.length) await tasks[next++]!();
   }));
+}
+
+/** A URL on 127.0.0.1 where nothing listens. */
+async function refusedUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
 }
 
 /**
@@ -138,6 +148,28 @@ describe('OpenSearchProductSearchIndex beyond the contract', { skip: target.skip
     for (const interval of ['0.00015', '0.0005', '0.00003']) {
       const histogram = (await search(index, { histogram: `price:${interval}` })).histograms.price;
       assert.deepEqual(histogram, bruteHistogram(docs, interval), interval);
+    }
+  });
+
+  it('answers SEARCH.UNAVAILABLE, not a bare driver error, when the node stops answering', async () => {
+    const prefix = `${opened.namespace}-down`;
+    const dead = new Client({ node: await refusedUrl(), maxRetries: 0, requestTimeout: 2000 });
+    let down = false;
+    const switching = new Proxy(opened.connection.client, {
+      get(target, property) {
+        const client = down ? dead : target;
+        const value = Reflect.get(client, property, client) as unknown;
+        return typeof value === 'function' ? value.bind(client) : value;
+      },
+    });
+    const index = await OpenSearchProductSearchIndex.open(switching, prefix);
+    await index.upsert(toSearchDocument(aProduct({ name: 'Fading Lamp' })));
+    down = true;
+    try {
+      await assert.rejects(search(index, { q: 'fading' }), { kind: 'unavailable', code: 'SEARCH.UNAVAILABLE' });
+      await assert.rejects(index.count(), { kind: 'unavailable', code: 'SEARCH.UNAVAILABLE' });
+    } finally {
+      await dead.close();
     }
   });
 

@@ -194,8 +194,13 @@ export class OpenSearchProductDocuments {
         : { create: { _index: this.#names.products, _id: id } },
       source,
     ]);
-    this.#dirty = true;
-    const { body } = await this.#client.bulk({ body: operations });
+    let body: unknown;
+    try {
+      ({ body } = await this.#client.bulk({ body: operations }));
+    } finally {
+      // Set once the write has landed: a refresh that started before it must not clear the flag.
+      this.#dirty = true;
+    }
     const written: string[] = [];
     const conflicts: string[] = [];
     for (const entry of (body as { items: Record<string, BulkItem>[] }).items) {
@@ -228,7 +233,11 @@ export class OpenSearchProductDocuments {
     return stock;
   }
 
-  /** Lists each product on its SKUs' stock documents (so a stock change finds them); real-time, before the product is written. */
+  /**
+   * Lists each product on its SKUs' stock documents (so a stock change finds them), before the
+   * product is written. Links are only added: a product that has since dropped the SKU is merely
+   * re-read and left as it is when that SKU's stock changes.
+   */
   async #linkSkus(docs: readonly SearchDocument[]): Promise<void> {
     const operations = docs.flatMap((doc) =>
       doc.skus.flatMap((sku) => [

@@ -5,7 +5,7 @@ import type { SearchQuery, SearchResult } from '../../domain/search-query.ts';
 import type { IndexRebuild, ProductSearchIndex, SearchEventInbox } from '../../ports/product-search-index.ts';
 import { ensureSearchIndexes, type SearchIndexNames } from './opensearch-mapping.ts';
 import { OpenSearchProductDocuments } from './opensearch-product-documents.ts';
-import { searchProducts } from './opensearch-product-search.ts';
+import { searchProducts, unavailableWhenUnreachable } from './opensearch-product-search.ts';
 import { startOpenSearchRebuild } from './opensearch-rebuild.ts';
 
 /**
@@ -45,14 +45,26 @@ export class OpenSearchProductSearchIndex implements ProductSearchIndex, SearchE
   }
 
   async search(query: SearchQuery): Promise<SearchResult> {
-    await this.#documents.visible();
+    await this.#visible();
     return searchProducts(this.#client, this.#names.products, query);
   }
 
   async count(): Promise<number> {
-    await this.#documents.visible();
-    const { body } = await this.#client.count({ index: this.#names.products, body: { query: { term: { searchable: true } } } });
-    return body.count;
+    await this.#visible();
+    try {
+      const { body } = await this.#client.count({ index: this.#names.products, body: { query: { term: { searchable: true } } } });
+      return body.count;
+    } catch (error) {
+      throw unavailableWhenUnreachable(error);
+    }
+  }
+
+  async #visible(): Promise<void> {
+    try {
+      await this.#documents.visible();
+    } catch (error) {
+      throw unavailableWhenUnreachable(error);
+    }
   }
 
   startRebuild(): Promise<IndexRebuild> {

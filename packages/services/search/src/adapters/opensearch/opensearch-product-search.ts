@@ -74,6 +74,17 @@ function isTooManyBuckets(error: unknown): boolean {
   return body !== undefined && JSON.stringify(body).includes('too_many_buckets_exception');
 }
 
+const UNREACHABLE = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError']);
+
+/** A node that does not answer (or answers 503) becomes `SEARCH.UNAVAILABLE` (a 503, retried by clients); anything else is kept. */
+export function unavailableWhenUnreachable(error: unknown): unknown {
+  const { name, meta } = error as { name?: string; meta?: { statusCode?: number } };
+  if (UNREACHABLE.has(name ?? '') || meta?.statusCode === 503) {
+    return AppError.unavailable('SEARCH.UNAVAILABLE', 'The search index is not reachable; try again shortly.', { cause: error });
+  }
+  return error;
+}
+
 /**
  * Runs a search on OpenSearch: one request carries the bool query, the page (`from` or
  * `search_after`), highlights, exact total and the facet and histogram aggregations, so they all
@@ -86,7 +97,7 @@ export async function searchProducts(client: Client, index: string, query: Searc
   try {
     body = (await client.search({ index, body: searchRequestBody(query, position) as never })).body as unknown as SearchResponseBody;
   } catch (error) {
-    if (!isTooManyBuckets(error)) throw error;
+    if (!isTooManyBuckets(error)) throw unavailableWhenUnreachable(error);
     // More non-empty buckets than OpenSearch builds is far more than the histogram may span.
     throw AppError.invalidInput(
       'SEARCH.TOO_MANY_BUCKETS',
