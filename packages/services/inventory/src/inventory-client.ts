@@ -2,8 +2,9 @@ import { AppError, type Logger } from '@polyshop/kernel';
 import { ServiceHttpClient } from '@polyshop/http';
 import { commitReservation } from './app/commit-reservation.ts';
 import type { InventoryDeps } from './app/inventory-deps.ts';
-import { toReservationView, toStockView, type ReservationView, type StockView } from './app/inventory-views.ts';
-import { findStocks } from './app/read-inventory.ts';
+import { adjustStock } from './app/adjust-stock.ts';
+import { toReservationView, toStockView, type AdjustmentView, type ReservationView, type StockView } from './app/inventory-views.ts';
+import { findStocks, getReservation, listAdjustments } from './app/read-inventory.ts';
 import { releaseReservation } from './app/release-reservation.ts';
 import { reserveStock } from './app/reserve-stock.ts';
 import { MAX_SKUS_PER_READ } from './domain/limits.ts';
@@ -41,6 +42,14 @@ export interface InventoryClient {
   release(reservationId: string): Promise<ReservationView>;
   /** Stock of the known SKUs among `skus` (unknown ones are absent), in SKU order. */
   getStock(skus: readonly string[]): Promise<StockView[]>;
+  /**
+   * Puts the stock of a committed reservation back on hand (an order cancelled after its stock
+   * left): each SKU's quantity rises by its reserved units, recorded in the adjustment history as
+   * `reservation <id> returned: <reason>`. Repeating it changes nothing (the history is checked first).
+   * Throws 409 `INVENTORY.RESERVATION_NOT_COMMITTED` unless committed, 404 when unknown.
+   * (Added for the order service's cancellation; see `returnCommittedStock`.)
+   */
+  returnReservation(reservationId: string, input: { reason: string }): Promise<ReservationView>;
 }
 
 /** The in-process client: the same use cases the HTTP routes call. */
@@ -57,7 +66,50 @@ export function localInventoryClient(deps: InventoryDeps): InventoryClient {
       for (const batch of batches(skus)) found.push(...(await findStocks(deps, batch)).items.map(toStockView));
       return bySku(found);
     },
+    returnReservation: (id, input) =>
+      returnCommittedStock(
+        {
+          reservation: async (rid) => toReservationView(await getReservation(deps, rid)),
+          history: async (sku) => (await listAdjustments(deps, sku, MAX_HISTORY)).map((a) => a.reason),
+          adjust: (sku, delta, reason) => adjustStock(deps, { sku, delta, reason }),
+        },
+        id,
+        input.reason,
+      ),
   };
+}
+
+const MAX_HISTORY = 500;
+
+/**
+ * `returnReservation` over any transport. Idempotent through the adjustment history: a SKU whose
+ * history already holds this reservation's return marker is skipped, so a retry after a crash
+ * between two SKUs finishes the rest. Not atomic across SKUs, and two callers racing on the same
+ * reservation could both add stock; the order saga's lease keeps to one caller. A `returned` status on
+ * the reservation, set in the same write as the stock, would make it atomic.
+ */
+async function returnCommittedStock(
+  io: {
+    reservation(id: string): Promise<ReservationView>;
+    history(sku: string): Promise<string[]>;
+    adjust(sku: string, delta: number, reason: string): Promise<unknown>;
+  },
+  reservationId: string,
+  reason: string,
+): Promise<ReservationView> {
+  const reservation = await io.reservation(reservationId);
+  if (reservation.status !== 'committed') {
+    throw AppError.conflict('INVENTORY.RESERVATION_NOT_COMMITTED', `Reservation ${reservationId} is ${reservation.status}; only committed stock can be returned.`, {
+      field: 'id',
+      details: { reservationId, status: reservation.status },
+    });
+  }
+  const marker = `reservation ${reservationId} returned`;
+  for (const item of reservation.items) {
+    if ((await io.history(item.sku)).some((entry) => entry.startsWith(marker))) continue;
+    await io.adjust(item.sku, item.quantity, `${marker}: ${reason}`.slice(0, 500));
+  }
+  return reservation;
 }
 
 /**
@@ -94,6 +146,20 @@ export class InventoryHttpClient implements InventoryClient {
 
   release(reservationId: string): Promise<ReservationView> {
     return this.#http.request({ method: 'DELETE', path: `/inventory/reservations/${encodeURIComponent(reservationId)}`, idempotent: true });
+  }
+
+  returnReservation(reservationId: string, input: { reason: string }): Promise<ReservationView> {
+    const sku = (value: string) => encodeURIComponent(value);
+    return returnCommittedStock(
+      {
+        reservation: (id) => this.#http.request<ReservationView>({ path: `/inventory/reservations/${encodeURIComponent(id)}` }),
+        history: async (s) =>
+          (await this.#http.request<{ items: AdjustmentView[] }>({ path: `/inventory/${sku(s)}/adjustments?limit=${MAX_HISTORY}` })).items.map((a) => a.reason),
+        adjust: (s, delta, reason) => this.#http.request({ method: 'POST', path: `/inventory/${sku(s)}/adjust`, body: { delta, reason } }),
+      },
+      reservationId,
+      input.reason,
+    );
   }
 
   async getStock(skus: readonly string[]): Promise<StockView[]> {
