@@ -8,6 +8,7 @@ import { InventoryClientReservations } from '../../src/adapters/clients/inventor
 import { PaymentsClientProcessor } from '../../src/adapters/clients/payments-client-processor.ts';
 import { OrderService } from '../../src/app/order-service.ts';
 import { loadOrdersConfig } from '../../src/app/orders-config.ts';
+import { cancelOrder } from '../../src/app/cancel-order.ts';
 import { placeOrder } from '../../src/app/place-order.ts';
 import { SimulatedCrash, type SagaFault } from '../../src/app/saga-faults.ts';
 import type { SagaStep } from '../../src/domain/checkout-saga.ts';
@@ -148,6 +149,40 @@ for (const target of postgresTargets()) {
         assert.equal(recovered.failure?.reasonCode, 'INVENTORY.RESERVATION_RELEASED');
         assert.deepEqual((await paymentsOf(platform).findByOrder(crashed.id)).map((p) => p.status), ['voided']);
       });
+    }
+
+    it('a capture refused after the stock was committed ends failed with the committed stock put back', async () => {
+      const sku = await freshSku();
+      const crashed = await crashDuringCheckout(sku, { step: 'commit_stock', phase: 'after_save', action: 'throw' });
+      // The authorization disappears before recovery can capture it.
+      await paymentsOf(platform).void(crashed.paymentId!);
+      const recovered = await recover(crashed);
+      await assertSettled(recovered, sku, 'failed');
+      assert.equal(recovered.failure?.reasonCode, 'PAYMENT.ILLEGAL_TRANSITION');
+    });
+
+    for (const step of ['refund_payment', 'return_stock', 'cancel_order'] as const) {
+      for (const phase of PHASES) {
+        it(`a crash while cancelling, after ${step} (${phase}), is recovered to cancelled: refunded and restocked once`, async () => {
+          const sku = await freshSku();
+          const shop = await orderService();
+          const key = randomUUID();
+          const placed = await placeOrder(shop.deps, { userId: customer.userId, customer: {}, idempotencyKey: key, input: checkoutBody([{ sku, quantity: QUANTITY }]) as never });
+          assert.equal(placed.order.status, 'confirmed');
+          const crashing = await orderService({ step, phase, action: 'throw' });
+          const viewer = { userId: customer.userId, canReadAll: false, canWriteAll: false };
+          await assert.rejects(cancelOrder(crashing.deps, { id: placed.order.id }, viewer), SimulatedCrash);
+          const crashed = (await crashing.deps.repository.findById(placed.order.id))!;
+          const recovered = await recover(crashed);
+          assert.deepEqual([recovered.status, recovered.saga.state, recovered.failure?.reasonCode], ['cancelled', 'cancelled', 'ORDERS.CANCELLED_BY_CUSTOMER']);
+          assert.deepEqual(await stockOf(platform, sku), { quantity: STOCK, reserved: 0, available: STOCK });
+          const payments = await paymentsOf(platform).findByOrder(crashed.id);
+          assert.deepEqual(payments.map((p) => [p.status, p.refundedAmount]), [['refunded', crashed.total.toDecimalString()]]);
+          const db = await platform.postgres();
+          const events = await db.query<{ type: string }>(`SELECT type FROM orders.outbox WHERE aggregate_id = $1 ORDER BY seq`, [crashed.id]);
+          assert.deepEqual(events.map((e) => e.type), ['order.confirmed', 'order.cancelled']);
+        });
+      }
     }
 
     it('leaves a saga whose driver still holds its lease alone, and a finished one untouched', async () => {

@@ -166,6 +166,40 @@ for (const target of postgresTargets()) {
       expectProblem(await call('GET', '/orders/not-a-uuid'), 404, 'ORDERS.NOT_FOUND');
     });
 
+    it('cancels a confirmed order: refunds the payment, puts the stock back, emits order.cancelled; again is a no-op', async () => {
+      const before = await stockOf(platform, sku('ALPHA'));
+      const order = (await call('POST', '/orders', { body: checkoutBody([{ sku: sku('ALPHA'), quantity: 2 }]) })).json();
+      assert.equal(order.status, 'confirmed');
+      assert.deepEqual(await stockOf(platform, sku('ALPHA')), { ...before, quantity: before.quantity - 2, available: before.available - 2 });
+      const cancelled = await call('POST', `/orders/${order.id}/cancel`, { body: { reason: 'changed my mind' } });
+      assert.equal(cancelled.statusCode, 200, cancelled.body);
+      assert.deepEqual([cancelled.json().status, cancelled.json().reasonCode], ['cancelled', 'ORDERS.CANCELLED_BY_CUSTOMER']);
+      assert.deepEqual(await stockOf(platform, sku('ALPHA')), before);
+      assert.deepEqual((await paymentsOf(platform).findByOrder(order.id)).map((p) => [p.status, p.refundedAmount]), [['refunded', order.total]]);
+      const again = await call('POST', `/orders/${order.id}/cancel`);
+      assert.equal(again.statusCode, 200);
+      assert.equal(again.json().status, 'cancelled');
+      assert.deepEqual(await stockOf(platform, sku('ALPHA')), before);
+      const event = await waitForEvent(events, 'order.cancelled', order.id);
+      assert.equal(event.data.reasonCode, 'ORDERS.CANCELLED_BY_CUSTOMER');
+      assert.equal(event.data.total, order.total);
+    });
+
+    it('lets only the owner or orders:write cancel, and never a failed order', async () => {
+      const order = (await call('POST', '/orders', { body: checkoutBody([{ sku: sku('BETA'), quantity: 1 }]) })).json();
+      const stranger = await aCustomer(platform);
+      expectProblem(await call('POST', `/orders/${order.id}/cancel`, { token: stranger.token }), 404, 'ORDERS.NOT_FOUND');
+      const reader = await userWithPermissions(platform, ['orders:read']);
+      expectProblem(await call('POST', `/orders/${order.id}/cancel`, { token: reader.token }), 403, 'ORDERS.FORBIDDEN');
+      const staff = await userWithPermissions(platform, ['orders:read', 'orders:write']);
+      const cancelled = await call('POST', `/orders/${order.id}/cancel`, { token: staff.token });
+      assert.equal(cancelled.statusCode, 200, cancelled.body);
+      assert.equal(cancelled.json().reasonCode, 'ORDERS.CANCELLED_BY_STAFF');
+      const failed = (await call('POST', '/orders', { body: checkoutBody([{ sku: sku('ALPHA'), quantity: 1 }], CARDS.declined) })).json();
+      expectProblem(await call('POST', `/orders/${failed.id}/cancel`), 409, 'ORDERS.NOT_CANCELLABLE', 'id');
+      expectProblem(await call('POST', `/orders/${order.id}/cancel`, { body: { reason: 'x'.repeat(501) } }), 400, 'REQUEST.VALIDATION', 'reason');
+    });
+
     it('lists own orders (everyone’s with orders:read) filtered by status and time', async () => {
       const mine = (await call('GET', '/orders?limit=200')).json().items as { userId: string; status: string }[];
       assert.ok(mine.length >= 4);

@@ -8,17 +8,14 @@ export interface InventoryApi {
   >;
   commit(reservationId: string): Promise<unknown>;
   release(reservationId: string): Promise<unknown>;
-  /**
-   * Puts the stock of a committed reservation back on the shelf, once (repeating it changes
-   * nothing). Not every inventory client has it yet; without it a cancellation waits (retrying).
-   */
-  returnReservation?(reservationId: string, input: { reason: string }): Promise<unknown>;
+  /** Puts the stock of a committed reservation back on hand, once (repeating it changes nothing). */
+  returnReservation(reservationId: string, input: { reason: string }): Promise<unknown>;
 }
 
 /**
- * The inventory service's client as the saga's `StockReservations`. Giving stock back tolerates a
- * reservation that never reached the inventory (404): the saga may compensate a reservation whose
- * request was lost.
+ * The inventory service's client as the saga's `StockReservations`. Giving stock back releases an
+ * active reservation or returns a committed one, and tolerates a reservation that never reached the
+ * inventory (404): the saga may compensate a reservation whose request was lost.
  */
 export class InventoryClientReservations implements StockReservations {
   readonly #client: InventoryApi;
@@ -42,9 +39,7 @@ export class InventoryClientReservations implements StockReservations {
     } catch (error) {
       if (error instanceof AppError && error.kind === 'not_found') return;
       if (!(error instanceof AppError) || error.code !== 'INVENTORY.RESERVATION_COMMITTED') throw error;
-      if (!this.#client.returnReservation) {
-        throw AppError.unavailable('ORDERS.RESTOCK_UNAVAILABLE', 'The inventory service cannot return committed stock yet.');
-      }
+      // Committed (a cancelled order, or a capture refused after the commit): put the stock back.
       await this.#client.returnReservation(reservationId, { reason });
     }
   }
