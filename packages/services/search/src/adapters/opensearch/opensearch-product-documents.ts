@@ -123,7 +123,7 @@ export class OpenSearchProductDocuments {
       return applies ? stored(doc, isInStock(doc.skus, stock)) : undefined;
     });
     // Settled whether written or not: a write that failed half-way and is retried is settled then.
-    await this.settleStock([...newest.keys()]);
+    await this.#settleStock([...newest.keys()]);
     return written;
   }
 
@@ -143,14 +143,14 @@ export class OpenSearchProductDocuments {
       body: { script: { source: 'ctx._source.available = params.available', params: { available } }, upsert: { available, products: [] } },
     });
     const products = ((body as { get?: { _source?: { products?: string[] } } }).get?._source?.products ?? []);
-    await this.settleStock(products);
+    await this.#settleStock(products);
   }
 
   /**
    * Sets `in_stock` of these products to what the SKU stock says now, re-reading after each write
    * until it holds (a stock or product write racing this one is then seen).
    */
-  async settleStock(ids: readonly string[]): Promise<void> {
+  async #settleStock(ids: readonly string[]): Promise<void> {
     let pending = unique(ids);
     for (let round = 0; pending.length > 0; round++) {
       if (round === MAX_ROUNDS) throw new Error(`OpenSearch: in_stock of ${pending.length} products kept changing`);
