@@ -20,7 +20,14 @@ export interface SagaSettings {
   /** Delay before the first retry; doubles per attempt up to `retryMaxMs`. */
   retryBaseMs: number;
   retryMaxMs: number;
+  /**
+   * Quick retries of a transient failure by the driver itself before it hands the saga to the
+   * recovery worker (the request's driver still has the card; the recovery worker does not).
+   */
+  inlineRetries?: number;
 }
+
+const INLINE_RETRY_DELAY_MS = 100;
 
 export interface SagaRunnerDeps {
   repository: OrderRepository;
@@ -61,13 +68,7 @@ export class SagaRunner {
     let current = order;
     while (!isTerminal(current.saga.state)) {
       const plan = nextStep(current.saga.state)!;
-      let result: StepResult;
-      try {
-        result = await runStep(plan.step, current, this.#stepContext(), payment);
-      } catch (error) {
-        if (error instanceof SimulatedCrash) throw error;
-        result = this.#classify(error, plan.step, current);
-      }
+      const result = await this.#attempt(plan.step, current, payment);
       let next: Order | undefined;
       if (result.kind === 'done') {
         checkFault(this.#deps.fault, plan.step, 'before_save');
@@ -87,6 +88,22 @@ export class SagaRunner {
       current = next;
     }
     return current;
+  }
+
+  /** Runs a step, retrying a transient failure `inlineRetries` times with a short backoff. */
+  async #attempt(step: SagaStep, order: Order, payment: PaymentInput | undefined): Promise<StepResult> {
+    const retries = this.#deps.settings.inlineRetries ?? 2;
+    for (let attempt = 0; ; attempt++) {
+      let result: StepResult;
+      try {
+        result = await runStep(step, order, this.#stepContext(), payment);
+      } catch (error) {
+        if (error instanceof SimulatedCrash) throw error;
+        result = this.#classify(error, step, order);
+      }
+      if (result.kind !== 'transient' || attempt >= retries) return result;
+      await new Promise((resolve) => setTimeout(resolve, INLINE_RETRY_DELAY_MS * 2 ** attempt));
+    }
   }
 
   async #fail(order: Order, owner: string, result: StepFailed): Promise<Order | undefined> {

@@ -102,7 +102,8 @@ async function authorize(order: Order, payments: PaymentProcessor, payment: Paym
 async function adoptAuthorization(order: Order, payments: PaymentProcessor): Promise<StepResult> {
   const found = await payments.findByOrder(order.id);
   const usable = found.find((p) => p.status !== 'failed' && p.status !== 'voided') ?? found.at(-1);
-  if (!usable) {
+  // None, or one still `pending` (the gateway never answered): only the lost request could finish it.
+  if (!usable || usable.status === 'pending') {
     return {
       kind: 'refused',
       failure: { reasonCode: 'ORDERS.PAYMENT_INTERRUPTED', message: 'The checkout was interrupted before the payment was authorized.' },
@@ -136,7 +137,9 @@ async function undoPayments(order: Order, payments: PaymentProcessor, reason: st
   for (const payment of await payments.findByOrder(order.id)) {
     switch (payment.status) {
       case 'pending':
-        throw AppError.unavailable('ORDERS.PAYMENT_PENDING', `Payment ${payment.id} is still being processed.`);
+        // Never authorized (the gateway did not answer and the request is gone): nothing was taken.
+        // Should a late answer still authorize it, the driver that sent it voids it (SagaRunner).
+        break;
       case 'authorized':
         await payments.void(payment.id);
         break;

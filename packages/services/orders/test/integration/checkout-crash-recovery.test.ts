@@ -1,19 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ManualClock, silentLogger } from '@polyshop/kernel';
+import { ManualClock } from '@polyshop/kernel';
 import type { TestPlatform } from '@polyshop/platform/testing';
 import { postgresTargets } from '@polyshop/testing';
-import { InventoryClientReservations } from '../../src/adapters/clients/inventory-client-reservations.ts';
-import { PaymentsClientProcessor } from '../../src/adapters/clients/payments-client-processor.ts';
-import { OrderService } from '../../src/app/order-service.ts';
-import { loadOrdersConfig } from '../../src/app/orders-config.ts';
+import type { OrderService } from '../../src/app/order-service.ts';
 import { cancelOrder } from '../../src/app/cancel-order.ts';
 import { placeOrder } from '../../src/app/place-order.ts';
 import { SimulatedCrash, type SagaFault } from '../../src/app/saga-faults.ts';
 import type { SagaStep } from '../../src/domain/checkout-saga.ts';
 import type { Order } from '../../src/domain/order.ts';
-import { aCustomer, CARDS, checkoutBody, checkoutPlatform, inventoryOf, paymentsOf, seedSkus, stockOf } from '../fixtures/checkout-platform.ts';
+import { aCustomer, CARDS, checkoutBody, checkoutPlatform, inventoryOf, openOrderService, paymentsOf, seedSkus, stockOf } from '../fixtures/checkout-platform.ts';
 
 const LEASE_MS = 30_000;
 const STOCK = 5;
@@ -40,16 +37,7 @@ for (const target of postgresTargets()) {
 
     /** An order service on the platform's database and clients: the crashing process, or the restarted one. */
     async function orderService(fault?: SagaFault): Promise<OrderService> {
-      const config = loadOrdersConfig({ ORDERS_SAGA_LEASE_MS: String(LEASE_MS) });
-      const service = await OrderService.open({
-        db: await platform.postgres(),
-        catalog: platform.client('products'),
-        stock: new InventoryClientReservations(inventoryOf(platform)),
-        payments: new PaymentsClientProcessor(paymentsOf(platform)),
-        clock,
-        logger: silentLogger(),
-        config: fault ? { ...config, fault } : config,
-      });
+      const service = await openOrderService(platform, clock, { env: { ORDERS_SAGA_LEASE_MS: String(LEASE_MS) }, ...(fault ? { fault } : {}) });
       services.push(service);
       return service;
     }
