@@ -52,3 +52,34 @@ for (const target of postgresTargets()) {
     });
   });
 }
+
+for (const target of postgresTargets()) {
+  describe(`checkout slower than the request timeout on ${target.name}`, { skip: target.skip }, () => {
+    let platform: TestPlatform;
+    before(async () => {
+      // The gateway takes 300 ms per call; the request waits 50 ms for the saga.
+      platform = await checkoutPlatform(target.name, { PAYMENTS_SANDBOX_LATENCY_MS: '300', ORDERS_SAGA_REQUEST_TIMEOUT_MS: '50' });
+    });
+    after(() => platform?.dispose());
+
+    it('answers 202 with Location, carries on in the background, and the order it points to ends confirmed', async () => {
+      const sku = `SLOW-${target.name}`;
+      await seedSkus(platform, [{ sku, price: '7.00', quantity: 2 }]);
+      const customer = await aCustomer(platform);
+      const headers = { authorization: `Bearer ${customer.token}`, 'idempotency-key': randomUUID() };
+      const response = await platform.app.inject({ method: 'POST', url: '/orders', headers, payload: checkoutBody([{ sku, quantity: 1 }]) });
+      assert.equal(response.statusCode, 202, response.body);
+      assert.equal(response.json().status, 'pending');
+      const location = response.headers.location as string;
+      assert.equal(location, `/orders/${response.json().id}`);
+      let order = response.json();
+      for (let i = 0; i < 200 && order.status === 'pending'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        order = (await platform.app.inject({ method: 'GET', url: location, headers })).json();
+      }
+      assert.equal(order.status, 'confirmed');
+      assert.deepEqual(await stockOf(platform, sku), { quantity: 1, reserved: 0, available: 1 });
+      assert.deepEqual((await paymentsOf(platform).findByOrder(order.id)).map((p) => p.status), ['captured']);
+    });
+  });
+}
