@@ -1,0 +1,128 @@
+import type { Reservation, ReservationItem, ReservationStatus } from '../../domain/reservation.ts';
+import { countsOf, type StockAdjustment, type StockLevel } from '../../domain/stock-level.ts';
+
+/**
+ * The items of the inventory table (single-table design) and their mappers. Numbers are integers
+ * (units, not money); times are ISO 8601 strings (UTC, fixed width, so they sort as strings).
+ *
+ * | item | PK | SK |
+ * |---|---|---|
+ * | stock of a SKU | `PRODUCT#<sku>` | `INVENTORY` |
+ * | adjustment of a SKU | `PRODUCT#<sku>` | `ADJUSTMENT#<stock version, 12 digits>` |
+ * | reservation | `RESERVATION#<id>` | `RESERVATION` |
+ * | outbox entry (events of one write) | `OUTBOX` | `EVENTS#<outbox key>` |
+ * | outbox relay lease | `OUTBOX` | `RELAY` |
+ */
+
+export interface ItemKey {
+  PK: string;
+  SK: string;
+}
+
+export const stockKey = (sku: string): ItemKey => ({ PK: `PRODUCT#${sku}`, SK: 'INVENTORY' });
+export const adjustmentKey = (sku: string, version: number): ItemKey => ({
+  PK: `PRODUCT#${sku}`,
+  SK: `${ADJUSTMENT_PREFIX}${String(version).padStart(12, '0')}`,
+});
+export const reservationKey = (id: string): ItemKey => ({ PK: `RESERVATION#${id}`, SK: 'RESERVATION' });
+export const ADJUSTMENT_PREFIX = 'ADJUSTMENT#';
+
+/** The stock of one SKU. `available = quantity - reserved` is stored so conditions can test it (no arithmetic in conditions). */
+export interface StockItem extends ItemKey {
+  sku: string;
+  quantity: number;
+  reserved: number;
+  available: number;
+  version: number;
+  updatedAt: string;
+  /** The outbox key of the last write that changed this SKU (orders the outbox per SKU; see `nextOutboxKey`). */
+  outboxKey?: string;
+}
+
+/** A manual change of on-hand quantity, under its SKU's partition. */
+export interface AdjustmentItem extends ItemKey {
+  id: string;
+  sku: string;
+  kind: 'set' | 'adjust';
+  delta: number;
+  quantityAfter: number;
+  reason: string;
+  actor?: string;
+  at: string;
+}
+
+/**
+ * How a reservation item stands. The domain statuses, plus two that exist only while a reservation of
+ * more SKUs than one transaction holds is being created in steps: `pending` (steps applied so far in
+ * `progress`) and `aborting` (its steps being undone after a shortage or a crash).
+ */
+export type ReservationItemStatus = ReservationStatus | 'pending' | 'aborting';
+
+export interface ReservationRecord extends ItemKey {
+  id: string;
+  status: ReservationItemStatus;
+  items: ReservationItem[];
+  ttlSeconds: number;
+  expiresAt: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Epoch seconds after which DynamoDB may delete the item (long after it ended; see `RESERVATION_RETENTION_SECONDS`). */
+  ttl: number;
+  /** Steps done while the reservation is created, undone or ended in several transactions; absent otherwise. */
+  progress?: number;
+  /** The reaper's index (sparse): present while the reservation needs the reaper at `expiryKey`'s time. */
+  expiryShard?: string;
+  expiryKey?: string;
+}
+
+/** How long an ended reservation stays readable (idempotent replays) before DynamoDB's TTL may delete it. */
+export const RESERVATION_RETENTION_SECONDS = 30 * 86_400;
+
+/** The reaper's GSI: shards spread the writes of many reservations; the reaper queries each. */
+export const EXPIRY_INDEX = 'reservations-by-expiry';
+export const EXPIRY_SHARDS = 4;
+
+/** The reaper index attributes for a reservation that needs attention at `due`. */
+export function expiryAttributes(id: string, due: Date): { expiryShard: string; expiryKey: string } {
+  let hash = 0;
+  for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return { expiryShard: `EXPIRY#${hash % EXPIRY_SHARDS}`, expiryKey: `${due.toISOString()}#${id}` };
+}
+
+export function toStockLevel(item: StockItem): StockLevel {
+  return { sku: item.sku, ...countsOf(item.quantity, item.reserved), version: item.version, updatedAt: new Date(item.updatedAt) };
+}
+
+export function toAdjustment(item: AdjustmentItem): StockAdjustment {
+  return {
+    id: item.id,
+    sku: item.sku,
+    kind: item.kind,
+    delta: item.delta,
+    quantityAfter: item.quantityAfter,
+    reason: item.reason,
+    actor: item.actor,
+    at: new Date(item.at),
+  };
+}
+
+/** The domain reservation of a record whose status is a domain status. */
+export function toReservation(record: ReservationRecord): Reservation {
+  if (record.status === 'pending' || record.status === 'aborting') {
+    throw new Error(`reservation ${record.id} is ${record.status}, not a reservation yet`);
+  }
+  return {
+    id: record.id,
+    status: record.status,
+    items: record.items.map((item) => ({ sku: item.sku, quantity: item.quantity })),
+    ttlSeconds: record.ttlSeconds,
+    expiresAt: new Date(record.expiresAt),
+    createdAt: new Date(record.createdAt),
+    updatedAt: new Date(record.updatedAt),
+  };
+}
+
+/** True while a reservation is still being created or undone in steps (not a reservation yet). */
+export function isInCreation(record: ReservationRecord): boolean {
+  return record.status === 'pending' || record.status === 'aborting';
+}

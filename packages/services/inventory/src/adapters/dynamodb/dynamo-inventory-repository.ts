@@ -1,0 +1,207 @@
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AppError } from '@polyshop/kernel';
+import { belowReserved, skuNotFound } from '../../domain/inventory-errors.ts';
+import { MAX_STOCK_QUANTITY } from '../../domain/limits.ts';
+import type { NewReservation, Reservation } from '../../domain/reservation.ts';
+import { countsOf, type StockAdjustment, type StockChange, type StockLevel } from '../../domain/stock-level.ts';
+import type {
+  AdjustmentInput,
+  InventoryRepository,
+  ReservationTransition,
+  ReserveOutcome,
+  SetQuantityInput,
+  WriteContext,
+} from '../../ports/inventory-repository.ts';
+import { batchGetItems } from './dynamo-batch-get.ts';
+import {
+  ADJUSTMENT_PREFIX,
+  adjustmentKey,
+  EXPIRY_INDEX,
+  EXPIRY_SHARDS,
+  isInCreation,
+  stockKey,
+  toAdjustment,
+  toReservation,
+  toStockLevel,
+  type AdjustmentItem,
+  type StockItem,
+} from './dynamo-inventory-items.ts';
+import { DynamoReservations, type StepHook } from './dynamo-reservations.ts';
+import { DynamoStockWriter, type TransactAction } from './dynamo-stock-writer.ts';
+
+export interface DynamoInventoryRepositoryOptions {
+  documents: DynamoDBDocumentClient;
+  /** The inventory table (see `ensureInventoryTable`). */
+  tableName: string;
+  /** Called when a write is retried after a `TransactionConflict` or throttling. */
+  onConflictRetry?: ((reasons: string[], attempt: number) => void) | undefined;
+  /** SKUs per transaction for reservations of many SKUs (default 98; tests lower it). */
+  skusPerStep?: number;
+  /** How long a half-made or half-ended reservation waits before the reaper takes it over. Default 30 s. */
+  stepGraceMs?: number;
+  /** Called after each step of a multi-transaction reservation operation (tests simulate crashes with it). */
+  afterStep?: StepHook;
+}
+
+/**
+ * `InventoryRepository` on DynamoDB: one table (`PK`/`SK`, see `dynamo-inventory-items.ts`). Every
+ * stock change is a `TransactWriteItems` of conditional writes made by `DynamoStockWriter` (the change,
+ * its history or reservation item, and its events in the table's outbox); reservations are in
+ * `DynamoReservations`. Reads are strongly consistent, except the reaper's index (a GSI).
+ */
+export class DynamoInventoryRepository implements InventoryRepository {
+  readonly #documents: DynamoDBDocumentClient;
+  readonly #tableName: string;
+  readonly #writer: DynamoStockWriter;
+  readonly #reservations: DynamoReservations;
+
+  constructor(options: DynamoInventoryRepositoryOptions) {
+    this.#documents = options.documents;
+    this.#tableName = options.tableName;
+    this.#writer = new DynamoStockWriter({ documents: options.documents, tableName: options.tableName, onConflictRetry: options.onConflictRetry });
+    this.#reservations = new DynamoReservations({
+      documents: options.documents,
+      tableName: options.tableName,
+      writer: this.#writer,
+      skusPerStep: options.skusPerStep,
+      stepGraceMs: options.stepGraceMs,
+      afterStep: options.afterStep,
+    });
+  }
+
+  async findStock(sku: string): Promise<StockLevel | undefined> {
+    const { Item } = await this.#documents.send(new GetCommand({ TableName: this.#tableName, Key: stockKey(sku), ConsistentRead: true }));
+    return Item && toStockLevel(Item as StockItem);
+  }
+
+  async findStocks(skus: readonly string[]): Promise<StockLevel[]> {
+    const keys = [...new Set(skus)].map(stockKey);
+    const items = await batchGetItems<StockItem>(this.#documents, this.#tableName, keys, { consistent: true });
+    return items.map(toStockLevel).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  }
+
+  async setQuantity(input: SetQuantityInput, context: WriteContext): Promise<StockChange> {
+    return this.#adjustment(input.sku, context, (before) => {
+      if (before && input.quantity < before.reserved) return belowReserved(input.sku, before.quantity, before.reserved, 'quantity');
+      return { kind: 'set', quantity: input.quantity, delta: input.quantity - (before?.quantity ?? 0), reason: input.reason, actor: input.actor };
+    });
+  }
+
+  async adjust(input: AdjustmentInput, context: WriteContext): Promise<StockChange> {
+    return this.#adjustment(input.sku, context, (before) => {
+      if (!before) return skuNotFound(input.sku);
+      const quantity = before.quantity + input.delta;
+      const details = { sku: input.sku, ...countsOf(before.quantity, before.reserved) };
+      if (quantity < 0) {
+        return AppError.conflict('INVENTORY.NEGATIVE_QUANTITY', `Adjusting ${input.sku} by ${input.delta} would leave ${quantity} on hand.`, { field: 'delta', details });
+      }
+      if (quantity < before.reserved) return belowReserved(input.sku, before.quantity, before.reserved, 'delta');
+      if (quantity > MAX_STOCK_QUANTITY) {
+        return AppError.conflict('INVENTORY.QUANTITY_TOO_LARGE', `${input.sku} cannot hold more than ${MAX_STOCK_QUANTITY} units.`, { field: 'delta', details });
+      }
+      return { kind: 'adjust', quantity, delta: input.delta, reason: input.reason, actor: input.actor };
+    });
+  }
+
+  async listAdjustments(sku: string, limit: number): Promise<StockAdjustment[]> {
+    const { Items = [] } = await this.#documents.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': stockKey(sku).PK, ':prefix': ADJUSTMENT_PREFIX },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return (Items as AdjustmentItem[]).map(toAdjustment);
+  }
+
+  reserve(reservation: NewReservation, context: WriteContext): Promise<ReserveOutcome> {
+    return this.#reservations.reserve(reservation, context);
+  }
+
+  commitReservation(id: string, context: WriteContext): Promise<ReservationTransition | undefined> {
+    return this.#reservations.end(id, 'commit', context);
+  }
+
+  releaseReservation(id: string, context: WriteContext): Promise<ReservationTransition | undefined> {
+    return this.#reservations.end(id, 'release', context);
+  }
+
+  expireReservation(id: string, context: WriteContext): Promise<ReservationTransition | undefined> {
+    return this.#reservations.end(id, 'expire', context);
+  }
+
+  async findReservation(id: string): Promise<Reservation | undefined> {
+    const record = await this.#reservations.find(id);
+    return record && !isInCreation(record) ? toReservation(record) : undefined;
+  }
+
+  /**
+   * From the reaper's GSI (eventually consistent: a reservation ended a moment ago may still be
+   * listed, and `expireReservation` then leaves it alone). Besides active reservations past their
+   * expiry it lists multi-step operations left half-done past their grace period, for the reaper to
+   * finish or undo.
+   */
+  async findExpiredReservations(now: Date, limit: number): Promise<string[]> {
+    // keys are `<ISO time>#<id>`: every key of a time at or before `now` sorts before the next millisecond
+    const bound = new Date(now.getTime() + 1).toISOString();
+    const shards = await Promise.all(
+      Array.from({ length: EXPIRY_SHARDS }, (_, shard) =>
+        this.#documents.send(
+          new QueryCommand({
+            TableName: this.#tableName,
+            IndexName: EXPIRY_INDEX,
+            KeyConditionExpression: 'expiryShard = :shard AND expiryKey < :bound',
+            ExpressionAttributeValues: { ':shard': `EXPIRY#${shard}`, ':bound': bound },
+            Limit: limit,
+          }),
+        ),
+      ),
+    );
+    return shards
+      .flatMap((result) => (result.Items ?? []) as { PK: string; expiryKey: string }[])
+      .sort((a, b) => (a.expiryKey < b.expiryKey ? -1 : a.expiryKey > b.expiryKey ? 1 : 0))
+      .slice(0, limit)
+      .map((item) => item.PK.slice('RESERVATION#'.length));
+  }
+
+  /** A set or an adjustment: the new quantity (decided on the stock read, or refused with an error), its history entry and events, in one transaction. */
+  async #adjustment(
+    sku: string,
+    context: WriteContext,
+    decide: (before: StockItem | undefined) => AppError | { kind: 'set' | 'adjust'; quantity: number; delta: number; reason: string; actor?: string | undefined },
+  ): Promise<StockChange> {
+    const at = context.now.toISOString();
+    const outcome = await this.#writer.write<AppError>({
+      skus: [sku],
+      context,
+      plan: ({ stock }) => {
+        const before = stock.get(sku);
+        const decision = decide(before);
+        if (decision instanceof AppError) return { refuse: decision };
+        const version = (before?.version ?? 0) + 1;
+        const entry: AdjustmentItem = {
+          ...adjustmentKey(sku, version),
+          id: `${sku}:${version}`,
+          sku,
+          kind: decision.kind,
+          delta: decision.delta,
+          quantityAfter: decision.quantity,
+          reason: decision.reason,
+          ...(decision.actor ? { actor: decision.actor } : {}),
+          at,
+        };
+        // the stock update is pinned to `version - 1`, so this key is free unless that update fails too
+        const history: TransactAction = { Put: { TableName: this.#tableName, Item: entry, ConditionExpression: 'attribute_not_exists(PK)' } };
+        return { actions: [history], stock: [{ sku, quantity: decision.quantity, reserved: before?.reserved ?? 0 }] };
+      },
+    });
+    if (outcome.status === 'refused') throw outcome.result;
+    if (outcome.status === 'condition_failed') {
+      throw new AppError('internal', 'INVENTORY.INVARIANT_BROKEN', `${sku} already has a history entry for the version this write makes.`);
+    }
+    return outcome.changes[0]!;
+  }
+}
