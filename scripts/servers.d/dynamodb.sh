@@ -42,7 +42,8 @@ case "${1:-status}" in
       port_open "$port" && die "127.0.0.1:$port is taken by something that does not answer DynamoDB ListTables (set POLYSHOP_DYNAMODB_PORT)"
       need_cmd curl
       install
-      start_detached "$venv/bin/moto_server" -H 127.0.0.1 -p "$port"
+      # moto_server, but one request at a time: moto's backend has no lock (see serial_moto_server.py)
+      start_detached "$venv/bin/python" "$root/servers/dynamodb/serial_moto_server.py" -H 127.0.0.1 -p "$port"
       wait_ready 60 ready || die "moto server did not become ready on 127.0.0.1:$port"
       log "ready on 127.0.0.1:$port (moto $("$venv/bin/pip" show moto 2>/dev/null | sed -n 's/^Version: //p'), in memory)"
     fi
