@@ -34,6 +34,11 @@ ready() { list_tables | grep -q '"TableNames"'; }
 
 case "${1:-status}" in
   up)
+    # ours but started before moto was made to answer one request at a time: start it again
+    if ready && pid_alive && ! tr '\0' ' ' < "/proc/$(cat "$pidfile")/cmdline" | grep -q serial_moto_server.py; then
+      log "restarting pid $(cat "$pidfile"): it runs moto_server without the one-request-at-a-time wrapper"
+      stop_pidfile
+    fi
     if ready; then log "already running on 127.0.0.1:$port, reusing"
     elif pid_alive; then
       log "pid $(cat "$pidfile") is ours but not ready yet (still starting?), waiting"
