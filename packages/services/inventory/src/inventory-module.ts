@@ -1,28 +1,19 @@
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@polyshop/kernel';
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
-import { migrate, OutboxRelay } from '@polyshop/stores';
-import { INVENTORY_SCHEMA, PostgresInventoryRepository } from './adapters/postgres/postgres-inventory-repository.ts';
 import type { InventoryDeps } from './app/inventory-deps.ts';
 import { ReservationReaper } from './app/reservation-reaper.ts';
 import { inventoryRoutes } from './http/inventory-routes.ts';
 import { InventoryConfigSchema } from './inventory-config.ts';
 import { InventoryHttpClient, localInventoryClient, type InventoryClient } from './inventory-client.ts';
-
-const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
+import { openInventoryStorage } from './inventory-storage.ts';
 
 /** The running inventory service; `reaper.runOnce()` expires due reservations now (tests, CLI). */
 export type InventoryModule = ServiceModule<InventoryClient> & { deps: InventoryDeps; reaper: ReservationReaper };
 
-/** Builds inventory on PostgreSQL (schema `inventory`): migrations, repository, routes, outbox relay, reaper. */
+/** Builds inventory on its store (PostgreSQL or DynamoDB, see `openInventoryStorage`): repository, routes, outbox relay, reaper. */
 export async function createInventoryService(context: ServiceContext): Promise<InventoryModule> {
   const config = loadConfig(InventoryConfigSchema, context.env);
-  const db = await context.postgres();
-  await migrate(db, { schema: INVENTORY_SCHEMA, directory: MIGRATIONS });
-  const relay = new OutboxRelay({ db, schema: INVENTORY_SCHEMA, publisher: context.bus, logger: context.logger });
-  const repository = new PostgresInventoryRepository(db, {
-    onTransientRetry: (error, attempt) => context.logger.warn({ err: error, attempt }, 'inventory write retried after a transient failure'),
-  });
+  const { repository, relay, ready } = await openInventoryStorage(context, config);
   const deps: InventoryDeps = {
     repository,
     clock: context.clock,
@@ -45,9 +36,7 @@ export async function createInventoryService(context: ServiceContext): Promise<I
       await reaper.stop();
       await relay.stop();
     },
-    async ready() {
-      await db.ping();
-    },
+    ready,
   };
 }
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ManualClock, type EventEnvelope } from '@polyshop/kernel';
 import { createTestPlatform, userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
-import type { PostgresTarget } from '@polyshop/testing';
 import type { InventoryModule } from '../../src/inventory-module.ts';
+import type { InventoryTarget } from './inventory-targets.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 type Response = Awaited<ReturnType<TestPlatform['app']['inject']>>;
@@ -26,13 +26,14 @@ export interface InventoryHarness {
 export const LOW_STOCK_THRESHOLD = 3;
 
 /** Starts the platform on `target` with a manual clock and a fast reaper (it acts only when the clock moves). */
-export async function startInventory(target: PostgresTarget['name']): Promise<InventoryHarness> {
+export async function startInventory(target: InventoryTarget): Promise<InventoryHarness> {
   const clock = new ManualClock(new Date());
+  const storeEnv = target.env();
   const platform = await createTestPlatform({
-    target,
+    target: target.postgres,
     services: ['users', 'inventory'],
     clock,
-    env: { INVENTORY_REAPER_INTERVAL_MS: '20', INVENTORY_LOW_STOCK_THRESHOLD: String(LOW_STOCK_THRESHOLD) },
+    env: { INVENTORY_REAPER_INTERVAL_MS: '20', INVENTORY_LOW_STOCK_THRESHOLD: String(LOW_STOCK_THRESHOLD), ...storeEnv },
   });
   const events: EventEnvelope[] = [];
   await platform.bus.subscribe({ consumer: 'test.inventory', types: ['inventory.changed', 'inventory.low'], handler: async (e) => void events.push(e) });
@@ -55,7 +56,10 @@ export async function startInventory(target: PostgresTarget['name']): Promise<In
         headers: token ? { authorization: `Bearer ${token}` } : {},
       });
     },
-    dispose: () => platform.dispose(),
+    dispose: async () => {
+      await platform.dispose();
+      await target.cleanUp(storeEnv);
+    },
   };
 }
 

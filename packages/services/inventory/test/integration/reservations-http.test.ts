@@ -1,15 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '@polyshop/kernel';
-import { postgresTargets } from '@polyshop/testing';
 import { InventoryHttpClient, type InventoryClient } from '../../src/inventory-client.ts';
 import { eventually, expectProblem, startInventory, uniqueReservationId, uniqueSku, type InventoryHarness } from './inventory-harness.ts';
+import { inventoryTargets } from './inventory-targets.ts';
 
-for (const target of postgresTargets()) {
+for (const target of inventoryTargets()) {
   describe(`inventory reservations over HTTP on ${target.name}`, { skip: target.skip }, () => {
     let h: InventoryHarness;
     before(async () => {
-      h = await startInventory(target.name);
+      h = await startInventory(target);
     });
     after(() => h?.dispose());
 

@@ -1,13 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { postgresTargets } from '@polyshop/testing';
 import { eventually, expectProblem, LOW_STOCK_THRESHOLD, startInventory, uniqueSku, type InventoryHarness } from './inventory-harness.ts';
+import { inventoryTargets } from './inventory-targets.ts';
 
-for (const target of postgresTargets()) {
+for (const target of inventoryTargets()) {
   describe(`inventory stock over HTTP on ${target.name}`, { skip: target.skip }, () => {
     let h: InventoryHarness;
     before(async () => {
-      h = await startInventory(target.name);
+      h = await startInventory(target);
     });
     after(() => h?.dispose());
 

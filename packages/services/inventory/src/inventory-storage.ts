@@ -1,0 +1,54 @@
+import { fileURLToPath } from 'node:url';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import type { ServiceContext } from '@polyshop/http';
+import { ConfigError } from '@polyshop/kernel';
+import { migrate, OutboxRelay } from '@polyshop/stores';
+import { DynamoInventoryRepository } from './adapters/dynamodb/dynamo-inventory-repository.ts';
+import { ensureInventoryTable } from './adapters/dynamodb/dynamo-inventory-table.ts';
+import { DynamoOutboxRelay } from './adapters/dynamodb/dynamo-outbox-relay.ts';
+import { INVENTORY_SCHEMA, PostgresInventoryRepository } from './adapters/postgres/postgres-inventory-repository.ts';
+import type { InventoryConfig } from './inventory-config.ts';
+import type { InventoryRepository } from './ports/inventory-repository.ts';
+
+const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
+
+/** Where inventory keeps its data: the repository, the relay publishing its outbox, and the `/readyz` probe. */
+export interface InventoryStorage {
+  repository: InventoryRepository;
+  relay: { start(): void; wake(): void; stop(): Promise<void> };
+  ready(): Promise<void>;
+}
+
+/**
+ * Inventory's store, as the platform chose it (`INVENTORY_STORE`, `POLYSHOP_PROFILE`): PostgreSQL
+ * (schema `inventory`, migrated on start) or DynamoDB (table `INVENTORY_DYNAMODB_TABLE`, created on
+ * start if missing), each with its own outbox and relay publishing to the platform's bus.
+ */
+export async function openInventoryStorage(context: ServiceContext, config: InventoryConfig): Promise<InventoryStorage> {
+  if (context.store === 'dynamodb') {
+    const { client, documents } = context.dynamodb();
+    const tableName = config.INVENTORY_DYNAMODB_TABLE;
+    await ensureInventoryTable(client, tableName);
+    return {
+      repository: new DynamoInventoryRepository({
+        documents,
+        tableName,
+        onConflictRetry: (reasons, attempt) => context.logger.warn({ reasons, attempt }, 'inventory write retried after a transaction conflict or throttling'),
+      }),
+      relay: new DynamoOutboxRelay({ documents, tableName, publisher: context.bus, logger: context.logger }),
+      ready: async () => void (await client.send(new DescribeTableCommand({ TableName: tableName }))),
+    };
+  }
+  if (context.store !== 'postgres') {
+    throw new ConfigError([{ variable: 'INVENTORY_STORE', message: `inventory runs on postgres or dynamodb, not ${context.store}.` }]);
+  }
+  const db = await context.postgres();
+  await migrate(db, { schema: INVENTORY_SCHEMA, directory: MIGRATIONS });
+  return {
+    repository: new PostgresInventoryRepository(db, {
+      onTransientRetry: (error, attempt) => context.logger.warn({ err: error, attempt }, 'inventory write retried after a transient failure'),
+    }),
+    relay: new OutboxRelay({ db, schema: INVENTORY_SCHEMA, publisher: context.bus, logger: context.logger }),
+    ready: () => db.ping(),
+  };
+}
