@@ -5,7 +5,13 @@ import { OrderService } from './app/order-service.ts';
 import { loadOrdersConfig } from './app/orders-config.ts';
 import { orderRoutes } from './http/order-routes.ts';
 import { localOrdersClient, OrdersHttpClient, type OrdersClient } from './orders-client.ts';
+import type { Customer } from './domain/order.ts';
 import type { ProductCatalog } from './ports/product-catalog.ts';
+
+/** The part of `@polyshop/users`' client the order service uses (structurally). */
+interface UsersApi {
+  findUser(userId: string): Promise<Customer | undefined>;
+}
 
 /** The order service as the platform runs it, with the `OrderService` inside (tests drive it directly). */
 export type OrdersModule = ServiceModule<OrdersClient> & { service: OrderService };
@@ -22,6 +28,7 @@ export async function createOrdersService(context: ServiceContext): Promise<Orde
     catalog: context.client<ProductCatalog>('products'),
     stock: new InventoryClientReservations(context.client<InventoryApi>('inventory')),
     payments: new PaymentsClientProcessor(context.client<PaymentsApi>('payments')),
+    customers: { findCustomer: (userId) => context.client<UsersApi>('users').findUser(userId) },
     clock: context.clock,
     logger: context.logger,
     config,
@@ -46,7 +53,7 @@ export async function createOrdersService(context: ServiceContext): Promise<Orde
 /** How the platform creates the order service and reaches it from another process. */
 export const definition: ServiceDefinition<OrdersClient> = {
   name: 'orders',
-  needs: ['products', 'inventory', 'payments'],
+  needs: ['users', 'products', 'inventory', 'payments'],
   create: createOrdersService,
   httpClient: (baseUrl, context) => new OrdersHttpClient(baseUrl, { logger: context.logger }),
 };

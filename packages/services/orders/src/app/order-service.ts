@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Clock, EventPublisher, Logger } from '@polyshop/kernel';
 import { migrate, OutboxRelay, type SqlDatabase } from '@polyshop/stores';
 import { PostgresOrderRepository } from '../adapters/postgres/postgres-order-repository.ts';
+import type { CustomerDirectory } from '../ports/customer-directory.ts';
 import type { PaymentProcessor } from '../ports/payment-processor.ts';
 import type { ProductCatalog } from '../ports/product-catalog.ts';
 import type { StockReservations } from '../ports/stock-reservations.ts';
@@ -19,6 +20,8 @@ export interface OrderServiceOptions {
   catalog: ProductCatalog;
   stock: StockReservations;
   payments: PaymentProcessor;
+  /** Names customers in order events; without it orders carry the token's email only. */
+  customers?: CustomerDirectory;
   clock: Clock;
   logger: Logger;
   config: OrdersConfig;
@@ -59,6 +62,7 @@ export class OrderService {
       repository,
       runner: this.runner,
       catalog: options.catalog,
+      ...(options.customers ? { customers: options.customers } : {}),
       regions: config.regions,
       clock,
       logger,

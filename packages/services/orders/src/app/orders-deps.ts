@@ -1,5 +1,6 @@
 import type { Clock, Logger } from '@polyshop/kernel';
 import type { RegionPricing } from '../domain/region-pricing.ts';
+import type { CustomerDirectory } from '../ports/customer-directory.ts';
 import type { OrderRepository } from '../ports/order-repository.ts';
 import type { ProductCatalog } from '../ports/product-catalog.ts';
 import type { SagaRunner } from './saga-runner.ts';
@@ -9,6 +10,8 @@ export interface OrdersDeps {
   repository: OrderRepository;
   runner: SagaRunner;
   catalog: ProductCatalog;
+  /** Fills in the customer's name (and email, if the token had none); optional. */
+  customers?: CustomerDirectory;
   regions: ReadonlyMap<string, RegionPricing>;
   clock: Clock;
   logger: Logger;

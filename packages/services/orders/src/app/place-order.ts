@@ -41,13 +41,14 @@ export async function placeOrder(deps: OrdersDeps, command: PlaceOrderCommand): 
   const region = requireRegion(deps.regions, input.shippingAddress.region, 'shippingAddress.region');
   const variants = await deps.catalog.findVariants(input.items.map((line) => line.sku));
   const totals = priceOrder(snapshotLines(input.items, variants, region), region);
+  const customer = await customerOf(deps, command);
   const now = deps.clock.now();
   const lease = deps.runner.newLease();
   const { order, created } = await deps.repository.create(
     {
       id: newId(),
       userId: command.userId,
-      customer: command.customer,
+      customer,
       currency: region.currency,
       ...totals,
       shippingAddress: input.shippingAddress,
@@ -85,4 +86,19 @@ async function replay(deps: OrdersDeps, order: Order, requestHash: string): Prom
     deps.requestTimeoutMs,
   );
   return { order: current, created: false, finished: current.status !== 'pending' };
+}
+
+/** The customer as the order records them: the token's email, and the name the user service knows. */
+async function customerOf(deps: OrdersDeps, command: PlaceOrderCommand): Promise<Customer> {
+  const customer: Customer = { ...command.customer };
+  if (!deps.customers || (customer.email && customer.name)) return customer;
+  try {
+    const known = await deps.customers.findCustomer(command.userId);
+    if (known?.name && !customer.name) customer.name = known.name;
+    if (known?.email && !customer.email) customer.email = known.email;
+  } catch (error) {
+    // A name is a courtesy: an unreachable user service must not stop a checkout.
+    deps.logger.warn({ err: error, userId: command.userId }, 'customer lookup failed; ordering without a name');
+  }
+  return customer;
 }
