@@ -1,6 +1,6 @@
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
-import { ConfigError } from '@polyshop/kernel';
 import { createChannels } from './adapters/channels/create-channels.ts';
+import { openMongoNotifications } from './adapters/mongodb/open-mongo-notifications.ts';
 import { migrateNotifications, PostgresNotificationRepository } from './adapters/postgres/postgres-notification-repository.ts';
 import { DeliveryWorker } from './app/delivery-worker.ts';
 import { seedDefaultTemplates } from './app/manage-templates.ts';
@@ -18,18 +18,22 @@ export interface NotificationsModule extends ServiceModule<NotificationsClient> 
   worker: DeliveryWorker;
 }
 
-/**
- * Builds the notification service (Phase 1: PostgreSQL JSONB): migrations, default templates,
- * channels from configuration, the delivery worker and the event triggers (subscribed in `start`).
- */
-export async function createNotificationsService(context: ServiceContext): Promise<NotificationsModule> {
-  if (context.store !== 'postgres') {
-    throw new ConfigError([{ variable: 'NOTIFICATION_STORE', message: `notifications run on postgres for now (${context.store} comes with the MongoDB adapter).` }]);
-  }
-  const config = loadNotificationsConfig(context.env);
+/** The repository on the service's store: MongoDB (`NOTIFICATION_STORE=mongodb`, or the polyglot profile) or PostgreSQL. */
+async function openRepository(context: ServiceContext): Promise<NotificationRepository> {
+  if (context.store === 'mongodb') return openMongoNotifications(context);
   const db = await context.postgres();
   await migrateNotifications(db);
-  const repository = new PostgresNotificationRepository(db);
+  return new PostgresNotificationRepository(db);
+}
+
+/**
+ * Builds the notification service on its store (PostgreSQL JSONB, or MongoDB documents): schema or
+ * indexes, default templates, channels from configuration, the delivery worker and the event
+ * triggers (subscribed in `start`).
+ */
+export async function createNotificationsService(context: ServiceContext): Promise<NotificationsModule> {
+  const config = loadNotificationsConfig(context.env);
+  const repository = await openRepository(context);
   await seedDefaultTemplates(repository.templates, context.clock);
   const channels = createChannels(config);
   const worker = new DeliveryWorker({
