@@ -1,9 +1,8 @@
-import { AppError, type Clock } from '@polyshop/kernel';
+import { AppError, type Clock, type EventEnvelope } from '@polyshop/kernel';
 import type { PaymentInput } from '../domain/checkout-request.ts';
 import type { SagaStep, StepFailure } from '../domain/checkout-saga.ts';
 import type { Order, OrderFailure, OrderStatus } from '../domain/order.ts';
 import { orderEvent } from '../domain/order-events.ts';
-import type { EventEnvelope } from '@polyshop/kernel';
 import type { PaymentProcessor, PaymentSummary } from '../ports/payment-processor.ts';
 import type { StockReservations } from '../ports/stock-reservations.ts';
 
