@@ -132,6 +132,49 @@ export function notificationRepositoryContract(
         assert.deepEqual((await repo.records.claimDue(at(5000), at(5100), 100, ['email', 'sms'])).filter((c) => c.record.id === record.id), []);
       });
 
+      it('hands each due channel to exactly one of several workers claiming at the same time', async () => {
+        const records = Array.from({ length: 12 }, () =>
+          aNotification({ channels: [aChannel('email', { nextAttemptAt: iso(2000) }), aChannel('sms', { nextAttemptAt: iso(2000) })] }),
+        );
+        for (const record of records) await repo.records.create(record);
+        const ours = new Set(records.map((r) => r.id));
+        const taken: string[] = [];
+        // Four workers, each claiming three records at a time until nothing is due (claims last past `now`).
+        await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            for (;;) {
+              const claims = await repo.records.claimDue(at(2001), at(2600), 3, ['email', 'sms']);
+              if (claims.length === 0) return;
+              for (const claim of claims.filter((c) => ours.has(c.record.id))) taken.push(...claim.channels.map((type) => `${claim.record.id}/${type}`));
+            }
+          }),
+        );
+        assert.equal(taken.length, 24);
+        assert.equal(new Set(taken).size, 24, 'no channel was claimed twice');
+      });
+
+      it('applies only one of two outcomes racing for the same channel', async () => {
+        const record = aNotification({ channels: [aChannel('email', { nextAttemptAt: iso(0) })] });
+        await repo.records.create(record);
+        const outcomes = [
+          aChannel('email', { status: 'sent', attempts: 1, messageId: '<one@x>', nextAttemptAt: null }),
+          aChannel('email', { status: 'failed', attempts: 1, error: 'rejected', nextAttemptAt: null }),
+        ];
+        const results = await Promise.all(outcomes.map((outcome) => repo.records.updateChannel(record.id, outcome, at(10))));
+        const applied = results.filter((r) => r !== undefined);
+        assert.equal(applied.length, 1);
+        assert.deepEqual(await repo.records.find(record.id), applied[0]);
+      });
+
+      it('keeps variables of any JSON shape, field names MongoDB reserves included', async () => {
+        const variables = { $where: 'x', 'a.b': { $gt: 1, 'c.d': [1, { $e: null }] }, big: 2 ** 40, ratio: 0.5, empty: {}, none: null };
+        const record = aNotification({ template: { subject: null, body: 'b', variables, versions: { email: 3 } } });
+        await repo.records.create(record);
+        assert.deepEqual((await repo.records.find(record.id))!.template, record.template);
+        await repo.records.updateChannel(record.id, aChannel('email', { status: 'sent', attempts: 1, nextAttemptAt: null }), at(1));
+        assert.deepEqual((await repo.records.find(record.id))!.template.variables, variables);
+      });
+
       it("erases a user's personal data from all their records and stops pending deliveries", async () => {
         const userId = `u-${newId()}`;
         const recipient = { userId, email: 'erase@example.com', phone: '+15550199', preferences: { email: true, sms: true, push: true } };
@@ -244,6 +287,34 @@ export function notificationRepositoryContract(
         assert.equal(await repo.handleOnce('contract.b', event, async () => {}), true);
         assert.equal(runs, 1);
         assert.ok(await repo.records.find(record.id));
+      });
+
+      it('takes back every kind of write of a failed work: updates, upserts, deletes and erasures', async () => {
+        const userId = `u-${newId()}`;
+        const orderId = newId();
+        const recipient = { userId, email: 'kept@example.com', phone: null, preferences: { email: true, sms: true, push: true } };
+        const record = aNotification({ recipient, channels: [aChannel('email', { nextAttemptAt: iso(0) })] });
+        await repo.records.create(record);
+        const preferences = { userId, email: false, sms: true, push: true, phone: '+15550111', updatedAt: iso(1) };
+        await repo.preferences.save(preferences);
+        await repo.recipients.remember({ userId, email: 'kept@example.com', name: 'Kept' });
+        await repo.recipients.rememberOrder({ orderId, userId, orderNumber: 'ORD-55', email: 'kept@example.com', name: 'Kept' });
+        const event = createEvent('users', { type: 'user.erased', aggregateType: 'user', aggregateId: userId, data: {} }, systemClock);
+        await assert.rejects(
+          repo.handleOnce('contract.undo', event, async (tx) => {
+            await tx.records.eraseRecipient(userId, at(30));
+            await tx.preferences.delete(userId);
+            await tx.recipients.erase(userId, at(30));
+            await tx.templates.saveVersion('undo', 'email', { subject: 'S', body: 'B', variables: [] }, { createdBy: null, now: at(30) });
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        assert.deepEqual(await repo.records.find(record.id), record);
+        assert.deepEqual(await repo.preferences.find(userId), preferences);
+        assert.deepEqual(await repo.recipients.find(userId), { userId, email: 'kept@example.com', name: 'Kept', erasedAt: null });
+        assert.equal((await repo.recipients.findOrder(orderId))!.email, 'kept@example.com');
+        assert.equal(await repo.templates.findLatest('undo', 'email'), undefined);
       });
 
       it('leaves nothing behind when the work fails, so a redelivery runs it again', async () => {
