@@ -1,31 +1,29 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger, systemClock } from '@polyshop/kernel';
-import type { SqlDatabase } from '@polyshop/stores';
-import { postgresTargets } from '@polyshop/testing';
 import { createChannels, type ChannelSet } from '../../src/adapters/channels/create-channels.ts';
-import { migrateNotifications, PostgresNotificationRepository } from '../../src/adapters/postgres/postgres-notification-repository.ts';
 import { createNotification } from '../../src/app/create-notification.ts';
 import { DeliveryWorker } from '../../src/app/delivery-worker.ts';
 import { seedDefaultTemplates } from '../../src/app/manage-templates.ts';
 import { loadNotificationsConfig } from '../../src/app/notifications-config.ts';
 import type { NotificationRecord } from '../../src/domain/notification.ts';
+import type { NotificationRepository } from '../../src/ports/notification-repository.ts';
 import { eventually } from '../support/eventually.ts';
+import { repositoryTargets, type OpenedRepository } from '../support/repository-targets.ts';
 import { SmtpSink } from '../support/smtp-sink.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 
-for (const target of postgresTargets()) {
+for (const target of repositoryTargets()) {
   describe(`${DeliveryWorker.name} on ${target.name}`, { skip: target.skip }, () => {
-    let db: SqlDatabase;
-    let repository: PostgresNotificationRepository;
+    let opened: OpenedRepository;
+    let repository: NotificationRepository;
     before(async () => {
-      db = await target.open();
-      await migrateNotifications(db);
-      repository = new PostgresNotificationRepository(db);
+      opened = await target.open();
+      repository = opened.repository;
       await seedDefaultTemplates(repository.templates, systemClock);
     });
     after(async () => {
-      if (db) await target.close(db);
+      await opened?.close();
     });
 
     const channelsFor = (env: Record<string, string>) => createChannels(loadNotificationsConfig(env));
