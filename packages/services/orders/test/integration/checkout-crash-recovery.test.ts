@@ -173,6 +173,19 @@ for (const target of postgresTargets()) {
       }
     }
 
+    it('a driver that comes back after its saga was undone voids the authorization it then made', async () => {
+      const sku = await freshSku();
+      const crashed = await crashDuringCheckout(sku, { step: 'reserve_stock', phase: 'after_save', action: 'throw' });
+      const undone = await recover(crashed);
+      assert.deepEqual([undone.status, undone.failure?.reasonCode], ['failed', 'ORDERS.PAYMENT_INTERRUPTED']);
+      // The first driver was only paused, not dead: it carries on from where it was, card in hand.
+      const late = await orderService();
+      const result = await late.runner.drive(crashed, 'the-paused-driver', { method: 'card', card: CARDS.ok });
+      assert.equal(result.status, 'failed');
+      assert.deepEqual((await paymentsOf(platform).findByOrder(crashed.id)).map((p) => p.status), ['voided']);
+      await assertSettled(result, sku, 'failed');
+    });
+
     it('leaves a saga whose driver still holds its lease alone, and a finished one untouched', async () => {
       const sku = await freshSku();
       const crashed = await crashDuringCheckout(sku, { step: 'commit_stock', phase: 'after_save', action: 'throw' });
