@@ -1,12 +1,10 @@
 import { describe, it } from 'node:test';
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '@polyshop/stores';
-import { dynamoTarget, postgresTargets } from '@polyshop/testing';
+import { postgresTargets } from '@polyshop/testing';
 import { INVENTORY_SCHEMA, PostgresInventoryRepository } from '../../src/adapters/postgres/postgres-inventory-repository.ts';
-import { DynamoInventoryRepository } from '../../src/adapters/dynamodb/dynamo-inventory-repository.ts';
-import { ensureInventoryTable } from '../../src/adapters/dynamodb/dynamo-inventory-table.ts';
+import { dynamo, openTestTable } from '../dynamodb/dynamo-test-table.ts';
 import { inventoryRepositoryContract } from './inventory-repository.contract.ts';
 
 const migrations = fileURLToPath(new URL('../../migrations', import.meta.url));
@@ -26,17 +24,9 @@ for (const target of postgresTargets()) {
   });
 }
 
-const dynamo = dynamoTarget();
 describe(`DynamoInventoryRepository on ${dynamo.name}`, { skip: dynamo.skip }, () => {
   inventoryRepositoryContract(async () => {
-    const opened = await dynamo.open();
-    const tableName = `${opened.namespace}-inventory`;
-    await ensureInventoryTable(opened.connection.client, tableName);
-    const repository = new DynamoInventoryRepository({ documents: opened.connection.documents, tableName });
-    const close = async () => {
-      await opened.connection.client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
-      await dynamo.close(opened);
-    };
-    return { repository, close };
+    const table = await openTestTable();
+    return { repository: table.repository(), close: () => table.drop() };
   });
 });

@@ -12,7 +12,7 @@ import { itemKeyId, MAX_TRANSACTION_ACTIONS, type DynamoStockWriter, type WriteO
 type Ending = 'committed' | 'released' | 'expired';
 
 /** A step of a multi-transaction operation just committed (tests use it to simulate a crash there). */
-export type StepHook = (operation: 'reserve' | 'abort' | Ending, step: number) => void;
+export type StepHook = (operation: 'reserve' | 'abort' | Ending, step: number) => void | Promise<void>;
 
 export interface DynamoReservationsOptions {
   documents: DynamoDBDocumentClient;
@@ -82,7 +82,7 @@ export class DynamoReservations {
     });
     if (first.status === 'refused') return first.result;
     if (first.status === 'condition_failed') return existingOutcome(first.item as unknown as ReservationRecord);
-    this.#options.afterStep?.('reserve', 1);
+    await this.#options.afterStep?.('reserve', 1);
     const changes = [...first.changes];
     for (let step = 2; step <= steps.length; step++) {
       const last = step === steps.length;
@@ -112,7 +112,7 @@ export class DynamoReservations {
         return { status: 'insufficient_stock', shortages: [...(outcome.result as StockShortage[]), ...shortagesOf(later, stock)] };
       }
       changes.push(...outcome.changes);
-      this.#options.afterStep?.('reserve', step);
+      await this.#options.afterStep?.('reserve', step);
     }
     return { status: 'reserved', reservation: toReservation({ ...record, status: 'active' }), changes };
   }
@@ -163,7 +163,7 @@ export class DynamoReservations {
       stock: movedStock(steps[0]!, stock, -1, ending === 'committed'),
     }));
     if (outcome.status !== 'written') return undefined;
-    this.#options.afterStep?.(ending, 1);
+    await this.#options.afterStep?.(ending, 1);
     const ended: ReservationRecord = { ...record, status: ending, updatedAt: now, ...(multi ? { progress: 1 } : {}) };
     const changes = [...outcome.changes, ...(multi ? await this.#completeEnding(ended, context) : [])];
     return { reservation: toReservation(ended), changes };
@@ -191,7 +191,7 @@ export class DynamoReservations {
       }));
       if (outcome.status === 'written') {
         changes.push(...outcome.changes);
-        this.#options.afterStep?.(ending, step);
+        await this.#options.afterStep?.(ending, step);
         done = last ? undefined : step;
       } else {
         // someone else did this step: carry on from where the record now stands
@@ -220,7 +220,7 @@ export class DynamoReservations {
       }));
       if (outcome.status === 'written') {
         changes.push(...outcome.changes);
-        this.#options.afterStep?.('abort', step);
+        await this.#options.afterStep?.('abort', step);
         current = { ...current, status: 'aborting', progress: step - 1 };
       } else {
         const now = recordAfter(outcome);
