@@ -100,6 +100,18 @@ for (const target of postgresTargets()) {
       expectProblem(await call('POST', '/orders', { body, key: null }), 428, 'ORDERS.IDEMPOTENCY_KEY_REQUIRED', 'Idempotency-Key');
     });
 
+    it('creates one order for racing requests with the same Idempotency-Key', async () => {
+      const key = randomUUID();
+      const body = checkoutBody([{ sku: sku('BETA'), quantity: 1 }]);
+      const responses = await Promise.all(Array.from({ length: 5 }, () => call('POST', '/orders', { body, key })));
+      assert.deepEqual([...new Set(responses.map((r) => r.statusCode))], [201], responses.map((r) => r.body).join('\n'));
+      const ids = new Set(responses.map((r) => r.json().id));
+      assert.equal(ids.size, 1);
+      assert.deepEqual(responses.map((r) => r.json().status), Array(5).fill('confirmed'));
+      assert.equal(responses.filter((r) => r.headers['idempotent-replayed'] === 'true').length, 4);
+      assert.deepEqual((await paymentsOf(platform).findByOrder([...ids][0]!)).map((p) => p.status), ['captured']);
+    });
+
     it('fails an order it cannot fill with INVENTORY.INSUFFICIENT_STOCK, holding and charging nothing', async () => {
       const before = await stockOf(platform, sku('ALPHA'));
       const response = await call('POST', '/orders', { body: checkoutBody([{ sku: sku('ALPHA'), quantity: 50 }]) });
