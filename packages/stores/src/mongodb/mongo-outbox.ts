@@ -116,7 +116,7 @@ export class MongoOutbox {
     try {
       result = await work({ writeId });
     } catch (error) {
-      await this.collection.deleteMany({ writeId, status: 'pending' });
+      await this.collection.deleteMany({ _id: { $in: events.map((event) => event.id) }, writeId, status: 'pending' });
       throw error;
     }
     await this.#confirm(events, writeId, probe);
@@ -171,9 +171,10 @@ export class MongoOutbox {
 
   /** Sets the write's events `ready`; any the reconciler dropped meanwhile (the write looked absent) are written again. */
   async #confirm(events: readonly EventEnvelope[], writeId: string, probe: OutboxProbe): Promise<void> {
-    const confirmed = await this.collection.updateMany({ writeId, status: 'pending' }, { $set: { status: 'ready' } });
+    const ids = events.map((event) => event.id);
+    const confirmed = await this.collection.updateMany({ _id: { $in: ids }, writeId, status: 'pending' }, { $set: { status: 'ready' } });
     if (confirmed.modifiedCount === events.length) return;
-    const present = new Set((await this.collection.find({ writeId }, { projection: { _id: 1 } }).toArray()).map((document) => document._id));
+    const present = new Set((await this.collection.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()).map((document) => document._id));
     const missing = events.filter((event) => !present.has(event.id));
     if (missing.length > 0) await this.#insert(missing, 'ready', writeId, probe);
   }

@@ -82,7 +82,8 @@ export class MongoProductRepository implements ProductRepository {
 
   async createMany(products: readonly Product[], events: readonly EventEnvelope[]): Promise<void> {
     if (products.length === 0) return;
-    await this.#refuseTakenSkus(products);
+    // one product: name the SKU at fault up front; a batch (catalogue loads) relies on the unique index alone
+    if (products.length === 1) await this.#refuseTakenSkus(products);
     await this.#translated(products, () =>
       this.outbox.write(events, this.#probe(products, events), async ({ writeId, session }) => {
         try {
@@ -170,7 +171,8 @@ export class MongoProductRepository implements ProductRepository {
         throw AppError.conflict('PRODUCT.SLUG_TAKEN', `Another product already has the slug${slug}.`, { field: 'slug' });
       }
       if (index === PRODUCT_INDEX.sku) {
-        // a concurrent write took the SKU between our check and our write
+        // another product holds one (a batch is not checked up front), or a concurrent write took it after our check
+        await this.#refuseTakenSkus(products);
         throw AppError.conflict('PRODUCT.SKU_TAKEN', 'Another product already has one of these SKUs.', { field: 'variants' });
       }
       if (index === '_id_') throw AppError.conflict('PRODUCT.ID_TAKEN', 'A product with this id already exists.', { field: 'id' });
