@@ -134,7 +134,7 @@ export class DynamoStockWriter {
         const reasons = error.CancellationReasons ?? [];
         const failed = reasons.findIndex((reason, index) => index < plan.actions.length && reason.Code === 'ConditionalCheckFailed');
         if (failed >= 0) return { status: 'condition_failed', action: failed, item: oldItem(reasons[failed]!) };
-        const retryable = retryableReasons(reasons);
+        const retryable = retryableCancellation(reasons);
         if (!retryable || attempt >= maxAttempts) {
           if (retryable) {
             throw AppError.unavailable('INVENTORY.CONTENDED', 'The stock kept changing under this write; retry it.', { details: { skus } });
@@ -229,8 +229,11 @@ function oldItem(reason: CancellationReason): Record<string, unknown> | undefine
   return reason.Item ? unmarshall(reason.Item) : undefined;
 }
 
-/** The codes of a cancellation worth another attempt, or `undefined` when it must not be retried. */
-function retryableReasons(reasons: readonly CancellationReason[]): string[] | undefined {
+/**
+ * The codes of a cancelled transaction worth another attempt (a stock item moved, another transaction
+ * was writing one of the items, throttling), or `undefined` when it must not be retried.
+ */
+export function retryableCancellation(reasons: readonly CancellationReason[]): string[] | undefined {
   const codes = reasons.map((reason) => reason.Code ?? 'None').filter((code) => code !== 'None');
   const retryable = ['ConditionalCheckFailed', 'TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded'];
   return codes.length > 0 && codes.every((code) => retryable.includes(code)) ? codes : undefined;
