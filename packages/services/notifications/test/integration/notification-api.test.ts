@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { postgresTargets } from '@polyshop/testing';
 import { adminToken, createTestPlatform, userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
 import type { NotificationRecord } from '../../src/domain/notification.ts';
 import { NotificationsHttpClient } from '../../src/notifications-client.ts';
 import { call } from '../support/platform-calls.ts';
+import { platformStoreTargets } from '../support/store-targets.ts';
 
 type User = { userId: string; email: string; token: string };
 
@@ -21,8 +21,8 @@ const orderVariables = {
 };
 
 // No SMTP_URL and no webhook URLs: every channel is recorded as skipped, naming the variable to set.
-for (const target of postgresTargets()) {
-  describe(`notification API on ${target.name}`, { skip: target.skip }, () => {
+for (const store of platformStoreTargets()) {
+  describe(`notification API on ${store.name}`, { skip: store.skip }, () => {
     let platform: TestPlatform;
     let admin: string;
     let sender: User;
@@ -30,13 +30,16 @@ for (const target of postgresTargets()) {
     let plain: User;
 
     before(async () => {
-      platform = await createTestPlatform({ target: target.name, services: ['users', 'notifications'] });
+      platform = await createTestPlatform({ target: store.target, services: ['users', 'notifications'], env: store.env() });
       admin = await adminToken(platform);
       sender = await userWithPermissions(platform, ['notifications:send']);
       reader = await userWithPermissions(platform, ['notifications:read']);
       plain = await userWithPermissions(platform, []);
     });
-    after(() => platform?.dispose());
+    after(async () => {
+      await platform?.dispose();
+      await store.dispose();
+    });
 
     async function expectProblem(response: { statusCode: number; json(): unknown; body: string }, status: number, code: string, field?: string) {
       assert.equal(response.statusCode, status, response.body);

@@ -1,18 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '@polyshop/kernel';
-import { postgresTargets } from '@polyshop/testing';
 import { adminToken, createTestPlatform, userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
 import type { NotificationRecord } from '../../src/domain/notification.ts';
 import { eventually } from '../support/eventually.ts';
 import { anOrder, call, channel, orderEvent, refundEvent, settledNotificationOf, userEvent } from '../support/platform-calls.ts';
 import { recipients, SmtpSink } from '../support/smtp-sink.ts';
+import { platformStoreTargets } from '../support/store-targets.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 
 const MAX_ATTEMPTS = 3;
 
-for (const target of postgresTargets()) {
-  describe(`notification delivery on ${target.name}`, { skip: target.skip }, () => {
+for (const store of platformStoreTargets()) {
+  describe(`notification delivery on ${store.name}`, { skip: store.skip }, () => {
     let platform: TestPlatform;
     let smtp: SmtpSink;
     let sms: WebhookReceiver;
@@ -24,9 +24,10 @@ for (const target of postgresTargets()) {
       sms = await WebhookReceiver.start({ failFirst: Infinity, failStatus: 500 });
       push = await WebhookReceiver.start({ failFirst: 2, failStatus: 503 });
       platform = await createTestPlatform({
-        target: target.name,
+        target: store.target,
         services: ['users', 'notifications'],
         env: {
+          ...store.env(),
           SMTP_URL: smtp.url,
           SMTP_FROM: 'polyshop <orders@polyshop.test>',
           NOTIFICATIONS_SMS_WEBHOOK_URL: sms.url,
@@ -41,7 +42,7 @@ for (const target of postgresTargets()) {
     });
     after(async () => {
       await platform?.dispose();
-      await Promise.all([smtp?.close(), sms?.close(), push?.close()]);
+      await Promise.all([smtp?.close(), sms?.close(), push?.close(), store.dispose()]);
     });
 
     /** A registered user (through the user service) and a confirmed order of theirs, published on the bus. */

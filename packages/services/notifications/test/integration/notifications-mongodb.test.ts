@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { MongoClient, type Db } from 'mongodb';
 import { adminToken, createTestPlatform, userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
 import { NOTIFICATION_COLLECTIONS } from '../../src/adapters/mongodb/mongo-notification-documents.ts';
-import { mongoDatabases } from '../support/mongo-database.ts';
+import { mongoDatabases } from '../support/store-targets.ts';
 import { anOrder, call, channel, orderEvent, settledNotificationOf } from '../support/platform-calls.ts';
 import { SmtpSink } from '../support/smtp-sink.ts';
 
