@@ -42,8 +42,10 @@ describe('notification documents and indexes on MongoDB', { skip: target.skip },
     assert.equal('dueAt' in doc!, false);
   });
 
-  it('creates the query indexes idempotently: delivery log per user, type, status and time, due records, template versions, the inbox key', async () => {
+  it('creates every collection and the query indexes idempotently: delivery log per user, type, status and time, due records, template versions, the inbox key', async () => {
     await opened.repository.ensureIndexes();
+    const collections = (await opened.connection.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
+    assert.deepEqual(collections, Object.values(NOTIFICATION_COLLECTIONS).sort());
     const indexes = async (collection: string) =>
       Object.fromEntries((await opened.connection.db.collection(collection).listIndexes().toArray()).map((index) => [index.name, [index.key, Boolean(index.unique), Boolean(index.sparse)]]));
     const records = await indexes(NOTIFICATION_COLLECTIONS.records);

@@ -2,6 +2,9 @@ import type { Db, IndexDescription } from 'mongodb';
 import { NOTIFICATION_COLLECTIONS } from './mongo-notification-documents.ts';
 import { INBOX_KEY_INDEX } from './mongo-notification-inbox.ts';
 
+/** MongoDB's error code when a collection being created exists already. */
+const NAMESPACE_EXISTS = 48;
+
 /** Newest first, then `_id`: the delivery log's order and its keyset cursor. */
 const NEWEST = { createdAt: -1, _id: -1 } as const;
 
@@ -25,7 +28,19 @@ const INDEXES: Record<string, IndexDescription[]> = {
   [NOTIFICATION_COLLECTIONS.inbox]: [{ key: { consumer: 1, eventId: 1 }, name: INBOX_KEY_INDEX, unique: true }],
 };
 
-/** Creates the notification collections' indexes; safe to run at every start (same definitions are a no-op). */
+/**
+ * Creates the notification collections and their indexes; safe to run at every start (existing ones
+ * are kept). Creating every collection up front keeps that out of the inbox's transactions.
+ */
 export async function ensureNotificationIndexes(db: Db): Promise<void> {
-  for (const [collection, indexes] of Object.entries(INDEXES)) await db.collection(collection).createIndexes(indexes);
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((collection) => collection.name));
+  for (const name of Object.values(NOTIFICATION_COLLECTIONS)) {
+    if (!existing.has(name)) {
+      await db.createCollection(name).catch((error: { code?: number }) => {
+        if (error.code !== NAMESPACE_EXISTS) throw error; // another process created it meanwhile
+      });
+    }
+    const indexes = INDEXES[name];
+    if (indexes) await db.collection(name).createIndexes(indexes);
+  }
 }

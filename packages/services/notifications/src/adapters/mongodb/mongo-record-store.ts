@@ -58,13 +58,16 @@ export class MongoRecordStore implements NotificationRecordStore {
     if (query.userId !== undefined) filter['recipient.userId'] = query.userId;
     if (query.type !== undefined) filter.type = query.type;
     if (query.status !== undefined) filter.status = query.status;
-    if (query.from !== undefined || query.to !== undefined) {
-      filter.createdAt = { ...(query.from !== undefined ? { $gte: new Date(query.from) } : {}), ...(query.to !== undefined ? { $lt: new Date(query.to) } : {}) };
-    }
+    const created: { $gte?: Date; $lt?: Date; $lte?: Date } = {};
+    if (query.from !== undefined) created.$gte = new Date(query.from);
+    if (query.to !== undefined) created.$lt = new Date(query.to);
     if (query.cursor !== undefined) {
       const { createdAt, id } = decodeCursor(query.cursor);
+      // the $lte bound lets the index scan start at the cursor; the $or settles ties on createdAt by _id
+      created.$lte = createdAt;
       filter.$or = [{ createdAt: { $lt: createdAt } }, { createdAt, _id: { $lt: id } }];
     }
+    if (Object.keys(created).length > 0) filter.createdAt = created;
     const docs = await this.#records
       .find(filter, this.#scope.options)
       .sort({ createdAt: -1, _id: -1 })
