@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../bin/polyshop.mjs', import.meta.url));
 
-/** A `polyshop start` child process on a free loopback port (end-to-end tests). */
+/** A `polyshop start` (or `serve`) child process on a free loopback port (end-to-end tests). */
 export interface PolyshopProcess {
   url: string;
   child: ChildProcess;
@@ -29,13 +29,20 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Spawns `packages/platform/bin/polyshop.mjs start --port <free> --data-dir <dataDir>` with `env`
- * added to this process's environment, and waits (at most `readyTimeoutMs`) until it logs
- * `polyshop ready`. Throws with the tail of its output when it does not get there.
+ * Spawns `polyshop start --port <port> --data-dir <dataDir>` (or `polyshop serve <service>` …) with
+ * `env` added to this process's environment, and waits (at most `readyTimeoutMs`) until it logs
+ * that it is ready. The port is a free one unless given.
  */
-export async function startPolyshop(options: { dataDir: string; env?: Record<string, string>; readyTimeoutMs?: number }): Promise<PolyshopProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--data-dir', options.dataDir], {
+export async function startPolyshop(options: {
+  dataDir: string;
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+  /** `['serve', 'orders']`; default `['start']`. */
+  command?: string[];
+  port?: number;
+}): Promise<PolyshopProcess> {
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, [bin, ...(options.command ?? ['start']), '--port', String(port), '--data-dir', options.dataDir], {
     env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, dropTestDatabase, skipReason, testDatabaseUrl, testServerUrl } from '@polyshop/testing';
 import { checkoutBody } from '../fixtures/checkout-platform.ts';
-import { freePort, startPolyshop, type PolyshopProcess } from '../fixtures/polyshop-process.ts';
+import { freePort, startPolyshop, type PolyshopProcess } from '@polyshop/platform/testing';
 
 const SERVICES = ['users', 'products', 'inventory', 'payments', 'orders'] as const;
 const ADMIN = { email: 'mp-admin@polyshop.test', password: 'Mp-Admin-Passw0rd!' };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createTestDatabase, dropTestDatabase, postgresTargets, testDatabaseUrl } from '@polyshop/testing';
 import { CRASH_EXIT_CODE } from '../../src/index.ts';
 import { CARDS, checkoutBody } from '../fixtures/checkout-platform.ts';
-import { startPolyshop, type PolyshopProcess } from '../fixtures/polyshop-process.ts';
+import { startPolyshop, type PolyshopProcess } from '@polyshop/platform/testing';
 
 const ADMIN = { email: 'e2e-admin@polyshop.test', password: 'E2e-Admin-Passw0rd!' };
 const CUSTOMER_PASSWORD = 'Customer-Passw0rd!';
