@@ -28,6 +28,7 @@ export interface Stamped {
 
 type DateFields<T, K extends keyof T> = Omit<T, K> & { [P in K]: Date | null };
 
+/** A channel entry as stored: its times as BSON dates. */
 export type ChannelDoc = DateFields<ChannelDelivery, 'nextAttemptAt' | 'sentAt'>;
 
 /** A notification record as stored: the seed's document with BSON dates and the adapter's bookkeeping. */
@@ -52,22 +53,26 @@ export interface RecordDoc extends Stamped {
   held?: string;
 }
 
+/** One template version as stored. */
 export interface TemplateDoc extends Stamped, Omit<NotificationTemplate, 'createdAt'> {
   /** `<type>:<channel>:<version>`: one document per version, the version's uniqueness for free. */
   _id: string;
   createdAt: Date;
 }
 
+/** A user's preferences as stored, `_id` = user id. */
 export interface PreferenceDoc extends Stamped, Omit<NotificationPreferences, 'userId' | 'updatedAt'> {
   _id: string;
   updatedAt: Date;
 }
 
+/** A user of the recipient projection as stored, `_id` = user id. */
 export interface RecipientDoc extends Stamped, Omit<KnownRecipient, 'userId' | 'erasedAt'> {
   _id: string;
   erasedAt: Date | null;
 }
 
+/** Whose an order is, as stored, `_id` = order id. */
 export interface OrderRecipientDoc extends Stamped, Omit<OrderRecipient, 'orderId'> {
   _id: string;
 }
