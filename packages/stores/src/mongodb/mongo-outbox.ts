@@ -81,12 +81,16 @@ export class MongoOutbox {
     return this.#connection.supportsTransactions;
   }
 
-  /** Creates the outbox's indexes (idempotent). */
+  /** Creates the outbox's indexes and its sequence counter (idempotent). */
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndexes([
       { key: { seq: 1 }, name: SEQ_INDEX, unique: true },
       { key: { status: 1, seq: 1 }, name: 'outbox_status_seq' },
     ]);
+    // created here, outside any transaction: two transactions both inserting it would fail on its _id
+    await this.meta.updateOne({ _id: 'seq' }, { $setOnInsert: { value: 0 } }, { upsert: true }).catch((error: unknown) => {
+      if (duplicateKeyIndex(error) === undefined) throw error;
+    });
   }
 
   /**
