@@ -1,9 +1,9 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AppError } from '@polyshop/kernel';
+import { adjustmentRefusal } from '../../domain/adjustment-refusal.ts';
 import { belowReserved, skuNotFound } from '../../domain/inventory-errors.ts';
-import { MAX_STOCK_QUANTITY } from '../../domain/limits.ts';
 import type { NewReservation, Reservation } from '../../domain/reservation.ts';
-import { countsOf, type StockAdjustment, type StockChange, type StockLevel } from '../../domain/stock-level.ts';
+import type { StockAdjustment, StockChange, StockLevel } from '../../domain/stock-level.ts';
 import type {
   AdjustmentInput,
   InventoryRepository,
@@ -90,16 +90,9 @@ export class DynamoInventoryRepository implements InventoryRepository {
   async adjust(input: AdjustmentInput, context: WriteContext): Promise<StockChange> {
     return this.#adjustment(input.sku, context, (before) => {
       if (!before) return skuNotFound(input.sku);
-      const quantity = before.quantity + input.delta;
-      const details = { sku: input.sku, ...countsOf(before.quantity, before.reserved) };
-      if (quantity < 0) {
-        return AppError.conflict('INVENTORY.NEGATIVE_QUANTITY', `Adjusting ${input.sku} by ${input.delta} would leave ${quantity} on hand.`, { field: 'delta', details });
-      }
-      if (quantity < before.reserved) return belowReserved(input.sku, before.quantity, before.reserved, 'delta');
-      if (quantity > MAX_STOCK_QUANTITY) {
-        return AppError.conflict('INVENTORY.QUANTITY_TOO_LARGE', `${input.sku} cannot hold more than ${MAX_STOCK_QUANTITY} units.`, { field: 'delta', details });
-      }
-      return { kind: 'adjust', quantity, delta: input.delta, reason: input.reason, actor: input.actor };
+      const refusal = adjustmentRefusal(input.sku, before, input.delta);
+      if (refusal) return refusal;
+      return { kind: 'adjust', quantity: before.quantity + input.delta, delta: input.delta, reason: input.reason, actor: input.actor };
     });
   }
 

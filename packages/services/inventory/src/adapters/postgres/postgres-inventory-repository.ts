@@ -1,5 +1,6 @@
 import { AppError } from '@polyshop/kernel';
 import { appendToOutbox, type SqlDatabase, type SqlExecutor } from '@polyshop/stores';
+import { adjustmentRefusal } from '../../domain/adjustment-refusal.ts';
 import { belowReserved, skuNotFound } from '../../domain/inventory-errors.ts';
 import { MAX_STOCK_QUANTITY } from '../../domain/limits.ts';
 import { sortItems, type NewReservation, type Reservation, type ReservationItem, type StockShortage } from '../../domain/reservation.ts';
@@ -111,7 +112,7 @@ export class PostgresInventoryRepository implements InventoryRepository {
          RETURNING ${STOCK_COLUMNS}`,
         [input.sku, input.delta, context.now],
       );
-      if (!updated) throw await this.#whyAdjustRefused(tx, input);
+      if (!updated) throw await this.#whyAdjustRefused(tx, input.sku, input.delta, 'delta');
       const after = toStockLevel(updated);
       const change: StockChange = { sku: input.sku, before: countsBefore(after, input.delta, 0), after };
       await this.#history(tx, 'adjust', input, after, context.now);
@@ -233,26 +234,11 @@ export class PostgresInventoryRepository implements InventoryRepository {
     return { status: 'insufficient_stock', shortages };
   }
 
-  /** The error for a refused adjustment, from a read made after the refusal. */
-  async #whyAdjustRefused(tx: SqlExecutor, input: AdjustmentInput): Promise<Error> {
-    const [row] = await tx.query<StockRow>(`SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = $1`, [input.sku]);
-    if (!row) return skuNotFound(input.sku);
-    const result = row.quantity + input.delta;
-    const details = { sku: input.sku, ...countsOf(row.quantity, row.reserved) };
-    if (result < 0) {
-      return AppError.conflict('INVENTORY.NEGATIVE_QUANTITY', `Adjusting ${input.sku} by ${input.delta} would leave ${result} on hand.`, {
-        field: 'delta',
-        details,
-      });
-    }
-    if (result < row.reserved) return belowReserved(input.sku, row.quantity, row.reserved, 'delta');
-    if (result > MAX_STOCK_QUANTITY) {
-      return AppError.conflict('INVENTORY.QUANTITY_TOO_LARGE', `${input.sku} cannot hold more than ${MAX_STOCK_QUANTITY} units.`, {
-        field: 'delta',
-        details,
-      });
-    }
-    return new RaceDetected();
+  /** The error for a refused move of `sku`'s quantity by `delta`, from a read made after the refusal. */
+  async #whyAdjustRefused(tx: SqlExecutor, sku: string, delta: number, field: string): Promise<Error> {
+    const [row] = await tx.query<StockRow>(`SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = $1`, [sku]);
+    if (!row) return skuNotFound(sku);
+    return adjustmentRefusal(sku, row, delta, field) ?? new RaceDetected();
   }
 
   async #history(
