@@ -132,7 +132,10 @@ export class DynamoStockWriter {
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
-        const failed = reasons.findIndex((reason, index) => index < plan.actions.length && reason.Code === 'ConditionalCheckFailed');
+        // When a stock item moved too, the caller's action may have failed only because of that move
+        // (a history entry for the version another write just made): read again and re-plan instead.
+        const stockMoved = reasons.some((reason, index) => index >= plan.actions.length && index < plan.actions.length + plan.stock.length && reason.Code === 'ConditionalCheckFailed');
+        const failed = stockMoved ? -1 : reasons.findIndex((reason, index) => index < plan.actions.length && reason.Code === 'ConditionalCheckFailed');
         if (failed >= 0) return { status: 'condition_failed', action: failed, item: oldItem(reasons[failed]!) };
         const retryable = retryableCancellation(reasons);
         if (!retryable || attempt >= maxAttempts) {
