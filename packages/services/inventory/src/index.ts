@@ -1,12 +1,13 @@
 /**
  * The inventory service's public surface: its `definition` for the platform, the client the order
- * saga uses (`reserve` / `commit` / `release` / `getStock`), and its events (`inventory.changed`,
- * `inventory.low`).
+ * saga uses (`reserve` / `commit` / `release` / `returnReservation` / `getStock`), and its events
+ * (`inventory.changed`, `inventory.low`).
  */
 export { definition, createInventoryService, type InventoryModule } from './inventory-module.ts';
 export { InventoryHttpClient, localInventoryClient, type InventoryClient, type ReservationResult } from './inventory-client.ts';
 export type { ReservationView, StockView, AdjustmentView } from './app/inventory-views.ts';
 export type { ReservationRequest, ReservationItem, ReservationStatus, StockShortage } from './domain/reservation.ts';
+export type { AdjustmentKind } from './domain/stock-level.ts';
 export {
   INVENTORY_EVENT_TYPES,
   INVENTORY_SOURCE,

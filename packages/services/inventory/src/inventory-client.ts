@@ -2,11 +2,11 @@ import { AppError, type Logger } from '@polyshop/kernel';
 import { ServiceHttpClient } from '@polyshop/http';
 import { commitReservation } from './app/commit-reservation.ts';
 import type { InventoryDeps } from './app/inventory-deps.ts';
-import { adjustStock } from './app/adjust-stock.ts';
-import { toReservationView, toStockView, type AdjustmentView, type ReservationView, type StockView } from './app/inventory-views.ts';
-import { findStocks, getReservation, listAdjustments } from './app/read-inventory.ts';
+import { toReservationView, toStockView, type ReservationView, type StockView } from './app/inventory-views.ts';
+import { findStocks } from './app/read-inventory.ts';
 import { releaseReservation } from './app/release-reservation.ts';
 import { reserveStock } from './app/reserve-stock.ts';
+import { returnReservation } from './app/return-reservation.ts';
 import { MAX_SKUS_PER_READ } from './domain/limits.ts';
 import type { ReservationRequest, StockShortage } from './domain/reservation.ts';
 
@@ -36,18 +36,20 @@ export interface InventoryClient {
    */
   commit(reservationId: string): Promise<ReservationView>;
   /**
-   * Releases the reservation (its stock returns). Repeating it, or releasing an expired one, succeeds
-   * and changes nothing. Throws 409 `INVENTORY.RESERVATION_COMMITTED`, 404 `INVENTORY.RESERVATION_NOT_FOUND`.
+   * Releases the reservation (its stock returns). Repeating it, or releasing an expired or returned
+   * one, succeeds and changes nothing. Throws 409 `INVENTORY.RESERVATION_COMMITTED`, 404
+   * `INVENTORY.RESERVATION_NOT_FOUND`.
    */
   release(reservationId: string): Promise<ReservationView>;
   /** Stock of the known SKUs among `skus` (unknown ones are absent), in SKU order. */
   getStock(skus: readonly string[]): Promise<StockView[]>;
   /**
    * Puts the stock of a committed reservation back on hand (an order cancelled after its stock
-   * left): each SKU's quantity rises by its reserved units, recorded in the adjustment history as
-   * `reservation <id> returned: <reason>`. Repeating it changes nothing (the history is checked first).
-   * Throws 409 `INVENTORY.RESERVATION_NOT_COMMITTED` unless committed, 404 when unknown.
-   * (Added for the order service's cancellation; see `returnCommittedStock`.)
+   * left), atomically: the reservation becomes `returned` and each SKU's quantity rises by its units,
+   * recorded in the SKU's adjustment history (kind `return`, with `reason`) and as `inventory.changed`.
+   * Repeating it changes nothing and returns the same reservation, so it may be retried.
+   * Throws 409 `INVENTORY.RESERVATION_NOT_COMMITTED` for an active, released or expired reservation,
+   * 404 `INVENTORY.RESERVATION_NOT_FOUND` when unknown.
    */
   returnReservation(reservationId: string, input: { reason: string }): Promise<ReservationView>;
 }
@@ -66,56 +68,14 @@ export function localInventoryClient(deps: InventoryDeps): InventoryClient {
       for (const batch of batches(skus)) found.push(...(await findStocks(deps, batch)).items.map(toStockView));
       return bySku(found);
     },
-    returnReservation: (id, input) =>
-      returnCommittedStock(
-        {
-          reservation: async (rid) => toReservationView(await getReservation(deps, rid)),
-          history: async (sku) => (await listAdjustments(deps, sku, MAX_HISTORY)).map((a) => a.reason),
-          adjust: (sku, delta, reason) => adjustStock(deps, { sku, delta, reason }),
-        },
-        id,
-        input.reason,
-      ),
+    returnReservation: async (id, input) => toReservationView(await returnReservation(deps, id, { reason: input?.reason })),
   };
-}
-
-const MAX_HISTORY = 500;
-
-/**
- * `returnReservation` over any transport. Idempotent through the adjustment history: a SKU whose
- * history already holds this reservation's return marker is skipped, so a retry after a crash
- * between two SKUs finishes the rest. Not atomic across SKUs, and two callers racing on the same
- * reservation could both add stock; the order saga's lease keeps to one caller. A `returned` status on
- * the reservation, set in the same write as the stock, would make it atomic.
- */
-async function returnCommittedStock(
-  io: {
-    reservation(id: string): Promise<ReservationView>;
-    history(sku: string): Promise<string[]>;
-    adjust(sku: string, delta: number, reason: string): Promise<unknown>;
-  },
-  reservationId: string,
-  reason: string,
-): Promise<ReservationView> {
-  const reservation = await io.reservation(reservationId);
-  if (reservation.status !== 'committed') {
-    throw AppError.conflict('INVENTORY.RESERVATION_NOT_COMMITTED', `Reservation ${reservationId} is ${reservation.status}; only committed stock can be returned.`, {
-      field: 'id',
-      details: { reservationId, status: reservation.status },
-    });
-  }
-  const marker = `reservation ${reservationId} returned`;
-  for (const item of reservation.items) {
-    if ((await io.history(item.sku)).some((entry) => entry.startsWith(marker))) continue;
-    await io.adjust(item.sku, item.quantity, `${marker}: ${reason}`.slice(0, 500));
-  }
-  return reservation;
 }
 
 /**
  * `InventoryClient` over HTTP (multi-process mode), authenticated with `POLYSHOP_INTERNAL_TOKEN`
- * (writes need `inventory:write`). Reserve, commit and release are idempotent, so they are retried on
- * transient failures.
+ * (writes need `inventory:write`). Reserve, commit, release and return are idempotent, so they are
+ * retried on transient failures.
  */
 export class InventoryHttpClient implements InventoryClient {
   readonly #http: ServiceHttpClient;
@@ -149,17 +109,12 @@ export class InventoryHttpClient implements InventoryClient {
   }
 
   returnReservation(reservationId: string, input: { reason: string }): Promise<ReservationView> {
-    const sku = (value: string) => encodeURIComponent(value);
-    return returnCommittedStock(
-      {
-        reservation: (id) => this.#http.request<ReservationView>({ path: `/inventory/reservations/${encodeURIComponent(id)}` }),
-        history: async (s) =>
-          (await this.#http.request<{ items: AdjustmentView[] }>({ path: `/inventory/${sku(s)}/adjustments?limit=${MAX_HISTORY}` })).items.map((a) => a.reason),
-        adjust: (s, delta, reason) => this.#http.request({ method: 'POST', path: `/inventory/${sku(s)}/adjust`, body: { delta, reason } }),
-      },
-      reservationId,
-      input.reason,
-    );
+    return this.#http.request({
+      method: 'POST',
+      path: `/inventory/reservations/${encodeURIComponent(reservationId)}/return`,
+      body: { reason: input.reason },
+      idempotent: true,
+    });
   }
 
   async getStock(skus: readonly string[]): Promise<StockView[]> {

@@ -7,8 +7,9 @@ import { afterWrite, writeContext, type InventoryDeps } from './inventory-deps.t
 /**
  * Commits a reservation: its stock leaves (quantity and reserved both drop). Committing twice returns
  * the same reservation. Refused with 409 `INVENTORY.RESERVATION_EXPIRED` once it has expired (an
- * active reservation found past its expiry is expired on the spot, returning its stock) and with
- * `INVENTORY.RESERVATION_RELEASED` after a release. 404 when unknown.
+ * active reservation found past its expiry is expired on the spot, returning its stock),
+ * `INVENTORY.RESERVATION_RELEASED` after a release and `INVENTORY.RESERVATION_RETURNED` after its
+ * stock was returned. 404 when unknown.
  */
 export async function commitReservation(deps: InventoryDeps, reservationId: string): Promise<Reservation> {
   const id = requireReservationId(reservationId, 'id');
@@ -25,6 +26,12 @@ export async function commitReservation(deps: InventoryDeps, reservationId: stri
   }
   if (reservation.status === 'released') {
     throw AppError.conflict('INVENTORY.RESERVATION_RELEASED', `Reservation ${id} was released and cannot be committed.`, {
+      field: 'id',
+      details: { reservationId: id },
+    });
+  }
+  if (reservation.status === 'returned') {
+    throw AppError.conflict('INVENTORY.RESERVATION_RETURNED', `Reservation ${id} was committed and its stock returned; it cannot be committed again.`, {
       field: 'id',
       details: { reservationId: id },
     });

@@ -1,5 +1,5 @@
 import type { Reservation, ReservationItem, ReservationStatus } from '../domain/reservation.ts';
-import type { StockAdjustment, StockLevel } from '../domain/stock-level.ts';
+import type { AdjustmentKind, StockAdjustment, StockLevel } from '../domain/stock-level.ts';
 
 /** One SKU's stock as clients see it (HTTP and the service client). */
 export interface StockView {
@@ -30,11 +30,13 @@ export interface ReservationView {
 export interface AdjustmentView {
   id: string;
   sku: string;
-  kind: 'set' | 'adjust';
+  kind: AdjustmentKind;
   delta: number;
   quantityAfter: number;
   reason: string;
   actor?: string;
+  /** The reservation whose units came back (kind `return`). */
+  reservationId?: string;
   at: string;
 }
 
@@ -63,6 +65,6 @@ export function toReservationView(reservation: Reservation): ReservationView {
 }
 
 export function toAdjustmentView(adjustment: StockAdjustment): AdjustmentView {
-  const { actor, at, ...rest } = adjustment;
-  return { ...rest, ...(actor ? { actor } : {}), at: at.toISOString() };
+  const { actor, reservationId, at, ...rest } = adjustment;
+  return { ...rest, ...(actor ? { actor } : {}), ...(reservationId ? { reservationId } : {}), at: at.toISOString() };
 }

@@ -5,9 +5,10 @@ import type { Reservation } from '../domain/reservation.ts';
 import { afterWrite, writeContext, type InventoryDeps } from './inventory-deps.ts';
 
 /**
- * Releases a reservation: its stock returns. Releasing twice, or releasing an expired reservation,
- * changes nothing and succeeds (returning it as it is). Refused with 409
- * `INVENTORY.RESERVATION_COMMITTED` after a commit. 404 when unknown.
+ * Releases a reservation: its stock returns. Releasing twice, or releasing an expired reservation or
+ * one whose committed stock was already returned, changes nothing and succeeds (returning it as it
+ * is: nothing is held either way). Refused with 409 `INVENTORY.RESERVATION_COMMITTED` after a commit
+ * (the stock has left; `returnReservation` puts it back). 404 when unknown.
  */
 export async function releaseReservation(deps: InventoryDeps, reservationId: string): Promise<Reservation> {
   const id = requireReservationId(reservationId, 'id');

@@ -6,7 +6,7 @@ export const INVENTORY_SOURCE = 'inventory';
 
 /**
  * `inventory.changed` v1 — emitted for every SKU whose stock a write changed (set, adjust, reserve,
- * commit, release, expiry). Search keeps its `inStock` flag from it. aggregateType `inventory`,
+ * commit, release, expiry, return). Search keeps its `inStock` flag from it. aggregateType `inventory`,
  * aggregateId the SKU; `correlationId` is the reservation id for reservation-driven changes.
  */
 export interface InventoryChangedData {

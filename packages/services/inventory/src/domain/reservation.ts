@@ -11,9 +11,11 @@ import {
 
 /**
  * `active` holds stock until it is `committed` (stock leaves), `released` (stock returns) or
- * `expired` (stock returns automatically after `expiresAt`). The last three are final.
+ * `expired` (stock returns automatically after `expiresAt`). Released and expired are final; a
+ * committed reservation may later be `returned` (its stock put back on hand, e.g. an order cancelled
+ * after its stock left), which is final.
  */
-export type ReservationStatus = 'active' | 'committed' | 'released' | 'expired';
+export type ReservationStatus = 'active' | 'committed' | 'released' | 'expired' | 'returned';
 
 /** Units of one SKU held by a reservation. */
 export interface ReservationItem {

@@ -24,18 +24,25 @@ export interface StockChange {
   after: StockLevel;
 }
 
-/** A manual change of on-hand quantity, kept in the SKU's adjustment history. */
+/**
+ * What changed a SKU's on-hand quantity outside the reservation flow: `set` replaced it (`PUT`),
+ * `adjust` moved it by a delta, `return` put a committed reservation's units back.
+ */
+export type AdjustmentKind = 'set' | 'adjust' | 'return';
+
+/** A change of on-hand quantity, kept in the SKU's adjustment history. */
 export interface StockAdjustment {
   id: string;
   sku: string;
-  /** `set`: quantity replaced (`PUT`); `adjust`: quantity moved by a delta. */
-  kind: 'set' | 'adjust';
+  kind: AdjustmentKind;
   /** Change of on-hand quantity (for `set`: new minus previous). */
   delta: number;
   quantityAfter: number;
   reason: string;
   /** Who made it (user id), when known. */
   actor: string | undefined;
+  /** The reservation whose units came back (kind `return` only). */
+  reservationId?: string | undefined;
   at: Date;
 }
 

@@ -9,6 +9,7 @@ import { toAdjustmentView, toReservationView, toStockView } from '../app/invento
 import { findStocks, getReservation, getStock, listAdjustments } from '../app/read-inventory.ts';
 import { releaseReservation } from '../app/release-reservation.ts';
 import { reserveStock } from '../app/reserve-stock.ts';
+import { returnReservation } from '../app/return-reservation.ts';
 import { setStock } from '../app/set-stock.ts';
 import {
   AdjustmentListSchema,
@@ -17,6 +18,7 @@ import {
   ReservationParams,
   ReservationSchema,
   ReserveBody,
+  ReturnBody,
   SetStockBody,
   SkuParams,
   StockListQuery,
@@ -85,7 +87,9 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
           tags: reservationTags,
           security,
           summary: 'Commit a reservation: its stock leaves (quantity and reserved drop)',
-          description: 'Idempotent. 409 INVENTORY.RESERVATION_EXPIRED once expired, INVENTORY.RESERVATION_RELEASED after a release.',
+          description:
+            'Idempotent. 409 INVENTORY.RESERVATION_EXPIRED once expired, INVENTORY.RESERVATION_RELEASED after a release, ' +
+            'INVENTORY.RESERVATION_RETURNED after its stock was returned.',
           params: ReservationParams,
           response: { 200: ReservationSchema, ...problems },
         },
@@ -101,12 +105,34 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
           tags: reservationTags,
           security,
           summary: 'Release a reservation: its stock returns',
-          description: 'Idempotent; releasing an expired reservation changes nothing. 409 INVENTORY.RESERVATION_COMMITTED after a commit.',
+          description:
+            'Idempotent; releasing an expired or returned reservation changes nothing. 409 INVENTORY.RESERVATION_COMMITTED after a commit ' +
+            '(POST …/return puts committed stock back).',
           params: ReservationParams,
           response: { 200: ReservationSchema, ...problems },
         },
       },
       async (request) => toReservationView(await releaseReservation(deps, request.params.id)),
+    );
+
+    app.post(
+      '/reservations/:id/return',
+      {
+        preHandler: write,
+        schema: {
+          tags: reservationTags,
+          security,
+          summary: "Return a committed reservation's stock to the shelf (an order cancelled after its stock left)",
+          description:
+            'Atomic: the reservation becomes `returned` and every SKU\'s quantity rises by its units, each recorded in the adjustment history ' +
+            '(kind return, with the reason). Idempotent: returning it again changes nothing and answers the same reservation. ' +
+            '409 INVENTORY.RESERVATION_NOT_COMMITTED for an active, released or expired reservation; INVENTORY.QUANTITY_TOO_LARGE when a SKU would exceed the maximum.',
+          params: ReservationParams,
+          body: ReturnBody,
+          response: { 200: ReservationSchema, ...problems },
+        },
+      },
+      async (request) => toReservationView(await returnReservation(deps, request.params.id, { ...request.body, actor: request.principal?.userId })),
     );
 
     app.get(

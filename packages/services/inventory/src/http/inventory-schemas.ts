@@ -64,11 +64,14 @@ export const AdjustmentListSchema = Type.Object({
     Type.Object({
       id: Type.String(),
       sku: Type.String(),
-      kind: Type.Union([Type.Literal('set'), Type.Literal('adjust')]),
+      kind: Type.Union([Type.Literal('set'), Type.Literal('adjust'), Type.Literal('return')], {
+        description: 'set: quantity replaced; adjust: moved by a delta; return: a committed reservation put back.',
+      }),
       delta: Type.Integer(),
       quantityAfter: Type.Integer(),
       reason: Type.String(),
       actor: Type.Optional(Type.String()),
+      reservationId: Type.Optional(Type.String({ description: 'The returned reservation (kind return).' })),
       at: Timestamp,
     }),
   ),
@@ -88,9 +91,14 @@ export const ReserveBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const ReturnBody = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: MAX_REASON_LENGTH, description: "Why the stock comes back (kept in each SKU's adjustment history)." }) },
+  { additionalProperties: false },
+);
+
 export const ReservationSchema = Type.Object({
   id: Type.String(),
-  status: Type.Union([Type.Literal('active'), Type.Literal('committed'), Type.Literal('released'), Type.Literal('expired')]),
+  status: Type.Union([Type.Literal('active'), Type.Literal('committed'), Type.Literal('released'), Type.Literal('expired'), Type.Literal('returned')]),
   items: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer() })),
   ttlSeconds: Type.Integer(),
   expiresAt: Timestamp,

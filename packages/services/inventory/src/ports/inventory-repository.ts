@@ -31,6 +31,12 @@ export interface SetQuantityInput {
   actor?: string | undefined;
 }
 
+/** Why a committed reservation's stock comes back, kept in each SKU's adjustment history. */
+export interface ReturnInput {
+  reason: string;
+  actor?: string | undefined;
+}
+
 /**
  * Result of `reserve`:
  * - `reserved`: every item was reserved; `changes` lists each SKU's new stock.
@@ -112,6 +118,18 @@ export interface InventoryRepository {
    * Any other reservation is returned unchanged, so concurrent reapers are harmless. `undefined` when unknown.
    */
   expireReservation(id: string, context: WriteContext): Promise<ReservationTransition | undefined>;
+
+  /**
+   * Puts a committed reservation's stock back on hand (an order cancelled after its stock left): in
+   * one atomic write the reservation becomes `returned` (only from `committed`) and each SKU's
+   * quantity rises by the item quantity, every SKU recorded in its adjustment history (kind `return`,
+   * with `input.reason`, the actor and the reservation id) and its events recorded with the write.
+   * A reservation already returned is returned unchanged (idempotent: concurrent calls add the stock
+   * once); active, released and expired ones are returned unchanged too (the caller refuses them).
+   * Throws conflict `INVENTORY.QUANTITY_TOO_LARGE` (field `id`) when a SKU would exceed the maximum,
+   * changing nothing. `undefined` when unknown.
+   */
+  returnReservation(id: string, input: ReturnInput, context: WriteContext): Promise<ReservationTransition | undefined>;
 
   /** A reservation by id, or `undefined`. */
   findReservation(id: string): Promise<Reservation | undefined>;

@@ -3,6 +3,7 @@ import type { InventoryRepository } from '../../src/ports/inventory-repository.t
 import { concurrencyCases } from './concurrency.contract.ts';
 import type { InventoryRepositoryFixture, MakeInventoryRepository } from './inventory-fixtures.ts';
 import { reservationCases } from './reservations.contract.ts';
+import { returnCases } from './returns.contract.ts';
 import { stockLevelCases } from './stock-levels.contract.ts';
 
 export type { InventoryRepositoryFixture, MakeInventoryRepository } from './inventory-fixtures.ts';
@@ -26,5 +27,6 @@ export function inventoryRepositoryContract(makeRepo: MakeInventoryRepository): 
   });
   describe('stock levels', () => stockLevelCases(repo));
   describe('reservations', () => reservationCases(repo));
+  describe('returns', () => returnCases(repo));
   describe('concurrency', () => concurrencyCases(repo));
 }

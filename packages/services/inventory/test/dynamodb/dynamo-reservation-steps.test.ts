@@ -48,6 +48,8 @@ describe(`DynamoDB reservations in several transactions on ${dynamo.name}`, { sk
 
   // The two 150-SKU cases share their SKUs (2 units each): setting 150 SKUs is the slow part on moto.
   let many: string[] = [];
+  /** The 150-SKU reservation the second case leaves active. */
+  let held: NewReservation | undefined;
 
   it('reserves and commits 150 SKUs (two transactions each), with every change reported once', async () => {
     many = await stockedSkus(150, 2);
@@ -88,6 +90,21 @@ describe(`DynamoDB reservations in several transactions on ${dynamo.name}`, { sk
     assert.equal(await full.findReservation(request.id), undefined);
     await full.adjust({ sku: taken, delta: 1, reason: 'found it' }, { now: T0 });
     assert.equal((await full.reserve(request, { now: T0 })).status, 'reserved', 'a failed attempt is not stored');
+    held = request;
+  });
+
+  it('returns a committed 150-SKU reservation in steps of 49 SKUs (a stock update and a history entry each), every SKU once', async () => {
+    assert.ok(held, 'the case above left its reservation active');
+    await full.commitReservation(held.id, { now: at(1) });
+    assert.deepEqual(await totals(many), { quantity: 0, reserved: 0 });
+    const context = recordingContext(at(2));
+    const returned = await full.returnReservation(held.id, { reason: 'order cancelled' }, context);
+    assert.deepEqual([returned?.reservation.status, returned?.changes.length], ['returned', 150]);
+    assert.deepEqual(context.calls.map((call) => call.length), [49, 49, 49, 3]);
+    assert.deepEqual(await totals(many), { quantity: 150, reserved: 0 });
+    assert.deepEqual((await full.returnReservation(held.id, { reason: 'again' }, { now: at(3) }))?.changes, [], 'a second return changes nothing');
+    const [entry] = await full.listAdjustments(many[149]!, 1);
+    assert.deepEqual([entry?.kind, entry?.delta, entry?.reason, entry?.reservationId], ['return', 1, 'order cancelled', held.id]);
   });
 
   it('a writer that dies half-way through a reservation leaves it to the reaper, which undoes it after the grace period', async () => {
@@ -140,6 +157,41 @@ describe(`DynamoDB reservations in several transactions on ${dynamo.name}`, { sk
     assert.deepEqual([completed?.reservation.status, completed?.changes.length], ['committed', 3]);
     assert.deepEqual(await totals(skus.slice(5)), { quantity: 0, reserved: 0 });
     assert.ok(!(await small.findExpiredReservations(reaperTime, 1000)).includes(second.id));
+  });
+
+  it('a return interrupted half-way is decided by its first step and completed by the next call or by the reaper, each SKU once', async () => {
+    const skus = await stockedSkus(10, 1);
+    const [first, second] = [reservationOf(skus.slice(0, 5)), reservationOf(skus.slice(5))];
+    for (const request of [first, second]) {
+      assert.equal((await small.reserve(request, { now: T0 })).status, 'reserved');
+      assert.equal((await small.commitReservation(request.id, { now: at(1) }))?.reservation.status, 'committed');
+    }
+    hook = (operation, step) => {
+      if (operation === 'returned' && step === 1) throw new SimulatedCrash();
+    };
+    try {
+      await assert.rejects(small.returnReservation(first.id, { reason: 'cancelled', actor: 'u-1' }, { now: at(2) }), SimulatedCrash);
+      await assert.rejects(small.returnReservation(second.id, { reason: 'cancelled', actor: 'u-1' }, { now: at(2) }), SimulatedCrash);
+    } finally {
+      hook = undefined;
+    }
+    assert.equal((await small.findReservation(first.id))?.status, 'returned');
+    assert.deepEqual(await totals(skus.slice(0, 5)), { quantity: 2, reserved: 0 }, 'the first step returned two SKUs');
+
+    const again = await small.returnReservation(first.id, { reason: 'retried' }, { now: at(3) });
+    assert.deepEqual([again?.reservation.status, again?.changes.length], ['returned', 3], 'the next call finished the return');
+    assert.deepEqual(await totals(skus.slice(0, 5)), { quantity: 5, reserved: 0 });
+
+    const reaperTime = new Date(at(2).getTime() + GRACE_MS);
+    assert.ok((await small.findExpiredReservations(reaperTime, 1000)).includes(second.id));
+    const completed = await small.expireReservation(second.id, { now: reaperTime });
+    assert.deepEqual([completed?.reservation.status, completed?.changes.length], ['returned', 3]);
+    assert.deepEqual(await totals(skus.slice(5)), { quantity: 5, reserved: 0 });
+    assert.ok(!(await small.findExpiredReservations(reaperTime, 1000)).includes(second.id));
+    for (const sku of skus) {
+      const entries = (await small.listAdjustments(sku, 10)).filter((entry) => entry.kind === 'return');
+      assert.deepEqual(entries.map((entry) => [entry.reason, entry.actor]), [['cancelled', 'u-1']], `${sku}: returned once, with the first call's reason`);
+    }
   });
 
   it('a commit and a release racing on a reservation of several steps: one ending, stock consistent', async () => {

@@ -112,6 +112,49 @@ for (const target of inventoryTargets()) {
       expectProblem(await h.call('GET', `/inventory/reservations/${unknown}`, { token: h.nobody.token }), 403, 'AUTH.FORBIDDEN');
     });
 
+    it("return: a committed reservation's stock comes back once (history, events); conflicts, 404, validation and inventory:write", async () => {
+      const a = await stocked(5);
+      const b = await stocked(3);
+      const id = uniqueReservationId();
+      const giveBack = (body: unknown, token?: string | null, reservationId = id) =>
+        h.call('POST', `/inventory/reservations/${reservationId}/return`, { body, ...(token === undefined ? {} : { token }) });
+      await reserve({ reservationId: id, items: [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }], ttlSeconds: 60 });
+      const active = expectProblem(await giveBack({ reason: 'cancelled' }), 409, 'INVENTORY.RESERVATION_NOT_COMMITTED', 'id');
+      assert.equal(active.reservationStatus, 'active');
+      assert.equal((await h.call('POST', `/inventory/reservations/${id}/commit`)).statusCode, 200);
+      expectProblem(await giveBack({}), 400, 'REQUEST.VALIDATION', 'reason');
+      expectProblem(await giveBack({ reason: 'x'.repeat(501) }), 400, 'REQUEST.VALIDATION', 'reason');
+      expectProblem(await giveBack({ reason: '   ' }), 400, 'INVENTORY.INVALID_REASON', 'reason');
+      expectProblem(await giveBack({ reason: 'cancelled' }, null), 401, 'AUTH.TOKEN_MISSING');
+      expectProblem(await giveBack({ reason: 'cancelled' }, h.nobody.token), 403, 'AUTH.FORBIDDEN');
+      expectProblem(await giveBack({ reason: 'cancelled' }, undefined, uniqueReservationId()), 404, 'INVENTORY.RESERVATION_NOT_FOUND', 'id');
+      assert.deepEqual([await counts(a), await counts(b)], [[3, 0, 3], [0, 0, 0]], 'nothing refused changed the stock');
+
+      const returned = await giveBack({ reason: 'order 17 cancelled' });
+      assert.deepEqual([returned.statusCode, returned.json().status], [200, 'returned'], returned.body);
+      assert.deepEqual([await counts(a), await counts(b)], [[5, 0, 5], [3, 0, 3]]);
+      const again = await giveBack({ reason: 'order 17 cancelled' });
+      assert.deepEqual([again.statusCode, again.json()], [200, returned.json()]);
+      assert.deepEqual([await counts(a), await counts(b)], [[5, 0, 5], [3, 0, 3]], 'the second return added nothing');
+      const [entry] = (await h.call('GET', `/inventory/${a}/adjustments?limit=1`)).json().items;
+      assert.deepEqual(
+        [entry.kind, entry.delta, entry.quantityAfter, entry.reason, entry.actor, entry.reservationId],
+        ['return', 2, 5, 'order 17 cancelled', h.writer.userId, id],
+      );
+      const release = await h.call('DELETE', `/inventory/reservations/${id}`);
+      assert.deepEqual([release.statusCode, release.json().status], [200, 'returned'], 'nothing is held: a release changes nothing');
+      expectProblem(await h.call('POST', `/inventory/reservations/${id}/commit`), 409, 'INVENTORY.RESERVATION_RETURNED', 'id');
+      assert.deepEqual([await counts(a), await counts(b)], [[5, 0, 5], [3, 0, 3]]);
+
+      const mine = () => h.events.filter((e) => e.aggregateId === b && e.correlationId === id);
+      await eventually('the reserve, commit and return events', () => mine().length >= 3);
+      assert.deepEqual(mine().map((e) => [e.type, e.data]), [
+        ['inventory.changed', { sku: b, quantity: 3, reserved: 3, available: 0, inStock: false }],
+        ['inventory.changed', { sku: b, quantity: 0, reserved: 0, available: 0, inStock: false }],
+        ['inventory.changed', { sku: b, quantity: 3, reserved: 0, available: 3, inStock: true }],
+      ]);
+    });
+
     it('the reaper returns the stock of an expired reservation; a late commit is refused with INVENTORY.RESERVATION_EXPIRED', async () => {
       const sku = await stocked(5);
       const id = uniqueReservationId();
@@ -164,12 +207,25 @@ for (const target of inventoryTargets()) {
         assert.equal((await client.commit(id)).status, 'committed', name);
         await assert.rejects(client.release(id), (e: unknown) => e instanceof AppError && e.code === 'INVENTORY.RESERVATION_COMMITTED' && e.kind === 'conflict', name);
         await assert.rejects(client.commit(uniqueReservationId()), (e: unknown) => e instanceof AppError && e.kind === 'not_found', name);
+        const returned = await client.returnReservation(id, { reason: 'order cancelled' });
+        assert.equal(returned.status, 'returned', name);
+        assert.deepEqual(await client.returnReservation(id, { reason: 'order cancelled' }), returned, name);
+        assert.deepEqual((await client.getStock([sku]))[0]?.quantity, 3, name);
+        const active = uniqueReservationId();
+        await client.reserve({ reservationId: active, items: [{ sku, quantity: 1 }], ttlSeconds: 60 });
+        await assert.rejects(
+          client.returnReservation(active, { reason: 'x' }),
+          (e: unknown) => e instanceof AppError && e.kind === 'conflict' && e.code === 'INVENTORY.RESERVATION_NOT_COMMITTED',
+          name,
+        );
+        assert.equal((await client.release(active)).status, 'released', name);
+        await assert.rejects(client.returnReservation(uniqueReservationId(), { reason: 'x' }), (e: unknown) => e instanceof AppError && e.kind === 'not_found', name);
         await assert.rejects(
           client.reserve({ reservationId: id, items: [{ sku, quantity: 0 }], ttlSeconds: 60 }),
           (e: unknown) => e instanceof AppError && e.kind === 'invalid_input' && e.field === 'items.0.quantity',
           name,
         );
-        assert.deepEqual((await client.getStock([sku]))[0]?.quantity, 1, name);
+        assert.deepEqual((await client.getStock([sku]))[0]?.available, 3, name);
       }
     });
 

@@ -8,7 +8,9 @@ import { INVENTORY_SCHEMA, PostgresInventoryRepository } from '../../src/adapter
 import { adjustStock } from '../../src/app/adjust-stock.ts';
 import { expireReservations } from '../../src/app/expire-reservations.ts';
 import type { InventoryDeps } from '../../src/app/inventory-deps.ts';
+import { commitReservation } from '../../src/app/commit-reservation.ts';
 import { reserveStock } from '../../src/app/reserve-stock.ts';
+import { returnReservation } from '../../src/app/return-reservation.ts';
 import { setStock } from '../../src/app/set-stock.ts';
 import { aReservation, aSku, T0 } from '../contract/inventory-fixtures.ts';
 
@@ -66,6 +68,34 @@ for (const target of postgresTargets()) {
       const stock = await deps.repository.findStock(sku);
       assert.deepEqual([stock?.quantity, stock?.reserved, stock?.version], [5, 0, 1]);
       assert.equal((await deps.repository.listAdjustments(sku, 10)).length, 1);
+    });
+
+    it("a return records each SKU's change in the outbox with the write, correlated to the reservation; if they cannot be recorded nothing is returned", async () => {
+      const [a, b] = [aSku('a'), aSku('b')].sort();
+      for (const sku of [a!, b!]) await setStock(deps, { sku, quantity: 4 });
+      const id = aSku('r');
+      await reserveStock(deps, { reservationId: id, items: [{ sku: a!, quantity: 1 }, { sku: b!, quantity: 4 }], ttlSeconds: 60 });
+      await commitReservation(deps, id);
+      const failing = { now: T0, events: () => [{ id: 'not-a-uuid' } as EventEnvelope] };
+      await assert.rejects(deps.repository.returnReservation(id, { reason: 'cancelled' }, failing));
+      assert.equal((await deps.repository.findReservation(id))?.status, 'committed');
+      assert.deepEqual((await deps.repository.findStocks([a!, b!])).map((s) => s.quantity), [3, 0]);
+      assert.deepEqual((await deps.repository.listAdjustments(b!, 10)).map((entry) => entry.kind), ['set']);
+
+      const before = wakes;
+      await returnReservation(deps, id, { reason: 'cancelled' });
+      assert.equal(wakes - before, 1);
+      const last = async (sku: string) => (await outbox(sku)).at(-1)!;
+      assert.deepEqual(
+        [await last(a!), await last(b!)].map((e) => [e.type, e.correlationId, e.data]),
+        [
+          ['inventory.changed', id, { sku: a, quantity: 4, reserved: 0, available: 4, inStock: true }],
+          ['inventory.changed', id, { sku: b, quantity: 4, reserved: 0, available: 4, inStock: true }],
+        ],
+      );
+      const recorded = (await outbox(b!)).length;
+      await returnReservation(deps, id, { reason: 'cancelled' });
+      assert.equal((await outbox(b!)).length, recorded, 'a repeated return records nothing');
     });
 
     it('expiring reservations emits their stock changes correlated to each reservation', async () => {

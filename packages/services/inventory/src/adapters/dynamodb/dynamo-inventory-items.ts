@@ -1,5 +1,5 @@
 import type { Reservation, ReservationItem, ReservationStatus } from '../../domain/reservation.ts';
-import { countsOf, type StockAdjustment, type StockLevel } from '../../domain/stock-level.ts';
+import { countsOf, type AdjustmentKind, type StockAdjustment, type StockLevel } from '../../domain/stock-level.ts';
 
 /**
  * The items of the inventory table (single-table design) and their mappers. Numbers are integers
@@ -39,16 +39,28 @@ export interface StockItem extends ItemKey {
   outboxKey?: string;
 }
 
-/** A manual change of on-hand quantity, under its SKU's partition. */
+/** A change of on-hand quantity in the history, under its SKU's partition, keyed by the stock version it made. */
 export interface AdjustmentItem extends ItemKey {
   id: string;
   sku: string;
-  kind: 'set' | 'adjust';
+  kind: AdjustmentKind;
   delta: number;
   quantityAfter: number;
   reason: string;
   actor?: string;
+  /** The reservation whose units came back (kind `return`). */
+  reservationId?: string;
   at: string;
+}
+
+/** The history entry of the write that takes `sku` to `version` (optional fields only when set). */
+export function adjustmentItem(
+  sku: string,
+  version: number,
+  entry: { kind: AdjustmentKind; delta: number; quantityAfter: number; reason: string; actor?: string | undefined; reservationId?: string | undefined; at: string },
+): AdjustmentItem {
+  const { actor, reservationId, ...rest } = entry;
+  return { ...adjustmentKey(sku, version), id: `${sku}:${version}`, sku, ...rest, ...(actor ? { actor } : {}), ...(reservationId ? { reservationId } : {}) };
 }
 
 /**
@@ -68,6 +80,9 @@ export interface ReservationRecord extends ItemKey {
   updatedAt: string;
   /** Epoch seconds after which DynamoDB may delete the item (long after it ended; see `RESERVATION_RETENTION_SECONDS`). */
   ttl: number;
+  /** Why its stock was returned, and by whom (status `returned`; a later step's history entries repeat them). */
+  returnReason?: string;
+  returnActor?: string;
   /** Steps done while the reservation is created, undone or ended in several transactions; absent otherwise. */
   progress?: number;
   /** The reaper's index (sparse): present while the reservation needs the reaper at `expiryKey`'s time. */
@@ -102,6 +117,7 @@ export function toAdjustment(item: AdjustmentItem): StockAdjustment {
     quantityAfter: item.quantityAfter,
     reason: item.reason,
     actor: item.actor,
+    ...(item.reservationId ? { reservationId: item.reservationId } : {}),
     at: new Date(item.at),
   };
 }

@@ -9,13 +9,14 @@ import type {
   InventoryRepository,
   ReservationTransition,
   ReserveOutcome,
+  ReturnInput,
   SetQuantityInput,
   WriteContext,
 } from '../../ports/inventory-repository.ts';
 import { batchGetItems } from './dynamo-batch-get.ts';
 import {
   ADJUSTMENT_PREFIX,
-  adjustmentKey,
+  adjustmentItem,
   EXPIRY_INDEX,
   EXPIRY_SHARDS,
   isInCreation,
@@ -126,6 +127,10 @@ export class DynamoInventoryRepository implements InventoryRepository {
     return this.#reservations.end(id, 'expire', context);
   }
 
+  returnReservation(id: string, input: ReturnInput, context: WriteContext): Promise<ReservationTransition | undefined> {
+    return this.#reservations.returnStock(id, input, context);
+  }
+
   async findReservation(id: string): Promise<Reservation | undefined> {
     const record = await this.#reservations.find(id);
     return record && !isInCreation(record) ? toReservation(record) : undefined;
@@ -175,17 +180,14 @@ export class DynamoInventoryRepository implements InventoryRepository {
         const decision = decide(before);
         if (decision instanceof AppError) return { refuse: decision };
         const version = (before?.version ?? 0) + 1;
-        const entry: AdjustmentItem = {
-          ...adjustmentKey(sku, version),
-          id: `${sku}:${version}`,
-          sku,
+        const entry = adjustmentItem(sku, version, {
           kind: decision.kind,
           delta: decision.delta,
           quantityAfter: decision.quantity,
           reason: decision.reason,
-          ...(decision.actor ? { actor: decision.actor } : {}),
+          actor: decision.actor,
           at,
-        };
+        });
         // the stock update is pinned to `version - 1`, so this key is free unless that update fails too
         const history: TransactAction = { Put: { TableName: this.#tableName, Item: entry, ConditionExpression: 'attribute_not_exists(PK)' } };
         return { actions: [history], stock: [{ sku, quantity: decision.quantity, reserved: before?.reserved ?? 0 }] };

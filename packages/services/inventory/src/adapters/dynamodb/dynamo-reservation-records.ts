@@ -1,6 +1,8 @@
 import { AppError } from '@polyshop/kernel';
+import { adjustmentRefusal } from '../../domain/adjustment-refusal.ts';
 import type { NewReservation, ReservationItem, StockShortage } from '../../domain/reservation.ts';
 import {
+  adjustmentItem,
   expiryAttributes,
   RESERVATION_RETENTION_SECONDS,
   reservationKey,
@@ -98,6 +100,43 @@ export function movedStock(items: readonly ReservationItem[], stock: ReadonlyMap
     }
     return { sku: item.sku, quantity, reserved };
   });
+}
+
+/**
+ * What a step of a return writes for `items` besides the reservation: each SKU's quantity up by the
+ * item quantity (reserved unchanged) and its history entry (kind `return`, keyed by the version the
+ * update makes, with the reason and actor stored on the reservation). Refused, with nothing written,
+ * when a SKU would exceed the maximum (the same rule as an adjustment).
+ */
+export function returnedStock(
+  tableName: string,
+  record: ReservationRecord,
+  items: readonly ReservationItem[],
+  stock: ReadonlyMap<string, StockItem>,
+  at: string,
+): { actions: TransactAction[]; stock: StockTarget[] } | { refuse: AppError } {
+  const actions: TransactAction[] = [];
+  const targets: StockTarget[] = [];
+  for (const item of items) {
+    const base = stock.get(item.sku);
+    if (!base) throw new AppError('internal', 'INVENTORY.INVARIANT_BROKEN', `Reservation ${record.id} holds ${item.sku}, which has no stock.`);
+    const refusal = adjustmentRefusal(item.sku, base, item.quantity, 'id');
+    if (refusal) return { refuse: refusal };
+    const target = { sku: item.sku, quantity: base.quantity + item.quantity, reserved: base.reserved };
+    const entry = adjustmentItem(item.sku, base.version + 1, {
+      kind: 'return',
+      delta: item.quantity,
+      quantityAfter: target.quantity,
+      reason: record.returnReason ?? `reservation ${record.id} returned`,
+      actor: record.returnActor,
+      reservationId: record.id,
+      at,
+    });
+    // the stock update is pinned to `base.version`, so this key is free unless that update fails too
+    actions.push({ Put: { TableName: tableName, Item: entry, ConditionExpression: 'attribute_not_exists(PK)' } });
+    targets.push(target);
+  }
+  return { actions, stock: targets };
 }
 
 /** `items` in steps of at most `size` (the SKUs one transaction can take beside the reservation and the outbox). */

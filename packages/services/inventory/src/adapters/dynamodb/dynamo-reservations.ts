@@ -3,13 +3,19 @@ import { DeleteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { AppError } from '@polyshop/kernel';
 import { sortItems, type NewReservation, type ReservationItem, type StockShortage } from '../../domain/reservation.ts';
 import type { StockChange } from '../../domain/stock-level.ts';
-import type { ReservationTransition, ReserveOutcome, WriteContext } from '../../ports/inventory-repository.ts';
+import type { ReservationTransition, ReserveOutcome, ReturnInput, WriteContext } from '../../ports/inventory-repository.ts';
 import { expiryAttributes, isInCreation, reservationKey, toReservation, type ReservationRecord, type StockItem } from './dynamo-inventory-items.ts';
-import { dueAt, movedStock, newReservationRecord, putReservation, shortagesOf, stepsOf, updateReservation } from './dynamo-reservation-records.ts';
-import { itemKeyId, MAX_TRANSACTION_ACTIONS, type DynamoStockWriter, type WriteOutcome, type WritePlan } from './dynamo-stock-writer.ts';
+import { dueAt, movedStock, newReservationRecord, putReservation, returnedStock, shortagesOf, stepsOf, updateReservation } from './dynamo-reservation-records.ts';
+import { itemKeyId, MAX_TRANSACTION_ACTIONS, type DynamoStockWriter, type StockTarget, type TransactAction, type WriteOutcome, type WritePlan } from './dynamo-stock-writer.ts';
 
-/** How a reservation can end, and what its stock does then. */
-type Ending = 'committed' | 'released' | 'expired';
+/**
+ * How a reservation can end, and what its stock does then: from `active` it is committed (stock
+ * leaves), released or expired (the hold is lifted); from `committed` it is returned (stock comes back).
+ */
+type Ending = 'committed' | 'released' | 'expired' | 'returned';
+
+/** What one step of an ending writes besides the reservation's own update. */
+type EndingStep = { actions: TransactAction[]; stock: StockTarget[] } | { refuse: AppError };
 
 /** A step of a multi-transaction operation just committed (tests use it to simulate a crash there). */
 export type StepHook = (operation: 'reserve' | 'abort' | Ending, step: number) => void | Promise<void>;
@@ -40,6 +46,9 @@ export interface DynamoReservationsOptions {
  * is decided by its first step (the status changes there) and completed forward by the next steps.
  * A writer that dies half-way leaves the item in the reaper's index at `now + stepGraceMs`: the reaper
  * undoes a half-made reservation and completes a half-ended one.
+ *
+ * A return is an ending of a committed reservation: the reservation's `status = committed` condition,
+ * and per SKU the stock update and its history entry, so a step takes half as many SKUs (49).
  */
 export class DynamoReservations {
   readonly #options: DynamoReservationsOptions;
@@ -145,23 +154,53 @@ export class DynamoReservations {
     }
   }
 
+  /**
+   * Returns a committed reservation's stock (see `InventoryRepository.returnReservation`): an ending
+   * from `committed`, decided by its first step. An ending of any kind left half-way is completed
+   * first. A return of several steps checks every SKU before the first one, so a SKU that would
+   * exceed the maximum refuses it while nothing has changed.
+   */
+  async returnStock(id: string, input: ReturnInput, context: WriteContext): Promise<ReservationTransition | undefined> {
+    const helped: StockChange[] = [];
+    for (;;) {
+      const record = await this.find(id);
+      if (!record || isInCreation(record)) return undefined;
+      if (record.progress !== undefined) {
+        helped.push(...(await this.#completeEnding(record, context)));
+        continue;
+      }
+      if (record.status !== 'committed') return { reservation: toReservation(record), changes: helped };
+      const returning: ReservationRecord = { ...record, returnReason: input.reason, ...(input.actor ? { returnActor: input.actor } : {}) };
+      if (stepsOf(record.items, this.#stepSize('returned')).length > 1) {
+        const { stock } = await this.#options.writer.read(record.items.map((item) => item.sku));
+        const check = returnedStock(this.#options.tableName, returning, record.items, stock, context.now.toISOString());
+        if ('refuse' in check) throw check.refuse;
+      }
+      const returned = await this.#startEnding(returning, 'returned', context);
+      if (returned) return { reservation: returned.reservation, changes: [...helped, ...returned.changes] };
+    }
+  }
+
   /** The first step of an ending; `undefined` when the reservation was no longer in the state read. */
   async #startEnding(record: ReservationRecord, ending: Ending, context: WriteContext): Promise<ReservationTransition | undefined> {
-    const steps = stepsOf(record.items, this.#skusPerStep);
+    const steps = stepsOf(record.items, this.#stepSize(ending));
     const multi = steps.length > 1;
     const now = context.now.toISOString();
+    const from = ending === 'returned' ? 'committed' : 'active';
     const expiry = ending === 'committed' ? ' AND #e > :now' : ending === 'expired' ? ' AND #e <= :now' : '';
+    // a return keeps its reason on the reservation: later steps (perhaps the reaper's) write it into the history
+    const why = ending === 'returned' ? { ...(record.returnReason ? { returnReason: record.returnReason } : {}), ...(record.returnActor ? { returnActor: record.returnActor } : {}) } : {};
     const decide = updateReservation(this.#options.tableName, record.id, {
-      condition: `#s = :active AND attribute_not_exists(#p)${expiry}`,
-      values: { ':active': 'active', ':now': now },
+      condition: `#s = :from AND attribute_not_exists(#p)${expiry}`,
+      values: { ':from': from, ':now': now },
       // a multi-step ending stays in the reaper's index until its last step, in case this writer dies
-      set: { status: ending, updatedAt: now, ...(multi ? { progress: 1, ...expiryAttributes(record.id, new Date(context.now.getTime() + this.#graceMs)) } : {}) },
+      set: { status: ending, updatedAt: now, ...why, ...(multi ? { progress: 1, ...expiryAttributes(record.id, new Date(context.now.getTime() + this.#graceMs)) } : {}) },
       ...(multi ? {} : { remove: ['expiryShard', 'expiryKey'] }),
     });
-    const outcome = await this.#step(record.id, steps[0]!, context, (now) => now?.status === 'active' && now.progress === undefined, (stock) => ({
-      actions: [decide],
-      stock: movedStock(steps[0]!, stock, -1, ending === 'committed'),
-    }));
+    const outcome = await this.#step(record.id, steps[0]!, context, (current) => current?.status === from && current.progress === undefined, (stock) =>
+      withAction(decide, this.#endingStep(record, ending, steps[0]!, stock, now)),
+    );
+    if (outcome.status === 'refused' && outcome.result instanceof AppError) throw outcome.result;
     if (outcome.status !== 'written') return undefined;
     await this.#options.afterStep?.(ending, 1);
     const ended: ReservationRecord = { ...record, status: ending, updatedAt: now, ...(multi ? { progress: 1 } : {}) };
@@ -171,24 +210,25 @@ export class DynamoReservations {
 
   /** Moves the stock of the steps of an ending not done yet (any caller may help; each step is conditional on `progress`). */
   async #completeEnding(record: ReservationRecord, context: WriteContext): Promise<StockChange[]> {
-    const steps = stepsOf(record.items, this.#skusPerStep);
     const ending = record.status as Ending;
+    const steps = stepsOf(record.items, this.#stepSize(ending));
+    const now = context.now.toISOString();
     const changes: StockChange[] = [];
     let done = record.progress;
     while (done !== undefined && done < steps.length) {
       const step = done + 1;
       const last = step === steps.length;
       const previous = done;
-      const outcome = await this.#step(record.id, steps[step - 1]!, context, (now) => now?.status === ending && now.progress === previous, (stock) => ({
-        actions: [
-          updateReservation(this.#options.tableName, record.id, {
-            condition: '#s = :ending AND #p = :previous',
-            values: { ':ending': ending, ':previous': previous },
-            ...(last ? { set: {}, remove: ['progress', 'expiryShard', 'expiryKey'] } : { set: { progress: step } }),
-          }),
-        ],
-        stock: movedStock(steps[step - 1]!, stock, -1, ending === 'committed'),
-      }));
+      const advance = updateReservation(this.#options.tableName, record.id, {
+        condition: '#s = :ending AND #p = :previous',
+        values: { ':ending': ending, ':previous': previous },
+        ...(last ? { set: {}, remove: ['progress', 'expiryShard', 'expiryKey'] } : { set: { progress: step } }),
+      });
+      const outcome = await this.#step(record.id, steps[step - 1]!, context, (current) => current?.status === ending && current.progress === previous, (stock) =>
+        withAction(advance, this.#endingStep(record, ending, steps[step - 1]!, stock, now)),
+      );
+      // a SKU of a return that filled up since the first step: the return stays half-done (the next call or the reaper finishes it once there is room)
+      if (outcome.status === 'refused' && outcome.result instanceof AppError) throw outcome.result;
       if (outcome.status === 'written') {
         changes.push(...outcome.changes);
         await this.#options.afterStep?.(ending, step);
@@ -272,9 +312,25 @@ export class DynamoReservations {
     }
   }
 
+  /** What one step of `ending` writes for `items`: the stock moves, and for a return each SKU's history entry. */
+  #endingStep(record: ReservationRecord, ending: Ending, items: readonly ReservationItem[], stock: ReadonlyMap<string, StockItem>, at: string): EndingStep {
+    if (ending === 'returned') return returnedStock(this.#options.tableName, record, items, stock, at);
+    return { actions: [], stock: movedStock(items, stock, -1, ending === 'committed') };
+  }
+
+  /** SKUs per step of `ending`: a return writes two items per SKU (stock and history entry). */
+  #stepSize(ending: Ending): number {
+    return ending === 'returned' ? Math.min(this.#skusPerStep, Math.floor((MAX_TRANSACTION_ACTIONS - 2) / 2)) : this.#skusPerStep;
+  }
+
   get #graceMs(): number {
     return this.#options.stepGraceMs ?? 30_000;
   }
+}
+
+/** The step's plan with the reservation's own update first (its condition decides the step). */
+function withAction(action: TransactAction, step: EndingStep): WritePlan<AppError> {
+  return 'refuse' in step ? step : { actions: [action, ...step.actions], stock: step.stock };
 }
 
 function existingOutcome(record: ReservationRecord): ReserveOutcome {

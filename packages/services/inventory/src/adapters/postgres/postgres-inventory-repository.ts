@@ -4,12 +4,13 @@ import { adjustmentRefusal } from '../../domain/adjustment-refusal.ts';
 import { belowReserved, skuNotFound } from '../../domain/inventory-errors.ts';
 import { MAX_STOCK_QUANTITY } from '../../domain/limits.ts';
 import { sortItems, type NewReservation, type Reservation, type ReservationItem, type StockShortage } from '../../domain/reservation.ts';
-import { countsBefore, countsOf, type StockAdjustment, type StockChange, type StockLevel } from '../../domain/stock-level.ts';
+import { countsBefore, countsOf, type AdjustmentKind, type StockAdjustment, type StockChange, type StockLevel } from '../../domain/stock-level.ts';
 import type {
   AdjustmentInput,
   InventoryRepository,
   ReservationTransition,
   ReserveOutcome,
+  ReturnInput,
   SetQuantityInput,
   WriteContext,
 } from '../../ports/inventory-repository.ts';
@@ -174,6 +175,33 @@ export class PostgresInventoryRepository implements InventoryRepository {
     return this.#run(async (tx) => (await this.#end(tx, id, EXPIRE, context)) ?? unchanged(tx, id));
   }
 
+  async returnReservation(id: string, input: ReturnInput, context: WriteContext): Promise<ReservationTransition | undefined> {
+    return this.#run(async (tx) => {
+      // The reservation row first: a concurrent return waits on its lock, then finds it returned.
+      const [row] = await tx.query<ReservationRow>(
+        `UPDATE inventory.reservations SET status = 'returned', updated_at = $2
+         WHERE id = $1 AND status = 'committed' RETURNING ${RESERVATION_COLUMNS}`,
+        [id, context.now],
+      );
+      if (!row) return unchanged(tx, id);
+      const reservation = toReservation(row);
+      const changes: StockChange[] = [];
+      for (const item of sortItems(reservation.items)) {
+        const [stock] = await tx.query<StockRow>(
+          `UPDATE inventory.stock SET quantity = quantity + $2, version = version + 1, updated_at = $3
+           WHERE sku = $1 AND quantity + $2 <= ${MAX_STOCK_QUANTITY} RETURNING ${STOCK_COLUMNS}`,
+          [item.sku, item.quantity, context.now],
+        );
+        if (!stock) throw await this.#whyAdjustRefused(tx, item.sku, item.quantity, 'id');
+        const after = toStockLevel(stock);
+        changes.push({ sku: item.sku, before: countsBefore(after, item.quantity, 0), after });
+        await this.#history(tx, 'return', { ...input, sku: item.sku, delta: item.quantity, reservationId: id }, after, context.now);
+      }
+      await this.#record(tx, context, changes);
+      return { reservation, changes };
+    });
+  }
+
   async findReservation(id: string): Promise<Reservation | undefined> {
     return findReservation(this.#db, id);
   }
@@ -243,14 +271,15 @@ export class PostgresInventoryRepository implements InventoryRepository {
 
   async #history(
     tx: SqlExecutor,
-    kind: 'set' | 'adjust',
-    input: { sku: string; delta: number; reason: string; actor?: string | undefined },
+    kind: AdjustmentKind,
+    input: { sku: string; delta: number; reason: string; actor?: string | undefined; reservationId?: string },
     after: StockLevel,
     now: Date,
   ): Promise<void> {
     await tx.query(
-      `INSERT INTO inventory.adjustments (sku, kind, delta, quantity_after, reason, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [input.sku, kind, input.delta, after.quantity, input.reason, input.actor ?? null, now],
+      `INSERT INTO inventory.adjustments (sku, kind, delta, quantity_after, reason, actor, reservation_id, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [input.sku, kind, input.delta, after.quantity, input.reason, input.actor ?? null, input.reservationId ?? null, now],
     );
   }
 

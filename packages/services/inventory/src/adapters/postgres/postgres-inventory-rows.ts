@@ -1,11 +1,11 @@
 import type { Reservation, ReservationItem, ReservationStatus } from '../../domain/reservation.ts';
-import { countsOf, type StockAdjustment, type StockLevel } from '../../domain/stock-level.ts';
+import { countsOf, type AdjustmentKind, type StockAdjustment, type StockLevel } from '../../domain/stock-level.ts';
 
 /** Storage mappers: snake_case rows of the `inventory` schema to domain types. */
 
 export const STOCK_COLUMNS = 'sku, quantity, reserved, version, updated_at';
 export const RESERVATION_COLUMNS = 'id, status, items, ttl_seconds, expires_at, created_at, updated_at';
-export const ADJUSTMENT_COLUMNS = 'id, sku, kind, delta, quantity_after, reason, actor, created_at';
+export const ADJUSTMENT_COLUMNS = 'id, sku, kind, delta, quantity_after, reason, actor, reservation_id, created_at';
 
 export interface StockRow {
   sku: string;
@@ -28,11 +28,12 @@ export interface ReservationRow {
 export interface AdjustmentRow {
   id: number;
   sku: string;
-  kind: 'set' | 'adjust';
+  kind: AdjustmentKind;
   delta: number;
   quantity_after: number;
   reason: string;
   actor: string | null;
+  reservation_id: string | null;
   created_at: Date;
 }
 
@@ -61,6 +62,7 @@ export function toAdjustment(row: AdjustmentRow): StockAdjustment {
     quantityAfter: row.quantity_after,
     reason: row.reason,
     actor: row.actor ?? undefined,
+    ...(row.reservation_id ? { reservationId: row.reservation_id } : {}),
     at: row.created_at,
   };
 }
