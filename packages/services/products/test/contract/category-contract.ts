@@ -5,7 +5,7 @@ import { createCategory, getCategory, listCategories, updateCategory } from '../
 import { searchProducts } from '../../src/app/read-products.ts';
 import { createProduct, updateProduct } from '../../src/app/write-products.ts';
 import { aGadget, gadgetsCategory } from './catalog-builders.ts';
-import type { ContractContext } from './product-repository.contract.ts';
+import type { ContractContext, Needs } from './product-repository.contract.ts';
 
 /** Asserts that `promise` rejects with an AppError of this code (and field, when given). */
 export async function rejectsWith(promise: Promise<unknown>, code: string, field?: string): Promise<AppError> {
@@ -20,7 +20,7 @@ export async function rejectsWith(promise: Promise<unknown>, code: string, field
   return caught;
 }
 
-export function categoryContract(get: () => ContractContext): void {
+export function categoryContract(get: () => ContractContext, needs: Needs): void {
   it('creates, finds, lists and versions categories; a taken slug is a conflict', async () => {
     const { deps } = get();
     const created = await createCategory(deps, gadgetsCategory());
@@ -32,7 +32,7 @@ export function categoryContract(get: () => ContractContext): void {
     await rejectsWith(getCategory(deps, 'nope'), 'CATEGORY.NOT_FOUND');
   });
 
-  it('validates products against their category, naming the attribute at fault', async () => {
+  it('validates products against their category, naming the attribute at fault', needs('facet'), async () => {
     const { deps } = get();
     const attempt = (attributes: Record<string, unknown>) => createProduct(deps, aGadget({ attributes }));
     await rejectsWith(attempt({ tier: 'basic', wheels: 4 }), 'PRODUCT.UNKNOWN_ATTRIBUTE', 'attributes.wheels');
@@ -50,7 +50,7 @@ export function categoryContract(get: () => ContractContext): void {
     assert.equal((await searchProducts(deps, { category: 'gadgets', status: 'any' })).items.length, 0, 'nothing invalid was stored');
   });
 
-  it('keeps undefined attributes only where the category allows free attributes', async () => {
+  it('keeps undefined attributes only where the category allows free attributes', needs('decimal128'), async () => {
     const { deps } = get();
     await createCategory(deps, { ...gadgetsCategory('bazaar'), name: 'Bazaar', allowFreeAttributes: true });
     const product = await createProduct(deps, aGadget({ attributes: { tier: 'pro', vintage: true, era: '1970s' } }, 'bazaar'));
@@ -58,7 +58,7 @@ export function categoryContract(get: () => ContractContext): void {
     await rejectsWith(updateCategory(deps, 'bazaar', { allowFreeAttributes: false }), 'CATEGORY.FREE_ATTRIBUTES_REVOKED');
   });
 
-  it('adds an attribute to a category with no migration: existing products stay valid, new ones use it at once', async () => {
+  it('adds an attribute to a category with no migration: existing products stay valid, new ones use it at once', needs('decimal128', 'facet'), async () => {
     const { deps, fixture } = get();
     await createCategory(deps, { ...gadgetsCategory('wearables'), name: 'Wearables' });
     const old = await createProduct(deps, aGadget({}, 'wearables'));
@@ -78,7 +78,8 @@ export function categoryContract(get: () => ContractContext): void {
     assert.deepEqual(listing.facets.batteryDays, [{ value: 7, count: 1 }]);
   });
 
-  it('refuses category changes that would invalidate existing products', async () => {
+  // Works on the category and products the case before made, so it needs what that case needs.
+  it('refuses category changes that would invalidate existing products', needs('decimal128', 'facet'), async () => {
     const { deps } = get();
     await rejectsWith(updateCategory(deps, 'wearables', { attributes: [{ name: 'color', type: 'number' }] }), 'CATEGORY.ATTRIBUTE_TYPE_CHANGED', 'attributes.0.type');
     await rejectsWith(
@@ -96,9 +97,9 @@ export function categoryContract(get: () => ContractContext): void {
     await rejectsWith(updateCategory(deps, 'wearables', { name: 'Stale' }, 1), 'CATEGORY.VERSION_MISMATCH', 'If-Match');
   });
 
-  it('answers a concurrent category change with a version mismatch, never a lost update', async () => {
+  it('answers a concurrent category change with a version mismatch, never a lost update', needs('atomicUpdates'), async () => {
     const { deps, repository } = get();
-    const current = await getCategory(deps, 'wearables');
+    const current = await createCategory(deps, { ...gadgetsCategory('rivals'), name: 'Rivals' });
     const first = { ...current, name: 'First', version: current.version + 1 };
     const second = { ...current, name: 'Second', version: current.version + 1 };
     const results = await Promise.allSettled([repository.updateCategory(first, current.version), repository.updateCategory(second, current.version)]);

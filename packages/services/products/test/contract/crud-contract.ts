@@ -6,10 +6,11 @@ import { archiveProduct, createProduct, getProduct, updateProduct } from '../../
 import { toProductDocument } from '../../src/domain/product.ts';
 import { aGadget, aSku } from './catalog-builders.ts';
 import { rejectsWith } from './category-contract.ts';
-import type { ContractContext } from './product-repository.contract.ts';
+import type { ContractContext, Needs } from './product-repository.contract.ts';
 
-export function crudContract(get: () => ContractContext): void {
-  it('stores a product document and reads it back identical, prices exact to the last digit', async () => {
+export function crudContract(get: () => ContractContext, needs: Needs): void {
+  // Every case stores products, and a product's prices are Decimal128 in MongoDB.
+  it('stores a product document and reads it back identical, prices exact to the last digit', needs('decimal128'), async () => {
     const { deps, clock } = get();
     clock.advance(1000);
     const input = aGadget({
@@ -33,7 +34,7 @@ export function crudContract(get: () => ContractContext): void {
     assert.deepEqual(document.specifications.connectivity, ['5G', 'WiFi 6E']);
   });
 
-  it('keeps each currency\'s minor unit: JPY whole, KWD three decimals', async () => {
+  it('keeps each currency\'s minor unit: JPY whole, KWD three decimals', needs('decimal128'), async () => {
     const { deps } = get();
     const yen = await createProduct(deps, aGadget({ currency: 'JPY', basePrice: '129800', variants: [{ sku: aSku(), price: '129800' }] }));
     const dinar = await createProduct(deps, aGadget({ currency: 'KWD', basePrice: '12.345', variants: [{ sku: aSku(), price: '0.001' }] }));
@@ -43,7 +44,7 @@ export function crudContract(get: () => ContractContext): void {
     await rejectsWith(createProduct(deps, aGadget({ basePrice: '10.00', variants: [{ sku: aSku(), price: '9.999' }] })), 'MONEY.TOO_PRECISE', 'variants.0.price');
   });
 
-  it('records product.created / updated / archived events carrying the full document', async () => {
+  it('records product.created / updated / archived events carrying the full document', needs('decimal128'), async () => {
     const { deps, fixture } = get();
     const before = (await fixture.recordedEvents()).length;
     const created = await createProduct(deps, aGadget());
@@ -65,7 +66,7 @@ export function crudContract(get: () => ContractContext): void {
     assert.equal((await fixture.recordedEvents()).length, before + 3);
   });
 
-  it('patches: merge-patches attributes and specifications, replaces variants, bumps the version', async () => {
+  it('patches: merge-patches attributes and specifications, replaces variants, bumps the version', needs('decimal128'), async () => {
     const { deps } = get();
     const created = await createProduct(deps, aGadget({ attributes: { tier: 'basic', color: 'Red', weightGrams: 100 }, specifications: { camera: { main: '12MP', ultra: '8MP' } } }));
     const sku = aSku();
@@ -85,7 +86,7 @@ export function crudContract(get: () => ContractContext): void {
     assert.equal((await findVariants(deps, [created.variants[0]!.sku])).length, 0, 'the replaced variant is gone');
   });
 
-  it('optimistic concurrency: a stale version is refused, and of two racing writers exactly one wins', async () => {
+  it('optimistic concurrency: a stale version is refused, and of two racing writers exactly one wins', needs('decimal128', 'atomicUpdates'), async () => {
     const { deps } = get();
     const created = await createProduct(deps, aGadget());
     await updateProduct(deps, created.id, { name: 'v2' }, 1);
@@ -105,7 +106,7 @@ export function crudContract(get: () => ContractContext): void {
     await rejectsWith(updateProduct(deps, '01900000-0000-7000-8000-000000000000', { name: 'x' }, 1), 'PRODUCT.NOT_FOUND');
   });
 
-  it('keeps slugs and SKUs unique across the catalogue, naming the field; a product may keep its own SKUs', async () => {
+  it('keeps slugs and SKUs unique across the catalogue, naming the field; a product may keep its own SKUs', needs('decimal128'), async () => {
     const { deps } = get();
     const first = await createProduct(deps, aGadget());
     await rejectsWith(createProduct(deps, aGadget({ slug: first.slug })), 'PRODUCT.SLUG_TAKEN', 'slug');
@@ -120,7 +121,7 @@ export function crudContract(get: () => ContractContext): void {
     assert.equal((await getProduct(deps, second.id)).version, 1, 'a refused write changes nothing');
   });
 
-  it('lets exactly one of two concurrent creates take a SKU', async () => {
+  it('lets exactly one of two concurrent creates take a SKU', needs('decimal128'), async () => {
     const { deps } = get();
     const sku = aSku();
     const results = await Promise.allSettled([createProduct(deps, aGadget({ variants: [{ sku }] })), createProduct(deps, aGadget({ variants: [{ sku }] }))]);
@@ -129,7 +130,7 @@ export function crudContract(get: () => ContractContext): void {
     assert.equal((lost.reason as AppError).code, 'PRODUCT.SKU_TAKEN');
   });
 
-  it('finds variant snapshots by SKU; unknown SKUs are simply absent', async () => {
+  it('finds variant snapshots by SKU; unknown SKUs are simply absent', needs('decimal128'), async () => {
     const { deps } = get();
     const product = await createProduct(deps, aGadget({ currency: 'EUR', basePrice: '19.90', variants: [{ sku: aSku(), attributes: { storage: '64GB' } }, { sku: aSku(), price: '24.90' }] }));
     const [a, b] = product.variants.map((variant) => variant.sku);

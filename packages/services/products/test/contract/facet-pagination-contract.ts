@@ -11,7 +11,7 @@ import { generateProducts } from '../../src/seed/generate-products.ts';
 import { loadCatalogue } from '../../src/seed/load-catalogue.ts';
 import { aGadget, aSku, gadgetsCategory } from './catalog-builders.ts';
 import { bruteForceFacets, lowestInputPrice, matches } from './brute-force.ts';
-import type { ContractContext } from './product-repository.contract.ts';
+import type { ContractContext, Needs } from './product-repository.contract.ts';
 
 const SEED = 7;
 const COUNT = 1200;
@@ -35,8 +35,8 @@ function lowest(document: ProductDocument): Decimal {
   return document.variants.map((variant) => new Decimal(variant.price)).reduce((a, b) => (b.lt(a) ? b : a));
 }
 
-export function facetAndPaginationContract(get: () => ContractContext): void {
-  describe(`facets and pagination over ${COUNT} generated products`, () => {
+export function facetAndPaginationContract(get: () => ContractContext, needs: Needs): void {
+  describe(`facets and pagination over ${COUNT} generated products`, needs('decimal128', 'facet'), () => {
     const generated: ProductInput[] = generateProducts(SEED, COUNT);
 
     before(async () => {

@@ -7,10 +7,11 @@ import type { RawQuery } from '../../src/domain/parse-product-search.ts';
 import type { Product } from '../../src/domain/product.ts';
 import { aGadget, aSku, gadgetsCategory } from './catalog-builders.ts';
 import { rejectsWith } from './category-contract.ts';
-import type { ContractContext } from './product-repository.contract.ts';
+import type { ContractContext, Needs } from './product-repository.contract.ts';
 
-export function filterContract(get: () => ContractContext): void {
-  describe('filters', () => {
+export function filterContract(get: () => ContractContext, needs: Needs): void {
+  // Products stored before every case (Decimal128 prices), searched in a category with facets.
+  describe('filters', needs('decimal128', 'facet'), () => {
     const named = new Map<string, Product>();
     const variants = (...prices: string[]) => prices.map((price) => ({ sku: aSku(), attributes: {}, price }));
 

@@ -1,5 +1,6 @@
 import { after, before, describe } from 'node:test';
 import { ManualClock, type EventEnvelope } from '@polyshop/kernel';
+import type { MongoFeature } from '@polyshop/testing';
 import type { CatalogDeps } from '../../src/app/catalog-deps.ts';
 import type { ProductRepository } from '../../src/ports/product-repository.ts';
 import { categoryContract } from './category-contract.ts';
@@ -17,6 +18,12 @@ export interface ProductRepositoryFixture {
   close(): Promise<void>;
 }
 
+/**
+ * The store features a case needs, as its `it`/`describe` options: a skip naming the missing feature
+ * where the store lacks one (`{ skip: 'not supported on FerretDB: Decimal128' }`), never a silent pass.
+ */
+export type Needs = (...features: MongoFeature[]) => { skip: string | false };
+
 /** What every part of the contract works with. */
 export interface ContractContext {
   fixture: ProductRepositoryFixture;
@@ -32,7 +39,16 @@ export interface ContractContext {
  * without migration, every filter kind, facet counts (against a brute-force count over generated
  * data), keyset pagination stable under concurrent inserts, exact prices.
  */
-export function productRepositoryContract(name: string, open: () => Promise<ProductRepositoryFixture>, options: { skip?: string | false } = {}): void {
+export function productRepositoryContract(
+  name: string,
+  open: () => Promise<ProductRepositoryFixture>,
+  options: {
+    skip?: string | false;
+    /** Why the store cannot run a case that needs these features (`false`: it can); every case runs when absent. */
+    unsupported?: (features: readonly MongoFeature[]) => string | false;
+  } = {},
+): void {
+  const needs: Needs = (...features) => ({ skip: options.unsupported?.(features) ?? false });
   describe(`ProductRepository contract on ${name}`, { skip: options.skip ?? false }, () => {
     let context: ContractContext | undefined;
     before(async () => {
@@ -47,9 +63,9 @@ export function productRepositoryContract(name: string, open: () => Promise<Prod
       if (!context) throw new Error('fixture not opened');
       return context;
     };
-    categoryContract(get);
-    crudContract(get);
-    filterContract(get);
-    facetAndPaginationContract(get);
+    categoryContract(get, needs);
+    crudContract(get, needs);
+    filterContract(get, needs);
+    facetAndPaginationContract(get, needs);
   });
 }

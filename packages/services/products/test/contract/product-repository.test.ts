@@ -1,8 +1,9 @@
-import { mongoTarget, postgresTargets } from '@polyshop/testing';
+import { ferretDbTarget, mongoTarget, postgresTargets, unsupportedReason, type ServerTarget } from '@polyshop/testing';
+import type { MongoConnection } from '@polyshop/stores';
 import type { EventEnvelope } from '@polyshop/kernel';
 import { migrateCatalog, PostgresProductRepository } from '../../src/adapters/postgres/postgres-product-repository.ts';
 import { MongoProductRepository } from '../../src/adapters/mongodb/mongo-product-repository.ts';
-import { productRepositoryContract } from './product-repository.contract.ts';
+import { productRepositoryContract, type ProductRepositoryFixture } from './product-repository.contract.ts';
 
 for (const target of postgresTargets()) {
   productRepositoryContract(
@@ -31,11 +32,10 @@ for (const target of postgresTargets()) {
   );
 }
 
-const mongo = mongoTarget();
-productRepositoryContract(
-  `MongoDB (${mongo.name})`,
-  async () => {
-    const opened = await mongo.open();
+/** The contract on a MongoDB wire-protocol server: a fresh database, the indexes made as at start-up. */
+function mongoFixture(server: ServerTarget<MongoConnection>): () => Promise<ProductRepositoryFixture> {
+  return async () => {
+    const opened = await server.open();
     const { db } = opened.connection;
     const repository = new MongoProductRepository(opened.connection);
     await repository.ensureIndexes();
@@ -50,8 +50,19 @@ productRepositoryContract(
         const indexes = await Promise.all(collections.map(async (name) => [name, (await db.collection(name).listIndexes().toArray()).map((index) => [index.name, index.key, index.unique ?? false])]));
         return JSON.stringify(indexes);
       },
-      close: () => mongo.close(opened),
+      close: () => server.close(opened),
     };
-  },
-  { skip: mongo.skip },
-);
+  };
+}
+
+const mongo = mongoTarget();
+productRepositoryContract(`MongoDB (${mongo.name})`, mongoFixture(mongo), { skip: mongo.skip });
+
+// FerretDB has no Decimal128 (every product's prices), no $facet and no atomic conditional updates: the cases
+// that need them are marked unsupported there (no double fallback for prices).
+const ferret = ferretDbTarget();
+const ferretCapabilities = ferret.skip ? undefined : await ferret.capabilities();
+productRepositoryContract(`FerretDB (${ferret.name})`, mongoFixture(ferret), {
+  skip: ferret.skip,
+  unsupported: (features) => (ferretCapabilities ? unsupportedReason(ferret.product, ferretCapabilities, features) : false),
+});
