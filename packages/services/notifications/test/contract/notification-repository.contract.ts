@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { AppError, createEvent, newId, systemClock } from '@polyshop/kernel';
 import type { ClaimedNotification, NotificationRepository } from '../../src/ports/notification-repository.ts';
 import { aChannel, aNotification } from '../support/builders.ts';
+import type { MongoFeature } from '@polyshop/testing';
 
 /** One repository under test and how to dispose of it. */
 export interface RepositoryFixture {
@@ -21,8 +22,14 @@ const iso = (seconds: number) => at(seconds).toISOString();
 export function notificationRepositoryContract(
   name: string,
   makeRepository: () => Promise<RepositoryFixture>,
-  options: { skip?: string | false } = {},
+  options: {
+    skip?: string | false;
+    /** Why the store cannot run a case that needs these features (`false`: it can); every case runs when absent. */
+    unsupported?: (features: readonly MongoFeature[]) => string | false;
+  } = {},
 ): void {
+  // A case's `it` options: skipped, naming the missing feature, where the store lacks one it needs.
+  const needs = (...features: MongoFeature[]) => ({ skip: options.unsupported?.(features) ?? false });
   describe(`NotificationRepository contract on ${name}`, { skip: options.skip ?? false }, () => {
     let fixture: RepositoryFixture;
     let repo: NotificationRepository;
@@ -79,7 +86,7 @@ export function notificationRepositoryContract(
         });
       });
 
-      it('claims due channels once until the lease lapses, only of the asked types', async () => {
+      it('claims due channels once until the lease lapses, only of the asked types', needs('arrayFilters'), async () => {
         const record = aNotification({
           createdAt: iso(0),
           updatedAt: iso(0),
@@ -103,7 +110,7 @@ export function notificationRepositoryContract(
         assert.deepEqual(lapsed[0]?.channels.sort(), ['email', 'sms']);
       });
 
-      it('does not let records due on other channels crowd out the asked ones', async () => {
+      it('does not let records due on other channels crowd out the asked ones', needs('arrayFilters'), async () => {
         const blockers = Array.from({ length: 3 }, () => aNotification({ channels: [aChannel('email', { nextAttemptAt: iso(1000) })] }));
         const wanted = aNotification({ channels: [aChannel('push', { nextAttemptAt: iso(1001) })] });
         for (const record of [...blockers, wanted]) await repo.records.create(record);
@@ -111,7 +118,7 @@ export function notificationRepositoryContract(
         assert.deepEqual(claims.map((c) => c.record.id), [wanted.id]);
       });
 
-      it('applies channel outcomes atomically per record, ignoring settled channels', async () => {
+      it('applies channel outcomes atomically per record, ignoring settled channels', needs('arrayFilters', 'atomicUpdates'), async () => {
         const record = aNotification({ channels: [aChannel('email', { nextAttemptAt: iso(0) }), aChannel('sms', { nextAttemptAt: iso(0) })] });
         await repo.records.create(record);
         await Promise.all([
@@ -132,7 +139,7 @@ export function notificationRepositoryContract(
         assert.deepEqual((await repo.records.claimDue(at(5000), at(5100), 100, ['email', 'sms'])).filter((c) => c.record.id === record.id), []);
       });
 
-      it('hands each due channel to exactly one of several workers claiming at the same time', async () => {
+      it('hands each due channel to exactly one of several workers claiming at the same time', needs('arrayFilters', 'atomicUpdates'), async () => {
         const records = Array.from({ length: 12 }, () =>
           aNotification({ channels: [aChannel('email', { nextAttemptAt: iso(2000) }), aChannel('sms', { nextAttemptAt: iso(2000) })] }),
         );
@@ -153,7 +160,7 @@ export function notificationRepositoryContract(
         assert.equal(new Set(taken).size, 24, 'no channel was claimed twice');
       });
 
-      it('applies only one of two outcomes racing for the same channel', async () => {
+      it('applies only one of two outcomes racing for the same channel', needs('atomicUpdates'), async () => {
         const record = aNotification({ channels: [aChannel('email', { nextAttemptAt: iso(0) })] });
         await repo.records.create(record);
         const outcomes = [
@@ -175,7 +182,7 @@ export function notificationRepositoryContract(
         assert.deepEqual((await repo.records.find(record.id))!.template.variables, variables);
       });
 
-      it("erases a user's personal data from all their records and stops pending deliveries", async () => {
+      it("erases a user's personal data from all their records and stops pending deliveries", needs('arrayFilters'), async () => {
         const userId = `u-${newId()}`;
         const recipient = { userId, email: 'erase@example.com', phone: '+15550199', preferences: { email: true, sms: true, push: true } };
         const mine = [aNotification({ recipient, channels: [aChannel('email', { nextAttemptAt: iso(0) })] }), aNotification({ recipient })];
@@ -216,7 +223,7 @@ export function notificationRepositoryContract(
         assert.deepEqual(saved.map((t) => t.version).sort(), [1, 2, 3, 4]);
       });
 
-      it('seeds version 1 only where no version exists, and lists the latest of each', async () => {
+      it('seeds version 1 only where no version exists, and lists the latest of each', needs('groupFirst'), async () => {
         const seed = { type: 'seeded', channel: 'push' as const, subject: 'Hi', body: 'Hello', html: null, variables: [], description: 'built-in', createdAt: iso(0), createdBy: null };
         assert.equal(await repo.templates.createInitial(seed), true);
         assert.equal(await repo.templates.createInitial({ ...seed, body: 'changed' }), false);

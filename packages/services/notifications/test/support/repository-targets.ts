@@ -1,4 +1,5 @@
-import { mongoTarget, postgresTargets } from '@polyshop/testing';
+import { mongoTarget, postgresTargets, type ServerTarget } from '@polyshop/testing';
+import type { MongoConnection } from '@polyshop/stores';
 import { MongoNotificationRepository } from '../../src/adapters/mongodb/mongo-notification-repository.ts';
 import type { MongoInboxOptions } from '../../src/adapters/mongodb/mongo-notification-inbox.ts';
 import { migrateNotifications, PostgresNotificationRepository } from '../../src/adapters/postgres/postgres-notification-repository.ts';
@@ -18,11 +19,13 @@ export interface RepositoryTarget {
   open(): Promise<OpenedRepository>;
 }
 
-/** The MongoDB wire-protocol test server: a fresh database per call, indexes created as at start-up. */
-export function mongoRepositoryTarget(options: { inbox?: MongoInboxOptions } = {}) {
-  const mongo = mongoTarget();
+/**
+ * The MongoDB wire-protocol test server (or another MongoDB-compatible one, `mongo`: FerretDB): a fresh database per call,
+ * indexes created as at start-up.
+ */
+export function mongoRepositoryTarget(options: { inbox?: MongoInboxOptions } = {}, mongo: ServerTarget<MongoConnection> = mongoTarget()) {
   return {
-    name: 'mongodb',
+    name: mongo.name,
     skip: mongo.skip,
     async open(): Promise<OpenedRepository<MongoNotificationRepository> & { connection: Awaited<ReturnType<typeof mongo.open>>['connection'] }> {
       const opened = await mongo.open();
