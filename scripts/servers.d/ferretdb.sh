@@ -31,6 +31,7 @@ ready() { port_open "$port" && ping_wire; }
 
 build() {
   if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -qx "version: $version"; then return 0; fi
+  command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
   command -v go >/dev/null 2>&1 || die "go is needed to build FerretDB (Go >= 1.24)"
   local module src started=$SECONDS
   log "building FerretDB $version (Go module proxy; cached in $bin)"
