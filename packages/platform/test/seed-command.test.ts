@@ -10,7 +10,8 @@ import type { EventEnvelope } from '@polyshop/kernel';
 import { generateProducts, type ProductsClient, type ProductsModule } from '@polyshop/products';
 import { postgresTargets } from '@polyshop/testing';
 import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
-import { seedCatalogue, seedDemoIfEmpty } from '../src/cli/seed-command.ts';
+import { DEMO_STOCK, seedCatalogue, seedDemoIfEmpty, stockCatalogue } from '../src/cli/seed-command.ts';
+import type { InventoryClient } from '@polyshop/inventory';
 
 const run = promisify(execFile);
 
@@ -19,7 +20,7 @@ for (const target of postgresTargets()) {
     let platform: TestPlatform;
     const created: EventEnvelope[] = [];
     before(async () => {
-      platform = await createTestPlatform({ target: target.name, services: ['users', 'products'] });
+      platform = await createTestPlatform({ target: target.name, services: ['users', 'products', 'inventory'] });
       await platform.bus.subscribe({ consumer: 'test.seed', types: ['product.created'], handler: async (event) => void created.push(event) });
     });
     after(() => platform?.dispose());
@@ -41,6 +42,15 @@ for (const target of postgresTargets()) {
       await assert.rejects(seedCatalogue(platform, { products: 1, progress: false }), { code: 'CATALOG.NOT_EMPTY' });
       await seedDemoIfEmpty(platform, true);
       assert.equal(await (platform.modules.get('products') as ProductsModule).deps.repository.count(), 120, '--seed leaves a filled catalogue alone');
+    });
+
+    it('stocks every variant of the catalogue for the demo', async () => {
+      const stocked = await stockCatalogue(platform, DEMO_STOCK);
+      const skus = generateProducts(5, 120).flatMap((product) => product.variants.map((variant) => variant.sku));
+      assert.equal(stocked, skus.length);
+      const levels = await platform.client<InventoryClient>('inventory').getStock(skus.slice(0, 50));
+      assert.equal(levels.length, 50);
+      assert.ok(levels.every((level) => level.quantity === DEMO_STOCK && level.available === DEMO_STOCK));
     });
   });
 }

@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { registerEventsCommand } from './events-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
 import { registerSearchCommand } from './search-command.ts';
-import { registerServeCommand } from './serve-command.ts';
 import { registerSeedCommand } from './seed-command.ts';
+import { registerServeCommand } from './serve-command.ts';
 import { registerServersCommand } from './servers-command.ts';
 import { registerStartCommand } from './start-command.ts';
 import { registerUsersCommand } from './users-command.ts';
@@ -18,8 +18,8 @@ export function createProgram(): Command {
   registerMigrateCommand(program);
   registerServersCommand(program);
   registerUsersCommand(program);
-  registerSearchCommand(program);
   registerSeedCommand(program);
+  registerSearchCommand(program);
   registerEventsCommand(program);
   return program;
 }

@@ -1,7 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { AppError } from '@polyshop/kernel';
-import { loadCatalogue, type ProductsModule } from '@polyshop/products';
+import { setStock, type InventoryModule } from '@polyshop/inventory';
+import { loadCatalogue, type ProductsClient, type ProductsModule } from '@polyshop/products';
 import { buildPlatform, type Platform } from '../platform.ts';
 
 function positiveInteger(value: string): number {
@@ -60,6 +61,29 @@ export async function seedCatalogue(platform: Platform, options: SeedOptions): P
 /** Products `npm start -- --seed` loads when no number is given. */
 export const DEMO_PRODUCTS = 200;
 
+/** Units on hand of each demo SKU, so the demo catalogue can be ordered from at once. */
+export const DEMO_STOCK = 25;
+
+/** Puts `quantity` units of every variant of every product on the shelf (demo data). */
+export async function stockCatalogue(platform: Platform, quantity: number): Promise<number> {
+  const inventory = platform.modules.get('inventory') as InventoryModule | undefined;
+  if (!inventory) return 0;
+  const products = platform.client<ProductsClient>('products');
+  let stocked = 0;
+  let cursor: string | null = null;
+  do {
+    const page = await products.listProducts({ cursor, limit: 100 });
+    for (const product of page.items) {
+      for (const variant of product.variants) {
+        await setStock(inventory.deps, { sku: variant.sku, quantity, reason: 'demo stock', actor: 'seed' });
+        stocked += 1;
+      }
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return stocked;
+}
+
 /** `npm start -- --seed [n]`: loads a modest demo catalogue (200 products unless `n`) if the catalog is empty. */
 export async function seedDemoIfEmpty(platform: Platform, seed: true | string): Promise<void> {
   const products = seed === true ? DEMO_PRODUCTS : positiveInteger(seed);
@@ -69,7 +93,8 @@ export async function seedDemoIfEmpty(platform: Platform, seed: true | string): 
     return;
   }
   const result = await seedCatalogue(platform, { products, progress: false });
-  platform.logger.info({ products: result.products, ms: result.ms }, 'demo catalogue loaded');
+  const skus = await stockCatalogue(platform, DEMO_STOCK);
+  platform.logger.info({ products: result.products, skus, unitsEach: DEMO_STOCK, ms: result.ms }, 'demo catalogue loaded and stocked');
 }
 
 export function registerSeedCommand(program: Command): void {

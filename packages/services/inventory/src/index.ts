@@ -18,4 +18,5 @@ export {
   type InventoryLowEvent,
 } from './domain/inventory-events.ts';
 export { InventoryConfigSchema, type InventoryConfig } from './inventory-config.ts';
+export { setStock, type SetStockCommand } from './app/set-stock.ts';
 export type { InventoryDeps } from './app/inventory-deps.ts';
