@@ -34,6 +34,13 @@ const KIND_BY_STATUS: Record<number, ErrorKind> = {
   503: 'unavailable',
 };
 
+/** Options of a service's HTTP client (`new InventoryHttpClient(baseUrl, options)`). */
+export interface InternalClientOptions {
+  logger?: Logger;
+  /** The service-to-service credential; defaults to the process's `POLYSHOP_INTERNAL_TOKEN`. */
+  internalToken?: () => string | undefined;
+}
+
 /**
  * HTTP transport for a service's client in multi-process mode: JSON in and out, a timeout per
  * attempt, retries with backoff for idempotent requests, and problem+json answers turned back into
@@ -44,6 +51,18 @@ export class ServiceHttpClient {
 
   constructor(options: ServiceHttpClientOptions) {
     this.#options = { timeoutMs: 5000, retries: 2, ...options, baseUrl: options.baseUrl.replace(/\/$/, '') };
+  }
+
+  /**
+   * The transport of a service's HTTP client: authenticated with the internal service token
+   * (`POLYSHOP_INTERNAL_TOKEN` unless the options give another source).
+   */
+  static internal(baseUrl: string, options: InternalClientOptions = {}): ServiceHttpClient {
+    return new ServiceHttpClient({
+      baseUrl,
+      ...(options.logger ? { logger: options.logger } : {}),
+      token: options.internalToken ?? (() => process.env.POLYSHOP_INTERNAL_TOKEN),
+    });
   }
 
   /** Sends the request; resolves to the parsed JSON body (undefined for 204), throws AppError otherwise. */

@@ -1,5 +1,5 @@
-import { AppError, type Logger } from '@polyshop/kernel';
-import { ServiceHttpClient } from '@polyshop/http';
+import { AppError } from '@polyshop/kernel';
+import { ServiceHttpClient, type InternalClientOptions } from '@polyshop/http';
 import { commitReservation } from './app/commit-reservation.ts';
 import type { InventoryDeps } from './app/inventory-deps.ts';
 import { toReservationView, toStockView, type ReservationView, type StockView } from './app/inventory-views.ts';
@@ -80,12 +80,8 @@ export function localInventoryClient(deps: InventoryDeps): InventoryClient {
 export class InventoryHttpClient implements InventoryClient {
   readonly #http: ServiceHttpClient;
 
-  constructor(baseUrl: string, options: { logger?: Logger; internalToken?: () => string | undefined } = {}) {
-    this.#http = new ServiceHttpClient({
-      baseUrl,
-      ...(options.logger ? { logger: options.logger } : {}),
-      token: options.internalToken ?? (() => process.env.POLYSHOP_INTERNAL_TOKEN),
-    });
+  constructor(baseUrl: string, options: InternalClientOptions = {}) {
+    this.#http = ServiceHttpClient.internal(baseUrl, options);
   }
 
   async reserve(request: ReservationRequest): Promise<ReservationResult> {

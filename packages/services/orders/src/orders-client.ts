@@ -1,5 +1,5 @@
-import { AppError, isUuid, type Logger } from '@polyshop/kernel';
-import { ServiceHttpClient } from '@polyshop/http';
+import { AppError, isUuid } from '@polyshop/kernel';
+import { ServiceHttpClient, type InternalClientOptions } from '@polyshop/http';
 import type { OrderRepository } from './ports/order-repository.ts';
 import { toOrderView, type OrderView } from './order-view.ts';
 
@@ -23,12 +23,8 @@ export function localOrdersClient(repository: OrderRepository): OrdersClient {
 export class OrdersHttpClient implements OrdersClient {
   readonly #http: ServiceHttpClient;
 
-  constructor(baseUrl: string, options: { logger?: Logger; internalToken?: () => string | undefined } = {}) {
-    this.#http = new ServiceHttpClient({
-      baseUrl,
-      ...(options.logger ? { logger: options.logger } : {}),
-      token: options.internalToken ?? (() => process.env.POLYSHOP_INTERNAL_TOKEN),
-    });
+  constructor(baseUrl: string, options: InternalClientOptions = {}) {
+    this.#http = ServiceHttpClient.internal(baseUrl, options);
   }
 
   async findOrder(id: string): Promise<OrderView | undefined> {

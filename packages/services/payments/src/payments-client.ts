@@ -1,5 +1,4 @@
-import type { Logger } from '@polyshop/kernel';
-import { ServiceHttpClient } from '@polyshop/http';
+import { ServiceHttpClient, type InternalClientOptions } from '@polyshop/http';
 import type { PaymentsApp } from './app/payments-app.ts';
 import type { RefundInput } from './app/refund-payment.ts';
 import { SYSTEM_ACTOR, type Actor } from './domain/payment.ts';
@@ -73,12 +72,8 @@ export class InProcessPaymentsClient implements PaymentsClient {
 export class PaymentsHttpClient implements PaymentsClient {
   readonly #http: ServiceHttpClient;
 
-  constructor(baseUrl: string, options: { logger?: Logger; internalToken?: () => string | undefined } = {}) {
-    this.#http = new ServiceHttpClient({
-      baseUrl,
-      ...(options.logger ? { logger: options.logger } : {}),
-      token: options.internalToken ?? (() => process.env.POLYSHOP_INTERNAL_TOKEN),
-    });
+  constructor(baseUrl: string, options: InternalClientOptions = {}) {
+    this.#http = ServiceHttpClient.internal(baseUrl, options);
   }
 
   authorize({ idempotencyKey, ...body }: AuthorizePaymentRequest): Promise<AuthorizationResult> {

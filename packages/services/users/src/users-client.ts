@@ -1,5 +1,5 @@
-import { AppError, type Logger } from '@polyshop/kernel';
-import { ServiceHttpClient, type Principal } from '@polyshop/http';
+import { AppError } from '@polyshop/kernel';
+import { ServiceHttpClient, type InternalClientOptions, type Principal } from '@polyshop/http';
 import type { UserStatus } from './domain/user.ts';
 
 /** What other services may know of a user. */
@@ -30,12 +30,8 @@ export interface UsersClient {
 export class UsersHttpClient implements UsersClient {
   readonly #http: ServiceHttpClient;
 
-  constructor(baseUrl: string, options: { logger?: Logger; internalToken?: () => string | undefined } = {}) {
-    this.#http = new ServiceHttpClient({
-      baseUrl,
-      ...(options.logger ? { logger: options.logger } : {}),
-      token: options.internalToken ?? (() => process.env.POLYSHOP_INTERNAL_TOKEN),
-    });
+  constructor(baseUrl: string, options: InternalClientOptions = {}) {
+    this.#http = ServiceHttpClient.internal(baseUrl, options);
   }
 
   introspect(token: string): Promise<Principal> {

@@ -5,7 +5,6 @@ import type { EventBus } from '@polyshop/bus';
 import { NOTIFICATION_TYPES, type BuiltInType } from '../domain/default-templates.ts';
 import { describeReason } from '../domain/failure-reason.ts';
 import type { NotificationRecord } from '../domain/notification.ts';
-import type { NotificationRepository } from '../ports/notification-repository.ts';
 import { createNotification, type CreateNotificationDeps, type NotificationRequest } from './create-notification.ts';
 import {
   OrderEventData,

@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '@polyshop/stores';
 import { byCountThenValue } from '../../domain/facets.ts';
-import type { FacetCount, FacetRequest, FilterScalar, ProductFilter, ProductSearch, SearchPosition } from '../../domain/product-query.ts';
+import type { FacetCount, FilterScalar, ProductFilter, ProductSearch, SearchPosition } from '../../domain/product-query.ts';
 import type { ProductPage } from '../../ports/product-repository.ts';
 import { PRODUCT_COLUMNS, productFromRow, SCHEMA, type ProductRow } from './catalog-rows.ts';
 
