@@ -6,3 +6,4 @@ export * from './mongodb/mongo-errors.ts';
 export * from './dynamodb/open-dynamodb.ts';
 export * from './opensearch/open-opensearch.ts';
 export * from './store-selection.ts';
+export * from './polling-relay.ts';

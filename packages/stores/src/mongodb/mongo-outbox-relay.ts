@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventPublisher, Logger } from '@polyshop/kernel';
+import { PollingRelay, type RelayBatch } from '../polling-relay.ts';
 import type { MongoOutbox, OutboxDocument } from './mongo-outbox.ts';
 
 export interface MongoOutboxRelayOptions {
@@ -28,70 +29,22 @@ export interface MongoOutboxRelayOptions {
  * event may be the next change of the same aggregate); then it is reconciled: published when the
  * probed document carries the write's mark, dropped otherwise.
  */
-export class MongoOutboxRelay {
+export class MongoOutboxRelay extends PollingRelay {
   readonly #options: Required<Omit<MongoOutboxRelayOptions, 'logger'>> & { logger: Logger };
   readonly #owner = randomUUID();
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = true;
 
   constructor(options: MongoOutboxRelayOptions) {
-    this.#options = { intervalMs: 250, batchSize: 100, graceMs: 30_000, leaseMs: 15_000, ...options };
+    const resolved = { intervalMs: 250, batchSize: 100, graceMs: 30_000, leaseMs: 15_000, ...options };
+    super(resolved);
+    this.#options = resolved;
   }
 
-  start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    this.#schedule(0);
-  }
-
-  /** Publish now (call after a write that recorded events). */
-  wake(): void {
-    if (this.#stopped) return;
-    if (this.#running) this.#again = true;
-    else this.#schedule(0);
-  }
-
-  /** Publishes everything publishable now, then resolves (tests, shutdown); 0 while another relay holds the lease. */
-  async flush(): Promise<number> {
-    await this.#running;
-    let total = 0;
-    for (;;) {
-      const batch = await this.#publishBatch();
-      total += batch.published;
-      if (!batch.more) return total;
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#running;
+  protected async releaseLease(): Promise<void> {
     await this.#options.outbox.meta.updateOne({ _id: 'relay', owner: this.#owner }, { $set: { expiresAt: new Date(0) } }).catch(() => undefined);
   }
 
-  #schedule(delay: number): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#tick(), delay);
-    this.#timer.unref();
-  }
-
-  #tick(): void {
-    if (this.#running || this.#stopped) return;
-    this.#running = (async () => {
-      try {
-        do {
-          this.#again = false;
-          while ((await this.#publishBatch()).more && !this.#stopped);
-        } while (this.#again && !this.#stopped);
-      } catch (error) {
-        this.#options.logger.warn({ err: error, outbox: this.#options.outbox.collection.collectionName }, 'mongo outbox relay: publish failed, will retry');
-      } finally {
-        this.#running = undefined;
-        if (!this.#stopped) this.#schedule(this.#options.intervalMs);
-      }
-    })();
+  protected describe(): Record<string, unknown> {
+    return { outbox: this.#options.outbox.collection.collectionName };
   }
 
   /** Takes or renews the lease; false while another relay holds an unexpired one. */
@@ -112,7 +65,7 @@ export class MongoOutboxRelay {
   }
 
   /** One batch in `seq` order; `more` when a full batch went through (there may be more to do now). */
-  async #publishBatch(): Promise<{ published: number; more: boolean }> {
+  protected async publishBatch(): Promise<RelayBatch> {
     const { outbox, publisher, batchSize, graceMs } = this.#options;
     if (!(await this.#lease())) return { published: 0, more: false };
     const documents = await outbox.collection

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, EventPublisher, Logger } from '@polyshop/kernel';
+import { PollingRelay, type RelayBatch } from '../polling-relay.ts';
 import type { SqlDatabase } from './sql-database.ts';
 
 export interface OutboxRelayOptions {
@@ -27,74 +28,23 @@ export interface OutboxRelayOptions {
  * republishes the rows (at-least-once): the NATS bus drops duplicates within its window, and
  * consumers de-duplicate on the event id (`handleOnce`).
  */
-export class OutboxRelay {
+export class OutboxRelay extends PollingRelay {
   readonly #options: Required<Omit<OutboxRelayOptions, 'logger'>> & { logger: Logger };
   readonly #holder = randomUUID();
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = true;
 
   constructor(options: OutboxRelayOptions) {
-    this.#options = { intervalMs: 250, batchSize: 100, leaseMs: 30_000, ...options };
+    const resolved = { intervalMs: 250, batchSize: 100, leaseMs: 30_000, ...options };
+    super(resolved);
+    this.#options = resolved;
   }
 
-  start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    this.#schedule(0);
-  }
-
-  /** Publish now (call after a commit that wrote to the outbox). */
-  wake(): void {
-    if (this.#stopped) return;
-    if (this.#running) this.#again = true;
-    else this.#schedule(0);
-  }
-
-  /** Publishes everything pending, then resolves (tests, shutdown); 0 while another relay holds the lease. */
-  async flush(): Promise<number> {
-    await this.#running;
-    let total = 0;
-    for (;;) {
-      const published = await this.#publishBatch();
-      total += published;
-      if (published === 0) return total;
-    }
-  }
-
-  /** Stops publishing and hands the lease back, so another relay can take over at once. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#running;
+  protected async releaseLease(): Promise<void> {
     const { db, schema } = this.#options;
-    await db
-      .execute(`DELETE FROM ${schema}.outbox_relay_lease WHERE holder = $1`, [this.#holder])
-      .catch(() => undefined);
+    await db.execute(`DELETE FROM ${schema}.outbox_relay_lease WHERE holder = $1`, [this.#holder]).catch(() => undefined);
   }
 
-  #schedule(delay: number): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#tick(), delay);
-    this.#timer.unref();
-  }
-
-  #tick(): void {
-    if (this.#running || this.#stopped) return;
-    this.#running = (async () => {
-      try {
-        do {
-          this.#again = false;
-          while ((await this.#publishBatch()) === this.#options.batchSize && !this.#stopped);
-        } while (this.#again && !this.#stopped);
-      } catch (error) {
-        this.#options.logger.warn({ err: error, schema: this.#options.schema }, 'outbox relay: publish failed, will retry');
-      } finally {
-        this.#running = undefined;
-        if (!this.#stopped) this.#schedule(this.#options.intervalMs);
-      }
-    })();
+  protected describe(): Record<string, unknown> {
+    return { schema: this.#options.schema };
   }
 
   /** Takes or renews the schema's lease; false while another relay holds an unexpired one. */
@@ -111,9 +61,9 @@ export class OutboxRelay {
     return rows.length === 1;
   }
 
-  async #publishBatch(): Promise<number> {
+  protected async publishBatch(): Promise<RelayBatch> {
     const { db, schema, publisher, batchSize } = this.#options;
-    if (!(await this.#lease())) return 0;
+    if (!(await this.#lease())) return { published: 0, more: false };
     const rows = await db.query<{ seq: number; envelope: EventEnvelope }>(
       `SELECT seq, envelope FROM ${schema}.outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
       [batchSize],
@@ -130,6 +80,6 @@ export class OutboxRelay {
         await db.query(`UPDATE ${schema}.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [published]);
       }
     }
-    return rows.length;
+    return { published: published.length, more: rows.length === batchSize };
   }
 }

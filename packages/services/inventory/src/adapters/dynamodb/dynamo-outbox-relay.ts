@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope, EventPublisher, Logger } from '@polyshop/kernel';
+import { PollingRelay, type RelayBatch } from '@polyshop/stores';
 import { OUTBOX_EVENTS_PREFIX, OUTBOX_PARTITION, RELAY_LEASE_KEY, type OutboxItem } from './dynamo-outbox.ts';
 
 export interface DynamoOutboxRelayOptions {
@@ -25,74 +26,25 @@ export interface DynamoOutboxRelayOptions {
  * renewed every batch, taken over only after it expired. Reads are strongly consistent, so an item is
  * never skipped for one written after it to the same SKU.
  */
-export class DynamoOutboxRelay {
+export class DynamoOutboxRelay extends PollingRelay {
   readonly #options: Required<Omit<DynamoOutboxRelayOptions, 'logger'>> & { logger: Logger };
   readonly #holder = randomUUID();
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = true;
 
   constructor(options: DynamoOutboxRelayOptions) {
-    this.#options = { intervalMs: 250, batchSize: 25, leaseMs: 15_000, ...options };
+    const resolved = { intervalMs: 250, batchSize: 25, leaseMs: 15_000, ...options };
+    super(resolved);
+    this.#options = resolved;
   }
 
-  start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    this.#schedule(0);
-  }
-
-  /** Publish now (call after a write that recorded events). */
-  wake(): void {
-    if (this.#stopped) return;
-    if (this.#running) this.#again = true;
-    else this.#schedule(0);
-  }
-
-  /** Publishes everything pending, then resolves to the number of events published (0 while another relay holds the lease). */
-  async flush(): Promise<number> {
-    await this.#running;
-    let total = 0;
-    for (;;) {
-      const batch = await this.#publishBatch();
-      total += batch.published;
-      if (!batch.more) return total;
-    }
-  }
-
-  /** Stops publishing and hands the lease back, so another relay can take over at once. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#running;
+  protected async releaseLease(): Promise<void> {
     const { documents, tableName } = this.#options;
     await documents
       .send(new DeleteCommand({ TableName: tableName, Key: RELAY_LEASE_KEY, ConditionExpression: 'holder = :me', ExpressionAttributeValues: { ':me': this.#holder } }))
       .catch(() => undefined);
   }
 
-  #schedule(delay: number): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#tick(), delay);
-    this.#timer.unref();
-  }
-
-  #tick(): void {
-    if (this.#running || this.#stopped) return;
-    this.#running = (async () => {
-      try {
-        do {
-          this.#again = false;
-          while ((await this.#publishBatch()).more && !this.#stopped);
-        } while (this.#again && !this.#stopped);
-      } catch (error) {
-        this.#options.logger.warn({ err: error, table: this.#options.tableName }, 'dynamodb outbox relay: publish failed, will retry');
-      } finally {
-        this.#running = undefined;
-        if (!this.#stopped) this.#schedule(this.#options.intervalMs);
-      }
-    })();
+  protected describe(): Record<string, unknown> {
+    return { table: this.#options.tableName };
   }
 
   /** Takes or renews the lease; false while another relay holds an unexpired one. */
@@ -116,7 +68,7 @@ export class DynamoOutboxRelay {
   }
 
   /** One batch in key order; `more` when a full batch went through (there may be more to do now). */
-  async #publishBatch(): Promise<{ published: number; more: boolean }> {
+  protected async publishBatch(): Promise<RelayBatch> {
     const { documents, tableName, publisher, batchSize } = this.#options;
     if (!(await this.#lease())) return { published: 0, more: false };
     const { Items = [] } = await documents.send(
