@@ -69,3 +69,31 @@ export async function startPolyshop(options: {
     },
   };
 }
+
+/** A JSON answer from a real HTTP call: status, headers and the parsed body (undefined when empty). */
+export interface HttpJsonResponse {
+  status: number;
+  headers: Headers;
+  /** Untyped on purpose: end-to-end tests read whatever shape the route returns. */
+  body: any;
+}
+
+/** JSON over real HTTP to a spawned platform (`base` = `http://127.0.0.1:<port>`), with an optional bearer token. */
+export async function httpJson(
+  base: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<HttpJsonResponse> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+}

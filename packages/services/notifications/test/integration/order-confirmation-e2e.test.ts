@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, dropTestDatabase, postgresTargets, testDatabaseUrl } from '@polyshop/testing';
-import { startPolyshop, type PolyshopProcess } from '@polyshop/platform/testing';
+import { startPolyshop, type PolyshopProcess, httpJson } from '@polyshop/platform/testing';
 import type { NotificationRecord } from '../../src/domain/notification.ts';
 import { eventually } from '../support/eventually.ts';
 import { recipients, SmtpSink } from '../support/smtp-sink.ts';
@@ -15,20 +15,6 @@ const ADMIN = { email: 'notify-admin@polyshop.test', password: 'Sturdy-Keeper-Pa
 const PASSWORD = 'Customer-Passw0rd!';
 const MAX_ATTEMPTS = 3;
 
-/** JSON over real HTTP to the spawned process. */
-async function http(base: string, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...options.headers,
-    },
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
 
 for (const target of postgresTargets()) {
   describe(`order notifications through polyshop start on ${target.name}`, { skip: target.skip }, () => {
@@ -61,19 +47,19 @@ for (const target of postgresTargets()) {
       running = await startPolyshop({ dataDir, env });
       base = running.url;
 
-      const admin = (await http(base, 'POST', '/users/login', { body: ADMIN })).body.accessToken as string;
-      assert.equal((await http(base, 'POST', '/products/categories', { token: admin, body: { slug: 'notify', name: 'Notify' } })).status, 201);
-      const product = await http(base, 'POST', '/products', {
+      const admin = (await httpJson(base, 'POST', '/users/login', { body: ADMIN })).body.accessToken as string;
+      assert.equal((await httpJson(base, 'POST', '/products/categories', { token: admin, body: { slug: 'notify', name: 'Notify' } })).status, 201);
+      const product = await httpJson(base, 'POST', '/products', {
         token: admin,
         body: { name: 'Notebook', category: 'notify', currency: 'USD', basePrice: '12.50', status: 'active', variants: [{ sku, price: '12.50' }] },
       });
       assert.equal(product.status, 201, JSON.stringify(product.body));
-      assert.equal((await http(base, 'PUT', `/inventory/${sku}`, { token: admin, body: { quantity: 10, reason: 'notifications e2e' } })).status, 201);
+      assert.equal((await httpJson(base, 'PUT', `/inventory/${sku}`, { token: admin, body: { quantity: 10, reason: 'notifications e2e' } })).status, 201);
 
       const email = `customer-${randomUUID()}@polyshop.test`;
-      const registered = await http(base, 'POST', '/users/register', { body: { email, password: PASSWORD, name: 'Grace Hopper' } });
+      const registered = await httpJson(base, 'POST', '/users/register', { body: { email, password: PASSWORD, name: 'Grace Hopper' } });
       assert.equal(registered.status, 201, JSON.stringify(registered.body));
-      const token = (await http(base, 'POST', '/users/login', { body: { email, password: PASSWORD } })).body.accessToken as string;
+      const token = (await httpJson(base, 'POST', '/users/login', { body: { email, password: PASSWORD } })).body.accessToken as string;
       customer = { id: registered.body.id, email, token };
     });
     after(async () => {
@@ -84,7 +70,7 @@ for (const target of postgresTargets()) {
     });
 
     async function placeOrder(quantity: number): Promise<{ id: string; orderNumber: string; total: string }> {
-      const placed = await http(base, 'POST', '/orders', {
+      const placed = await httpJson(base, 'POST', '/orders', {
         token: customer.token,
         headers: { 'idempotency-key': randomUUID() },
         body: {
@@ -101,7 +87,7 @@ for (const target of postgresTargets()) {
     /** The customer's order_confirmation notification for an order, once settled (read with their own token). */
     function confirmationOf(orderNumber: string): Promise<NotificationRecord> {
       return eventually(async () => {
-        const list = await http(base, 'GET', '/notifications?type=order_confirmation', { token: customer.token });
+        const list = await httpJson(base, 'GET', '/notifications?type=order_confirmation', { token: customer.token });
         assert.equal(list.status, 200, JSON.stringify(list.body));
         const record = (list.body.items as NotificationRecord[]).find((r) => r.template.variables.orderNumber === orderNumber);
         return record && record.status !== 'pending' ? record : undefined;
@@ -109,7 +95,7 @@ for (const target of postgresTargets()) {
     }
 
     it('emails the order confirmation with the order number and total; a failing sms webhook is retried, then failed', async () => {
-      const put = await http(base, 'PUT', `/notifications/preferences/${customer.id}`, { token: customer.token, body: { email: true, sms: true, push: true, phone: '+15550142' } });
+      const put = await httpJson(base, 'PUT', `/notifications/preferences/${customer.id}`, { token: customer.token, body: { email: true, sms: true, push: true, phone: '+15550142' } });
       assert.equal(put.status, 200, JSON.stringify(put.body));
       const order = await placeOrder(2);
 
@@ -132,7 +118,7 @@ for (const target of postgresTargets()) {
     });
 
     it('sends no email once the customer opted out of email', async () => {
-      const put = await http(base, 'PUT', `/notifications/preferences/${customer.id}`, { token: customer.token, body: { email: false, sms: false, push: false } });
+      const put = await httpJson(base, 'PUT', `/notifications/preferences/${customer.id}`, { token: customer.token, body: { email: false, sms: false, push: false } });
       assert.equal(put.status, 200, JSON.stringify(put.body));
       const order = await placeOrder(1);
       const record = await confirmationOf(order.orderNumber);

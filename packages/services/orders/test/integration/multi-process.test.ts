@@ -6,26 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, dropTestDatabase, skipReason, testDatabaseUrl, testServerUrl } from '@polyshop/testing';
 import { checkoutBody } from '../fixtures/checkout-platform.ts';
-import { freePort, startPolyshop, type PolyshopProcess } from '@polyshop/platform/testing';
+import { freePort, startPolyshop, type PolyshopProcess, httpJson } from '@polyshop/platform/testing';
 
 const SERVICES = ['users', 'products', 'inventory', 'payments', 'orders'] as const;
 const ADMIN = { email: 'mp-admin@polyshop.test', password: 'Mp-Admin-Passw0rd!' };
 const databaseServer = testDatabaseUrl();
 const nats = testServerUrl('POLYSHOP_TEST_NATS_URL');
 
-async function http(base: string, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...options.headers,
-    },
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
 
 describe('checkout with one process per service (HTTP clients, NATS events, PostgreSQL)', { skip: skipReason('POLYSHOP_TEST_DATABASE_URL', databaseServer) || skipReason('POLYSHOP_TEST_NATS_URL', nats) }, () => {
   const processes: PolyshopProcess[] = [];
@@ -59,31 +46,31 @@ describe('checkout with one process per service (HTTP clients, NATS events, Post
   });
 
   it('places and cancels an order through the other services over HTTP', async () => {
-    const admin = (await http(url.users!, 'POST', '/users/login', { body: ADMIN })).body.accessToken as string;
-    assert.equal((await http(url.products!, 'POST', '/products/categories', { token: admin, body: { slug: 'mp', name: 'MP' } })).status, 201);
-    const product = await http(url.products!, 'POST', '/products', {
+    const admin = (await httpJson(url.users!, 'POST', '/users/login', { body: ADMIN })).body.accessToken as string;
+    assert.equal((await httpJson(url.products!, 'POST', '/products/categories', { token: admin, body: { slug: 'mp', name: 'MP' } })).status, 201);
+    const product = await httpJson(url.products!, 'POST', '/products', {
       token: admin,
       body: { name: 'Lamp', category: 'mp', currency: 'USD', basePrice: '19.99', status: 'active', variants: [{ sku: 'MP-LAMP', price: '19.99' }] },
     });
     assert.equal(product.status, 201, JSON.stringify(product.body));
-    assert.equal((await http(url.inventory!, 'PUT', '/inventory/MP-LAMP', { token: admin, body: { quantity: 3, reason: 'mp' } })).status, 201);
+    assert.equal((await httpJson(url.inventory!, 'PUT', '/inventory/MP-LAMP', { token: admin, body: { quantity: 3, reason: 'mp' } })).status, 201);
 
-    const placed = await http(url.orders!, 'POST', '/orders', {
+    const placed = await httpJson(url.orders!, 'POST', '/orders', {
       token: admin,
       headers: { 'idempotency-key': randomUUID() },
       body: checkoutBody([{ sku: 'MP-LAMP', quantity: 2 }]),
     });
     assert.equal(placed.status, 201, JSON.stringify(placed.body));
     assert.deepEqual([placed.body.status, placed.body.total], ['confirmed', '48.28']);
-    assert.deepEqual((await http(url.inventory!, 'GET', '/inventory/MP-LAMP')).body.quantity, 1);
-    const short = await http(url.orders!, 'POST', '/orders', { token: admin, headers: { 'idempotency-key': randomUUID() }, body: checkoutBody([{ sku: 'MP-LAMP', quantity: 2 }]) });
+    assert.deepEqual((await httpJson(url.inventory!, 'GET', '/inventory/MP-LAMP')).body.quantity, 1);
+    const short = await httpJson(url.orders!, 'POST', '/orders', { token: admin, headers: { 'idempotency-key': randomUUID() }, body: checkoutBody([{ sku: 'MP-LAMP', quantity: 2 }]) });
     assert.deepEqual([short.body.status, short.body.reasonCode], ['failed', 'INVENTORY.INSUFFICIENT_STOCK']);
 
-    const cancelled = await http(url.orders!, 'POST', `/orders/${placed.body.id}/cancel`, { token: admin });
+    const cancelled = await httpJson(url.orders!, 'POST', `/orders/${placed.body.id}/cancel`, { token: admin });
     assert.deepEqual([cancelled.status, cancelled.body.status], [200, 'cancelled']);
-    const stock = (await http(url.inventory!, 'GET', '/inventory/MP-LAMP')).body;
+    const stock = (await httpJson(url.inventory!, 'GET', '/inventory/MP-LAMP')).body;
     assert.deepEqual([stock.quantity, stock.reserved], [3, 0]);
-    const payments = await http(url.payments!, 'GET', `/payments?orderId=${placed.body.id}`, { token: admin });
+    const payments = await httpJson(url.payments!, 'GET', `/payments?orderId=${placed.body.id}`, { token: admin });
     assert.deepEqual(payments.body.map((p: { status: string }) => p.status), ['refunded']);
   });
 });
