@@ -1,20 +1,50 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { postgresTargets } from '@polyshop/testing';
+import { openSearchTarget, postgresTargets, testServerUrl } from '@polyshop/testing';
 import type { TestPlatform } from '@polyshop/platform/testing';
 import type { SqlDatabase } from '@polyshop/stores';
 import { aProduct } from '../fixtures/catalog-generator.ts';
 import { productEvent, stockEvent } from '../contract/search-contract-helpers.ts';
 import { getSearch, publish, searchPlatform } from './search-platform.ts';
 
-for (const target of postgresTargets()) {
+/** Where the search index lives: PGlite, the real PostgreSQL, or OpenSearch (services' PostgreSQL on PGlite). */
+const opensearch = openSearchTarget();
+const targets = [
+  ...postgresTargets().map((target) => ({
+    name: target.name,
+    skip: target.skip,
+    open: () => searchPlatform(target.name),
+    close: async () => {},
+  })),
+  (() => {
+    let opened: Awaited<ReturnType<typeof opensearch.open>> | undefined;
+    return {
+      name: opensearch.name,
+      skip: opensearch.skip,
+      open: async () => {
+        opened = await opensearch.open();
+        return searchPlatform('pglite', {
+          SEARCH_STORE: 'opensearch',
+          OPENSEARCH_URL: testServerUrl('POLYSHOP_TEST_OPENSEARCH_URL')!,
+          SEARCH_OPENSEARCH_INDEX_PREFIX: `${opened.namespace}-events`,
+        });
+      },
+      close: async () => {
+        if (opened) await opensearch.close(opened);
+      },
+    };
+  })(),
+];
+
+for (const target of targets) {
   describe(`search fed by events through the platform bus on ${target.name}`, { skip: target.skip }, () => {
     let platform: TestPlatform;
     before(async () => {
-      platform = await searchPlatform(target.name);
+      platform = await target.open();
     });
     after(async () => {
       await platform?.dispose();
+      await target.close();
     });
 
     const names = async (query: string) => (await getSearch(platform, query)).body.hits.map((hit: { name: string }) => hit.name);
@@ -55,9 +85,12 @@ for (const target of postgresTargets()) {
       await publish(platform, productEvent(product), update, update);
       const { body } = await getSearch(platform, 'q=comet');
       assert.equal(body.hits[0].price, '15.50');
-      const db = (await platform.postgres()) as SqlDatabase;
-      const [row] = await db.query<{ n: number }>('SELECT count(*) AS n FROM search.inbox WHERE event_id = $1', [update.id]);
-      assert.equal(row!.n, 1);
+      // The OpenSearch inbox is an index of its own, checked in search-opensearch.test.ts.
+      if (target.name !== 'opensearch') {
+        const db = (await platform.postgres()) as SqlDatabase;
+        const [row] = await db.query<{ n: number }>('SELECT count(*) AS n FROM search.inbox WHERE event_id = $1', [update.id]);
+        assert.equal(row!.n, 1);
+      }
     });
 
     it('dead-letters an event it cannot index and goes on with the next', async () => {

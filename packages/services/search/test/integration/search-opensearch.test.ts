@@ -58,18 +58,6 @@ describe('the search service on OpenSearch through the platform', { skip: target
     assert.deepEqual(await names('q=quasar'), [], 'a late older event does not bring it back');
   });
 
-  it('follows inventory.changed: inStock flips with the available units, even when stock came first', async () => {
-    const product = aProduct({ name: 'Pulsar Watch', variants: [{ sku: 'PULSAR-1', price: '99.00' }] });
-    await publish(platform, stockEvent('PULSAR-1', 4), productEvent(product));
-    const hit = async () => (await getSearch(platform, 'q=pulsar')).body.hits[0];
-    assert.equal((await hit()).inStock, true);
-    await publish(platform, stockEvent('PULSAR-1', 0));
-    assert.equal((await hit()).inStock, false);
-    assert.deepEqual(await names('q=pulsar&inStock=true'), []);
-    await publish(platform, stockEvent('PULSAR-1', 2));
-    assert.deepEqual(await names('q=pulsar&inStock=true'), ['Pulsar Watch']);
-  });
-
   it('handles a redelivered event once, recording it in the OpenSearch inbox', async () => {
     const product = aProduct({ name: 'Comet Charger', basePrice: '20.00', variants: [{ sku: 'COMET-1', price: '20.00' }] });
     const update = productEvent({ ...product, version: 2, variants: [{ sku: 'COMET-1', price: '15.50' }] });
