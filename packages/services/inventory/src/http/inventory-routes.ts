@@ -45,7 +45,7 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
     app.post(
       '/reservations',
       {
-        preHandler: write,
+        preValidation: write,
         schema: {
           tags: reservationTags,
           security,
@@ -75,14 +75,14 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
 
     app.get(
       '/reservations/:id',
-      { preHandler: read, schema: { tags: reservationTags, security, summary: 'One reservation', params: ReservationParams, response: { 200: ReservationSchema, ...problems } } },
+      { preValidation: read, schema: { tags: reservationTags, security, summary: 'One reservation', params: ReservationParams, response: { 200: ReservationSchema, ...problems } } },
       async (request) => toReservationView(await getReservation(deps, request.params.id)),
     );
 
     app.post(
       '/reservations/:id/commit',
       {
-        preHandler: write,
+        preValidation: write,
         schema: {
           tags: reservationTags,
           security,
@@ -100,7 +100,7 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
     app.delete(
       '/reservations/:id',
       {
-        preHandler: write,
+        preValidation: write,
         schema: {
           tags: reservationTags,
           security,
@@ -118,7 +118,7 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
     app.post(
       '/reservations/:id/return',
       {
-        preHandler: write,
+        preValidation: write,
         schema: {
           tags: reservationTags,
           security,
@@ -153,7 +153,7 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
     app.put(
       '/:sku',
       {
-        preHandler: write,
+        preValidation: write,
         schema: {
           tags: stockTags,
           security,
@@ -173,7 +173,7 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
     app.post(
       '/:sku/adjust',
       {
-        preHandler: write,
+        preValidation: write,
         schema: {
           tags: stockTags,
           security,
@@ -190,7 +190,7 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
     app.get(
       '/:sku/adjustments',
       {
-        preHandler: read,
+        preValidation: read,
         schema: { tags: stockTags, security, summary: 'Adjustment history, newest first', params: SkuParams, querystring: AdjustmentsQuery, response: { 200: AdjustmentListSchema, ...problems } },
       },
       async (request) => ({ items: (await listAdjustments(deps, request.params.sku, request.query.limit)).map(toAdjustmentView) }),

@@ -47,7 +47,7 @@ export function orderRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: st
     app.post(
       '/',
       {
-        preHandler: authenticated,
+        preValidation: authenticated,
         schema: {
           tags,
           security,
@@ -79,7 +79,7 @@ export function orderRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: st
     app.get(
       '/',
       {
-        preHandler: authenticated,
+        preValidation: authenticated,
         schema: {
           tags,
           security,
@@ -97,7 +97,7 @@ export function orderRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: st
     app.get(
       '/:id',
       {
-        preHandler: authenticated,
+        preValidation: authenticated,
         schema: { tags, security, summary: 'One order (its owner, or orders:read)', params: OrderIdParams, response: { 200: OrderSchema, 404: ProblemSchema } },
       },
       async (request) => toOrderView(await getOrder(deps, request.params.id, viewerOf(request))),
@@ -106,7 +106,7 @@ export function orderRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: st
     app.post(
       '/:id/cancel',
       {
-        preHandler: authenticated,
+        preValidation: authenticated,
         schema: {
           tags,
           security,

@@ -36,8 +36,7 @@ export function paymentRoutes(payments: PaymentsApp, authorizer: Authorizer): Fa
     app.post(
       '/',
       {
-        preValidation: amountsAreStrings,
-        preHandler: write,
+        preValidation: [write, amountsAreStrings],
         schema: {
           tags,
           security,
@@ -56,14 +55,14 @@ export function paymentRoutes(payments: PaymentsApp, authorizer: Authorizer): Fa
 
     app.get(
       '/',
-      { preHandler: read, schema: { tags, security, summary: "An order's payments", querystring: OrderQuery, response: { 200: PaymentListSchema } } },
+      { preValidation: read, schema: { tags, security, summary: "An order's payments", querystring: OrderQuery, response: { 200: PaymentListSchema } } },
       async (request) => payments.findByOrder(request.query.orderId),
     );
 
     app.get(
       '/reports/revenue',
       {
-        preHandler: read,
+        preValidation: read,
         schema: {
           tags,
           security,
@@ -77,27 +76,26 @@ export function paymentRoutes(payments: PaymentsApp, authorizer: Authorizer): Fa
 
     app.get(
       '/:id',
-      { preHandler: read, schema: { tags, security, summary: 'A payment with its refunds and audit trail', params: PaymentIdParams, response: { 200: PaymentDetailsSchema } } },
+      { preValidation: read, schema: { tags, security, summary: 'A payment with its refunds and audit trail', params: PaymentIdParams, response: { 200: PaymentDetailsSchema } } },
       async (request) => payments.get(request.params.id),
     );
 
     app.post(
       '/:id/capture',
-      { preHandler: write, schema: { tags, security, summary: 'Capture an authorized payment (idempotent)', params: PaymentIdParams, response: { 200: PaymentSchema } } },
+      { preValidation: write, schema: { tags, security, summary: 'Capture an authorized payment (idempotent)', params: PaymentIdParams, response: { 200: PaymentSchema } } },
       async (request) => payments.capture(request.params.id, actorOf(request)),
     );
 
     app.post(
       '/:id/void',
-      { preHandler: write, schema: { tags, security, summary: 'Void an authorized payment (idempotent)', params: PaymentIdParams, response: { 200: PaymentSchema } } },
+      { preValidation: write, schema: { tags, security, summary: 'Void an authorized payment (idempotent)', params: PaymentIdParams, response: { 200: PaymentSchema } } },
       async (request) => payments.void(request.params.id, actorOf(request)),
     );
 
     app.post(
       '/:id/refunds',
       {
-        preValidation: amountsAreStrings,
-        preHandler: write,
+        preValidation: [write, amountsAreStrings],
         schema: {
           tags,
           security,

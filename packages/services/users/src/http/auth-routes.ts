@@ -63,7 +63,7 @@ export function authRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlug
       },
     );
 
-    app.get('/me', { preHandler: authorizer.authenticate(), schema: { tags, summary: 'My profile, roles and effective permissions', security: bearerSecurity, response: { 200: MeSchema } } }, async (request) => {
+    app.get('/me', { preValidation: authorizer.authenticate(), schema: { tags, summary: 'My profile, roles and effective permissions', security: bearerSecurity, response: { 200: MeSchema } } }, async (request) => {
       const principal = request.principal!;
       const user = await deps.store.users.findById(principal.userId);
       if (user?.status !== 'active') throw userNotFound();
@@ -76,7 +76,7 @@ export function authRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlug
 
     app.get(
       '/internal/users/:userId',
-      { preHandler: authorizer.authorize('users', 'read'), schema: { tags: ['internal'], summary: 'A user’s summary (service-to-service)', params: UserIdParams, security: bearerSecurity, response: { 200: UserSummarySchema } } },
+      { preValidation: authorizer.authorize('users', 'read'), schema: { tags: ['internal'], summary: 'A user’s summary (service-to-service)', params: UserIdParams, security: bearerSecurity, response: { 200: UserSummarySchema } } },
       async (request) => {
         const user = await deps.store.users.findById(request.params.userId);
         if (!user) throw userNotFound();
