@@ -24,7 +24,7 @@ describe(inventoryEvents.name, () => {
         version: 1,
         correlationId: 'order-9',
         at: '2026-05-01T10:00:00.000Z',
-        data: { sku: 'A-1', quantity: 10, reserved: 10, available: 0, inStock: false },
+        data: { sku: 'A-1', quantity: 10, reserved: 10, available: 0, inStock: false, version: 2 },
       },
     );
   });

@@ -16,6 +16,8 @@ export interface InventoryChangedData {
   available: number;
   /** `available > 0`. */
   inStock: boolean;
+  /** The SKU's stock version after the change: consumers ignore an event older than one they applied. */
+  version: number;
 }
 
 /**
@@ -52,6 +54,7 @@ export function inventoryEvents(changes: readonly StockChange[], options: Invent
       reserved: after.reserved,
       available: after.available,
       inStock: after.available > 0,
+      version: after.version,
     };
     events.push(
       createEvent(INVENTORY_SOURCE, { type: 'inventory.changed', aggregateType: 'inventory', aggregateId: sku, data: changed, ...extra }, clock) as InventoryChangedEvent,

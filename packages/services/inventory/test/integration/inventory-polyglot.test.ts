@@ -26,7 +26,7 @@ describe(`inventory in the polyglot profile on ${dynamo.name}`, { skip: dynamo.s
       );
       assert.deepEqual([Item?.quantity, Item?.available, Item?.version], [7, 7, 1]);
       await eventually('inventory.changed on the bus', () => events.some((event) => event.aggregateId === sku));
-      assert.deepEqual(events.find((event) => event.aggregateId === sku)?.data, { sku, quantity: 7, reserved: 0, available: 7, inStock: true });
+      assert.deepEqual(events.find((event) => event.aggregateId === sku)?.data, { sku, quantity: 7, reserved: 0, available: 7, inStock: true, version: 1 });
       const ready = await platform.app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(ready.json().checks.inventory, 'ok');
     } finally {

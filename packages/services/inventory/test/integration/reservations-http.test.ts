@@ -149,9 +149,9 @@ for (const target of inventoryTargets()) {
       const mine = () => h.events.filter((e) => e.aggregateId === b && e.correlationId === id);
       await eventually('the reserve, commit and return events', () => mine().length >= 3);
       assert.deepEqual(mine().map((e) => [e.type, e.data]), [
-        ['inventory.changed', { sku: b, quantity: 3, reserved: 3, available: 0, inStock: false }],
-        ['inventory.changed', { sku: b, quantity: 0, reserved: 0, available: 0, inStock: false }],
-        ['inventory.changed', { sku: b, quantity: 3, reserved: 0, available: 3, inStock: true }],
+        ['inventory.changed', { sku: b, quantity: 3, reserved: 3, available: 0, inStock: false, version: 2 }],
+        ['inventory.changed', { sku: b, quantity: 0, reserved: 0, available: 0, inStock: false, version: 3 }],
+        ['inventory.changed', { sku: b, quantity: 3, reserved: 0, available: 3, inStock: true, version: 4 }],
       ]);
     });
 
@@ -237,8 +237,8 @@ for (const target of inventoryTargets()) {
       const mine = () => h.events.filter((e) => e.aggregateId === sku && e.correlationId === id);
       await eventually('the reserve and commit events', () => mine().length >= 2);
       assert.deepEqual(mine().map((e) => [e.type, e.data]), [
-        ['inventory.changed', { sku, quantity: 10, reserved: 3, available: 7, inStock: true }],
-        ['inventory.changed', { sku, quantity: 7, reserved: 0, available: 7, inStock: true }],
+        ['inventory.changed', { sku, quantity: 10, reserved: 3, available: 7, inStock: true, version: 2 }],
+        ['inventory.changed', { sku, quantity: 7, reserved: 0, available: 7, inStock: true, version: 3 }],
       ]);
     });
   });

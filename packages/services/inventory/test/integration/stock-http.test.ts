@@ -126,11 +126,11 @@ for (const target of inventoryTargets()) {
           ['inventory.changed', 'inventory', 'inventory', 1],
         ],
       );
-      assert.deepEqual(mine()[2]!.data, { sku, quantity: 3, reserved: 0, available: 3, inStock: true });
+      assert.deepEqual(mine()[2]!.data, { sku, quantity: 3, reserved: 0, available: 3, inStock: true, version: 3 });
       assert.deepEqual(mine()[3]!.data, { sku, available: 3, threshold: LOW_STOCK_THRESHOLD });
       await h.call('PUT', `/inventory/${sku}`, { body: { quantity: 0 } });
       await eventually('the out-of-stock change', () => mine().length >= 6);
-      assert.deepEqual(mine()[5]!.data, { sku, quantity: 0, reserved: 0, available: 0, inStock: false });
+      assert.deepEqual(mine()[5]!.data, { sku, quantity: 0, reserved: 0, available: 0, inStock: false, version: 5 });
     });
 
     it('documents its routes in the OpenAPI document', async () => {

@@ -42,8 +42,8 @@ for (const target of postgresTargets()) {
       await adjustStock(deps, { sku, delta: -1, reason: 'breakage' });
       const events = await outbox(sku);
       assert.deepEqual(events.map((e) => [e.type, e.data]), [
-        ['inventory.changed', { sku, quantity: 3, reserved: 0, available: 3, inStock: true }],
-        ['inventory.changed', { sku, quantity: 2, reserved: 0, available: 2, inStock: true }],
+        ['inventory.changed', { sku, quantity: 3, reserved: 0, available: 3, inStock: true, version: 1 }],
+        ['inventory.changed', { sku, quantity: 2, reserved: 0, available: 2, inStock: true, version: 2 }],
         ['inventory.low', { sku, available: 2, threshold: 2 }],
       ]);
       assert.deepEqual(events.map((e) => [e.source, e.aggregateType, e.occurredAt]), events.map(() => ['inventory', 'inventory', T0.toISOString()]));
@@ -89,8 +89,8 @@ for (const target of postgresTargets()) {
       assert.deepEqual(
         [await last(a!), await last(b!)].map((e) => [e.type, e.correlationId, e.data]),
         [
-          ['inventory.changed', id, { sku: a, quantity: 4, reserved: 0, available: 4, inStock: true }],
-          ['inventory.changed', id, { sku: b, quantity: 4, reserved: 0, available: 4, inStock: true }],
+          ['inventory.changed', id, { sku: a, quantity: 4, reserved: 0, available: 4, inStock: true, version: 4 }],
+          ['inventory.changed', id, { sku: b, quantity: 4, reserved: 0, available: 4, inStock: true, version: 4 }],
         ],
       );
       const recorded = (await outbox(b!)).length;

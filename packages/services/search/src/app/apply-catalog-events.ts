@@ -19,6 +19,6 @@ export async function applyProductEvent(index: ProductSearchIndex, event: EventE
 
 /** Applies an `inventory.changed` event: the SKU's available units, and so its products' `inStock`. */
 export async function applyInventoryEvent(index: ProductSearchIndex, event: EventEnvelope): Promise<void> {
-  const { sku, available } = stockOf(event.data);
-  await index.setStock(sku, available);
+  const { sku, available, version } = stockOf(event.data);
+  await index.setStock(sku, available, version);
 }

@@ -18,16 +18,21 @@ export interface InventoryChangedData {
   available: number;
   /** `available > 0`. */
   inStock: boolean;
+  /** The SKU's stock version after the change (older events are ignored); absent in early events. */
+  version?: number;
 }
 
 /** The SKU and available units of an `inventory.changed` event; throws `SEARCH.INVALID_STOCK_EVENT` when they are missing. */
-export function stockOf(data: unknown): { sku: string; available: number } {
-  const { sku, available } = (data ?? {}) as Partial<InventoryChangedData>;
+export function stockOf(data: unknown): { sku: string; available: number; version?: number } {
+  const { sku, available, version } = (data ?? {}) as Partial<InventoryChangedData>;
   if (typeof sku !== 'string' || sku === '') {
     throw AppError.invalidInput('SEARCH.INVALID_STOCK_EVENT', 'inventory.changed has no sku.', { field: 'sku' });
   }
   if (!Number.isSafeInteger(available)) {
     throw AppError.invalidInput('SEARCH.INVALID_STOCK_EVENT', 'inventory.changed has no integer available.', { field: 'available' });
   }
-  return { sku, available: available! };
+  if (version !== undefined && !Number.isSafeInteger(version)) {
+    throw AppError.invalidInput('SEARCH.INVALID_STOCK_EVENT', 'inventory.changed has a non-integer version.', { field: 'version' });
+  }
+  return version === undefined ? { sku, available: available! } : { sku, available: available!, version };
 }

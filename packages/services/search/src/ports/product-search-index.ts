@@ -29,8 +29,12 @@ export interface ProductSearchIndex {
    */
   remove(id: string, version: number): Promise<boolean>;
 
-  /** Records a SKU's available quantity; the products listing that SKU follow at once. */
-  setStock(sku: string, available: number): Promise<void>;
+  /**
+   * Records a SKU's available quantity; the products listing that SKU follow at once. With a
+   * `version` (the SKU's stock version), a version not newer than the one held changes nothing, so
+   * a late or redelivered stock event cannot bring back an old stock level.
+   */
+  setStock(sku: string, available: number, version?: number): Promise<void>;
 
   /** Runs a validated search: hits of one page, exact total, facets and histogram over every match. */
   search(query: SearchQuery): Promise<SearchResult>;

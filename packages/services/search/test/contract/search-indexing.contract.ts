@@ -79,6 +79,21 @@ export function searchIndexingContract(makeIndex: MakeIndex): void {
       assert.equal(await inStock(), true);
     });
 
+    it('ignores a stock event older than the one applied (a late or redelivered inventory.changed)', async () => {
+      const lantern = aProduct({ name: 'Versioned Lantern', variants: [{ sku: 'LANTERN-1', price: '20.00' }] });
+      const lanternInStock = async () => (await search(index, { q: 'versioned' })).hits[0]?.inStock;
+      await index.upsert(toSearchDocument(lantern));
+      await index.setStock('LANTERN-1', 0, 7);
+      await index.setStock('LANTERN-1', 1, 6);
+      assert.equal(await lanternInStock(), false, 'version 6 arrived after version 7 and changed nothing');
+      await index.setStock('LANTERN-1', 1, 7);
+      assert.equal(await lanternInStock(), false, 'the same version again changes nothing');
+      await index.setStock('LANTERN-1', 2, 8);
+      assert.equal(await lanternInStock(), true);
+      await index.setStock('LANTERN-1', 0);
+      assert.equal(await lanternInStock(), false, 'an event without a version always applies');
+    });
+
     it('recomputes stock when a new version changes the variants', async () => {
       await index.upsert(toSearchDocument({ ...product, version: 2, variants: [{ sku: 'BOOT-41', price: '90.00' }] }));
       assert.equal(await inStock(), false, 'only BOOT-41 is left, and it has none');

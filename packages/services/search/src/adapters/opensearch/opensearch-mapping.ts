@@ -104,6 +104,8 @@ const skuStockMappings = {
   dynamic: 'strict',
   properties: {
     available: { type: 'long' },
+    /** The SKU's stock version from inventory.changed (older events are ignored). */
+    stock_version: { type: 'long' },
     products: { type: 'keyword' },
   },
 } as const;

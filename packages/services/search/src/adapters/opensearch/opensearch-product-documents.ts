@@ -134,13 +134,22 @@ export class OpenSearchProductDocuments {
   }
 
   /** Records a SKU's available units and settles `in_stock` of the products linked to it. */
-  async setStock(sku: string, available: number): Promise<void> {
+  async setStock(sku: string, available: number, version?: number): Promise<void> {
     const { body } = await this.#client.update({
       index: this.#names.skuStock,
       id: sku,
       retry_on_conflict: 10,
       _source: ['products'],
-      body: { script: { source: 'ctx._source.available = params.available', params: { available } }, upsert: { available, products: [] } },
+      body: {
+        script: {
+          // An older stock version (a late or redelivered event) changes nothing.
+          source:
+            'if (params.version != null && ctx._source.stock_version != null && ctx._source.stock_version >= params.version) { ctx.op = "noop" } ' +
+            'else { ctx._source.available = params.available; ctx._source.stock_version = params.version }',
+          params: { available, version: version ?? null },
+        },
+        upsert: { available, stock_version: version ?? null, products: [] },
+      },
     });
     const products = ((body as { get?: { _source?: { products?: string[] } } }).get?._source?.products ?? []);
     await this.#settleStock(products);

@@ -40,8 +40,8 @@ export class OpenSearchProductSearchIndex implements ProductSearchIndex, SearchE
     return this.#documents.remove(id, version);
   }
 
-  setStock(sku: string, available: number): Promise<void> {
-    return this.#documents.setStock(sku, available);
+  setStock(sku: string, available: number, version?: number): Promise<void> {
+    return this.#documents.setStock(sku, available, version);
   }
 
   async search(query: SearchQuery): Promise<SearchResult> {

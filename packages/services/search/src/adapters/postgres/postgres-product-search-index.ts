@@ -99,13 +99,15 @@ export class PostgresProductSearchIndex implements ProductSearchIndex, SearchEve
     return changed > 0;
   }
 
-  async setStock(sku: string, available: number): Promise<void> {
+  async setStock(sku: string, available: number, version?: number): Promise<void> {
     await this.#write(async (tx) => {
-      await tx.query(
-        `INSERT INTO search.sku_stock (sku, available) VALUES ($1, $2)
-         ON CONFLICT (sku) DO UPDATE SET available = EXCLUDED.available`,
-        [sku, available],
+      const applied = await tx.execute(
+        `INSERT INTO search.sku_stock (sku, available, version) VALUES ($1, $2, $3)
+         ON CONFLICT (sku) DO UPDATE SET available = EXCLUDED.available, version = EXCLUDED.version
+         WHERE EXCLUDED.version IS NULL OR search.sku_stock.version IS NULL OR search.sku_stock.version < EXCLUDED.version`,
+        [sku, available, version ?? null],
       );
+      if (applied === 0) return;
       await tx.query(
         `UPDATE search.products p SET in_stock = ${IN_STOCK('p.skus')}
           WHERE p.skus @> ARRAY[$1]::text[] AND p.searchable`,
