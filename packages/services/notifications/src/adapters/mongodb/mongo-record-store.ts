@@ -1,4 +1,3 @@
-import { AppError, isUuid } from '@polyshop/kernel';
 import type { Collection, Filter } from 'mongodb';
 import {
   claimDueChannels,
@@ -11,22 +10,7 @@ import {
 import type { ClaimedNotification, NotificationPage, NotificationQuery, NotificationRecordStore } from '../../ports/notification-repository.ts';
 import { NOTIFICATION_COLLECTIONS, recordDoc, recordFromDoc, type RecordDoc } from './mongo-notification-documents.ts';
 import { newStamp, type MongoScope } from './mongo-scope.ts';
-
-function encodeCursor(record: NotificationRecord): string {
-  return Buffer.from(JSON.stringify([record.createdAt, record.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(String(value[0]))) && isUuid(value[1])) {
-      return { createdAt: new Date(String(value[0])), id: value[1] };
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw AppError.invalidInput('NOTIFICATIONS.INVALID_CURSOR', 'The cursor is not one this service issued.', { field: 'cursor' });
-}
+import { decodeRecordCursor, encodeRecordCursor } from '../../domain/record-cursor.ts';
 
 /**
  * The delivery log in `notifications_records`: one document per notification, shaped as in the seed.
@@ -62,7 +46,8 @@ export class MongoRecordStore implements NotificationRecordStore {
     if (query.from !== undefined) created.$gte = new Date(query.from);
     if (query.to !== undefined) created.$lt = new Date(query.to);
     if (query.cursor !== undefined) {
-      const { createdAt, id } = decodeCursor(query.cursor);
+      const position = decodeRecordCursor(query.cursor);
+      const [createdAt, id] = [new Date(position.createdAt), position.id];
       // the $lte bound lets the index scan start at the cursor; the $or settles ties on createdAt by _id
       created.$lte = createdAt;
       filter.$or = [{ createdAt: { $lt: createdAt } }, { createdAt, _id: { $lt: id } }];
@@ -74,7 +59,7 @@ export class MongoRecordStore implements NotificationRecordStore {
       .limit(query.limit + 1)
       .toArray();
     const items = docs.slice(0, query.limit).map(recordFromDoc);
-    return { items, nextCursor: docs.length > query.limit ? encodeCursor(items[items.length - 1]!) : null };
+    return { items, nextCursor: docs.length > query.limit ? encodeRecordCursor(items[items.length - 1]!) : null };
   }
 
   async claimDue(now: Date, leaseUntil: Date, limit: number, types: readonly ChannelType[]): Promise<ClaimedNotification[]> {

@@ -1,4 +1,4 @@
-import { AppError, isUuid } from '@polyshop/kernel';
+import { isUuid } from '@polyshop/kernel';
 import type { SqlExecutor } from '@polyshop/stores';
 import {
   claimDueChannels,
@@ -16,6 +16,7 @@ import type {
   NotificationRecordStore,
 } from '../../ports/notification-repository.ts';
 import { iso, SCHEMA, type PgScope } from './pg-scope.ts';
+import { decodeRecordCursor, encodeRecordCursor } from '../../domain/record-cursor.ts';
 
 interface RecordRow {
   id: string;
@@ -43,22 +44,6 @@ function toRecord(row: RecordRow): NotificationRecord {
     createdAt: iso(row.created_at)!,
     updatedAt: iso(row.updated_at)!,
   };
-}
-
-function encodeCursor(record: NotificationRecord): string {
-  return Buffer.from(JSON.stringify([record.createdAt, record.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(String(value[0]))) && /^[0-9a-f-]{36}$/i.test(String(value[1]))) {
-      return [String(value[0]), String(value[1])];
-    }
-  } catch {
-    // fall through to the error below
-  }
-  throw AppError.invalidInput('NOTIFICATIONS.INVALID_CURSOR', 'The cursor is not one this service issued.', { field: 'cursor' });
 }
 
 /** Writes every mutable part of a record document back, with its query columns. */
@@ -126,7 +111,7 @@ export class PostgresRecordStore implements NotificationRecordStore {
     if (query.from !== undefined) add((p) => `created_at >= ${p}::timestamptz`, query.from);
     if (query.to !== undefined) add((p) => `created_at < ${p}::timestamptz`, query.to);
     if (query.cursor !== undefined) {
-      const [createdAt, id] = decodeCursor(query.cursor);
+      const { createdAt, id } = decodeRecordCursor(query.cursor);
       params.push(createdAt, id);
       where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
@@ -137,7 +122,7 @@ export class PostgresRecordStore implements NotificationRecordStore {
       params,
     );
     const items = rows.slice(0, query.limit).map(toRecord);
-    return { items, nextCursor: rows.length > query.limit ? encodeCursor(items[items.length - 1]!) : null };
+    return { items, nextCursor: rows.length > query.limit ? encodeRecordCursor(items[items.length - 1]!) : null };
   }
 
   claimDue(now: Date, leaseUntil: Date, limit: number, types: readonly ChannelType[]): Promise<ClaimedNotification[]> {
