@@ -72,7 +72,9 @@ export class NatsConsumer {
       ...tunable,
     }).catch(async (error: unknown) => {
       // It exists with other settings (an older version of this code): update what may change.
-      await this.#jsm.consumers.update(stream, this.#durable, tunable).catch(() => Promise.reject(error));
+      await this.#jsm.consumers.update(stream, this.#durable, tunable).catch(() => {
+        throw error;
+      });
     });
     this.#loop = this.#read(await this.#jsm.jetstream().consumers.get(stream, this.#durable));
     this.#replies = this.#nc.subscribe(NatsConsumer.replaySubject(this.#settings, this.#durable), {

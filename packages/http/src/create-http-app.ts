@@ -21,8 +21,9 @@ export type HttpApp = FastifyInstance;
  * out), TypeBox schemas for validation and OpenAPI (`/docs`, `/docs/json`), problem+json errors.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
+  const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
+    loggerInstance,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),

@@ -24,12 +24,11 @@ export function isCurrency(code: unknown): code is string {
 
 /** Digits after the decimal point in the currency's minor unit (USD 2, JPY 0, KWD 3). */
 export function minorDigits(currency: string): number {
-  let digits = minorDigitsCache.get(currency);
-  if (digits === undefined) {
-    digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-      .maximumFractionDigits as number;
-    minorDigitsCache.set(currency, digits);
-  }
+  const cached = minorDigitsCache.get(currency);
+  if (cached !== undefined) return cached;
+  const options = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions();
+  const digits = options.maximumFractionDigits ?? 2;
+  minorDigitsCache.set(currency, digits);
   return digits;
 }
 

@@ -37,7 +37,7 @@ export function toDeadLetterView(letter: DeadLetter): Static<typeof DeadLetterSc
     consumer: letter.consumer,
     eventId: letter.event.id,
     eventType: letter.event.type,
-    event: letter.event as unknown as Record<string, unknown>,
+    event: letter.event,
     error: letter.error,
     attempts: letter.attempts,
     failedAt: letter.failedAt.toISOString(),

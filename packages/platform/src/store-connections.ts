@@ -9,7 +9,6 @@ import {
   type MongoConnection,
   type OpenSearchConnection,
   type StoreKind,
-  type StoreService,
 } from '@polyshop/stores';
 import type { ServiceName } from '@polyshop/http';
 import type { PlatformConfig } from './platform-config.ts';
@@ -35,10 +34,10 @@ export function createStoreConnections(config: PlatformConfig, env: NodeJS.Proce
     storeFor(service: ServiceName): StoreKind {
       if (!(service in SERVICE_STORES)) return 'postgres';
       try {
-        return selectStore(service as StoreService, config.POLYSHOP_PROFILE, env);
+        return selectStore(service, config.POLYSHOP_PROFILE, env);
       } catch (error) {
         throw AppError.invalidInput('CONFIG.UNSUPPORTED_STORE', (error as Error).message, {
-          field: SERVICE_STORES[service as StoreService].variable,
+          field: SERVICE_STORES[service].variable,
         });
       }
     },

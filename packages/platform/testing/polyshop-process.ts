@@ -47,8 +47,8 @@ export async function startPolyshop(options: {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));
@@ -75,6 +75,7 @@ export interface HttpJsonResponse {
   status: number;
   headers: Headers;
   /** Untyped on purpose: end-to-end tests read whatever shape the route returns. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
   body: any;
 }
 

@@ -4,7 +4,7 @@ import type { DeadLetterStore } from '../../src/index.ts';
 import { anEvent } from '../support/an-event.ts';
 
 /** A fresh, empty store, and how to dispose of it. */
-export type MakeDeadLetterStore = () => Promise<{ store: DeadLetterStore; dispose(): Promise<void> }>;
+export type MakeDeadLetterStore = () => Promise<{ store: DeadLetterStore; dispose: () => Promise<void> }>;
 
 /** The DeadLetterStore port's behaviour; `makeStore` gives each test an empty store. */
 export function deadLetterStoreContract(makeStore: MakeDeadLetterStore): void {

@@ -92,7 +92,7 @@ for (const target of polyglotTargets()) {
     it('confirms a card checkout: payment captured, stock taken in DynamoDB, confirmation emailed and recorded in MongoDB', async () => {
       const response = await placeOrder(2);
       assert.equal(response.statusCode, 201, response.body);
-      const order = response.json() as { id: string; orderNumber: string; status: string; subtotal: string; tax: string; shipping: string; total: string };
+      const order = response.json<{ id: string; orderNumber: string; status: string; subtotal: string; tax: string; shipping: string; total: string }>();
       assert.equal(order.status, 'confirmed', response.body);
       // 24.50 × 2 from the MongoDB catalogue, 8.25 % US tax, flat shipping: exact decimals end to end
       assert.deepEqual([order.subtotal, order.tax, order.shipping, order.total], ['49.00', '4.04', '5.00', '58.04']);
@@ -119,7 +119,7 @@ for (const target of polyglotTargets()) {
       const before = await poly.stockItem(sku);
       const response = await placeOrder(1, CARDS.declined);
       assert.equal(response.statusCode, 201, response.body);
-      const order = response.json() as { id: string; status: string; reasonCode: string };
+      const order = response.json<{ id: string; status: string; reasonCode: string }>();
       assert.deepEqual([order.status, order.reasonCode], ['failed', 'PAYMENT.DECLINED']);
       assert.deepEqual(await poly.stockItem(sku), before);
       assert.equal(await poly.reservationStatus(order.id), 'released');

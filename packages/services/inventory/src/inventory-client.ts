@@ -117,7 +117,7 @@ export class InventoryHttpClient implements InventoryClient {
     const found: StockView[] = [];
     for (const batch of batches(skus)) {
       const query = new URLSearchParams({ skus: batch.join(',') });
-      found.push(...(await this.#http.request<{ items: StockView[] }>({ path: `/inventory?${query}` })).items);
+      found.push(...(await this.#http.request<{ items: StockView[] }>({ path: `/inventory?${query.toString()}` })).items);
     }
     return bySku(found);
   }

@@ -16,7 +16,7 @@ const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 export interface InventoryStorage {
   repository: InventoryRepository;
   relay: { start(): void; wake(): void; stop(): Promise<void> };
-  ready(): Promise<void>;
+  ready: () => Promise<void>;
 }
 
 /**

@@ -26,7 +26,7 @@ export class SearchHttpClient implements SearchClient {
       if (value === undefined) continue;
       for (const item of Array.isArray(value) ? value : [value]) query.append(name, String(item));
     }
-    const suffix = query.size ? `?${query}` : '';
+    const suffix = query.size ? `?${query.toString()}` : '';
     return this.#http.request<SearchResult>({ path: `/search/products${suffix}` });
   }
 }

@@ -37,7 +37,7 @@ const SearchConfig = Type.Object({
 /** The index and its event inbox, and the probe `/readyz` runs. */
 interface SearchStore {
   index: ProductSearchIndex & SearchEventInbox;
-  ready(): Promise<void>;
+  ready: () => Promise<void>;
 }
 
 /** The index on the store the platform chose for search (`SEARCH_STORE`, `POLYSHOP_PROFILE`). */

@@ -1,3 +1,4 @@
+import type { createUsersService } from './users-module.ts';
 /**
  * The user service's public surface: its `definition` for the platform, the client other services
  * use, the Fastify authorization hooks every service guards its routes with, and its events.
@@ -12,4 +13,4 @@ export { passwordWeakness, MIN_PASSWORD_LENGTH } from './domain/password-policy.
 export type { UserRegistered, UserRegisteredData, UserErased, UserErasedData, UsersEvent } from './events.ts';
 export { USER_EVENT_TYPES } from './events.ts';
 /** The created user service module (`platform.modules.get('users')`), with its use-case dependencies for admin tooling. */
-export type UsersModule = Awaited<ReturnType<typeof import('./users-module.ts').createUsersService>>;
+export type UsersModule = Awaited<ReturnType<typeof createUsersService>>;

@@ -61,10 +61,10 @@ export async function createUsersService(context: ServiceContext): Promise<Servi
       await app.register(adminRoutes(deps, authorizer));
     },
     async start() {
-      relay!.start();
+      relay.start();
     },
     async stop() {
-      await relay!.stop();
+      await relay.stop();
     },
     async ready() {
       await store.ping();

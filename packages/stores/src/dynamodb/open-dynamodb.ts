@@ -11,7 +11,7 @@ export interface DynamoConnection {
   client: DynamoDBClient;
   /** Marshals plain JS values; numbers stay exact because money is stored as strings. */
   documents: DynamoDBDocumentClient;
-  close(): void;
+  close: () => void;
 }
 
 /**

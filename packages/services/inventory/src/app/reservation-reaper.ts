@@ -41,17 +41,19 @@ export class ReservationReaper {
     await this.#running?.catch(() => undefined);
   }
 
+  async #tick(): Promise<void> {
+    try {
+      const expired = await this.runOnce();
+      if (expired > 0) this.#options.logger.info({ expired }, 'expired reservations returned their stock');
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'reservation reaper failed; will retry');
+    }
+    if (!this.#stopped) this.#schedule();
+  }
+
   #schedule(): void {
     if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(async () => {
-      try {
-        const expired = await this.runOnce();
-        if (expired > 0) this.#options.logger.info({ expired }, 'expired reservations returned their stock');
-      } catch (error) {
-        this.#options.logger.warn({ err: error }, 'reservation reaper failed; will retry');
-      }
-      if (!this.#stopped) this.#schedule();
-    }, this.#options.intervalMs);
+    this.#timer = setTimeout(() => void this.#tick(), this.#options.intervalMs);
     this.#timer.unref();
   }
 }

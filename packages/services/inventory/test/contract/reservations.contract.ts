@@ -87,7 +87,7 @@ export function reservationCases(repo: () => InventoryRepository): void {
     assert.deepEqual(committed?.changes.map((c) => [c.before, c.after.quantity, c.after.reserved, c.after.available]), [
       [{ quantity: 5, reserved: 2, available: 3 }, 3, 0, 3],
     ]);
-    assert.deepEqual(context.calls, [committed!.changes]);
+    assert.deepEqual(context.calls, [committed.changes]);
     const again = await repo().commitReservation(id, { now: at(11) });
     assert.deepEqual([again?.reservation.status, again?.reservation.updatedAt, again?.changes], ['committed', at(10), []]);
     const release = await repo().releaseReservation(id, { now: at(12) });

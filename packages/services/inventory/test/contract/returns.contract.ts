@@ -41,7 +41,7 @@ export function returnCases(repo: () => InventoryRepository): void {
         [b, { quantity: 0, reserved: 0, available: 0 }, 4, 0, 4],
       ].sort((x, y) => (x[0]! < y[0]! ? -1 : 1)),
     );
-    assert.deepEqual(context.calls, [returned!.changes], 'the events of every SKU are recorded with the one write');
+    assert.deepEqual(context.calls, [returned.changes], 'the events of every SKU are recorded with the one write');
     assert.deepEqual([await counts(a), await counts(b)], [[10, 0, 10], [4, 0, 4]]);
     assert.deepEqual(await repo().findReservation(id), returned?.reservation);
     for (const [sku, delta, after] of [[a, 3, 10], [b, 4, 4]] as const) {

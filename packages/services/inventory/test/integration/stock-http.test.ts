@@ -16,7 +16,7 @@ for (const target of inventoryTargets()) {
       const created = await h.call('PUT', `/inventory/${sku}`, { body: { quantity: 10 } });
       assert.equal(created.statusCode, 201, created.body);
       assert.deepEqual(
-        { ...(created.json() as object), updatedAt: undefined },
+        { ...created.json<object>(), updatedAt: undefined },
         { sku, quantity: 10, reserved: 0, available: 10, inStock: true, version: 1, updatedAt: undefined },
       );
       const set = await h.call('PUT', `/inventory/${sku}`, { body: { quantity: 0, reason: 'recount' } });

@@ -72,7 +72,7 @@ export function notificationRepositoryContract(
         const first = await repo.records.list({ userId: user, limit: 3 });
         assert.equal(first.items.length, 3);
         assert.ok(first.nextCursor);
-        const second = await repo.records.list({ userId: user, limit: 3, cursor: first.nextCursor! });
+        const second = await repo.records.list({ userId: user, limit: 3, cursor: first.nextCursor });
         assert.deepEqual(ids(second), [records[0]!.id]);
         assert.equal(second.nextCursor, null);
       });

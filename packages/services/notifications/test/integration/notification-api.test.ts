@@ -76,7 +76,7 @@ for (const store of platformStoreTargets()) {
         body: { type: 'order_confirmation', recipient: { userId: plain.userId, email: 'ada@example.com' }, variables: orderVariables, campaign: 'spring', priority: 'low' },
       });
       assert.equal(response.statusCode, 201, response.body);
-      const record = response.json() as NotificationRecord;
+      const record = response.json<NotificationRecord>();
       assert.equal(record.status, 'not_sent');
       assert.deepEqual(
         record.channels.map((c) => [c.type, c.status, c.reason]),
@@ -219,7 +219,7 @@ for (const store of platformStoreTargets()) {
       assert.deepEqual((await call(platform, 'GET', url, { token: user.token })).json(), { userId: user.userId, email: true, sms: true, push: true, phone: null, updatedAt: null });
       const saved = await call(platform, 'PUT', url, { token: user.token, body: { email: false, sms: true, push: false, phone: '+4915550123' } });
       assert.equal(saved.statusCode, 200, saved.body);
-      const { updatedAt, ...stored } = saved.json() as { updatedAt: string };
+      const { updatedAt, ...stored } = saved.json<{ updatedAt: string }>();
       assert.deepEqual(stored, { userId: user.userId, email: false, sms: true, push: false, phone: '+4915550123' });
       assert.ok(!Number.isNaN(Date.parse(updatedAt)));
       // Omitting phone keeps it; null removes it.

@@ -196,7 +196,7 @@ for (const store of platformStoreTargets()) {
       await platform.bus.publish(userEvent('user.erased', user.userId, { userId: user.userId }));
       const erased = await eventually(async () => {
         const response = await call(platform, 'GET', `/notifications/${record.id}`, { token: admin });
-        const body = response.json() as NotificationRecord;
+        const body = response.json<NotificationRecord>();
         return body.recipient.email === null ? body : undefined;
       }, 'the erased record');
       assert.equal(erased.recipient.phone, null);

@@ -73,7 +73,7 @@ describe('notifications on MongoDB through the platform', { skip: databases.skip
       for (const event of events) await settledNotificationOf(platform, admin, event, user.userId);
       const first = await call(platform, 'GET', `/notifications?userId=${user.userId}&type=order_confirmation&status=sent&limit=2`, { token: user.token });
       assert.equal(first.statusCode, 200, first.body);
-      const page = first.json() as { items: { metadata: { trigger: { eventId: string } } }[]; nextCursor: string };
+      const page = first.json<{ items: { metadata: { trigger: { eventId: string } } }[]; nextCursor: string }>();
       assert.deepEqual(page.items.map((r) => r.metadata.trigger.eventId), [events[2]!.id, events[1]!.id]);
       const second = await call(platform, 'GET', `/notifications?userId=${user.userId}&type=order_confirmation&limit=2&cursor=${page.nextCursor}`, { token: user.token });
       assert.deepEqual(second.json().items.map((r: { metadata: { trigger: { eventId: string } } }) => r.metadata.trigger.eventId), [events[0]!.id]);

@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedCall {
@@ -27,25 +33,34 @@ export class WebhookReceiver {
       let raw = '';
       request.setEncoding('utf8');
       request.on('data', (chunk: string) => (raw += chunk));
-      request.on('end', async () => {
-        if (this.#held) {
-          this.#waiting += 1;
-          await this.#held;
-          this.#waiting -= 1;
-        }
-        const body = JSON.parse(raw || '{}') as Record<string, unknown>;
-        const key = String(request.headers['idempotency-key']);
-        const earlier = this.calls.filter((c) => c.headers['idempotency-key'] === key).length;
-        const status = earlier < this.#behaviour.failFirst ? this.#behaviour.failStatus : 202;
-        this.calls.push({ body, headers: request.headers, status });
-        response.writeHead(status, { 'content-type': 'application/json' });
-        response.end(status < 300 ? JSON.stringify({ messageId: `provider-${key}` }) : JSON.stringify({ error: 'provider unavailable' }));
-      });
+      request.on('end', () => void this.#answer(request, response, raw));
     });
   }
 
+  async #answer(request: IncomingMessage, response: ServerResponse, raw: string): Promise<void> {
+    if (this.#held) {
+      this.#waiting += 1;
+      await this.#held;
+      this.#waiting -= 1;
+    }
+    const body = JSON.parse(raw || '{}') as Record<string, unknown>;
+    const key = String(request.headers['idempotency-key']);
+    const earlier = this.calls.filter((c) => c.headers['idempotency-key'] === key).length;
+    const status = earlier < this.#behaviour.failFirst ? this.#behaviour.failStatus : 202;
+    this.calls.push({ body, headers: request.headers, status });
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(
+      status < 300
+        ? JSON.stringify({ messageId: `provider-${key}` })
+        : JSON.stringify({ error: 'provider unavailable' }),
+    );
+  }
+
   static async start(behaviour: { failFirst?: number; failStatus?: number } = {}): Promise<WebhookReceiver> {
-    const receiver = new WebhookReceiver({ failFirst: behaviour.failFirst ?? 0, failStatus: behaviour.failStatus ?? 503 });
+    const receiver = new WebhookReceiver({
+      failFirst: behaviour.failFirst ?? 0,
+      failStatus: behaviour.failStatus ?? 503,
+    });
     await new Promise<void>((resolve) => receiver.#server.listen(0, '127.0.0.1', () => resolve()));
     receiver.#port = (receiver.#server.address() as AddressInfo).port;
     return receiver;

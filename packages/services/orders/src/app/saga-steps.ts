@@ -146,6 +146,11 @@ async function undoPayments(order: Order, payments: PaymentProcessor, reason: st
       case 'partially_refunded':
         await payments.refundAll(payment.id, reason);
         break;
+      case 'failed':
+      case 'voided':
+      case 'refunded':
+        // Nothing is held or taken any more.
+        break;
     }
   }
 }

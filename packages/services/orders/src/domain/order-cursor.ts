@@ -23,5 +23,5 @@ export function decodeOrderCursor(cursor: string): OrderCursorPosition {
   if (!createdAt || Number.isNaN(createdAt.getTime()) || !isUuid(body?.i)) {
     throw AppError.invalidInput('ORDERS.INVALID_CURSOR', 'The cursor is not one this API issued; start again without one.', { field: 'cursor' });
   }
-  return { createdAt, id: body.i as string };
+  return { createdAt, id: body.i };
 }

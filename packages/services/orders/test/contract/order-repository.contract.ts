@@ -110,7 +110,7 @@ export function orderRepositoryContract(name: string, open: () => Promise<OrderR
       const due = await Promise.all(Array.from({ length: 4 }, () => repo.create(aNewOrder(), { owner: 'dead-driver', until: past })));
       const notDue = await repo.create(aNewOrder(), aLease());
       const [a, b] = await Promise.all([repo.claimDue(new Date(), aLease(), 3), repo.claimDue(new Date(), aLease(), 3)]);
-      const claimed = [...a!, ...b!].map((o) => o.id);
+      const claimed = [...a, ...b].map((o) => o.id);
       for (const { order } of due) assert.equal(claimed.filter((id) => id === order.id).length, 1, 'each due saga claimed exactly once');
       assert.ok(!claimed.includes(notDue.order.id));
       assert.deepEqual(await repo.claimDue(new Date(), aLease(), 10).then((rows) => rows.filter((o) => due.some((d) => d.order.id === o.id))), []);

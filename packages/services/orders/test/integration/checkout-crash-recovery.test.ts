@@ -77,7 +77,7 @@ for (const target of postgresTargets()) {
         assert.deepEqual(await stockOf(platform, sku), { quantity: STOCK - QUANTITY, reserved: 0, available: STOCK - QUANTITY });
       } else {
         assert.deepEqual(taken, [], 'no money taken for a failed order');
-        assert.ok(payments.every((p) => p.status === 'voided' || p.status === 'failed'), `payments left: ${payments.map((p) => p.status)}`);
+        assert.ok(payments.every((p) => p.status === 'voided' || p.status === 'failed'), `payments left: ${payments.map((p) => p.status).join(", ")}`);
         assert.deepEqual(await stockOf(platform, sku), { quantity: STOCK, reserved: 0, available: STOCK });
       }
       const db = await platform.postgres();

@@ -109,7 +109,7 @@ for (const target of postgresTargets()) {
       assert.equal(ids.size, 1);
       assert.deepEqual(responses.map((r) => r.json().status), Array(5).fill('confirmed'));
       assert.equal(responses.filter((r) => r.headers['idempotent-replayed'] === 'true').length, 4);
-      assert.deepEqual((await paymentsOf(platform).findByOrder([...ids][0]!)).map((p) => p.status), ['captured']);
+      assert.deepEqual((await paymentsOf(platform).findByOrder([...ids][0])).map((p) => p.status), ['captured']);
     });
 
     it('fails an order it cannot fill with INVENTORY.INSUFFICIENT_STOCK, holding and charging nothing', async () => {

@@ -76,7 +76,7 @@ function checkValue(definition: AttributeDefinition, value: unknown, at: string)
 function freeValue(value: unknown, at: string): AttributeValue {
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...(value as string[])];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...(value)];
   throw AppError.invalidInput('PRODUCT.INVALID_ATTRIBUTE', 'A free attribute is a string, number, boolean or list of strings.', { field: at });
 }
 

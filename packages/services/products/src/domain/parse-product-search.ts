@@ -53,7 +53,7 @@ export function parseProductSearch(raw: RawQuery, category: Category | undefined
   if (brands.length) filter.brands = brands;
   const currency = single(raw, 'currency');
   if (currency !== undefined) {
-    if (!isCurrency(currency)) throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', `"${currency}" is not an ISO 4217 currency.`, { field: 'currency' });
+    if (!isCurrency(currency)) throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', `"${String(currency)}" is not an ISO 4217 currency.`, { field: 'currency' });
     filter.currency = currency;
   }
   const minPrice = priceBound(raw, 'minPrice');

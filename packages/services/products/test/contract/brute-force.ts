@@ -1,5 +1,5 @@
 import { Decimal } from '@polyshop/kernel';
-import type { AttributeValue, SpecificationValue } from '../../src/domain/attribute-values.ts';
+import type { AttributeValue } from '../../src/domain/attribute-values.ts';
 import { byCountThenValue } from '../../src/domain/facets.ts';
 import type { FacetCount, FacetRequest, FilterScalar, ProductFilter } from '../../src/domain/product-query.ts';
 import type { ProductInput } from '../../src/domain/product.ts';
@@ -23,7 +23,7 @@ export function matches(product: ProductInput, filter: ProductFilter, skipAttrib
     for (const key of specification.path) {
       value = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
     }
-    if (!specification.values.some((wanted) => equalsOrContains(value as SpecificationValue | undefined, wanted))) return false;
+    if (!specification.values.some((wanted) => equalsOrContains(value, wanted))) return false;
   }
   if (filter.minPrice !== undefined || filter.maxPrice !== undefined) {
     const inRange = product.variants.some((variant) => {

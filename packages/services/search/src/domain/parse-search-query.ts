@@ -37,7 +37,9 @@ export interface SearchParams {
 const DECIMAL = /^(0|[1-9]\d*)(\.\d+)?$/;
 const MAX_VALUE_LENGTH = 200;
 // Control characters (NUL above all) cannot reach a text column; in a query they only mean noise.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex -- as above
 const CONTROLS = /[\u0000-\u001f\u007f]/g;
 
 function invalid(code: string, field: string, message: string): AppError {

@@ -1,4 +1,4 @@
-import { AppError, Decimal, Money } from '@polyshop/kernel';
+import { AppError, type Decimal, Money } from '@polyshop/kernel';
 
 /**
  * The part of the catalog's product document that search reads, as `product.*` events and the

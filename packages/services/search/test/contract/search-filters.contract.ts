@@ -35,7 +35,7 @@ export function searchFiltersContract(makeIndex: MakeIndex): void {
       { category: CATEGORIES[0] },
       { category: [CATEGORIES[1]!, CATEGORIES[2]!] },
       { brand: BRANDS[0] },
-      { brand: [BRANDS[1]!, BRANDS[2]!] },
+      { brand: [BRANDS[1], BRANDS[2]] },
       { brand: 'No Such Brand' },
       { inStock: true },
       { inStock: false },
@@ -43,7 +43,7 @@ export function searchFiltersContract(makeIndex: MakeIndex): void {
       { maxPrice: '800' },
       { minPrice: '200', maxPrice: '800' },
       { minPrice: somePrice, maxPrice: somePrice },
-      { category: CATEGORIES[3], brand: [BRANDS[3]!, BRANDS[4]!], inStock: true, minPrice: '100', maxPrice: '1200.50' },
+      { category: CATEGORIES[3], brand: [BRANDS[3], BRANDS[4]], inStock: true, minPrice: '100', maxPrice: '1200.50' },
     ];
 
     before(async () => {

@@ -115,7 +115,7 @@ export function searchIndexingContract(makeIndex: MakeIndex): void {
       { q: 'phone', facets: 'brand', histogram: 'price:250' },
       { q: 'pro', sort: 'price', limit: 50 },
       { category: CATEGORIES[0], inStock: true, sort: '-price', facets: 'brand' },
-      { brand: [BRANDS[0]!, BRANDS[5]!], minPrice: '50', maxPrice: '900.50', histogram: 'price:50' },
+      { brand: [BRANDS[0], BRANDS[5]], minPrice: '50', maxPrice: '900.50', histogram: 'price:50' },
       { inStock: false, limit: 100, facets: 'category' },
     ];
     const results = (index: ProductSearchIndex) => Promise.all(queries.map((params) => search(index, params)));

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { loadCatalogue, type ProductsClient, type ProductsModule } from '@polyshop/products';
-import type { SqlDatabase } from '@polyshop/stores';
 import { createTestDatabase, dropTestDatabase, postgresTargets, testDatabaseUrl } from '@polyshop/testing';
 import type { TestPlatform } from '@polyshop/platform/testing';
 import type { LocalSearchClient } from '../../src/index.ts';
@@ -39,7 +38,7 @@ for (const target of postgresTargets()) {
       const summary = await client.reindex({ pageSize: 50 });
       assert.deepEqual(summary, { read: PRODUCTS, indexed: active, inactive: PRODUCTS - active, removed: 0 });
       assert.deepEqual(await Promise.all(queries.map((params) => client.searchProducts(params))), before);
-      const db = (await platform.postgres()) as SqlDatabase;
+      const db = (await platform.postgres());
       await db.exec('DELETE FROM search.products');
       assert.equal((await client.searchProducts({})).total, 0);
       await client.reindex();

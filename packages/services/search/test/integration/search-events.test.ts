@@ -2,7 +2,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSearchTarget, postgresTargets, testServerUrl } from '@polyshop/testing';
 import type { TestPlatform } from '@polyshop/platform/testing';
-import type { SqlDatabase } from '@polyshop/stores';
 import { aProduct } from '../fixtures/catalog-generator.ts';
 import { productEvent, stockEvent } from '../contract/search-contract-helpers.ts';
 import { getSearch, publish, searchPlatform } from './search-platform.ts';
@@ -87,7 +86,7 @@ for (const target of targets) {
       assert.equal(body.hits[0].price, '15.50');
       // The OpenSearch inbox is an index of its own, checked in search-opensearch.test.ts.
       if (target.name !== 'opensearch') {
-        const db = (await platform.postgres()) as SqlDatabase;
+        const db = (await platform.postgres());
         const [row] = await db.query<{ n: number }>('SELECT count(*) AS n FROM search.inbox WHERE event_id = $1', [update.id]);
         assert.equal(row!.n, 1);
       }

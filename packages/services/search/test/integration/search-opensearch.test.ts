@@ -105,8 +105,8 @@ describe('choosing the search store', { skip: target.skip }, () => {
     try {
       const { body } = await opened.connection.client.indices.exists({ index: [`${prefix}-products`, `${prefix}-sku-stock`, `${prefix}-inbox`] });
       assert.equal(body, true);
-      await publish(platforms[0]!, productEvent(aProduct({ name: 'Polyglot Lantern' })));
-      assert.equal((await getSearch(platforms[0]!, 'q=lantern')).body.total, 1);
+      await publish(platforms[0], productEvent(aProduct({ name: 'Polyglot Lantern' })));
+      assert.equal((await getSearch(platforms[0], 'q=lantern')).body.total, 1);
     } finally {
       await Promise.all(platforms.map((platform) => platform.dispose()));
     }

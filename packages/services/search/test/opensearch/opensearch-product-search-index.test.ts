@@ -99,7 +99,7 @@ describe('OpenSearchProductSearchIndex beyond the contract', { skip: target.skip
     const tasks: (() => Promise<unknown>)[] = [];
     for (const product of finals) {
       for (let version = 1; version <= VERSIONS; version++) {
-        const index = random.chance(0.5) ? first! : second!;
+        const index = random.chance(0.5) ? first : second;
         // Older versions list one SKU or the other, so each write changes which stock counts.
         const variants = version === VERSIONS ? product.variants : [product.variants![version % 2]!];
         const doc: CatalogProduct = { ...product, version, variants, ...(version === VERSIONS ? {} : { name: `${product.name} old` }) };
@@ -108,7 +108,7 @@ describe('OpenSearchProductSearchIndex beyond the contract', { skip: target.skip
     }
     // Each SKU's values in order (one consumer delivers one SKU's events in order), any SKU at any time.
     for (const [sku, available] of stock) {
-      const index = random.chance(0.5) ? first! : second!;
+      const index = random.chance(0.5) ? first : second;
       const values = [...Array.from({ length: 7 }, () => random.int(0, 1)), available];
       tasks.push(async () => {
         for (const value of values) await index.setStock(sku, value);
@@ -116,7 +116,7 @@ describe('OpenSearchProductSearchIndex beyond the contract', { skip: target.skip
     }
     await inLanes(8, random.shuffle(tasks));
     const expected = expectedIndex(finals, stock);
-    for (const index of [first!, second!]) {
+    for (const index of [first, second]) {
       const hits = await allHits(index, { sort: 'price', limit: 100 });
       assert.deepEqual(hits.map((hit) => hit.id), brutePriceOrder(expected, 1));
       const byId = new Map(expected.map((doc) => [doc.id, doc]));
@@ -176,8 +176,8 @@ describe('OpenSearchProductSearchIndex beyond the contract', { skip: target.skip
   it('finds "or" between words as either word, like PostgreSQL web search', async () => {
     const index = await open();
     const [red, blue] = [aProduct({ name: 'Crimson Kettle' }), aProduct({ name: 'Azure Kettle' })];
-    for (const product of [red!, blue!, aProduct({ name: 'Olive Kettle' })]) await index.upsert(toSearchDocument(product));
+    for (const product of [red, blue, aProduct({ name: 'Olive Kettle' })]) await index.upsert(toSearchDocument(product));
     const ids = (await search(index, { q: 'crimson or azure' })).hits.map((hit) => hit.id).sort();
-    assert.deepEqual(ids, [red!.id, blue!.id].sort());
+    assert.deepEqual(ids, [red.id, blue.id].sort());
   });
 });

@@ -4,7 +4,7 @@ import type { Principal } from '@polyshop/http';
 import type { UsersDeps } from './users-deps.ts';
 
 /** The principal of a service-to-service call made with `POLYSHOP_INTERNAL_TOKEN`. */
-export const SERVICE_PRINCIPAL: Principal = Object.freeze({ userId: 'service', roles: ['service'], permissions: ['*:*'] }) as Principal;
+export const SERVICE_PRINCIPAL: Principal = Object.freeze({ userId: 'service', roles: ['service'], permissions: ['*:*'] });
 
 function sameSecret(a: string, b: string): boolean {
   // Hashing first gives equal lengths, so the comparison time says nothing about the secret.

@@ -18,7 +18,7 @@ for (const target of httpTargets) {
     async function newRole(name = `role-${Math.random().toString(36).slice(2, 8)}`) {
       const response = await call(platform, 'POST', '/users/roles', { token: admin, body: { name, description: 'test role' } });
       assert.equal(response.statusCode, 201, response.body);
-      return response.json() as { id: string; name: string };
+      return response.json<{ id: string; name: string }>();
     }
 
     it('the bootstrap admin holds the admin role with every permission (*:*)', async () => {

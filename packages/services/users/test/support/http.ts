@@ -39,13 +39,13 @@ export async function registerAndLogin(platform: Platform, email = uniqueEmail()
   if (registered.statusCode !== 201) throw new Error(`register answered ${registered.statusCode}: ${registered.body}`);
   const login = await call(platform, 'POST', '/users/login', { body: { email, password } });
   if (login.statusCode !== 200) throw new Error(`login answered ${login.statusCode}: ${login.body}`);
-  const tokens = login.json() as { accessToken: string; refreshToken: string; expiresIn: number };
-  return { userId: (registered.json() as { id: string }).id, email, password, ...tokens };
+  const tokens = login.json<{ accessToken: string; refreshToken: string; expiresIn: number }>();
+  return { userId: registered.json<{ id: string }>().id, email, password, ...tokens };
 }
 
 /** Audit entries through the admin API. */
 export async function auditOf(platform: Platform, adminToken: string, query: string): Promise<Array<Record<string, unknown> & { type: string }>> {
   const response = await call(platform, 'GET', `/users/audit?${query}`, { token: adminToken });
   if (response.statusCode !== 200) throw new Error(`audit answered ${response.statusCode}: ${response.body}`);
-  return (response.json() as { items: Array<Record<string, unknown> & { type: string }> }).items;
+  return response.json<{ items: Array<Record<string, unknown> & { type: string }> }>().items;
 }

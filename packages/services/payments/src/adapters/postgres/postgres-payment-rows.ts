@@ -2,7 +2,7 @@ import { Money } from '@polyshop/kernel';
 import type { AuditEntry, Payment, PaymentReasonCode, Refund } from '../../domain/payment.ts';
 import type { PaymentMethod } from '../../domain/payment-request.ts';
 import type { PaymentStatus } from '../../domain/payment-status.ts';
-import type { IdempotencyRecord, StoredResponse } from '../../ports/payment-repository.ts';
+import type { IdempotencyRecord } from '../../ports/payment-repository.ts';
 
 /** Storage mappers between `payments.*` rows (snake_case, numeric strings) and domain objects. */
 
@@ -162,7 +162,7 @@ export interface IdempotencyRow {
 
 export function toIdempotencyRecord(row: IdempotencyRow): IdempotencyRecord {
   const record: IdempotencyRecord = { key: row.key, requestHash: row.request_hash, paymentId: row.payment_id };
-  if (row.response_status !== null) record.response = { statusCode: row.response_status, body: row.response_body } as StoredResponse;
+  if (row.response_status !== null) record.response = { statusCode: row.response_status, body: row.response_body };
   if (row.locked_until) record.lockedUntil = row.locked_until;
   return record;
 }

@@ -95,7 +95,7 @@ export async function searchProducts(client: Client, index: string, query: Searc
   const position = decodeCursor(query);
   let body: SearchResponseBody;
   try {
-    body = (await client.search({ index, body: searchRequestBody(query, position) as never })).body as unknown as SearchResponseBody;
+    body = (await client.search({ index, body: searchRequestBody(query, position) })).body as unknown as SearchResponseBody;
   } catch (error) {
     if (!isTooManyBuckets(error)) throw unavailableWhenUnreachable(error);
     // More non-empty buckets than OpenSearch builds is far more than the histogram may span.

@@ -4,7 +4,7 @@ import type { SearchHighlight } from '../../domain/search-query.ts';
 // are stripped here first), so the text can be HTML-escaped before the marks become <em> tags.
 const START = '\u0002';
 const STOP = '\u0003';
-const MARKS = /[\u0002\u0003]/g;
+const MARKS = new RegExp(`[${START}${STOP}]`, 'g');
 
 /** `ts_headline` options per field: the whole name; up to two fragments of the description. */
 export const HEADLINE_OPTIONS = {
