@@ -46,7 +46,12 @@ export default tseslint.config(
   },
   {
     // Tests read JSON bodies (`response.json()` is `any`) and assert on them field by field.
-    files: ['**/test/**/*.ts', '**/*.test.ts', 'packages/platform/testing/**/*.ts', 'packages/testing/**/*.ts'],
+    files: [
+      '**/test/**/*.ts',
+      '**/*.test.ts',
+      'packages/platform/testing/**/*.ts',
+      'packages/testing/**/*.ts',
+    ],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

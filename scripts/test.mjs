@@ -22,9 +22,9 @@ function findTests(dir, out = []) {
   return out;
 }
 
-const files = (roots.length ? roots : ['packages']).flatMap((r) =>
-  statSync(join(root, r)).isDirectory() ? findTests(join(root, r)) : [r],
-).sort();
+const files = (roots.length ? roots : ['packages'])
+  .flatMap((r) => (statSync(join(root, r)).isDirectory() ? findTests(join(root, r)) : [r]))
+  .sort();
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
@@ -39,7 +39,15 @@ if (!roots.length && !process.env.POLYSHOP_SKIP_TYPECHECK) {
 const concurrency = process.env.POLYSHOP_TEST_CONCURRENCY ?? '2';
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...passthrough, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    ...passthrough,
+    ...files,
+  ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 process.exit(result.status ?? 1);

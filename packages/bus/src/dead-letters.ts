@@ -23,10 +23,18 @@ export class DeadLetters {
   }
 
   /** The bus's `onDeadLetter`: records the event with its last error. */
-  readonly handler: DeadLetterHandler = async (consumer: string, event: EventEnvelope, error: unknown, attempts: number) => {
+  readonly handler: DeadLetterHandler = async (
+    consumer: string,
+    event: EventEnvelope,
+    error: unknown,
+    attempts: number,
+  ) => {
     const store = await this.#options.store();
     const letter = await store.record({ consumer, event, error: errorText(error), attempts });
-    this.#options.logger.warn({ deadLetterId: letter.id, consumer, eventId: event.id, type: event.type }, 'event dead-lettered');
+    this.#options.logger.warn(
+      { deadLetterId: letter.id, consumer, eventId: event.id, type: event.type },
+      'event dead-lettered',
+    );
   };
 
   async list(filter?: DeadLetterFilter): Promise<DeadLetter[]> {
@@ -36,7 +44,8 @@ export class DeadLetters {
   /** The letter; `not_found` otherwise. */
   async get(id: string): Promise<DeadLetter> {
     const letter = await (await this.#options.store()).find(id);
-    if (!letter) throw AppError.notFound('EVENTS.DEAD_LETTER_NOT_FOUND', `No dead letter ${id}.`, { field: 'id' });
+    if (!letter)
+      throw AppError.notFound('EVENTS.DEAD_LETTER_NOT_FOUND', `No dead letter ${id}.`, { field: 'id' });
     return letter;
   }
 
@@ -50,20 +59,36 @@ export class DeadLetters {
     const store = await this.#options.store();
     const letter = await this.get(id);
     if (letter.replayedAt) {
-      throw AppError.conflict('EVENTS.ALREADY_REPLAYED', `Dead letter ${id} was replayed at ${letter.replayedAt.toISOString()}.`, { field: 'id' });
+      throw AppError.conflict(
+        'EVENTS.ALREADY_REPLAYED',
+        `Dead letter ${id} was replayed at ${letter.replayedAt.toISOString()}.`,
+        { field: 'id' },
+      );
     }
     try {
       await this.#options.redeliver(letter.consumer, letter.event);
     } catch (error) {
       if (error instanceof AppError) throw error;
-      await store.record({ consumer: letter.consumer, event: letter.event, error: errorText(error), attempts: 1 });
-      throw AppError.conflict('EVENTS.REPLAY_FAILED', `Consumer "${letter.consumer}" failed again: ${errorText(error)}`, {
-        field: 'id',
-        details: { consumer: letter.consumer },
+      await store.record({
+        consumer: letter.consumer,
+        event: letter.event,
+        error: errorText(error),
+        attempts: 1,
       });
+      throw AppError.conflict(
+        'EVENTS.REPLAY_FAILED',
+        `Consumer "${letter.consumer}" failed again: ${errorText(error)}`,
+        {
+          field: 'id',
+          details: { consumer: letter.consumer },
+        },
+      );
     }
     const replayed = await store.markReplayed(id, this.#options.clock.now());
-    this.#options.logger.info({ deadLetterId: id, consumer: letter.consumer, eventId: letter.event.id }, 'dead letter replayed');
+    this.#options.logger.info(
+      { deadLetterId: id, consumer: letter.consumer, eventId: letter.event.id },
+      'dead letter replayed',
+    );
     return replayed ?? letter;
   }
 }

@@ -16,7 +16,12 @@ export interface Subscription {
  * in its dead-letter store, from where it can be listed and replayed. If it throws, the bus keeps the
  * event (NATS redelivers it and tries to dead-letter it again; the in-process bus logs it).
  */
-export type DeadLetterHandler = (consumer: string, event: EventEnvelope, error: unknown, attempts: number) => Promise<void> | void;
+export type DeadLetterHandler = (
+  consumer: string,
+  event: EventEnvelope,
+  error: unknown,
+  attempts: number,
+) => Promise<void> | void;
 
 /** How a bus retries a failing handler; shared by every adapter. */
 export interface RetryPolicy {

@@ -5,7 +5,8 @@ export interface InProcessEventBusOptions extends RetryPolicy {
   logger: Logger;
 }
 
-type ResolvedOptions = Required<Omit<InProcessEventBusOptions, 'onDeadLetter'>> & Pick<RetryPolicy, 'onDeadLetter'>;
+type ResolvedOptions = Required<Omit<InProcessEventBusOptions, 'onDeadLetter'>> &
+  Pick<RetryPolicy, 'onDeadLetter'>;
 
 /**
  * One queued delivery with its publisher's promise callbacks. A replay is tried once and rejects with
@@ -42,7 +43,9 @@ export class InProcessEventBus implements EventBus {
     if (this.#closed) throw new Error('event bus is closed');
     const deliveries = this.#consumers
       .filter((consumer) => consumer.accepts(event.type))
-      .map((consumer) => new Promise<void>((resolve, reject) => consumer.enqueue({ event, resolve, reject })));
+      .map(
+        (consumer) => new Promise<void>((resolve, reject) => consumer.enqueue({ event, resolve, reject })),
+      );
     await Promise.all(deliveries);
   }
 
@@ -57,9 +60,13 @@ export class InProcessEventBus implements EventBus {
   async redeliver(consumer: string, event: EventEnvelope): Promise<void> {
     const target = this.#consumers.find((c) => c.name === consumer);
     if (!target || this.#closed) {
-      throw AppError.unavailable('EVENTS.CONSUMER_NOT_RUNNING', `Consumer "${consumer}" is not subscribed in this process.`, {
-        field: 'consumer',
-      });
+      throw AppError.unavailable(
+        'EVENTS.CONSUMER_NOT_RUNNING',
+        `Consumer "${consumer}" is not subscribed in this process.`,
+        {
+          field: 'consumer',
+        },
+      );
     }
     await new Promise<void>((resolve, reject) => target.enqueue({ event, replay: true, resolve, reject }));
   }
@@ -135,13 +142,19 @@ class Consumer {
         return;
       } catch (error) {
         if (attempt >= maxAttempts) {
-          logger.error({ err: error, consumer: this.name, eventId: event.id, type: event.type }, 'event handler failed; dead-lettered');
+          logger.error(
+            { err: error, consumer: this.name, eventId: event.id, type: event.type },
+            'event handler failed; dead-lettered',
+          );
           // If recording the dead letter fails, the publish rejects: the relay keeps the outbox row
           // and publishes it again later, so the event is not lost.
           await onDeadLetter?.(this.name, event, error, attempt);
           return;
         }
-        logger.warn({ err: error, consumer: this.name, eventId: event.id, attempt }, 'event handler failed; retrying');
+        logger.warn(
+          { err: error, consumer: this.name, eventId: event.id, attempt },
+          'event handler failed; retrying',
+        );
         await new Promise((resolve) => setTimeout(resolve, retryDelay(retryDelayMs, attempt)));
       }
     }

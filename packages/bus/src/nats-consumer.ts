@@ -1,5 +1,11 @@
 import { nanos, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
-import { AckPolicy, DeliverPolicy, type Consumer, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type Consumer,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import type { EventEnvelope, Logger } from '@polyshop/kernel';
 import { acceptsType, retryDelay, type DeadLetterHandler, type Subscription } from './event-bus.ts';
 
@@ -40,7 +46,12 @@ export class NatsConsumer {
   #chain: Promise<unknown> = Promise.resolve();
   #stopping = false;
 
-  constructor(nc: NatsConnection, jsm: JetStreamManager, settings: NatsConsumerSettings, subscription: Subscription) {
+  constructor(
+    nc: NatsConnection,
+    jsm: JetStreamManager,
+    settings: NatsConsumerSettings,
+    subscription: Subscription,
+  ) {
     this.#nc = nc;
     this.#jsm = jsm;
     this.#settings = settings;
@@ -64,18 +75,20 @@ export class NatsConsumer {
       // on its own, or an event whose dead-lettering failed would vanish.
       max_deliver: -1,
     };
-    await this.#jsm.consumers.add(stream, {
-      durable_name: this.#durable,
-      description: this.#subscription.consumer,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ...tunable,
-    }).catch(async (error: unknown) => {
-      // It exists with other settings (an older version of this code): update what may change.
-      await this.#jsm.consumers.update(stream, this.#durable, tunable).catch(() => {
-        throw error;
+    await this.#jsm.consumers
+      .add(stream, {
+        durable_name: this.#durable,
+        description: this.#subscription.consumer,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ...tunable,
+      })
+      .catch(async (error: unknown) => {
+        // It exists with other settings (an older version of this code): update what may change.
+        await this.#jsm.consumers.update(stream, this.#durable, tunable).catch(() => {
+          throw error;
+        });
       });
-    });
     this.#loop = this.#read(await this.#jsm.jetstream().consumers.get(stream, this.#durable));
     this.#replies = this.#nc.subscribe(NatsConsumer.replaySubject(this.#settings, this.#durable), {
       queue: this.#durable,
@@ -117,7 +130,10 @@ export class NatsConsumer {
         else await this.#serially(() => this.#handle(message));
       } catch (error) {
         failures += 1;
-        this.#settings.logger.warn({ err: error, consumer: this.#subscription.consumer }, 'pulling from NATS failed; retrying');
+        this.#settings.logger.warn(
+          { err: error, consumer: this.#subscription.consumer },
+          'pulling from NATS failed; retrying',
+        );
         await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** failures, 5_000)));
       }
     }
@@ -136,7 +152,10 @@ export class NatsConsumer {
     try {
       event = message.json<EventEnvelope>();
     } catch (error) {
-      logger.error({ err: error, consumer, subject: message.subject, seq: message.seq }, 'unreadable event on the bus; terminated');
+      logger.error(
+        { err: error, consumer, subject: message.subject, seq: message.seq },
+        'unreadable event on the bus; terminated',
+      );
       message.term(); // no reason text: nats-server 2.9 ignores "+TERM <reason>" and keeps the event pending
       return;
     }
@@ -147,7 +166,12 @@ export class NatsConsumer {
     const attempt = message.info.deliveryCount;
     if (attempt > maxAttempts) {
       // Earlier deliveries ended without a verdict (the process died mid-handler) or dead-lettering failed.
-      await this.#deadLetter(message, event, new Error(`not handled after ${attempt - 1} deliveries`), attempt - 1);
+      await this.#deadLetter(
+        message,
+        event,
+        new Error(`not handled after ${attempt - 1} deliveries`),
+        attempt - 1,
+      );
       return;
     }
     const progress = setInterval(() => message.working(), Math.max(ackWaitMs / 3, 100));
@@ -156,7 +180,10 @@ export class NatsConsumer {
     } catch (error) {
       clearInterval(progress);
       if (attempt >= maxAttempts) {
-        logger.error({ err: error, consumer, eventId: event.id, type: event.type }, 'event handler failed; dead-lettered');
+        logger.error(
+          { err: error, consumer, eventId: event.id, type: event.type },
+          'event handler failed; dead-lettered',
+        );
         await this.#deadLetter(message, event, error, attempt);
       } else {
         logger.warn({ err: error, consumer, eventId: event.id, attempt }, 'event handler failed; retrying');
@@ -167,7 +194,14 @@ export class NatsConsumer {
       clearInterval(progress);
     }
     // Waits for the server to confirm, so a clean stop never leaves a handled event to be redelivered.
-    await message.ackAck().catch((error: unknown) => logger.warn({ err: error, consumer, eventId: event.id }, 'ack not confirmed; the event may be redelivered'));
+    await message
+      .ackAck()
+      .catch((error: unknown) =>
+        logger.warn(
+          { err: error, consumer, eventId: event.id },
+          'ack not confirmed; the event may be redelivered',
+        ),
+      );
   }
 
   async #deadLetter(message: JsMsg, event: EventEnvelope, error: unknown, attempts: number): Promise<void> {
@@ -176,7 +210,10 @@ export class NatsConsumer {
       await this.#settings.onDeadLetter?.(consumer, event, error, attempts);
       message.term(); // no reason text: nats-server 2.9 ignores "+TERM <reason>" and keeps the event pending
     } catch (failure) {
-      this.#settings.logger.error({ err: failure, consumer, eventId: event.id }, 'recording a dead letter failed; the event will be redelivered');
+      this.#settings.logger.error(
+        { err: failure, consumer, eventId: event.id },
+        'recording a dead letter failed; the event will be redelivered',
+      );
       message.nak(retryDelay(this.#settings.retryDelayMs, attempts));
     }
   }

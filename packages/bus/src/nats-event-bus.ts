@@ -1,5 +1,12 @@
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  jetstream,
+  jetstreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { AppError, type EventEnvelope, type Logger } from '@polyshop/kernel';
 import type { EventBus, RetryPolicy, Subscription } from './event-bus.ts';
 import { NatsConsumer, durableName, type NatsConsumerSettings } from './nats-consumer.ts';
@@ -51,7 +58,12 @@ export class NatsEventBus implements EventBus {
   readonly #consumers = new Map<string, NatsConsumer>();
   #closed = false;
 
-  private constructor(nc: NatsConnection, jsm: JetStreamManager, settings: NatsConsumerSettings, options: NatsEventBusOptions) {
+  private constructor(
+    nc: NatsConnection,
+    jsm: JetStreamManager,
+    settings: NatsConsumerSettings,
+    options: NatsEventBusOptions,
+  ) {
     this.#nc = nc;
     this.#jsm = jsm;
     this.#js = jetstream(nc);
@@ -78,7 +90,8 @@ export class NatsEventBus implements EventBus {
       await jsm.streams.info(stream).then(
         () => jsm.streams.update(stream, config),
         async (error: unknown) => {
-          if (!(error instanceof JetStreamApiError) || error.code !== JetStreamApiCodes.StreamNotFound) throw error;
+          if (!(error instanceof JetStreamApiError) || error.code !== JetStreamApiCodes.StreamNotFound)
+            throw error;
           await jsm.streams.add({ name: stream, ...config });
         },
       );
@@ -101,12 +114,15 @@ export class NatsEventBus implements EventBus {
 
   async publish(event: EventEnvelope): Promise<void> {
     if (this.#closed) throw new Error('event bus is closed');
-    await this.#js.publish(`${this.#settings.subjectPrefix}.${event.type}`, JSON.stringify(event), { msgID: event.id });
+    await this.#js.publish(`${this.#settings.subjectPrefix}.${event.type}`, JSON.stringify(event), {
+      msgID: event.id,
+    });
   }
 
   async subscribe(subscription: Subscription): Promise<void> {
     if (this.#closed) throw new Error('event bus is closed');
-    if (this.#consumers.has(subscription.consumer)) throw new Error(`consumer ${subscription.consumer} is already subscribed`);
+    if (this.#consumers.has(subscription.consumer))
+      throw new Error(`consumer ${subscription.consumer} is already subscribed`);
     const consumer = new NatsConsumer(this.#nc, this.#jsm, this.#settings, subscription);
     this.#consumers.set(subscription.consumer, consumer);
     try {
@@ -122,12 +138,18 @@ export class NatsEventBus implements EventBus {
     const subject = NatsConsumer.replaySubject(this.#settings, durableName(consumer));
     let reply: { ok: boolean; error?: string };
     try {
-      const message = await this.#nc.request(subject, JSON.stringify(event), { timeout: this.#options.replayTimeoutMs ?? 30_000 });
+      const message = await this.#nc.request(subject, JSON.stringify(event), {
+        timeout: this.#options.replayTimeoutMs ?? 30_000,
+      });
       reply = message.json();
     } catch (error) {
-      throw AppError.unavailable('EVENTS.CONSUMER_NOT_RUNNING', `Consumer "${consumer}" did not answer: ${(error as Error).message}.`, {
-        field: 'consumer',
-      });
+      throw AppError.unavailable(
+        'EVENTS.CONSUMER_NOT_RUNNING',
+        `Consumer "${consumer}" did not answer: ${(error as Error).message}.`,
+        {
+          field: 'consumer',
+        },
+      );
     }
     if (!reply.ok) throw new Error(reply.error ?? 'handler failed');
   }
@@ -138,7 +160,11 @@ export class NatsEventBus implements EventBus {
     this.#closed = true;
     await Promise.all([...this.#consumers.values()].map((consumer) => consumer.stop()));
     this.#consumers.clear();
-    await this.#nc.drain().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'draining the NATS connection failed'));
+    await this.#nc
+      .drain()
+      .catch((error: unknown) =>
+        this.#options.logger.warn({ err: error }, 'draining the NATS connection failed'),
+      );
   }
 
   /** Deletes the stream and every consumer on it (tests; an operator resetting the bus). */

@@ -47,12 +47,19 @@ describe(DeadLetters.name, () => {
             handled.push(event);
           },
         });
-        await bus.subscribe({ consumer: 'search.orders', types: ['order.confirmed'], handler: async (event) => void bystander.push(event) });
+        await bus.subscribe({
+          consumer: 'search.orders',
+          types: ['order.confirmed'],
+          handler: async (event) => void bystander.push(event),
+        });
         const event = anEvent({ type: 'order.confirmed' });
         await bus.publish(event);
         await eventually('the event was dead-lettered', async () => (await deadLetters.list()).length === 1);
         const [letter] = await deadLetters.list({ consumer: 'notifications.order-confirmed' });
-        assert.deepEqual({ event: letter!.event, error: letter!.error, attempts: letter!.attempts }, { event, error: 'template missing', attempts: 2 });
+        assert.deepEqual(
+          { event: letter!.event, error: letter!.error, attempts: letter!.attempts },
+          { event, error: 'template missing', attempts: 2 },
+        );
         await eventually('the bystander got it', () => bystander.length === 1);
 
         await assert.rejects(deadLetters.replay(letter!.id), isCode('EVENTS.REPLAY_FAILED'));
@@ -61,7 +68,10 @@ describe(DeadLetters.name, () => {
         fixed = true;
         const replayed = await deadLetters.replay(letter!.id);
         assert.ok(replayed.replayedAt instanceof Date);
-        assert.deepEqual(handled.map((e) => e.id), [event.id]);
+        assert.deepEqual(
+          handled.map((e) => e.id),
+          [event.id],
+        );
         assert.equal(bystander.length, 1, 'other consumers do not see a replay');
         assert.deepEqual(await deadLetters.list({ pending: true }), []);
         await assert.rejects(deadLetters.replay(letter!.id), isCode('EVENTS.ALREADY_REPLAYED'));

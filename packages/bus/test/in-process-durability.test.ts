@@ -35,7 +35,11 @@ describe('InProcessEventBus delivery guarantee', () => {
         recorded.push(consumer);
       },
     });
-    await bus.subscribe({ consumer: 'always-fails', types: ['*'], handler: async () => Promise.reject(new Error('nope')) });
+    await bus.subscribe({
+      consumer: 'always-fails',
+      types: ['*'],
+      handler: async () => Promise.reject(new Error('nope')),
+    });
     await bus.publish(anEvent({ type: 'x.happened' }));
     assert.deepEqual(recorded, ['always-fails']);
     storeUp = false;

@@ -30,5 +30,10 @@ export interface Authorizer {
 /** True when the principal holds `resource:action`, `resource:*` or `*:*` (the admin's wildcard). */
 export function hasPermission(principal: Principal | undefined, resource: string, action: string): boolean {
   const held = principal?.permissions ?? [];
-  return held.includes(`${resource}:${action}`) || held.includes(`${resource}:*`) || held.includes(`*:${action}`) || held.includes('*:*');
+  return (
+    held.includes(`${resource}:${action}`) ||
+    held.includes(`${resource}:*`) ||
+    held.includes(`*:${action}`) ||
+    held.includes('*:*')
+  );
 }

@@ -38,16 +38,29 @@ export function toAppError(error: FastifyError | AppError | Error): AppError | E
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('payload_too_large', 'REQUEST.BODY_TOO_LARGE', 'The request body is larger than the limit.');
+      return new AppError(
+        'payload_too_large',
+        'REQUEST.BODY_TOO_LARGE',
+        'The request body is larger than the limit.',
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return AppError.invalidInput('REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Send JSON with content-type application/json.', { field: 'content-type' });
+      return AppError.invalidInput(
+        'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+        'Send JSON with content-type application/json.',
+        { field: 'content-type' },
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return AppError.invalidInput('REQUEST.EMPTY_BODY', 'The JSON body is empty.', { field: 'body' });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return AppError.invalidInput('REQUEST.MALFORMED_JSON', 'The body is not valid JSON.', { field: 'body' });
+      return AppError.invalidInput('REQUEST.MALFORMED_JSON', 'The body is not valid JSON.', {
+        field: 'body',
+      });
   }
-  if (error instanceof SyntaxError || (fastifyError.statusCode === 400 && !fastifyError.code?.startsWith('FST_ERR_'))) {
+  if (
+    error instanceof SyntaxError ||
+    (fastifyError.statusCode === 400 && !fastifyError.code?.startsWith('FST_ERR_'))
+  ) {
     return AppError.invalidInput('REQUEST.MALFORMED', error.message, { field: 'body' });
   }
   return error;
@@ -75,6 +88,10 @@ export function installProblemHandlers(app: FastifyInstance): void {
     return sendProblem(reply, request, mapped);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, AppError.notFound('ROUTE.NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`)),
+    sendProblem(
+      reply,
+      request,
+      AppError.notFound('ROUTE.NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`),
+    ),
   );
 }

@@ -47,7 +47,8 @@ export interface InternalClientOptions {
  * the same AppError (code, kind, field, details) the in-process client would have thrown.
  */
 export class ServiceHttpClient {
-  readonly #options: Required<Omit<ServiceHttpClientOptions, 'logger' | 'token'>> & Pick<ServiceHttpClientOptions, 'logger' | 'token'>;
+  readonly #options: Required<Omit<ServiceHttpClientOptions, 'logger' | 'token'>> &
+    Pick<ServiceHttpClientOptions, 'logger' | 'token'>;
 
   constructor(options: ServiceHttpClientOptions) {
     this.#options = { timeoutMs: 5000, retries: 2, ...options, baseUrl: options.baseUrl.replace(/\/$/, '') };
@@ -67,21 +68,30 @@ export class ServiceHttpClient {
 
   /** Sends the request; resolves to the parsed JSON body (undefined for 204), throws AppError otherwise. */
   async request<T>(request: ServiceRequest): Promise<T> {
-    const attempts = 1 + (request.idempotent || (request.method ?? 'GET') === 'GET' ? this.#options.retries : 0);
+    const attempts =
+      1 + (request.idempotent || (request.method ?? 'GET') === 'GET' ? this.#options.retries : 0);
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         return await this.#once<T>(request);
       } catch (error) {
         lastError = error;
-        const transient = !(error instanceof AppError) || error.kind === 'unavailable' || error.code === 'HTTP.BAD_GATEWAY';
+        const transient =
+          !(error instanceof AppError) || error.kind === 'unavailable' || error.code === 'HTTP.BAD_GATEWAY';
         if (!transient || attempt === attempts) break;
-        this.#options.logger?.warn({ err: error, path: request.path, attempt }, 'service call failed; retrying');
+        this.#options.logger?.warn(
+          { err: error, path: request.path, attempt },
+          'service call failed; retrying',
+        );
         await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
       }
     }
     if (lastError instanceof AppError) throw lastError;
-    throw AppError.unavailable('SERVICE.UNREACHABLE', `${this.#options.baseUrl}${request.path} did not answer.`, { cause: lastError });
+    throw AppError.unavailable(
+      'SERVICE.UNREACHABLE',
+      `${this.#options.baseUrl}${request.path} did not answer.`,
+      { cause: lastError },
+    );
   }
 
   async #once<T>(request: ServiceRequest): Promise<T> {
@@ -98,15 +108,37 @@ export class ServiceHttpClient {
     const text = await response.text();
     const body = text ? (JSON.parse(text) as unknown) : undefined;
     if (response.ok) return body as T;
-    const problem = (body ?? {}) as { code?: string; detail?: string; field?: string; errors?: []; [key: string]: unknown };
+    const problem = (body ?? {}) as {
+      code?: string;
+      detail?: string;
+      field?: string;
+      errors?: [];
+      [key: string]: unknown;
+    };
     if (response.status === 502 || response.status === 504) {
       throw AppError.unavailable('HTTP.BAD_GATEWAY', `Upstream answered ${response.status}.`);
     }
-    const { type: _t, title: _ti, status: _s, detail, code, field, errors, instance: _i, requestId: _r, ...details } = problem;
-    throw new AppError(KIND_BY_STATUS[response.status] ?? 'internal', code ?? `HTTP.${response.status}`, detail ?? response.statusText, {
-      ...(field ? { field } : {}),
-      ...(errors ? { errors } : {}),
-      details,
-    });
+    const {
+      type: _t,
+      title: _ti,
+      status: _s,
+      detail,
+      code,
+      field,
+      errors,
+      instance: _i,
+      requestId: _r,
+      ...details
+    } = problem;
+    throw new AppError(
+      KIND_BY_STATUS[response.status] ?? 'internal',
+      code ?? `HTTP.${response.status}`,
+      detail ?? response.statusText,
+      {
+        ...(field ? { field } : {}),
+        ...(errors ? { errors } : {}),
+        details,
+      },
+    );
   }
 }

@@ -1,10 +1,24 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock, Logger } from '@polyshop/kernel';
 import type { EventBus } from '@polyshop/bus';
-import type { DynamoConnection, MongoConnection, OpenSearchConnection, SqlDatabase, StoreKind } from '@polyshop/stores';
+import type {
+  DynamoConnection,
+  MongoConnection,
+  OpenSearchConnection,
+  SqlDatabase,
+  StoreKind,
+} from '@polyshop/stores';
 import type { Authorizer } from './authorizer.ts';
 
-export const SERVICE_NAMES = ['users', 'products', 'inventory', 'payments', 'orders', 'notifications', 'search'] as const;
+export const SERVICE_NAMES = [
+  'users',
+  'products',
+  'inventory',
+  'payments',
+  'orders',
+  'notifications',
+  'search',
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** What the platform hands to each service factory. Services get stores and clients only from here. */

@@ -20,14 +20,19 @@ describe('loadConfig', () => {
     assert.throws(
       () => loadConfig(Schema, { PORT: 'eighty', SECRET: 'long-enough' }),
       (error: unknown) =>
-        error instanceof ConfigError && error.variables.join() === 'PORT' && /PORT: .*"eighty"/.test(error.message),
+        error instanceof ConfigError &&
+        error.variables.join() === 'PORT' &&
+        /PORT: .*"eighty"/.test(error.message),
     );
   });
 
   it('rejects out-of-range numbers and values outside an enumeration', () => {
     assert.throws(() => loadConfig(Schema, { PORT: '70000', SECRET: 'long-enough' }), /PORT/);
     assert.throws(() => loadConfig(Schema, { LOG_LEVEL: 'loud', SECRET: 'long-enough' }), /LOG_LEVEL/);
-    assert.throws(() => loadConfig(Schema, { DATABASE_URL: 'mysql://x', SECRET: 'long-enough' }), /DATABASE_URL/);
+    assert.throws(
+      () => loadConfig(Schema, { DATABASE_URL: 'mysql://x', SECRET: 'long-enough' }),
+      /DATABASE_URL/,
+    );
   });
 
   it('names a missing required variable, and every bad variable at once', () => {

@@ -5,9 +5,7 @@ import { Value } from 'typebox/value';
 export class ConfigError extends Error {
   readonly variables: string[];
   constructor(problems: { variable: string; message: string }[]) {
-    super(
-      `Invalid configuration:\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}`,
-    );
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}`);
     this.name = 'ConfigError';
     this.variables = problems.map((p) => p.variable);
   }

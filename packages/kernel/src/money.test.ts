@@ -15,7 +15,10 @@ describe('Money', () => {
 
   it('sums 0.1 ten times to exactly 1.00', () => {
     const tenth = Money.of('0.1', 'EUR');
-    const sum = Money.sum(Array.from({ length: 10 }, () => tenth), 'EUR');
+    const sum = Money.sum(
+      Array.from({ length: 10 }, () => tenth),
+      'EUR',
+    );
     assert.equal(sum.toDecimalString(), '1.00');
     assert.ok(sum.equals(Money.of('1', 'EUR')));
   });
@@ -41,22 +44,32 @@ describe('Money', () => {
   it('refuses to combine different currencies', () => {
     assert.throws(
       () => Money.of('1', 'USD').add(Money.of('1', 'EUR')),
-      (error: unknown) => error instanceof AppError && error.code === 'MONEY.CURRENCY_MISMATCH' && error.kind === 'conflict',
+      (error: unknown) =>
+        error instanceof AppError && error.code === 'MONEY.CURRENCY_MISMATCH' && error.kind === 'conflict',
     );
     assert.throws(() => Money.of('1', 'USD').compare(Money.of('1', 'EUR')), AppError);
   });
 
   it('refuses floats, malformed strings and unknown currencies, naming the field', () => {
     assert.throws(() => Money.of(0.1 as unknown as string, 'USD'), /never floats/);
-    assert.throws(() => Money.parse('1e3', 'USD', 'price'), (e: unknown) => e instanceof AppError && e.field === 'price');
+    assert.throws(
+      () => Money.parse('1e3', 'USD', 'price'),
+      (e: unknown) => e instanceof AppError && e.field === 'price',
+    );
     assert.throws(() => Money.parse('12.', 'USD'), AppError);
     assert.throws(() => Money.parse(12, 'USD'), AppError);
-    assert.throws(() => Money.parse('1.00', 'XYZ'), (e: unknown) => e instanceof AppError && e.code === 'MONEY.INVALID_CURRENCY');
+    assert.throws(
+      () => Money.parse('1.00', 'XYZ'),
+      (e: unknown) => e instanceof AppError && e.code === 'MONEY.INVALID_CURRENCY',
+    );
     assert.throws(() => Money.parse('1.00', 'usd'), AppError);
   });
 
   it('parse refuses more fraction digits than the currency has', () => {
-    assert.throws(() => Money.parse('21.599', 'USD'), (e: unknown) => e instanceof AppError && e.code === 'MONEY.TOO_PRECISE');
+    assert.throws(
+      () => Money.parse('21.599', 'USD'),
+      (e: unknown) => e instanceof AppError && e.code === 'MONEY.TOO_PRECISE',
+    );
     assert.throws(() => Money.parse('100.5', 'JPY'), AppError);
     assert.equal(Money.parse('21.5', 'USD').toDecimalString(), '21.50');
   });

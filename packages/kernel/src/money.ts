@@ -59,14 +59,22 @@ export class Money {
    */
   static of(amount: string | Decimal | bigint, currency: string, field = 'amount'): Money {
     if (!isCurrency(currency)) {
-      throw AppError.invalidInput('MONEY.INVALID_CURRENCY', `"${String(currency)}" is not an ISO 4217 currency code.`, {
-        field: field === 'amount' ? 'currency' : `${field}.currency`,
-      });
+      throw AppError.invalidInput(
+        'MONEY.INVALID_CURRENCY',
+        `"${String(currency)}" is not an ISO 4217 currency code.`,
+        {
+          field: field === 'amount' ? 'currency' : `${field}.currency`,
+        },
+      );
     }
     let value: Decimal;
     if (typeof amount === 'string') {
       if (!DECIMAL_STRING.test(amount)) {
-        throw AppError.invalidInput('MONEY.INVALID_AMOUNT', `"${amount}" is not a decimal amount such as "21.59".`, { field });
+        throw AppError.invalidInput(
+          'MONEY.INVALID_AMOUNT',
+          `"${amount}" is not a decimal amount such as "21.59".`,
+          { field },
+        );
       }
       value = new Decimal(amount);
     } else if (typeof amount === 'bigint') {
@@ -74,7 +82,9 @@ export class Money {
     } else if (Decimal.isDecimal(amount)) {
       value = new Decimal(amount);
     } else {
-      throw AppError.invalidInput('MONEY.INVALID_AMOUNT', 'Amounts must be decimal strings, never floats.', { field });
+      throw AppError.invalidInput('MONEY.INVALID_AMOUNT', 'Amounts must be decimal strings, never floats.', {
+        field,
+      });
     }
     return new Money(value, currency);
   }
@@ -85,7 +95,11 @@ export class Money {
    */
   static parse(amount: unknown, currency: unknown, field = 'amount'): Money {
     if (typeof amount !== 'string') {
-      throw AppError.invalidInput('MONEY.INVALID_AMOUNT', 'Amounts must be decimal strings such as "21.59".', { field });
+      throw AppError.invalidInput(
+        'MONEY.INVALID_AMOUNT',
+        'Amounts must be decimal strings such as "21.59".',
+        { field },
+      );
     }
     const money = Money.of(amount, currency as string, field);
     if (money.amount.decimalPlaces() > minorDigits(money.currency)) {

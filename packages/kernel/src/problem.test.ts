@@ -56,7 +56,9 @@ describe('toProblem', () => {
   });
 
   it('never lets details overwrite the standard members', () => {
-    const problem = toProblem(AppError.notFound('X.GONE', 'gone', { details: { status: 200, code: 'OK', extra: 1 } }));
+    const problem = toProblem(
+      AppError.notFound('X.GONE', 'gone', { details: { status: 200, code: 'OK', extra: 1 } }),
+    );
     assert.equal(problem.status, 404);
     assert.equal(problem.code, 'X.GONE');
     assert.equal(problem.extra, 1);

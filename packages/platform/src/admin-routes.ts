@@ -80,7 +80,16 @@ export function adminRoutes(deadLetters: DeadLetters, authorizer: Authorizer): F
 
     app.get<{ Params: Static<typeof IdParams> }>(
       '/dead-letters/:id',
-      { preHandler, schema: { tags, security, summary: 'One dead letter', params: IdParams, response: { 200: DeadLetterSchema } } },
+      {
+        preHandler,
+        schema: {
+          tags,
+          security,
+          summary: 'One dead letter',
+          params: IdParams,
+          response: { 200: DeadLetterSchema },
+        },
+      },
       async (request) => toDeadLetterView(await deadLetters.get(request.params.id)),
     );
 
@@ -92,7 +101,8 @@ export function adminRoutes(deadLetters: DeadLetters, authorizer: Authorizer): F
           tags,
           security,
           summary: 'Hand the event to the consumer that failed on it again (that consumer only)',
-          description: '409 EVENTS.REPLAY_FAILED if it fails again, 409 EVENTS.ALREADY_REPLAYED, 503 EVENTS.CONSUMER_NOT_RUNNING.',
+          description:
+            '409 EVENTS.REPLAY_FAILED if it fails again, 409 EVENTS.ALREADY_REPLAYED, 503 EVENTS.CONSUMER_NOT_RUNNING.',
           params: IdParams,
           response: { 200: DeadLetterSchema },
         },

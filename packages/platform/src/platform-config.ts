@@ -23,10 +23,16 @@ export const PlatformConfigSchema = Type.Object({
   DYNAMODB_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   DYNAMODB_REGION: Type.String({ default: 'us-east-1', minLength: 1 }),
   OPENSEARCH_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
-  /** NATS with JetStream (`nats://host:4222`, comma-separated for a cluster): events go over it; unset → in-process bus. */
+  /**
+   * NATS with JetStream (`nats://host:4222`, comma-separated for a cluster): events go over it; unset →
+   * in-process bus.
+   */
   NATS_URL: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
   /** Events go to `<prefix>.<type>` in the JetStream stream named after it (`polyshop.events` → `POLYSHOP_EVENTS`). */
-  NATS_SUBJECT_PREFIX: Type.String({ default: 'polyshop.events', pattern: '^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$' }),
+  NATS_SUBJECT_PREFIX: Type.String({
+    default: 'polyshop.events',
+    pattern: '^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$',
+  }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
   /** Largest request body accepted, in bytes. */
   HTTP_BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),

@@ -1,5 +1,12 @@
 import { ConfigError, type Clock, type Logger } from '@polyshop/kernel';
-import { DeadLetters, InProcessEventBus, NatsEventBus, PostgresDeadLetterStore, type DeadLetterStore, type EventBus } from '@polyshop/bus';
+import {
+  DeadLetters,
+  InProcessEventBus,
+  NatsEventBus,
+  PostgresDeadLetterStore,
+  type DeadLetterStore,
+  type EventBus,
+} from '@polyshop/bus';
 import { migrate, type SqlDatabase } from '@polyshop/stores';
 
 /** The platform's own schema (dead letters), beside the services' schemas. */
@@ -67,7 +74,9 @@ export async function createPlatformEvents(options: PlatformEventsOptions): Prom
         logger: busLogger,
         onDeadLetter: deadLetters.handler,
       }).catch((error: unknown) => {
-        throw new Error(`Cannot use NATS JetStream at NATS_URL=${natsUrl}: ${(error as Error).message}`, { cause: error });
+        throw new Error(`Cannot use NATS JetStream at NATS_URL=${natsUrl}: ${(error as Error).message}`, {
+          cause: error,
+        });
       })
     : new InProcessEventBus({ logger: busLogger, onDeadLetter: deadLetters.handler });
   logger.debug({ bus: natsUrl ? 'nats' : 'in-process' }, 'event bus ready');

@@ -67,7 +67,9 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
   const local = new Set<ServiceName>(options.services ?? definitions.map((d) => d.name));
   for (const name of local) {
     if (!definitions.some((d) => d.name === name)) {
-      throw AppError.invalidInput('PLATFORM.UNKNOWN_SERVICE', `Unknown service "${name}".`, { field: 'service' });
+      throw AppError.invalidInput('PLATFORM.UNKNOWN_SERVICE', `Unknown service "${name}".`, {
+        field: 'service',
+      });
     }
   }
   const dataDir = options.inMemory ? undefined : resolve(config.POLYSHOP_DATA_DIR);
@@ -97,8 +99,10 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
     if (module?.client !== undefined) return module.client as T;
     if (!local.has(name)) {
       const definition = definitions.find((d) => d.name === name);
-      if (!definition?.httpClient) throw new Error(`Service ${name} has no HTTP client; run it in this process.`);
-      if (!remoteClients.has(name)) remoteClients.set(name, definition.httpClient(serviceUrl(name, env), { logger }));
+      if (!definition?.httpClient)
+        throw new Error(`Service ${name} has no HTTP client; run it in this process.`);
+      if (!remoteClients.has(name))
+        remoteClients.set(name, definition.httpClient(serviceUrl(name, env), { logger }));
       return remoteClients.get(name) as T;
     }
     throw new Error(`Service ${name} is not created yet; list it in \`needs\`.`);
@@ -138,14 +142,23 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
     const checks: Record<string, string> = {};
     let ready = true;
     if (postgres) {
-      checks.postgres = await (await postgres).ping().then(() => 'ok', (e: Error) => ((ready = false), e.message));
+      checks.postgres = await (await postgres).ping().then(
+        () => 'ok',
+        (e: Error) => ((ready = false), e.message),
+      );
     }
     for (const [name, ping] of stores.opened()) {
-      checks[name] = await ping().then(() => 'ok', (e: Error) => ((ready = false), e.message));
+      checks[name] = await ping().then(
+        () => 'ok',
+        (e: Error) => ((ready = false), e.message),
+      );
     }
     for (const [name, module] of modules) {
       if (!module.ready) continue;
-      checks[name] = await module.ready().then(() => 'ok', (e: Error) => ((ready = false), e.message));
+      checks[name] = await module.ready().then(
+        () => 'ok',
+        (e: Error) => ((ready = false), e.message),
+      );
     }
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
   });
@@ -181,7 +194,9 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
       await app.close();
       if (started) {
         for (const module of [...modules.values()].reverse()) {
-          await module.stop?.().catch((error) => logger.warn({ err: error, service: module.name }, 'stopping failed'));
+          await module
+            .stop?.()
+            .catch((error) => logger.warn({ err: error, service: module.name }, 'stopping failed'));
         }
       }
       await closeStores();

@@ -1,6 +1,10 @@
 import { AppError } from '@polyshop/kernel';
 import type { Authorizer, ServiceDefinition, ServiceName } from '@polyshop/http';
-import { createAuthorizer as createUsersAuthorizer, definition as users, type UsersClient } from '@polyshop/users';
+import {
+  createAuthorizer as createUsersAuthorizer,
+  definition as users,
+  type UsersClient,
+} from '@polyshop/users';
 import { definition as payments } from '@polyshop/payments';
 import { definition as products } from '@polyshop/products';
 import { definition as inventory } from '@polyshop/inventory';
@@ -12,7 +16,15 @@ import { definition as notifications } from '@polyshop/notifications';
  * Every service the platform can run, in creation order (a service comes after those it `needs`).
  * Each entry is the `definition` exported by the service's package.
  */
-export const serviceDefinitions: ServiceDefinition[] = [users, payments, products, inventory, orders, search, notifications];
+export const serviceDefinitions: ServiceDefinition[] = [
+  users,
+  payments,
+  products,
+  inventory,
+  orders,
+  search,
+  notifications,
+];
 
 /**
  * Route guards for every service, backed by the user service's client (in-process, or over HTTP in
@@ -24,7 +36,11 @@ export function createAuthorizer(client: <T>(name: ServiceName) => T): Authorize
     try {
       return client<UsersClient>('users');
     } catch (error) {
-      throw AppError.unavailable('AUTH.UNAVAILABLE', 'The user service is not running; guarded routes are unavailable.', { cause: error });
+      throw AppError.unavailable(
+        'AUTH.UNAVAILABLE',
+        'The user service is not running; guarded routes are unavailable.',
+        { cause: error },
+      );
     }
   });
 }

@@ -15,9 +15,13 @@ import type { PlatformConfig } from './platform-config.ts';
 
 function required(variable: string, value: string | undefined, store: string): string {
   if (!value) {
-    throw AppError.invalidInput('CONFIG.MISSING', `${variable} is required: a service is configured to run on ${store}.`, {
-      field: variable,
-    });
+    throw AppError.invalidInput(
+      'CONFIG.MISSING',
+      `${variable} is required: a service is configured to run on ${store}.`,
+      {
+        field: variable,
+      },
+    );
   }
   return value;
 }
@@ -44,7 +48,8 @@ export function createStoreConnections(config: PlatformConfig, env: NodeJS.Proce
     mongodb: () => (mongo ??= openMongo({ url: required('MONGODB_URL', config.MONGODB_URL, 'MongoDB') })),
     dynamodb: () =>
       (dynamo ??= openDynamo({ endpoint: config.DYNAMODB_ENDPOINT, region: config.DYNAMODB_REGION })),
-    opensearch: () => (search ??= openOpenSearch({ url: required('OPENSEARCH_URL', config.OPENSEARCH_URL, 'OpenSearch') })),
+    opensearch: () =>
+      (search ??= openOpenSearch({ url: required('OPENSEARCH_URL', config.OPENSEARCH_URL, 'OpenSearch') })),
     /** Readiness probes of the stores opened so far. */
     opened(): [string, () => Promise<void>][] {
       const probes: [string, () => Promise<void>][] = [];

@@ -2,12 +2,21 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEvent, systemClock } from '@polyshop/kernel';
 import { definition as users } from '@polyshop/users';
-import { adminToken, createTestPlatform, userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
+import {
+  adminToken,
+  createTestPlatform,
+  userWithPermissions,
+  type TestPlatform,
+} from '@polyshop/platform/testing';
 import { postgresTargets } from '@polyshop/testing';
 import { flakyConsumer } from './support/flaky-consumer-service.ts';
 
 async function eventually(what: string, condition: () => Promise<boolean>): Promise<void> {
-  for (const deadline = Date.now() + 20_000; !(await condition()); await new Promise((r) => setTimeout(r, 20))) {
+  for (
+    const deadline = Date.now() + 20_000;
+    !(await condition());
+    await new Promise((r) => setTimeout(r, 20))
+  ) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
   }
 }
@@ -16,13 +25,22 @@ for (const target of postgresTargets()) {
   describe(`admin dead letters over HTTP, on ${target.name}`, { skip: target.skip }, () => {
     let platform: TestPlatform;
     let admin: string;
-    const get = (url: string, token = admin) => platform.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
-    const replay = (id: string) => platform.app.inject({ method: 'POST', url: `/admin/dead-letters/${id}/replay`, headers: { authorization: `Bearer ${admin}` } });
+    const get = (url: string, token = admin) =>
+      platform.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+    const replay = (id: string) =>
+      platform.app.inject({
+        method: 'POST',
+        url: `/admin/dead-letters/${id}/replay`,
+        headers: { authorization: `Bearer ${admin}` },
+      });
 
     before(async () => {
       flakyConsumer.fixed = false;
       flakyConsumer.handled.length = 0;
-      platform = await createTestPlatform({ target: target.name, definitions: [users, flakyConsumer.definition] });
+      platform = await createTestPlatform({
+        target: target.name,
+        definitions: [users, flakyConsumer.definition],
+      });
       admin = await adminToken(platform);
     });
     after(() => platform?.dispose());
@@ -36,13 +54,35 @@ for (const target of postgresTargets()) {
     });
 
     it('lists what a consumer gave up on, and replays it to that consumer once it is fixed', async () => {
-      const event = createEvent('orders', { type: 'order.confirmed', aggregateType: 'order', aggregateId: 'o-1', data: { orderId: 'o-1' } }, systemClock);
+      const event = createEvent(
+        'orders',
+        { type: 'order.confirmed', aggregateType: 'order', aggregateId: 'o-1', data: { orderId: 'o-1' } },
+        systemClock,
+      );
       await platform.bus.publish(event);
-      await eventually('the event was dead-lettered', async () => (await get('/admin/dead-letters')).json().items.length === 1);
-      const [letter] = (await get('/admin/dead-letters?consumer=probe.order-confirmed&pending=true')).json().items;
+      await eventually(
+        'the event was dead-lettered',
+        async () => (await get('/admin/dead-letters')).json().items.length === 1,
+      );
+      const [letter] = (await get('/admin/dead-letters?consumer=probe.order-confirmed&pending=true')).json()
+        .items;
       assert.deepEqual(
-        { consumer: letter.consumer, eventId: letter.eventId, eventType: letter.eventType, error: letter.error, attempts: letter.attempts, replayedAt: letter.replayedAt },
-        { consumer: 'probe.order-confirmed', eventId: event.id, eventType: 'order.confirmed', error: 'template missing', attempts: 5, replayedAt: null },
+        {
+          consumer: letter.consumer,
+          eventId: letter.eventId,
+          eventType: letter.eventType,
+          error: letter.error,
+          attempts: letter.attempts,
+          replayedAt: letter.replayedAt,
+        },
+        {
+          consumer: 'probe.order-confirmed',
+          eventId: event.id,
+          eventType: 'order.confirmed',
+          error: 'template missing',
+          attempts: 5,
+          replayedAt: null,
+        },
       );
       assert.deepEqual(letter.event, event);
       assert.equal((await get(`/admin/dead-letters/${letter.id}`)).json().id, letter.id);
@@ -68,7 +108,10 @@ for (const target of postgresTargets()) {
       for (const id of ['424242', 'not-a-number']) {
         const missing = await replay(id);
         assert.equal(missing.statusCode, 404);
-        assert.deepEqual({ code: missing.json().code, field: missing.json().field }, { code: 'EVENTS.DEAD_LETTER_NOT_FOUND', field: 'id' });
+        assert.deepEqual(
+          { code: missing.json().code, field: missing.json().field },
+          { code: 'EVENTS.DEAD_LETTER_NOT_FOUND', field: 'id' },
+        );
       }
       const badLimit = await get('/admin/dead-letters?limit=0');
       assert.equal(badLimit.statusCode, 400);

@@ -9,14 +9,25 @@ import { fileURLToPath } from 'node:url';
 import { createEvent, silentLogger, systemClock } from '@polyshop/kernel';
 import { NatsEventBus } from '@polyshop/bus';
 import { buildPlatform, streamName, type Platform } from '@polyshop/platform';
-import { createTestDatabase, dropTestDatabase, skipReason, testDatabaseUrl, testServerUrl } from '@polyshop/testing';
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  skipReason,
+  testDatabaseUrl,
+  testServerUrl,
+} from '@polyshop/testing';
 import { flakyConsumer } from './support/flaky-consumer-service.ts';
 
 const bin = fileURLToPath(new URL('../bin/polyshop.mjs', import.meta.url));
 const { NATS_URL: _nats, DATABASE_URL: _db, POLYSHOP_DATA_DIR: _dir, ...baseEnv } = process.env;
 
-function polyshop(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...baseEnv, LOG_LEVEL: 'silent', CI: '', ...env } });
+function polyshop(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...baseEnv, LOG_LEVEL: 'silent', CI: '', ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -25,7 +36,11 @@ function polyshop(args: string[], env: Record<string, string> = {}): Promise<{ c
 }
 
 const anOrderConfirmed = () =>
-  createEvent('orders', { type: 'order.confirmed', aggregateType: 'order', aggregateId: 'o-1', data: { orderId: 'o-1' } }, systemClock);
+  createEvent(
+    'orders',
+    { type: 'order.confirmed', aggregateType: 'order', aggregateId: 'o-1', data: { orderId: 'o-1' } },
+    systemClock,
+  );
 
 describe('polyshop serve', () => {
   it('stops with a configuration error naming NATS_URL when it is not set', async () => {
@@ -39,7 +54,12 @@ describe('polyshop events (PGlite data folder)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'polyshop-events-'));
   const event = anOrderConfirmed();
   before(async () => {
-    const platform = await buildPlatform({ env: { LOG_LEVEL: 'silent' }, overrides: { POLYSHOP_DATA_DIR: dataDir }, services: [], logger: silentLogger() });
+    const platform = await buildPlatform({
+      env: { LOG_LEVEL: 'silent' },
+      overrides: { POLYSHOP_DATA_DIR: dataDir },
+      services: [],
+      logger: silentLogger(),
+    });
     await platform.deadLetters.handler('probe.order-confirmed', event, new Error('template missing'), 5);
     await platform.close();
   });
@@ -48,9 +68,25 @@ describe('polyshop events (PGlite data folder)', () => {
     const json = await polyshop(['events', 'dead-letters', '--json', '--data-dir', dataDir]);
     assert.equal(json.code, 0, json.stderr);
     const items = JSON.parse(json.stdout).items;
-    assert.deepEqual(items.map((l: { eventId: string; consumer: string }) => [l.consumer, l.eventId]), [['probe.order-confirmed', event.id]]);
-    const text = await polyshop(['events', 'dead-letters', '--pending', '--consumer', 'probe.order-confirmed', '--data-dir', dataDir]);
-    assert.match(text.stdout, new RegExp(`probe\\.order-confirmed  order\\.confirmed ${event.id}  attempts=5  pending  "template missing"`));
+    assert.deepEqual(
+      items.map((l: { eventId: string; consumer: string }) => [l.consumer, l.eventId]),
+      [['probe.order-confirmed', event.id]],
+    );
+    const text = await polyshop([
+      'events',
+      'dead-letters',
+      '--pending',
+      '--consumer',
+      'probe.order-confirmed',
+      '--data-dir',
+      dataDir,
+    ]);
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `probe\\.order-confirmed  order\\.confirmed ${event.id}  attempts=5  pending  "template missing"`,
+      ),
+    );
     const bad = await polyshop(['events', 'dead-letters', '--limit', '0', '--data-dir', dataDir]);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /--limit/);
@@ -65,39 +101,67 @@ describe('polyshop events (PGlite data folder)', () => {
 
 const natsUrl = testServerUrl('POLYSHOP_TEST_NATS_URL');
 const serverUrl = testDatabaseUrl();
-describe('polyshop events replay over NATS', { skip: skipReason('POLYSHOP_TEST_NATS_URL', natsUrl) || skipReason('POLYSHOP_TEST_DATABASE_URL', serverUrl) }, () => {
-  let platform: Platform;
-  let database: { url: string; name: string };
-  let env: Record<string, string>;
-  before(async () => {
-    database = await createTestDatabase(serverUrl!);
-    env = { NATS_URL: natsUrl!, NATS_SUBJECT_PREFIX: `polyshop_t_${randomBytes(5).toString('hex')}.events`, DATABASE_URL: database.url };
-    flakyConsumer.fixed = false;
-    flakyConsumer.handled.length = 0;
-    platform = await buildPlatform({ env: { LOG_LEVEL: 'silent', ...env }, inMemory: true, logger: silentLogger(), definitions: [flakyConsumer.definition] });
-    await platform.start();
-  });
-  after(async () => {
-    await platform?.close();
-    const admin = await NatsEventBus.connect({ url: natsUrl!, logger: silentLogger(), subjectPrefix: env.NATS_SUBJECT_PREFIX, stream: streamName(env.NATS_SUBJECT_PREFIX!) });
-    await admin.deleteStream();
-    await admin.close();
-    await dropTestDatabase(serverUrl!, database.name);
-  });
+describe(
+  'polyshop events replay over NATS',
+  {
+    skip:
+      skipReason('POLYSHOP_TEST_NATS_URL', natsUrl) || skipReason('POLYSHOP_TEST_DATABASE_URL', serverUrl),
+  },
+  () => {
+    let platform: Platform;
+    let database: { url: string; name: string };
+    let env: Record<string, string>;
+    before(async () => {
+      database = await createTestDatabase(serverUrl!);
+      env = {
+        NATS_URL: natsUrl!,
+        NATS_SUBJECT_PREFIX: `polyshop_t_${randomBytes(5).toString('hex')}.events`,
+        DATABASE_URL: database.url,
+      };
+      flakyConsumer.fixed = false;
+      flakyConsumer.handled.length = 0;
+      platform = await buildPlatform({
+        env: { LOG_LEVEL: 'silent', ...env },
+        inMemory: true,
+        logger: silentLogger(),
+        definitions: [flakyConsumer.definition],
+      });
+      await platform.start();
+    });
+    after(async () => {
+      await platform?.close();
+      const admin = await NatsEventBus.connect({
+        url: natsUrl!,
+        logger: silentLogger(),
+        subjectPrefix: env.NATS_SUBJECT_PREFIX,
+        stream: streamName(env.NATS_SUBJECT_PREFIX!),
+      });
+      await admin.deleteStream();
+      await admin.close();
+      await dropTestDatabase(serverUrl!, database.name);
+    });
 
-  it('hands the event to the consumer in the process that runs it', async () => {
-    assert.ok(platform.bus instanceof NatsEventBus);
-    const event = anOrderConfirmed();
-    await platform.bus.publish(event);
-    for (const deadline = Date.now() + 20_000; (await platform.deadLetters.list()).length === 0; await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > deadline) throw new Error('the event was not dead-lettered');
-    }
-    const [letter] = await platform.deadLetters.list();
-    flakyConsumer.fixed = true;
-    const { code, stdout, stderr } = await polyshop(['events', 'replay', letter!.id], env);
-    assert.equal(code, 0, stderr);
-    assert.match(stdout, new RegExp(`replayed ${letter!.id}: order.confirmed ${event.id} → probe.order-confirmed`));
-    assert.deepEqual(flakyConsumer.handled, [event.id]);
-    assert.ok((await platform.deadLetters.get(letter!.id)).replayedAt);
-  });
-});
+    it('hands the event to the consumer in the process that runs it', async () => {
+      assert.ok(platform.bus instanceof NatsEventBus);
+      const event = anOrderConfirmed();
+      await platform.bus.publish(event);
+      for (
+        const deadline = Date.now() + 20_000;
+        (await platform.deadLetters.list()).length === 0;
+        await new Promise((r) => setTimeout(r, 50))
+      ) {
+        if (Date.now() > deadline) throw new Error('the event was not dead-lettered');
+      }
+      const [letter] = await platform.deadLetters.list();
+      flakyConsumer.fixed = true;
+      const { code, stdout, stderr } = await polyshop(['events', 'replay', letter!.id], env);
+      assert.equal(code, 0, stderr);
+      assert.match(
+        stdout,
+        new RegExp(`replayed ${letter!.id}: order.confirmed ${event.id} → probe.order-confirmed`),
+      );
+      assert.deepEqual(flakyConsumer.handled, [event.id]);
+      assert.ok((await platform.deadLetters.get(letter!.id)).replayedAt);
+    });
+  },
+);

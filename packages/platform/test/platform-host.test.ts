@@ -24,7 +24,11 @@ const echo: ServiceDefinition = {
           {
             schema: {
               body: Type.Object(
-                { name: Type.String({ minLength: 1 }), quantity: Type.Integer({ minimum: 1 }), tags: Type.Optional(Type.Array(Type.String())) },
+                {
+                  name: Type.String({ minLength: 1 }),
+                  quantity: Type.Integer({ minimum: 1 }),
+                  tags: Type.Optional(Type.Array(Type.String())),
+                },
                 { additionalProperties: false },
               ),
               response: { 201: Type.Object({ name: Type.String(), quantity: Type.Integer() }) },
@@ -33,7 +37,10 @@ const echo: ServiceDefinition = {
           async (request, reply) => reply.status(201).send(request.body),
         );
         app.get('/conflict', async () => {
-          throw AppError.conflict('THING.TAKEN', 'That thing is taken.', { field: 'name', details: { holder: 'someone' } });
+          throw AppError.conflict('THING.TAKEN', 'That thing is taken.', {
+            field: 'name',
+            details: { holder: 'someone' },
+          });
         });
         app.get('/crash', async () => {
           throw new Error('secret internal detail');
@@ -50,7 +57,11 @@ const echo: ServiceDefinition = {
 describe('platform host', () => {
   let platform: TestPlatform;
   before(async () => {
-    platform = await createTestPlatform({ target: 'pglite', definitions: [echo], env: { HTTP_BODY_LIMIT: '2048' } });
+    platform = await createTestPlatform({
+      target: 'pglite',
+      definitions: [echo],
+      env: { HTTP_BODY_LIMIT: '2048' },
+    });
   });
   after(() => platform?.dispose());
 
@@ -66,7 +77,9 @@ describe('platform host', () => {
     assert.equal(response.statusCode, 200);
     const doc = response.json();
     assert.match(doc.openapi, /^3\./);
-    assert.ok(doc.paths['/echo/things'].post.requestBody.content['application/json'].schema.properties.quantity);
+    assert.ok(
+      doc.paths['/echo/things'].post.requestBody.content['application/json'].schema.properties.quantity,
+    );
     assert.equal((await platform.app.inject('/docs/')).statusCode, 200);
   });
 
@@ -78,26 +91,47 @@ describe('platform host', () => {
   });
 
   it('answers schema violations with 400 problem+json naming each field', async () => {
-    const response = await platform.app.inject({ method: 'POST', url: '/echo/things', payload: { name: '', quantity: 0, extra: 1 } });
+    const response = await platform.app.inject({
+      method: 'POST',
+      url: '/echo/things',
+      payload: { name: '', quantity: 0, extra: 1 },
+    });
     assert.equal(response.statusCode, 400);
     assert.match(response.headers['content-type'] as string, /^application\/problem\+json/);
     const problem = response.json();
     assert.equal(problem.code, 'REQUEST.VALIDATION');
-    assert.deepEqual(problem.errors.map((e: { field: string }) => e.field).sort(), ['extra', 'name', 'quantity']);
+    assert.deepEqual(problem.errors.map((e: { field: string }) => e.field).sort(), [
+      'extra',
+      'name',
+      'quantity',
+    ]);
     assert.ok(['extra', 'name', 'quantity'].includes(problem.field));
   });
 
   it('names a missing field', async () => {
-    const response = await platform.app.inject({ method: 'POST', url: '/echo/things', payload: { name: 'x' } });
+    const response = await platform.app.inject({
+      method: 'POST',
+      url: '/echo/things',
+      payload: { name: 'x' },
+    });
     assert.equal(response.statusCode, 400);
     assert.equal(response.json().field, 'quantity');
   });
 
   it('answers malformed JSON with 400, and an oversized body with 413', async () => {
-    const bad = await platform.app.inject({ method: 'POST', url: '/echo/things', payload: '{"name":', headers: { 'content-type': 'application/json' } });
+    const bad = await platform.app.inject({
+      method: 'POST',
+      url: '/echo/things',
+      payload: '{"name":',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().code, 'REQUEST.MALFORMED_JSON');
-    const big = await platform.app.inject({ method: 'POST', url: '/echo/things', payload: { name: 'x'.repeat(5000), quantity: 1 } });
+    const big = await platform.app.inject({
+      method: 'POST',
+      url: '/echo/things',
+      payload: { name: 'x'.repeat(5000), quantity: 1 },
+    });
     assert.equal(big.statusCode, 413);
     assert.equal(big.json().code, 'REQUEST.BODY_TOO_LARGE');
   });
@@ -148,7 +182,9 @@ describe('polyshop start (process)', () => {
   const bin = fileURLToPath(new URL('../bin/polyshop.mjs', import.meta.url));
 
   it('a bad configuration value stops start-up with a message naming the variable', async () => {
-    const child = spawn(process.execPath, [bin, 'start', '--in-memory'], { env: { ...process.env, PORT: 'eighty', CI: '' } });
+    const child = spawn(process.execPath, [bin, 'start', '--in-memory'], {
+      env: { ...process.env, PORT: 'eighty', CI: '' },
+    });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -165,7 +201,8 @@ describe('polyshop start (process)', () => {
     let stdout = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    for (let i = 0; i < 300 && !stdout.includes('polyshop ready'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && !stdout.includes('polyshop ready'); i++)
+      await new Promise((r) => setTimeout(r, 100));
     assert.match(stdout, /polyshop ready/);
     const base = `http://127.0.0.1:${port}`;
     assert.equal((await fetch(`${base}/healthz`)).status, 200);

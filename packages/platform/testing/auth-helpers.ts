@@ -5,20 +5,28 @@ import { TEST_ADMIN } from './test-platform.ts';
 /** A password every test user gets (meets the strength rule). */
 export const TEST_PASSWORD = 'Test-Passw0rd!';
 
-async function call<T>(platform: Platform, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object, token?: string): Promise<T> {
+async function call<T>(
+  platform: Platform,
+  method: 'GET' | 'POST' | 'PUT',
+  url: string,
+  payload?: object,
+  token?: string,
+): Promise<T> {
   const response = await platform.app.inject({
     method,
     url,
     ...(payload ? { payload } : {}),
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
-  if (response.statusCode >= 300) throw new Error(`${method} ${url} answered ${response.statusCode}: ${response.body}`);
+  if (response.statusCode >= 300)
+    throw new Error(`${method} ${url} answered ${response.statusCode}: ${response.body}`);
   return (response.body ? response.json() : undefined) as T;
 }
 
 /** Logs in through `POST /users/login` and returns the access token. */
 export async function loginToken(platform: Platform, email: string, password: string): Promise<string> {
-  return (await call<{ accessToken: string }>(platform, 'POST', '/users/login', { email, password })).accessToken;
+  return (await call<{ accessToken: string }>(platform, 'POST', '/users/login', { email, password }))
+    .accessToken;
 }
 
 /**
@@ -39,10 +47,20 @@ export async function userWithPermissions(
 ): Promise<{ userId: string; email: string; token: string }> {
   const suffix = randomBytes(6).toString('hex');
   const email = `user-${suffix}@polyshop.test`;
-  const { id: userId } = await call<{ id: string }>(platform, 'POST', '/users/register', { email, password: TEST_PASSWORD, name: `Test user ${suffix}` });
+  const { id: userId } = await call<{ id: string }>(platform, 'POST', '/users/register', {
+    email,
+    password: TEST_PASSWORD,
+    name: `Test user ${suffix}`,
+  });
   if (permissions.length > 0) {
     const admin = await adminToken(platform);
-    const role = await call<{ id: string }>(platform, 'POST', '/users/roles', { name: `test-role-${suffix}` }, admin);
+    const role = await call<{ id: string }>(
+      platform,
+      'POST',
+      '/users/roles',
+      { name: `test-role-${suffix}` },
+      admin,
+    );
     for (const permission of permissions) {
       const [resource, action] = permission.split(':');
       if (!resource || !action) throw new Error(`Permission "${permission}" is not resource:action`);

@@ -42,10 +42,14 @@ export async function startPolyshop(options: {
   port?: number;
 }): Promise<PolyshopProcess> {
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [bin, ...(options.command ?? ['start']), '--port', String(port), '--data-dir', options.dataDir], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, ...(options.command ?? ['start']), '--port', String(port), '--data-dir', options.dataDir],
+    {
+      env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
@@ -53,7 +57,8 @@ export async function startPolyshop(options: {
   let gone = false;
   void exited.then(() => (gone = true));
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  while (!output.includes('polyshop ready') && !gone && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (!output.includes('polyshop ready') && !gone && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
   if (!output.includes('polyshop ready')) {
     child.kill('SIGKILL');
     throw new Error(`polyshop did not start:\n${output.slice(-4000)}`);

@@ -1,11 +1,19 @@
 import { silentLogger, type Clock, type Logger } from '@polyshop/kernel';
 import type { ServiceDefinition, ServiceName } from '@polyshop/http';
-import { createTestDatabase, dropTestDatabase, testDatabaseUrl, type PostgresTarget } from '@polyshop/testing';
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  testDatabaseUrl,
+  type PostgresTarget,
+} from '@polyshop/testing';
 import { buildPlatform, type Platform } from '../src/platform.ts';
 
 /** The bootstrap admin every test platform starts with (see `adminToken` in auth-helpers). */
 export const TEST_ADMIN = { email: 'admin@polyshop.test', password: 'Polyshop-Sup3r-Secret!' } as const;
-const TEST_ADMIN_ENV = { POLYSHOP_ADMIN_EMAIL: TEST_ADMIN.email, POLYSHOP_ADMIN_PASSWORD: TEST_ADMIN.password };
+const TEST_ADMIN_ENV = {
+  POLYSHOP_ADMIN_EMAIL: TEST_ADMIN.email,
+  POLYSHOP_ADMIN_PASSWORD: TEST_ADMIN.password,
+};
 
 export interface TestPlatformOptions {
   /** The PostgreSQL engine: in-memory PGlite, or a fresh database on the real server. */

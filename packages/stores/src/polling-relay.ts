@@ -47,7 +47,10 @@ export abstract class PollingRelay {
     else this.#schedule(0);
   }
 
-  /** Publishes everything pending, then resolves to the number of events published (0 while another relay holds the lease). */
+  /**
+   * Publishes everything pending, then resolves to the number of events published (0 while another relay
+   * holds the lease).
+   */
   async flush(): Promise<number> {
     await this.#running;
     let total = 0;

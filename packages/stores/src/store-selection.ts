@@ -15,7 +15,10 @@ export const SERVICE_STORES = {
   inventory: { variable: 'INVENTORY_STORE', polyglot: 'dynamodb', supported: ['postgres', 'dynamodb'] },
   notifications: { variable: 'NOTIFICATION_STORE', polyglot: 'mongodb', supported: ['postgres', 'mongodb'] },
   search: { variable: 'SEARCH_STORE', polyglot: 'opensearch', supported: ['postgres', 'opensearch'] },
-} as const satisfies Record<string, { variable: string; polyglot: StoreKind; supported: readonly StoreKind[] }>;
+} as const satisfies Record<
+  string,
+  { variable: string; polyglot: StoreKind; supported: readonly StoreKind[] }
+>;
 
 export type StoreService = keyof typeof SERVICE_STORES;
 
@@ -27,7 +30,9 @@ export function selectStore(service: StoreService, profile: Profile, env: NodeJS
   const spec = SERVICE_STORES[service];
   const chosen = env[spec.variable] || (profile === 'polyglot' ? spec.polyglot : 'postgres');
   if (!(spec.supported as readonly string[]).includes(chosen)) {
-    throw new Error(`${spec.variable}=${chosen} is not supported; ${service} runs on ${spec.supported.join(' or ')}.`);
+    throw new Error(
+      `${spec.variable}=${chosen} is not supported; ${service} runs on ${spec.supported.join(' or ')}.`,
+    );
   }
   return chosen as StoreKind;
 }

@@ -1,12 +1,19 @@
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEvent, ManualClock, newId, silentLogger, type EventEnvelope } from '@polyshop/kernel';
-import { MongoOutbox, MongoOutboxRelay, writeMark, type MongoConnection, type OutboxDocument } from '@polyshop/stores';
+import {
+  MongoOutbox,
+  MongoOutboxRelay,
+  writeMark,
+  type MongoConnection,
+  type OutboxDocument,
+} from '@polyshop/stores';
 import { mongoTarget } from '@polyshop/testing';
 
 const target = mongoTarget();
 const clock = new ManualClock('2026-03-01T10:00:00.000Z');
-const thing = (id: string, n: number) => createEvent('test', { type: 'thing.changed', aggregateType: 'thing', aggregateId: id, data: { n } }, clock);
+const thing = (id: string, n: number) =>
+  createEvent('test', { type: 'thing.changed', aggregateType: 'thing', aggregateId: id, data: { n } }, clock);
 
 /** A bus stand-in that records what the relay handed it, in order. */
 function recorder() {
@@ -17,12 +24,17 @@ function recorder() {
 describe(`MongoDB outbox on ${target.name}`, { skip: target.skip }, () => {
   let opened: { connection: MongoConnection; namespace: string };
   let outbox: MongoOutbox;
-  const things = () => opened.connection.db.collection<{ _id: string; n: number; writeIds?: string[] }>('things');
+  const things = () =>
+    opened.connection.db.collection<{ _id: string; n: number; writeIds?: string[] }>('things');
 
   /** A change written through the outbox: the document `things/<id>` gets `n`, marked with the write. */
   const change = (id: string, n: number, events: EventEnvelope[] = [thing(id, n)]) =>
     outbox.write(events, { collection: 'things', id }, async ({ writeId, session }) => {
-      await things().updateOne({ _id: id }, { $set: { n }, ...writeMark(writeId) }, { upsert: true, ...(session ? { session } : {}) });
+      await things().updateOne(
+        { _id: id },
+        { $set: { n }, ...writeMark(writeId) },
+        { upsert: true, ...(session ? { session } : {}) },
+      );
     });
 
   /** What a writer that died after staging its events leaves behind (with or without its change done). */
@@ -42,7 +54,8 @@ describe(`MongoDB outbox on ${target.name}`, { skip: target.skip }, () => {
       stagedAt: new Date(Date.now() - options.stagedAgoMs),
     };
     await outbox.collection.insertOne(document);
-    if (options.changed) await things().updateOne({ _id: id }, { $set: { n }, ...writeMark(writeId) }, { upsert: true });
+    if (options.changed)
+      await things().updateOne({ _id: id }, { $set: { n }, ...writeMark(writeId) }, { upsert: true });
     return event;
   };
 
@@ -78,7 +91,15 @@ describe(`MongoDB outbox on ${target.name}`, { skip: target.skip }, () => {
     await change(a, 2, [thing(a, 2), thing(a, 3)]);
     assert.deepEqual((await things().findOne({ _id: a }))?.n, 2);
     assert.equal(await relay.flush(), 4);
-    assert.deepEqual(published.map((event) => [event.aggregateId, (event.data as { n: number }).n]), [[a, 1], [b, 1], [a, 2], [a, 3]]);
+    assert.deepEqual(
+      published.map((event) => [event.aggregateId, (event.data as { n: number }).n]),
+      [
+        [a, 1],
+        [b, 1],
+        [a, 2],
+        [a, 3],
+      ],
+    );
     assert.equal(await relay.flush(), 0, 'nothing is published twice');
     assert.equal(await outbox.collection.countDocuments({ status: 'published' }), 4);
     const seqs = (await outbox.collection.find().sort({ seq: 1 }).toArray()).map((document) => document.seq);
@@ -88,9 +109,12 @@ describe(`MongoDB outbox on ${target.name}`, { skip: target.skip }, () => {
   it('keeps no event of a change that failed', async () => {
     const { published, publisher } = recorder();
     const relay = relayOf({ outbox, publisher, logger: silentLogger() });
-    await assert.rejects(outbox.write([thing('x', 1)], { collection: 'things', id: 'x' }, async () => {
-      throw new Error('the change failed');
-    }), /the change failed/);
+    await assert.rejects(
+      outbox.write([thing('x', 1)], { collection: 'things', id: 'x' }, async () => {
+        throw new Error('the change failed');
+      }),
+      /the change failed/,
+    );
     assert.equal(await outbox.collection.countDocuments({}), 0);
     assert.equal(await relay.flush(), 0);
     assert.deepEqual(published, []);
@@ -112,9 +136,16 @@ describe(`MongoDB outbox on ${target.name}`, { skip: target.skip }, () => {
     const lost = await crashedWriter('lost', 1, { changed: false, stagedAgoMs: 5000 });
     await change('after', 1);
     assert.equal(await relay.flush(), 2);
-    assert.deepEqual(published.map((event) => event.aggregateId), ['done', 'after']);
+    assert.deepEqual(
+      published.map((event) => event.aggregateId),
+      ['done', 'after'],
+    );
     assert.equal(published[0]!.id, happened.id);
-    assert.equal(await outbox.collection.countDocuments({ _id: lost.id }), 0, 'the event of a change that never happened is gone');
+    assert.equal(
+      await outbox.collection.countDocuments({ _id: lost.id }),
+      0,
+      'the event of a change that never happened is gone',
+    );
   });
 
   it('tells a change apart from a later one of the same document (the write marks, not the current state)', async () => {
@@ -123,7 +154,10 @@ describe(`MongoDB outbox on ${target.name}`, { skip: target.skip }, () => {
     const lost = await crashedWriter('shared', 1, { changed: false, stagedAgoMs: 5000 });
     await change('shared', 2);
     assert.equal(await relay.flush(), 1);
-    assert.deepEqual(published.map((event) => (event.data as { n: number }).n), [2]);
+    assert.deepEqual(
+      published.map((event) => (event.data as { n: number }).n),
+      [2],
+    );
     assert.equal(await outbox.collection.countDocuments({ _id: lost.id }), 0);
   });
 
@@ -149,7 +183,10 @@ describe(`MongoDB outbox on ${target.name}`, { skip: target.skip }, () => {
     const [a, b] = await Promise.all([first.flush(), second.flush()]);
     assert.ok(a === 0 || b === 0, `one relay held the lease (${a}, ${b})`);
     assert.equal(a + b, 12);
-    assert.deepEqual(published.map((event) => (event.data as { n: number }).n), Array.from({ length: 12 }, (_, i) => i + 1));
+    assert.deepEqual(
+      published.map((event) => (event.data as { n: number }).n),
+      Array.from({ length: 12 }, (_, i) => i + 1),
+    );
     await first.stop();
     await change('lease-0', 13);
     assert.equal(await second.flush(), 1, 'a stopped relay gives its lease up');
@@ -163,16 +200,22 @@ describe(`MongoDB outbox on ${target.name}`, { skip: target.skip }, () => {
     }
     const { published, publisher } = recorder();
     const relay = relayOf({ outbox, publisher, logger: silentLogger() });
-    await assert.rejects(outbox.write([thing('tx', 1)], { collection: 'things', id: 'tx' }, async ({ writeId, session }) => {
-      assert.ok(session, 'the change runs in the session');
-      await things().updateOne({ _id: 'tx' }, { $set: { n: 1 }, ...writeMark(writeId) }, { upsert: true, session });
-      throw new Error('abort');
-    }), /abort/);
+    await assert.rejects(
+      outbox.write([thing('tx', 1)], { collection: 'things', id: 'tx' }, async ({ writeId, session }) => {
+        assert.ok(session, 'the change runs in the session');
+        await things().updateOne(
+          { _id: 'tx' },
+          { $set: { n: 1 }, ...writeMark(writeId) },
+          { upsert: true, session },
+        );
+        throw new Error('abort');
+      }),
+      /abort/,
+    );
     assert.equal(await things().countDocuments({ _id: 'tx' }), 0, 'the aborted change is gone');
     await change('tx', 2);
     assert.equal((await outbox.collection.findOne({ aggregateId: 'tx' }))?.status, 'ready');
     assert.equal(await relay.flush(), 1);
     assert.equal(published.length, 1);
   });
-
 });

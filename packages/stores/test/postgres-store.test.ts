@@ -34,14 +34,25 @@ for (const target of postgresTargets()) {
       assert.deepEqual(first.applied, ['0000_messaging', '0001_create_accounts', '0002_create_ledger']);
       const second = await migrate(db, { schema: 'store_test', directory });
       assert.deepEqual(second.applied, []);
-      const rows = await db.query<{ version: string }>('SELECT version FROM store_test.schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r) => r.version), ['0000', '0001', '0002']);
+      const rows = await db.query<{ version: string }>(
+        'SELECT version FROM store_test.schema_migrations ORDER BY version',
+      );
+      assert.deepEqual(
+        rows.map((r) => r.version),
+        ['0000', '0001', '0002'],
+      );
     });
 
     it('serialises concurrent runners on one schema: each migration applied exactly once', async () => {
       const results = await Promise.all([
-        migrate(db, { schema: 'store_race', migrations: [{ version: '0001', name: 't', sql: 'CREATE TABLE store_race.t (x int)' }] }),
-        migrate(db, { schema: 'store_race', migrations: [{ version: '0001', name: 't', sql: 'CREATE TABLE store_race.t (x int)' }] }),
+        migrate(db, {
+          schema: 'store_race',
+          migrations: [{ version: '0001', name: 't', sql: 'CREATE TABLE store_race.t (x int)' }],
+        }),
+        migrate(db, {
+          schema: 'store_race',
+          migrations: [{ version: '0001', name: 't', sql: 'CREATE TABLE store_race.t (x int)' }],
+        }),
       ]);
       assert.deepEqual(results.map((r) => r.applied.length).sort(), [0, 2]);
     });
@@ -54,13 +65,14 @@ for (const target of postgresTargets()) {
 
     it('keeps numeric money exact and returns counts as numbers, jsonb as values, timestamptz as Date', async () => {
       const id = newId();
-      await db.query(`INSERT INTO store_test.accounts (id, email, balance, profile) VALUES ($1, $2, $3, $4)`, [
+      await db.query(
+        `INSERT INTO store_test.accounts (id, email, balance, profile) VALUES ($1, $2, $3, $4)`,
+        [id, 'Ada@Example.com', '19.99', JSON.stringify({ tier: 'gold', tags: ['a'] })],
+      );
+      await db.query(`UPDATE store_test.accounts SET balance = balance + $2::numeric WHERE id = $1`, [
         id,
-        'Ada@Example.com',
-        '19.99',
-        JSON.stringify({ tier: 'gold', tags: ['a'] }),
+        '1.60',
       ]);
-      await db.query(`UPDATE store_test.accounts SET balance = balance + $2::numeric WHERE id = $1`, [id, '1.60']);
       const [row] = await db.query<{ balance: string; profile: unknown; created_at: Date; n: number }>(
         `SELECT balance, profile, created_at, (SELECT count(*) FROM store_test.accounts) AS n FROM store_test.accounts WHERE id = $1`,
         [id],
@@ -97,18 +109,30 @@ for (const target of postgresTargets()) {
       });
       await assert.rejects(
         db.transaction(async (tx) => {
-          await tx.query(`INSERT INTO store_test.accounts (id, email) VALUES ($1, $2)`, [dropped, `${dropped}@x.io`]);
+          await tx.query(`INSERT INTO store_test.accounts (id, email) VALUES ($1, $2)`, [
+            dropped,
+            `${dropped}@x.io`,
+          ]);
           throw new Error('boom');
         }),
         /boom/,
       );
-      const rows = await db.query<{ id: string }>(`SELECT id FROM store_test.accounts WHERE id = ANY($1::uuid[])`, [[kept, dropped]]);
-      assert.deepEqual(rows.map((r) => r.id), [kept]);
+      const rows = await db.query<{ id: string }>(
+        `SELECT id FROM store_test.accounts WHERE id = ANY($1::uuid[])`,
+        [[kept, dropped]],
+      );
+      assert.deepEqual(
+        rows.map((r) => r.id),
+        [kept],
+      );
     });
 
     it('keeps concurrent transactions isolated: 50 parallel increments sum exactly', async () => {
       const id = newId();
-      await db.query(`INSERT INTO store_test.accounts (id, email, balance) VALUES ($1, $2, 0)`, [id, `${id}@x.io`]);
+      await db.query(`INSERT INTO store_test.accounts (id, email, balance) VALUES ($1, $2, 0)`, [
+        id,
+        `${id}@x.io`,
+      ]);
       await Promise.all(
         Array.from({ length: 50 }, () =>
           db.transaction(async (tx) => {
@@ -116,15 +140,28 @@ for (const target of postgresTargets()) {
           }),
         ),
       );
-      const [row] = await db.query<{ balance: string }>(`SELECT balance FROM store_test.accounts WHERE id = $1`, [id]);
+      const [row] = await db.query<{ balance: string }>(
+        `SELECT balance FROM store_test.accounts WHERE id = $1`,
+        [id],
+      );
       assert.equal(row!.balance, '0.50');
     });
 
     it('outbox: a rolled-back change emits nothing; committed events are relayed once, in order', async () => {
       const clock = new ManualClock();
       const published: EventEnvelope[] = [];
-      const relay = new OutboxRelay({ db, schema: 'store_test', logger: silentLogger(), publisher: { publish: async (e) => void published.push(e) } });
-      const event = (n: number) => createEvent('store-test', { type: 'account.touched', aggregateType: 'account', aggregateId: 'a1', data: { n } }, clock);
+      const relay = new OutboxRelay({
+        db,
+        schema: 'store_test',
+        logger: silentLogger(),
+        publisher: { publish: async (e) => void published.push(e) },
+      });
+      const event = (n: number) =>
+        createEvent(
+          'store-test',
+          { type: 'account.touched', aggregateType: 'account', aggregateId: 'a1', data: { n } },
+          clock,
+        );
       await assert.rejects(
         db.transaction(async (tx) => {
           await appendToOutbox(tx, 'store_test', [event(0)]);
@@ -135,11 +172,18 @@ for (const target of postgresTargets()) {
       await db.transaction(async (tx) => appendToOutbox(tx, 'store_test', [event(3)]));
       assert.equal(await relay.flush(), 3);
       assert.equal(await relay.flush(), 0);
-      assert.deepEqual(published.map((e) => (e.data as { n: number }).n), [1, 2, 3]);
+      assert.deepEqual(
+        published.map((e) => (e.data as { n: number }).n),
+        [1, 2, 3],
+      );
     });
 
     it('inbox: handles an event once even when it is delivered twice', async () => {
-      const event = createEvent('store-test', { type: 'x.happened', aggregateType: 'x', aggregateId: '1', data: {} }, new ManualClock());
+      const event = createEvent(
+        'store-test',
+        { type: 'x.happened', aggregateType: 'x', aggregateId: '1', data: {} },
+        new ManualClock(),
+      );
       let handled = 0;
       const deliver = () => handleOnce(db, 'store_test', 'counter', event, async () => void handled++);
       assert.deepEqual(await Promise.all([deliver(), deliver()]).then((r) => r.sort()), [false, true]);
@@ -149,18 +193,24 @@ for (const target of postgresTargets()) {
   });
 }
 
-describe('migrations from two processes at once (real PostgreSQL)', { skip: postgresTargets()[1]!.skip }, () => {
-  it('both processes succeed and each migration is applied exactly once', async () => {
-    const server = testDatabaseUrl()!;
-    const { url, name } = await createTestDatabase(server);
-    try {
-      const child = fileURLToPath(new URL('./fixtures/migrate-child.ts', import.meta.url));
-      const spawnOne = () => run(process.execPath, ['--import', 'tsx', child, url, directory]);
-      const outputs = await Promise.all([spawnOne(), spawnOne()]);
-      const applied = outputs.map((o) => (JSON.parse(o.stdout) as { applied: string[] }).applied.length).sort();
-      assert.deepEqual(applied, [0, 3]);
-    } finally {
-      await dropTestDatabase(server, name);
-    }
-  });
-});
+describe(
+  'migrations from two processes at once (real PostgreSQL)',
+  { skip: postgresTargets()[1]!.skip },
+  () => {
+    it('both processes succeed and each migration is applied exactly once', async () => {
+      const server = testDatabaseUrl()!;
+      const { url, name } = await createTestDatabase(server);
+      try {
+        const child = fileURLToPath(new URL('./fixtures/migrate-child.ts', import.meta.url));
+        const spawnOne = () => run(process.execPath, ['--import', 'tsx', child, url, directory]);
+        const outputs = await Promise.all([spawnOne(), spawnOne()]);
+        const applied = outputs
+          .map((o) => (JSON.parse(o.stdout) as { applied: string[] }).applied.length)
+          .sort();
+        assert.deepEqual(applied, [0, 3]);
+      } finally {
+        await dropTestDatabase(server, name);
+      }
+    });
+  },
+);

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Decimal128, MongoClient, type Db } from 'mongodb';
-import { openDynamo, openMongo, openOpenSearch, type DynamoConnection, type MongoConnection, type OpenSearchConnection } from '@polyshop/stores';
+import {
+  openDynamo,
+  openMongo,
+  openOpenSearch,
+  type DynamoConnection,
+  type MongoConnection,
+  type OpenSearchConnection,
+} from '@polyshop/stores';
 import { skipReason, testServerUrl } from './test-servers.ts';
 
 /** A real server a polyglot contract suite runs on, with a fresh namespace per test file. */
@@ -20,7 +27,10 @@ export function mongoTarget(): ServerTarget<MongoConnection> {
   return mongoWireTarget('mongodb', 'POLYSHOP_TEST_MONGODB_URL');
 }
 
-function mongoWireTarget(name: string, variable: string): ServerTarget<MongoConnection> & { url: string | undefined } {
+function mongoWireTarget(
+  name: string,
+  variable: string,
+): ServerTarget<MongoConnection> & { url: string | undefined } {
   const url = testServerUrl(variable);
   return {
     name,
@@ -125,10 +135,19 @@ export function ferretDbTarget(): MongoCompatibleTarget {
   };
 }
 
-/** Why a case that needs `needs` cannot run on this server ("not supported on FerretDB: $facet, Decimal128"), or `false`. */
-export function unsupportedReason(product: string, capabilities: MongoCapabilities, needs: readonly MongoFeature[]): string | false {
+/**
+ * Why a case that needs `needs` cannot run on this server ("not supported on FerretDB: $facet, Decimal128"),
+ * or `false`.
+ */
+export function unsupportedReason(
+  product: string,
+  capabilities: MongoCapabilities,
+  needs: readonly MongoFeature[],
+): string | false {
   const missing = needs.filter((feature) => !capabilities[feature]);
-  return missing.length > 0 ? `not supported on ${product}: ${missing.map((feature) => featureNames[feature]).join(', ')}` : false;
+  return missing.length > 0
+    ? `not supported on ${product}: ${missing.map((feature) => featureNames[feature]).join(', ')}`
+    : false;
 }
 
 type Probe = (db: Db, client: MongoClient) => Promise<boolean>;
@@ -136,7 +155,10 @@ type Probe = (db: Db, client: MongoClient) => Promise<boolean>;
 const probes: Record<MongoFeature, Probe> = {
   async facet(db) {
     await db.collection('facet').insertMany([{ n: 1 }, { n: 2 }]);
-    const [result] = await db.collection('facet').aggregate<{ all: { count: number }[] }>([{ $facet: { all: [{ $count: 'count' }] } }]).toArray();
+    const [result] = await db
+      .collection('facet')
+      .aggregate<{ all: { count: number }[] }>([{ $facet: { all: [{ $count: 'count' }] } }])
+      .toArray();
     return result?.all[0]?.count === 2;
   },
   async decimal128(db) {
@@ -147,18 +169,44 @@ const probes: Record<MongoFeature, Probe> = {
   },
   async transactions(db, client) {
     await db.createCollection('transaction');
-    await client.withSession((session) => session.withTransaction(() => db.collection('transaction').insertOne({ _id: 1 } as never, { session })));
+    await client.withSession((session) =>
+      session.withTransaction(() => db.collection('transaction').insertOne({ _id: 1 } as never, { session })),
+    );
     return (await db.collection('transaction').countDocuments()) === 1;
   },
   async arrayFilters(db) {
-    await db.collection('array').insertOne({ _id: 1, items: [{ k: 'a', n: 0 }, { k: 'b', n: 0 }] } as never);
-    await db.collection('array').updateOne({ _id: 1 } as never, { $set: { 'items.$[item].n': 1 } }, { arrayFilters: [{ 'item.k': 'b' }] });
+    await db.collection('array').insertOne({
+      _id: 1,
+      items: [
+        { k: 'a', n: 0 },
+        { k: 'b', n: 0 },
+      ],
+    } as never);
+    await db
+      .collection('array')
+      .updateOne(
+        { _id: 1 } as never,
+        { $set: { 'items.$[item].n': 1 } },
+        { arrayFilters: [{ 'item.k': 'b' }] },
+      );
     const stored = await db.collection('array').findOne({ _id: 1 } as never);
-    return JSON.stringify(stored?.items) === JSON.stringify([{ k: 'a', n: 0 }, { k: 'b', n: 1 }]);
+    return (
+      JSON.stringify(stored?.items) ===
+      JSON.stringify([
+        { k: 'a', n: 0 },
+        { k: 'b', n: 1 },
+      ])
+    );
   },
   async groupFirst(db) {
-    await db.collection('group').insertMany([{ g: 1, n: 1 }, { g: 1, n: 2 }]);
-    const [result] = await db.collection('group').aggregate<{ first: number }>([{ $sort: { n: 1 } }, { $group: { _id: '$g', first: { $first: '$n' } } }]).toArray();
+    await db.collection('group').insertMany([
+      { g: 1, n: 1 },
+      { g: 1, n: 2 },
+    ]);
+    const [result] = await db
+      .collection('group')
+      .aggregate<{ first: number }>([{ $sort: { n: 1 } }, { $group: { _id: '$g', first: { $first: '$n' } } }])
+      .toArray();
     return result?.first === 1;
   },
   // A race proves only its absence: rounds of 8 concurrent compare-and-set updates, until two win one round
@@ -167,7 +215,9 @@ const probes: Record<MongoFeature, Probe> = {
     const counter = db.collection<{ _id: number; v: number }>('atomic');
     await counter.insertOne({ _id: 1, v: 0 });
     for (let round = 0; round < 50; round += 1) {
-      const results = await Promise.all(Array.from({ length: 8 }, () => counter.updateOne({ _id: 1, v: round }, { $inc: { v: 1 } })));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => counter.updateOne({ _id: 1, v: round }, { $inc: { v: 1 } })),
+      );
       if (results.reduce((won, result) => won + result.modifiedCount, 0) !== 1) return false;
     }
     return true;
@@ -193,7 +243,9 @@ export async function probeMongoCapabilities(url: string): Promise<MongoCapabili
   try {
     const capabilities = {} as MongoCapabilities;
     for (const [feature, probe] of Object.entries(probes) as [MongoFeature, Probe][]) {
-      capabilities[feature] = await withClient((client) => probe(client.db(database), client)).catch(() => false);
+      capabilities[feature] = await withClient((client) => probe(client.db(database), client)).catch(
+        () => false,
+      );
     }
     return capabilities;
   } finally {

@@ -33,11 +33,15 @@ export function testServerUrl(variable: string): string | undefined {
   const url = process.env[variable] || urlsFromFile()[variable];
   if (url) return url;
   if (isCI) {
-    throw new Error(`${variable} is not set and no server wrote it to .servers/urls.env: a missing server fails CI (run scripts/servers up).`);
+    throw new Error(
+      `${variable} is not set and no server wrote it to .servers/urls.env: a missing server fails CI (run scripts/servers up).`,
+    );
   }
   if (!warned.has(variable)) {
     warned.add(variable);
-    process.stderr.write(`\n!!! ${variable} is not set: suites on that server are SKIPPED. Run \`scripts/servers up\` to run them.\n\n`);
+    process.stderr.write(
+      `\n!!! ${variable} is not set: suites on that server are SKIPPED. Run \`scripts/servers up\` to run them.\n\n`,
+    );
   }
   return undefined;
 }

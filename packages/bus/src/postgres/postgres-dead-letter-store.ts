@@ -70,7 +70,10 @@ export class PostgresDeadLetterStore implements DeadLetterStore {
 
   async markReplayed(id: string, at: Date): Promise<DeadLetter | undefined> {
     if (!ID.test(id)) return undefined;
-    const [row] = await this.#db.query<Row>(`UPDATE ${this.#table} SET replayed_at = $2 WHERE id = $1 RETURNING ${COLUMNS}`, [id, at]);
+    const [row] = await this.#db.query<Row>(
+      `UPDATE ${this.#table} SET replayed_at = $2 WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, at],
+    );
     return row && toDeadLetter(row);
   }
 }

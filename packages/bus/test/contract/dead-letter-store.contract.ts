@@ -20,7 +20,13 @@ export function deadLetterStoreContract(makeStore: MakeDeadLetterStore): void {
     const letter = await store.record({ consumer: 'search.indexer', event, error: 'boom', attempts: 5 });
     assert.equal(typeof letter.id, 'string');
     assert.deepEqual(
-      { consumer: letter.consumer, event: letter.event, error: letter.error, attempts: letter.attempts, replayedAt: letter.replayedAt },
+      {
+        consumer: letter.consumer,
+        event: letter.event,
+        error: letter.error,
+        attempts: letter.attempts,
+        replayedAt: letter.replayedAt,
+      },
       { consumer: 'search.indexer', event, error: 'boom', attempts: 5, replayedAt: undefined },
     );
     assert.ok(letter.failedAt instanceof Date);
@@ -33,7 +39,10 @@ export function deadLetterStoreContract(makeStore: MakeDeadLetterStore): void {
     await store.markReplayed(first.id, new Date());
     const again = await store.record({ consumer: 'mailer', event, error: 'smtp still down', attempts: 1 });
     assert.equal(again.id, first.id);
-    assert.deepEqual({ error: again.error, attempts: again.attempts, replayedAt: again.replayedAt }, { error: 'smtp still down', attempts: 6, replayedAt: undefined });
+    assert.deepEqual(
+      { error: again.error, attempts: again.attempts, replayedAt: again.replayedAt },
+      { error: 'smtp still down', attempts: 6, replayedAt: undefined },
+    );
     const other = await store.record({ consumer: 'sms', event, error: 'no credit', attempts: 5 });
     assert.notEqual(other.id, first.id, 'another consumer of the same event has its own letter');
     assert.equal((await store.list()).length, 2);
@@ -44,11 +53,26 @@ export function deadLetterStoreContract(makeStore: MakeDeadLetterStore): void {
     const b = await store.record({ consumer: 'b', event: anEvent(), error: 'x', attempts: 1 });
     const c = await store.record({ consumer: 'a', event: anEvent(), error: 'x', attempts: 1 });
     await store.markReplayed(a.id, new Date());
-    assert.deepEqual((await store.list()).map((l) => l.id), [c.id, b.id, a.id]);
-    assert.deepEqual((await store.list({ consumer: 'a' })).map((l) => l.id), [c.id, a.id]);
-    assert.deepEqual((await store.list({ pending: true })).map((l) => l.id), [c.id, b.id]);
-    assert.deepEqual((await store.list({ pending: false })).map((l) => l.id), [a.id]);
-    assert.deepEqual((await store.list({ limit: 1 })).map((l) => l.id), [c.id]);
+    assert.deepEqual(
+      (await store.list()).map((l) => l.id),
+      [c.id, b.id, a.id],
+    );
+    assert.deepEqual(
+      (await store.list({ consumer: 'a' })).map((l) => l.id),
+      [c.id, a.id],
+    );
+    assert.deepEqual(
+      (await store.list({ pending: true })).map((l) => l.id),
+      [c.id, b.id],
+    );
+    assert.deepEqual(
+      (await store.list({ pending: false })).map((l) => l.id),
+      [a.id],
+    );
+    assert.deepEqual(
+      (await store.list({ limit: 1 })).map((l) => l.id),
+      [c.id],
+    );
     assert.deepEqual(await store.list({ consumer: 'nobody' }), []);
   });
 

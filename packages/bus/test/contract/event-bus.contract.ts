@@ -17,7 +17,11 @@ interface DeadLetterSeen {
 /** Records what a handler was given, in order. */
 function recorder() {
   const seen: EventEnvelope[] = [];
-  return { seen, ids: () => seen.map((e) => e.id), handler: async (event: EventEnvelope) => void seen.push(event) };
+  return {
+    seen,
+    ids: () => seen.map((e) => e.id),
+    handler: async (event: EventEnvelope) => void seen.push(event),
+  };
 }
 
 /**
@@ -43,7 +47,11 @@ export function eventBusContract(target: EventBusTarget): void {
     const shipped = recorder();
     const paid = recorder();
     const all = recorder();
-    await bus.subscribe({ consumer: 'shipping.on-shipped', types: ['order.shipped'], handler: shipped.handler });
+    await bus.subscribe({
+      consumer: 'shipping.on-shipped',
+      types: ['order.shipped'],
+      handler: shipped.handler,
+    });
     await bus.subscribe({ consumer: 'billing.on-paid', types: ['order.paid'], handler: paid.handler });
     await bus.subscribe({ consumer: 'audit.everything', types: ['*'], handler: all.handler });
     const ship = anEvent({ type: 'order.shipped' });
@@ -52,8 +60,10 @@ export function eventBusContract(target: EventBusTarget): void {
     const shipMarker = anEvent({ type: 'order.shipped' });
     const payMarker = anEvent({ type: 'order.paid' });
     for (const event of [ship, pay, shipMarker, payMarker]) await bus.publish(event);
-    await eventually('every consumer got its markers', () =>
-      shipped.seen.length >= 2 && paid.seen.length >= 2 && all.seen.length >= 4);
+    await eventually(
+      'every consumer got its markers',
+      () => shipped.seen.length >= 2 && paid.seen.length >= 2 && all.seen.length >= 4,
+    );
     assert.deepEqual(shipped.ids(), [ship.id, shipMarker.id]);
     assert.deepEqual(paid.ids(), [pay.id, payMarker.id]);
     assert.deepEqual(all.ids(), [ship.id, pay.id, shipMarker.id, payMarker.id]);
@@ -68,7 +78,11 @@ export function eventBusContract(target: EventBusTarget): void {
     const events = Array.from({ length: 10 }, (_, i) => anEvent({ data: { i } }));
     for (const event of events) await bus.publish(event);
     await eventually('each consumer got 10 events', () => consumers.every((c) => c.seen.length >= 10));
-    for (const consumer of consumers) assert.deepEqual(consumer.ids(), events.map((e) => e.id));
+    for (const consumer of consumers)
+      assert.deepEqual(
+        consumer.ids(),
+        events.map((e) => e.id),
+      );
   });
 
   it('hands a consumer one event at a time, in publish order, even when its handler is slow', async () => {
@@ -89,7 +103,10 @@ export function eventBusContract(target: EventBusTarget): void {
     });
     for (let i = 0; i < 30; i++) await bus.publish(anEvent({ aggregateId: 'order-1', data: { i } }));
     await eventually('30 events handled', () => order.length >= 30);
-    assert.deepEqual(order, Array.from({ length: 30 }, (_, i) => i));
+    assert.deepEqual(
+      order,
+      Array.from({ length: 30 }, (_, i) => i),
+    );
     assert.equal(overlapped, false, 'the handler never ran twice at once');
   });
 
@@ -130,7 +147,9 @@ export function eventBusContract(target: EventBusTarget): void {
     await bus.publish(fine);
     await eventually('the next event was handled', () => calls.includes(fine.id));
     assert.deepEqual(calls, [poison.id, poison.id, poison.id, fine.id]);
-    assert.deepEqual(deadLetters, [{ consumer: 'search.indexer', eventId: poison.id, error: 'cannot index this', attempts: 3 }]);
+    assert.deepEqual(deadLetters, [
+      { consumer: 'search.indexer', eventId: poison.id, error: 'cannot index this', attempts: 3 },
+    ]);
   });
 
   describe('with an idempotent consumer (handleOnce and its inbox)', () => {
@@ -139,7 +158,13 @@ export function eventBusContract(target: EventBusTarget): void {
       db = await PgliteDatabase.open();
       await migrate(db, {
         schema: 'contract',
-        migrations: [{ version: '0001', name: 'effects', sql: 'CREATE TABLE contract.effects (event_id uuid NOT NULL, consumer text NOT NULL)' }],
+        migrations: [
+          {
+            version: '0001',
+            name: 'effects',
+            sql: 'CREATE TABLE contract.effects (event_id uuid NOT NULL, consumer text NOT NULL)',
+          },
+        ],
       });
     });
     after(() => db?.close());
@@ -154,7 +179,13 @@ export function eventBusContract(target: EventBusTarget): void {
         handler: async (event) => {
           calls.set(event.id, (calls.get(event.id) ?? 0) + 1);
           await handleOnce(db, 'contract', consumer, event, (tx) =>
-            tx.execute('INSERT INTO contract.effects (event_id, consumer) VALUES ($1, $2)', [event.id, consumer]).then(() => undefined));
+            tx
+              .execute('INSERT INTO contract.effects (event_id, consumer) VALUES ($1, $2)', [
+                event.id,
+                consumer,
+              ])
+              .then(() => undefined),
+          );
           // The effect committed, then the process "died" before acknowledging: the bus must redeliver.
           if (calls.get(event.id) === 1) throw new Error('crashed after commit');
         },
@@ -162,9 +193,17 @@ export function eventBusContract(target: EventBusTarget): void {
       const events = Array.from({ length: 5 }, (_, i) => anEvent({ data: { i } }));
       for (const event of events) await bus.publish(event);
       await bus.publish(events[0]!); // a relay republishing after a crash: same event id
-      await eventually('every event was redelivered after its crash', () => events.every((e) => (calls.get(e.id) ?? 0) >= 2));
-      const effects = await db.query<{ event_id: string }>('SELECT event_id FROM contract.effects WHERE consumer = $1 ORDER BY event_id', [consumer]);
-      assert.deepEqual(effects.map((row) => row.event_id), events.map((e) => e.id).sort());
+      await eventually('every event was redelivered after its crash', () =>
+        events.every((e) => (calls.get(e.id) ?? 0) >= 2),
+      );
+      const effects = await db.query<{ event_id: string }>(
+        'SELECT event_id FROM contract.effects WHERE consumer = $1 ORDER BY event_id',
+        [consumer],
+      );
+      assert.deepEqual(
+        effects.map((row) => row.event_id),
+        events.map((e) => e.id).sort(),
+      );
       assert.deepEqual(deadLetters, []);
     });
   });
@@ -187,51 +226,74 @@ export function eventBusContract(target: EventBusTarget): void {
     assert.deepEqual(chosen.ids(), [event.id]);
     assert.deepEqual(other.ids(), []);
     await assert.rejects(bus.redeliver('notify.broken', event), /still broken/);
-    await assert.rejects(bus.redeliver('notify.nobody', event), (error) => error instanceof AppError && error.code === 'EVENTS.CONSUMER_NOT_RUNNING');
+    await assert.rejects(
+      bus.redeliver('notify.nobody', event),
+      (error) => error instanceof AppError && error.code === 'EVENTS.CONSUMER_NOT_RUNNING',
+    );
   });
 
-  describe('durability across buses (processes)', { skip: target.durable ? false : `not supported: the ${target.name} bus keeps no events` }, () => {
-    it('a consumer restarted mid-stream resumes where it stopped: nothing lost, nothing handled twice', async () => {
-      const publisher = await open();
-      const seen: string[] = [];
-      const subscribe = (bus: EventBus) =>
-        bus.subscribe({ consumer: 'warehouse.picker', types: ['test.happened'], handler: async (event) => void seen.push(event.id) });
-      const first = await open();
-      await subscribe(first);
-      const events = Array.from({ length: 20 }, (_, i) => anEvent({ data: { i } }));
-      for (const event of events.slice(0, 10)) await publisher.publish(event);
-      await eventually('the first consumer handled some events', () => seen.length >= 3);
-      await first.close();
-      const handledBeforeRestart = seen.length;
-      for (const event of events.slice(10)) await publisher.publish(event);
-      const second = await open();
-      await subscribe(second);
-      await eventually('all 20 events handled', () => seen.length >= 20);
-      assert.ok(handledBeforeRestart < 20, 'the restart happened mid-stream');
-      assert.deepEqual(seen, events.map((e) => e.id), 'every event once, in order');
-    });
+  describe(
+    'durability across buses (processes)',
+    { skip: target.durable ? false : `not supported: the ${target.name} bus keeps no events` },
+    () => {
+      it('a consumer restarted mid-stream resumes where it stopped: nothing lost, nothing handled twice', async () => {
+        const publisher = await open();
+        const seen: string[] = [];
+        const subscribe = (bus: EventBus) =>
+          bus.subscribe({
+            consumer: 'warehouse.picker',
+            types: ['test.happened'],
+            handler: async (event) => void seen.push(event.id),
+          });
+        const first = await open();
+        await subscribe(first);
+        const events = Array.from({ length: 20 }, (_, i) => anEvent({ data: { i } }));
+        for (const event of events.slice(0, 10)) await publisher.publish(event);
+        await eventually('the first consumer handled some events', () => seen.length >= 3);
+        await first.close();
+        const handledBeforeRestart = seen.length;
+        for (const event of events.slice(10)) await publisher.publish(event);
+        const second = await open();
+        await subscribe(second);
+        await eventually('all 20 events handled', () => seen.length >= 20);
+        assert.ok(handledBeforeRestart < 20, 'the restart happened mid-stream');
+        assert.deepEqual(
+          seen,
+          events.map((e) => e.id),
+          'every event once, in order',
+        );
+      });
 
-    it('stores an event published once twice (a relay retry) only once', async () => {
-      const bus = await open();
-      const consumer = recorder();
-      const event = anEvent();
-      const marker = anEvent();
-      await bus.publish(event);
-      await bus.publish(event);
-      await bus.publish(marker);
-      await bus.subscribe({ consumer: 'late.joiner', types: ['test.happened'], handler: consumer.handler });
-      await eventually('the marker arrived', () => consumer.ids().includes(marker.id));
-      assert.deepEqual(consumer.ids(), [event.id, marker.id], 'a consumer subscribing later still gets earlier events, once');
-    });
+      it('stores an event published once twice (a relay retry) only once', async () => {
+        const bus = await open();
+        const consumer = recorder();
+        const event = anEvent();
+        const marker = anEvent();
+        await bus.publish(event);
+        await bus.publish(event);
+        await bus.publish(marker);
+        await bus.subscribe({ consumer: 'late.joiner', types: ['test.happened'], handler: consumer.handler });
+        await eventually('the marker arrived', () => consumer.ids().includes(marker.id));
+        assert.deepEqual(
+          consumer.ids(),
+          [event.id, marker.id],
+          'a consumer subscribing later still gets earlier events, once',
+        );
+      });
 
-    it('redelivers to a consumer running in another process', async () => {
-      const consumerSide = await open();
-      const chosen = recorder();
-      await consumerSide.subscribe({ consumer: 'remote.consumer', types: ['test.happened'], handler: chosen.handler });
-      const adminSide = await open();
-      const event = anEvent();
-      await adminSide.redeliver('remote.consumer', event);
-      assert.deepEqual(chosen.ids(), [event.id]);
-    });
-  });
+      it('redelivers to a consumer running in another process', async () => {
+        const consumerSide = await open();
+        const chosen = recorder();
+        await consumerSide.subscribe({
+          consumer: 'remote.consumer',
+          types: ['test.happened'],
+          handler: chosen.handler,
+        });
+        const adminSide = await open();
+        const event = anEvent();
+        await adminSide.redeliver('remote.consumer', event);
+        assert.deepEqual(chosen.ids(), [event.id]);
+      });
+    },
+  );
 }

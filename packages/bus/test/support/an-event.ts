@@ -1,7 +1,9 @@
 import { createEvent, systemClock, type EventEnvelope } from '@polyshop/kernel';
 
 /** A test event: `test.happened` on aggregate `thing/t-1` unless told otherwise. */
-export function anEvent(overrides: { type?: string; aggregateId?: string; data?: Record<string, unknown> } = {}): EventEnvelope {
+export function anEvent(
+  overrides: { type?: string; aggregateId?: string; data?: Record<string, unknown> } = {},
+): EventEnvelope {
   return createEvent(
     'tests',
     {

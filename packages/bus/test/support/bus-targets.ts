@@ -54,7 +54,13 @@ export function eventBusTargets(): EventBusTarget[] {
       durable: true,
       async namespace() {
         const id = randomBytes(5).toString('hex');
-        const where = { url: natsUrl!, logger: silentLogger(), stream: `POLYSHOP_T_${id}`, subjectPrefix: `polyshop_t_${id}.events`, pullExpiresMs: 1_000 };
+        const where = {
+          url: natsUrl!,
+          logger: silentLogger(),
+          stream: `POLYSHOP_T_${id}`,
+          subjectPrefix: `polyshop_t_${id}.events`,
+          pullExpiresMs: 1_000,
+        };
         const buses: NatsEventBus[] = [];
         return {
           async open(policy) {

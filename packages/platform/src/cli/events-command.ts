@@ -18,7 +18,8 @@ interface ListOptions extends CommonOptions {
 
 function parseLimit(value: string): number {
   const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidArgumentError('expected a whole number 1-1000');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new InvalidArgumentError('expected a whole number 1-1000');
   return limit;
 }
 
@@ -82,7 +83,11 @@ export function registerEventsCommand(program: Command): void {
           ...(options.pending ? { pending: true } : {}),
           limit: options.limit,
         });
-        process.stdout.write(options.json ? `${JSON.stringify({ items: letters.map(toDeadLetterView) }, null, 2)}\n` : formatDeadLetters(letters));
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ items: letters.map(toDeadLetterView) }, null, 2)}\n`
+            : formatDeadLetters(letters),
+        );
       });
     });
   events
@@ -92,11 +97,16 @@ export function registerEventsCommand(program: Command): void {
     .option('--data-dir <dir>', 'PGlite data folder (default: POLYSHOP_DATA_DIR or ./.polyshop)')
     .action(async (id: string, options: CommonOptions) => {
       const overNats = Boolean(loadPlatformConfig().NATS_URL);
-      const platform = await buildPlatform({ ...(overNats ? { services: [] } : {}), overrides: overrides(options) });
+      const platform = await buildPlatform({
+        ...(overNats ? { services: [] } : {}),
+        overrides: overrides(options),
+      });
       await withPlatform(platform, async () => {
         if (!overNats) await platform.start(); // subscribes the consumers in this process
         const letter = await platform.deadLetters.replay(id);
-        process.stdout.write(`replayed ${letter.id}: ${letter.event.type} ${letter.event.id} → ${letter.consumer}\n`);
+        process.stdout.write(
+          `replayed ${letter.id}: ${letter.event.type} ${letter.event.id} → ${letter.consumer}\n`,
+        );
       });
     });
 }

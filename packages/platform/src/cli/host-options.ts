@@ -9,7 +9,8 @@ export interface HostOptions {
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('expected a port number 1-65535');
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new InvalidArgumentError('expected a port number 1-65535');
   return port;
 }
 
@@ -18,7 +19,10 @@ export function portOption(command: Command): Command {
   return command
     .option('-p, --port <port>', 'HTTP port (default: PORT or 3000)', parsePort)
     .option('--host <host>', 'interface to bind (default: HOST or 127.0.0.1)')
-    .option('--data-dir <dir>', 'where PGlite data and keys live (default: POLYSHOP_DATA_DIR or ./.polyshop)');
+    .option(
+      '--data-dir <dir>',
+      'where PGlite data and keys live (default: POLYSHOP_DATA_DIR or ./.polyshop)',
+    );
 }
 
 export function overridesFrom(options: HostOptions): Partial<PlatformConfig> {

@@ -21,6 +21,8 @@ try {
     );
     process.exit(1);
   }
-  process.stderr.write(`polyshop: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `polyshop: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 }

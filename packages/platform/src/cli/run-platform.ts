@@ -6,7 +6,9 @@ import { buildPlatform, type Platform, type PlatformOptions } from '../platform.
  * Builds the platform, listens, and shuts down gracefully on SIGTERM/SIGINT: stop accepting,
  * drain in-flight requests, stop workers, close stores, exit 0 (or 1 if shutdown times out).
  */
-export async function runPlatform(options: PlatformOptions & { services?: ServiceName[] }): Promise<Platform> {
+export async function runPlatform(
+  options: PlatformOptions & { services?: ServiceName[] },
+): Promise<Platform> {
   const started = Date.now();
   const platform = await buildPlatform(options);
   const { logger, config } = platform;

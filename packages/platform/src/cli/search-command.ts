@@ -6,7 +6,8 @@ import { buildPlatform, type Platform } from '../platform.ts';
 
 function pageSize(value: string): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 1 || number > 100) throw new InvalidArgumentError('expected a whole number from 1 to 100');
+  if (!Number.isInteger(number) || number < 1 || number > 100)
+    throw new InvalidArgumentError('expected a whole number from 1 to 100');
   return number;
 }
 
@@ -27,10 +28,17 @@ async function expectedProducts(platform: Platform, search: LocalSearchClient): 
  * Rebuilds the search index from the catalog (`polyshop search reindex`): every product page by
  * page through the catalog's client, stock knowledge kept; the index keeps serving meanwhile.
  */
-export async function reindexSearch(platform: Platform, options: ReindexSearchOptions = {}): Promise<ReindexSummary> {
+export async function reindexSearch(
+  platform: Platform,
+  options: ReindexSearchOptions = {},
+): Promise<ReindexSummary> {
   const search = platform.client<LocalSearchClient>('search');
   const bar = new cliProgress.SingleBar(
-    { format: 'reindexing search [{bar}] {percentage}% | {value}/{total} products | {eta_formatted} left', hideCursor: true, stream: process.stderr },
+    {
+      format: 'reindexing search [{bar}] {percentage}% | {value}/{total} products | {eta_formatted} left',
+      hideCursor: true,
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   );
   const showBar = options.progress !== false;
@@ -52,12 +60,17 @@ export async function reindexSearch(platform: Platform, options: ReindexSearchOp
 }
 
 export function registerSearchCommand(program: Command): void {
-  const search = program.command('search').description('the search service\'s product index');
+  const search = program.command('search').description("the search service's product index");
   search
     .command('reindex')
-    .description('rebuild the search index from the catalog (stock knowledge is kept; searches keep working meanwhile)')
+    .description(
+      'rebuild the search index from the catalog (stock knowledge is kept; searches keep working meanwhile)',
+    )
     .option('--page-size <n>', 'products per catalog page (1-100)', pageSize, 100)
-    .option('--data-dir <dir>', 'PGlite data folder (default: POLYSHOP_DATA_DIR or ./.polyshop); stop a server using it first')
+    .option(
+      '--data-dir <dir>',
+      'PGlite data folder (default: POLYSHOP_DATA_DIR or ./.polyshop); stop a server using it first',
+    )
     .action(async (options: { pageSize: number; dataDir?: string }) => {
       const platform = await buildPlatform({
         services: ['products', 'search'],
@@ -65,7 +78,10 @@ export function registerSearchCommand(program: Command): void {
       });
       try {
         const started = Date.now();
-        const summary = await reindexSearch(platform, { pageSize: options.pageSize, progress: process.stderr.isTTY });
+        const summary = await reindexSearch(platform, {
+          pageSize: options.pageSize,
+          progress: process.stderr.isTTY,
+        });
         process.stdout.write(
           `reindexed search in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary.read} catalog products ` +
             `(${summary.indexed} searchable, ${summary.inactive} not active); ${summary.removed} removed as gone from the catalog\n`,

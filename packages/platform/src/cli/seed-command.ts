@@ -31,14 +31,24 @@ export interface SeedOptions {
  * `products` generated products in batches. Refuses a catalogue that already has products (a second
  * run of the same seed would collide on slugs and SKUs).
  */
-export async function seedCatalogue(platform: Platform, options: SeedOptions): Promise<{ products: number; ms: number }> {
+export async function seedCatalogue(
+  platform: Platform,
+  options: SeedOptions,
+): Promise<{ products: number; ms: number }> {
   const { deps } = productsModule(platform);
   const existing = await deps.repository.count();
   if (existing > 0) {
-    throw AppError.conflict('CATALOG.NOT_EMPTY', `The catalogue already holds ${existing} products; seed an empty one (another --data-dir or database).`);
+    throw AppError.conflict(
+      'CATALOG.NOT_EMPTY',
+      `The catalogue already holds ${existing} products; seed an empty one (another --data-dir or database).`,
+    );
   }
   const bar = new cliProgress.SingleBar(
-    { format: 'seeding products [{bar}] {percentage}% | {value}/{total} | {eta_formatted} left', hideCursor: true, stream: process.stderr },
+    {
+      format: 'seeding products [{bar}] {percentage}% | {value}/{total} | {eta_formatted} left',
+      hideCursor: true,
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   );
   const showBar = options.progress !== false;
@@ -94,39 +104,54 @@ export async function seedDemoIfEmpty(platform: Platform, seed: true | string): 
   }
   const result = await seedCatalogue(platform, { products, progress: false });
   const skus = await stockCatalogue(platform, DEMO_STOCK);
-  platform.logger.info({ products: result.products, skus, unitsEach: DEMO_STOCK, ms: result.ms }, 'demo catalogue loaded and stocked');
+  platform.logger.info(
+    { products: result.products, skus, unitsEach: DEMO_STOCK, ms: result.ms },
+    'demo catalogue loaded and stocked',
+  );
 }
 
 export function registerSeedCommand(program: Command): void {
   program
     .command('seed')
-    .description('load the deterministic demo catalogue (smartphones, laptops, clothing, books, food) into an empty catalog')
+    .description(
+      'load the deterministic demo catalogue (smartphones, laptops, clothing, books, food) into an empty catalog',
+    )
     .requiredOption('--products <n>', 'how many products to generate', positiveInteger)
     .option('--seed <n>', 'generator seed: same seed, same catalogue', positiveInteger, 42)
     .option('--batch-size <n>', 'products per insert', positiveInteger, 1000)
     .option('--no-events', 'skip product.created events (then rebuild search with `polyshop search reindex`)')
     .option('--data-dir <dir>', 'PGlite data folder (default: POLYSHOP_DATA_DIR or ./.polyshop)')
-    .action(async (options: { products: number; seed: number; batchSize: number; events: boolean; dataDir?: string }) => {
-      const platform = await buildPlatform({
-        services: ['products'],
-        ...(options.dataDir ? { overrides: { POLYSHOP_DATA_DIR: options.dataDir } } : {}),
-      });
-      try {
-        const { products, ms } = await seedCatalogue(platform, {
-          products: options.products,
-          seed: options.seed,
-          batchSize: options.batchSize,
-          events: options.events,
-          progress: process.stderr.isTTY,
+    .action(
+      async (options: {
+        products: number;
+        seed: number;
+        batchSize: number;
+        events: boolean;
+        dataDir?: string;
+      }) => {
+        const platform = await buildPlatform({
+          services: ['products'],
+          ...(options.dataDir ? { overrides: { POLYSHOP_DATA_DIR: options.dataDir } } : {}),
         });
-        const rate = ms > 0 ? Math.round((products / ms) * 1000) : products;
-        process.stdout.write(`seeded ${products} products (seed ${options.seed}) in ${(ms / 1000).toFixed(1)} s, ${rate} products/s\n`);
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        process.stderr.write(`polyshop seed: ${error.message}\n`);
-        process.exitCode = 1;
-      } finally {
-        await platform.close();
-      }
-    });
+        try {
+          const { products, ms } = await seedCatalogue(platform, {
+            products: options.products,
+            seed: options.seed,
+            batchSize: options.batchSize,
+            events: options.events,
+            progress: process.stderr.isTTY,
+          });
+          const rate = ms > 0 ? Math.round((products / ms) * 1000) : products;
+          process.stdout.write(
+            `seeded ${products} products (seed ${options.seed}) in ${(ms / 1000).toFixed(1)} s, ${rate} products/s\n`,
+          );
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          process.stderr.write(`polyshop seed: ${error.message}\n`);
+          process.exitCode = 1;
+        } finally {
+          await platform.close();
+        }
+      },
+    );
 }

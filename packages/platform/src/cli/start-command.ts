@@ -9,7 +9,10 @@ export function registerStartCommand(program: Command): void {
     .option('--in-memory', 'keep data in memory (nothing written under the data folder)')
     .option('--seed [products]', 'load a demo catalogue (default 200 products) if the catalog is empty')
     .action(async (options: HostOptions & { inMemory?: boolean; seed?: boolean | string }) => {
-      const platform = await runPlatform({ overrides: overridesFrom(options), inMemory: options.inMemory ?? false });
+      const platform = await runPlatform({
+        overrides: overridesFrom(options),
+        inMemory: options.inMemory ?? false,
+      });
       if (options.seed) await seedDemoIfEmpty(platform, options.seed);
     });
 }

@@ -33,11 +33,17 @@ export function registerUsersCommand(program: Command): void {
       });
       try {
         const module = platform.modules.get('users') as UsersModule;
-        const result = await createAdmin(module.deps, { email: options.email, password, ...(options.name ? { name: options.name } : {}) });
+        const result = await createAdmin(module.deps, {
+          email: options.email,
+          password,
+          ...(options.name ? { name: options.name } : {}),
+        });
         if (result.created) {
           process.stdout.write(`admin created: ${result.userId} (${options.email.trim().toLowerCase()})\n`);
         } else {
-          process.stderr.write(`polyshop: an account with this email already exists (${result.userId}); nothing changed\n`);
+          process.stderr.write(
+            `polyshop: an account with this email already exists (${result.userId}); nothing changed\n`,
+          );
           process.exitCode = 1;
         }
       } catch (error) {

@@ -1,7 +1,14 @@
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { MongoConnection, OpenSearchConnection } from '@polyshop/stores';
-import { dynamoTarget, mongoTarget, openSearchTarget, postgresTargets, testServerUrl, type PostgresTarget } from '@polyshop/testing';
+import {
+  dynamoTarget,
+  mongoTarget,
+  openSearchTarget,
+  postgresTargets,
+  testServerUrl,
+  type PostgresTarget,
+} from '@polyshop/testing';
 import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
 
 const SERVERS = {
@@ -18,10 +25,20 @@ export interface PolyglotTarget {
   skip: string | false;
 }
 
-/** PGlite and the real PostgreSQL, each with MongoDB, DynamoDB and OpenSearch; skipped loudly when a server is missing. */
+/**
+ * PGlite and the real PostgreSQL, each with MongoDB, DynamoDB and OpenSearch; skipped loudly when a server is
+ * missing.
+ */
 export function polyglotTargets(): PolyglotTarget[] {
-  const missing = Object.values(SERVERS).map((s) => s.target.skip).find(Boolean) ?? false;
-  return postgresTargets().map((target) => ({ name: target.name, postgres: target.name, skip: target.skip || missing }));
+  const missing =
+    Object.values(SERVERS)
+      .map((s) => s.target.skip)
+      .find(Boolean) ?? false;
+  return postgresTargets().map((target) => ({
+    name: target.name,
+    postgres: target.name,
+    skip: target.skip || missing,
+  }));
 }
 
 /** The stock item of a SKU as the inventory service keeps it in DynamoDB. */
@@ -52,7 +69,10 @@ export interface PolyglotPlatform {
  * notifications in a fresh MongoDB database, inventory in a fresh DynamoDB table, search under a
  * fresh OpenSearch index prefix; users, orders and payments on `target.postgres`.
  */
-export async function startPolyglotPlatform(target: PolyglotTarget, env: Record<string, string> = {}): Promise<PolyglotPlatform> {
+export async function startPolyglotPlatform(
+  target: PolyglotTarget,
+  env: Record<string, string> = {},
+): Promise<PolyglotPlatform> {
   const mongo = await SERVERS.mongodb.target.open();
   const dynamo = await SERVERS.dynamodb.target.open();
   const search = await SERVERS.opensearch.target.open();
@@ -61,7 +81,11 @@ export async function startPolyglotPlatform(target: PolyglotTarget, env: Record<
   const table = `${dynamo.namespace}-inventory`;
   const cleanUp = async () => {
     await dynamo.connection.client.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
-    await Promise.all([SERVERS.mongodb.target.close(mongo), SERVERS.dynamodb.target.close(dynamo), SERVERS.opensearch.target.close(search)]);
+    await Promise.all([
+      SERVERS.mongodb.target.close(mongo),
+      SERVERS.dynamodb.target.close(dynamo),
+      SERVERS.opensearch.target.close(search),
+    ]);
   };
   let platform: TestPlatform;
   try {
@@ -82,7 +106,11 @@ export async function startPolyglotPlatform(target: PolyglotTarget, env: Record<
     throw error;
   }
   const getItem = async (PK: string, SK: string) =>
-    (await dynamo.connection.documents.send(new GetCommand({ TableName: table, Key: { PK, SK }, ConsistentRead: true }))).Item;
+    (
+      await dynamo.connection.documents.send(
+        new GetCommand({ TableName: table, Key: { PK, SK }, ConsistentRead: true }),
+      )
+    ).Item;
   return {
     platform,
     mongo: mongo.connection.db,

@@ -4,9 +4,19 @@
  * (`inventory.changed`, `inventory.low`).
  */
 export { definition, createInventoryService, type InventoryModule } from './inventory-module.ts';
-export { InventoryHttpClient, localInventoryClient, type InventoryClient, type ReservationResult } from './inventory-client.ts';
+export {
+  InventoryHttpClient,
+  localInventoryClient,
+  type InventoryClient,
+  type ReservationResult,
+} from './inventory-client.ts';
 export type { ReservationView, StockView, AdjustmentView } from './app/inventory-views.ts';
-export type { ReservationRequest, ReservationItem, ReservationStatus, StockShortage } from './domain/reservation.ts';
+export type {
+  ReservationRequest,
+  ReservationItem,
+  ReservationStatus,
+  StockShortage,
+} from './domain/reservation.ts';
 export type { AdjustmentKind } from './domain/stock-level.ts';
 export {
   INVENTORY_EVENT_TYPES,

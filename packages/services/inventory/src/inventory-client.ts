@@ -2,7 +2,12 @@ import { AppError } from '@polyshop/kernel';
 import { ServiceHttpClient, type InternalClientOptions } from '@polyshop/http';
 import { commitReservation } from './app/commit-reservation.ts';
 import type { InventoryDeps } from './app/inventory-deps.ts';
-import { toReservationView, toStockView, type ReservationView, type StockView } from './app/inventory-views.ts';
+import {
+  toReservationView,
+  toStockView,
+  type ReservationView,
+  type StockView,
+} from './app/inventory-views.ts';
 import { findStocks } from './app/read-inventory.ts';
 import { releaseReservation } from './app/release-reservation.ts';
 import { reserveStock } from './app/reserve-stock.ts';
@@ -59,16 +64,20 @@ export function localInventoryClient(deps: InventoryDeps): InventoryClient {
   return {
     async reserve(request) {
       const result = await reserveStock(deps, request);
-      return result.status === 'reserved' ? { status: 'reserved', reservation: toReservationView(result.reservation) } : result;
+      return result.status === 'reserved'
+        ? { status: 'reserved', reservation: toReservationView(result.reservation) }
+        : result;
     },
     commit: async (id) => toReservationView(await commitReservation(deps, id)),
     release: async (id) => toReservationView(await releaseReservation(deps, id)),
     async getStock(skus) {
       const found: StockView[] = [];
-      for (const batch of batches(skus)) found.push(...(await findStocks(deps, batch)).items.map(toStockView));
+      for (const batch of batches(skus))
+        found.push(...(await findStocks(deps, batch)).items.map(toStockView));
       return bySku(found);
     },
-    returnReservation: async (id, input) => toReservationView(await returnReservation(deps, id, { reason: input?.reason })),
+    returnReservation: async (id, input) =>
+      toReservationView(await returnReservation(deps, id, { reason: input?.reason })),
   };
 }
 
@@ -86,22 +95,38 @@ export class InventoryHttpClient implements InventoryClient {
 
   async reserve(request: ReservationRequest): Promise<ReservationResult> {
     try {
-      const reservation = await this.#http.request<ReservationView>({ method: 'POST', path: '/inventory/reservations', body: request, idempotent: true });
+      const reservation = await this.#http.request<ReservationView>({
+        method: 'POST',
+        path: '/inventory/reservations',
+        body: request,
+        idempotent: true,
+      });
       return { status: 'reserved', reservation };
     } catch (error) {
       if (error instanceof AppError && error.code === 'INVENTORY.INSUFFICIENT_STOCK') {
-        return { status: 'insufficient_stock', shortages: (error.details?.shortages ?? []) as StockShortage[] };
+        return {
+          status: 'insufficient_stock',
+          shortages: (error.details?.shortages ?? []) as StockShortage[],
+        };
       }
       throw error;
     }
   }
 
   commit(reservationId: string): Promise<ReservationView> {
-    return this.#http.request({ method: 'POST', path: `/inventory/reservations/${encodeURIComponent(reservationId)}/commit`, idempotent: true });
+    return this.#http.request({
+      method: 'POST',
+      path: `/inventory/reservations/${encodeURIComponent(reservationId)}/commit`,
+      idempotent: true,
+    });
   }
 
   release(reservationId: string): Promise<ReservationView> {
-    return this.#http.request({ method: 'DELETE', path: `/inventory/reservations/${encodeURIComponent(reservationId)}`, idempotent: true });
+    return this.#http.request({
+      method: 'DELETE',
+      path: `/inventory/reservations/${encodeURIComponent(reservationId)}`,
+      idempotent: true,
+    });
   }
 
   returnReservation(reservationId: string, input: { reason: string }): Promise<ReservationView> {
@@ -117,7 +142,10 @@ export class InventoryHttpClient implements InventoryClient {
     const found: StockView[] = [];
     for (const batch of batches(skus)) {
       const query = new URLSearchParams({ skus: batch.join(',') });
-      found.push(...(await this.#http.request<{ items: StockView[] }>({ path: `/inventory?${query.toString()}` })).items);
+      found.push(
+        ...(await this.#http.request<{ items: StockView[] }>({ path: `/inventory?${query.toString()}` }))
+          .items,
+      );
     }
     return bySku(found);
   }
@@ -127,7 +155,8 @@ export class InventoryHttpClient implements InventoryClient {
 function batches(skus: readonly string[]): string[][] {
   const unique = [...new Set(skus)];
   const out: string[][] = [];
-  for (let start = 0; start < unique.length; start += MAX_SKUS_PER_READ) out.push(unique.slice(start, start + MAX_SKUS_PER_READ));
+  for (let start = 0; start < unique.length; start += MAX_SKUS_PER_READ)
+    out.push(unique.slice(start, start + MAX_SKUS_PER_READ));
   return out;
 }
 

@@ -7,7 +7,10 @@ export const InventoryConfigSchema = Type.Object({
   /** `inventory.low` fires when a SKU's available units fall to this or below. */
   INVENTORY_LOW_STOCK_THRESHOLD: Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 5 }),
   /** The DynamoDB table (when `INVENTORY_STORE=dynamodb` or the polyglot profile); created on start if missing. */
-  INVENTORY_DYNAMODB_TABLE: Type.String({ default: 'polyshop-inventory', pattern: '^[A-Za-z0-9_.-]{3,255}$' }),
+  INVENTORY_DYNAMODB_TABLE: Type.String({
+    default: 'polyshop-inventory',
+    pattern: '^[A-Za-z0-9_.-]{3,255}$',
+  }),
 });
 
 export type InventoryConfig = Static<typeof InventoryConfigSchema>;

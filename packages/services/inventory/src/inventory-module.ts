@@ -8,9 +8,15 @@ import { InventoryHttpClient, localInventoryClient, type InventoryClient } from 
 import { openInventoryStorage } from './inventory-storage.ts';
 
 /** The running inventory service; `reaper.runOnce()` expires due reservations now (tests, CLI). */
-export type InventoryModule = ServiceModule<InventoryClient> & { deps: InventoryDeps; reaper: ReservationReaper };
+export type InventoryModule = ServiceModule<InventoryClient> & {
+  deps: InventoryDeps;
+  reaper: ReservationReaper;
+};
 
-/** Builds inventory on its store (PostgreSQL or DynamoDB, see `openInventoryStorage`): repository, routes, outbox relay, reaper. */
+/**
+ * Builds inventory on its store (PostgreSQL or DynamoDB, see `openInventoryStorage`): repository, routes,
+ * outbox relay, reaper.
+ */
 export async function createInventoryService(context: ServiceContext): Promise<InventoryModule> {
   const config = loadConfig(InventoryConfigSchema, context.env);
   const { repository, relay, ready } = await openInventoryStorage(context, config);
@@ -20,7 +26,11 @@ export async function createInventoryService(context: ServiceContext): Promise<I
     lowStockThreshold: config.INVENTORY_LOW_STOCK_THRESHOLD,
     eventsRecorded: () => relay.wake(),
   };
-  const reaper = new ReservationReaper({ deps, logger: context.logger, intervalMs: config.INVENTORY_REAPER_INTERVAL_MS });
+  const reaper = new ReservationReaper({
+    deps,
+    logger: context.logger,
+    intervalMs: config.INVENTORY_REAPER_INTERVAL_MS,
+  });
   return {
     name: 'inventory',
     prefix: '/inventory',

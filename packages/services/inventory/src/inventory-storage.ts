@@ -6,7 +6,10 @@ import { migrate, OutboxRelay } from '@polyshop/stores';
 import { DynamoInventoryRepository } from './adapters/dynamodb/dynamo-inventory-repository.ts';
 import { ensureInventoryTable } from './adapters/dynamodb/dynamo-inventory-table.ts';
 import { DynamoOutboxRelay } from './adapters/dynamodb/dynamo-outbox-relay.ts';
-import { INVENTORY_SCHEMA, PostgresInventoryRepository } from './adapters/postgres/postgres-inventory-repository.ts';
+import {
+  INVENTORY_SCHEMA,
+  PostgresInventoryRepository,
+} from './adapters/postgres/postgres-inventory-repository.ts';
 import type { InventoryConfig } from './inventory-config.ts';
 import type { InventoryRepository } from './ports/inventory-repository.ts';
 
@@ -24,7 +27,10 @@ export interface InventoryStorage {
  * (schema `inventory`, migrated on start) or DynamoDB (table `INVENTORY_DYNAMODB_TABLE`, created on
  * start if missing), each with its own outbox and relay publishing to the platform's bus.
  */
-export async function openInventoryStorage(context: ServiceContext, config: InventoryConfig): Promise<InventoryStorage> {
+export async function openInventoryStorage(
+  context: ServiceContext,
+  config: InventoryConfig,
+): Promise<InventoryStorage> {
   if (context.store === 'dynamodb') {
     const { client, documents } = context.dynamodb();
     const tableName = config.INVENTORY_DYNAMODB_TABLE;
@@ -33,20 +39,30 @@ export async function openInventoryStorage(context: ServiceContext, config: Inve
       repository: new DynamoInventoryRepository({
         documents,
         tableName,
-        onConflictRetry: (reasons, attempt) => context.logger.warn({ reasons, attempt }, 'inventory write retried after a transaction conflict or throttling'),
+        onConflictRetry: (reasons, attempt) =>
+          context.logger.warn(
+            { reasons, attempt },
+            'inventory write retried after a transaction conflict or throttling',
+          ),
       }),
       relay: new DynamoOutboxRelay({ documents, tableName, publisher: context.bus, logger: context.logger }),
       ready: async () => void (await client.send(new DescribeTableCommand({ TableName: tableName }))),
     };
   }
   if (context.store !== 'postgres') {
-    throw new ConfigError([{ variable: 'INVENTORY_STORE', message: `inventory runs on postgres or dynamodb, not ${context.store}.` }]);
+    throw new ConfigError([
+      {
+        variable: 'INVENTORY_STORE',
+        message: `inventory runs on postgres or dynamodb, not ${context.store}.`,
+      },
+    ]);
   }
   const db = await context.postgres();
   await migrate(db, { schema: INVENTORY_SCHEMA, directory: MIGRATIONS });
   return {
     repository: new PostgresInventoryRepository(db, {
-      onTransientRetry: (error, attempt) => context.logger.warn({ err: error, attempt }, 'inventory write retried after a transient failure'),
+      onTransientRetry: (error, attempt) =>
+        context.logger.warn({ err: error, attempt }, 'inventory write retried after a transient failure'),
     }),
     relay: new OutboxRelay({ db, schema: INVENTORY_SCHEMA, publisher: context.bus, logger: context.logger }),
     ready: () => db.ping(),

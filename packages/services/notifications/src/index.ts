@@ -5,7 +5,11 @@
  * `app/trigger-events.ts` for the data it reads); it emits no events.
  */
 export { definition, createNotificationsService, type NotificationsModule } from './notifications-module.ts';
-export { NotificationsHttpClient, type AdHocNotification, type NotificationsClient } from './notifications-client.ts';
+export {
+  NotificationsHttpClient,
+  type AdHocNotification,
+  type NotificationsClient,
+} from './notifications-client.ts';
 export type {
   ChannelDelivery,
   ChannelStatus,

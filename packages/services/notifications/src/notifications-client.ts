@@ -42,12 +42,18 @@ export class NotificationsHttpClient implements NotificationsClient {
   }
 
   send(notification: AdHocNotification): Promise<NotificationRecord> {
-    return this.#http.request<NotificationRecord>({ method: 'POST', path: '/notifications', body: notification });
+    return this.#http.request<NotificationRecord>({
+      method: 'POST',
+      path: '/notifications',
+      body: notification,
+    });
   }
 
   async findNotification(id: string): Promise<NotificationRecord | undefined> {
     try {
-      return await this.#http.request<NotificationRecord>({ path: `/notifications/${encodeURIComponent(id)}` });
+      return await this.#http.request<NotificationRecord>({
+        path: `/notifications/${encodeURIComponent(id)}`,
+      });
     } catch (error) {
       if (error instanceof AppError && error.kind === 'not_found') return undefined;
       throw error;
@@ -55,6 +61,8 @@ export class NotificationsHttpClient implements NotificationsClient {
   }
 
   getPreferences(userId: string): Promise<NotificationPreferences> {
-    return this.#http.request<NotificationPreferences>({ path: `/notifications/preferences/${encodeURIComponent(userId)}` });
+    return this.#http.request<NotificationPreferences>({
+      path: `/notifications/preferences/${encodeURIComponent(userId)}`,
+    });
   }
 }

@@ -1,7 +1,10 @@
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
 import { createChannels } from './adapters/channels/create-channels.ts';
 import { openMongoNotifications } from './adapters/mongodb/open-mongo-notifications.ts';
-import { migrateNotifications, PostgresNotificationRepository } from './adapters/postgres/postgres-notification-repository.ts';
+import {
+  migrateNotifications,
+  PostgresNotificationRepository,
+} from './adapters/postgres/postgres-notification-repository.ts';
 import { DeliveryWorker } from './app/delivery-worker.ts';
 import { seedDefaultTemplates } from './app/manage-templates.ts';
 import { NotificationService } from './app/notification-service.ts';
@@ -18,7 +21,10 @@ export interface NotificationsModule extends ServiceModule<NotificationsClient> 
   worker: DeliveryWorker;
 }
 
-/** The repository on the service's store: MongoDB (`NOTIFICATION_STORE=mongodb`, or the polyglot profile) or PostgreSQL. */
+/**
+ * The repository on the service's store: MongoDB (`NOTIFICATION_STORE=mongodb`, or the polyglot profile) or
+ * PostgreSQL.
+ */
 async function openRepository(context: ServiceContext): Promise<NotificationRepository> {
   if (context.store === 'mongodb') return openMongoNotifications(context);
   const db = await context.postgres();
@@ -64,7 +70,14 @@ export async function createNotificationsService(context: ServiceContext): Promi
     async start() {
       if (!subscribed) {
         subscribed = true;
-        await subscribeTriggers({ bus: context.bus, repository, channels, clock: context.clock, logger: context.logger, onCreated });
+        await subscribeTriggers({
+          bus: context.bus,
+          repository,
+          channels,
+          clock: context.clock,
+          logger: context.logger,
+          onCreated,
+        });
       }
       worker.start();
     },

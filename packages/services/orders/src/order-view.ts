@@ -11,7 +11,14 @@ export interface OrderView {
   reasonCode?: string;
   failure?: { reasonCode: string; message?: string; details?: Record<string, unknown> };
   currency: string;
-  items: { sku: string; productId: string; name: string; quantity: number; unitPrice: string; lineTotal: string }[];
+  items: {
+    sku: string;
+    productId: string;
+    name: string;
+    quantity: number;
+    unitPrice: string;
+    lineTotal: string;
+  }[];
   subtotal: string;
   tax: string;
   shipping: string;

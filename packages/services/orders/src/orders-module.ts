@@ -1,5 +1,8 @@
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
-import { InventoryClientReservations, type InventoryApi } from './adapters/clients/inventory-client-reservations.ts';
+import {
+  InventoryClientReservations,
+  type InventoryApi,
+} from './adapters/clients/inventory-client-reservations.ts';
 import { PaymentsClientProcessor, type PaymentsApi } from './adapters/clients/payments-client-processor.ts';
 import { OrderService } from './app/order-service.ts';
 import { loadOrdersConfig } from './app/orders-config.ts';

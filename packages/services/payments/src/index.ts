@@ -18,8 +18,17 @@ export { PAYMENT_METHODS } from './domain/payment-request.ts';
 export type { CardDetails } from './domain/card.ts';
 export { PAYMENT_REASON_CODES, type PaymentReasonCode } from './domain/payment.ts';
 export { PAYMENT_STATUSES, type PaymentStatus } from './domain/payment-status.ts';
-export type { AuditEntryView, PaymentDetailsView, PaymentView, RefundResultView, RefundView } from './payment-views.ts';
+export type {
+  AuditEntryView,
+  PaymentDetailsView,
+  PaymentView,
+  RefundResultView,
+  RefundView,
+} from './payment-views.ts';
 export * from './payment-events.ts';
 export type * from './ports/payment-gateway.ts';
-export { SandboxPaymentGateway, type SandboxPaymentGatewayOptions } from './adapters/sandbox/sandbox-payment-gateway.ts';
+export {
+  SandboxPaymentGateway,
+  type SandboxPaymentGatewayOptions,
+} from './adapters/sandbox/sandbox-payment-gateway.ts';
 export { SANDBOX_CARDS, SANDBOX_TOKENS } from './adapters/sandbox/sandbox-cards.ts';

@@ -1,4 +1,10 @@
-import { refundable, type AuditEntry, type Payment, type PaymentReasonCode, type Refund } from './domain/payment.ts';
+import {
+  refundable,
+  type AuditEntry,
+  type Payment,
+  type PaymentReasonCode,
+  type Refund,
+} from './domain/payment.ts';
 import type { PaymentMethod } from './domain/payment-request.ts';
 import type { PaymentStatus } from './domain/payment-status.ts';
 

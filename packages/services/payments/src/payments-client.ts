@@ -5,12 +5,18 @@ import { SYSTEM_ACTOR, type Actor } from './domain/payment.ts';
 import type { AuthorizePaymentInput } from './domain/payment-request.ts';
 import type { PaymentDetailsView, PaymentView, RefundResultView } from './payment-views.ts';
 
-/** An authorization request from another service; `idempotencyKey` makes retries safe (the order saga uses the order id). */
+/**
+ * An authorization request from another service; `idempotencyKey` makes retries safe (the order saga uses the
+ * order id).
+ */
 export interface AuthorizePaymentRequest extends AuthorizePaymentInput {
   idempotencyKey: string;
 }
 
-/** The answer to an authorization: `authorized`, or `failed` with `reasonCode` (a decline is a result, not an error). */
+/**
+ * The answer to an authorization: `authorized`, or `failed` with `reasonCode` (a decline is a result, not an
+ * error).
+ */
 export type AuthorizationResult = PaymentView & { status: 'authorized' | 'failed' };
 
 /**
@@ -77,16 +83,34 @@ export class PaymentsHttpClient implements PaymentsClient {
   }
 
   authorize({ idempotencyKey, ...body }: AuthorizePaymentRequest): Promise<AuthorizationResult> {
-    return this.#http.request({ method: 'POST', path: '/payments', body, headers: { 'idempotency-key': idempotencyKey }, idempotent: true });
+    return this.#http.request({
+      method: 'POST',
+      path: '/payments',
+      body,
+      headers: { 'idempotency-key': idempotencyKey },
+      idempotent: true,
+    });
   }
   capture(id: string): Promise<PaymentView> {
-    return this.#http.request({ method: 'POST', path: `/payments/${encodeURIComponent(id)}/capture`, idempotent: true });
+    return this.#http.request({
+      method: 'POST',
+      path: `/payments/${encodeURIComponent(id)}/capture`,
+      idempotent: true,
+    });
   }
   void(id: string): Promise<PaymentView> {
-    return this.#http.request({ method: 'POST', path: `/payments/${encodeURIComponent(id)}/void`, idempotent: true });
+    return this.#http.request({
+      method: 'POST',
+      path: `/payments/${encodeURIComponent(id)}/void`,
+      idempotent: true,
+    });
   }
   refund(id: string, input: RefundInput): Promise<RefundResultView> {
-    return this.#http.request({ method: 'POST', path: `/payments/${encodeURIComponent(id)}/refunds`, body: input });
+    return this.#http.request({
+      method: 'POST',
+      path: `/payments/${encodeURIComponent(id)}/refunds`,
+      body: input,
+    });
   }
   get(id: string): Promise<PaymentDetailsView> {
     return this.#http.request({ path: `/payments/${encodeURIComponent(id)}` });

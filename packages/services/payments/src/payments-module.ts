@@ -22,7 +22,12 @@ export async function createPaymentsService(
   const config = loadPaymentsConfig(context.env);
   const db = await context.postgres();
   await migratePayments(db);
-  const relay = new OutboxRelay({ db, schema: PAYMENTS_SCHEMA, publisher: context.bus, logger: context.logger });
+  const relay = new OutboxRelay({
+    db,
+    schema: PAYMENTS_SCHEMA,
+    publisher: context.bus,
+    logger: context.logger,
+  });
   const gateway =
     options.gateway ??
     new SandboxPaymentGateway({
@@ -35,7 +40,10 @@ export async function createPaymentsService(
     gateway,
     clock: context.clock,
     logger: context.logger,
-    idempotency: { leaseMs: config.PAYMENTS_IDEMPOTENCY_LEASE_MS, waitMs: config.PAYMENTS_IDEMPOTENCY_WAIT_MS },
+    idempotency: {
+      leaseMs: config.PAYMENTS_IDEMPOTENCY_LEASE_MS,
+      waitMs: config.PAYMENTS_IDEMPOTENCY_WAIT_MS,
+    },
     gatewayAttempts: config.PAYMENTS_GATEWAY_ATTEMPTS,
   });
   let recovery: NodeJS.Timeout | undefined;

@@ -3,11 +3,31 @@
  * services use (order: `findVariants`; search: `listProducts`), its event types, and the demo
  * catalogue loader the `polyshop seed` command runs.
  */
-export { definition, createProductsService, localProductsClient, type ProductsModule } from './products-module.ts';
-export { ProductsHttpClient, type ProductsClient, type CatalogPage, type VariantSnapshot } from './products-client.ts';
-export { PRODUCT_EVENT_TYPES, PRODUCTS_SOURCE, type ProductEvent, type ProductEventType } from './app/product-events.ts';
+export {
+  definition,
+  createProductsService,
+  localProductsClient,
+  type ProductsModule,
+} from './products-module.ts';
+export {
+  ProductsHttpClient,
+  type ProductsClient,
+  type CatalogPage,
+  type VariantSnapshot,
+} from './products-client.ts';
+export {
+  PRODUCT_EVENT_TYPES,
+  PRODUCTS_SOURCE,
+  type ProductEvent,
+  type ProductEventType,
+} from './app/product-events.ts';
 export type { ProductDocument, VariantDocument, ProductStatus } from './domain/product.ts';
-export type { Attributes, AttributeValue, Specifications, SpecificationValue } from './domain/attribute-values.ts';
+export type {
+  Attributes,
+  AttributeValue,
+  Specifications,
+  SpecificationValue,
+} from './domain/attribute-values.ts';
 export type { CatalogDeps } from './app/catalog-deps.ts';
 export { loadCatalogue, ensureDemoCategories, type LoadCatalogueOptions } from './seed/load-catalogue.ts';
 export { generateProduct, generateProducts } from './seed/generate-products.ts';

@@ -65,7 +65,9 @@ export class ProductsHttpClient implements ProductsClient {
     const query = new URLSearchParams({ status: 'any', sort: 'createdAt' });
     if (options.limit !== undefined) query.set('limit', String(options.limit));
     if (options.cursor) query.set('cursor', options.cursor);
-    const { items, nextCursor } = await this.#http.request<CatalogPage>({ path: `/products?${query.toString()}` });
+    const { items, nextCursor } = await this.#http.request<CatalogPage>({
+      path: `/products?${query.toString()}`,
+    });
     return { items, nextCursor };
   }
 }

@@ -1,6 +1,9 @@
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
 import { OutboxRelay } from '@polyshop/stores';
-import { migrateCatalog, PostgresProductRepository } from './adapters/postgres/postgres-product-repository.ts';
+import {
+  migrateCatalog,
+  PostgresProductRepository,
+} from './adapters/postgres/postgres-product-repository.ts';
 import { SCHEMA } from './adapters/postgres/catalog-rows.ts';
 import { openMongoCatalog } from './adapters/mongodb/open-mongo-catalog.ts';
 import type { CatalogDeps } from './app/catalog-deps.ts';
@@ -36,7 +39,8 @@ async function openPostgresCatalog(context: ServiceContext) {
  * or the polyglot profile): repository, routes, outbox relay.
  */
 export async function createProductsService(context: ServiceContext): Promise<ProductsModule> {
-  const { repository, relay, ping } = context.store === 'mongodb' ? await openMongoCatalog(context) : await openPostgresCatalog(context);
+  const { repository, relay, ping } =
+    context.store === 'mongodb' ? await openMongoCatalog(context) : await openPostgresCatalog(context);
   const deps: CatalogDeps = { repository, clock: context.clock, afterCommit: () => relay.wake() };
   return {
     name: 'products',

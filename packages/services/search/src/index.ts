@@ -3,7 +3,12 @@
  * services (and the CLI) use, and the search request/response types. Search consumes
  * `product.created|updated|archived` and `inventory.changed`; it emits no events.
  */
-export { definition, createSearchService, localSearchClient, type LocalSearchClient } from './search-module.ts';
+export {
+  definition,
+  createSearchService,
+  localSearchClient,
+  type LocalSearchClient,
+} from './search-module.ts';
 export { SearchHttpClient, type SearchClient } from './search-client.ts';
 export type { SearchParams } from './domain/parse-search-query.ts';
 export type {
@@ -18,5 +23,9 @@ export type {
 } from './domain/search-query.ts';
 export type { ReindexOptions, ReindexProgress, ReindexSummary } from './app/reindex-catalog.ts';
 export type { CatalogSource, CatalogPage } from './ports/catalog-source.ts';
-export { PRODUCT_EVENT_TYPES, INVENTORY_CHANGED, type InventoryChangedData } from './domain/consumed-events.ts';
+export {
+  PRODUCT_EVENT_TYPES,
+  INVENTORY_CHANGED,
+  type InventoryChangedData,
+} from './domain/consumed-events.ts';
 export { SEARCH_CONSUMERS } from './app/search-consumers.ts';

@@ -2,7 +2,10 @@ import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop
 import { ConfigError, loadConfig } from '@polyshop/kernel';
 import Type from 'typebox';
 import { OpenSearchProductSearchIndex } from './adapters/opensearch/opensearch-product-search-index.ts';
-import { migrateSearchSchema, PostgresProductSearchIndex } from './adapters/postgres/postgres-product-search-index.ts';
+import {
+  migrateSearchSchema,
+  PostgresProductSearchIndex,
+} from './adapters/postgres/postgres-product-search-index.ts';
 import { reindexCatalog, type ReindexOptions, type ReindexSummary } from './app/reindex-catalog.ts';
 import { subscribeSearchConsumers } from './app/search-consumers.ts';
 import { parseSearchQuery } from './domain/parse-search-query.ts';
@@ -20,7 +23,10 @@ export interface LocalSearchClient extends SearchClient {
 }
 
 /** The client over an index; `catalog` is resolved when a reindex needs it. */
-export function localSearchClient(index: ProductSearchIndex, catalog: () => CatalogSource): LocalSearchClient {
+export function localSearchClient(
+  index: ProductSearchIndex,
+  catalog: () => CatalogSource,
+): LocalSearchClient {
   return {
     searchProducts: async (params) => index.search(parseSearchQuery(params)),
     reindex: (options) => reindexCatalog(index, catalog(), options),
@@ -31,7 +37,10 @@ export function localSearchClient(index: ProductSearchIndex, catalog: () => Cata
 /** The search service's own configuration (read from `context.env`). */
 const SearchConfig = Type.Object({
   /** Names of the OpenSearch indexes: `<prefix>-products`, `<prefix>-sku-stock`, `<prefix>-inbox`. */
-  SEARCH_OPENSEARCH_INDEX_PREFIX: Type.String({ default: 'polyshop', pattern: '^[a-z0-9][a-z0-9_.-]{0,100}$' }),
+  SEARCH_OPENSEARCH_INDEX_PREFIX: Type.String({
+    default: 'polyshop',
+    pattern: '^[a-z0-9][a-z0-9_.-]{0,100}$',
+  }),
 });
 
 /** The index and its event inbox, and the probe `/readyz` runs. */
@@ -45,11 +54,16 @@ async function openSearchIndex(context: ServiceContext): Promise<SearchStore> {
   if (context.store === 'opensearch') {
     const config = loadConfig(SearchConfig, context.env);
     const connection = context.opensearch();
-    const index = await OpenSearchProductSearchIndex.open(connection.client, config.SEARCH_OPENSEARCH_INDEX_PREFIX);
+    const index = await OpenSearchProductSearchIndex.open(
+      connection.client,
+      config.SEARCH_OPENSEARCH_INDEX_PREFIX,
+    );
     return { index, ready: () => index.ping() };
   }
   if (context.store !== 'postgres') {
-    throw new ConfigError([{ variable: 'SEARCH_STORE', message: `search runs on postgres or opensearch, not ${context.store}.` }]);
+    throw new ConfigError([
+      { variable: 'SEARCH_STORE', message: `search runs on postgres or opensearch, not ${context.store}.` },
+    ]);
   }
   const db = await context.postgres();
   await migrateSearchSchema(db);
@@ -57,7 +71,9 @@ async function openSearchIndex(context: ServiceContext): Promise<SearchStore> {
 }
 
 /** Builds the search service on its store (PostgreSQL full-text or OpenSearch): index, consumers, routes. */
-export async function createSearchService(context: ServiceContext): Promise<ServiceModule<LocalSearchClient> & { index: ProductSearchIndex }> {
+export async function createSearchService(
+  context: ServiceContext,
+): Promise<ServiceModule<LocalSearchClient> & { index: ProductSearchIndex }> {
   const { index, ready } = await openSearchIndex(context);
   const client = localSearchClient(index, () => context.client<CatalogSource>('products'));
   return {

@@ -12,5 +12,8 @@ export { ADMIN_ROLE, USERS_ADMIN, type UsersDeps } from './app/users-deps.ts';
 export { passwordWeakness, MIN_PASSWORD_LENGTH } from './domain/password-policy.ts';
 export type { UserRegistered, UserRegisteredData, UserErased, UserErasedData, UsersEvent } from './events.ts';
 export { USER_EVENT_TYPES } from './events.ts';
-/** The created user service module (`platform.modules.get('users')`), with its use-case dependencies for admin tooling. */
+/**
+ * The created user service module (`platform.modules.get('users')`), with its use-case dependencies for admin
+ * tooling.
+ */
 export type UsersModule = Awaited<ReturnType<typeof createUsersService>>;

@@ -36,12 +36,19 @@ export class UsersHttpClient implements UsersClient {
 
   introspect(token: string): Promise<Principal> {
     // Idempotent: a read, safe to retry on a transient failure.
-    return this.#http.request<Principal>({ method: 'POST', path: '/users/internal/introspect', body: { token }, idempotent: true });
+    return this.#http.request<Principal>({
+      method: 'POST',
+      path: '/users/internal/introspect',
+      body: { token },
+      idempotent: true,
+    });
   }
 
   async findUser(userId: string): Promise<UserSummary | undefined> {
     try {
-      return await this.#http.request<UserSummary>({ path: `/users/internal/users/${encodeURIComponent(userId)}` });
+      return await this.#http.request<UserSummary>({
+        path: `/users/internal/users/${encodeURIComponent(userId)}`,
+      });
     } catch (error) {
       if (error instanceof AppError && error.kind === 'not_found') return undefined;
       throw error;

@@ -20,13 +20,20 @@ export function localUsersClient(deps: UsersDeps): UsersClient {
     async findUser(userId) {
       const user = await deps.store.users.findById(userId);
       if (!user) return undefined;
-      return { id: user.id, status: user.status, ...(user.email ? { email: user.email } : {}), ...(user.name ? { name: user.name } : {}) };
+      return {
+        id: user.id,
+        status: user.status,
+        ...(user.email ? { email: user.email } : {}),
+        ...(user.name ? { name: user.name } : {}),
+      };
     },
   };
 }
 
 /** Builds the user service on PostgreSQL: migrations, signing keys, the first admin, routes, outbox relay. */
-export async function createUsersService(context: ServiceContext): Promise<ServiceModule<UsersClient> & { deps: UsersDeps }> {
+export async function createUsersService(
+  context: ServiceContext,
+): Promise<ServiceModule<UsersClient> & { deps: UsersDeps }> {
   const config = loadUsersConfig(context.env);
   const db = await context.postgres();
   let relay: OutboxRelay | undefined;
@@ -40,11 +47,26 @@ export async function createUsersService(context: ServiceContext): Promise<Servi
     privateKey: config.USERS_JWT_PRIVATE_KEY,
   });
   await tokens.init();
-  const deps: UsersDeps = { store, clock: context.clock, hasher: new PasswordHasher({ cost: config.USERS_SCRYPT_COST }), tokens, config, logger: context.logger };
+  const deps: UsersDeps = {
+    store,
+    clock: context.clock,
+    hasher: new PasswordHasher({ cost: config.USERS_SCRYPT_COST }),
+    tokens,
+    config,
+    logger: context.logger,
+  };
   if (config.POLYSHOP_ADMIN_EMAIL && config.POLYSHOP_ADMIN_PASSWORD) {
-    const { created, userId } = await createAdmin(deps, { email: config.POLYSHOP_ADMIN_EMAIL, password: config.POLYSHOP_ADMIN_PASSWORD }).catch((error) => {
+    const { created, userId } = await createAdmin(deps, {
+      email: config.POLYSHOP_ADMIN_EMAIL,
+      password: config.POLYSHOP_ADMIN_PASSWORD,
+    }).catch((error) => {
       if (!(error instanceof AppError) || error.kind !== 'invalid_input') throw error;
-      throw new ConfigError([{ variable: error.field === 'email' ? 'POLYSHOP_ADMIN_EMAIL' : 'POLYSHOP_ADMIN_PASSWORD', message: error.message }]);
+      throw new ConfigError([
+        {
+          variable: error.field === 'email' ? 'POLYSHOP_ADMIN_EMAIL' : 'POLYSHOP_ADMIN_PASSWORD',
+          message: error.message,
+        },
+      ]);
     });
     if (created) context.logger.info({ userId }, 'first admin created from POLYSHOP_ADMIN_EMAIL');
   }

@@ -15,7 +15,13 @@ for (const target of postgresTargets()) {
     let store: PostgresUsersStore;
     const clock = new ManualClock('2026-05-01T12:00:00Z');
     const make = (privateKey?: string) =>
-      new TokenService({ keys: store.keys, clock, issuer: 'polyshop-users', accessTokenTtlSeconds: 900, privateKey });
+      new TokenService({
+        keys: store.keys,
+        clock,
+        issuer: 'polyshop-users',
+        accessTokenTtlSeconds: 900,
+        privateKey,
+      });
     before(async () => {
       db = await target.open();
       store = await PostgresUsersStore.open(db);
@@ -44,7 +50,9 @@ for (const target of postgresTargets()) {
     });
 
     it('signs with a configured PEM key (P-256), and rejects tokens of a key it does not know', async () => {
-      const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString();
       const configured = make(pem);
       await configured.init();
       const { token } = await configured.issueAccessToken({ userId: 'u2', sessionId: 's2' });
@@ -54,7 +62,9 @@ for (const target of postgresTargets()) {
     });
 
     it('refuses a configured RSA key at start-up', async () => {
-      const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+      const pem = generateKeyPairSync('rsa', { modulusLength: 2048 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString();
       await assert.rejects(make(pem).init(), /Ed25519 or P-256/);
     });
   });

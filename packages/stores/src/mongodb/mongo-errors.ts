@@ -5,7 +5,8 @@
  * write error of a bulk write.
  */
 export function duplicateKeyIndex(error: unknown): string | undefined {
-  const failure = error as { code?: number; message?: string; writeErrors?: { code?: number; errmsg?: string }[] } | undefined;
+  const failure = error as
+    { code?: number; message?: string; writeErrors?: { code?: number; errmsg?: string }[] } | undefined;
   const writeErrors = Array.isArray(failure?.writeErrors) ? failure.writeErrors : [];
   const duplicate = failure?.code === 11000 || writeErrors.some((writeError) => writeError.code === 11000);
   if (!duplicate) return undefined;

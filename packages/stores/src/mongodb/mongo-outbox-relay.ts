@@ -40,7 +40,9 @@ export class MongoOutboxRelay extends PollingRelay {
   }
 
   protected async releaseLease(): Promise<void> {
-    await this.#options.outbox.meta.updateOne({ _id: 'relay', owner: this.#owner }, { $set: { expiresAt: new Date(0) } }).catch(() => undefined);
+    await this.#options.outbox.meta
+      .updateOne({ _id: 'relay', owner: this.#owner }, { $set: { expiresAt: new Date(0) } })
+      .catch(() => undefined);
   }
 
   protected describe(): Record<string, unknown> {
@@ -83,7 +85,10 @@ export class MongoOutboxRelay extends PollingRelay {
         if (outcome === 'dropped') continue;
       }
       await publisher.publish(document.envelope);
-      await outbox.collection.updateOne({ _id: document._id }, { $set: { status: 'published', publishedAt: new Date() } });
+      await outbox.collection.updateOne(
+        { _id: document._id },
+        { $set: { status: 'published', publishedAt: new Date() } },
+      );
       published += 1;
     }
     return { published, more: documents.length === batchSize };
@@ -96,7 +101,10 @@ export class MongoOutboxRelay extends PollingRelay {
     const dropped = await outbox.collection.deleteOne({ _id: document._id, status: 'pending' });
     // not deleted: its writer confirmed it meanwhile; read it again next round, in order
     if (dropped.deletedCount === 0) return 'retry';
-    logger.warn({ eventId: document._id, type: document.type }, 'mongo outbox: dropped an event whose change never happened');
+    logger.warn(
+      { eventId: document._id, type: document.type },
+      'mongo outbox: dropped an event whose change never happened',
+    );
     return 'dropped';
   }
 }

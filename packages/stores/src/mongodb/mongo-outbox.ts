@@ -44,7 +44,10 @@ export interface OutboxProbe {
   id: string;
 }
 
-/** What a write hands to `work`: its id (mark the written documents with `writeMark`) and the session when in a transaction. */
+/**
+ * What a write hands to `work`: its id (mark the written documents with `writeMark`) and the session when in
+ * a transaction.
+ */
 export interface OutboxWriteContext {
   writeId: string;
   session?: ClientSession;
@@ -88,9 +91,11 @@ export class MongoOutbox {
       { key: { status: 1, seq: 1 }, name: 'outbox_status_seq' },
     ]);
     // created here, outside any transaction: two transactions both inserting it would fail on its _id
-    await this.meta.updateOne({ _id: 'seq' }, { $setOnInsert: { value: 0 } }, { upsert: true }).catch((error: unknown) => {
-      if (duplicateKeyIndex(error) === undefined) throw error;
-    });
+    await this.meta
+      .updateOne({ _id: 'seq' }, { $setOnInsert: { value: 0 } }, { upsert: true })
+      .catch((error: unknown) => {
+        if (duplicateKeyIndex(error) === undefined) throw error;
+      });
   }
 
   /**
@@ -99,7 +104,11 @@ export class MongoOutbox {
    * `work` writes and marks with `writeMark(writeId)`; `work` must leave nothing behind when it throws
    * (without a transaction it undoes its own partial writes).
    */
-  async write<T>(events: readonly EventEnvelope[], probe: OutboxProbe, work: (context: OutboxWriteContext) => Promise<T>): Promise<T> {
+  async write<T>(
+    events: readonly EventEnvelope[],
+    probe: OutboxProbe,
+    work: (context: OutboxWriteContext) => Promise<T>,
+  ): Promise<T> {
     const writeId = randomUUID();
     if (this.supportsTransactions) {
       const session = this.#connection.client.startSession();
@@ -120,7 +129,11 @@ export class MongoOutbox {
     try {
       result = await work({ writeId });
     } catch (error) {
-      await this.collection.deleteMany({ _id: { $in: events.map((event) => event.id) }, writeId, status: 'pending' });
+      await this.collection.deleteMany({
+        _id: { $in: events.map((event) => event.id) },
+        writeId,
+        status: 'pending',
+      });
       throw error;
     }
     await this.#confirm(events, writeId, probe);
@@ -145,7 +158,13 @@ export class MongoOutbox {
     return marked > 0;
   }
 
-  async #insert(events: readonly EventEnvelope[], status: OutboxStatus, writeId: string, probe: OutboxProbe, session?: ClientSession): Promise<void> {
+  async #insert(
+    events: readonly EventEnvelope[],
+    status: OutboxStatus,
+    writeId: string,
+    probe: OutboxProbe,
+    session?: ClientSession,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const first = await this.allocate(events.length, session);
       const stagedAt = new Date();
@@ -168,17 +187,31 @@ export class MongoOutbox {
         // The counter's $inc is atomic on MongoDB; a server where concurrent increments can hand out
         // the same numbers (mongo-java-server) is caught by the unique seq index: take new numbers.
         if (session || attempt >= 5 || duplicateKeyIndex(error) !== SEQ_INDEX) throw error;
-        await this.collection.deleteMany({ _id: { $in: events.map((event) => event.id) }, writeId, seq: { $gte: first, $lt: first + events.length } });
+        await this.collection.deleteMany({
+          _id: { $in: events.map((event) => event.id) },
+          writeId,
+          seq: { $gte: first, $lt: first + events.length },
+        });
       }
     }
   }
 
-  /** Sets the write's events `ready`; any the reconciler dropped meanwhile (the write looked absent) are written again. */
+  /**
+   * Sets the write's events `ready`; any the reconciler dropped meanwhile (the write looked absent) are
+   * written again.
+   */
   async #confirm(events: readonly EventEnvelope[], writeId: string, probe: OutboxProbe): Promise<void> {
     const ids = events.map((event) => event.id);
-    const confirmed = await this.collection.updateMany({ _id: { $in: ids }, writeId, status: 'pending' }, { $set: { status: 'ready' } });
+    const confirmed = await this.collection.updateMany(
+      { _id: { $in: ids }, writeId, status: 'pending' },
+      { $set: { status: 'ready' } },
+    );
     if (confirmed.modifiedCount === events.length) return;
-    const present = new Set((await this.collection.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()).map((document) => document._id));
+    const present = new Set(
+      (await this.collection.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()).map(
+        (document) => document._id,
+      ),
+    );
     const missing = events.filter((event) => !present.has(event.id));
     if (missing.length > 0) await this.#insert(missing, 'ready', writeId, probe);
   }

@@ -21,10 +21,13 @@ export async function openMongo(config: MongoConfig): Promise<MongoConnection> {
   await client.connect();
   const db = client.db(config.database ?? (new URL(config.url).pathname.replace(/^\//, '') || 'polyshop'));
   // `hello` (MongoDB 4.4.2+); servers that lack it (mongo-java-server) still answer the older `isMaster`
-  const hello = (await db.admin().command({ hello: 1 }).catch((error: { code?: number }) => {
-    if (error.code === 59) return db.admin().command({ isMaster: 1 });
-    throw error;
-  })) as { setName?: string; msg?: string };
+  const hello = (await db
+    .admin()
+    .command({ hello: 1 })
+    .catch((error: { code?: number }) => {
+      if (error.code === 59) return db.admin().command({ isMaster: 1 });
+      throw error;
+    })) as { setName?: string; msg?: string };
   return {
     client,
     db,

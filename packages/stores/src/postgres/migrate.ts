@@ -79,11 +79,10 @@ export async function migrate(db: SqlDatabase, options: MigrateOptions): Promise
       }
       // Statements run one by one through the parameterised path, inside the locked transaction.
       for (const statement of splitStatements(migration.sql)) await tx.query(statement);
-      await tx.query(`INSERT INTO ${schema}.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)`, [
-        migration.version,
-        migration.name,
-        checksum,
-      ]);
+      await tx.query(
+        `INSERT INTO ${schema}.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)`,
+        [migration.version, migration.name, checksum],
+      );
       applied.push(`${migration.version}_${migration.name}`);
     }
   });

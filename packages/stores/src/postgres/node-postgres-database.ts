@@ -1,5 +1,10 @@
 import pg from 'pg';
-import { beginStatement, type SqlDatabase, type SqlExecutor, type TransactionOptions } from './sql-database.ts';
+import {
+  beginStatement,
+  type SqlDatabase,
+  type SqlExecutor,
+  type TransactionOptions,
+} from './sql-database.ts';
 
 const INT8 = 20;
 

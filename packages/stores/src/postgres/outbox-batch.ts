@@ -5,7 +5,11 @@ import type { SqlExecutor } from './sql-database.ts';
  * Writes many events to the service's outbox in one statement (bulk loads: thousands of events per
  * transaction). Same rows and order as `appendToOutbox`; call it with the transaction of the change.
  */
-export async function appendBatchToOutbox(tx: SqlExecutor, schema: string, events: readonly EventEnvelope[]): Promise<void> {
+export async function appendBatchToOutbox(
+  tx: SqlExecutor,
+  schema: string,
+  events: readonly EventEnvelope[],
+): Promise<void> {
   if (events.length === 0) return;
   await tx.query(
     `INSERT INTO ${schema}.outbox (event_id, type, aggregate_type, aggregate_id, envelope)

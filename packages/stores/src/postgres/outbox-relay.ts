@@ -40,7 +40,9 @@ export class OutboxRelay extends PollingRelay {
 
   protected async releaseLease(): Promise<void> {
     const { db, schema } = this.#options;
-    await db.execute(`DELETE FROM ${schema}.outbox_relay_lease WHERE holder = $1`, [this.#holder]).catch(() => undefined);
+    await db
+      .execute(`DELETE FROM ${schema}.outbox_relay_lease WHERE holder = $1`, [this.#holder])
+      .catch(() => undefined);
   }
 
   protected describe(): Record<string, unknown> {
@@ -77,7 +79,9 @@ export class OutboxRelay extends PollingRelay {
     } finally {
       // Mark what reached the bus even when a later event of the batch failed: fewer duplicates.
       if (published.length > 0) {
-        await db.query(`UPDATE ${schema}.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [published]);
+        await db.query(`UPDATE ${schema}.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
+          published,
+        ]);
       }
     }
     return { published: published.length, more: rows.length === batchSize };

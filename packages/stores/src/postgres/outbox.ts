@@ -52,7 +52,11 @@ CREATE TABLE ${schema}.dead_letters (
  * Writes events to the service's outbox. Call it with the transaction that makes the change, so the
  * events exist if and only if the change committed.
  */
-export async function appendToOutbox(tx: SqlExecutor, schema: string, events: readonly EventEnvelope[]): Promise<void> {
+export async function appendToOutbox(
+  tx: SqlExecutor,
+  schema: string,
+  events: readonly EventEnvelope[],
+): Promise<void> {
   for (const event of events) {
     await tx.query(
       `INSERT INTO ${schema}.outbox (event_id, type, aggregate_type, aggregate_id, envelope) VALUES ($1, $2, $3, $4, $5)`,

@@ -40,7 +40,8 @@ export class PgliteDatabase implements SqlDatabase {
     // PGlite has a single connection: its transaction() holds a mutex, so statements of other
     // callers wait instead of landing inside this transaction.
     return this.#db.transaction(async (tx) => {
-      if (options?.isolation) await tx.query(`SET TRANSACTION ISOLATION LEVEL ${options.isolation.toUpperCase()}`);
+      if (options?.isolation)
+        await tx.query(`SET TRANSACTION ISOLATION LEVEL ${options.isolation.toUpperCase()}`);
       return work(new PgliteTransaction(tx));
     });
   }

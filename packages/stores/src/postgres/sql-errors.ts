@@ -27,11 +27,15 @@ export function constraintOf(error: unknown): string | undefined {
 }
 
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  return sqlStateOf(error) === SqlState.uniqueViolation && (!constraint || constraintOf(error) === constraint);
+  return (
+    sqlStateOf(error) === SqlState.uniqueViolation && (!constraint || constraintOf(error) === constraint)
+  );
 }
 
 export function isForeignKeyViolation(error: unknown, constraint?: string): boolean {
-  return sqlStateOf(error) === SqlState.foreignKeyViolation && (!constraint || constraintOf(error) === constraint);
+  return (
+    sqlStateOf(error) === SqlState.foreignKeyViolation && (!constraint || constraintOf(error) === constraint)
+  );
 }
 
 /** Errors that a retry of the whole transaction may resolve. */

@@ -19,22 +19,34 @@ export async function commitReservation(deps: InventoryDeps, reservationId: stri
   const { reservation } = transition;
   if (reservation.status === 'expired') {
     const expiresAt = reservation.expiresAt.toISOString();
-    throw AppError.conflict('INVENTORY.RESERVATION_EXPIRED', `Reservation ${id} expired at ${expiresAt}; its stock was returned.`, {
-      field: 'id',
-      details: { reservationId: id, expiresAt },
-    });
+    throw AppError.conflict(
+      'INVENTORY.RESERVATION_EXPIRED',
+      `Reservation ${id} expired at ${expiresAt}; its stock was returned.`,
+      {
+        field: 'id',
+        details: { reservationId: id, expiresAt },
+      },
+    );
   }
   if (reservation.status === 'released') {
-    throw AppError.conflict('INVENTORY.RESERVATION_RELEASED', `Reservation ${id} was released and cannot be committed.`, {
-      field: 'id',
-      details: { reservationId: id },
-    });
+    throw AppError.conflict(
+      'INVENTORY.RESERVATION_RELEASED',
+      `Reservation ${id} was released and cannot be committed.`,
+      {
+        field: 'id',
+        details: { reservationId: id },
+      },
+    );
   }
   if (reservation.status === 'returned') {
-    throw AppError.conflict('INVENTORY.RESERVATION_RETURNED', `Reservation ${id} was committed and its stock returned; it cannot be committed again.`, {
-      field: 'id',
-      details: { reservationId: id },
-    });
+    throw AppError.conflict(
+      'INVENTORY.RESERVATION_RETURNED',
+      `Reservation ${id} was committed and its stock returned; it cannot be committed again.`,
+      {
+        field: 'id',
+        details: { reservationId: id },
+      },
+    );
   }
   return reservation;
 }

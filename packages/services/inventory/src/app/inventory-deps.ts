@@ -13,11 +13,19 @@ export interface InventoryDeps {
   eventsRecorded?: () => void;
 }
 
-/** A write's time and its events (`inventory.changed`, `inventory.low`), correlated to a reservation when there is one. */
+/**
+ * A write's time and its events (`inventory.changed`, `inventory.low`), correlated to a reservation when
+ * there is one.
+ */
 export function writeContext(deps: InventoryDeps, correlationId?: string): WriteContext {
   return {
     now: deps.clock.now(),
-    events: (changes) => inventoryEvents(changes, { clock: deps.clock, lowStockThreshold: deps.lowStockThreshold, correlationId }),
+    events: (changes) =>
+      inventoryEvents(changes, {
+        clock: deps.clock,
+        lowStockThreshold: deps.lowStockThreshold,
+        correlationId,
+      }),
   };
 }
 

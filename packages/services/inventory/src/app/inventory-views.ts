@@ -66,5 +66,10 @@ export function toReservationView(reservation: Reservation): ReservationView {
 
 export function toAdjustmentView(adjustment: StockAdjustment): AdjustmentView {
   const { actor, reservationId, at, ...rest } = adjustment;
-  return { ...rest, ...(actor ? { actor } : {}), ...(reservationId ? { reservationId } : {}), at: at.toISOString() };
+  return {
+    ...rest,
+    ...(actor ? { actor } : {}),
+    ...(reservationId ? { reservationId } : {}),
+    at: at.toISOString(),
+  };
 }

@@ -13,10 +13,15 @@ export async function getStock(deps: InventoryDeps, sku: string): Promise<StockL
 }
 
 /** The stock of several SKUs (1–100, duplicates ignored): the known ones, and the SKUs inventory does not know. */
-export async function findStocks(deps: InventoryDeps, skus: readonly string[]): Promise<{ items: StockLevel[]; missing: string[] }> {
+export async function findStocks(
+  deps: InventoryDeps,
+  skus: readonly string[],
+): Promise<{ items: StockLevel[]; missing: string[] }> {
   const wanted = [...new Set(skus)];
   if (wanted.length === 0 || wanted.length > MAX_SKUS_PER_READ) {
-    throw AppError.invalidInput('INVENTORY.INVALID_SKUS', `Ask for 1 to ${MAX_SKUS_PER_READ} SKUs.`, { field: 'skus' });
+    throw AppError.invalidInput('INVENTORY.INVALID_SKUS', `Ask for 1 to ${MAX_SKUS_PER_READ} SKUs.`, {
+      field: 'skus',
+    });
   }
   wanted.forEach((sku) => requireSku(sku, 'skus'));
   const items = await deps.repository.findStocks(wanted);
@@ -25,9 +30,16 @@ export async function findStocks(deps: InventoryDeps, skus: readonly string[]): 
 }
 
 /** A SKU's adjustment history, newest first; 404 when the SKU is unknown. */
-export async function listAdjustments(deps: InventoryDeps, sku: string, limit = 50): Promise<StockAdjustment[]> {
+export async function listAdjustments(
+  deps: InventoryDeps,
+  sku: string,
+  limit = 50,
+): Promise<StockAdjustment[]> {
   await getStock(deps, sku);
-  return deps.repository.listAdjustments(sku, requireInteger(limit, 'limit', 'INVENTORY.INVALID_LIMIT', 1, 500));
+  return deps.repository.listAdjustments(
+    sku,
+    requireInteger(limit, 'limit', 'INVENTORY.INVALID_LIMIT', 1, 500),
+  );
 }
 
 /** A reservation by id; 404 `INVENTORY.RESERVATION_NOT_FOUND` when unknown. */

@@ -16,10 +16,14 @@ export async function releaseReservation(deps: InventoryDeps, reservationId: str
   if (!transition) throw reservationNotFound(id);
   afterWrite(deps, transition.changes);
   if (transition.reservation.status === 'committed') {
-    throw AppError.conflict('INVENTORY.RESERVATION_COMMITTED', `Reservation ${id} was committed; its stock has left and cannot be released.`, {
-      field: 'id',
-      details: { reservationId: id },
-    });
+    throw AppError.conflict(
+      'INVENTORY.RESERVATION_COMMITTED',
+      `Reservation ${id} was committed; its stock has left and cannot be released.`,
+      {
+        field: 'id',
+        details: { reservationId: id },
+      },
+    );
   }
   return transition.reservation;
 }

@@ -1,5 +1,11 @@
 import { AppError } from '@polyshop/kernel';
-import { isSameRequest, newReservation, type Reservation, type ReservationRequest, type StockShortage } from '../domain/reservation.ts';
+import {
+  isSameRequest,
+  newReservation,
+  type Reservation,
+  type ReservationRequest,
+  type StockShortage,
+} from '../domain/reservation.ts';
 import { afterWrite, writeContext, type InventoryDeps } from './inventory-deps.ts';
 
 /**
@@ -14,7 +20,10 @@ export type ReserveStockResult =
  * Reserves all items or none. Insufficient stock is an expected outcome, returned rather than thrown;
  * the same reservation id with a different body is a conflict (`INVENTORY.RESERVATION_MISMATCH`).
  */
-export async function reserveStock(deps: InventoryDeps, request: ReservationRequest): Promise<ReserveStockResult> {
+export async function reserveStock(
+  deps: InventoryDeps,
+  request: ReservationRequest,
+): Promise<ReserveStockResult> {
   const context = writeContext(deps, request?.reservationId);
   const reservation = newReservation(request, context.now);
   const outcome = await deps.repository.reserve(reservation, context);

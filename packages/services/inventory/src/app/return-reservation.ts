@@ -17,18 +17,30 @@ export interface ReturnReservationCommand {
  * changes nothing and answers the same reservation. 409 `INVENTORY.RESERVATION_NOT_COMMITTED` for an
  * active, released or expired reservation; 404 when unknown.
  */
-export async function returnReservation(deps: InventoryDeps, reservationId: string, command: ReturnReservationCommand): Promise<Reservation> {
+export async function returnReservation(
+  deps: InventoryDeps,
+  reservationId: string,
+  command: ReturnReservationCommand,
+): Promise<Reservation> {
   const id = requireReservationId(reservationId, 'id');
   const reason = requireReason(command?.reason);
-  const transition = await deps.repository.returnReservation(id, { reason, actor: command.actor }, writeContext(deps, id));
+  const transition = await deps.repository.returnReservation(
+    id,
+    { reason, actor: command.actor },
+    writeContext(deps, id),
+  );
   if (!transition) throw reservationNotFound(id);
   afterWrite(deps, transition.changes);
   const { reservation } = transition;
   if (reservation.status !== 'returned') {
-    throw AppError.conflict('INVENTORY.RESERVATION_NOT_COMMITTED', `Reservation ${id} is ${reservation.status}; only a committed reservation's stock can be returned.`, {
-      field: 'id',
-      details: { reservationId: id, reservationStatus: reservation.status },
-    });
+    throw AppError.conflict(
+      'INVENTORY.RESERVATION_NOT_COMMITTED',
+      `Reservation ${id} is ${reservation.status}; only a committed reservation's stock can be returned.`,
+      {
+        field: 'id',
+        details: { reservationId: id, reservationStatus: reservation.status },
+      },
+    );
   }
   return reservation;
 }

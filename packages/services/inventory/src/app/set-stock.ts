@@ -12,10 +12,19 @@ export interface SetStockCommand {
 }
 
 /** Sets a SKU's on-hand quantity, creating the SKU when new (`created`). */
-export async function setStock(deps: InventoryDeps, command: SetStockCommand): Promise<{ stock: StockLevel; created: boolean }> {
+export async function setStock(
+  deps: InventoryDeps,
+  command: SetStockCommand,
+): Promise<{ stock: StockLevel; created: boolean }> {
   const input = {
     sku: requireSku(command.sku),
-    quantity: requireInteger(command.quantity, 'quantity', 'INVENTORY.INVALID_QUANTITY', 0, MAX_STOCK_QUANTITY),
+    quantity: requireInteger(
+      command.quantity,
+      'quantity',
+      'INVENTORY.INVALID_QUANTITY',
+      0,
+      MAX_STOCK_QUANTITY,
+    ),
     reason: command.reason === undefined ? 'quantity set' : requireReason(command.reason),
     actor: command.actor,
   };

@@ -17,10 +17,30 @@ describe(adjustmentRefusal.name, () => {
   });
 
   it('refuses below zero first, then below the reserved units, then above the maximum, with the counts it decided on', () => {
-    const details = (quantity: number, reserved: number) => ({ sku: 'A-1', quantity, reserved, available: quantity - reserved });
-    assert.deepEqual(refusal(5, 3, -6), { kind: 'conflict', code: 'INVENTORY.NEGATIVE_QUANTITY', field: 'delta', details: details(5, 3) });
-    assert.deepEqual(refusal(5, 3, -3), { kind: 'conflict', code: 'INVENTORY.BELOW_RESERVED', field: 'delta', details: details(5, 3) });
-    assert.deepEqual(refusal(5, 0, MAX_STOCK_QUANTITY - 4), { kind: 'conflict', code: 'INVENTORY.QUANTITY_TOO_LARGE', field: 'delta', details: details(5, 0) });
+    const details = (quantity: number, reserved: number) => ({
+      sku: 'A-1',
+      quantity,
+      reserved,
+      available: quantity - reserved,
+    });
+    assert.deepEqual(refusal(5, 3, -6), {
+      kind: 'conflict',
+      code: 'INVENTORY.NEGATIVE_QUANTITY',
+      field: 'delta',
+      details: details(5, 3),
+    });
+    assert.deepEqual(refusal(5, 3, -3), {
+      kind: 'conflict',
+      code: 'INVENTORY.BELOW_RESERVED',
+      field: 'delta',
+      details: details(5, 3),
+    });
+    assert.deepEqual(refusal(5, 0, MAX_STOCK_QUANTITY - 4), {
+      kind: 'conflict',
+      code: 'INVENTORY.QUANTITY_TOO_LARGE',
+      field: 'delta',
+      details: details(5, 0),
+    });
   });
 
   it('names the field it is told to (a return is refused on the reservation id, not on a delta)', () => {

@@ -10,15 +10,28 @@ import { countsOf, type StockCounts } from './stock-level.ts';
  * adjustment (and to a reservation's return, which adds its units back); `field` names the input at
  * fault (`delta` for an adjustment).
  */
-export function adjustmentRefusal(sku: string, counts: Pick<StockCounts, 'quantity' | 'reserved'>, delta: number, field = 'delta'): AppError | undefined {
+export function adjustmentRefusal(
+  sku: string,
+  counts: Pick<StockCounts, 'quantity' | 'reserved'>,
+  delta: number,
+  field = 'delta',
+): AppError | undefined {
   const quantity = counts.quantity + delta;
   const details = { sku, ...countsOf(counts.quantity, counts.reserved) };
   if (quantity < 0) {
-    return AppError.conflict('INVENTORY.NEGATIVE_QUANTITY', `Adjusting ${sku} by ${delta} would leave ${quantity} on hand.`, { field, details });
+    return AppError.conflict(
+      'INVENTORY.NEGATIVE_QUANTITY',
+      `Adjusting ${sku} by ${delta} would leave ${quantity} on hand.`,
+      { field, details },
+    );
   }
   if (quantity < counts.reserved) return belowReserved(sku, counts.quantity, counts.reserved, field);
   if (quantity > MAX_STOCK_QUANTITY) {
-    return AppError.conflict('INVENTORY.QUANTITY_TOO_LARGE', `${sku} cannot hold more than ${MAX_STOCK_QUANTITY} units.`, { field, details });
+    return AppError.conflict(
+      'INVENTORY.QUANTITY_TOO_LARGE',
+      `${sku} cannot hold more than ${MAX_STOCK_QUANTITY} units.`,
+      { field, details },
+    );
   }
   return undefined;
 }

@@ -13,8 +13,12 @@ export function reservationNotFound(id: string): AppError {
 
 /** 409: on-hand quantity would drop below the units held by reservations. */
 export function belowReserved(sku: string, quantity: number, reserved: number, field: string): AppError {
-  return AppError.conflict('INVENTORY.BELOW_RESERVED', `${sku} has ${reserved} units reserved; on-hand quantity cannot go below that.`, {
-    field,
-    details: { sku, ...countsOf(quantity, reserved) },
-  });
+  return AppError.conflict(
+    'INVENTORY.BELOW_RESERVED',
+    `${sku} has ${reserved} units reserved; on-hand quantity cannot go below that.`,
+    {
+      field,
+      details: { sku, ...countsOf(quantity, reserved) },
+    },
+  );
 }

@@ -10,13 +10,26 @@ const change = (before: [number, number] | undefined, after: [number, number], s
   before: before && countsOf(...before),
   after: { sku, ...countsOf(...after), version: 2, updatedAt: clock.now() },
 });
-const types = (changes: StockChange[], threshold = 5) => inventoryEvents(changes, { clock, lowStockThreshold: threshold }).map((e) => e.type);
+const types = (changes: StockChange[], threshold = 5) =>
+  inventoryEvents(changes, { clock, lowStockThreshold: threshold }).map((e) => e.type);
 
 describe(inventoryEvents.name, () => {
   it('emits inventory.changed with the counts after the change and inStock', () => {
-    const [event] = inventoryEvents([change([10, 0], [10, 10])], { clock, lowStockThreshold: 5, correlationId: 'order-9' });
+    const [event] = inventoryEvents([change([10, 0], [10, 10])], {
+      clock,
+      lowStockThreshold: 5,
+      correlationId: 'order-9',
+    });
     assert.deepEqual(
-      { type: event!.type, source: event!.source, aggregate: [event!.aggregateType, event!.aggregateId], version: event!.version, correlationId: event!.correlationId, at: event!.occurredAt, data: event!.data },
+      {
+        type: event!.type,
+        source: event!.source,
+        aggregate: [event!.aggregateType, event!.aggregateId],
+        version: event!.version,
+        correlationId: event!.correlationId,
+        at: event!.occurredAt,
+        data: event!.data,
+      },
       {
         type: 'inventory.changed',
         source: 'inventory',
@@ -34,18 +47,32 @@ describe(inventoryEvents.name, () => {
     assert.deepEqual(types([change([10, 4], [10, 5])]), ['inventory.changed', 'inventory.low']);
     assert.deepEqual(types([change([10, 5], [10, 7])]), ['inventory.changed'], 'already low');
     assert.deepEqual(types([change([10, 7], [10, 3])]), ['inventory.changed'], 'rising is not low');
-    assert.deepEqual(types([change(undefined, [2, 0])]), ['inventory.changed', 'inventory.low'], 'created at a low level');
+    assert.deepEqual(
+      types([change(undefined, [2, 0])]),
+      ['inventory.changed', 'inventory.low'],
+      'created at a low level',
+    );
     assert.deepEqual(types([change(undefined, [6, 0])]), ['inventory.changed']);
-    assert.deepEqual(types([change([1, 0], [0, 0])], 0), ['inventory.changed', 'inventory.low'], 'threshold 0: sold out');
+    assert.deepEqual(
+      types([change([1, 0], [0, 0])], 0),
+      ['inventory.changed', 'inventory.low'],
+      'threshold 0: sold out',
+    );
   });
 
   it('keeps change order across SKUs, each with its own events and ids', () => {
-    const events = inventoryEvents([change([9, 0], [9, 8], 'A'), change([9, 0], [9, 1], 'B')], { clock, lowStockThreshold: 5 });
-    assert.deepEqual(events.map((e) => [e.type, e.aggregateId]), [
-      ['inventory.changed', 'A'],
-      ['inventory.low', 'A'],
-      ['inventory.changed', 'B'],
-    ]);
+    const events = inventoryEvents([change([9, 0], [9, 8], 'A'), change([9, 0], [9, 1], 'B')], {
+      clock,
+      lowStockThreshold: 5,
+    });
+    assert.deepEqual(
+      events.map((e) => [e.type, e.aggregateId]),
+      [
+        ['inventory.changed', 'A'],
+        ['inventory.low', 'A'],
+        ['inventory.changed', 'B'],
+      ],
+    );
     assert.equal(new Set(events.map((e) => e.id)).size, 3);
   });
 });

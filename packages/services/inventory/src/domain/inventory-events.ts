@@ -43,7 +43,10 @@ export interface InventoryEventOptions {
 }
 
 /** The events a set of stock changes produces, in change order (`changed`, then `low` when it crossed). */
-export function inventoryEvents(changes: readonly StockChange[], options: InventoryEventOptions): InventoryEvent[] {
+export function inventoryEvents(
+  changes: readonly StockChange[],
+  options: InventoryEventOptions,
+): InventoryEvent[] {
   const events: InventoryEvent[] = [];
   const { clock, lowStockThreshold: threshold, correlationId } = options;
   const extra = correlationId ? { correlationId } : {};
@@ -57,13 +60,21 @@ export function inventoryEvents(changes: readonly StockChange[], options: Invent
       version: after.version,
     };
     events.push(
-      createEvent(INVENTORY_SOURCE, { type: 'inventory.changed', aggregateType: 'inventory', aggregateId: sku, data: changed, ...extra }, clock) as InventoryChangedEvent,
+      createEvent(
+        INVENTORY_SOURCE,
+        { type: 'inventory.changed', aggregateType: 'inventory', aggregateId: sku, data: changed, ...extra },
+        clock,
+      ) as InventoryChangedEvent,
     );
     const wasAbove = before === undefined || before.available > threshold;
     if (wasAbove && after.available <= threshold) {
       const low: InventoryLowData = { sku, available: after.available, threshold };
       events.push(
-        createEvent(INVENTORY_SOURCE, { type: 'inventory.low', aggregateType: 'inventory', aggregateId: sku, data: low, ...extra }, clock) as InventoryLowEvent,
+        createEvent(
+          INVENTORY_SOURCE,
+          { type: 'inventory.low', aggregateType: 'inventory', aggregateId: sku, data: low, ...extra },
+          clock,
+        ) as InventoryLowEvent,
       );
     }
   }

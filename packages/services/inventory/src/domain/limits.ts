@@ -25,7 +25,9 @@ const RESERVATION_ID = new RegExp(RESERVATION_ID_PATTERN);
 
 export function requireSku(value: unknown, field = 'sku'): string {
   if (typeof value !== 'string' || !SKU.test(value)) {
-    throw AppError.invalidInput('INVENTORY.INVALID_SKU', 'A SKU is 1–64 letters, digits, ".", "_" or "-".', { field });
+    throw AppError.invalidInput('INVENTORY.INVALID_SKU', 'A SKU is 1–64 letters, digits, ".", "_" or "-".', {
+      field,
+    });
   }
   return value;
 }
@@ -42,7 +44,13 @@ export function requireReservationId(value: unknown, field = 'reservationId'): s
 }
 
 /** An integer within [min, max], else a 400 with the given code naming the field. */
-export function requireInteger(value: unknown, field: string, code: string, min: number, max: number): number {
+export function requireInteger(
+  value: unknown,
+  field: string,
+  code: string,
+  min: number,
+  max: number,
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw AppError.invalidInput(code, `${field} must be an integer from ${min} to ${max}.`, { field });
   }
@@ -51,7 +59,11 @@ export function requireInteger(value: unknown, field: string, code: string, min:
 
 export function requireReason(value: unknown, field = 'reason'): string {
   if (typeof value !== 'string' || value.trim().length === 0 || value.length > MAX_REASON_LENGTH) {
-    throw AppError.invalidInput('INVENTORY.INVALID_REASON', `A reason of 1–${MAX_REASON_LENGTH} characters is required.`, { field });
+    throw AppError.invalidInput(
+      'INVENTORY.INVALID_REASON',
+      `A reason of 1–${MAX_REASON_LENGTH} characters is required.`,
+      { field },
+    );
   }
   return value.trim();
 }

@@ -67,25 +67,47 @@ export interface NewReservation {
  */
 export function newReservation(request: ReservationRequest, now: Date): NewReservation {
   const id = requireReservationId(request?.reservationId);
-  const ttlSeconds = requireInteger(request.ttlSeconds, 'ttlSeconds', 'INVENTORY.INVALID_TTL', MIN_TTL_SECONDS, MAX_TTL_SECONDS);
+  const ttlSeconds = requireInteger(
+    request.ttlSeconds,
+    'ttlSeconds',
+    'INVENTORY.INVALID_TTL',
+    MIN_TTL_SECONDS,
+    MAX_TTL_SECONDS,
+  );
   if (!Array.isArray(request.items) || request.items.length === 0) {
-    throw AppError.invalidInput('INVENTORY.NO_ITEMS', 'A reservation needs at least one item.', { field: 'items' });
-  }
-  if (request.items.length > MAX_RESERVATION_ITEMS) {
-    throw AppError.invalidInput('INVENTORY.TOO_MANY_ITEMS', `A reservation holds at most ${MAX_RESERVATION_ITEMS} SKUs.`, {
+    throw AppError.invalidInput('INVENTORY.NO_ITEMS', 'A reservation needs at least one item.', {
       field: 'items',
     });
+  }
+  if (request.items.length > MAX_RESERVATION_ITEMS) {
+    throw AppError.invalidInput(
+      'INVENTORY.TOO_MANY_ITEMS',
+      `A reservation holds at most ${MAX_RESERVATION_ITEMS} SKUs.`,
+      {
+        field: 'items',
+      },
+    );
   }
   const seen = new Set<string>();
   const items = request.items.map((item, index) => {
     const sku = requireSku(item?.sku, `items.${index}.sku`);
     if (seen.has(sku)) {
-      throw AppError.invalidInput('INVENTORY.DUPLICATE_SKU', `SKU ${sku} is listed twice; list each SKU once.`, {
-        field: `items.${index}.sku`,
-      });
+      throw AppError.invalidInput(
+        'INVENTORY.DUPLICATE_SKU',
+        `SKU ${sku} is listed twice; list each SKU once.`,
+        {
+          field: `items.${index}.sku`,
+        },
+      );
     }
     seen.add(sku);
-    const quantity = requireInteger(item.quantity, `items.${index}.quantity`, 'INVENTORY.INVALID_QUANTITY', 1, MAX_ITEM_QUANTITY);
+    const quantity = requireInteger(
+      item.quantity,
+      `items.${index}.quantity`,
+      'INVENTORY.INVALID_QUANTITY',
+      1,
+      MAX_ITEM_QUANTITY,
+    );
     return { sku, quantity };
   });
   return { id, items: sortItems(items), ttlSeconds, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) };
@@ -101,7 +123,8 @@ export function isSameRequest(reservation: Reservation, request: NewReservation)
   return (
     reservation.ttlSeconds === request.ttlSeconds &&
     reservation.items.length === request.items.length &&
-    reservation.items.every((item, i) => item.sku === request.items[i]!.sku && item.quantity === request.items[i]!.quantity)
+    reservation.items.every(
+      (item, i) => item.sku === request.items[i]!.sku && item.quantity === request.items[i]!.quantity,
+    )
   );
 }
-

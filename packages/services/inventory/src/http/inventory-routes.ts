@@ -26,7 +26,13 @@ import {
   StockSchema,
 } from './inventory-schemas.ts';
 
-const problems = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema };
+const problems = {
+  400: ProblemSchema,
+  401: ProblemSchema,
+  403: ProblemSchema,
+  404: ProblemSchema,
+  409: ProblemSchema,
+};
 
 /**
  * `/inventory`. Stock reads are public (storefronts show availability); reservation and history reads
@@ -62,20 +68,36 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
         const result = await reserveStock(deps, request.body);
         if (result.status === 'insufficient_stock') {
           const skus = result.shortages.map((s) => s.sku).join(', ');
-          throw AppError.conflict('INVENTORY.INSUFFICIENT_STOCK', `Not enough stock for ${skus}; nothing was reserved.`, {
-            field: 'items',
-            details: { shortages: result.shortages },
-          });
+          throw AppError.conflict(
+            'INVENTORY.INSUFFICIENT_STOCK',
+            `Not enough stock for ${skus}; nothing was reserved.`,
+            {
+              field: 'items',
+              details: { shortages: result.shortages },
+            },
+          );
         }
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         const { reservation } = result;
-        return reply.status(201).header('location', `/inventory/reservations/${encodeURIComponent(reservation.id)}`).send(toReservationView(reservation));
+        return reply
+          .status(201)
+          .header('location', `/inventory/reservations/${encodeURIComponent(reservation.id)}`)
+          .send(toReservationView(reservation));
       },
     );
 
     app.get(
       '/reservations/:id',
-      { preValidation: read, schema: { tags: reservationTags, security, summary: 'One reservation', params: ReservationParams, response: { 200: ReservationSchema, ...problems } } },
+      {
+        preValidation: read,
+        schema: {
+          tags: reservationTags,
+          security,
+          summary: 'One reservation',
+          params: ReservationParams,
+          response: { 200: ReservationSchema, ...problems },
+        },
+      },
       async (request) => toReservationView(await getReservation(deps, request.params.id)),
     );
 
@@ -122,9 +144,10 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
         schema: {
           tags: reservationTags,
           security,
-          summary: "Return a committed reservation's stock to the shelf (an order cancelled after its stock left)",
+          summary:
+            "Return a committed reservation's stock to the shelf (an order cancelled after its stock left)",
           description:
-            'Atomic: the reservation becomes `returned` and every SKU\'s quantity rises by its units, each recorded in the adjustment history ' +
+            "Atomic: the reservation becomes `returned` and every SKU's quantity rises by its units, each recorded in the adjustment history " +
             '(kind return, with the reason). Idempotent: returning it again changes nothing and answers the same reservation. ' +
             '409 INVENTORY.RESERVATION_NOT_COMMITTED for an active, released or expired reservation; INVENTORY.QUANTITY_TOO_LARGE when a SKU would exceed the maximum.',
           params: ReservationParams,
@@ -132,21 +155,44 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
           response: { 200: ReservationSchema, ...problems },
         },
       },
-      async (request) => toReservationView(await returnReservation(deps, request.params.id, { ...request.body, actor: request.principal?.userId })),
+      async (request) =>
+        toReservationView(
+          await returnReservation(deps, request.params.id, {
+            ...request.body,
+            actor: request.principal?.userId,
+          }),
+        ),
     );
 
     app.get(
       '/',
-      { schema: { tags: stockTags, summary: 'Stock of several SKUs (?skus=a,b,c)', querystring: StockListQuery, response: { 200: StockListSchema, ...problems } } },
+      {
+        schema: {
+          tags: stockTags,
+          summary: 'Stock of several SKUs (?skus=a,b,c)',
+          querystring: StockListQuery,
+          response: { 200: StockListSchema, ...problems },
+        },
+      },
       async (request) => {
-        const { items, missing } = await findStocks(deps, request.query.skus.split(',').map((sku) => sku.trim()));
+        const { items, missing } = await findStocks(
+          deps,
+          request.query.skus.split(',').map((sku) => sku.trim()),
+        );
         return { items: items.map(toStockView), missing };
       },
     );
 
     app.get(
       '/:sku',
-      { schema: { tags: stockTags, summary: 'Stock of one SKU', params: SkuParams, response: { 200: StockSchema, ...problems } } },
+      {
+        schema: {
+          tags: stockTags,
+          summary: 'Stock of one SKU',
+          params: SkuParams,
+          response: { 200: StockSchema, ...problems },
+        },
+      },
       async (request) => toStockView(await getStock(deps, request.params.sku)),
     );
 
@@ -158,14 +204,19 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
           tags: stockTags,
           security,
           summary: 'Set the on-hand quantity (creates the SKU: 201)',
-          description: '409 INVENTORY.BELOW_RESERVED when below the reserved units. Recorded in the adjustment history.',
+          description:
+            '409 INVENTORY.BELOW_RESERVED when below the reserved units. Recorded in the adjustment history.',
           params: SkuParams,
           body: SetStockBody,
           response: { 200: StockSchema, 201: StockSchema, ...problems },
         },
       },
       async (request, reply) => {
-        const { stock, created } = await setStock(deps, { sku: request.params.sku, ...request.body, actor: request.principal?.userId });
+        const { stock, created } = await setStock(deps, {
+          sku: request.params.sku,
+          ...request.body,
+          actor: request.principal?.userId,
+        });
         return reply.status(created ? 201 : 200).send(toStockView(stock));
       },
     );
@@ -178,22 +229,39 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
           tags: stockTags,
           security,
           summary: 'Move the on-hand quantity by a delta, with a reason',
-          description: '409 INVENTORY.NEGATIVE_QUANTITY / INVENTORY.BELOW_RESERVED / INVENTORY.QUANTITY_TOO_LARGE; 404 for an unknown SKU.',
+          description:
+            '409 INVENTORY.NEGATIVE_QUANTITY / INVENTORY.BELOW_RESERVED / INVENTORY.QUANTITY_TOO_LARGE; 404 for an unknown SKU.',
           params: SkuParams,
           body: AdjustStockBody,
           response: { 200: StockSchema, ...problems },
         },
       },
-      async (request) => toStockView(await adjustStock(deps, { sku: request.params.sku, ...request.body, actor: request.principal?.userId })),
+      async (request) =>
+        toStockView(
+          await adjustStock(deps, {
+            sku: request.params.sku,
+            ...request.body,
+            actor: request.principal?.userId,
+          }),
+        ),
     );
 
     app.get(
       '/:sku/adjustments',
       {
         preValidation: read,
-        schema: { tags: stockTags, security, summary: 'Adjustment history, newest first', params: SkuParams, querystring: AdjustmentsQuery, response: { 200: AdjustmentListSchema, ...problems } },
+        schema: {
+          tags: stockTags,
+          security,
+          summary: 'Adjustment history, newest first',
+          params: SkuParams,
+          querystring: AdjustmentsQuery,
+          response: { 200: AdjustmentListSchema, ...problems },
+        },
       },
-      async (request) => ({ items: (await listAdjustments(deps, request.params.sku, request.query.limit)).map(toAdjustmentView) }),
+      async (request) => ({
+        items: (await listAdjustments(deps, request.params.sku, request.query.limit)).map(toAdjustmentView),
+      }),
     );
   };
 }

@@ -11,7 +11,10 @@ import {
 } from '../domain/limits.ts';
 
 const Sku = Type.String({ pattern: SKU_PATTERN, examples: ['IP15P-128-NT'] });
-const ReservationId = Type.String({ pattern: RESERVATION_ID_PATTERN, examples: ['0193a3c0-8f4e-7a10-b2c4-1d2e3f405162'] });
+const ReservationId = Type.String({
+  pattern: RESERVATION_ID_PATTERN,
+  examples: ['0193a3c0-8f4e-7a10-b2c4-1d2e3f405162'],
+});
 const Timestamp = Type.String({ format: 'date-time' });
 const Reason = Type.String({ minLength: 1, maxLength: MAX_REASON_LENGTH });
 
@@ -34,13 +37,23 @@ export const StockListSchema = Type.Object({
 });
 
 export const StockListQuery = Type.Object(
-  { skus: Type.String({ minLength: 1, description: 'Comma-separated SKUs, 1 to 100.', examples: ['A-1,B-2'] }) },
+  {
+    skus: Type.String({
+      minLength: 1,
+      description: 'Comma-separated SKUs, 1 to 100.',
+      examples: ['A-1,B-2'],
+    }),
+  },
   { additionalProperties: false },
 );
 
 export const SetStockBody = Type.Object(
   {
-    quantity: Type.Integer({ minimum: 0, maximum: MAX_STOCK_QUANTITY, description: 'New on-hand quantity; not below the reserved units.' }),
+    quantity: Type.Integer({
+      minimum: 0,
+      maximum: MAX_STOCK_QUANTITY,
+      description: 'New on-hand quantity; not below the reserved units.',
+    }),
     reason: Type.Optional(Reason),
   },
   { additionalProperties: false },
@@ -48,7 +61,11 @@ export const SetStockBody = Type.Object(
 
 export const AdjustStockBody = Type.Object(
   {
-    delta: Type.Integer({ minimum: -MAX_STOCK_QUANTITY, maximum: MAX_STOCK_QUANTITY, description: 'Units to add (or remove, negative); not 0.' }),
+    delta: Type.Integer({
+      minimum: -MAX_STOCK_QUANTITY,
+      maximum: MAX_STOCK_QUANTITY,
+      description: 'Units to add (or remove, negative); not 0.',
+    }),
     reason: Reason,
   },
   { additionalProperties: false },
@@ -65,7 +82,8 @@ export const AdjustmentListSchema = Type.Object({
       id: Type.String(),
       sku: Type.String(),
       kind: Type.Union([Type.Literal('set'), Type.Literal('adjust'), Type.Literal('return')], {
-        description: 'set: quantity replaced; adjust: moved by a delta; return: a committed reservation put back.',
+        description:
+          'set: quantity replaced; adjust: moved by a delta; return: a committed reservation put back.',
       }),
       delta: Type.Integer(),
       quantityAfter: Type.Integer(),
@@ -85,20 +103,36 @@ const ReservationItem = Type.Object(
 export const ReserveBody = Type.Object(
   {
     reservationId: ReservationId,
-    items: Type.Array(ReservationItem, { minItems: 1, maxItems: MAX_RESERVATION_ITEMS, description: 'Each SKU once.' }),
+    items: Type.Array(ReservationItem, {
+      minItems: 1,
+      maxItems: MAX_RESERVATION_ITEMS,
+      description: 'Each SKU once.',
+    }),
     ttlSeconds: Type.Integer({ minimum: MIN_TTL_SECONDS, maximum: MAX_TTL_SECONDS }),
   },
   { additionalProperties: false },
 );
 
 export const ReturnBody = Type.Object(
-  { reason: Type.String({ minLength: 1, maxLength: MAX_REASON_LENGTH, description: "Why the stock comes back (kept in each SKU's adjustment history)." }) },
+  {
+    reason: Type.String({
+      minLength: 1,
+      maxLength: MAX_REASON_LENGTH,
+      description: "Why the stock comes back (kept in each SKU's adjustment history).",
+    }),
+  },
   { additionalProperties: false },
 );
 
 export const ReservationSchema = Type.Object({
   id: Type.String(),
-  status: Type.Union([Type.Literal('active'), Type.Literal('committed'), Type.Literal('released'), Type.Literal('expired'), Type.Literal('returned')]),
+  status: Type.Union([
+    Type.Literal('active'),
+    Type.Literal('committed'),
+    Type.Literal('released'),
+    Type.Literal('expired'),
+    Type.Literal('returned'),
+  ]),
   items: Type.Array(Type.Object({ sku: Type.String(), quantity: Type.Integer() })),
   ttlSeconds: Type.Integer(),
   expiresAt: Timestamp,

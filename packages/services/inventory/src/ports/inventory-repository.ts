@@ -129,7 +129,11 @@ export interface InventoryRepository {
    * Throws conflict `INVENTORY.QUANTITY_TOO_LARGE` (field `id`) when a SKU would exceed the maximum,
    * changing nothing. `undefined` when unknown.
    */
-  returnReservation(id: string, input: ReturnInput, context: WriteContext): Promise<ReservationTransition | undefined>;
+  returnReservation(
+    id: string,
+    input: ReturnInput,
+    context: WriteContext,
+  ): Promise<ReservationTransition | undefined>;
 
   /** A reservation by id, or `undefined`. */
   findReservation(id: string): Promise<Reservation | undefined>;

@@ -57,7 +57,11 @@ export function recordingContext(now: Date = T0): WriteContext & { calls: StockC
 }
 
 /** Stock for a test: a fresh SKU set to `quantity`. */
-export async function stocked(repository: InventoryRepository, quantity: number, label?: string): Promise<string> {
+export async function stocked(
+  repository: InventoryRepository,
+  quantity: number,
+  label?: string,
+): Promise<string> {
   const sku = aSku(label);
   await repository.setQuantity({ sku, quantity, reason: 'test stock' }, { now: T0 });
   return sku;

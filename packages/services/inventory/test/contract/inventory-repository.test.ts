@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '@polyshop/stores';
 import { postgresTargets } from '@polyshop/testing';
-import { INVENTORY_SCHEMA, PostgresInventoryRepository } from '../../src/adapters/postgres/postgres-inventory-repository.ts';
+import {
+  INVENTORY_SCHEMA,
+  PostgresInventoryRepository,
+} from '../../src/adapters/postgres/postgres-inventory-repository.ts';
 import { dynamo, openTestTable } from '../dynamodb/dynamo-test-table.ts';
 import { inventoryRepositoryContract } from './inventory-repository.contract.ts';
 
@@ -15,7 +18,9 @@ for (const target of postgresTargets()) {
     inventoryRepositoryContract(async () => {
       const db = await target.open();
       await migrate(db, { schema: INVENTORY_SCHEMA, directory: migrations });
-      const repository = new PostgresInventoryRepository(db, { onTransientRetry: (error) => retries.push(error) });
+      const repository = new PostgresInventoryRepository(db, {
+        onTransientRetry: (error) => retries.push(error),
+      });
       return { repository, close: () => target.close(db) };
     });
     it('never needed to retry a write after a deadlock or serialization failure (SKUs are locked in order)', () => {

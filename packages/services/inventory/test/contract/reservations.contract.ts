@@ -18,7 +18,13 @@ export function reservationCases(repo: () => InventoryRepository): void {
   it('reserves every item, reporting each SKU before and after, and stores the reservation', async () => {
     const a = await stocked(repo(), 10, 'a');
     const b = await stocked(repo(), 3, 'b');
-    const request = aReservation([{ sku: b, quantity: 3 }, { sku: a, quantity: 2 }], { ttlSeconds: 90 });
+    const request = aReservation(
+      [
+        { sku: b, quantity: 3 },
+        { sku: a, quantity: 2 },
+      ],
+      { ttlSeconds: 90 },
+    );
     const context = recordingContext();
     const outcome = await repo().reserve(request, context);
     assert.equal(outcome.status, 'reserved');
@@ -26,7 +32,10 @@ export function reservationCases(repo: () => InventoryRepository): void {
     assert.deepEqual(outcome.reservation, {
       id: request.id,
       status: 'active',
-      items: [{ sku: a, quantity: 2 }, { sku: b, quantity: 3 }],
+      items: [
+        { sku: a, quantity: 2 },
+        { sku: b, quantity: 3 },
+      ],
       ttlSeconds: 90,
       expiresAt: at(90),
       createdAt: T0,
@@ -48,7 +57,11 @@ export function reservationCases(repo: () => InventoryRepository): void {
     const plenty = await stocked(repo(), 10, 'a');
     const short = await stocked(repo(), 1, 'b');
     const unknown = aSku('c');
-    const request = aReservation([{ sku: plenty, quantity: 5 }, { sku: short, quantity: 2 }, { sku: unknown, quantity: 1 }]);
+    const request = aReservation([
+      { sku: plenty, quantity: 5 },
+      { sku: short, quantity: 2 },
+      { sku: unknown, quantity: 1 },
+    ]);
     const context = recordingContext();
     const outcome = await repo().reserve(request, context);
     assert.deepEqual(outcome, {
@@ -58,12 +71,22 @@ export function reservationCases(repo: () => InventoryRepository): void {
         { sku: unknown, requested: 1, available: 0 },
       ],
     });
-    assert.deepEqual([await counts(plenty), await counts(short)], [[10, 0, 10], [1, 0, 1]]);
+    assert.deepEqual(
+      [await counts(plenty), await counts(short)],
+      [
+        [10, 0, 10],
+        [1, 0, 1],
+      ],
+    );
     assert.equal(await repo().findReservation(request.id), undefined);
     assert.deepEqual(context.calls, []);
     await repo().adjust({ sku: short, delta: 1, reason: 'restock' }, { now: T0 });
     await repo().setQuantity({ sku: unknown, quantity: 1, reason: 'new' }, { now: T0 });
-    assert.equal((await repo().reserve(request, { now: T0 })).status, 'reserved', 'a retry after a shortage is evaluated afresh');
+    assert.equal(
+      (await repo().reserve(request, { now: T0 })).status,
+      'reserved',
+      'a retry after a shortage is evaluated afresh',
+    );
   });
 
   it('answers a second reserve with the same id with the stored reservation, changing nothing', async () => {
@@ -73,7 +96,10 @@ export function reservationCases(repo: () => InventoryRepository): void {
     assert.equal(first.status, 'reserved');
     const context = recordingContext(at(1));
     const again = await repo().reserve({ ...request, items: [{ sku, quantity: 4 }] }, context);
-    assert.deepEqual(again, { status: 'exists', reservation: first.status === 'reserved' && first.reservation });
+    assert.deepEqual(again, {
+      status: 'exists',
+      reservation: first.status === 'reserved' && first.reservation,
+    });
     assert.deepEqual(await counts(sku), [5, 2, 3]);
     assert.deepEqual(context.calls, []);
   });
@@ -83,15 +109,26 @@ export function reservationCases(repo: () => InventoryRepository): void {
     const { id } = await reserved(aReservation([{ sku, quantity: 2 }]));
     const context = recordingContext(at(10));
     const committed = await repo().commitReservation(id, context);
-    assert.deepEqual([committed?.reservation.status, committed?.reservation.updatedAt], ['committed', at(10)]);
-    assert.deepEqual(committed?.changes.map((c) => [c.before, c.after.quantity, c.after.reserved, c.after.available]), [
-      [{ quantity: 5, reserved: 2, available: 3 }, 3, 0, 3],
-    ]);
+    assert.deepEqual(
+      [committed?.reservation.status, committed?.reservation.updatedAt],
+      ['committed', at(10)],
+    );
+    assert.deepEqual(
+      committed?.changes.map((c) => [c.before, c.after.quantity, c.after.reserved, c.after.available]),
+      [[{ quantity: 5, reserved: 2, available: 3 }, 3, 0, 3]],
+    );
     assert.deepEqual(context.calls, [committed.changes]);
     const again = await repo().commitReservation(id, { now: at(11) });
-    assert.deepEqual([again?.reservation.status, again?.reservation.updatedAt, again?.changes], ['committed', at(10), []]);
+    assert.deepEqual(
+      [again?.reservation.status, again?.reservation.updatedAt, again?.changes],
+      ['committed', at(10), []],
+    );
     const release = await repo().releaseReservation(id, { now: at(12) });
-    assert.deepEqual([release?.reservation.status, release?.changes], ['committed', []], 'a committed reservation cannot be released');
+    assert.deepEqual(
+      [release?.reservation.status, release?.changes],
+      ['committed', []],
+      'a committed reservation cannot be released',
+    );
     assert.deepEqual(await counts(sku), [3, 0, 3]);
   });
 
@@ -100,7 +137,10 @@ export function reservationCases(repo: () => InventoryRepository): void {
     const request = aReservation([{ sku, quantity: 4 }]);
     await repo().reserve(request, { now: T0 });
     const released = await repo().releaseReservation(request.id, { now: at(1) });
-    assert.deepEqual([released?.reservation.status, released?.changes.map((c) => [c.before?.reserved, c.after.reserved])], ['released', [[4, 0]]]);
+    assert.deepEqual(
+      [released?.reservation.status, released?.changes.map((c) => [c.before?.reserved, c.after.reserved])],
+      ['released', [[4, 0]]],
+    );
     assert.deepEqual((await repo().releaseReservation(request.id, { now: at(2) }))?.changes, []);
     const commit = await repo().commitReservation(request.id, { now: at(3) });
     assert.deepEqual([commit?.reservation.status, commit?.changes], ['released', []]);
@@ -121,10 +161,17 @@ export function reservationCases(repo: () => InventoryRepository): void {
     assert.ok((await repo().findExpiredReservations(at(60), 1)).length <= 1);
 
     const early = await repo().expireReservation(later.id, { now: at(19) });
-    assert.deepEqual([early?.reservation.status, early?.changes], ['active', []], 'not expired before its time');
+    assert.deepEqual(
+      [early?.reservation.status, early?.changes],
+      ['active', []],
+      'not expired before its time',
+    );
     const context = recordingContext(at(20));
     const expired = await repo().expireReservation(later.id, context);
-    assert.deepEqual([expired?.reservation.status, expired?.changes.map((c) => c.after.reserved)], ['expired', [1]]);
+    assert.deepEqual(
+      [expired?.reservation.status, expired?.changes.map((c) => c.after.reserved)],
+      ['expired', [1]],
+    );
     assert.equal(context.calls.length, 1);
     assert.deepEqual((await repo().expireReservation(later.id, { now: at(21) }))?.changes, []);
     assert.deepEqual(await counts(sku), [7, 1, 6]);
@@ -135,8 +182,14 @@ export function reservationCases(repo: () => InventoryRepository): void {
     const request = aReservation([{ sku, quantity: 4 }], { ttlSeconds: 30 });
     await repo().reserve(request, { now: T0 });
     const late = await repo().commitReservation(request.id, { now: at(30) });
-    assert.deepEqual([late?.reservation.status, late?.changes.map((c) => [c.after.quantity, c.after.reserved])], ['expired', [[4, 0]]]);
-    assert.deepEqual((await repo().commitReservation(request.id, { now: at(31) }))?.reservation.status, 'expired');
+    assert.deepEqual(
+      [late?.reservation.status, late?.changes.map((c) => [c.after.quantity, c.after.reserved])],
+      ['expired', [[4, 0]]],
+    );
+    assert.deepEqual(
+      (await repo().commitReservation(request.id, { now: at(31) }))?.reservation.status,
+      'expired',
+    );
     const release = await repo().releaseReservation(request.id, { now: at(32) });
     assert.deepEqual([release?.reservation.status, release?.changes], ['expired', []]);
     assert.deepEqual(await counts(sku), [4, 0, 4]);

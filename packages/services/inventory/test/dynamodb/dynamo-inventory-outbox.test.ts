@@ -32,14 +32,28 @@ describe(`inventory outbox on ${dynamo.name}`, { skip: dynamo.skip }, () => {
   let wakes = 0;
   before(async () => {
     table = await openTestTable();
-    deps = { repository: table.repository(), clock: new ManualClock(T0), lowStockThreshold: 2, eventsRecorded: () => void (wakes += 1) };
+    deps = {
+      repository: table.repository(),
+      clock: new ManualClock(T0),
+      lowStockThreshold: 2,
+      eventsRecorded: () => void (wakes += 1),
+    };
     bus = new InProcessEventBus({ logger: silentLogger() });
-    await bus.subscribe({ consumer: 'test.inventory', types: ['inventory.changed', 'inventory.low'], handler: async (event) => void received.push(event) });
+    await bus.subscribe({
+      consumer: 'test.inventory',
+      types: ['inventory.changed', 'inventory.low'],
+      handler: async (event) => void received.push(event),
+    });
   });
   after(() => table?.drop());
 
   const relay = (publisher: EventPublisher = bus) =>
-    new DynamoOutboxRelay({ documents: table.connection.documents, tableName: table.tableName, publisher, logger: silentLogger() });
+    new DynamoOutboxRelay({
+      documents: table.connection.documents,
+      tableName: table.tableName,
+      publisher,
+      logger: silentLogger(),
+    });
   /** Publishes what is pending with a relay that then hands its lease back. */
   async function drain(): Promise<number> {
     const once = relay();
@@ -60,21 +74,31 @@ describe(`inventory outbox on ${dynamo.name}`, { skip: dynamo.skip }, () => {
     );
     return Items as OutboxItem[];
   }
-  const eventsIn = (items: OutboxItem[]) => items.map((item) => (JSON.parse(item.events) as EventEnvelope[]).map((e) => `${e.type}:${e.aggregateId}`));
+  const eventsIn = (items: OutboxItem[]) =>
+    items.map((item) =>
+      (JSON.parse(item.events) as EventEnvelope[]).map((e) => `${e.type}:${e.aggregateId}`),
+    );
 
   it('writes the events of each change in one outbox item of its transaction; the relay publishes them in order and deletes them', async () => {
     const sku = aSku();
     const wakesBefore = wakes;
     await setStock(deps, { sku, quantity: 10 });
     await adjustStock(deps, { sku, delta: -9, reason: 'damaged' });
-    assert.deepEqual(eventsIn(await outbox()), [[`inventory.changed:${sku}`], [`inventory.changed:${sku}`, `inventory.low:${sku}`]]);
+    assert.deepEqual(eventsIn(await outbox()), [
+      [`inventory.changed:${sku}`],
+      [`inventory.changed:${sku}`, `inventory.low:${sku}`],
+    ]);
     assert.equal(wakes - wakesBefore, 2);
 
     received.length = 0;
     assert.equal(await drain(), 3);
     assert.deepEqual(
       received.map((e) => [e.type, (e.data as { quantity?: number; available: number }).available]),
-      [['inventory.changed', 10], ['inventory.changed', 1], ['inventory.low', 1]],
+      [
+        ['inventory.changed', 10],
+        ['inventory.changed', 1],
+        ['inventory.low', 1],
+      ],
     );
     assert.deepEqual(await outbox(), []);
   });
@@ -83,14 +107,27 @@ describe(`inventory outbox on ${dynamo.name}`, { skip: dynamo.skip }, () => {
     const sku = aSku();
     await setStock(deps, { sku, quantity: 1 });
     await drain();
-    const refused = await reserveStock(deps, { reservationId: `r-${sku}`, items: [{ sku, quantity: 2 }], ttlSeconds: 60 });
+    const refused = await reserveStock(deps, {
+      reservationId: `r-${sku}`,
+      items: [{ sku, quantity: 2 }],
+      ttlSeconds: 60,
+    });
     assert.equal(refused.status, 'insufficient_stock');
     const failing = () => {
       throw new Error('cannot build events');
     };
-    await assert.rejects(deps.repository.adjust({ sku, delta: 5, reason: 'x' }, { now: T0, events: failing }), /cannot build events/);
+    await assert.rejects(
+      deps.repository.adjust({ sku, delta: 5, reason: 'x' }, { now: T0, events: failing }),
+      /cannot build events/,
+    );
     assert.deepEqual(await outbox(), []);
-    assert.deepEqual([(await deps.repository.findStock(sku))?.quantity, (await deps.repository.listAdjustments(sku, 10)).length], [1, 1]);
+    assert.deepEqual(
+      [
+        (await deps.repository.findStock(sku))?.quantity,
+        (await deps.repository.listAdjustments(sku, 10)).length,
+      ],
+      [1, 1],
+    );
   });
 
   it('one relay publishes at a time: another waits for its lease, and takes over once it stops', async () => {
@@ -116,10 +153,16 @@ describe(`inventory outbox on ${dynamo.name}`, { skip: dynamo.skip }, () => {
     };
     const relayOverFlakyBus = relay(flaky);
     await assert.rejects(relayOverFlakyBus.flush(), /bus unavailable/);
-    assert.deepEqual((await outbox()).map((item) => item.published), [1]);
+    assert.deepEqual(
+      (await outbox()).map((item) => item.published),
+      [1],
+    );
     assert.equal(await relayOverFlakyBus.flush(), 1);
     await relayOverFlakyBus.stop();
-    assert.deepEqual(received.map((e) => `${e.type}:${e.aggregateId}`), [`inventory.changed:${sku}`, `inventory.low:${sku}`]);
+    assert.deepEqual(
+      received.map((e) => `${e.type}:${e.aggregateId}`),
+      [`inventory.changed:${sku}`, `inventory.low:${sku}`],
+    );
     assert.deepEqual(await outbox(), []);
   });
 });

@@ -32,12 +32,17 @@ describe(`DynamoDB reservations in several transactions on ${dynamo.name}`, { sk
 
   async function stockedSkus(count: number, quantity: number): Promise<string[]> {
     const skus = Array.from({ length: count }, () => aSku('many'));
-    await Promise.all(skus.map((sku) => full.setQuantity({ sku, quantity, reason: 'test stock' }, { now: T0 })));
+    await Promise.all(
+      skus.map((sku) => full.setQuantity({ sku, quantity, reason: 'test stock' }, { now: T0 })),
+    );
     return skus.sort();
   }
   async function totals(skus: readonly string[]): Promise<{ quantity: number; reserved: number }> {
     const levels = await full.findStocks(skus);
-    return levels.reduce((sum, level) => ({ quantity: sum.quantity + level.quantity, reserved: sum.reserved + level.reserved }), { quantity: 0, reserved: 0 });
+    return levels.reduce(
+      (sum, level) => ({ quantity: sum.quantity + level.quantity, reserved: sum.reserved + level.reserved }),
+      { quantity: 0, reserved: 0 },
+    );
   }
   const reservationOf = (skus: readonly string[], ttlSeconds = 600): NewReservation => ({
     id: aReservationId(),
@@ -58,7 +63,10 @@ describe(`DynamoDB reservations in several transactions on ${dynamo.name}`, { sk
     const context = recordingContext();
     const outcome = await full.reserve(request, context);
     assert.equal(outcome.status, 'reserved');
-    assert.deepEqual(context.calls.map((call) => call.length), [98, 52]);
+    assert.deepEqual(
+      context.calls.map((call) => call.length),
+      [98, 52],
+    );
     assert.deepEqual(await totals(skus), { quantity: 300, reserved: 150 });
     assert.equal((await full.findReservation(request.id))?.items.length, 150);
 
@@ -66,30 +74,50 @@ describe(`DynamoDB reservations in several transactions on ${dynamo.name}`, { sk
     assert.equal(committed?.reservation.status, 'committed');
     assert.equal(committed?.changes.length, 150);
     assert.deepEqual(await totals(skus), { quantity: 150, reserved: 0 });
-    assert.deepEqual((await full.commitReservation(request.id, { now: at(2) }))?.changes, [], 'a second commit changes nothing');
+    assert.deepEqual(
+      (await full.commitReservation(request.id, { now: at(2) }))?.changes,
+      [],
+      'a second commit changes nothing',
+    );
   });
 
   it('a shortage found in the second transaction undoes the first: nothing stays reserved, and the id is free again', async () => {
     const skus = many;
-    assert.deepEqual(await totals(skus), { quantity: 150, reserved: 0 }, 'one unit of each left by the commit above');
+    assert.deepEqual(
+      await totals(skus),
+      { quantity: 150, reserved: 0 },
+      'one unit of each left by the commit above',
+    );
     const request = reservationOf(skus);
     const taken = skus[120]!;
     // after the first step another writer takes the last unit of a SKU of the second
     hook = async (operation, step) => {
-      if (operation === 'reserve' && step === 1) await full.adjust({ sku: taken, delta: -1, reason: 'damaged' }, { now: T0 });
+      if (operation === 'reserve' && step === 1)
+        await full.adjust({ sku: taken, delta: -1, reason: 'damaged' }, { now: T0 });
     };
     const context = recordingContext();
     try {
       const outcome = await full.reserve(request, context);
-      assert.deepEqual(outcome, { status: 'insufficient_stock', shortages: [{ sku: taken, requested: 1, available: 0 }] });
+      assert.deepEqual(outcome, {
+        status: 'insufficient_stock',
+        shortages: [{ sku: taken, requested: 1, available: 0 }],
+      });
     } finally {
       hook = undefined;
     }
-    assert.deepEqual(context.calls.map((call) => call.length), [98, 98], 'the first step and its undoing both recorded their changes');
+    assert.deepEqual(
+      context.calls.map((call) => call.length),
+      [98, 98],
+      'the first step and its undoing both recorded their changes',
+    );
     assert.deepEqual(await totals(skus), { quantity: 149, reserved: 0 });
     assert.equal(await full.findReservation(request.id), undefined);
     await full.adjust({ sku: taken, delta: 1, reason: 'found it' }, { now: T0 });
-    assert.equal((await full.reserve(request, { now: T0 })).status, 'reserved', 'a failed attempt is not stored');
+    assert.equal(
+      (await full.reserve(request, { now: T0 })).status,
+      'reserved',
+      'a failed attempt is not stored',
+    );
     held = request;
   });
 
@@ -100,11 +128,21 @@ describe(`DynamoDB reservations in several transactions on ${dynamo.name}`, { sk
     const context = recordingContext(at(2));
     const returned = await full.returnReservation(held.id, { reason: 'order cancelled' }, context);
     assert.deepEqual([returned?.reservation.status, returned?.changes.length], ['returned', 150]);
-    assert.deepEqual(context.calls.map((call) => call.length), [49, 49, 49, 3]);
+    assert.deepEqual(
+      context.calls.map((call) => call.length),
+      [49, 49, 49, 3],
+    );
     assert.deepEqual(await totals(many), { quantity: 150, reserved: 0 });
-    assert.deepEqual((await full.returnReservation(held.id, { reason: 'again' }, { now: at(3) }))?.changes, [], 'a second return changes nothing');
+    assert.deepEqual(
+      (await full.returnReservation(held.id, { reason: 'again' }, { now: at(3) }))?.changes,
+      [],
+      'a second return changes nothing',
+    );
     const [entry] = await full.listAdjustments(many[149]!, 1);
-    assert.deepEqual([entry?.kind, entry?.delta, entry?.reason, entry?.reservationId], ['return', 1, 'order cancelled', held.id]);
+    assert.deepEqual(
+      [entry?.kind, entry?.delta, entry?.reason, entry?.reservationId],
+      ['return', 1, 'order cancelled', held.id],
+    );
   });
 
   it('a writer that dies half-way through a reservation leaves it to the reaper, which undoes it after the grace period', async () => {
@@ -123,18 +161,25 @@ describe(`DynamoDB reservations in several transactions on ${dynamo.name}`, { sk
     await assert.rejects(small.reserve(request, { now: T0 }), { code: 'INVENTORY.RESERVATION_IN_PROGRESS' });
 
     const graceOver = new Date(T0.getTime() + GRACE_MS);
-    assert.ok(!(await small.findExpiredReservations(new Date(graceOver.getTime() - 1), 1000)).includes(request.id));
+    assert.ok(
+      !(await small.findExpiredReservations(new Date(graceOver.getTime() - 1), 1000)).includes(request.id),
+    );
     assert.ok((await small.findExpiredReservations(graceOver, 1000)).includes(request.id));
     assert.equal(await small.expireReservation(request.id, { now: graceOver }), undefined);
     assert.deepEqual(await totals(skus), { quantity: 5, reserved: 0 });
     assert.ok(!(await small.findExpiredReservations(graceOver, 1000)).includes(request.id));
-    assert.equal((await small.reserve(request, { now: T0 })).status, 'reserved', 'the undone attempt left nothing behind');
+    assert.equal(
+      (await small.reserve(request, { now: T0 })).status,
+      'reserved',
+      'the undone attempt left nothing behind',
+    );
   });
 
   it('an ending interrupted half-way is completed by the next call or by the reaper, and is decided by its first step', async () => {
     const skus = await stockedSkus(10, 1);
     const [first, second] = [reservationOf(skus.slice(0, 5)), reservationOf(skus.slice(5))];
-    for (const request of [first, second]) assert.equal((await small.reserve(request, { now: T0 })).status, 'reserved');
+    for (const request of [first, second])
+      assert.equal((await small.reserve(request, { now: T0 })).status, 'reserved');
     hook = (operation, step) => {
       if (operation === 'committed' && step === 1) throw new SimulatedCrash();
     };
@@ -145,10 +190,18 @@ describe(`DynamoDB reservations in several transactions on ${dynamo.name}`, { sk
       hook = undefined;
     }
     assert.equal((await small.findReservation(first.id))?.status, 'committed');
-    assert.deepEqual(await totals(skus.slice(0, 5)), { quantity: 3, reserved: 3 }, 'the first step committed two SKUs');
+    assert.deepEqual(
+      await totals(skus.slice(0, 5)),
+      { quantity: 3, reserved: 3 },
+      'the first step committed two SKUs',
+    );
 
     const release = await small.releaseReservation(first.id, { now: at(2) });
-    assert.deepEqual([release?.reservation.status, release?.changes.length], ['committed', 3], 'the release finished the commit instead');
+    assert.deepEqual(
+      [release?.reservation.status, release?.changes.length],
+      ['committed', 3],
+      'the release finished the commit instead',
+    );
     assert.deepEqual(await totals(skus.slice(0, 5)), { quantity: 0, reserved: 0 });
 
     const reaperTime = new Date(at(1).getTime() + GRACE_MS);
@@ -164,22 +217,39 @@ describe(`DynamoDB reservations in several transactions on ${dynamo.name}`, { sk
     const [first, second] = [reservationOf(skus.slice(0, 5)), reservationOf(skus.slice(5))];
     for (const request of [first, second]) {
       assert.equal((await small.reserve(request, { now: T0 })).status, 'reserved');
-      assert.equal((await small.commitReservation(request.id, { now: at(1) }))?.reservation.status, 'committed');
+      assert.equal(
+        (await small.commitReservation(request.id, { now: at(1) }))?.reservation.status,
+        'committed',
+      );
     }
     hook = (operation, step) => {
       if (operation === 'returned' && step === 1) throw new SimulatedCrash();
     };
     try {
-      await assert.rejects(small.returnReservation(first.id, { reason: 'cancelled', actor: 'u-1' }, { now: at(2) }), SimulatedCrash);
-      await assert.rejects(small.returnReservation(second.id, { reason: 'cancelled', actor: 'u-1' }, { now: at(2) }), SimulatedCrash);
+      await assert.rejects(
+        small.returnReservation(first.id, { reason: 'cancelled', actor: 'u-1' }, { now: at(2) }),
+        SimulatedCrash,
+      );
+      await assert.rejects(
+        small.returnReservation(second.id, { reason: 'cancelled', actor: 'u-1' }, { now: at(2) }),
+        SimulatedCrash,
+      );
     } finally {
       hook = undefined;
     }
     assert.equal((await small.findReservation(first.id))?.status, 'returned');
-    assert.deepEqual(await totals(skus.slice(0, 5)), { quantity: 2, reserved: 0 }, 'the first step returned two SKUs');
+    assert.deepEqual(
+      await totals(skus.slice(0, 5)),
+      { quantity: 2, reserved: 0 },
+      'the first step returned two SKUs',
+    );
 
     const again = await small.returnReservation(first.id, { reason: 'retried' }, { now: at(3) });
-    assert.deepEqual([again?.reservation.status, again?.changes.length], ['returned', 3], 'the next call finished the return');
+    assert.deepEqual(
+      [again?.reservation.status, again?.changes.length],
+      ['returned', 3],
+      'the next call finished the return',
+    );
     assert.deepEqual(await totals(skus.slice(0, 5)), { quantity: 5, reserved: 0 });
 
     const reaperTime = new Date(at(2).getTime() + GRACE_MS);
@@ -190,7 +260,11 @@ describe(`DynamoDB reservations in several transactions on ${dynamo.name}`, { sk
     assert.ok(!(await small.findExpiredReservations(reaperTime, 1000)).includes(second.id));
     for (const sku of skus) {
       const entries = (await small.listAdjustments(sku, 10)).filter((entry) => entry.kind === 'return');
-      assert.deepEqual(entries.map((entry) => [entry.reason, entry.actor]), [['cancelled', 'u-1']], `${sku}: returned once, with the first call's reason`);
+      assert.deepEqual(
+        entries.map((entry) => [entry.reason, entry.actor]),
+        [['cancelled', 'u-1']],
+        `${sku}: returned once, with the first call's reason`,
+      );
     }
   });
 
@@ -198,10 +272,16 @@ describe(`DynamoDB reservations in several transactions on ${dynamo.name}`, { sk
     const skus = await stockedSkus(6, 1);
     const request = reservationOf(skus);
     await small.reserve(request, { now: T0 });
-    const [commit, release] = await Promise.all([small.commitReservation(request.id, { now: at(1) }), small.releaseReservation(request.id, { now: at(1) })]);
+    const [commit, release] = await Promise.all([
+      small.commitReservation(request.id, { now: at(1) }),
+      small.releaseReservation(request.id, { now: at(1) }),
+    ]);
     const status = commit?.reservation.status;
     assert.equal(release?.reservation.status, status);
     assert.equal((commit?.changes.length ?? 0) + (release?.changes.length ?? 0), 6, 'each SKU moved once');
-    assert.deepEqual(await totals(skus), status === 'committed' ? { quantity: 0, reserved: 0 } : { quantity: 6, reserved: 0 });
+    assert.deepEqual(
+      await totals(skus),
+      status === 'committed' ? { quantity: 0, reserved: 0 } : { quantity: 6, reserved: 0 },
+    );
   });
 });

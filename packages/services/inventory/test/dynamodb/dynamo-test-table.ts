@@ -1,7 +1,10 @@
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoConnection } from '@polyshop/stores';
 import { dynamoTarget } from '@polyshop/testing';
-import { DynamoInventoryRepository, type DynamoInventoryRepositoryOptions } from '../../src/adapters/dynamodb/dynamo-inventory-repository.ts';
+import {
+  DynamoInventoryRepository,
+  type DynamoInventoryRepositoryOptions,
+} from '../../src/adapters/dynamodb/dynamo-inventory-repository.ts';
 import { ensureInventoryTable } from '../../src/adapters/dynamodb/dynamo-inventory-table.ts';
 
 export const dynamo = dynamoTarget();
@@ -10,7 +13,9 @@ export const dynamo = dynamoTarget();
 export interface DynamoTestTable {
   connection: DynamoConnection;
   tableName: string;
-  repository(options?: Omit<DynamoInventoryRepositoryOptions, 'documents' | 'tableName'>): DynamoInventoryRepository;
+  repository(
+    options?: Omit<DynamoInventoryRepositoryOptions, 'documents' | 'tableName'>,
+  ): DynamoInventoryRepository;
   drop(): Promise<void>;
 }
 
@@ -21,9 +26,12 @@ export async function openTestTable(): Promise<DynamoTestTable> {
   return {
     connection: opened.connection,
     tableName,
-    repository: (options = {}) => new DynamoInventoryRepository({ documents: opened.connection.documents, tableName, ...options }),
+    repository: (options = {}) =>
+      new DynamoInventoryRepository({ documents: opened.connection.documents, tableName, ...options }),
     async drop() {
-      await opened.connection.client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+      await opened.connection.client
+        .send(new DeleteTableCommand({ TableName: tableName }))
+        .catch(() => undefined);
       await dynamo.close(opened);
     },
   };

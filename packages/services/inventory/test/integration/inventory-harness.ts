@@ -33,10 +33,18 @@ export async function startInventory(target: InventoryTarget): Promise<Inventory
     target: target.postgres,
     services: ['users', 'inventory'],
     clock,
-    env: { INVENTORY_REAPER_INTERVAL_MS: '20', INVENTORY_LOW_STOCK_THRESHOLD: String(LOW_STOCK_THRESHOLD), ...storeEnv },
+    env: {
+      INVENTORY_REAPER_INTERVAL_MS: '20',
+      INVENTORY_LOW_STOCK_THRESHOLD: String(LOW_STOCK_THRESHOLD),
+      ...storeEnv,
+    },
   });
   const events: EventEnvelope[] = [];
-  await platform.bus.subscribe({ consumer: 'test.inventory', types: ['inventory.changed', 'inventory.low'], handler: async (e) => void events.push(e) });
+  await platform.bus.subscribe({
+    consumer: 'test.inventory',
+    types: ['inventory.changed', 'inventory.low'],
+    handler: async (e) => void events.push(e),
+  });
   const writer = await userWithPermissions(platform, ['inventory:write', 'inventory:read']);
   const nobody = await userWithPermissions(platform, []);
   return {
@@ -63,7 +71,12 @@ export async function startInventory(target: InventoryTarget): Promise<Inventory
   };
 }
 
-export function expectProblem(response: Response, status: number, code: string, field?: string): Record<string, unknown> {
+export function expectProblem(
+  response: Response,
+  status: number,
+  code: string,
+  field?: string,
+): Record<string, unknown> {
   assert.equal(response.statusCode, status, response.body);
   assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
   const problem = response.json();
@@ -81,7 +94,11 @@ export function uniqueReservationId(): string {
 }
 
 /** Waits (bounded) until `check` holds: for background workers (relay, reaper); fails with `what` otherwise. */
-export async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+export async function eventually(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);

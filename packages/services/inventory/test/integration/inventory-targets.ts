@@ -19,11 +19,20 @@ export interface InventoryTarget {
 
 const DYNAMODB = 'POLYSHOP_TEST_DYNAMODB_ENDPOINT';
 
-/** PGlite and PostgreSQL (inventory on PostgreSQL), and inventory on the DynamoDB test server (`INVENTORY_STORE=dynamodb`). */
+/**
+ * PGlite and PostgreSQL (inventory on PostgreSQL), and inventory on the DynamoDB test server
+ * (`INVENTORY_STORE=dynamodb`).
+ */
 export function inventoryTargets(): InventoryTarget[] {
   const endpoint = testServerUrl(DYNAMODB);
   return [
-    ...postgresTargets().map((target) => ({ name: target.name, skip: target.skip, postgres: target.name, env: () => ({}), cleanUp: async () => {} })),
+    ...postgresTargets().map((target) => ({
+      name: target.name,
+      skip: target.skip,
+      postgres: target.name,
+      env: () => ({}),
+      cleanUp: async () => {},
+    })),
     {
       name: 'dynamodb',
       skip: skipReason(DYNAMODB, endpoint),
@@ -35,7 +44,9 @@ export function inventoryTargets(): InventoryTarget[] {
       }),
       async cleanUp(env) {
         const { client, close } = openDynamo({ endpoint: endpoint! });
-        await client.send(new DeleteTableCommand({ TableName: env.INVENTORY_DYNAMODB_TABLE })).catch(() => undefined);
+        await client
+          .send(new DeleteTableCommand({ TableName: env.INVENTORY_DYNAMODB_TABLE }))
+          .catch(() => undefined);
         close();
       },
     },

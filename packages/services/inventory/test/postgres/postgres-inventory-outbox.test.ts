@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { ManualClock, type EventEnvelope } from '@polyshop/kernel';
 import { migrate, type SqlDatabase } from '@polyshop/stores';
 import { postgresTargets } from '@polyshop/testing';
-import { INVENTORY_SCHEMA, PostgresInventoryRepository } from '../../src/adapters/postgres/postgres-inventory-repository.ts';
+import {
+  INVENTORY_SCHEMA,
+  PostgresInventoryRepository,
+} from '../../src/adapters/postgres/postgres-inventory-repository.ts';
 import { adjustStock } from '../../src/app/adjust-stock.ts';
 import { expireReservations } from '../../src/app/expire-reservations.ts';
 import type { InventoryDeps } from '../../src/app/inventory-deps.ts';
@@ -26,14 +29,22 @@ for (const target of postgresTargets()) {
       db = await target.open();
       await migrate(db, { schema: INVENTORY_SCHEMA, directory: migrations });
       clock = new ManualClock(T0);
-      deps = { repository: new PostgresInventoryRepository(db), clock, lowStockThreshold: 2, eventsRecorded: () => void (wakes += 1) };
+      deps = {
+        repository: new PostgresInventoryRepository(db),
+        clock,
+        lowStockThreshold: 2,
+        eventsRecorded: () => void (wakes += 1),
+      };
     });
     after(() => db && target.close(db));
 
     const outbox = async (sku: string) =>
-      (await db.query<{ envelope: EventEnvelope }>(`SELECT envelope FROM inventory.outbox WHERE aggregate_id = $1 ORDER BY seq`, [sku])).map(
-        (row) => row.envelope,
-      );
+      (
+        await db.query<{ envelope: EventEnvelope }>(
+          `SELECT envelope FROM inventory.outbox WHERE aggregate_id = $1 ORDER BY seq`,
+          [sku],
+        )
+      ).map((row) => row.envelope);
 
     it('writes the events of a change to the outbox in its transaction, and wakes the relay', async () => {
       const sku = aSku();
@@ -41,12 +52,18 @@ for (const target of postgresTargets()) {
       await setStock(deps, { sku, quantity: 3 });
       await adjustStock(deps, { sku, delta: -1, reason: 'breakage' });
       const events = await outbox(sku);
-      assert.deepEqual(events.map((e) => [e.type, e.data]), [
-        ['inventory.changed', { sku, quantity: 3, reserved: 0, available: 3, inStock: true, version: 1 }],
-        ['inventory.changed', { sku, quantity: 2, reserved: 0, available: 2, inStock: true, version: 2 }],
-        ['inventory.low', { sku, available: 2, threshold: 2 }],
-      ]);
-      assert.deepEqual(events.map((e) => [e.source, e.aggregateType, e.occurredAt]), events.map(() => ['inventory', 'inventory', T0.toISOString()]));
+      assert.deepEqual(
+        events.map((e) => [e.type, e.data]),
+        [
+          ['inventory.changed', { sku, quantity: 3, reserved: 0, available: 3, inStock: true, version: 1 }],
+          ['inventory.changed', { sku, quantity: 2, reserved: 0, available: 2, inStock: true, version: 2 }],
+          ['inventory.low', { sku, available: 2, threshold: 2 }],
+        ],
+      );
+      assert.deepEqual(
+        events.map((e) => [e.source, e.aggregateType, e.occurredAt]),
+        events.map(() => ['inventory', 'inventory', T0.toISOString()]),
+      );
       assert.equal(wakes - before, 2);
     });
 
@@ -54,7 +71,11 @@ for (const target of postgresTargets()) {
       const sku = aSku();
       await setStock(deps, { sku, quantity: 1 });
       const recorded = (await outbox(sku)).length;
-      const result = await reserveStock(deps, { reservationId: aSku('r'), items: [{ sku, quantity: 2 }], ttlSeconds: 60 });
+      const result = await reserveStock(deps, {
+        reservationId: aSku('r'),
+        items: [{ sku, quantity: 2 }],
+        ttlSeconds: 60,
+      });
       assert.equal(result.status, 'insufficient_stock');
       assert.equal((await outbox(sku)).length, recorded);
     });
@@ -74,13 +95,26 @@ for (const target of postgresTargets()) {
       const [a, b] = [aSku('a'), aSku('b')].sort();
       for (const sku of [a!, b!]) await setStock(deps, { sku, quantity: 4 });
       const id = aSku('r');
-      await reserveStock(deps, { reservationId: id, items: [{ sku: a!, quantity: 1 }, { sku: b!, quantity: 4 }], ttlSeconds: 60 });
+      await reserveStock(deps, {
+        reservationId: id,
+        items: [
+          { sku: a!, quantity: 1 },
+          { sku: b!, quantity: 4 },
+        ],
+        ttlSeconds: 60,
+      });
       await commitReservation(deps, id);
       const failing = { now: T0, events: () => [{ id: 'not-a-uuid' } as EventEnvelope] };
       await assert.rejects(deps.repository.returnReservation(id, { reason: 'cancelled' }, failing));
       assert.equal((await deps.repository.findReservation(id))?.status, 'committed');
-      assert.deepEqual((await deps.repository.findStocks([a!, b!])).map((s) => s.quantity), [3, 0]);
-      assert.deepEqual((await deps.repository.listAdjustments(b!, 10)).map((entry) => entry.kind), ['set']);
+      assert.deepEqual(
+        (await deps.repository.findStocks([a!, b!])).map((s) => s.quantity),
+        [3, 0],
+      );
+      assert.deepEqual(
+        (await deps.repository.listAdjustments(b!, 10)).map((entry) => entry.kind),
+        ['set'],
+      );
 
       const before = wakes;
       await returnReservation(deps, id, { reason: 'cancelled' });
@@ -89,8 +123,16 @@ for (const target of postgresTargets()) {
       assert.deepEqual(
         [await last(a!), await last(b!)].map((e) => [e.type, e.correlationId, e.data]),
         [
-          ['inventory.changed', id, { sku: a, quantity: 4, reserved: 0, available: 4, inStock: true, version: 4 }],
-          ['inventory.changed', id, { sku: b, quantity: 4, reserved: 0, available: 4, inStock: true, version: 4 }],
+          [
+            'inventory.changed',
+            id,
+            { sku: a, quantity: 4, reserved: 0, available: 4, inStock: true, version: 4 },
+          ],
+          [
+            'inventory.changed',
+            id,
+            { sku: b, quantity: 4, reserved: 0, available: 4, inStock: true, version: 4 },
+          ],
         ],
       );
       const recorded = (await outbox(b!)).length;
@@ -102,13 +144,17 @@ for (const target of postgresTargets()) {
       const sku = aSku();
       await setStock(deps, { sku, quantity: 4 });
       const ids = [aSku('r'), aSku('r')];
-      for (const id of ids) await reserveStock(deps, { reservationId: id, items: [{ sku, quantity: 2 }], ttlSeconds: 5 });
+      for (const id of ids)
+        await reserveStock(deps, { reservationId: id, items: [{ sku, quantity: 2 }], ttlSeconds: 5 });
       clock.advance(5_000);
       assert.equal(await expireReservations(deps, 1), 2, 'batches until none is left');
       assert.equal(await expireReservations(deps), 0);
       const expiries = (await outbox(sku)).slice(-2);
       assert.deepEqual(expiries.map((e) => e.correlationId).sort(), [...ids].sort());
-      assert.deepEqual(expiries.map((e) => (e.data as { reserved: number }).reserved), [2, 0]);
+      assert.deepEqual(
+        expiries.map((e) => (e.data as { reserved: number }).reserved),
+        [2, 0],
+      );
       clock.set(T0);
     });
   });

@@ -53,10 +53,18 @@ function addressFor(channel: ChannelType, address: Address): string | null {
   return channel === 'email' ? address.email : channel === 'sms' ? address.phone : address.userId;
 }
 
-const NO_ADDRESS: Record<ChannelType, string> = { email: 'no email address', sms: 'no phone number', push: 'no user id' };
+const NO_ADDRESS: Record<ChannelType, string> = {
+  email: 'no email address',
+  sms: 'no phone number',
+  push: 'no user id',
+};
 
 /** A channel entry before any attempt. */
-function entry(template: NotificationTemplate, to: string | null, state: Pick<ChannelDelivery, 'status'> & Partial<ChannelDelivery>): ChannelDelivery {
+function entry(
+  template: NotificationTemplate,
+  to: string | null,
+  state: Pick<ChannelDelivery, 'status'> & Partial<ChannelDelivery>,
+): ChannelDelivery {
   return {
     type: template.channel,
     to,
@@ -73,7 +81,11 @@ function entry(template: NotificationTemplate, to: string | null, state: Pick<Ch
   };
 }
 
-function render(template: NotificationTemplate, variables: Record<string, unknown>, options: CreateOptions): RenderedContent | AppError {
+function render(
+  template: NotificationTemplate,
+  variables: Record<string, unknown>,
+  options: CreateOptions,
+): RenderedContent | AppError {
   try {
     return renderTemplate(template, variables);
   } catch (error) {
@@ -97,11 +109,18 @@ export async function createNotification(
   const userId = request.recipient.userId ?? null;
   const known = userId ? await repository.recipients.find(userId) : undefined;
   if (known?.erasedAt) {
-    if (options.strict) throw AppError.conflict('NOTIFICATIONS.RECIPIENT_ERASED', `User ${userId} was erased; nothing is sent to them.`, { field: 'recipient.userId' });
+    if (options.strict)
+      throw AppError.conflict(
+        'NOTIFICATIONS.RECIPIENT_ERASED',
+        `User ${userId} was erased; nothing is sent to them.`,
+        { field: 'recipient.userId' },
+      );
     return undefined;
   }
   const saved = userId ? await repository.preferences.find(userId) : undefined;
-  const preferences: ChannelPreferences = saved ? { email: saved.email, sms: saved.sms, push: saved.push } : { ...DEFAULT_CHANNEL_PREFERENCES };
+  const preferences: ChannelPreferences = saved
+    ? { email: saved.email, sms: saved.sms, push: saved.push }
+    : { ...DEFAULT_CHANNEL_PREFERENCES };
   const address: Address = {
     userId,
     email: request.recipient.email ?? known?.email ?? null,
@@ -113,11 +132,20 @@ export async function createNotification(
     const template = await repository.templates.findLatest(request.type, channel);
     if (template) templates.push(template);
     else if (options.strict && request.channels) {
-      throw AppError.invalidInput('NOTIFICATIONS.TEMPLATE_NOT_FOUND', `There is no ${channel} template for "${request.type}".`, { field: 'channels' });
+      throw AppError.invalidInput(
+        'NOTIFICATIONS.TEMPLATE_NOT_FOUND',
+        `There is no ${channel} template for "${request.type}".`,
+        { field: 'channels' },
+      );
     }
   }
   if (templates.length === 0) {
-    if (options.strict) throw AppError.invalidInput('NOTIFICATIONS.TEMPLATE_NOT_FOUND', `There is no template for "${request.type}".`, { field: 'type' });
+    if (options.strict)
+      throw AppError.invalidInput(
+        'NOTIFICATIONS.TEMPLATE_NOT_FOUND',
+        `There is no template for "${request.type}".`,
+        { field: 'type' },
+      );
     return undefined;
   }
 
@@ -127,7 +155,8 @@ export async function createNotification(
     const content = render(template, request.variables, options);
     const to = addressFor(type, address);
     if (content instanceof AppError) return entry(template, to, { status: 'failed', error: content.message });
-    if (!preferences[type]) return entry(template, to, { status: 'suppressed', reason: `recipient opted out of ${type}` });
+    if (!preferences[type])
+      return entry(template, to, { status: 'suppressed', reason: `recipient opted out of ${type}` });
     const unavailable = deps.channels[type].unavailableReason;
     if (unavailable) return entry(template, to, { status: 'skipped', reason: unavailable });
     if (!to) return entry(template, null, { status: 'skipped', reason: NO_ADDRESS[type] });
@@ -135,7 +164,11 @@ export async function createNotification(
   });
 
   const primary = templates.find((t) => t.channel === 'email') ?? templates[0]!;
-  const metadata: NotificationMetadata = { campaign: request.campaign ?? null, priority: request.priority ?? 'normal', retryCount: 0 };
+  const metadata: NotificationMetadata = {
+    campaign: request.campaign ?? null,
+    priority: request.priority ?? 'normal',
+    retryCount: 0,
+  };
   if (request.trigger) metadata.trigger = request.trigger;
   if (request.sentBy) metadata.sentBy = request.sentBy;
   const record = withDerivedFields(

@@ -1,6 +1,11 @@
 import type { Clock, Logger } from '@polyshop/kernel';
 import type { ChannelSet } from '../adapters/channels/create-channels.ts';
-import { CHANNEL_TYPES, type ChannelDelivery, type ChannelType, type NotificationRecord } from '../domain/notification.ts';
+import {
+  CHANNEL_TYPES,
+  type ChannelDelivery,
+  type ChannelType,
+  type NotificationRecord,
+} from '../domain/notification.ts';
 import { afterAttempt, type AttemptOutcome, type RetryPolicy } from '../domain/retry-policy.ts';
 import { ChannelDeliveryError } from '../ports/notification-channel.ts';
 import type { NotificationRepository } from '../ports/notification-repository.ts';
@@ -73,11 +78,14 @@ export class DeliveryWorker {
     if (this.#stopped || (this.#timer && this.#timerAt <= at)) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timerAt = at;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      this.wake();
-    }, Math.max(0, at - Date.now()));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#timerAt = Infinity;
+        this.wake();
+      },
+      Math.max(0, at - Date.now()),
+    );
     this.#timer.unref();
   }
 
@@ -91,7 +99,12 @@ export class DeliveryWorker {
         // At most the smallest free capacity, so no channel gets more claims than it has slots.
         const limit = Math.min(...free.map((type) => concurrencyPerChannel - this.#inFlight[type]));
         const now = clock.now();
-        const claimed = await repository.records.claimDue(now, new Date(now.getTime() + leaseMs), limit, free);
+        const claimed = await repository.records.claimDue(
+          now,
+          new Date(now.getTime() + leaseMs),
+          limit,
+          free,
+        );
         for (const { record, channels } of claimed) {
           for (const type of channels) this.#dispatch(record, type);
         }
@@ -105,7 +118,12 @@ export class DeliveryWorker {
   #dispatch(record: NotificationRecord, type: ChannelType): void {
     this.#inFlight[type] += 1;
     const delivery = this.#deliver(record, type)
-      .catch((error) => this.#options.logger.error({ err: error, notificationId: record.id, channel: type }, 'notification delivery: recording the outcome failed'))
+      .catch((error) =>
+        this.#options.logger.error(
+          { err: error, notificationId: record.id, channel: type },
+          'notification delivery: recording the outcome failed',
+        ),
+      )
       .finally(() => {
         this.#inFlight[type] -= 1;
         this.#deliveries.delete(delivery);
@@ -120,12 +138,23 @@ export class DeliveryWorker {
     const userId = record.recipient.userId;
     const preferences = userId ? await repository.preferences.find(userId) : undefined;
     if (preferences && !preferences[type]) {
-      await this.#settle(record, { ...entry, status: 'suppressed', nextAttemptAt: null, content: null, reason: `recipient opted out of ${type} before delivery` });
+      await this.#settle(record, {
+        ...entry,
+        status: 'suppressed',
+        nextAttemptAt: null,
+        content: null,
+        reason: `recipient opted out of ${type} before delivery`,
+      });
       return;
     }
     const channel = channels[type];
     if (channel.unavailableReason || !entry.to || !entry.content) {
-      await this.#settle(record, { ...entry, status: 'skipped', nextAttemptAt: null, reason: channel.unavailableReason ?? 'nothing to deliver' });
+      await this.#settle(record, {
+        ...entry,
+        status: 'skipped',
+        nextAttemptAt: null,
+        reason: channel.unavailableReason ?? 'nothing to deliver',
+      });
       return;
     }
     let outcome: AttemptOutcome;
@@ -146,8 +175,13 @@ export class DeliveryWorker {
     }
     const next = afterAttempt(entry, outcome, policy, clock.now());
     const log = { notificationId: record.id, type: record.type, channel: type, attempts: next.attempts };
-    if (next.status === 'failed') logger.error({ ...log, error: next.error }, 'notification delivery failed for good');
-    else if (next.status === 'pending') logger.warn({ ...log, error: next.error, nextAttemptAt: next.nextAttemptAt }, 'notification delivery failed; will retry');
+    if (next.status === 'failed')
+      logger.error({ ...log, error: next.error }, 'notification delivery failed for good');
+    else if (next.status === 'pending')
+      logger.warn(
+        { ...log, error: next.error, nextAttemptAt: next.nextAttemptAt },
+        'notification delivery failed; will retry',
+      );
     else logger.info({ ...log, messageId: next.messageId }, 'notification sent');
     await this.#settle(record, next);
     if (next.status === 'pending' && next.nextAttemptAt) this.#wakeAt(Date.parse(next.nextAttemptAt));

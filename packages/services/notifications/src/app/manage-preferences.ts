@@ -12,11 +12,26 @@ export interface PreferencesUpdate {
 }
 
 /** The user's preferences, or the defaults when they never saved any. */
-export async function getPreferences(preferences: PreferenceStore, userId: string): Promise<NotificationPreferences> {
+export async function getPreferences(
+  preferences: PreferenceStore,
+  userId: string,
+): Promise<NotificationPreferences> {
   return (await preferences.find(userId)) ?? defaultPreferences(userId);
 }
 
-export async function updatePreferences(preferences: PreferenceStore, clock: Clock, userId: string, update: PreferencesUpdate): Promise<NotificationPreferences> {
+export async function updatePreferences(
+  preferences: PreferenceStore,
+  clock: Clock,
+  userId: string,
+  update: PreferencesUpdate,
+): Promise<NotificationPreferences> {
   const phone = update.phone === undefined ? ((await preferences.find(userId))?.phone ?? null) : update.phone;
-  return preferences.save({ userId, email: update.email, sms: update.sms, push: update.push, phone, updatedAt: clock.now().toISOString() });
+  return preferences.save({
+    userId,
+    email: update.email,
+    sms: update.sms,
+    push: update.push,
+    phone,
+    updatedAt: clock.now().toISOString(),
+  });
 }

@@ -18,12 +18,24 @@ export async function saveTemplate(
 }
 
 /** The latest version, or a given one; not found is an error. */
-export async function getTemplate(templates: TemplateStore, type: string, channel: ChannelType, version?: number): Promise<NotificationTemplate> {
-  const template = version === undefined ? await templates.findLatest(type, channel) : await templates.findVersion(type, channel, version);
+export async function getTemplate(
+  templates: TemplateStore,
+  type: string,
+  channel: ChannelType,
+  version?: number,
+): Promise<NotificationTemplate> {
+  const template =
+    version === undefined
+      ? await templates.findLatest(type, channel)
+      : await templates.findVersion(type, channel, version);
   if (!template) {
-    throw AppError.notFound('NOTIFICATIONS.TEMPLATE_NOT_FOUND', `No ${channel} template for "${type}"${version === undefined ? '' : ` at version ${version}`}.`, {
-      field: version === undefined ? 'type' : 'version',
-    });
+    throw AppError.notFound(
+      'NOTIFICATIONS.TEMPLATE_NOT_FOUND',
+      `No ${channel} template for "${type}"${version === undefined ? '' : ` at version ${version}`}.`,
+      {
+        field: version === undefined ? 'type' : 'version',
+      },
+    );
   }
   return template;
 }

@@ -4,7 +4,11 @@ import type { ChannelType, NotificationRecord } from '../domain/notification.ts'
 import type { NotificationPreferences } from '../domain/preferences.ts';
 import type { NotificationTemplate, TemplateContent } from '../domain/template.ts';
 import type { AdHocNotification, NotificationsClient } from '../notifications-client.ts';
-import type { NotificationPage, NotificationQuery, NotificationRepository } from '../ports/notification-repository.ts';
+import type {
+  NotificationPage,
+  NotificationQuery,
+  NotificationRepository,
+} from '../ports/notification-repository.ts';
 import { createNotification } from './create-notification.ts';
 import { getPreferences, updatePreferences, type PreferencesUpdate } from './manage-preferences.ts';
 import { getTemplate, saveTemplate } from './manage-templates.ts';
@@ -28,7 +32,11 @@ export class NotificationService implements NotificationsClient {
   async send(notification: AdHocNotification, sentBy?: string): Promise<NotificationRecord> {
     const { userId, email, phone } = notification.recipient;
     if (!userId && !email && !phone) {
-      throw AppError.invalidInput('NOTIFICATIONS.RECIPIENT_REQUIRED', 'Give the recipient a userId, an email or a phone.', { field: 'recipient' });
+      throw AppError.invalidInput(
+        'NOTIFICATIONS.RECIPIENT_REQUIRED',
+        'Give the recipient a userId, an email or a phone.',
+        { field: 'recipient' },
+      );
     }
     const record = await createNotification(
       this.#deps,
@@ -53,13 +61,18 @@ export class NotificationService implements NotificationsClient {
 
   async getNotification(id: string): Promise<NotificationRecord> {
     const record = await this.findNotification(id);
-    if (!record) throw AppError.notFound('NOTIFICATIONS.NOT_FOUND', `Notification ${id} does not exist.`, { field: 'id' });
+    if (!record)
+      throw AppError.notFound('NOTIFICATIONS.NOT_FOUND', `Notification ${id} does not exist.`, {
+        field: 'id',
+      });
     return record;
   }
 
   listNotifications(query: NotificationQuery): Promise<NotificationPage> {
     if (query.from && query.to && Date.parse(query.from) >= Date.parse(query.to)) {
-      throw AppError.invalidInput('NOTIFICATIONS.INVALID_RANGE', '`from` must be before `to`.', { field: 'from' });
+      throw AppError.invalidInput('NOTIFICATIONS.INVALID_RANGE', '`from` must be before `to`.', {
+        field: 'from',
+      });
     }
     return this.#deps.repository.records.list(query);
   }
@@ -72,7 +85,12 @@ export class NotificationService implements NotificationsClient {
     return updatePreferences(this.#deps.repository.preferences, this.#deps.clock, userId, update);
   }
 
-  saveTemplate(type: string, channel: ChannelType, content: TemplateContent, createdBy: string | null): Promise<NotificationTemplate> {
+  saveTemplate(
+    type: string,
+    channel: ChannelType,
+    content: TemplateContent,
+    createdBy: string | null,
+  ): Promise<NotificationTemplate> {
     return saveTemplate(this.#deps.repository.templates, this.#deps.clock, type, channel, content, createdBy);
   }
 

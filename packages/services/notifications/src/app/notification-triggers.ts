@@ -5,7 +5,11 @@ import type { EventBus } from '@polyshop/bus';
 import { NOTIFICATION_TYPES, type BuiltInType } from '../domain/default-templates.ts';
 import { describeReason } from '../domain/failure-reason.ts';
 import type { NotificationRecord } from '../domain/notification.ts';
-import { createNotification, type CreateNotificationDeps, type NotificationRequest } from './create-notification.ts';
+import {
+  createNotification,
+  type CreateNotificationDeps,
+  type NotificationRequest,
+} from './create-notification.ts';
 import {
   OrderEventData,
   PaymentRefundedData,
@@ -27,7 +31,12 @@ interface Trigger<S extends TSchema> {
 
 const trigger = <S extends TSchema>(t: Trigger<S>) => t;
 
-function send(deps: Deps, type: BuiltInType, event: EventEnvelope, request: Omit<NotificationRequest, 'type'>) {
+function send(
+  deps: Deps,
+  type: BuiltInType,
+  event: EventEnvelope,
+  request: Omit<NotificationRequest, 'type'>,
+) {
   return createNotification(
     deps,
     { ...request, type, ...NOTIFICATION_TYPES[type], trigger: { eventId: event.id, eventType: event.type } },
@@ -45,12 +54,22 @@ async function rememberOrder(data: OrderEvent, deps: Deps): Promise<{ email: str
   const name = erased ? null : data.customer.name || null;
   const email = erased ? null : data.customer.email || null;
   await recipients.remember({ userId: data.userId, email, name });
-  await recipients.rememberOrder({ orderId: data.orderId, userId: data.userId, orderNumber: data.orderNumber, email, name });
+  await recipients.rememberOrder({
+    orderId: data.orderId,
+    userId: data.userId,
+    orderNumber: data.orderNumber,
+    email,
+    name,
+  });
   const known = await recipients.find(data.userId);
   return { email: email ?? known?.email ?? null, name: name ?? known?.name ?? 'customer' };
 }
 
-function orderTrigger(eventType: string, type: BuiltInType, extra: (data: OrderEvent) => Record<string, unknown>) {
+function orderTrigger(
+  eventType: string,
+  type: BuiltInType,
+  extra: (data: OrderEvent) => Record<string, unknown>,
+) {
   return trigger({
     consumer: `notifications.${eventType}`,
     eventType,
@@ -59,7 +78,13 @@ function orderTrigger(eventType: string, type: BuiltInType, extra: (data: OrderE
       const customer = await rememberOrder(data, deps);
       return send(deps, type, event, {
         recipient: { userId: data.userId, email: customer.email },
-        variables: { orderNumber: data.orderNumber, customerName: customer.name, currency: data.currency, total: amount(data.total, data.currency), ...extra(data) },
+        variables: {
+          orderNumber: data.orderNumber,
+          customerName: customer.name,
+          currency: data.currency,
+          total: amount(data.total, data.currency),
+          ...extra(data),
+        },
       });
     },
   });
@@ -72,7 +97,11 @@ export const TRIGGERS = [
     eventType: 'user.registered',
     schema: UserRegisteredData,
     async handle(data, event, deps) {
-      await deps.repository.recipients.remember({ userId: data.userId, email: data.email, name: data.name ?? null });
+      await deps.repository.recipients.remember({
+        userId: data.userId,
+        email: data.email,
+        name: data.name ?? null,
+      });
       return send(deps, 'welcome', event, {
         recipient: { userId: data.userId, email: data.email },
         variables: { customerName: data.name || data.email },
@@ -86,7 +115,9 @@ export const TRIGGERS = [
     tax: amount(data.tax, data.currency),
     shipping: amount(data.shipping, data.currency),
   })),
-  orderTrigger('order.failed', 'order_failed', (data) => ({ reason: describeReason(data.reasonCode ?? undefined) })),
+  orderTrigger('order.failed', 'order_failed', (data) => ({
+    reason: describeReason(data.reasonCode ?? undefined),
+  })),
   orderTrigger('order.cancelled', 'order_cancelled', () => ({})),
   trigger({
     consumer: 'notifications.payment.refunded',
@@ -96,7 +127,10 @@ export const TRIGGERS = [
       const order = await deps.repository.recipients.findOrder(data.orderId);
       if (!order) {
         // The order's events may still be on their way (another consumer): the bus retries this one.
-        throw AppError.unavailable('NOTIFICATIONS.ORDER_UNKNOWN', `No order event named order ${data.orderId}; cannot address the refund notice yet.`);
+        throw AppError.unavailable(
+          'NOTIFICATIONS.ORDER_UNKNOWN',
+          `No order event named order ${data.orderId}; cannot address the refund notice yet.`,
+        );
       }
       const known = await deps.repository.recipients.find(order.userId);
       return send(deps, 'payment_refunded', event, {
@@ -145,14 +179,20 @@ export async function subscribeTriggers(options: SubscribeTriggersOptions): Prom
       handler: async (event) => {
         if (!Value.Check(t.schema, event.data)) {
           const first = [...Value.Errors(t.schema, event.data)][0];
-          throw AppError.invalidInput('NOTIFICATIONS.UNREADABLE_EVENT', `${event.type} ${event.id}: data${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`);
+          throw AppError.invalidInput(
+            'NOTIFICATIONS.UNREADABLE_EVENT',
+            `${event.type} ${event.id}: data${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`,
+          );
         }
         let created: NotificationRecord | undefined;
         await options.repository.handleOnce(t.consumer, event, async (repository) => {
           created = await t.handle(event.data, event, { ...options, repository });
         });
         if (created) {
-          options.logger.debug({ notificationId: created.id, eventId: event.id, type: created.type }, 'notification created');
+          options.logger.debug(
+            { notificationId: created.id, eventId: event.id, type: created.type },
+            'notification created',
+          );
           options.onCreated();
         }
       },

@@ -8,7 +8,11 @@ const Str = Type.String({ minLength: 1 });
 const Decimal = Type.String({ pattern: '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$' });
 
 /** `user.registered` v1 (users). */
-export const UserRegisteredData = Type.Object({ userId: Str, email: Str, name: Type.Optional(Type.String()) });
+export const UserRegisteredData = Type.Object({
+  userId: Str,
+  email: Str,
+  name: Type.Optional(Type.String()),
+});
 /** `user.erased` v1 (users): erase the personal data held about the user. */
 export const UserErasedData = Type.Object({ userId: Str });
 /** `order.confirmed` / `order.failed` / `order.cancelled` v1 (orders); amounts are decimal strings. */
@@ -17,13 +21,24 @@ export const OrderEventData = Type.Object({
   orderNumber: Str,
   userId: Str,
   /** `email` may be absent: then the address known from `user.registered` is used. */
-  customer: Type.Object({ email: Type.Optional(Type.Union([Str, Type.Null()])), name: Type.Optional(Type.Union([Type.String(), Type.Null()])) }),
+  customer: Type.Object({
+    email: Type.Optional(Type.Union([Str, Type.Null()])),
+    name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  }),
   currency: Type.String({ pattern: '^[A-Z]{3}$' }),
   subtotal: Decimal,
   tax: Decimal,
   shipping: Decimal,
   total: Decimal,
-  items: Type.Array(Type.Object({ sku: Type.String(), name: Type.String(), quantity: Type.Integer(), unitPrice: Decimal, lineTotal: Decimal })),
+  items: Type.Array(
+    Type.Object({
+      sku: Type.String(),
+      name: Type.String(),
+      quantity: Type.Integer(),
+      unitPrice: Decimal,
+      lineTotal: Decimal,
+    }),
+  ),
   reasonCode: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 /** `payment.refunded` v1 (payments): carries no address; the order's user comes from the recipient projection. */

@@ -17,10 +17,29 @@ export interface DefaultTemplate extends TemplateContent {
   channel: ChannelType;
 }
 
-const ORDER_TOTALS = ['orderNumber', 'customerName', 'productNames', 'itemCount', 'subtotal', 'tax', 'shipping', 'total', 'currency'];
+const ORDER_TOTALS = [
+  'orderNumber',
+  'customerName',
+  'productNames',
+  'itemCount',
+  'subtotal',
+  'tax',
+  'shipping',
+  'total',
+  'currency',
+];
 
-function forType(type: BuiltInType, variables: string[], channels: Record<ChannelType, Omit<TemplateContent, 'variables'>>): DefaultTemplate[] {
-  return (Object.keys(channels) as ChannelType[]).map((channel) => ({ type, channel, variables, ...channels[channel] }));
+function forType(
+  type: BuiltInType,
+  variables: string[],
+  channels: Record<ChannelType, Omit<TemplateContent, 'variables'>>,
+): DefaultTemplate[] {
+  return (Object.keys(channels) as ChannelType[]).map((channel) => ({
+    type,
+    channel,
+    variables,
+    ...channels[channel],
+  }));
 }
 
 /** Version 1 of every built-in type on every channel, seeded at start when no version exists yet. */
@@ -48,7 +67,10 @@ export const DEFAULT_TEMPLATES: readonly DefaultTemplate[] = [
         '<tr><td>Shipping</td><td>#{shipping} #{currency}</td></tr><tr><td><strong>Total</strong></td><td><strong>#{total} #{currency}</strong></td></tr></table>',
     },
     sms: { body: 'polyshop: order #{orderNumber} confirmed, total #{total} #{currency}.' },
-    push: { subject: 'Order Confirmed - #{orderNumber}', body: 'Your order of #{itemCount} item(s) is confirmed: #{total} #{currency}.' },
+    push: {
+      subject: 'Order Confirmed - #{orderNumber}',
+      body: 'Your order of #{itemCount} item(s) is confirmed: #{total} #{currency}.',
+    },
   }),
   ...forType('order_failed', ['orderNumber', 'customerName', 'reason'], {
     email: {
@@ -57,7 +79,10 @@ export const DEFAULT_TEMPLATES: readonly DefaultTemplate[] = [
       html: '<p>Dear #{customerName},</p><p>we could not complete your order #{orderNumber}: #{reason}. You have not been charged.</p>',
     },
     sms: { body: 'polyshop: order #{orderNumber} could not be completed: #{reason}.' },
-    push: { subject: 'Order #{orderNumber} not completed', body: 'We could not complete your order: #{reason}.' },
+    push: {
+      subject: 'Order #{orderNumber} not completed',
+      body: 'We could not complete your order: #{reason}.',
+    },
   }),
   ...forType('order_cancelled', ['orderNumber', 'customerName', 'total', 'currency'], {
     email: {
@@ -66,19 +91,29 @@ export const DEFAULT_TEMPLATES: readonly DefaultTemplate[] = [
       html: '<p>Dear #{customerName},</p><p>your order #{orderNumber} (#{total} #{currency}) has been cancelled.</p>',
     },
     sms: { body: 'polyshop: order #{orderNumber} has been cancelled.' },
-    push: { subject: 'Order #{orderNumber} cancelled', body: 'Your order #{orderNumber} has been cancelled.' },
-  }),
-  ...forType('payment_refunded', ['orderNumber', 'customerName', 'amount', 'currency', 'refundedTotal', 'reason'], {
-    email: {
-      subject: 'Refund for order #{orderNumber}',
-      body:
-        'Dear #{customerName},\n\nwe refunded #{amount} #{currency} for order #{orderNumber} ' +
-        '(refunded in total: #{refundedTotal} #{currency}).\nReason: #{reason}\n',
-      html:
-        '<p>Dear #{customerName},</p><p>we refunded <strong>#{amount} #{currency}</strong> for order #{orderNumber} ' +
-        '(refunded in total: #{refundedTotal} #{currency}).</p><p>Reason: #{reason}</p>',
+    push: {
+      subject: 'Order #{orderNumber} cancelled',
+      body: 'Your order #{orderNumber} has been cancelled.',
     },
-    sms: { body: 'polyshop: #{amount} #{currency} refunded for order #{orderNumber}.' },
-    push: { subject: 'Refund for order #{orderNumber}', body: '#{amount} #{currency} is on its way back to you.' },
   }),
+  ...forType(
+    'payment_refunded',
+    ['orderNumber', 'customerName', 'amount', 'currency', 'refundedTotal', 'reason'],
+    {
+      email: {
+        subject: 'Refund for order #{orderNumber}',
+        body:
+          'Dear #{customerName},\n\nwe refunded #{amount} #{currency} for order #{orderNumber} ' +
+          '(refunded in total: #{refundedTotal} #{currency}).\nReason: #{reason}\n',
+        html:
+          '<p>Dear #{customerName},</p><p>we refunded <strong>#{amount} #{currency}</strong> for order #{orderNumber} ' +
+          '(refunded in total: #{refundedTotal} #{currency}).</p><p>Reason: #{reason}</p>',
+      },
+      sms: { body: 'polyshop: #{amount} #{currency} refunded for order #{orderNumber}.' },
+      push: {
+        subject: 'Refund for order #{orderNumber}',
+        body: '#{amount} #{currency} is on its way back to you.',
+      },
+    },
+  ),
 ];

@@ -101,7 +101,13 @@ export interface NotificationMetadata {
  * `not_sent` (nothing was attempted: all channels skipped or suppressed).
  */
 export type NotificationStatus = 'pending' | 'sent' | 'partially_sent' | 'failed' | 'not_sent';
-export const NOTIFICATION_STATUSES: readonly NotificationStatus[] = ['pending', 'sent', 'partially_sent', 'failed', 'not_sent'];
+export const NOTIFICATION_STATUSES: readonly NotificationStatus[] = [
+  'pending',
+  'sent',
+  'partially_sent',
+  'failed',
+  'not_sent',
+];
 
 export interface NotificationRecord {
   id: string;
@@ -130,7 +136,9 @@ export function retryCountOf(channels: readonly ChannelDelivery[]): number {
 
 /** When the record next needs the delivery worker: the earliest due time of a pending channel. */
 export function nextAttemptOf(record: Pick<NotificationRecord, 'channels'>): string | null {
-  const due = record.channels.filter((c) => c.status === 'pending' && c.nextAttemptAt).map((c) => c.nextAttemptAt!);
+  const due = record.channels
+    .filter((c) => c.status === 'pending' && c.nextAttemptAt)
+    .map((c) => c.nextAttemptAt!);
   return due.length === 0 ? null : due.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b));
 }
 
@@ -148,7 +156,11 @@ export function withDerivedFields(record: NotificationRecord, now: string): Noti
  * Applies a new state of one channel. Only a `pending` channel changes: an outcome arriving after the
  * channel was settled otherwise (erasure, a second worker) is ignored. Returns undefined when nothing changed.
  */
-export function replaceChannel(record: NotificationRecord, next: ChannelDelivery, now: string): NotificationRecord | undefined {
+export function replaceChannel(
+  record: NotificationRecord,
+  next: ChannelDelivery,
+  now: string,
+): NotificationRecord | undefined {
   const index = record.channels.findIndex((c) => c.type === next.type);
   if (index === -1 || record.channels[index]!.status !== 'pending') return undefined;
   const channels = record.channels.map((c, i) => (i === index ? next : c));
@@ -157,7 +169,11 @@ export function replaceChannel(record: NotificationRecord, next: ChannelDelivery
 
 /** True when the channel waits for an attempt that is due at `now`. */
 export function isDue(channel: ChannelDelivery, now: string): boolean {
-  return channel.status === 'pending' && channel.nextAttemptAt !== null && Date.parse(channel.nextAttemptAt) <= Date.parse(now);
+  return (
+    channel.status === 'pending' &&
+    channel.nextAttemptAt !== null &&
+    Date.parse(channel.nextAttemptAt) <= Date.parse(now)
+  );
 }
 
 /**

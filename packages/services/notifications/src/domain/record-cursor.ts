@@ -16,11 +16,18 @@ export function encodeRecordCursor(record: NotificationRecord): string {
 export function decodeRecordCursor(cursor: string): RecordPosition {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 2 && !Number.isNaN(Date.parse(String(value[0]))) && isUuid(value[1])) {
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      !Number.isNaN(Date.parse(String(value[0]))) &&
+      isUuid(value[1])
+    ) {
       return { createdAt: String(value[0]), id: value[1] };
     }
   } catch {
     // fall through to the error below
   }
-  throw AppError.invalidInput('NOTIFICATIONS.INVALID_CURSOR', 'The cursor is not one this service issued.', { field: 'cursor' });
+  throw AppError.invalidInput('NOTIFICATIONS.INVALID_CURSOR', 'The cursor is not one this service issued.', {
+    field: 'cursor',
+  });
 }

@@ -15,7 +15,11 @@ export interface RetryPolicy {
  * with "equal jitter" — half the backoff fixed, half random — so many failing deliveries don't
  * retry in lockstep, yet none retries immediately.
  */
-export function retryDelayMs(policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, attempt: number, random: () => number = Math.random): number {
+export function retryDelayMs(
+  policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   return Math.round(backoff / 2 + random() * (backoff / 2));
 }
@@ -47,8 +51,22 @@ export function afterAttempt(
     };
   }
   if (outcome.permanent || attempts >= policy.maxAttempts) {
-    return { ...channel, attempts, status: 'failed', nextAttemptAt: null, deliveryStatus: 'failed', error: outcome.error };
+    return {
+      ...channel,
+      attempts,
+      status: 'failed',
+      nextAttemptAt: null,
+      deliveryStatus: 'failed',
+      error: outcome.error,
+    };
   }
   const next = new Date(now.getTime() + retryDelayMs(policy, attempts, random));
-  return { ...channel, attempts, status: 'pending', nextAttemptAt: next.toISOString(), deliveryStatus: 'retrying', error: outcome.error };
+  return {
+    ...channel,
+    attempts,
+    status: 'pending',
+    nextAttemptAt: next.toISOString(),
+    deliveryStatus: 'retrying',
+    error: outcome.error,
+  };
 }

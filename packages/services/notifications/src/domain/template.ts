@@ -50,9 +50,13 @@ function parse(source: string, part: Part): Token[] {
   try {
     return Mustache.parse(source, TEMPLATE_TAGS) as unknown as Token[];
   } catch (error) {
-    throw AppError.invalidInput('NOTIFICATIONS.TEMPLATE_SYNTAX', `The ${part} is not a valid template: ${(error as Error).message}.`, {
-      field: part,
-    });
+    throw AppError.invalidInput(
+      'NOTIFICATIONS.TEMPLATE_SYNTAX',
+      `The ${part} is not a valid template: ${(error as Error).message}.`,
+      {
+        field: part,
+      },
+    );
   }
 }
 
@@ -61,14 +65,22 @@ function usedVariables(tokens: Token[], part: Part, html: boolean): string[] {
   const names: string[] = [];
   for (const [type, value] of tokens) {
     if (type === '>') {
-      throw AppError.invalidInput('NOTIFICATIONS.TEMPLATE_PARTIAL', `The ${part} uses a partial (#{> ${value}}); partials are not supported.`, {
-        field: part,
-      });
+      throw AppError.invalidInput(
+        'NOTIFICATIONS.TEMPLATE_PARTIAL',
+        `The ${part} uses a partial (#{> ${value}}); partials are not supported.`,
+        {
+          field: part,
+        },
+      );
     }
     if (html && type === '&') {
-      throw AppError.invalidInput('NOTIFICATIONS.UNESCAPED_VARIABLE', `The html uses "${value}" unescaped; HTML email always escapes variables.`, {
-        field: part,
-      });
+      throw AppError.invalidInput(
+        'NOTIFICATIONS.UNESCAPED_VARIABLE',
+        `The html uses "${value}" unescaped; HTML email always escapes variables.`,
+        {
+          field: part,
+        },
+      );
     }
     if (type === 'name' || type === '&' || type === '#' || type === '^') names.push(value.split('.')[0]!);
   }
@@ -82,13 +94,21 @@ function usedVariables(tokens: Token[], part: Part, html: boolean): string[] {
 export function validateTemplate(channel: ChannelType, content: TemplateContent): void {
   const declared = new Set(content.variables);
   if (declared.size !== content.variables.length) {
-    throw AppError.invalidInput('NOTIFICATIONS.DUPLICATE_VARIABLE', 'A variable is declared twice.', { field: 'variables' });
+    throw AppError.invalidInput('NOTIFICATIONS.DUPLICATE_VARIABLE', 'A variable is declared twice.', {
+      field: 'variables',
+    });
   }
   if (channel === 'email' && !content.subject) {
-    throw AppError.invalidInput('NOTIFICATIONS.SUBJECT_REQUIRED', 'An email template needs a subject.', { field: 'subject' });
+    throw AppError.invalidInput('NOTIFICATIONS.SUBJECT_REQUIRED', 'An email template needs a subject.', {
+      field: 'subject',
+    });
   }
   if (channel !== 'email' && content.html) {
-    throw AppError.invalidInput('NOTIFICATIONS.HTML_NOT_SUPPORTED', `Only email templates have an HTML part, not ${channel}.`, { field: 'html' });
+    throw AppError.invalidInput(
+      'NOTIFICATIONS.HTML_NOT_SUPPORTED',
+      `Only email templates have an HTML part, not ${channel}.`,
+      { field: 'html' },
+    );
   }
   const parts: [Part, string | null | undefined][] = [
     ['subject', content.subject],
@@ -99,10 +119,14 @@ export function validateTemplate(channel: ChannelType, content: TemplateContent)
     if (!source) continue;
     for (const name of usedVariables(parse(source, part), part, part === 'html')) {
       if (!declared.has(name)) {
-        throw AppError.invalidInput('NOTIFICATIONS.UNDECLARED_VARIABLE', `The ${part} uses the variable "${name}", which is not declared in variables.`, {
-          field: part,
-          details: { variable: name },
-        });
+        throw AppError.invalidInput(
+          'NOTIFICATIONS.UNDECLARED_VARIABLE',
+          `The ${part} uses the variable "${name}", which is not declared in variables.`,
+          {
+            field: part,
+            details: { variable: name },
+          },
+        );
       }
     }
   }
@@ -114,14 +138,26 @@ function display(value: unknown): string {
   return String(value);
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '/': '&#x2F;', '`': '&#x60;', '=': '&#x3D;' };
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+  '/': '&#x2F;',
+  '`': '&#x60;',
+  '=': '&#x3D;',
+};
 
 function escapeHtml(value: unknown): string {
   return display(value).replace(/[&<>"'`=/]/g, (ch) => HTML_ESCAPES[ch]!);
 }
 
 /** The declared variables missing from `variables` (absent, null or undefined). */
-export function missingVariables(template: Pick<NotificationTemplate, 'variables'>, variables: Record<string, unknown>): string[] {
+export function missingVariables(
+  template: Pick<NotificationTemplate, 'variables'>,
+  variables: Record<string, unknown>,
+): string[] {
   return template.variables.filter((name) => variables[name] === undefined || variables[name] === null);
 }
 
@@ -130,18 +166,29 @@ export function missingVariables(template: Pick<NotificationTemplate, 'variables
  * `invalid_input` AppError (`NOTIFICATIONS.MISSING_VARIABLE`) naming it. Arrays render as
  * comma-separated lists; the HTML part escapes every value.
  */
-export function renderTemplate(template: NotificationTemplate, variables: Record<string, unknown>): RenderedContent {
+export function renderTemplate(
+  template: NotificationTemplate,
+  variables: Record<string, unknown>,
+): RenderedContent {
   const missing = missingVariables(template, variables);
   if (missing.length > 0) {
     throw AppError.invalidInput(
       'NOTIFICATIONS.MISSING_VARIABLE',
       `Template ${template.type}/${template.channel} v${template.version} needs the variable "${missing[0]}", which was not given.`,
-      { errors: missing.map((name) => ({ field: `variables.${name}`, message: 'is required by the template' })), details: { missing } },
+      {
+        errors: missing.map((name) => ({
+          field: `variables.${name}`,
+          message: 'is required by the template',
+        })),
+        details: { missing },
+      },
     );
   }
-  const text = (source: string) => Mustache.render(source, variables, {}, { tags: TEMPLATE_TAGS, escape: display });
+  const text = (source: string) =>
+    Mustache.render(source, variables, {}, { tags: TEMPLATE_TAGS, escape: display });
   const content: RenderedContent = { body: text(template.body) };
   if (template.subject) content.subject = text(template.subject);
-  if (template.html) content.html = Mustache.render(template.html, variables, {}, { tags: TEMPLATE_TAGS, escape: escapeHtml });
+  if (template.html)
+    content.html = Mustache.render(template.html, variables, {}, { tags: TEMPLATE_TAGS, escape: escapeHtml });
   return content;
 }

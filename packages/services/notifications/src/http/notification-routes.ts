@@ -31,10 +31,14 @@ function principalOf(request: FastifyRequest): Principal {
 /** The user themself, or a holder of `notifications:admin`. */
 function requireSelfOrAdmin(principal: Principal, userId: string): void {
   if (principal.userId !== userId && !hasPermission(principal, RESOURCE, 'admin')) {
-    throw AppError.forbidden('AUTH.FORBIDDEN', `Only the user themself or a holder of ${RESOURCE}:admin may do this.`, {
-      field: 'userId',
-      details: { required: `${RESOURCE}:admin` },
-    });
+    throw AppError.forbidden(
+      'AUTH.FORBIDDEN',
+      `Only the user themself or a holder of ${RESOURCE}:admin may do this.`,
+      {
+        field: 'userId',
+        details: { required: `${RESOURCE}:admin` },
+      },
+    );
   }
 }
 
@@ -57,7 +61,8 @@ export function notificationRoutes(service: NotificationService, authorizer: Aut
           tags,
           security,
           summary: 'The delivery log, newest first',
-          description: 'Without notifications:read only your own records are listed (userId defaults to you; another userId is 403).',
+          description:
+            'Without notifications:read only your own records are listed (userId defaults to you; another userId is 403).',
           querystring: ListQuery,
           response: { 200: NotificationPageSchema, ...problems },
         },
@@ -67,7 +72,11 @@ export function notificationRoutes(service: NotificationService, authorizer: Aut
         const query = { ...request.query };
         if (!hasPermission(principal, RESOURCE, 'read')) {
           if (query.userId !== undefined && query.userId !== principal.userId) {
-            throw AppError.forbidden('AUTH.FORBIDDEN', `Listing another user's notifications needs ${RESOURCE}:read.`, { field: 'userId' });
+            throw AppError.forbidden(
+              'AUTH.FORBIDDEN',
+              `Listing another user's notifications needs ${RESOURCE}:read.`,
+              { field: 'userId' },
+            );
           }
           query.userId = principal.userId;
         }
@@ -79,14 +88,24 @@ export function notificationRoutes(service: NotificationService, authorizer: Aut
       '/:id',
       {
         ...authenticated,
-        schema: { tags, security, summary: 'One notification record', params: IdParams, response: { 200: NotificationSchema, ...problems } },
+        schema: {
+          tags,
+          security,
+          summary: 'One notification record',
+          params: IdParams,
+          response: { 200: NotificationSchema, ...problems },
+        },
       },
       async (request) => {
         const principal = principalOf(request);
         const record = await service.getNotification(request.params.id);
         if (record.recipient.userId !== principal.userId && !hasPermission(principal, RESOURCE, 'read')) {
           // Someone else's record is reported like a missing one: its existence is not disclosed.
-          throw AppError.notFound('NOTIFICATIONS.NOT_FOUND', `Notification ${request.params.id} does not exist.`, { field: 'id' });
+          throw AppError.notFound(
+            'NOTIFICATIONS.NOT_FOUND',
+            `Notification ${request.params.id} does not exist.`,
+            { field: 'id' },
+          );
         }
         return record;
       },
@@ -100,17 +119,27 @@ export function notificationRoutes(service: NotificationService, authorizer: Aut
           tags,
           security,
           summary: 'Send one notification ad hoc',
-          description: 'Renders the latest template of the type per channel; every declared variable must be given. Delivery is asynchronous.',
+          description:
+            'Renders the latest template of the type per channel; every declared variable must be given. Delivery is asynchronous.',
           body: SendBody,
           response: { 201: NotificationSchema, ...problems, 409: ProblemSchema },
         },
       },
-      async (request, reply) => reply.status(201).send(await service.send(request.body, principalOf(request).userId)),
+      async (request, reply) =>
+        reply.status(201).send(await service.send(request.body, principalOf(request).userId)),
     );
 
     app.get(
       '/templates',
-      { ...admin, schema: { tags, security, summary: 'The latest version of every template', response: { 200: Type.Array(TemplateSchema), ...problems } } },
+      {
+        ...admin,
+        schema: {
+          tags,
+          security,
+          summary: 'The latest version of every template',
+          response: { 200: Type.Array(TemplateSchema), ...problems },
+        },
+      },
       async () => service.listTemplates(),
     );
 
@@ -118,14 +147,31 @@ export function notificationRoutes(service: NotificationService, authorizer: Aut
       '/templates/:type/:channel',
       {
         ...admin,
-        schema: { tags, security, summary: 'A template (latest, or ?version=)', params: TemplateParams, querystring: TemplateVersionQuery, response: { 200: TemplateSchema, ...problems } },
+        schema: {
+          tags,
+          security,
+          summary: 'A template (latest, or ?version=)',
+          params: TemplateParams,
+          querystring: TemplateVersionQuery,
+          response: { 200: TemplateSchema, ...problems },
+        },
       },
-      async (request) => service.getTemplate(request.params.type, request.params.channel, request.query.version),
+      async (request) =>
+        service.getTemplate(request.params.type, request.params.channel, request.query.version),
     );
 
     app.get(
       '/templates/:type/:channel/versions',
-      { ...admin, schema: { tags, security, summary: 'Every version of a template, newest first', params: TemplateParams, response: { 200: Type.Array(TemplateSchema), ...problems } } },
+      {
+        ...admin,
+        schema: {
+          tags,
+          security,
+          summary: 'Every version of a template, newest first',
+          params: TemplateParams,
+          response: { 200: Type.Array(TemplateSchema), ...problems },
+        },
+      },
       async (request) => service.listTemplateVersions(request.params.type, request.params.channel),
     );
 
@@ -137,18 +183,34 @@ export function notificationRoutes(service: NotificationService, authorizer: Aut
           tags,
           security,
           summary: 'Save a new version of a template',
-          description: 'Every PUT creates the next version; notifications record the version they used. A variable used but not declared is a 400.',
+          description:
+            'Every PUT creates the next version; notifications record the version they used. A variable used but not declared is a 400.',
           params: TemplateParams,
           body: TemplateBody,
           response: { 200: TemplateSchema, ...problems },
         },
       },
-      async (request) => service.saveTemplate(request.params.type, request.params.channel, request.body, principalOf(request).userId),
+      async (request) =>
+        service.saveTemplate(
+          request.params.type,
+          request.params.channel,
+          request.body,
+          principalOf(request).userId,
+        ),
     );
 
     app.get(
       '/preferences/:userId',
-      { ...authenticated, schema: { tags, security, summary: 'A user’s channel preferences', params: PreferencesParams, response: { 200: PreferencesSchema, ...problems } } },
+      {
+        ...authenticated,
+        schema: {
+          tags,
+          security,
+          summary: 'A user’s channel preferences',
+          params: PreferencesParams,
+          response: { 200: PreferencesSchema, ...problems },
+        },
+      },
       async (request) => {
         requireSelfOrAdmin(principalOf(request), request.params.userId);
         return service.getPreferences(request.params.userId);

@@ -1,24 +1,42 @@
 import Type, { type TSchema } from 'typebox';
-import { CHANNEL_TYPES, NOTIFICATION_STATUSES, type ChannelStatus, type NotificationPriority } from '../domain/notification.ts';
+import {
+  CHANNEL_TYPES,
+  NOTIFICATION_STATUSES,
+  type ChannelStatus,
+  type NotificationPriority,
+} from '../domain/notification.ts';
 import { PHONE_PATTERN } from '../domain/preferences.ts';
 import { NOTIFICATION_TYPE_PATTERN, VARIABLE_NAME_PATTERN } from '../domain/template.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Time = Type.String({ format: 'date-time' });
-const Literals = <T extends string>(values: readonly T[], options: { description?: string } = {}) => Type.Enum<T[]>(values, options);
+const Literals = <T extends string>(values: readonly T[], options: { description?: string } = {}) =>
+  Type.Enum<T[]>(values, options);
 
 export const ChannelTypeSchema = Literals(CHANNEL_TYPES);
-export const NotificationTypeSchema = Type.String({ pattern: NOTIFICATION_TYPE_PATTERN, description: 'notification type, e.g. `order_confirmation`' });
+export const NotificationTypeSchema = Type.String({
+  pattern: NOTIFICATION_TYPE_PATTERN,
+  description: 'notification type, e.g. `order_confirmation`',
+});
 const Priority = Literals<NotificationPriority>(['high', 'normal', 'low']);
 const Preferences = Type.Object({ email: Type.Boolean(), sms: Type.Boolean(), push: Type.Boolean() });
-const Variables = Type.Record(Type.String(), Type.Unknown(), { maxProperties: 100, description: 'variable values by name' });
+const Variables = Type.Record(Type.String(), Type.Unknown(), {
+  maxProperties: 100,
+  description: 'variable values by name',
+});
 
 export const ChannelDeliverySchema = Type.Object({
   type: ChannelTypeSchema,
   status: Literals<ChannelStatus>(['pending', 'sent', 'failed', 'skipped', 'suppressed']),
   to: Nullable(Type.String()),
   templateVersion: Type.Integer(),
-  content: Nullable(Type.Object({ subject: Type.Optional(Type.String()), body: Type.String(), html: Type.Optional(Type.String()) })),
+  content: Nullable(
+    Type.Object({
+      subject: Type.Optional(Type.String()),
+      body: Type.String(),
+      html: Type.Optional(Type.String()),
+    }),
+  ),
   attempts: Type.Integer(),
   nextAttemptAt: Nullable(Time),
   sentAt: Nullable(Time),
@@ -28,32 +46,40 @@ export const ChannelDeliverySchema = Type.Object({
   reason: Nullable(Type.String()),
 });
 
-export const NotificationSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    type: Type.String(),
-    status: Literals(NOTIFICATION_STATUSES),
-    recipient: Type.Object({ userId: Nullable(Type.String()), email: Nullable(Type.String()), phone: Nullable(Type.String()), preferences: Preferences }),
-    template: Type.Object({
-      subject: Nullable(Type.String()),
-      body: Type.String(),
-      variables: Variables,
-      versions: Type.Record(Type.String(), Type.Integer(), { description: 'template version used per channel' }),
+export const NotificationSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  type: Type.String(),
+  status: Literals(NOTIFICATION_STATUSES),
+  recipient: Type.Object({
+    userId: Nullable(Type.String()),
+    email: Nullable(Type.String()),
+    phone: Nullable(Type.String()),
+    preferences: Preferences,
+  }),
+  template: Type.Object({
+    subject: Nullable(Type.String()),
+    body: Type.String(),
+    variables: Variables,
+    versions: Type.Record(Type.String(), Type.Integer(), {
+      description: 'template version used per channel',
     }),
-    channels: Type.Array(ChannelDeliverySchema),
-    metadata: Type.Object({
-      campaign: Nullable(Type.String()),
-      priority: Priority,
-      retryCount: Type.Integer(),
-      trigger: Type.Optional(Type.Object({ eventId: Type.String(), eventType: Type.String() })),
-      sentBy: Type.Optional(Type.String()),
-    }),
-    createdAt: Time,
-    updatedAt: Time,
-  },
-);
+  }),
+  channels: Type.Array(ChannelDeliverySchema),
+  metadata: Type.Object({
+    campaign: Nullable(Type.String()),
+    priority: Priority,
+    retryCount: Type.Integer(),
+    trigger: Type.Optional(Type.Object({ eventId: Type.String(), eventType: Type.String() })),
+    sentBy: Type.Optional(Type.String()),
+  }),
+  createdAt: Time,
+  updatedAt: Time,
+});
 
-export const NotificationPageSchema = Type.Object({ items: Type.Array(NotificationSchema), nextCursor: Nullable(Type.String()) });
+export const NotificationPageSchema = Type.Object({
+  items: Type.Array(NotificationSchema),
+  nextCursor: Nullable(Type.String()),
+});
 
 export const ListQuery = Type.Object(
   {
@@ -90,14 +116,36 @@ export const SendBody = Type.Object(
 );
 
 export const TemplateParams = Type.Object({ type: NotificationTypeSchema, channel: ChannelTypeSchema });
-export const TemplateVersionQuery = Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false });
+export const TemplateVersionQuery = Type.Object(
+  { version: Type.Optional(Type.Integer({ minimum: 1 })) },
+  { additionalProperties: false },
+);
 
 export const TemplateBody = Type.Object(
   {
-    subject: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 500, description: 'email subject / push title; required for email' }))),
+    subject: Type.Optional(
+      Nullable(
+        Type.String({
+          minLength: 1,
+          maxLength: 500,
+          description: 'email subject / push title; required for email',
+        }),
+      ),
+    ),
     body: Type.String({ minLength: 1, maxLength: 20_000, description: 'plain text; variables as `#{name}`' }),
-    html: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100_000, description: 'HTML email part (email only); variables are escaped' }))),
-    variables: Type.Array(Type.String({ pattern: VARIABLE_NAME_PATTERN }), { maxItems: 100, description: 'declared variables: a send must give each' }),
+    html: Type.Optional(
+      Nullable(
+        Type.String({
+          minLength: 1,
+          maxLength: 100_000,
+          description: 'HTML email part (email only); variables are escaped',
+        }),
+      ),
+    ),
+    variables: Type.Array(Type.String({ pattern: VARIABLE_NAME_PATTERN }), {
+      maxItems: 100,
+      description: 'declared variables: a send must give each',
+    }),
     description: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
   },
   { additionalProperties: false },
@@ -123,7 +171,14 @@ export const PreferencesBody = Type.Object(
     email: Type.Boolean(),
     sms: Type.Boolean(),
     push: Type.Boolean(),
-    phone: Type.Optional(Nullable(Type.String({ pattern: PHONE_PATTERN, description: 'E.164; omitted keeps the stored number, null removes it' }))),
+    phone: Type.Optional(
+      Nullable(
+        Type.String({
+          pattern: PHONE_PATTERN,
+          description: 'E.164; omitted keeps the stored number, null removes it',
+        }),
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,10 @@
 import type { EventEnvelope } from '@polyshop/kernel';
-import type { ChannelDelivery, ChannelType, NotificationRecord, NotificationStatus } from '../domain/notification.ts';
+import type {
+  ChannelDelivery,
+  ChannelType,
+  NotificationRecord,
+  NotificationStatus,
+} from '../domain/notification.ts';
 import type { NotificationPreferences } from '../domain/preferences.ts';
 import type { KnownRecipient, OrderRecipient } from '../domain/recipient.ts';
 import type { NotificationTemplate, TemplateContent } from '../domain/template.ts';
@@ -38,7 +43,10 @@ export interface NotificationRecordStore {
   create(record: NotificationRecord): Promise<void>;
   /** The record, or undefined. */
   find(id: string): Promise<NotificationRecord | undefined>;
-  /** Records matching the query, newest first, one page at a time. An unreadable cursor is an `invalid_input` error on `cursor`. */
+  /**
+   * Records matching the query, newest first, one page at a time. An unreadable cursor is an `invalid_input`
+   * error on `cursor`.
+   */
   list(query: NotificationQuery): Promise<NotificationPage>;
   /**
    * Claims up to `limit` records with a pending channel of one of `channels` due at `now`, earliest
@@ -46,7 +54,12 @@ export interface NotificationRecordStore {
    * meanwhile, and a crashed worker's claim lapses then. Records another worker is claiming at the
    * same moment are skipped, not waited for. Due channels of other types stay as they are.
    */
-  claimDue(now: Date, leaseUntil: Date, limit: number, channels: readonly ChannelType[]): Promise<ClaimedNotification[]>;
+  claimDue(
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+    channels: readonly ChannelType[],
+  ): Promise<ClaimedNotification[]>;
   /**
    * Replaces one channel's delivery state (the outcome of an attempt), recomputing status and
    * retry count, atomically with respect to updates of the record's other channels. Only a
@@ -60,7 +73,12 @@ export interface NotificationRecordStore {
 /** Template versions per notification type and channel. Versions are immutable. */
 export interface TemplateStore {
   /** Saves `content` as the next version of (type, channel) and returns it; concurrent saves get distinct versions. */
-  saveVersion(type: string, channel: ChannelType, content: TemplateContent, by: { createdBy: string | null; now: Date }): Promise<NotificationTemplate>;
+  saveVersion(
+    type: string,
+    channel: ChannelType,
+    content: TemplateContent,
+    by: { createdBy: string | null; now: Date },
+  ): Promise<NotificationTemplate>;
   /** Saves version 1 unless (type, channel) has a version already (idempotent seeding); true when saved. */
   createInitial(template: Omit<NotificationTemplate, 'version'>): Promise<boolean>;
   /** The latest version, or undefined. */
@@ -111,7 +129,11 @@ export interface NotificationRepository {
    * unit with the mark that the consumer handled the event, so a redelivered event is skipped and a
    * failed `work` leaves nothing behind. Resolves to false when the event was handled before.
    */
-  handleOnce(consumer: string, event: EventEnvelope, work: (repository: NotificationRepository) => Promise<void>): Promise<boolean>;
+  handleOnce(
+    consumer: string,
+    event: EventEnvelope,
+    work: (repository: NotificationRepository) => Promise<void>,
+  ): Promise<boolean>;
   /** Rejects when the store is unreachable. */
   ping(): Promise<void>;
 }

@@ -13,5 +13,6 @@ const capabilities = server.skip ? undefined : await server.capabilities();
 const ferret = mongoRepositoryTarget({}, server);
 notificationRepositoryContract(ferret.name, () => ferret.open(), {
   skip: ferret.skip,
-  unsupported: (features) => (capabilities ? unsupportedReason(server.product, capabilities, features) : false),
+  unsupported: (features) =>
+    capabilities ? unsupportedReason(server.product, capabilities, features) : false,
 });

@@ -29,7 +29,10 @@ for (const target of repositoryTargets()) {
     const channelsFor = (env: Record<string, string>) => createChannels(loadNotificationsConfig(env));
     const closeAll = (channels: ChannelSet) => Promise.all(Object.values(channels).map((c) => c.close()));
 
-    function workerFor(channels: ChannelSet, options: { maxAttempts?: number; concurrencyPerChannel?: number } = {}) {
+    function workerFor(
+      channels: ChannelSet,
+      options: { maxAttempts?: number; concurrencyPerChannel?: number } = {},
+    ) {
       return new DeliveryWorker({
         repository,
         channels,
@@ -45,7 +48,11 @@ for (const target of repositoryTargets()) {
     async function welcome(channels: ChannelSet, email: string, phone?: string): Promise<NotificationRecord> {
       const record = await createNotification(
         { repository, channels, clock: systemClock },
-        { type: 'welcome', recipient: { email, ...(phone ? { phone } : {}) }, variables: { customerName: 'Ada' } },
+        {
+          type: 'welcome',
+          recipient: { email, ...(phone ? { phone } : {}) },
+          variables: { customerName: 'Ada' },
+        },
         { strict: true },
       );
       return record!;
@@ -60,13 +67,22 @@ for (const target of repositoryTargets()) {
       const record = await welcome(channels, 'crashed@example.com');
       const now = new Date();
       const claimed = await repository.records.claimDue(now, new Date(now.getTime() + 300), 100, ['email']);
-      assert.ok(claimed.some((c) => c.record.id === record.id), 'the dead worker held the claim');
+      assert.ok(
+        claimed.some((c) => c.record.id === record.id),
+        'the dead worker held the claim',
+      );
 
       const worker = workerFor(channels);
       worker.start();
       try {
-        await sink.waitFor((m) => m.subject === 'Welcome to polyshop, Ada' && m.text?.includes('Dear Ada') === true, 'the email after the lease lapsed');
-        const after = await eventually(async () => ((await stored(record.id)).status === 'sent' ? stored(record.id) : undefined), 'the record marked sent');
+        await sink.waitFor(
+          (m) => m.subject === 'Welcome to polyshop, Ada' && m.text?.includes('Dear Ada') === true,
+          'the email after the lease lapsed',
+        );
+        const after = await eventually(
+          async () => ((await stored(record.id)).status === 'sent' ? stored(record.id) : undefined),
+          'the record marked sent',
+        );
         assert.equal(emailOf(after).attempts, 1);
         assert.equal(sink.to('crashed@example.com').length, 1);
       } finally {
@@ -94,7 +110,10 @@ for (const target of repositoryTargets()) {
         assert.match(failing.error ?? '', /SMTP/);
         sink = await SmtpSink.start(port);
         await sink.waitFor(() => sink!.to('outage@example.com').length > 0, 'the email once SMTP is back');
-        const sent = await eventually(async () => ((await stored(record.id)).status === 'sent' ? stored(record.id) : undefined), 'the record marked sent');
+        const sent = await eventually(
+          async () => ((await stored(record.id)).status === 'sent' ? stored(record.id) : undefined),
+          'the record marked sent',
+        );
         assert.ok(emailOf(sent).attempts >= 3);
         assert.equal(emailOf(sent).error, null);
         assert.equal(sent.metadata.retryCount, emailOf(sent).attempts - 1);
@@ -108,19 +127,37 @@ for (const target of repositoryTargets()) {
     it('keeps sending email while the sms provider hangs, each channel in its own slots', async () => {
       const sink = await SmtpSink.start();
       const sms = await WebhookReceiver.start();
-      const channels = channelsFor({ SMTP_URL: sink.url, NOTIFICATIONS_SMS_WEBHOOK_URL: sms.url, NOTIFICATIONS_CHANNEL_TIMEOUT_MS: '60000' });
+      const channels = channelsFor({
+        SMTP_URL: sink.url,
+        NOTIFICATIONS_SMS_WEBHOOK_URL: sms.url,
+        NOTIFICATIONS_CHANNEL_TIMEOUT_MS: '60000',
+      });
       const release = sms.hold();
-      const records = await Promise.all([1, 2, 3].map((n) => welcome(channels, `hang-${n}@example.com`, `+1555010${n}`)));
+      const records = await Promise.all(
+        [1, 2, 3].map((n) => welcome(channels, `hang-${n}@example.com`, `+1555010${n}`)),
+      );
       const worker = workerFor(channels, { concurrencyPerChannel: 1 });
       worker.start();
       try {
-        await eventually(() => records.every((_, i) => sink.to(`hang-${i + 1}@example.com`).length === 1), 'every email while sms hangs');
+        await eventually(
+          () => records.every((_, i) => sink.to(`hang-${i + 1}@example.com`).length === 1),
+          'every email while sms hangs',
+        );
         assert.equal(sms.waiting, 1, 'one sms in flight, held by the provider');
         assert.equal(sms.calls.length, 0);
         release();
         for (const record of records) {
-          const done = await eventually(async () => ((await stored(record.id)).status === 'sent' ? stored(record.id) : undefined), 'both channels sent');
-          assert.deepEqual(done.channels.filter((c) => c.type !== 'push').map((c) => [c.type, c.status]), [['email', 'sent'], ['sms', 'sent']]);
+          const done = await eventually(
+            async () => ((await stored(record.id)).status === 'sent' ? stored(record.id) : undefined),
+            'both channels sent',
+          );
+          assert.deepEqual(
+            done.channels.filter((c) => c.type !== 'push').map((c) => [c.type, c.status]),
+            [
+              ['email', 'sent'],
+              ['sms', 'sent'],
+            ],
+          );
         }
         assert.equal(sms.calls.length, 3);
       } finally {

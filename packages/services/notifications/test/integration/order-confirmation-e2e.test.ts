@@ -15,7 +15,6 @@ const ADMIN = { email: 'notify-admin@polyshop.test', password: 'Sturdy-Keeper-Pa
 const PASSWORD = 'Customer-Passw0rd!';
 const MAX_ATTEMPTS = 3;
 
-
 for (const target of postgresTargets()) {
   describe(`order notifications through polyshop start on ${target.name}`, { skip: target.skip }, () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'polyshop-notifications-e2e-'));
@@ -47,19 +46,46 @@ for (const target of postgresTargets()) {
       running = await startPolyshop({ dataDir, env });
       base = running.url;
 
-      const admin = (await httpJson(base, 'POST', '/users/login', { body: ADMIN })).body.accessToken as string;
-      assert.equal((await httpJson(base, 'POST', '/products/categories', { token: admin, body: { slug: 'notify', name: 'Notify' } })).status, 201);
+      const admin = (await httpJson(base, 'POST', '/users/login', { body: ADMIN })).body
+        .accessToken as string;
+      assert.equal(
+        (
+          await httpJson(base, 'POST', '/products/categories', {
+            token: admin,
+            body: { slug: 'notify', name: 'Notify' },
+          })
+        ).status,
+        201,
+      );
       const product = await httpJson(base, 'POST', '/products', {
         token: admin,
-        body: { name: 'Notebook', category: 'notify', currency: 'USD', basePrice: '12.50', status: 'active', variants: [{ sku, price: '12.50' }] },
+        body: {
+          name: 'Notebook',
+          category: 'notify',
+          currency: 'USD',
+          basePrice: '12.50',
+          status: 'active',
+          variants: [{ sku, price: '12.50' }],
+        },
       });
       assert.equal(product.status, 201, JSON.stringify(product.body));
-      assert.equal((await httpJson(base, 'PUT', `/inventory/${sku}`, { token: admin, body: { quantity: 10, reason: 'notifications e2e' } })).status, 201);
+      assert.equal(
+        (
+          await httpJson(base, 'PUT', `/inventory/${sku}`, {
+            token: admin,
+            body: { quantity: 10, reason: 'notifications e2e' },
+          })
+        ).status,
+        201,
+      );
 
       const email = `customer-${randomUUID()}@polyshop.test`;
-      const registered = await httpJson(base, 'POST', '/users/register', { body: { email, password: PASSWORD, name: 'Grace Hopper' } });
+      const registered = await httpJson(base, 'POST', '/users/register', {
+        body: { email, password: PASSWORD, name: 'Grace Hopper' },
+      });
       assert.equal(registered.status, 201, JSON.stringify(registered.body));
-      const token = (await httpJson(base, 'POST', '/users/login', { body: { email, password: PASSWORD } })).body.accessToken as string;
+      const token = (await httpJson(base, 'POST', '/users/login', { body: { email, password: PASSWORD } }))
+        .body.accessToken as string;
       customer = { id: registered.body.id, email, token };
     });
     after(async () => {
@@ -75,8 +101,18 @@ for (const target of postgresTargets()) {
         headers: { 'idempotency-key': randomUUID() },
         body: {
           items: [{ sku, quantity }],
-          shippingAddress: { name: 'Grace Hopper', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US', region: 'US' },
-          payment: { method: 'card', card: { number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' } },
+          shippingAddress: {
+            name: 'Grace Hopper',
+            line1: '1 Main St',
+            city: 'Springfield',
+            postalCode: '12345',
+            country: 'US',
+            region: 'US',
+          },
+          payment: {
+            method: 'card',
+            card: { number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' },
+          },
         },
       });
       assert.equal(placed.status, 201, JSON.stringify(placed.body));
@@ -87,19 +123,29 @@ for (const target of postgresTargets()) {
     /** The customer's order_confirmation notification for an order, once settled (read with their own token). */
     function confirmationOf(orderNumber: string): Promise<NotificationRecord> {
       return eventually(async () => {
-        const list = await httpJson(base, 'GET', '/notifications?type=order_confirmation', { token: customer.token });
+        const list = await httpJson(base, 'GET', '/notifications?type=order_confirmation', {
+          token: customer.token,
+        });
         assert.equal(list.status, 200, JSON.stringify(list.body));
-        const record = (list.body.items as NotificationRecord[]).find((r) => r.template.variables.orderNumber === orderNumber);
+        const record = (list.body.items as NotificationRecord[]).find(
+          (r) => r.template.variables.orderNumber === orderNumber,
+        );
         return record && record.status !== 'pending' ? record : undefined;
       }, `the confirmation notification of ${orderNumber}`);
     }
 
     it('emails the order confirmation with the order number and total; a failing sms webhook is retried, then failed', async () => {
-      const put = await httpJson(base, 'PUT', `/notifications/preferences/${customer.id}`, { token: customer.token, body: { email: true, sms: true, push: true, phone: '+15550142' } });
+      const put = await httpJson(base, 'PUT', `/notifications/preferences/${customer.id}`, {
+        token: customer.token,
+        body: { email: true, sms: true, push: true, phone: '+15550142' },
+      });
       assert.equal(put.status, 200, JSON.stringify(put.body));
       const order = await placeOrder(2);
 
-      const mail = await smtp.waitFor((m) => m.subject === `Order Confirmed - ${order.orderNumber}`, `the confirmation email of ${order.orderNumber}`);
+      const mail = await smtp.waitFor(
+        (m) => m.subject === `Order Confirmed - ${order.orderNumber}`,
+        `the confirmation email of ${order.orderNumber}`,
+      );
       assert.deepEqual(recipients(mail), [customer.email]);
       assert.match(mail.text ?? '', new RegExp(`Total: ${order.total.replace('.', '\\.')} USD`));
       assert.match(mail.text ?? '', /Dear Grace Hopper, your order for Notebook has been confirmed/);
@@ -118,7 +164,10 @@ for (const target of postgresTargets()) {
     });
 
     it('sends no email once the customer opted out of email', async () => {
-      const put = await httpJson(base, 'PUT', `/notifications/preferences/${customer.id}`, { token: customer.token, body: { email: false, sms: false, push: false } });
+      const put = await httpJson(base, 'PUT', `/notifications/preferences/${customer.id}`, {
+        token: customer.token,
+        body: { email: false, sms: false, push: false },
+      });
       assert.equal(put.status, 200, JSON.stringify(put.body));
       const order = await placeOrder(1);
       const record = await confirmationOf(order.orderNumber);

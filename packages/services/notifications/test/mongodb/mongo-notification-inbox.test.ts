@@ -10,8 +10,16 @@ import { mongoRepositoryTarget, type OpenedRepository } from '../support/reposit
 
 const LEASE = { leaseMs: 300, pollMs: 20 };
 const target = mongoRepositoryTarget({ inbox: LEASE });
-const dueNow = () => aNotification({ channels: [aChannel('email', { nextAttemptAt: new Date(Date.now() - 1000).toISOString() })] });
-const orderEvent = () => createEvent('orders', { type: 'order.confirmed', aggregateType: 'order', aggregateId: newId(), data: {} }, systemClock);
+const dueNow = () =>
+  aNotification({
+    channels: [aChannel('email', { nextAttemptAt: new Date(Date.now() - 1000).toISOString() })],
+  });
+const orderEvent = () =>
+  createEvent(
+    'orders',
+    { type: 'order.confirmed', aggregateType: 'order', aggregateId: newId(), data: {} },
+    systemClock,
+  );
 
 /** Ids of the given records that a worker can claim now (claims last a minute). */
 async function claimable(repository: MongoNotificationRepository, ids: string[]): Promise<string[]> {
@@ -46,11 +54,22 @@ describe('MongoNotificationInbox without transactions (mongo-java-server)', { sk
       await tx.recipients.remember({ userId, email: 'first@example.com', name: 'First' });
       paused();
       await gate;
-      await tx.preferences.save({ userId, email: false, sms: false, push: false, phone: null, updatedAt: null });
+      await tx.preferences.save({
+        userId,
+        email: false,
+        sms: false,
+        push: false,
+        phone: null,
+        updatedAt: null,
+      });
     });
     await isPaused;
     assert.ok(await repository.records.find(first.id), 'the uncommitted record is readable');
-    assert.deepEqual(await claimable(repository, [first.id]), [], 'but not delivered before its handling commits');
+    assert.deepEqual(
+      await claimable(repository, [first.id]),
+      [],
+      'but not delivered before its handling commits',
+    );
 
     // The redelivery, in another process, waits out the lease, then takes the handling over.
     const other = new MongoNotificationRepository(opened.connection, { inbox: LEASE });
@@ -60,23 +79,45 @@ describe('MongoNotificationInbox without transactions (mongo-java-server)', { sk
     assert.deepEqual(await claimable(repository, [first.id, second.id]), [second.id]);
 
     resume();
-    await assert.rejects(stalled, (error: unknown) => error instanceof AppError && error.code === 'NOTIFICATIONS.HANDLING_TAKEN_OVER');
+    await assert.rejects(
+      stalled,
+      (error: unknown) => error instanceof AppError && error.code === 'NOTIFICATIONS.HANDLING_TAKEN_OVER',
+    );
     assert.equal(await repository.preferences.find(userId), undefined, 'the fenced owner wrote nothing more');
-    assert.equal(await repository.handleOnce('inbox.test', event, async () => assert.fail('handled twice')), false);
-    const inbox = await opened.connection.db.collection<InboxDoc>(NOTIFICATION_COLLECTIONS.inbox).find({ eventId: event.id }).toArray();
-    assert.deepEqual(inbox.map((doc) => [doc.consumer, doc.status, doc.undo]), [['inbox.test', 'done', undefined]]);
+    assert.equal(
+      await repository.handleOnce('inbox.test', event, async () => assert.fail('handled twice')),
+      false,
+    );
+    const inbox = await opened.connection.db
+      .collection<InboxDoc>(NOTIFICATION_COLLECTIONS.inbox)
+      .find({ eventId: event.id })
+      .toArray();
+    assert.deepEqual(
+      inbox.map((doc) => [doc.consumer, doc.status, doc.undo]),
+      [['inbox.test', 'done', undefined]],
+    );
   });
 
   it('releases the records of a handling that died between its commit and their release when the event comes again', async () => {
     const event = orderEvent();
     const record = dueNow();
-    assert.equal(await repository.handleOnce('inbox.release', event, async (tx) => tx.records.create(record)), true);
+    assert.equal(
+      await repository.handleOnce('inbox.release', event, async (tx) => tx.records.create(record)),
+      true,
+    );
     // As the process would have left it: the inbox says done, the record is still held under its token.
-    const { token } = (await opened.connection.db.collection<InboxDoc>(NOTIFICATION_COLLECTIONS.inbox).findOne({ eventId: event.id }))!;
-    await opened.connection.db.collection(NOTIFICATION_COLLECTIONS.records).updateOne({ _id: record.id } as never, { $set: { held: token } });
+    const { token } = (await opened.connection.db
+      .collection<InboxDoc>(NOTIFICATION_COLLECTIONS.inbox)
+      .findOne({ eventId: event.id }))!;
+    await opened.connection.db
+      .collection(NOTIFICATION_COLLECTIONS.records)
+      .updateOne({ _id: record.id } as never, { $set: { held: token } });
     assert.deepEqual(await claimable(repository, [record.id]), []);
 
-    assert.equal(await repository.handleOnce('inbox.release', event, async () => assert.fail('handled twice')), false);
+    assert.equal(
+      await repository.handleOnce('inbox.release', event, async () => assert.fail('handled twice')),
+      false,
+    );
     assert.deepEqual(await claimable(repository, [record.id]), [record.id]);
   });
 
@@ -93,7 +134,10 @@ describe('MongoNotificationInbox without transactions (mongo-java-server)', { sk
     const inbox = opened.connection.db.collection<InboxDoc>(NOTIFICATION_COLLECTIONS.inbox);
     assert.equal(await inbox.countDocuments({ eventId: event.id }), 0);
     const retried = dueNow();
-    assert.equal(await repository.handleOnce('inbox.retry', event, async (tx) => tx.records.create(retried)), true);
+    assert.equal(
+      await repository.handleOnce('inbox.retry', event, async (tx) => tx.records.create(retried)),
+      true,
+    );
     assert.deepEqual(await claimable(repository, [failed.id, retried.id]), [retried.id]);
   });
 });

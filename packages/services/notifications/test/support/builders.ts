@@ -1,5 +1,10 @@
 import { newId } from '@polyshop/kernel';
-import { withDerivedFields, type ChannelDelivery, type ChannelType, type NotificationRecord } from '../../src/domain/notification.ts';
+import {
+  withDerivedFields,
+  type ChannelDelivery,
+  type ChannelType,
+  type NotificationRecord,
+} from '../../src/domain/notification.ts';
 import type { NotificationTemplate } from '../../src/domain/template.ts';
 
 /** A channel entry; pending and due at `nextAttemptAt` unless overridden. */
@@ -28,7 +33,12 @@ export function aNotification(overrides: Partial<NotificationRecord> = {}): Noti
     id: newId(),
     type: 'order_confirmation',
     status: 'pending',
-    recipient: { userId: 'user-1', email: 'ada@example.com', phone: '+15550100', preferences: { email: true, sms: true, push: true } },
+    recipient: {
+      userId: 'user-1',
+      email: 'ada@example.com',
+      phone: '+15550100',
+      preferences: { email: true, sms: true, push: true },
+    },
     template: {
       subject: 'Order Confirmed - #{orderNumber}',
       body: 'Dear #{customerName}, your order is confirmed.',

@@ -10,7 +10,12 @@ export interface CallOptions {
 }
 
 /** One request through the platform's HTTP app. */
-export async function call(platform: Platform, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: CallOptions = {}) {
+export async function call(
+  platform: Platform,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  options: CallOptions = {},
+) {
   return platform.app.inject({
     method,
     url,
@@ -42,24 +47,52 @@ export function anOrder(userId: string, overrides: Partial<OrderEvent> = {}): Or
   };
 }
 
-export function orderEvent(type: 'order.confirmed' | 'order.failed' | 'order.cancelled', data: OrderEvent): EventEnvelope<OrderEvent> {
-  return createEvent('orders', { type, aggregateType: 'order', aggregateId: data.orderId, data }, systemClock);
+export function orderEvent(
+  type: 'order.confirmed' | 'order.failed' | 'order.cancelled',
+  data: OrderEvent,
+): EventEnvelope<OrderEvent> {
+  return createEvent(
+    'orders',
+    { type, aggregateType: 'order', aggregateId: data.orderId, data },
+    systemClock,
+  );
 }
 
 export function refundEvent(data: PaymentRefunded): EventEnvelope<PaymentRefunded> {
-  return createEvent('payments', { type: 'payment.refunded', aggregateType: 'payment', aggregateId: data.paymentId, data }, systemClock);
+  return createEvent(
+    'payments',
+    { type: 'payment.refunded', aggregateType: 'payment', aggregateId: data.paymentId, data },
+    systemClock,
+  );
 }
 
-export function userEvent<T>(type: 'user.registered' | 'user.erased', userId: string, data: T): EventEnvelope<T> {
+export function userEvent<T>(
+  type: 'user.registered' | 'user.erased',
+  userId: string,
+  data: T,
+): EventEnvelope<T> {
   return createEvent('users', { type, aggregateType: 'user', aggregateId: userId, data }, systemClock);
 }
 
 /** The notification an event created, once every channel is settled (read as `token`, who must be allowed to). */
-export function settledNotificationOf(platform: Platform, token: string, event: EventEnvelope, userId: string): Promise<NotificationRecord> {
+export function settledNotificationOf(
+  platform: Platform,
+  token: string,
+  event: EventEnvelope,
+  userId: string,
+): Promise<NotificationRecord> {
   return eventually(async () => {
-    const response = await call(platform, 'GET', `/notifications?userId=${encodeURIComponent(userId)}&limit=200`, { token });
-    if (response.statusCode !== 200) throw new Error(`GET /notifications answered ${response.statusCode}: ${response.body}`);
-    const record = (response.json().items as NotificationRecord[]).find((r) => r.metadata.trigger?.eventId === event.id);
+    const response = await call(
+      platform,
+      'GET',
+      `/notifications?userId=${encodeURIComponent(userId)}&limit=200`,
+      { token },
+    );
+    if (response.statusCode !== 200)
+      throw new Error(`GET /notifications answered ${response.statusCode}: ${response.body}`);
+    const record = (response.json().items as NotificationRecord[]).find(
+      (r) => r.metadata.trigger?.eventId === event.id,
+    );
     return record && record.status !== 'pending' ? record : undefined;
   }, `the settled notification of ${event.type} ${event.id}`);
 }

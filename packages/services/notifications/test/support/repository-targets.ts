@@ -2,7 +2,10 @@ import { mongoTarget, postgresTargets, type ServerTarget } from '@polyshop/testi
 import type { MongoConnection } from '@polyshop/stores';
 import { MongoNotificationRepository } from '../../src/adapters/mongodb/mongo-notification-repository.ts';
 import type { MongoInboxOptions } from '../../src/adapters/mongodb/mongo-notification-inbox.ts';
-import { migrateNotifications, PostgresNotificationRepository } from '../../src/adapters/postgres/postgres-notification-repository.ts';
+import {
+  migrateNotifications,
+  PostgresNotificationRepository,
+} from '../../src/adapters/postgres/postgres-notification-repository.ts';
 import type { NotificationRepository } from '../../src/ports/notification-repository.ts';
 
 /** A fresh, empty notification repository on one store, and how to dispose of it. */
@@ -20,14 +23,22 @@ export interface RepositoryTarget {
 }
 
 /**
- * The MongoDB wire-protocol test server (or another MongoDB-compatible one, `mongo`: FerretDB): a fresh database per call,
+ * The MongoDB wire-protocol test server (or another MongoDB-compatible one, `mongo`: FerretDB): a fresh
+ * database per call,
  * indexes created as at start-up.
  */
-export function mongoRepositoryTarget(options: { inbox?: MongoInboxOptions } = {}, mongo: ServerTarget<MongoConnection> = mongoTarget()) {
+export function mongoRepositoryTarget(
+  options: { inbox?: MongoInboxOptions } = {},
+  mongo: ServerTarget<MongoConnection> = mongoTarget(),
+) {
   return {
     name: mongo.name,
     skip: mongo.skip,
-    async open(): Promise<OpenedRepository<MongoNotificationRepository> & { connection: Awaited<ReturnType<typeof mongo.open>>['connection'] }> {
+    async open(): Promise<
+      OpenedRepository<MongoNotificationRepository> & {
+        connection: Awaited<ReturnType<typeof mongo.open>>['connection'];
+      }
+    > {
       const opened = await mongo.open();
       const repository = new MongoNotificationRepository(opened.connection, options);
       await repository.ensureIndexes();
@@ -38,16 +49,14 @@ export function mongoRepositoryTarget(options: { inbox?: MongoInboxOptions } = {
 
 /** Every store the notification repository must work on: PGlite, the real PostgreSQL, MongoDB. */
 export function repositoryTargets(): RepositoryTarget[] {
-  const postgres = postgresTargets().map(
-    (target): RepositoryTarget => ({
-      name: target.name,
-      skip: target.skip,
-      async open() {
-        const db = await target.open();
-        await migrateNotifications(db);
-        return { repository: new PostgresNotificationRepository(db), close: () => target.close(db) };
-      },
-    }),
-  );
+  const postgres = postgresTargets().map((target): RepositoryTarget => ({
+    name: target.name,
+    skip: target.skip,
+    async open() {
+      const db = await target.open();
+      await migrateNotifications(db);
+      return { repository: new PostgresNotificationRepository(db), close: () => target.close(db) };
+    },
+  }));
   return [...postgres, mongoRepositoryTarget()];
 }

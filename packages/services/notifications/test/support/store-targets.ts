@@ -33,7 +33,10 @@ export function mongoDatabases() {
   };
 }
 
-/** Where a platform test runs the notification service: the platform's PostgreSQL engine, plus its own store's settings. */
+/**
+ * Where a platform test runs the notification service: the platform's PostgreSQL engine, plus its own store's
+ * settings.
+ */
 export interface PlatformStoreTarget {
   name: string;
   /** The platform's PostgreSQL (users, and notifications unless `env` moves them). */
@@ -49,7 +52,19 @@ export interface PlatformStoreTarget {
 export function platformStoreTargets(): PlatformStoreTarget[] {
   const mongo = mongoDatabases();
   return [
-    ...postgresTargets().map((target) => ({ name: target.name, target: target.name, skip: target.skip, env: () => ({}), dispose: async () => {} })),
-    { name: 'mongodb', target: 'pglite', skip: mongo.skip, env: () => ({ NOTIFICATION_STORE: 'mongodb', MONGODB_URL: mongo.url() }), dispose: () => mongo.dispose() },
+    ...postgresTargets().map((target) => ({
+      name: target.name,
+      target: target.name,
+      skip: target.skip,
+      env: () => ({}),
+      dispose: async () => {},
+    })),
+    {
+      name: 'mongodb',
+      target: 'pglite',
+      skip: mongo.skip,
+      env: () => ({ NOTIFICATION_STORE: 'mongodb', MONGODB_URL: mongo.url() }),
+      dispose: () => mongo.dispose(),
+    },
   ];
 }

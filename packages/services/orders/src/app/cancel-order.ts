@@ -24,20 +24,34 @@ export async function cancelOrder(
   input: { id: string; reason?: string | undefined },
   viewer: Viewer,
 ): Promise<CancelOrderResult> {
-  if (input.reason !== undefined && (typeof input.reason !== 'string' || input.reason.length > MAX_CANCEL_REASON_LENGTH)) {
-    throw AppError.invalidInput('ORDERS.INVALID_REASON', `reason is at most ${MAX_CANCEL_REASON_LENGTH} characters.`, { field: 'reason' });
+  if (
+    input.reason !== undefined &&
+    (typeof input.reason !== 'string' || input.reason.length > MAX_CANCEL_REASON_LENGTH)
+  ) {
+    throw AppError.invalidInput(
+      'ORDERS.INVALID_REASON',
+      `reason is at most ${MAX_CANCEL_REASON_LENGTH} characters.`,
+      { field: 'reason' },
+    );
   }
   // orders:write may cancel any order, so it may also see the one it cancels.
-  const order = await getOrder(deps, input.id, { ...viewer, canReadAll: viewer.canReadAll || viewer.canWriteAll });
+  const order = await getOrder(deps, input.id, {
+    ...viewer,
+    canReadAll: viewer.canReadAll || viewer.canWriteAll,
+  });
   if (order.userId !== viewer.userId && !viewer.canWriteAll) {
-    throw AppError.forbidden('ORDERS.FORBIDDEN', "Cancelling another customer's order needs orders:write.", { field: 'id' });
+    throw AppError.forbidden('ORDERS.FORBIDDEN', "Cancelling another customer's order needs orders:write.", {
+      field: 'id',
+    });
   }
   if (order.status === 'cancelled') return { order, finished: true };
   if (order.status === 'confirmed' && isCancelling(order.saga.state)) return waitForCancellation(deps, order);
   if (order.status !== 'confirmed') {
     throw AppError.conflict(
       order.status === 'pending' ? 'ORDERS.CHECKOUT_IN_PROGRESS' : 'ORDERS.NOT_CANCELLABLE',
-      order.status === 'pending' ? 'The checkout is still running; try again when the order is confirmed.' : `A ${order.status} order cannot be cancelled.`,
+      order.status === 'pending'
+        ? 'The checkout is still running; try again when the order is confirmed.'
+        : `A ${order.status} order cannot be cancelled.`,
       { field: 'id', details: { status: order.status } },
     );
   }
@@ -62,7 +76,11 @@ async function waitForCancellation(deps: OrdersDeps, order: Order): Promise<Canc
     deps.requestTimeoutMs,
   );
   if (current.status === 'confirmed' && !isCancelling(current.saga.state)) {
-    throw AppError.conflict('ORDERS.CANCEL_CONFLICT', 'The order changed while it was being cancelled; try again.', { field: 'id' });
+    throw AppError.conflict(
+      'ORDERS.CANCEL_CONFLICT',
+      'The order changed while it was being cancelled; try again.',
+      { field: 'id' },
+    );
   }
   return { order: current, finished: current.status === 'cancelled' };
 }

@@ -46,7 +46,9 @@ export class OrderService {
     const { db, clock, logger, config } = options;
     this.#logger = logger;
     const repository = new PostgresOrderRepository(db);
-    this.relay = options.publisher ? new OutboxRelay({ db, schema: ORDERS_SCHEMA, publisher: options.publisher, logger }) : undefined;
+    this.relay = options.publisher
+      ? new OutboxRelay({ db, schema: ORDERS_SCHEMA, publisher: options.publisher, logger })
+      : undefined;
     this.runner = new SagaRunner({
       repository,
       stock: options.stock,
@@ -57,7 +59,13 @@ export class OrderService {
       ...(config.fault ? { fault: config.fault } : {}),
       eventsRecorded: () => this.relay?.wake(),
     });
-    this.recovery = new RecoveryWorker({ repository, runner: this.runner, clock, logger, intervalMs: config.recoveryIntervalMs });
+    this.recovery = new RecoveryWorker({
+      repository,
+      runner: this.runner,
+      clock,
+      logger,
+      intervalMs: config.recoveryIntervalMs,
+    });
     this.deps = {
       repository,
       runner: this.runner,
@@ -105,7 +113,8 @@ export class OrderService {
   #track(saga: Promise<unknown>): void {
     const tracked = saga.then(
       () => undefined,
-      (error: unknown) => this.#logger.warn({ err: error }, 'saga stopped with an error; the recovery worker will resume it'),
+      (error: unknown) =>
+        this.#logger.warn({ err: error }, 'saga stopped with an error; the recovery worker will resume it'),
     );
     this.#inFlight.add(tracked);
     void tracked.finally(() => this.#inFlight.delete(tracked));

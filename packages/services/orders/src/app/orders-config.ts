@@ -1,6 +1,11 @@
 import Type, { type Static } from 'typebox';
 import { ConfigError, loadConfig } from '@polyshop/kernel';
-import { DEFAULT_REGIONS, parseRegions, type RegionPricing, type RegionPricingInput } from '../domain/region-pricing.ts';
+import {
+  DEFAULT_REGIONS,
+  parseRegions,
+  type RegionPricing,
+  type RegionPricingInput,
+} from '../domain/region-pricing.ts';
 import { faultFromEnv, type SagaFault } from './saga-faults.ts';
 import type { SagaSettings } from './saga-runner.ts';
 
@@ -44,7 +49,13 @@ export interface OrdersConfig {
 export function loadOrdersConfig(env: NodeJS.ProcessEnv): OrdersConfig {
   const vars = loadConfig(OrdersConfigSchema, env);
   const config: OrdersConfig = {
-    regions: guard('ORDERS_REGIONS', () => parseRegions(vars.ORDERS_REGIONS ? (JSON.parse(vars.ORDERS_REGIONS) as Record<string, RegionPricingInput>) : DEFAULT_REGIONS)),
+    regions: guard('ORDERS_REGIONS', () =>
+      parseRegions(
+        vars.ORDERS_REGIONS
+          ? (JSON.parse(vars.ORDERS_REGIONS) as Record<string, RegionPricingInput>)
+          : DEFAULT_REGIONS,
+      ),
+    ),
     requestTimeoutMs: vars.ORDERS_SAGA_REQUEST_TIMEOUT_MS,
     recoveryIntervalMs: vars.ORDERS_RECOVERY_INTERVAL_MS,
     saga: {

@@ -47,7 +47,12 @@ export async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T |
 }
 
 /** Polls until `read` returns a value `done` accepts or `ms` passed; returns the last value read. */
-export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, ms: number, pollMs = 50): Promise<T> {
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  ms: number,
+  pollMs = 50,
+): Promise<T> {
   const until = Date.now() + ms;
   let value = await read();
   while (!done(value) && Date.now() < until) {

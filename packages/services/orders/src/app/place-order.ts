@@ -1,5 +1,10 @@
 import { AppError, newId } from '@polyshop/kernel';
-import { checkoutFingerprint, requireIdempotencyKey, validateCheckout, type CheckoutInput } from '../domain/checkout-request.ts';
+import {
+  checkoutFingerprint,
+  requireIdempotencyKey,
+  validateCheckout,
+  type CheckoutInput,
+} from '../domain/checkout-request.ts';
 import { isTerminal } from '../domain/checkout-saga.ts';
 import { priceOrder, type Customer, type Order } from '../domain/order.ts';
 import { snapshotLines } from '../domain/order-lines.ts';
@@ -98,7 +103,10 @@ async function customerOf(deps: OrdersDeps, command: PlaceOrderCommand): Promise
     if (known?.email && !customer.email) customer.email = known.email;
   } catch (error) {
     // A name is a courtesy: an unreachable user service must not stop a checkout.
-    deps.logger.warn({ err: error, userId: command.userId }, 'customer lookup failed; ordering without a name');
+    deps.logger.warn(
+      { err: error, userId: command.userId },
+      'customer lookup failed; ordering without a name',
+    );
   }
   return customer;
 }

@@ -14,7 +14,11 @@ function notFound(id: string): AppError {
  * The order, for its owner or a viewer with `orders:read`. Anyone else gets the same 404 as for an
  * unknown id, so order ids cannot be probed.
  */
-export async function getOrder(deps: Pick<OrdersDeps, 'repository'>, id: string, viewer: Viewer): Promise<Order> {
+export async function getOrder(
+  deps: Pick<OrdersDeps, 'repository'>,
+  id: string,
+  viewer: Viewer,
+): Promise<Order> {
   if (!isUuid(id)) throw notFound(id);
   const order = await deps.repository.findById(id.toLowerCase());
   if (!order || (order.userId !== viewer.userId && !viewer.canReadAll)) throw notFound(id);
@@ -39,9 +43,15 @@ export interface OrderList {
 }
 
 /** The viewer's own orders (everyone's with `orders:read`), newest first, filtered and paged. */
-export async function listOrders(deps: Pick<OrdersDeps, 'repository'>, input: ListOrdersInput, viewer: Viewer): Promise<OrderList> {
+export async function listOrders(
+  deps: Pick<OrdersDeps, 'repository'>,
+  input: ListOrdersInput,
+  viewer: Viewer,
+): Promise<OrderList> {
   if (input.status !== undefined && !ORDER_STATUSES.includes(input.status as OrderStatus)) {
-    throw AppError.invalidInput('ORDERS.INVALID_STATUS', `status is one of ${ORDER_STATUSES.join(', ')}.`, { field: 'status' });
+    throw AppError.invalidInput('ORDERS.INVALID_STATUS', `status is one of ${ORDER_STATUSES.join(', ')}.`, {
+      field: 'status',
+    });
   }
   const from = parseInstant(input.from, 'from');
   const to = parseInstant(input.to, 'to');
@@ -50,10 +60,14 @@ export async function listOrders(deps: Pick<OrdersDeps, 'repository'>, input: Li
   }
   const limit = input.limit ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw AppError.invalidInput('ORDERS.INVALID_LIMIT', `limit is 1 to ${MAX_PAGE_SIZE}.`, { field: 'limit' });
+    throw AppError.invalidInput('ORDERS.INVALID_LIMIT', `limit is 1 to ${MAX_PAGE_SIZE}.`, {
+      field: 'limit',
+    });
   }
   if (input.userId !== undefined && !viewer.canReadAll && input.userId !== viewer.userId) {
-    throw AppError.forbidden('ORDERS.FORBIDDEN', "Listing another customer's orders needs orders:read.", { field: 'userId' });
+    throw AppError.forbidden('ORDERS.FORBIDDEN', "Listing another customer's orders needs orders:read.", {
+      field: 'userId',
+    });
   }
   const userId = input.userId ?? (viewer.canReadAll ? undefined : viewer.userId);
   const page = await deps.repository.list({
@@ -64,14 +78,18 @@ export async function listOrders(deps: Pick<OrdersDeps, 'repository'>, input: Li
     ...(input.cursor ? { after: decodeOrderCursor(input.cursor) } : {}),
     limit,
   });
-  return page.next ? { orders: page.orders, nextCursor: encodeOrderCursor(page.next) } : { orders: page.orders };
+  return page.next
+    ? { orders: page.orders, nextCursor: encodeOrderCursor(page.next) }
+    : { orders: page.orders };
 }
 
 function parseInstant(value: string | undefined, field: string): Date | undefined {
   if (value === undefined) return undefined;
   const date = new Date(value);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
-    throw AppError.invalidInput('ORDERS.INVALID_DATE', `${field} must be an ISO 8601 date or date-time.`, { field });
+    throw AppError.invalidInput('ORDERS.INVALID_DATE', `${field} must be an ISO 8601 date or date-time.`, {
+      field,
+    });
   }
   return date;
 }

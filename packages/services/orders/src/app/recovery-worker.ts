@@ -61,9 +61,15 @@ export class RecoveryWorker {
         claimed.map(async (order) => {
           try {
             const result = await runner.drive(order, lease.owner);
-            logger.info({ orderId: order.id, from: order.saga.state, to: result.saga.state }, 'recovered saga');
+            logger.info(
+              { orderId: order.id, from: order.saga.state, to: result.saga.state },
+              'recovered saga',
+            );
           } catch (error) {
-            logger.error({ err: error, orderId: order.id, state: order.saga.state }, 'recovering saga failed; will retry');
+            logger.error(
+              { err: error, orderId: order.id, state: order.saga.state },
+              'recovering saga failed; will retry',
+            );
           }
         }),
       );

@@ -41,8 +41,14 @@ export function faultFromEnv(value: string | undefined, nodeEnv: string | undefi
   if (!value) return undefined;
   if (nodeEnv !== 'test') throw new Error('ORDERS_TEST_CRASH is only honoured with NODE_ENV=test.');
   const [step, phase, action = 'exit'] = value.split(':');
-  if (!SAGA_STEPS.includes(step as SagaStep) || (phase !== 'before_save' && phase !== 'after_save') || (action !== 'throw' && action !== 'exit')) {
-    throw new Error(`ORDERS_TEST_CRASH must be <step>:<before_save|after_save>[:throw|exit], got "${value}".`);
+  if (
+    !SAGA_STEPS.includes(step as SagaStep) ||
+    (phase !== 'before_save' && phase !== 'after_save') ||
+    (action !== 'throw' && action !== 'exit')
+  ) {
+    throw new Error(
+      `ORDERS_TEST_CRASH must be <step>:<before_save|after_save>[:throw|exit], got "${value}".`,
+    );
   }
   return { step: step as SagaStep, phase, action };
 }

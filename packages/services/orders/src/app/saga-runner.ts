@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type Clock, type Logger } from '@polyshop/kernel';
 import type { PaymentInput } from '../domain/checkout-request.ts';
-import { canStillCompensate, isTerminal, nextStep, onFailure, type SagaState, type SagaStep } from '../domain/checkout-saga.ts';
+import {
+  canStillCompensate,
+  isTerminal,
+  nextStep,
+  onFailure,
+  type SagaState,
+  type SagaStep,
+} from '../domain/checkout-saga.ts';
 import type { Order, OrderFailure } from '../domain/order.ts';
 import type { OrderRepository, SagaLease } from '../ports/order-repository.ts';
 import type { PaymentProcessor } from '../ports/payment-processor.ts';
@@ -111,24 +118,49 @@ export class SagaRunner {
     let target = onFailure(state, result.kind);
     const attempts = order.saga.attempts + 1;
     let failure = result.failure;
-    if (target === 'retry' && result.kind === 'transient' && attempts >= this.#deps.settings.maxAttempts && canStillCompensate(state)) {
+    if (
+      target === 'retry' &&
+      result.kind === 'transient' &&
+      attempts >= this.#deps.settings.maxAttempts &&
+      canStillCompensate(state)
+    ) {
       target = onFailure(state, 'refused');
-      failure = { reasonCode: 'ORDERS.SAGA_TIMEOUT', message: `Gave up after ${attempts} attempts: ${failure.message ?? failure.reasonCode}` };
+      failure = {
+        reasonCode: 'ORDERS.SAGA_TIMEOUT',
+        message: `Gave up after ${attempts} attempts: ${failure.message ?? failure.reasonCode}`,
+      };
     }
     if (target === 'retry') {
       const { retryBaseMs, retryMaxMs } = this.#deps.settings;
       const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempts - 1, 30));
       const now = this.#deps.clock.now();
       const nextAttemptAt = new Date(now.getTime() + delay);
-      this.#deps.logger.warn({ orderId: order.id, state, attempts, reasonCode: failure.reasonCode, nextAttemptAt }, 'saga step failed; will retry');
-      const kept = await this.#deps.repository.postpone(order.id, { owner, state, attempts, nextAttemptAt, now });
+      this.#deps.logger.warn(
+        { orderId: order.id, state, attempts, reasonCode: failure.reasonCode, nextAttemptAt },
+        'saga step failed; will retry',
+      );
+      const kept = await this.#deps.repository.postpone(order.id, {
+        owner,
+        state,
+        attempts,
+        nextAttemptAt,
+        now,
+      });
       return kept ? { ...order, saga: { state, attempts, nextAttemptAt } } : undefined;
     }
-    this.#deps.logger.info({ orderId: order.id, state, reasonCode: failure.reasonCode }, 'checkout failed; compensating');
+    this.#deps.logger.info(
+      { orderId: order.id, state, reasonCode: failure.reasonCode },
+      'checkout failed; compensating',
+    );
     return this.#record(order, owner, target, { failure });
   }
 
-  #record(order: Order, owner: string, to: SagaState, changes: Partial<Parameters<OrderRepository['transition']>[1]>) {
+  #record(
+    order: Order,
+    owner: string,
+    to: SagaState,
+    changes: Partial<Parameters<OrderRepository['transition']>[1]>,
+  ) {
     const now = this.#deps.clock.now();
     return this.#deps.repository.transition(order.id, {
       from: order.saga.state,
@@ -152,7 +184,10 @@ export class SagaRunner {
     }
     this.#deps.logger.warn({ err: error, orderId: order.id, step }, 'saga step hit a transient error');
     const reasonCode = error instanceof AppError ? error.code : 'ORDERS.STEP_ERROR';
-    return { kind: 'transient', failure: { reasonCode, message: error instanceof Error ? error.message : String(error) } };
+    return {
+      kind: 'transient',
+      failure: { reasonCode, message: error instanceof Error ? error.message : String(error) },
+    };
   }
 
   /**
@@ -163,8 +198,10 @@ export class SagaRunner {
   async #lostLease(order: Order, step: SagaStep, paymentId: string | undefined): Promise<Order> {
     const now = await this.#reload(order);
     const undone = ['failed', 'payment_voided', 'stock_released'].includes(now.saga.state);
-    if (undone && step === 'reserve_stock') await this.#deps.stock.giveBack(order.id, 'late reservation of a failed order').catch(() => {});
-    if (undone && step === 'authorize_payment' && paymentId) await this.#deps.payments.void(paymentId).catch(() => {});
+    if (undone && step === 'reserve_stock')
+      await this.#deps.stock.giveBack(order.id, 'late reservation of a failed order').catch(() => {});
+    if (undone && step === 'authorize_payment' && paymentId)
+      await this.#deps.payments.void(paymentId).catch(() => {});
     return now;
   }
 

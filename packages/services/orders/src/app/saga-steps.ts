@@ -42,7 +42,12 @@ export function authorizationKey(orderId: string): string {
  * errors thrown by the other services are left to the runner to classify.
  * `payment` is the instrument from the request, present only while the request's process drives it.
  */
-export async function runStep(step: SagaStep, order: Order, context: StepContext, payment: PaymentInput | undefined): Promise<StepResult> {
+export async function runStep(
+  step: SagaStep,
+  order: Order,
+  context: StepContext,
+  payment: PaymentInput | undefined,
+): Promise<StepResult> {
   const { stock, payments, clock } = context;
   switch (step) {
     case 'reserve_stock': {
@@ -52,7 +57,9 @@ export async function runStep(step: SagaStep, order: Order, context: StepContext
         ttlSeconds: context.reservationTtlSeconds,
       });
       if (outcome.status === 'reserved') return DONE;
-      return rejected('INVENTORY.INSUFFICIENT_STOCK', 'Not enough stock for every item.', { shortages: outcome.shortages });
+      return rejected('INVENTORY.INSUFFICIENT_STOCK', 'Not enough stock for every item.', {
+        shortages: outcome.shortages,
+      });
     }
     case 'authorize_payment':
       return payment ? authorize(order, payments, payment) : adoptAuthorization(order, payments);
@@ -70,16 +77,33 @@ export async function runStep(step: SagaStep, order: Order, context: StepContext
       return DONE;
     case 'release_stock':
     case 'return_stock':
-      await stock.giveBack(order.id, step === 'return_stock' ? `order ${order.orderNumber} cancelled` : `order ${order.orderNumber} failed`);
+      await stock.giveBack(
+        order.id,
+        step === 'return_stock'
+          ? `order ${order.orderNumber} cancelled`
+          : `order ${order.orderNumber} failed`,
+      );
       return DONE;
     case 'fail_order':
-      return { kind: 'done', status: 'failed', events: [orderEvent('order.failed', order, clock, order.failure?.reasonCode)] };
+      return {
+        kind: 'done',
+        status: 'failed',
+        events: [orderEvent('order.failed', order, clock, order.failure?.reasonCode)],
+      };
     case 'cancel_order':
-      return { kind: 'done', status: 'cancelled', events: [orderEvent('order.cancelled', order, clock, order.failure?.reasonCode)] };
+      return {
+        kind: 'done',
+        status: 'cancelled',
+        events: [orderEvent('order.cancelled', order, clock, order.failure?.reasonCode)],
+      };
   }
 }
 
-async function authorize(order: Order, payments: PaymentProcessor, payment: PaymentInput): Promise<StepResult> {
+async function authorize(
+  order: Order,
+  payments: PaymentProcessor,
+  payment: PaymentInput,
+): Promise<StepResult> {
   const result = await payments.authorize({
     idempotencyKey: authorizationKey(order.id),
     orderId: order.id,
@@ -105,7 +129,10 @@ async function adoptAuthorization(order: Order, payments: PaymentProcessor): Pro
   if (!usable || usable.status === 'pending') {
     return {
       kind: 'refused',
-      failure: { reasonCode: 'ORDERS.PAYMENT_INTERRUPTED', message: 'The checkout was interrupted before the payment was authorized.' },
+      failure: {
+        reasonCode: 'ORDERS.PAYMENT_INTERRUPTED',
+        message: 'The checkout was interrupted before the payment was authorized.',
+      },
     };
   }
   return authorizationResult(usable);
@@ -123,7 +150,10 @@ function authorizationResult(payment: PaymentSummary): StepResult {
       // Captured, voided or refunded before this step: not an authorization the saga can use.
       return {
         kind: 'refused',
-        failure: { reasonCode: 'ORDERS.PAYMENT_UNUSABLE', message: `Payment ${payment.id} is ${payment.status}.` },
+        failure: {
+          reasonCode: 'ORDERS.PAYMENT_UNUSABLE',
+          message: `Payment ${payment.id} is ${payment.status}.`,
+        },
       };
   }
 }

@@ -1,11 +1,23 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '@polyshop/kernel';
-import { checkoutFingerprint, requireIdempotencyKey, validateCheckout, type CheckoutInput } from './checkout-request.ts';
+import {
+  checkoutFingerprint,
+  requireIdempotencyKey,
+  validateCheckout,
+  type CheckoutInput,
+} from './checkout-request.ts';
 import { lineName, snapshotLines, type CatalogVariant } from './order-lines.ts';
 import { DEFAULT_REGIONS, parseRegions, requireRegion } from './region-pricing.ts';
 
-const address = { name: 'Ada', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US', region: 'US' };
+const address = {
+  name: 'Ada',
+  line1: '1 Main St',
+  city: 'Springfield',
+  postalCode: '12345',
+  country: 'US',
+  region: 'US',
+};
 const checkout = (overrides: Partial<CheckoutInput> = {}): CheckoutInput => ({
   items: [{ sku: 'SKU-1', quantity: 1 }],
   shippingAddress: address,
@@ -22,20 +34,46 @@ describe(validateCheckout.name, () => {
 
   it('refuses an empty cart, bad quantities, duplicate SKUs and too many lines, naming the field', () => {
     assert.throws(() => validateCheckout(checkout({ items: [] })), refusal('ORDERS.EMPTY_CART', 'items'));
-    assert.throws(() => validateCheckout(checkout({ items: [{ sku: 'A', quantity: 0 }] })), refusal('ORDERS.INVALID_QUANTITY', 'items.0.quantity'));
-    assert.throws(() => validateCheckout(checkout({ items: [{ sku: 'A', quantity: -2 }] })), refusal('ORDERS.INVALID_QUANTITY', 'items.0.quantity'));
-    assert.throws(() => validateCheckout(checkout({ items: [{ sku: 'A', quantity: 1.5 }] })), refusal('ORDERS.INVALID_QUANTITY', 'items.0.quantity'));
-    assert.throws(() => validateCheckout(checkout({ items: [{ sku: 'A', quantity: 1_000_000 }] })), refusal('ORDERS.INVALID_QUANTITY', 'items.0.quantity'));
     assert.throws(
-      () => validateCheckout(checkout({ items: [{ sku: 'A', quantity: 1 }, { sku: 'A', quantity: 2 }] })),
+      () => validateCheckout(checkout({ items: [{ sku: 'A', quantity: 0 }] })),
+      refusal('ORDERS.INVALID_QUANTITY', 'items.0.quantity'),
+    );
+    assert.throws(
+      () => validateCheckout(checkout({ items: [{ sku: 'A', quantity: -2 }] })),
+      refusal('ORDERS.INVALID_QUANTITY', 'items.0.quantity'),
+    );
+    assert.throws(
+      () => validateCheckout(checkout({ items: [{ sku: 'A', quantity: 1.5 }] })),
+      refusal('ORDERS.INVALID_QUANTITY', 'items.0.quantity'),
+    );
+    assert.throws(
+      () => validateCheckout(checkout({ items: [{ sku: 'A', quantity: 1_000_000 }] })),
+      refusal('ORDERS.INVALID_QUANTITY', 'items.0.quantity'),
+    );
+    assert.throws(
+      () =>
+        validateCheckout(
+          checkout({
+            items: [
+              { sku: 'A', quantity: 1 },
+              { sku: 'A', quantity: 2 },
+            ],
+          }),
+        ),
       refusal('ORDERS.DUPLICATE_SKU', 'items.1.sku'),
     );
     const many = Array.from({ length: 51 }, (_, i) => ({ sku: `S${i}`, quantity: 1 }));
-    assert.throws(() => validateCheckout(checkout({ items: many })), refusal('ORDERS.TOO_MANY_ITEMS', 'items'));
+    assert.throws(
+      () => validateCheckout(checkout({ items: many })),
+      refusal('ORDERS.TOO_MANY_ITEMS', 'items'),
+    );
   });
 
   it('needs exactly one payment instrument', () => {
-    assert.throws(() => validateCheckout(checkout({ payment: { method: 'card' } })), refusal('ORDERS.PAYMENT_INSTRUMENT_REQUIRED', 'payment'));
+    assert.throws(
+      () => validateCheckout(checkout({ payment: { method: 'card' } })),
+      refusal('ORDERS.PAYMENT_INSTRUMENT_REQUIRED', 'payment'),
+    );
     assert.throws(
       () => validateCheckout(checkout({ payment: { method: 'bitcoin' as 'card', token: 'tok_visa' } })),
       refusal('ORDERS.INVALID_PAYMENT_METHOD', 'payment.method'),
@@ -43,14 +81,28 @@ describe(validateCheckout.name, () => {
   });
 
   it('fingerprints the order, not the card: same cart and address with another card is the same request', () => {
-    const other = checkout({ payment: { method: 'card', card: { number: '4000000000000002', expMonth: 1, expYear: 2041, cvc: '999' } } });
+    const other = checkout({
+      payment: {
+        method: 'card',
+        card: { number: '4000000000000002', expMonth: 1, expYear: 2041, cvc: '999' },
+      },
+    });
     assert.equal(checkoutFingerprint(checkout()), checkoutFingerprint(other));
-    assert.notEqual(checkoutFingerprint(checkout()), checkoutFingerprint(checkout({ items: [{ sku: 'SKU-1', quantity: 2 }] })));
+    assert.notEqual(
+      checkoutFingerprint(checkout()),
+      checkoutFingerprint(checkout({ items: [{ sku: 'SKU-1', quantity: 2 }] })),
+    );
   });
 
   it('requires an Idempotency-Key (428) of visible ASCII', () => {
-    assert.throws(() => requireIdempotencyKey(undefined), (e: unknown) => e instanceof AppError && e.kind === 'precondition_required');
-    assert.throws(() => requireIdempotencyKey('has space'), refusal('ORDERS.INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key'));
+    assert.throws(
+      () => requireIdempotencyKey(undefined),
+      (e: unknown) => e instanceof AppError && e.kind === 'precondition_required',
+    );
+    assert.throws(
+      () => requireIdempotencyKey('has space'),
+      refusal('ORDERS.INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key'),
+    );
     assert.equal(requireIdempotencyKey('k-1'), 'k-1');
   });
 });
@@ -68,30 +120,41 @@ describe(snapshotLines.name, () => {
     ...overrides,
   });
 
-  it("takes the price and name from the catalogue", () => {
+  it('takes the price and name from the catalogue', () => {
     const [line] = snapshotLines([{ sku: 'SKU-1', quantity: 2 }], [variant()], us);
     assert.equal(line!.unitPrice.toDecimalString(), '19.99');
     assert.equal(line!.name, 'Phone (256GB)');
   });
 
   it('refuses unknown SKUs (400), products not on sale and other currencies (409)', () => {
-    assert.throws(() => snapshotLines([{ sku: 'NOPE', quantity: 1 }], [variant()], us), refusal('ORDERS.UNKNOWN_SKU', 'items.0.sku'));
+    assert.throws(
+      () => snapshotLines([{ sku: 'NOPE', quantity: 1 }], [variant()], us),
+      refusal('ORDERS.UNKNOWN_SKU', 'items.0.sku'),
+    );
     assert.throws(
       () => snapshotLines([{ sku: 'SKU-1', quantity: 1 }], [variant({ status: 'archived' })], us),
-      (e: unknown) => refusal('ORDERS.PRODUCT_UNAVAILABLE', 'items.0.sku')(e) && (e as AppError).kind === 'conflict',
+      (e: unknown) =>
+        refusal('ORDERS.PRODUCT_UNAVAILABLE', 'items.0.sku')(e) && (e as AppError).kind === 'conflict',
     );
     assert.throws(
       () => snapshotLines([{ sku: 'SKU-1', quantity: 1 }], [variant({ currency: 'EUR' })], us),
-      (e: unknown) => refusal('ORDERS.CURRENCY_MISMATCH', 'items.0.sku')(e) && (e as AppError).kind === 'conflict',
+      (e: unknown) =>
+        refusal('ORDERS.CURRENCY_MISMATCH', 'items.0.sku')(e) && (e as AppError).kind === 'conflict',
     );
   });
 
   it('refuses a region that is not sold to', () => {
-    assert.throws(() => requireRegion(parseRegions(DEFAULT_REGIONS), 'MARS', 'shippingAddress.region'), refusal('ORDERS.UNSUPPORTED_REGION', 'shippingAddress.region'));
+    assert.throws(
+      () => requireRegion(parseRegions(DEFAULT_REGIONS), 'MARS', 'shippingAddress.region'),
+      refusal('ORDERS.UNSUPPORTED_REGION', 'shippingAddress.region'),
+    );
   });
 
   it('names a line without empty attribute values', () => {
-    assert.equal(lineName({ productName: 'Mug', variantAttributes: { color: 'Blue', size: '' } }), 'Mug (Blue)');
+    assert.equal(
+      lineName({ productName: 'Mug', variantAttributes: { color: 'Blue', size: '' } }),
+      'Mug (Blue)',
+    );
     assert.equal(lineName({ productName: 'Mug' }), 'Mug');
   });
 });

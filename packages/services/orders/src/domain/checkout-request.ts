@@ -50,35 +50,55 @@ export function validateCheckout(input: CheckoutInput): CheckoutInput {
     throw AppError.invalidInput('ORDERS.EMPTY_CART', 'An order needs at least one item.', { field: 'items' });
   }
   if (input.items.length > MAX_ORDER_LINES) {
-    throw AppError.invalidInput('ORDERS.TOO_MANY_ITEMS', `An order has at most ${MAX_ORDER_LINES} lines.`, { field: 'items' });
+    throw AppError.invalidInput('ORDERS.TOO_MANY_ITEMS', `An order has at most ${MAX_ORDER_LINES} lines.`, {
+      field: 'items',
+    });
   }
   const seen = new Set<string>();
   input.items.forEach((line, index) => {
     if (typeof line?.sku !== 'string' || !SKU.test(line.sku)) {
-      throw AppError.invalidInput('ORDERS.INVALID_SKU', 'A SKU is 1–64 letters, digits, ".", "_" or "-".', { field: `items.${index}.sku` });
-    }
-    if (seen.has(line.sku)) {
-      throw AppError.invalidInput('ORDERS.DUPLICATE_SKU', `SKU ${line.sku} is listed twice; list each SKU once with its quantity.`, {
+      throw AppError.invalidInput('ORDERS.INVALID_SKU', 'A SKU is 1–64 letters, digits, ".", "_" or "-".', {
         field: `items.${index}.sku`,
       });
     }
+    if (seen.has(line.sku)) {
+      throw AppError.invalidInput(
+        'ORDERS.DUPLICATE_SKU',
+        `SKU ${line.sku} is listed twice; list each SKU once with its quantity.`,
+        {
+          field: `items.${index}.sku`,
+        },
+      );
+    }
     seen.add(line.sku);
     if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_LINE_QUANTITY) {
-      throw AppError.invalidInput('ORDERS.INVALID_QUANTITY', `A quantity is a whole number from 1 to ${MAX_LINE_QUANTITY}.`, {
-        field: `items.${index}.quantity`,
-      });
+      throw AppError.invalidInput(
+        'ORDERS.INVALID_QUANTITY',
+        `A quantity is a whole number from 1 to ${MAX_LINE_QUANTITY}.`,
+        {
+          field: `items.${index}.quantity`,
+        },
+      );
     }
   });
   const payment = input.payment;
   if (!PAYMENT_METHODS.includes(payment?.method)) {
-    throw AppError.invalidInput('ORDERS.INVALID_PAYMENT_METHOD', `payment.method is one of ${PAYMENT_METHODS.join(', ')}.`, {
-      field: 'payment.method',
-    });
+    throw AppError.invalidInput(
+      'ORDERS.INVALID_PAYMENT_METHOD',
+      `payment.method is one of ${PAYMENT_METHODS.join(', ')}.`,
+      {
+        field: 'payment.method',
+      },
+    );
   }
   if ((payment.card === undefined) === (payment.token === undefined)) {
-    throw AppError.invalidInput('ORDERS.PAYMENT_INSTRUMENT_REQUIRED', 'Send exactly one of payment.card and payment.token.', {
-      field: 'payment',
-    });
+    throw AppError.invalidInput(
+      'ORDERS.PAYMENT_INSTRUMENT_REQUIRED',
+      'Send exactly one of payment.card and payment.token.',
+      {
+        field: 'payment',
+      },
+    );
   }
   return input;
 }
@@ -88,10 +108,14 @@ export function validateCheckout(input: CheckoutInput): CheckoutInput {
  * a reused key. Items in SKU order, the address, and the payment method; no card data, not even hashed.
  */
 export function checkoutFingerprint(input: CheckoutInput): string {
-  const items = [...input.items].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0)).map((line) => [line.sku, line.quantity]);
+  const items = [...input.items]
+    .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))
+    .map((line) => [line.sku, line.quantity]);
   const a = input.shippingAddress;
   const address = [a.name, a.line1, a.line2 ?? '', a.city, a.postalCode, a.country, a.region];
-  return createHash('sha256').update(JSON.stringify([items, address, input.payment.method])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([items, address, input.payment.method]))
+    .digest('hex');
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -99,14 +123,23 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** An `Idempotency-Key` header: required (428 without), 1–255 visible ASCII characters. */
 export function requireIdempotencyKey(key: string | undefined): string {
   if (key === undefined || key === '') {
-    throw new AppError('precondition_required', 'ORDERS.IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header (e.g. a UUID) so a retry never orders twice.', {
-      field: 'Idempotency-Key',
-    });
+    throw new AppError(
+      'precondition_required',
+      'ORDERS.IDEMPOTENCY_KEY_REQUIRED',
+      'Send an Idempotency-Key header (e.g. a UUID) so a retry never orders twice.',
+      {
+        field: 'Idempotency-Key',
+      },
+    );
   }
   if (!IDEMPOTENCY_KEY.test(key)) {
-    throw AppError.invalidInput('ORDERS.INVALID_IDEMPOTENCY_KEY', 'The Idempotency-Key is 1–255 visible ASCII characters.', {
-      field: 'Idempotency-Key',
-    });
+    throw AppError.invalidInput(
+      'ORDERS.INVALID_IDEMPOTENCY_KEY',
+      'The Idempotency-Key is 1–255 visible ASCII characters.',
+      {
+        field: 'Idempotency-Key',
+      },
+    );
   }
   return key;
 }

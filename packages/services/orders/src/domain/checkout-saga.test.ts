@@ -1,6 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isTerminal, nextStep, onFailure, SAGA_STATES, stateBefore, type SagaState } from './checkout-saga.ts';
+import {
+  isTerminal,
+  nextStep,
+  onFailure,
+  SAGA_STATES,
+  stateBefore,
+  type SagaState,
+} from './checkout-saga.ts';
 
 function walk(from: SagaState): SagaState[] {
   const path: SagaState[] = [from];
@@ -14,9 +21,18 @@ function walk(from: SagaState): SagaState[] {
 
 describe('checkout saga state machine', () => {
   it('goes forward reserve → authorize → commit → capture → confirm', () => {
-    assert.deepEqual(walk('started'), ['started', 'stock_reserved', 'payment_authorized', 'stock_committed', 'payment_captured', 'confirmed']);
+    assert.deepEqual(walk('started'), [
+      'started',
+      'stock_reserved',
+      'payment_authorized',
+      'stock_committed',
+      'payment_captured',
+      'confirmed',
+    ]);
     assert.deepEqual(
-      walk('started').slice(0, -1).map((state) => nextStep(state)!.step),
+      walk('started')
+        .slice(0, -1)
+        .map((state) => nextStep(state)!.step),
       ['reserve_stock', 'authorize_payment', 'commit_stock', 'capture_payment', 'confirm_order'],
     );
   });
@@ -49,12 +65,21 @@ describe('checkout saga state machine', () => {
   });
 
   it('never turns back once money is taken, nor in the middle of compensation or cancellation', () => {
-    for (const state of ['payment_captured', 'compensating', 'payment_voided', 'stock_released', 'cancelling', 'payment_refunded', 'stock_returned'] as const) {
+    for (const state of [
+      'payment_captured',
+      'compensating',
+      'payment_voided',
+      'stock_released',
+      'cancelling',
+      'payment_refunded',
+      'stock_returned',
+    ] as const) {
       assert.equal(onFailure(state, 'refused'), 'retry', state);
     }
   });
 
   it('retries transient failures wherever they happen', () => {
-    for (const state of SAGA_STATES.filter((s) => !isTerminal(s))) assert.equal(onFailure(state, 'transient'), 'retry');
+    for (const state of SAGA_STATES.filter((s) => !isTerminal(s)))
+      assert.equal(onFailure(state, 'transient'), 'retry');
   });
 });

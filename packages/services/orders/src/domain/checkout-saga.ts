@@ -11,7 +11,8 @@
  * Compensation (reverse order), then cancellation of a confirmed order:
  *
  *   compensating → void_payment → payment_voided → release_stock → stock_released → fail_order → failed
- *   cancelling → refund_payment → payment_refunded → return_stock → stock_returned → cancel_order → cancelled
+ *   cancelling → refund_payment → payment_refunded → return_stock → stock_returned
+ *           → cancel_order → cancelled
  *
  * Why this order, against the invariants:
  * - *Never a confirmed order without stock decremented*: stock is committed before the order can be

@@ -8,7 +8,9 @@ export interface OrderCursorPosition {
 
 /** An opaque keyset cursor (base64url JSON of the last order's creation time and id). */
 export function encodeOrderCursor(position: OrderCursorPosition): string {
-  return Buffer.from(JSON.stringify({ t: position.createdAt.toISOString(), i: position.id })).toString('base64url');
+  return Buffer.from(JSON.stringify({ t: position.createdAt.toISOString(), i: position.id })).toString(
+    'base64url',
+  );
 }
 
 /** Decodes a cursor; anything this API did not issue is a 400 on `cursor`. */
@@ -21,7 +23,11 @@ export function decodeOrderCursor(cursor: string): OrderCursorPosition {
   }
   const createdAt = typeof body?.t === 'string' ? new Date(body.t) : undefined;
   if (!createdAt || Number.isNaN(createdAt.getTime()) || !isUuid(body?.i)) {
-    throw AppError.invalidInput('ORDERS.INVALID_CURSOR', 'The cursor is not one this API issued; start again without one.', { field: 'cursor' });
+    throw AppError.invalidInput(
+      'ORDERS.INVALID_CURSOR',
+      'The cursor is not one this API issued; start again without one.',
+      { field: 'cursor' },
+    );
   }
   return { createdAt, id: body.i };
 }

@@ -32,7 +32,10 @@ export interface OrderEventData {
   shipping: string;
   total: string;
   items: OrderEventItem[];
-  /** Why the order failed (`order.failed`) or was cancelled (`order.cancelled`, e.g. `ORDERS.CANCELLED_BY_CUSTOMER`). */
+  /**
+   * Why the order failed (`order.failed`) or was cancelled (`order.cancelled`, e.g.
+   * `ORDERS.CANCELLED_BY_CUSTOMER`).
+   */
   reasonCode?: string;
 }
 
@@ -72,10 +75,21 @@ export function orderEventData(order: Order, reasonCode?: string): OrderEventDat
 }
 
 /** An order event, correlated with the order id (the saga's correlation id). */
-export function orderEvent(type: OrderEventType, order: Order, clock: Clock, reasonCode?: string): OrderEvent {
+export function orderEvent(
+  type: OrderEventType,
+  order: Order,
+  clock: Clock,
+  reasonCode?: string,
+): OrderEvent {
   return createEvent(
     ORDERS_SOURCE,
-    { type, aggregateType: 'order', aggregateId: order.id, correlationId: order.id, data: orderEventData(order, reasonCode) },
+    {
+      type,
+      aggregateType: 'order',
+      aggregateId: order.id,
+      correlationId: order.id,
+      data: orderEventData(order, reasonCode),
+    },
     clock,
   ) as OrderEvent;
 }

@@ -22,7 +22,11 @@ export interface CatalogVariant {
  * sale (409 `ORDERS.PRODUCT_UNAVAILABLE`), a price in another currency than the region's
  * (409 `ORDERS.CURRENCY_MISMATCH`).
  */
-export function snapshotLines(cart: readonly CartLine[], variants: readonly CatalogVariant[], region: RegionPricing): PricedLine[] {
+export function snapshotLines(
+  cart: readonly CartLine[],
+  variants: readonly CatalogVariant[],
+  region: RegionPricing,
+): PricedLine[] {
   const bySku = new Map(variants.map((variant) => [variant.sku, variant]));
   return cart.map((line, index) => {
     const field = `items.${index}.sku`;
@@ -31,16 +35,23 @@ export function snapshotLines(cart: readonly CartLine[], variants: readonly Cata
       throw AppError.invalidInput('ORDERS.UNKNOWN_SKU', `No product has SKU ${line.sku}.`, { field });
     }
     if (variant.status !== 'active') {
-      throw AppError.conflict('ORDERS.PRODUCT_UNAVAILABLE', `${variant.productName} (${line.sku}) is not on sale.`, {
-        field,
-        details: { sku: line.sku, productStatus: variant.status },
-      });
+      throw AppError.conflict(
+        'ORDERS.PRODUCT_UNAVAILABLE',
+        `${variant.productName} (${line.sku}) is not on sale.`,
+        {
+          field,
+          details: { sku: line.sku, productStatus: variant.status },
+        },
+      );
     }
     if (variant.currency !== region.currency) {
       throw AppError.conflict(
         'ORDERS.CURRENCY_MISMATCH',
         `${line.sku} is priced in ${variant.currency}, but orders to ${region.code} are paid in ${region.currency}.`,
-        { field, details: { sku: line.sku, priceCurrency: variant.currency, orderCurrency: region.currency } },
+        {
+          field,
+          details: { sku: line.sku, priceCurrency: variant.currency, orderCurrency: region.currency },
+        },
       );
     }
     return {
@@ -55,6 +66,8 @@ export function snapshotLines(cart: readonly CartLine[], variants: readonly Cata
 
 /** `iPhone 15 (256GB, Blue)`: the product name with its variant's attribute values. */
 export function lineName(variant: Pick<CatalogVariant, 'productName' | 'variantAttributes'>): string {
-  const values = Object.values(variant.variantAttributes ?? {}).filter((value) => value !== null && value !== undefined && value !== '');
+  const values = Object.values(variant.variantAttributes ?? {}).filter(
+    (value) => value !== null && value !== undefined && value !== '',
+  );
   return values.length ? `${variant.productName} (${values.map(String).join(', ')})` : variant.productName;
 }

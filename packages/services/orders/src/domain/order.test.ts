@@ -58,16 +58,35 @@ describe(parseRegions.name, () => {
   it('reads the defaults: US in USD, EU in EUR, UK in GBP', () => {
     assert.deepEqual(
       [...regions.values()].map((r) => [r.code, r.currency]),
-      [['US', 'USD'], ['EU', 'EUR'], ['UK', 'GBP']],
+      [
+        ['US', 'USD'],
+        ['EU', 'EUR'],
+        ['UK', 'GBP'],
+      ],
     );
   });
 
   it('refuses bad configuration naming the region and field', () => {
-    assert.throws(() => parseRegions({ US: { currency: 'XYZ', taxRate: '0.1', shipping: '1.00' } }), /ORDERS_REGIONS\.US\.currency/);
-    assert.throws(() => parseRegions({ US: { currency: 'USD', taxRate: '1.5', shipping: '1.00' } }), /taxRate/);
-    assert.throws(() => parseRegions({ US: { currency: 'USD', taxRate: '0.1', shipping: '1.001' } }), /shipping/);
-    assert.throws(() => parseRegions({ US: { currency: 'USD', taxRate: '0.1', shipping: '-1.00' } }), /shipping/);
-    assert.throws(() => parseRegions({ us: { currency: 'USD', taxRate: '0.1', shipping: '1.00' } }), /region code/);
+    assert.throws(
+      () => parseRegions({ US: { currency: 'XYZ', taxRate: '0.1', shipping: '1.00' } }),
+      /ORDERS_REGIONS\.US\.currency/,
+    );
+    assert.throws(
+      () => parseRegions({ US: { currency: 'USD', taxRate: '1.5', shipping: '1.00' } }),
+      /taxRate/,
+    );
+    assert.throws(
+      () => parseRegions({ US: { currency: 'USD', taxRate: '0.1', shipping: '1.001' } }),
+      /shipping/,
+    );
+    assert.throws(
+      () => parseRegions({ US: { currency: 'USD', taxRate: '0.1', shipping: '-1.00' } }),
+      /shipping/,
+    );
+    assert.throws(
+      () => parseRegions({ us: { currency: 'USD', taxRate: '0.1', shipping: '1.00' } }),
+      /region code/,
+    );
     assert.throws(() => parseRegions({}), /at least one region/);
   });
 });

@@ -46,15 +46,24 @@ export function parseRegions(input: Record<string, RegionPricingInput>): Map<str
   }
   for (const [code, region] of Object.entries(input)) {
     const at = (field: string) => `ORDERS_REGIONS.${code}.${field}`;
-    if (!REGION_CODE.test(code)) throw new Error(`ORDERS_REGIONS: "${code}" is not a region code (${REGION_CODE_PATTERN}).`);
+    if (!REGION_CODE.test(code))
+      throw new Error(`ORDERS_REGIONS: "${code}" is not a region code (${REGION_CODE_PATTERN}).`);
     if (!isCurrency(region?.currency)) throw new Error(`${at('currency')} must be an ISO 4217 code.`);
-    if (typeof region.taxRate !== 'string' || !RATE.test(region.taxRate) || new Decimal(region.taxRate).greaterThan(1)) {
+    if (
+      typeof region.taxRate !== 'string' ||
+      !RATE.test(region.taxRate) ||
+      new Decimal(region.taxRate).greaterThan(1)
+    ) {
       throw new Error(`${at('taxRate')} must be a decimal string from "0" to "1" (e.g. "0.0825").`);
     }
     const shipping = parseAmount(region.shipping, region.currency, at('shipping'));
     const pricing: RegionPricing = { code, currency: region.currency, taxRate: region.taxRate, shipping };
     if (region.freeShippingFrom !== undefined) {
-      pricing.freeShippingFrom = parseAmount(region.freeShippingFrom, region.currency, at('freeShippingFrom'));
+      pricing.freeShippingFrom = parseAmount(
+        region.freeShippingFrom,
+        region.currency,
+        at('freeShippingFrom'),
+      );
     }
     regions.set(code, pricing);
   }
@@ -72,7 +81,11 @@ function parseAmount(value: unknown, currency: string, name: string): Money {
 }
 
 /** The pricing of a region a client asked for; 400 `ORDERS.UNSUPPORTED_REGION` when it is not sold to. */
-export function requireRegion(regions: ReadonlyMap<string, RegionPricing>, code: string, field: string): RegionPricing {
+export function requireRegion(
+  regions: ReadonlyMap<string, RegionPricing>,
+  code: string,
+  field: string,
+): RegionPricing {
   const region = regions.get(code);
   if (!region) {
     throw AppError.invalidInput(

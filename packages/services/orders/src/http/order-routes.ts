@@ -9,7 +9,15 @@ import { placeOrder } from '../app/place-order.ts';
 import { getOrder, listOrders } from '../app/read-orders.ts';
 import type { Order } from '../domain/order.ts';
 import { toOrderView } from '../order-view.ts';
-import { CancelBody, CheckoutBody, IdempotencyHeaders, ListOrdersQuery, OrderIdParams, OrderListSchema, OrderSchema } from './schemas.ts';
+import {
+  CancelBody,
+  CheckoutBody,
+  IdempotencyHeaders,
+  ListOrdersQuery,
+  OrderIdParams,
+  OrderListSchema,
+  OrderSchema,
+} from './schemas.ts';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['orders'];
@@ -30,11 +38,16 @@ function viewerOf(request: FastifyRequest): Viewer {
  */
 function inputFailure(order: Order): AppError | undefined {
   const details = order.failure?.details;
-  if (order.status !== 'failed' || details?.kind !== 'invalid_input' || typeof details.field !== 'string') return undefined;
-  return AppError.invalidInput(order.failure!.reasonCode, order.failure!.message ?? 'The payment details are invalid.', {
-    field: `payment.${details.field}`,
-    details: { orderId: order.id },
-  });
+  if (order.status !== 'failed' || details?.kind !== 'invalid_input' || typeof details.field !== 'string')
+    return undefined;
+  return AppError.invalidInput(
+    order.failure!.reasonCode,
+    order.failure!.message ?? 'The payment details are invalid.',
+    {
+      field: `payment.${details.field}`,
+      details: { orderId: order.id },
+    },
+  );
 }
 
 /** `/orders`: checkout, reading and cancelling orders. */
@@ -57,7 +70,13 @@ export function orderRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: st
             'is still running after the request timeout. The same Idempotency-Key again returns the same order.',
           headers: IdempotencyHeaders,
           body: CheckoutBody,
-          response: { 201: OrderSchema, 202: OrderSchema, 400: ProblemSchema, 409: ProblemSchema, 428: ProblemSchema },
+          response: {
+            201: OrderSchema,
+            202: OrderSchema,
+            400: ProblemSchema,
+            409: ProblemSchema,
+            428: ProblemSchema,
+          },
         },
       },
       async (request, reply) => {
@@ -90,7 +109,10 @@ export function orderRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: st
       },
       async (request) => {
         const page = await listOrders(deps, request.query, viewerOf(request));
-        return { items: page.orders.map(toOrderView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+        return {
+          items: page.orders.map(toOrderView),
+          ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+        };
       },
     );
 
@@ -98,7 +120,13 @@ export function orderRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: st
       '/:id',
       {
         preValidation: authenticated,
-        schema: { tags, security, summary: 'One order (its owner, or orders:read)', params: OrderIdParams, response: { 200: OrderSchema, 404: ProblemSchema } },
+        schema: {
+          tags,
+          security,
+          summary: 'One order (its owner, or orders:read)',
+          params: OrderIdParams,
+          response: { 200: OrderSchema, 404: ProblemSchema },
+        },
       },
       async (request) => toOrderView(await getOrder(deps, request.params.id, viewerOf(request))),
     );
@@ -111,7 +139,8 @@ export function orderRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: st
           tags,
           security,
           summary: 'Cancel a confirmed order: refund, restock, emit order.cancelled',
-          description: '200 with the cancelled order; 202 while the refund is still running. Owner, or orders:write.',
+          description:
+            '200 with the cancelled order; 202 while the refund is still running. Owner, or orders:write.',
           params: OrderIdParams,
           body: Type.Optional(CancelBody),
           response: { 200: OrderSchema, 202: OrderSchema, 404: ProblemSchema, 409: ProblemSchema },

@@ -1,7 +1,12 @@
 import Type from 'typebox';
 import { DecimalString } from '@polyshop/http';
 import { SAGA_STATES } from '../domain/checkout-saga.ts';
-import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, PAYMENT_METHODS, SKU_PATTERN } from '../domain/checkout-request.ts';
+import {
+  MAX_LINE_QUANTITY,
+  MAX_ORDER_LINES,
+  PAYMENT_METHODS,
+  SKU_PATTERN,
+} from '../domain/checkout-request.ts';
 import { ORDER_STATUSES } from '../domain/order.ts';
 
 const Time = Type.String({ format: 'date-time' });
@@ -10,7 +15,12 @@ const Text = (maxLength: number, minLength = 1) => Type.String({ minLength, maxL
 export const OrderIdParams = Type.Object({ id: Type.String({ description: 'order id (UUID)' }) });
 
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ description: 'Required: 1–255 visible ASCII characters (e.g. a UUID). The same key again returns the same order.' })),
+  'idempotency-key': Type.Optional(
+    Type.String({
+      description:
+        'Required: 1–255 visible ASCII characters (e.g. a UUID). The same key again returns the same order.',
+    }),
+  ),
 });
 
 export const ShippingAddressSchema = Type.Object(
@@ -21,7 +31,11 @@ export const ShippingAddressSchema = Type.Object(
     city: Text(100),
     postalCode: Text(20),
     country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2', examples: ['US'] }),
-    region: Type.String({ maxLength: 16, description: 'Selects currency, tax and shipping (configured regions, e.g. US, EU, UK).', examples: ['US'] }),
+    region: Type.String({
+      maxLength: 16,
+      description: 'Selects currency, tax and shipping (configured regions, e.g. US, EU, UK).',
+      examples: ['US'],
+    }),
   },
   { additionalProperties: false },
 );
@@ -36,7 +50,9 @@ export const CheckoutBody = Type.Object(
         },
         { additionalProperties: false },
       ),
-      { description: `1 to ${MAX_ORDER_LINES} lines, each SKU once. Prices come from the catalogue, never from the client.` },
+      {
+        description: `1 to ${MAX_ORDER_LINES} lines, each SKU once. Prices come from the catalogue, never from the client.`,
+      },
     ),
     shippingAddress: ShippingAddressSchema,
     payment: Type.Object(
@@ -55,7 +71,10 @@ export const CheckoutBody = Type.Object(
         ),
         token: Type.Optional(Type.String({ minLength: 1, maxLength: 100, examples: ['tok_visa'] })),
       },
-      { additionalProperties: false, description: 'Exactly one of card and token. Card data is never stored.' },
+      {
+        additionalProperties: false,
+        description: 'Exactly one of card and token. Card data is never stored.',
+      },
     ),
   },
   { additionalProperties: false },
@@ -71,7 +90,9 @@ export const ListOrdersQuery = Type.Object(
     status: Type.Optional(Type.String({ description: ORDER_STATUSES.join(' | ') })),
     from: Type.Optional(Type.String({ description: 'created at or after (ISO 8601)' })),
     to: Type.Optional(Type.String({ description: 'created before (ISO 8601)' })),
-    userId: Type.Optional(Type.String({ description: "one customer's orders (needs orders:read unless your own)" })),
+    userId: Type.Optional(
+      Type.String({ description: "one customer's orders (needs orders:read unless your own)" }),
+    ),
     limit: Type.Optional(Type.Integer({ description: '1–200, default 50' })),
     cursor: Type.Optional(Type.String({ maxLength: 500 })),
   },
@@ -87,35 +108,45 @@ const OrderItemSchema = Type.Object({
   lineTotal: DecimalString(),
 });
 
-export const OrderSchema = Type.Object(
-  {
-    id: Type.String(),
-    orderNumber: Type.String({ examples: ['ORD-100042'] }),
-    userId: Type.String(),
-    customer: Type.Object({ email: Type.Optional(Type.String()), name: Type.Optional(Type.String()) }),
-    status: Type.Enum(ORDER_STATUSES),
-    reasonCode: Type.Optional(Type.String({ description: 'why it failed or was cancelled', examples: ['INVENTORY.INSUFFICIENT_STOCK'] })),
-    failure: Type.Optional(
-      Type.Object({ reasonCode: Type.String(), message: Type.Optional(Type.String()), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
-    ),
-    currency: Type.String(),
-    items: Type.Array(OrderItemSchema),
-    subtotal: DecimalString(),
-    tax: DecimalString(),
-    shipping: DecimalString(),
-    total: DecimalString(),
-    shippingAddress: ShippingAddressSchema,
-    region: Type.String(),
-    paymentMethod: Type.String(),
-    paymentId: Type.Optional(Type.String()),
-    saga: Type.Object({
-      state: Type.Enum(SAGA_STATES),
-      attempts: Type.Integer(),
-      nextAttemptAt: Type.Optional(Time),
+export const OrderSchema = Type.Object({
+  id: Type.String(),
+  orderNumber: Type.String({ examples: ['ORD-100042'] }),
+  userId: Type.String(),
+  customer: Type.Object({ email: Type.Optional(Type.String()), name: Type.Optional(Type.String()) }),
+  status: Type.Enum(ORDER_STATUSES),
+  reasonCode: Type.Optional(
+    Type.String({
+      description: 'why it failed or was cancelled',
+      examples: ['INVENTORY.INSUFFICIENT_STOCK'],
     }),
-    createdAt: Time,
-    updatedAt: Time,
-  },
-);
+  ),
+  failure: Type.Optional(
+    Type.Object({
+      reasonCode: Type.String(),
+      message: Type.Optional(Type.String()),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+  ),
+  currency: Type.String(),
+  items: Type.Array(OrderItemSchema),
+  subtotal: DecimalString(),
+  tax: DecimalString(),
+  shipping: DecimalString(),
+  total: DecimalString(),
+  shippingAddress: ShippingAddressSchema,
+  region: Type.String(),
+  paymentMethod: Type.String(),
+  paymentId: Type.Optional(Type.String()),
+  saga: Type.Object({
+    state: Type.Enum(SAGA_STATES),
+    attempts: Type.Integer(),
+    nextAttemptAt: Type.Optional(Time),
+  }),
+  createdAt: Time,
+  updatedAt: Time,
+});
 
-export const OrderListSchema = Type.Object({ items: Type.Array(OrderSchema), nextCursor: Type.Optional(Type.String()) });
+export const OrderListSchema = Type.Object({
+  items: Type.Array(OrderSchema),
+  nextCursor: Type.Optional(Type.String()),
+});

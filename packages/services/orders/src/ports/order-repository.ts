@@ -111,5 +111,10 @@ export interface OrderRepository {
    * Starts cancelling a confirmed order: saga `confirmed → cancelling`, leased to `lease`, with the
    * cancellation reason. `undefined` when the order is not (or no longer) confirmed and idle.
    */
-  beginCancellation(id: string, lease: SagaLease, reason: OrderFailure, now: Date): Promise<Order | undefined>;
+  beginCancellation(
+    id: string,
+    lease: SagaLease,
+    reason: OrderFailure,
+    now: Date,
+  ): Promise<Order | undefined>;
 }

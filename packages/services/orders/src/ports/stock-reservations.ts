@@ -6,7 +6,8 @@ export interface StockShortage {
 }
 
 /** `reserved`: every item is held; `insufficient_stock`: nothing is held. */
-export type ReserveStockOutcome = { status: 'reserved' } | { status: 'insufficient_stock'; shortages: StockShortage[] };
+export type ReserveStockOutcome =
+  { status: 'reserved' } | { status: 'insufficient_stock'; shortages: StockShortage[] };
 
 /**
  * The inventory as the checkout saga drives it. Every method is idempotent for a given reservation
@@ -14,7 +15,11 @@ export type ReserveStockOutcome = { status: 'reserved' } | { status: 'insufficie
  */
 export interface StockReservations {
   /** Reserves every item or none, for `ttlSeconds`. Repeating it with the same id and items changes nothing. */
-  reserve(request: { reservationId: string; items: { sku: string; quantity: number }[]; ttlSeconds: number }): Promise<ReserveStockOutcome>;
+  reserve(request: {
+    reservationId: string;
+    items: { sku: string; quantity: number }[];
+    ttlSeconds: number;
+  }): Promise<ReserveStockOutcome>;
 
   /**
    * Commits the reservation: its stock leaves for good. Repeating it changes nothing. Throws a

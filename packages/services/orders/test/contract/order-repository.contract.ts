@@ -14,7 +14,11 @@ export interface OrderRepositoryHarness {
 const minutes = (n: number, from = new Date()) => new Date(from.getTime() + n * 60_000);
 
 /** The behaviour every `OrderRepository` adapter must have. */
-export function orderRepositoryContract(name: string, open: () => Promise<OrderRepositoryHarness>, options: { skip?: string | false } = {}): void {
+export function orderRepositoryContract(
+  name: string,
+  open: () => Promise<OrderRepositoryHarness>,
+  options: { skip?: string | false } = {},
+): void {
   describe(`OrderRepository contract on ${name}`, { skip: options.skip ?? false }, () => {
     let harness: OrderRepositoryHarness;
     let repo: OrderRepository;
@@ -37,8 +41,16 @@ export function orderRepositoryContract(name: string, open: () => Promise<OrderR
       assert.equal(order.saga.nextAttemptAt?.getTime(), lease.until.getTime());
       assert.match(order.orderNumber, /^ORD-\d{6,}$/);
       assert.deepEqual(
-        order.items.map((i) => [i.sku, i.quantity, i.unitPrice.toDecimalString(), i.lineTotal.toDecimalString()]),
-        [['SKU-A', 1, '19.99', '19.99'], ['SKU-B', 3, '0.10', '0.30']],
+        order.items.map((i) => [
+          i.sku,
+          i.quantity,
+          i.unitPrice.toDecimalString(),
+          i.lineTotal.toDecimalString(),
+        ]),
+        [
+          ['SKU-A', 1, '19.99', '19.99'],
+          ['SKU-B', 3, '0.10', '0.30'],
+        ],
       );
       assert.deepEqual(
         [order.subtotal, order.tax, order.shipping, order.total].map((m) => m.toDecimalString()),
@@ -54,10 +66,17 @@ export function orderRepositoryContract(name: string, open: () => Promise<OrderR
 
     it('returns the existing order for a repeated idempotency key of the same customer, even when raced', async () => {
       const key = `key-${Date.now()}`;
-      const results = await Promise.all(Array.from({ length: 5 }, () => repo.create(aNewOrder({ idempotencyKey: key, userId: 'racer' }), aLease())));
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          repo.create(aNewOrder({ idempotencyKey: key, userId: 'racer' }), aLease()),
+        ),
+      );
       assert.equal(results.filter((r) => r.created).length, 1);
       assert.equal(new Set(results.map((r) => r.order.id)).size, 1);
-      const otherCustomer = await repo.create(aNewOrder({ idempotencyKey: key, userId: 'someone-else' }), aLease());
+      const otherCustomer = await repo.create(
+        aNewOrder({ idempotencyKey: key, userId: 'someone-else' }),
+        aLease(),
+      );
       assert.equal(otherCustomer.created, true);
       assert.equal((await repo.findByIdempotencyKey('racer', key))?.id, results[0]!.order.id);
       assert.equal(await repo.findByIdempotencyKey('nobody', key), undefined);
@@ -68,13 +87,30 @@ export function orderRepositoryContract(name: string, open: () => Promise<OrderR
       const { order } = await repo.create(aNewOrder(), lease);
       const now = new Date();
       const stranger = aLease();
-      assert.equal(await repo.transition(order.id, { from: 'started', to: 'stock_reserved', lease: stranger, now }), undefined);
-      assert.equal(await repo.transition(order.id, { from: 'stock_reserved', to: 'payment_authorized', lease, now }), undefined);
+      assert.equal(
+        await repo.transition(order.id, { from: 'started', to: 'stock_reserved', lease: stranger, now }),
+        undefined,
+      );
+      assert.equal(
+        await repo.transition(order.id, { from: 'stock_reserved', to: 'payment_authorized', lease, now }),
+        undefined,
+      );
       const renewed = { owner: lease.owner, until: minutes(5) };
-      const moved = await repo.transition(order.id, { from: 'started', to: 'stock_reserved', lease: renewed, now });
+      const moved = await repo.transition(order.id, {
+        from: 'started',
+        to: 'stock_reserved',
+        lease: renewed,
+        now,
+      });
       assert.equal(moved?.saga.state, 'stock_reserved');
       assert.equal(moved?.saga.nextAttemptAt?.getTime(), renewed.until.getTime());
-      const authorized = await repo.transition(order.id, { from: 'stock_reserved', to: 'payment_authorized', lease, now, paymentId: 'pay-1' });
+      const authorized = await repo.transition(order.id, {
+        from: 'stock_reserved',
+        to: 'payment_authorized',
+        lease,
+        now,
+        paymentId: 'pay-1',
+      });
       assert.equal(authorized?.paymentId, 'pay-1');
     });
 
@@ -82,38 +118,89 @@ export function orderRepositoryContract(name: string, open: () => Promise<OrderR
       const lease = aLease();
       const { order } = await repo.create(aNewOrder(), lease);
       let state = order;
-      for (const [from, to] of [['started', 'stock_reserved'], ['stock_reserved', 'payment_authorized'], ['payment_authorized', 'stock_committed'], ['stock_committed', 'payment_captured']] as const) {
+      for (const [from, to] of [
+        ['started', 'stock_reserved'],
+        ['stock_reserved', 'payment_authorized'],
+        ['payment_authorized', 'stock_committed'],
+        ['stock_committed', 'payment_captured'],
+      ] as const) {
         state = (await repo.transition(order.id, { from, to, lease, now: new Date() }))!;
       }
-      const event = createEvent('orders', { type: 'order.confirmed', aggregateType: 'order', aggregateId: order.id, data: { orderId: order.id } }, systemClock);
-      const done = await repo.transition(order.id, { from: 'payment_captured', to: 'confirmed', lease, now: new Date(), status: 'confirmed', events: [event] });
+      const event = createEvent(
+        'orders',
+        {
+          type: 'order.confirmed',
+          aggregateType: 'order',
+          aggregateId: order.id,
+          data: { orderId: order.id },
+        },
+        systemClock,
+      );
+      const done = await repo.transition(order.id, {
+        from: 'payment_captured',
+        to: 'confirmed',
+        lease,
+        now: new Date(),
+        status: 'confirmed',
+        events: [event],
+      });
       assert.equal(done?.status, 'confirmed');
       assert.equal(done?.saga.state, 'confirmed');
       assert.equal(done?.saga.nextAttemptAt, undefined);
-      assert.deepEqual((await harness.recordedEvents(order.id)).map((e) => [e.id, e.type]), [[event.id, 'order.confirmed']]);
+      assert.deepEqual(
+        (await harness.recordedEvents(order.id)).map((e) => [e.id, e.type]),
+        [[event.id, 'order.confirmed']],
+      );
       assert.equal(state.saga.state, 'payment_captured');
     });
 
     it('keeps the failure with the order once compensation starts', async () => {
       const lease = aLease();
       const { order } = await repo.create(aNewOrder(), lease);
-      const failure = { reasonCode: 'INVENTORY.INSUFFICIENT_STOCK', message: 'short', details: { shortages: [{ sku: 'SKU-A', requested: 1, available: 0 }] } };
-      const failed = await repo.transition(order.id, { from: 'started', to: 'stock_released', lease, now: new Date(), failure });
+      const failure = {
+        reasonCode: 'INVENTORY.INSUFFICIENT_STOCK',
+        message: 'short',
+        details: { shortages: [{ sku: 'SKU-A', requested: 1, available: 0 }] },
+      };
+      const failed = await repo.transition(order.id, {
+        from: 'started',
+        to: 'stock_released',
+        lease,
+        now: new Date(),
+        failure,
+      });
       assert.deepEqual(failed?.failure, failure);
-      const final = await repo.transition(order.id, { from: 'stock_released', to: 'failed', lease, now: new Date(), status: 'failed' });
+      const final = await repo.transition(order.id, {
+        from: 'stock_released',
+        to: 'failed',
+        lease,
+        now: new Date(),
+        status: 'failed',
+      });
       assert.equal(final?.status, 'failed');
       assert.equal(final?.failure?.reasonCode, 'INVENTORY.INSUFFICIENT_STOCK');
     });
 
     it('claims only unfinished sagas that are due, never the same one twice at once', async () => {
       const past = new Date(Date.now() - 60_000);
-      const due = await Promise.all(Array.from({ length: 4 }, () => repo.create(aNewOrder(), { owner: 'dead-driver', until: past })));
+      const due = await Promise.all(
+        Array.from({ length: 4 }, () => repo.create(aNewOrder(), { owner: 'dead-driver', until: past })),
+      );
       const notDue = await repo.create(aNewOrder(), aLease());
-      const [a, b] = await Promise.all([repo.claimDue(new Date(), aLease(), 3), repo.claimDue(new Date(), aLease(), 3)]);
+      const [a, b] = await Promise.all([
+        repo.claimDue(new Date(), aLease(), 3),
+        repo.claimDue(new Date(), aLease(), 3),
+      ]);
       const claimed = [...a, ...b].map((o) => o.id);
-      for (const { order } of due) assert.equal(claimed.filter((id) => id === order.id).length, 1, 'each due saga claimed exactly once');
+      for (const { order } of due)
+        assert.equal(claimed.filter((id) => id === order.id).length, 1, 'each due saga claimed exactly once');
       assert.ok(!claimed.includes(notDue.order.id));
-      assert.deepEqual(await repo.claimDue(new Date(), aLease(), 10).then((rows) => rows.filter((o) => due.some((d) => d.order.id === o.id))), []);
+      assert.deepEqual(
+        await repo
+          .claimDue(new Date(), aLease(), 10)
+          .then((rows) => rows.filter((o) => due.some((d) => d.order.id === o.id))),
+        [],
+      );
     });
 
     it('postpones a saga for the lease holder only; it becomes due again at the given time', async () => {
@@ -121,18 +208,46 @@ export function orderRepositoryContract(name: string, open: () => Promise<OrderR
       const { order } = await repo.create(aNewOrder(), lease);
       const now = new Date();
       const later = minutes(10, now);
-      assert.equal(await repo.postpone(order.id, { owner: 'stranger', state: 'started', attempts: 1, nextAttemptAt: later, now }), false);
-      assert.equal(await repo.postpone(order.id, { owner: lease.owner, state: 'started', attempts: 1, nextAttemptAt: later, now }), true);
+      assert.equal(
+        await repo.postpone(order.id, {
+          owner: 'stranger',
+          state: 'started',
+          attempts: 1,
+          nextAttemptAt: later,
+          now,
+        }),
+        false,
+      );
+      assert.equal(
+        await repo.postpone(order.id, {
+          owner: lease.owner,
+          state: 'started',
+          attempts: 1,
+          nextAttemptAt: later,
+          now,
+        }),
+        true,
+      );
       const stored = await repo.findById(order.id);
       assert.equal(stored?.saga.attempts, 1);
       assert.equal(stored?.saga.nextAttemptAt?.getTime(), later.getTime());
-      assert.equal((await repo.claimDue(minutes(5, now), aLease(), 100)).some((o) => o.id === order.id), false);
+      assert.equal(
+        (await repo.claimDue(minutes(5, now), aLease(), 100)).some((o) => o.id === order.id),
+        false,
+      );
       const claimer = aLease(minutes(11, now));
       const claimed = await repo.claimDue(minutes(11, now), claimer, 100);
       assert.equal(claimed.find((o) => o.id === order.id)?.saga.attempts, 1);
       // The old driver lost the saga: its writes are refused.
-      assert.equal(await repo.transition(order.id, { from: 'started', to: 'stock_reserved', lease, now }), undefined);
-      assert.equal((await repo.transition(order.id, { from: 'started', to: 'stock_reserved', lease: claimer, now }))?.saga.attempts, 0);
+      assert.equal(
+        await repo.transition(order.id, { from: 'started', to: 'stock_reserved', lease, now }),
+        undefined,
+      );
+      assert.equal(
+        (await repo.transition(order.id, { from: 'started', to: 'stock_reserved', lease: claimer, now }))
+          ?.saga.attempts,
+        0,
+      );
     });
 
     it('starts cancelling only a confirmed, idle order, once', async () => {
@@ -141,7 +256,12 @@ export function orderRepositoryContract(name: string, open: () => Promise<OrderR
       const reason = { reasonCode: 'ORDERS.CANCELLED_BY_CUSTOMER' };
       assert.equal(await repo.beginCancellation(order.id, aLease(), reason, new Date()), undefined);
       let from = 'started' as const as Parameters<OrderRepository['transition']>[1]['from'];
-      for (const to of ['stock_reserved', 'payment_authorized', 'stock_committed', 'payment_captured'] as const) {
+      for (const to of [
+        'stock_reserved',
+        'payment_authorized',
+        'stock_committed',
+        'payment_captured',
+      ] as const) {
         await repo.transition(order.id, { from, to, lease, now: new Date() });
         from = to;
       }
@@ -163,22 +283,52 @@ export function orderRepositoryContract(name: string, open: () => Promise<OrderR
       const made = [];
       for (let i = 0; i < 5; i++) {
         const lease = aLease();
-        const { order } = await repo.create(aNewOrder({ userId, createdAt: minutes(i, base), updatedAt: minutes(i, base) }), lease);
-        if (i % 2 === 0) await repo.transition(order.id, { from: 'started', to: 'stock_released', lease, now: base, failure: { reasonCode: 'X' } })
-          .then(() => repo.transition(order.id, { from: 'stock_released', to: 'failed', lease, now: base, status: 'failed' }));
+        const { order } = await repo.create(
+          aNewOrder({ userId, createdAt: minutes(i, base), updatedAt: minutes(i, base) }),
+          lease,
+        );
+        if (i % 2 === 0)
+          await repo
+            .transition(order.id, {
+              from: 'started',
+              to: 'stock_released',
+              lease,
+              now: base,
+              failure: { reasonCode: 'X' },
+            })
+            .then(() =>
+              repo.transition(order.id, {
+                from: 'stock_released',
+                to: 'failed',
+                lease,
+                now: base,
+                status: 'failed',
+              }),
+            );
         made.push(order.id);
       }
       const newestFirst = [...made].reverse();
       const page1 = await repo.list({ userId, limit: 2 });
-      assert.deepEqual(page1.orders.map((o) => o.id), newestFirst.slice(0, 2));
+      assert.deepEqual(
+        page1.orders.map((o) => o.id),
+        newestFirst.slice(0, 2),
+      );
       assert.ok(page1.next);
       const page2 = await repo.list({ userId, limit: 2, after: page1.next });
       const page3 = await repo.list({ userId, limit: 2, after: page2.next });
-      assert.deepEqual([...page2.orders, ...page3.orders].map((o) => o.id), newestFirst.slice(2));
-      assert.equal(page3.next, undefined);
-      assert.deepEqual((await repo.list({ userId, status: 'failed', limit: 10 })).orders.map((o) => o.id), [made[4], made[2], made[0]]);
       assert.deepEqual(
-        (await repo.list({ userId, from: minutes(1, base), to: minutes(3, base), limit: 10 })).orders.map((o) => o.id),
+        [...page2.orders, ...page3.orders].map((o) => o.id),
+        newestFirst.slice(2),
+      );
+      assert.equal(page3.next, undefined);
+      assert.deepEqual(
+        (await repo.list({ userId, status: 'failed', limit: 10 })).orders.map((o) => o.id),
+        [made[4], made[2], made[0]],
+      );
+      assert.deepEqual(
+        (await repo.list({ userId, from: minutes(1, base), to: minutes(3, base), limit: 10 })).orders.map(
+          (o) => o.id,
+        ),
         [made[2], made[1]],
       );
       assert.equal((await repo.list({ userId, limit: 10 })).orders[0]?.items.length, 2);

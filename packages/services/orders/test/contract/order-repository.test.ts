@@ -16,7 +16,10 @@ for (const target of postgresTargets()) {
       return {
         repository: new PostgresOrderRepository(db),
         async recordedEvents(aggregateId: string) {
-          const rows = await db.query<{ envelope: EventEnvelope }>(`SELECT envelope FROM orders.outbox WHERE aggregate_id = $1 ORDER BY seq`, [aggregateId]);
+          const rows = await db.query<{ envelope: EventEnvelope }>(
+            `SELECT envelope FROM orders.outbox WHERE aggregate_id = $1 ORDER BY seq`,
+            [aggregateId],
+          );
           return rows.map((row) => row.envelope);
         },
         close: () => target.close(db),

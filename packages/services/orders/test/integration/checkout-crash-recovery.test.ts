@@ -10,7 +10,17 @@ import { placeOrder } from '../../src/app/place-order.ts';
 import { SimulatedCrash, type SagaFault } from '../../src/app/saga-faults.ts';
 import type { SagaStep } from '../../src/domain/checkout-saga.ts';
 import type { Order } from '../../src/domain/order.ts';
-import { aCustomer, CARDS, checkoutBody, checkoutPlatform, inventoryOf, openOrderService, paymentsOf, seedSkus, stockOf } from '../fixtures/checkout-platform.ts';
+import {
+  aCustomer,
+  CARDS,
+  checkoutBody,
+  checkoutPlatform,
+  inventoryOf,
+  openOrderService,
+  paymentsOf,
+  seedSkus,
+  stockOf,
+} from '../fixtures/checkout-platform.ts';
 
 const LEASE_MS = 30_000;
 const STOCK = 5;
@@ -37,7 +47,10 @@ for (const target of postgresTargets()) {
 
     /** An order service on the platform's database and clients: the crashing process, or the restarted one. */
     async function orderService(fault?: SagaFault): Promise<OrderService> {
-      const service = await openOrderService(platform, clock, { env: { ORDERS_SAGA_LEASE_MS: String(LEASE_MS) }, ...(fault ? { fault } : {}) });
+      const service = await openOrderService(platform, clock, {
+        env: { ORDERS_SAGA_LEASE_MS: String(LEASE_MS) },
+        ...(fault ? { fault } : {}),
+      });
       services.push(service);
       return service;
     }
@@ -47,13 +60,23 @@ for (const target of postgresTargets()) {
       const crashing = await orderService(fault);
       const key = randomUUID();
       await assert.rejects(
-        placeOrder(crashing.deps, { userId: customer.userId, customer: { email: customer.email }, idempotencyKey: key, input: checkoutBody([{ sku, quantity: QUANTITY }], card) as never }),
+        placeOrder(crashing.deps, {
+          userId: customer.userId,
+          customer: { email: customer.email },
+          idempotencyKey: key,
+          input: checkoutBody([{ sku, quantity: QUANTITY }], card) as never,
+        }),
         SimulatedCrash,
       );
       const order = await crashing.deps.repository.findByIdempotencyKey(customer.userId, key);
       assert.ok(order);
-      const finishedBeforeCrash = fault.phase === 'after_save' && (fault.step === 'confirm_order' || fault.step === 'fail_order');
-      assert.equal(order.status === 'pending', !finishedBeforeCrash, `status ${order.status} after a crash at ${fault.step} ${fault.phase}`);
+      const finishedBeforeCrash =
+        fault.phase === 'after_save' && (fault.step === 'confirm_order' || fault.step === 'fail_order');
+      assert.equal(
+        order.status === 'pending',
+        !finishedBeforeCrash,
+        `status ${order.status} after a crash at ${fault.step} ${fault.phase}`,
+      );
       return order;
     }
 
@@ -73,16 +96,32 @@ for (const target of postgresTargets()) {
       const payments = await paymentsOf(platform).findByOrder(order.id);
       const taken = payments.filter((p) => ['captured', 'partially_refunded', 'refunded'].includes(p.status));
       if (outcome === 'confirmed') {
-        assert.deepEqual(taken.map((p) => [p.status, p.amount]), [['captured', order.total.toDecimalString()]]);
-        assert.deepEqual(await stockOf(platform, sku), { quantity: STOCK - QUANTITY, reserved: 0, available: STOCK - QUANTITY });
+        assert.deepEqual(
+          taken.map((p) => [p.status, p.amount]),
+          [['captured', order.total.toDecimalString()]],
+        );
+        assert.deepEqual(await stockOf(platform, sku), {
+          quantity: STOCK - QUANTITY,
+          reserved: 0,
+          available: STOCK - QUANTITY,
+        });
       } else {
         assert.deepEqual(taken, [], 'no money taken for a failed order');
-        assert.ok(payments.every((p) => p.status === 'voided' || p.status === 'failed'), `payments left: ${payments.map((p) => p.status).join(", ")}`);
+        assert.ok(
+          payments.every((p) => p.status === 'voided' || p.status === 'failed'),
+          `payments left: ${payments.map((p) => p.status).join(', ')}`,
+        );
         assert.deepEqual(await stockOf(platform, sku), { quantity: STOCK, reserved: 0, available: STOCK });
       }
       const db = await platform.postgres();
-      const events = await db.query<{ type: string }>(`SELECT type FROM orders.outbox WHERE aggregate_id = $1`, [order.id]);
-      assert.deepEqual(events.map((e) => e.type), [`order.${outcome}`]);
+      const events = await db.query<{ type: string }>(
+        `SELECT type FROM orders.outbox WHERE aggregate_id = $1`,
+        [order.id],
+      );
+      assert.deepEqual(
+        events.map((e) => e.type),
+        [`order.${outcome}`],
+      );
     }
 
     let skuCount = 0;
@@ -126,7 +165,11 @@ for (const target of postgresTargets()) {
     for (const phase of PHASES) {
       it(`a crash after void_payment (${phase}) while compensating a lost reservation ends failed, the authorization voided`, async () => {
         const sku = await freshSku();
-        const crashed = await crashDuringCheckout(sku, { step: 'authorize_payment', phase: 'after_save', action: 'throw' });
+        const crashed = await crashDuringCheckout(sku, {
+          step: 'authorize_payment',
+          phase: 'after_save',
+          action: 'throw',
+        });
         // The reservation is gone before recovery can commit it (as if it had expired).
         await inventoryOf(platform).release(crashed.id);
         const half = await recover(crashed, { step: 'void_payment', phase, action: 'throw' });
@@ -135,13 +178,20 @@ for (const target of postgresTargets()) {
         const recovered = await recover(half);
         await assertSettled(recovered, sku, 'failed');
         assert.equal(recovered.failure?.reasonCode, 'INVENTORY.RESERVATION_RELEASED');
-        assert.deepEqual((await paymentsOf(platform).findByOrder(crashed.id)).map((p) => p.status), ['voided']);
+        assert.deepEqual(
+          (await paymentsOf(platform).findByOrder(crashed.id)).map((p) => p.status),
+          ['voided'],
+        );
       });
     }
 
     it('a capture refused after the stock was committed ends failed with the committed stock put back', async () => {
       const sku = await freshSku();
-      const crashed = await crashDuringCheckout(sku, { step: 'commit_stock', phase: 'after_save', action: 'throw' });
+      const crashed = await crashDuringCheckout(sku, {
+        step: 'commit_stock',
+        phase: 'after_save',
+        action: 'throw',
+      });
       // The authorization disappears before recovery can capture it.
       await paymentsOf(platform).void(crashed.paymentId!);
       const recovered = await recover(crashed);
@@ -155,40 +205,71 @@ for (const target of postgresTargets()) {
           const sku = await freshSku();
           const shop = await orderService();
           const key = randomUUID();
-          const placed = await placeOrder(shop.deps, { userId: customer.userId, customer: {}, idempotencyKey: key, input: checkoutBody([{ sku, quantity: QUANTITY }]) as never });
+          const placed = await placeOrder(shop.deps, {
+            userId: customer.userId,
+            customer: {},
+            idempotencyKey: key,
+            input: checkoutBody([{ sku, quantity: QUANTITY }]) as never,
+          });
           assert.equal(placed.order.status, 'confirmed');
           const crashing = await orderService({ step, phase, action: 'throw' });
           const viewer = { userId: customer.userId, canReadAll: false, canWriteAll: false };
           await assert.rejects(cancelOrder(crashing.deps, { id: placed.order.id }, viewer), SimulatedCrash);
           const crashed = (await crashing.deps.repository.findById(placed.order.id))!;
           const recovered = await recover(crashed);
-          assert.deepEqual([recovered.status, recovered.saga.state, recovered.failure?.reasonCode], ['cancelled', 'cancelled', 'ORDERS.CANCELLED_BY_CUSTOMER']);
+          assert.deepEqual(
+            [recovered.status, recovered.saga.state, recovered.failure?.reasonCode],
+            ['cancelled', 'cancelled', 'ORDERS.CANCELLED_BY_CUSTOMER'],
+          );
           assert.deepEqual(await stockOf(platform, sku), { quantity: STOCK, reserved: 0, available: STOCK });
           const payments = await paymentsOf(platform).findByOrder(crashed.id);
-          assert.deepEqual(payments.map((p) => [p.status, p.refundedAmount]), [['refunded', crashed.total.toDecimalString()]]);
+          assert.deepEqual(
+            payments.map((p) => [p.status, p.refundedAmount]),
+            [['refunded', crashed.total.toDecimalString()]],
+          );
           const db = await platform.postgres();
-          const events = await db.query<{ type: string }>(`SELECT type FROM orders.outbox WHERE aggregate_id = $1 ORDER BY seq`, [crashed.id]);
-          assert.deepEqual(events.map((e) => e.type), ['order.confirmed', 'order.cancelled']);
+          const events = await db.query<{ type: string }>(
+            `SELECT type FROM orders.outbox WHERE aggregate_id = $1 ORDER BY seq`,
+            [crashed.id],
+          );
+          assert.deepEqual(
+            events.map((e) => e.type),
+            ['order.confirmed', 'order.cancelled'],
+          );
         });
       }
     }
 
     it('a driver that comes back after its saga was undone voids the authorization it then made', async () => {
       const sku = await freshSku();
-      const crashed = await crashDuringCheckout(sku, { step: 'reserve_stock', phase: 'after_save', action: 'throw' });
+      const crashed = await crashDuringCheckout(sku, {
+        step: 'reserve_stock',
+        phase: 'after_save',
+        action: 'throw',
+      });
       const undone = await recover(crashed);
       assert.deepEqual([undone.status, undone.failure?.reasonCode], ['failed', 'ORDERS.PAYMENT_INTERRUPTED']);
       // The first driver was only paused, not dead: it carries on from where it was, card in hand.
       const late = await orderService();
-      const result = await late.runner.drive(crashed, 'the-paused-driver', { method: 'card', card: CARDS.ok });
+      const result = await late.runner.drive(crashed, 'the-paused-driver', {
+        method: 'card',
+        card: CARDS.ok,
+      });
       assert.equal(result.status, 'failed');
-      assert.deepEqual((await paymentsOf(platform).findByOrder(crashed.id)).map((p) => p.status), ['voided']);
+      assert.deepEqual(
+        (await paymentsOf(platform).findByOrder(crashed.id)).map((p) => p.status),
+        ['voided'],
+      );
       await assertSettled(result, sku, 'failed');
     });
 
     it('leaves a saga whose driver still holds its lease alone, and a finished one untouched', async () => {
       const sku = await freshSku();
-      const crashed = await crashDuringCheckout(sku, { step: 'commit_stock', phase: 'after_save', action: 'throw' });
+      const crashed = await crashDuringCheckout(sku, {
+        step: 'commit_stock',
+        phase: 'after_save',
+        action: 'throw',
+      });
       const early = await orderService();
       assert.equal(await early.recovery.runOnce(), 0);
       assert.equal((await early.deps.repository.findById(crashed.id))?.saga.state, 'stock_committed');

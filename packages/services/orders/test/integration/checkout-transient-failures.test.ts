@@ -6,7 +6,15 @@ import type { TestPlatform } from '@polyshop/platform/testing';
 import { postgresTargets } from '@polyshop/testing';
 import type { OrderService } from '../../src/app/order-service.ts';
 import { placeOrder } from '../../src/app/place-order.ts';
-import { aCustomer, checkoutBody, checkoutPlatform, openOrderService, paymentsOf, seedSkus, stockOf } from '../fixtures/checkout-platform.ts';
+import {
+  aCustomer,
+  checkoutBody,
+  checkoutPlatform,
+  openOrderService,
+  paymentsOf,
+  seedSkus,
+  stockOf,
+} from '../fixtures/checkout-platform.ts';
 
 for (const target of postgresTargets()) {
   describe(`checkout with the payment gateway down on ${target.name}`, { skip: target.skip }, () => {
@@ -15,7 +23,10 @@ for (const target of postgresTargets()) {
     const services: OrderService[] = [];
     before(async () => {
       // Every gateway call fails as unavailable: a transient failure, whatever the retries.
-      platform = await checkoutPlatform(target.name, { PAYMENTS_SANDBOX_FAILURE_RATE: '1', ORDERS_RECOVERY_INTERVAL_MS: '3600000' });
+      platform = await checkoutPlatform(target.name, {
+        PAYMENTS_SANDBOX_FAILURE_RATE: '1',
+        ORDERS_RECOVERY_INTERVAL_MS: '3600000',
+      });
     });
     after(async () => {
       for (const service of services) await service.stop(0);
@@ -45,10 +56,16 @@ for (const target of postgresTargets()) {
       clock.advance(1000);
       assert.equal(await shop.recovery.runOnce(), 1);
       const recovered = (await shop.deps.repository.findById(placed.order.id))!;
-      assert.deepEqual([recovered.status, recovered.failure?.reasonCode], ['failed', 'ORDERS.PAYMENT_INTERRUPTED']);
+      assert.deepEqual(
+        [recovered.status, recovered.failure?.reasonCode],
+        ['failed', 'ORDERS.PAYMENT_INTERRUPTED'],
+      );
       assert.deepEqual(await stockOf(platform, sku), { quantity: 4, reserved: 0, available: 4 });
       const payments = await paymentsOf(platform).findByOrder(placed.order.id);
-      assert.ok(payments.every((p) => p.status === 'pending'), 'the payment never got past pending: nothing authorized or taken');
+      assert.ok(
+        payments.every((p) => p.status === 'pending'),
+        'the payment never got past pending: nothing authorized or taken',
+      );
     });
   });
 }
@@ -58,7 +75,10 @@ for (const target of postgresTargets()) {
     let platform: TestPlatform;
     before(async () => {
       // The gateway takes 300 ms per call; the request waits 50 ms for the saga.
-      platform = await checkoutPlatform(target.name, { PAYMENTS_SANDBOX_LATENCY_MS: '300', ORDERS_SAGA_REQUEST_TIMEOUT_MS: '50' });
+      platform = await checkoutPlatform(target.name, {
+        PAYMENTS_SANDBOX_LATENCY_MS: '300',
+        ORDERS_SAGA_REQUEST_TIMEOUT_MS: '50',
+      });
     });
     after(() => platform?.dispose());
 
@@ -67,7 +87,12 @@ for (const target of postgresTargets()) {
       await seedSkus(platform, [{ sku, price: '7.00', quantity: 2 }]);
       const customer = await aCustomer(platform);
       const headers = { authorization: `Bearer ${customer.token}`, 'idempotency-key': randomUUID() };
-      const response = await platform.app.inject({ method: 'POST', url: '/orders', headers, payload: checkoutBody([{ sku, quantity: 1 }]) });
+      const response = await platform.app.inject({
+        method: 'POST',
+        url: '/orders',
+        headers,
+        payload: checkoutBody([{ sku, quantity: 1 }]),
+      });
       assert.equal(response.statusCode, 202, response.body);
       assert.equal(response.json().status, 'pending');
       const location = response.headers.location as string;
@@ -79,7 +104,10 @@ for (const target of postgresTargets()) {
       }
       assert.equal(order.status, 'confirmed');
       assert.deepEqual(await stockOf(platform, sku), { quantity: 1, reserved: 0, available: 1 });
-      assert.deepEqual((await paymentsOf(platform).findByOrder(order.id)).map((p) => p.status), ['captured']);
+      assert.deepEqual(
+        (await paymentsOf(platform).findByOrder(order.id)).map((p) => p.status),
+        ['captured'],
+      );
     });
   });
 }

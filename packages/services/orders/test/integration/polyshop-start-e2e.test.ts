@@ -12,7 +12,6 @@ import { startPolyshop, type PolyshopProcess, httpJson } from '@polyshop/platfor
 const ADMIN = { email: 'e2e-admin@polyshop.test', password: 'E2e-Admin-Passw0rd!' };
 const CUSTOMER_PASSWORD = 'Customer-Passw0rd!';
 
-
 for (const target of postgresTargets()) {
   describe(`polyshop start end to end on ${target.name}`, { skip: target.skip }, () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'polyshop-orders-e2e-'));
@@ -49,53 +48,113 @@ for (const target of postgresTargets()) {
       const login = await httpJson(base, 'POST', '/users/login', { body: ADMIN });
       assert.equal(login.status, 200, JSON.stringify(login.body));
       admin = login.body.accessToken;
-      assert.equal((await httpJson(base, 'POST', '/products/categories', { token: admin, body: { slug: 'e2e', name: 'E2E' } })).status, 201);
+      assert.equal(
+        (
+          await httpJson(base, 'POST', '/products/categories', {
+            token: admin,
+            body: { slug: 'e2e', name: 'E2E' },
+          })
+        ).status,
+        201,
+      );
       const product = await httpJson(base, 'POST', '/products', {
         token: admin,
-        body: { name: 'Widget', category: 'e2e', currency: 'USD', basePrice: '19.99', status: 'active', variants: [{ sku, price: '19.99' }, { sku: `${sku}-DIME`, price: '0.10' }] },
+        body: {
+          name: 'Widget',
+          category: 'e2e',
+          currency: 'USD',
+          basePrice: '19.99',
+          status: 'active',
+          variants: [
+            { sku, price: '19.99' },
+            { sku: `${sku}-DIME`, price: '0.10' },
+          ],
+        },
       });
       assert.equal(product.status, 201, JSON.stringify(product.body));
-      for (const [s, quantity] of [[sku, 10], [`${sku}-DIME`, 30]] as const) {
-        assert.equal((await httpJson(base, 'PUT', `/inventory/${s}`, { token: admin, body: { quantity, reason: 'e2e' } })).status, 201);
+      for (const [s, quantity] of [
+        [sku, 10],
+        [`${sku}-DIME`, 30],
+      ] as const) {
+        assert.equal(
+          (
+            await httpJson(base, 'PUT', `/inventory/${s}`, {
+              token: admin,
+              body: { quantity, reason: 'e2e' },
+            })
+          ).status,
+          201,
+        );
       }
       const email = `shopper-${randomUUID()}@polyshop.test`;
-      assert.equal((await httpJson(base, 'POST', '/users/register', { body: { email, password: CUSTOMER_PASSWORD, name: 'Shopper' } })).status, 201);
-      customer = (await httpJson(base, 'POST', '/users/login', { body: { email, password: CUSTOMER_PASSWORD } })).body.accessToken;
+      assert.equal(
+        (
+          await httpJson(base, 'POST', '/users/register', {
+            body: { email, password: CUSTOMER_PASSWORD, name: 'Shopper' },
+          })
+        ).status,
+        201,
+      );
+      customer = (
+        await httpJson(base, 'POST', '/users/login', { body: { email, password: CUSTOMER_PASSWORD } })
+      ).body.accessToken;
 
       const placed = await httpJson(base, 'POST', '/orders', {
         token: customer,
         headers: { 'idempotency-key': randomUUID() },
-        body: checkoutBody([{ sku, quantity: 1 }, { sku: `${sku}-DIME`, quantity: 3 }]),
+        body: checkoutBody([
+          { sku, quantity: 1 },
+          { sku: `${sku}-DIME`, quantity: 3 },
+        ]),
       });
       assert.equal(placed.status, 201, JSON.stringify(placed.body));
       assert.equal(placed.body.status, 'confirmed');
-      assert.deepEqual([placed.body.subtotal, placed.body.tax, placed.body.shipping, placed.body.total], ['20.29', '1.67', '5.00', '26.96']);
+      assert.deepEqual(
+        [placed.body.subtotal, placed.body.tax, placed.body.shipping, placed.body.total],
+        ['20.29', '1.67', '5.00', '26.96'],
+      );
       assert.equal(placed.headers.get('location'), `/orders/${placed.body.id}`);
       const read = await httpJson(base, 'GET', `/orders/${placed.body.id}`, { token: customer });
       assert.equal(read.body.status, 'confirmed');
       const stock = await httpJson(base, 'GET', `/inventory/${sku}`);
       assert.deepEqual([stock.body.quantity, stock.body.reserved], [9, 0]);
       const payments = await httpJson(base, 'GET', `/payments?orderId=${placed.body.id}`, { token: admin });
-      assert.deepEqual(payments.body.map((p: { status: string; amount: string }) => [p.status, p.amount]), [['captured', '26.96']]);
+      assert.deepEqual(
+        payments.body.map((p: { status: string; amount: string }) => [p.status, p.amount]),
+        [['captured', '26.96']],
+      );
     });
 
     /**
      * Kills the process at `crash` during a checkout of `quantity` units, restarts it, and asks again
      * with the same Idempotency-Key until the recovery worker has finished the order.
      */
-    async function crashAndRecover(crash: string, quantity: number): Promise<{ id: string; status: string; reasonCode?: string }> {
+    async function crashAndRecover(
+      crash: string,
+      quantity: number,
+    ): Promise<{ id: string; status: string; reasonCode?: string }> {
       await running!.stop();
       running = await startPolyshop({ dataDir, env: { ...env, ORDERS_TEST_CRASH: crash } });
       const key = randomUUID();
       const body = checkoutBody([{ sku, quantity }], CARDS.ok);
-      await assert.rejects(httpJson(running.url, 'POST', '/orders', { token: customer, headers: { 'idempotency-key': key }, body }));
+      await assert.rejects(
+        httpJson(running.url, 'POST', '/orders', {
+          token: customer,
+          headers: { 'idempotency-key': key },
+          body,
+        }),
+      );
       assert.equal(await running.exited, CRASH_EXIT_CODE);
 
       running = await startPolyshop({ dataDir, env });
       base = running.url;
       let order: { id: string; status: string; reasonCode?: string } | undefined;
       for (let i = 0; i < 100 && (!order || order.status === 'pending'); i++) {
-        const again = await httpJson(base, 'POST', '/orders', { token: customer, headers: { 'idempotency-key': key }, body });
+        const again = await httpJson(base, 'POST', '/orders', {
+          token: customer,
+          headers: { 'idempotency-key': key },
+          body,
+        });
         assert.ok([201, 202].includes(again.status), JSON.stringify(again.body));
         order = again.body;
         if (order?.status === 'pending') await new Promise((resolve) => setTimeout(resolve, 200));
@@ -109,7 +168,10 @@ for (const target of postgresTargets()) {
       const stock = await httpJson(base, 'GET', `/inventory/${sku}`);
       assert.deepEqual([stock.body.quantity, stock.body.reserved], [7, 0]);
       const payments = await httpJson(base, 'GET', `/payments?orderId=${order.id}`, { token: admin });
-      assert.deepEqual(payments.body.map((p: { status: string }) => p.status), ['captured']);
+      assert.deepEqual(
+        payments.body.map((p: { status: string }) => p.status),
+        ['captured'],
+      );
     });
 
     it('survives the process dying after the reservation, card details lost with it: the restarted process undoes the checkout', async () => {
@@ -120,7 +182,10 @@ for (const target of postgresTargets()) {
       const payments = await httpJson(base, 'GET', `/payments?orderId=${order.id}`, { token: admin });
       assert.deepEqual(payments.body, []);
       const mine = await httpJson(base, 'GET', '/orders', { token: customer });
-      assert.deepEqual(mine.body.items.map((o: { status: string }) => o.status), ['failed', 'confirmed', 'confirmed']);
+      assert.deepEqual(
+        mine.body.items.map((o: { status: string }) => o.status),
+        ['failed', 'confirmed', 'confirmed'],
+      );
     });
   });
 }

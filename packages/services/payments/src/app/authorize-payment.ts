@@ -1,7 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, newId } from '@polyshop/kernel';
 import type { CardSummary } from '../domain/card.ts';
-import { authorize, fail, newPayment, reasonCodeOf, type Actor, type Payment, type PaymentReasonCode } from '../domain/payment.ts';
+import {
+  authorize,
+  fail,
+  newPayment,
+  reasonCodeOf,
+  type Actor,
+  type Payment,
+  type PaymentReasonCode,
+} from '../domain/payment.ts';
 import {
   parsePaymentRequest,
   requestFingerprint,
@@ -12,7 +20,13 @@ import {
 import type { GatewayAuthorization } from '../ports/payment-gateway.ts';
 import type { IdempotencyRecord, StoredResponse } from '../ports/payment-repository.ts';
 import { toPaymentView, type PaymentView } from '../payment-views.ts';
-import { auditActor, callGateway, getPayment, paymentEvent, type PaymentsContext } from './payments-context.ts';
+import {
+  auditActor,
+  callGateway,
+  getPayment,
+  paymentEvent,
+  type PaymentsContext,
+} from './payments-context.ts';
 
 /** The answer to an authorization: the stored response, and whether it is a replay of an earlier one. */
 export interface AuthorizationOutcome {
@@ -44,7 +58,14 @@ export async function authorizePayment(
   const request = parsePaymentRequest(input, now);
   const requestHash = requestFingerprint(request);
   const who = auditActor(actor);
-  const fresh = newPayment({ id: newId(), orderId: request.orderId, amount: request.amount, method: request.method, region: request.region, at: now });
+  const fresh = newPayment({
+    id: newId(),
+    orderId: request.orderId,
+    amount: request.amount,
+    method: request.method,
+    region: request.region,
+    at: now,
+  });
   const created = await context.repository.create({
     payment: fresh,
     idempotency: { key, requestHash, lockedUntil: leaseEnd(context) },
@@ -60,14 +81,26 @@ export async function authorizePayment(
   const result = await askGateway(context, payment, request, key);
   await context.repository.update(payment.id, (current) => {
     if (current.status !== 'pending') return undefined;
-    const next = result.outcome === 'approved' ? authorize(current, result, context.clock.now()) : fail(current, result, context.clock.now());
+    const next =
+      result.outcome === 'approved'
+        ? authorize(current, result, context.clock.now())
+        : fail(current, result, context.clock.now());
     return {
       payment: next,
-      audit: { reason: next.status === 'authorized' ? `authorized by ${context.gateway.name}` : `declined: ${next.reasonCode}`, actor: who },
+      audit: {
+        reason:
+          next.status === 'authorized'
+            ? `authorized by ${context.gateway.name}`
+            : `declined: ${next.reasonCode}`,
+        actor: who,
+      },
       events: [
         next.status === 'authorized'
           ? paymentEvent(context, 'payment.authorized', next)
-          : paymentEvent(context, 'payment.failed', next, { reason: next.reasonCode!, reasonCode: next.reasonCode! }),
+          : paymentEvent(context, 'payment.failed', next, {
+              reason: next.reasonCode!,
+              reasonCode: next.reasonCode!,
+            }),
       ],
       completeIdempotency: { key, response: { statusCode: 201, body: toPaymentView(next) } },
     };
@@ -75,17 +108,28 @@ export async function authorizePayment(
   // The stored response is the answer, also when a concurrent request finished first.
   const record = await context.repository.findIdempotency(key);
   if (!record?.response) throw new Error(`idempotency key ${key} has no response after completion`);
-  return { ...(record.response as StoredResponse & { body: PaymentView }), replayed: record.paymentId !== fresh.id };
+  return {
+    ...(record.response as StoredResponse & { body: PaymentView }),
+    replayed: record.paymentId !== fresh.id,
+  };
 }
 
 type Resumed = { response: StoredResponse & { body: PaymentView } } | { payment: Payment };
 
 /** Another request holds the key: replay its response, or take over if its lock expired or was released. */
-async function waitOrTakeOver(context: PaymentsContext, first: IdempotencyRecord, requestHash: string): Promise<Resumed> {
+async function waitOrTakeOver(
+  context: PaymentsContext,
+  first: IdempotencyRecord,
+  requestHash: string,
+): Promise<Resumed> {
   if (first.requestHash !== requestHash) {
-    throw AppError.conflict('PAYMENT.IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request.', {
-      field: 'Idempotency-Key',
-    });
+    throw AppError.conflict(
+      'PAYMENT.IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was used with a different request.',
+      {
+        field: 'Idempotency-Key',
+      },
+    );
   }
   const deadline = Date.now() + context.idempotency.waitMs;
   let record: IdempotencyRecord | undefined = first;
@@ -95,9 +139,13 @@ async function waitOrTakeOver(context: PaymentsContext, first: IdempotencyRecord
       return { payment: await getPayment(context, first.paymentId) };
     }
     if (Date.now() >= deadline) {
-      throw AppError.conflict('PAYMENT.IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still in progress; retry later.', {
-        field: 'Idempotency-Key',
-      });
+      throw AppError.conflict(
+        'PAYMENT.IDEMPOTENCY_KEY_IN_USE',
+        'A request with this Idempotency-Key is still in progress; retry later.',
+        {
+          field: 'Idempotency-Key',
+        },
+      );
     }
     await sleep(delay);
     record = await context.repository.findIdempotency(first.key);
@@ -108,7 +156,12 @@ type Verdict =
   | { outcome: 'approved'; transactionId: string; card: CardSummary }
   | { outcome: 'declined'; reasonCode: PaymentReasonCode; transactionId?: string; card?: CardSummary };
 
-async function askGateway(context: PaymentsContext, payment: Payment, request: PaymentRequest, key: string): Promise<Verdict> {
+async function askGateway(
+  context: PaymentsContext,
+  payment: Payment,
+  request: PaymentRequest,
+  key: string,
+): Promise<Verdict> {
   let answer: GatewayAuthorization;
   try {
     answer = await callGateway(context, () =>
@@ -127,15 +180,23 @@ async function askGateway(context: PaymentsContext, payment: Payment, request: P
     }
     // The processor refused the request itself (unknown token, …): the payment fails with a reason.
     context.logger.warn({ paymentId: payment.id, code: error.code }, 'gateway refused the authorization');
-    const reasonCode: PaymentReasonCode = error.code === 'PAYMENT.INVALID_TOKEN' ? 'PAYMENT.INVALID_TOKEN' : 'PAYMENT.PROCESSING_ERROR';
+    const reasonCode: PaymentReasonCode =
+      error.code === 'PAYMENT.INVALID_TOKEN' ? 'PAYMENT.INVALID_TOKEN' : 'PAYMENT.PROCESSING_ERROR';
     return { outcome: 'declined', reasonCode, ...cardOf(request) };
   }
   if (answer.outcome === 'approved') return answer;
-  return { outcome: 'declined', reasonCode: reasonCodeOf(answer.reason), transactionId: answer.transactionId, ...(answer.card ? { card: answer.card } : cardOf(request)) };
+  return {
+    outcome: 'declined',
+    reasonCode: reasonCodeOf(answer.reason),
+    transactionId: answer.transactionId,
+    ...(answer.card ? { card: answer.card } : cardOf(request)),
+  };
 }
 
 function cardOf(request: PaymentRequest): { card?: CardSummary } {
-  return request.instrument.kind === 'card' ? { card: { brand: request.instrument.card.brand, last4: request.instrument.card.last4 } } : {};
+  return request.instrument.kind === 'card'
+    ? { card: { brand: request.instrument.card.brand, last4: request.instrument.card.last4 } }
+    : {};
 }
 
 function leaseEnd(context: PaymentsContext): Date {

@@ -12,7 +12,11 @@ export function capturePayment(context: PaymentsContext, id: string, actor: Acto
     event: 'payment.captured',
     done: (payment) => payment.capturedAt !== undefined,
     call: (payment) =>
-      context.gateway.capture({ idempotencyKey: `capture:${payment.id}`, transactionId: payment.gatewayTransactionId!, amount: payment.amount }),
+      context.gateway.capture({
+        idempotencyKey: `capture:${payment.id}`,
+        transactionId: payment.gatewayTransactionId!,
+        amount: payment.amount,
+      }),
     apply: capture,
   });
 }

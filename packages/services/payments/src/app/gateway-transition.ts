@@ -2,7 +2,13 @@ import { AppError } from '@polyshop/kernel';
 import type { Actor, Payment } from '../domain/payment.ts';
 import { assertTransition, type PaymentStatus } from '../domain/payment-status.ts';
 import type { PaymentEventType } from '../payment-events.ts';
-import { auditActor, callGateway, getPayment, paymentEvent, type PaymentsContext } from './payments-context.ts';
+import {
+  auditActor,
+  callGateway,
+  getPayment,
+  paymentEvent,
+  type PaymentsContext,
+} from './payments-context.ts';
 
 /** A status change that the gateway must perform first (capture, void). */
 export interface GatewayTransition {

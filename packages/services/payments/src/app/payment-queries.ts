@@ -15,13 +15,21 @@ export interface RevenueReport {
 /** A payment with its refunds and audit trail; not_found for an unknown id. */
 export async function paymentDetails(context: PaymentsContext, id: string): Promise<PaymentDetailsView> {
   const payment = await getPayment(context, id);
-  const [refunds, audit] = await Promise.all([context.repository.refunds(id), context.repository.auditTrail(id)]);
-  return { ...toPaymentView(payment), refunds: refunds.map(toRefundView), auditTrail: audit.map(toAuditEntryView) };
+  const [refunds, audit] = await Promise.all([
+    context.repository.refunds(id),
+    context.repository.auditTrail(id),
+  ]);
+  return {
+    ...toPaymentView(payment),
+    refunds: refunds.map(toRefundView),
+    auditTrail: audit.map(toAuditEntryView),
+  };
 }
 
 /** An order's payments, oldest first (none for an order without payments). */
 export async function paymentsOfOrder(context: PaymentsContext, orderId: string): Promise<Payment[]> {
-  if (!isUuid(orderId)) throw AppError.invalidInput('PAYMENT.INVALID_ORDER_ID', 'orderId must be a UUID.', { field: 'orderId' });
+  if (!isUuid(orderId))
+    throw AppError.invalidInput('PAYMENT.INVALID_ORDER_ID', 'orderId must be a UUID.', { field: 'orderId' });
   return context.repository.findByOrder(orderId.toLowerCase());
 }
 
@@ -31,5 +39,10 @@ export async function revenueReport(
   input: { from?: string; to?: string; groupBy?: string | string[] },
 ): Promise<RevenueReport> {
   const query = parseRevenueQuery(input);
-  return { from: query.from, to: query.to, groupBy: query.groupBy, rows: await context.repository.revenue(query) };
+  return {
+    from: query.from,
+    to: query.to,
+    groupBy: query.groupBy,
+    rows: await context.repository.revenue(query),
+  };
 }

@@ -1,6 +1,12 @@
 import type { Actor } from '../domain/payment.ts';
 import type { AuthorizePaymentInput } from '../domain/payment-request.ts';
-import { toPaymentView, toRefundView, type PaymentDetailsView, type PaymentView, type RefundResultView } from '../payment-views.ts';
+import {
+  toPaymentView,
+  toRefundView,
+  type PaymentDetailsView,
+  type PaymentView,
+  type RefundResultView,
+} from '../payment-views.ts';
 import { authorizePayment, type AuthorizationOutcome } from './authorize-payment.ts';
 import { capturePayment } from './capture-payment.ts';
 import { paymentDetails, paymentsOfOrder, revenueReport, type RevenueReport } from './payment-queries.ts';
@@ -8,7 +14,10 @@ import type { PaymentsContext } from './payments-context.ts';
 import { recoverPendingRefunds, refundPayment, type RefundInput } from './refund-payment.ts';
 import { voidPayment } from './void-payment.ts';
 
-/** The payment use cases behind one object, answering in the API's shapes (HTTP routes and the in-process client use it). */
+/**
+ * The payment use cases behind one object, answering in the API's shapes (HTTP routes and the in-process
+ * client use it).
+ */
 export class PaymentsApp {
   readonly context: PaymentsContext;
 
@@ -16,7 +25,11 @@ export class PaymentsApp {
     this.context = context;
   }
 
-  authorize(input: AuthorizePaymentInput, idempotencyKey: string | undefined, actor: Actor): Promise<AuthorizationOutcome> {
+  authorize(
+    input: AuthorizePaymentInput,
+    idempotencyKey: string | undefined,
+    actor: Actor,
+  ): Promise<AuthorizationOutcome> {
     return authorizePayment(this.context, input, idempotencyKey, actor);
   }
 

@@ -4,7 +4,12 @@ import { AppError, createEvent, type Clock, type EventEnvelope, type Logger } fr
 import type { Actor, Payment } from '../domain/payment.ts';
 import type { PaymentGateway } from '../ports/payment-gateway.ts';
 import type { PaymentRepository } from '../ports/payment-repository.ts';
-import { PAYMENT_AGGREGATE, PAYMENTS_EVENT_SOURCE, type PaymentEventData, type PaymentEventType } from '../payment-events.ts';
+import {
+  PAYMENT_AGGREGATE,
+  PAYMENTS_EVENT_SOURCE,
+  type PaymentEventData,
+  type PaymentEventType,
+} from '../payment-events.ts';
 
 /** What the payment use cases run on. */
 export interface PaymentsContext {
@@ -43,7 +48,11 @@ export function paymentEvent(
     currency: payment.amount.currency,
     ...extra,
   };
-  return createEvent(PAYMENTS_EVENT_SOURCE, { type, aggregateType: PAYMENT_AGGREGATE, aggregateId: payment.id, data }, context.clock);
+  return createEvent(
+    PAYMENTS_EVENT_SOURCE,
+    { type, aggregateType: PAYMENT_AGGREGATE, aggregateId: payment.id, data },
+    context.clock,
+  );
 }
 
 /**
@@ -55,7 +64,8 @@ export async function callGateway<T>(context: PaymentsContext, call: () => Promi
     try {
       return await call();
     } catch (error) {
-      if (!(error instanceof AppError) || error.kind !== 'unavailable' || attempt >= context.gatewayAttempts) throw error;
+      if (!(error instanceof AppError) || error.kind !== 'unavailable' || attempt >= context.gatewayAttempts)
+        throw error;
       context.logger.warn({ code: error.code, attempt }, 'payment gateway unavailable; retrying');
       await sleep(25 * 2 ** (attempt - 1));
     }

@@ -1,6 +1,19 @@
 import { AppError, Money, newId } from '@polyshop/kernel';
-import { releaseRefund, reserveRefund, settleRefund, type Actor, type Payment, type Refund } from '../domain/payment.ts';
-import { auditActor, callGateway, getPayment, paymentEvent, type PaymentsContext } from './payments-context.ts';
+import {
+  releaseRefund,
+  reserveRefund,
+  settleRefund,
+  type Actor,
+  type Payment,
+  type Refund,
+} from '../domain/payment.ts';
+import {
+  auditActor,
+  callGateway,
+  getPayment,
+  paymentEvent,
+  type PaymentsContext,
+} from './payments-context.ts';
 
 /** A refund request: a decimal amount in the payment's currency and why. */
 export interface RefundInput {
@@ -21,16 +34,33 @@ export interface RefundOutcome {
  * audit row and `payment.refunded` event. A gateway that refuses releases the amount; a gateway
  * that stays unavailable leaves the refund pending for `recoverPendingRefunds` (503 to the caller).
  */
-export async function refundPayment(context: PaymentsContext, id: string, input: RefundInput, actor: Actor): Promise<RefundOutcome> {
+export async function refundPayment(
+  context: PaymentsContext,
+  id: string,
+  input: RefundInput,
+  actor: Actor,
+): Promise<RefundOutcome> {
   const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
   if (reason.length < 1 || reason.length > 500) {
-    throw AppError.invalidInput('PAYMENT.INVALID_REFUND_REASON', 'Give a reason of 1 to 500 characters.', { field: 'reason' });
+    throw AppError.invalidInput('PAYMENT.INVALID_REFUND_REASON', 'Give a reason of 1 to 500 characters.', {
+      field: 'reason',
+    });
   }
   const payment = await getPayment(context, id);
   const amount = Money.parse(input.amount, payment.amount.currency, 'amount');
   const at = context.clock.now();
-  const refund: Refund = { id: newId(), paymentId: payment.id, amount, reason, status: 'pending', createdAt: at };
-  const reserved = await context.repository.update(payment.id, (current) => ({ payment: reserveRefund(current, amount, at), refund }));
+  const refund: Refund = {
+    id: newId(),
+    paymentId: payment.id,
+    amount,
+    reason,
+    status: 'pending',
+    createdAt: at,
+  };
+  const reserved = await context.repository.update(payment.id, (current) => ({
+    payment: reserveRefund(current, amount, at),
+    refund,
+  }));
   return completeRefund(context, reserved, refund, auditActor(actor));
 }
 
@@ -39,7 +69,11 @@ export async function refundPayment(context: PaymentsContext, id: string, input:
  * sent to the gateway again with its original key, so none is paid out twice. Resolves to how many
  * were settled or released.
  */
-export async function recoverPendingRefunds(context: PaymentsContext, olderThanMs: number, limit = 100): Promise<number> {
+export async function recoverPendingRefunds(
+  context: PaymentsContext,
+  olderThanMs: number,
+  limit = 100,
+): Promise<number> {
   const before = new Date(context.clock.now().getTime() - olderThanMs);
   let resolved = 0;
   for (const refund of await context.repository.pendingRefunds(before, limit)) {
@@ -57,18 +91,30 @@ export async function recoverPendingRefunds(context: PaymentsContext, olderThanM
   return resolved;
 }
 
-async function completeRefund(context: PaymentsContext, payment: Payment, refund: Refund, actor: Actor): Promise<RefundOutcome> {
+async function completeRefund(
+  context: PaymentsContext,
+  payment: Payment,
+  refund: Refund,
+  actor: Actor,
+): Promise<RefundOutcome> {
   let refundId: string;
   try {
     ({ refundId } = await callGateway(context, () =>
-      context.gateway.refund({ idempotencyKey: `refund:${refund.id}`, transactionId: payment.gatewayTransactionId!, amount: refund.amount }),
+      context.gateway.refund({
+        idempotencyKey: `refund:${refund.id}`,
+        transactionId: payment.gatewayTransactionId!,
+        amount: refund.amount,
+      }),
     ));
   } catch (error) {
     if (error instanceof AppError && error.kind !== 'unavailable' && error.kind !== 'internal') {
       const at = context.clock.now();
       await context.repository.update(payment.id, async (current, reader) =>
         (await reader.refund(refund.id))?.status === 'pending'
-          ? { payment: releaseRefund(current, refund.amount, at), refund: { ...refund, status: 'failed', settledAt: at } }
+          ? {
+              payment: releaseRefund(current, refund.amount, at),
+              refund: { ...refund, status: 'failed', settledAt: at },
+            }
           : undefined,
       );
     }
@@ -86,7 +132,10 @@ async function completeRefund(context: PaymentsContext, payment: Payment, refund
     return {
       payment: next,
       refund: settled,
-      audit: { reason: `refund of ${refund.amount.toDecimalString()} ${refund.amount.currency}: ${refund.reason}`, actor },
+      audit: {
+        reason: `refund of ${refund.amount.toDecimalString()} ${refund.amount.currency}: ${refund.reason}`,
+        actor,
+      },
       events: [
         paymentEvent(context, 'payment.refunded', next, {
           amount: refund.amount.toDecimalString(),

@@ -11,7 +11,11 @@ export function voidPayment(context: PaymentsContext, id: string, actor: Actor):
     target: 'voided',
     event: 'payment.voided',
     done: (payment) => payment.status === 'voided',
-    call: (payment) => context.gateway.void({ idempotencyKey: `void:${payment.id}`, transactionId: payment.gatewayTransactionId! }),
+    call: (payment) =>
+      context.gateway.void({
+        idempotencyKey: `void:${payment.id}`,
+        transactionId: payment.gatewayTransactionId!,
+      }),
     apply: voided,
   });
 }

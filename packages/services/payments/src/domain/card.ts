@@ -34,26 +34,40 @@ export function validateCard(card: CardDetails, now: Date): ValidatedCard {
   const digits = typeof card.number === 'string' ? card.number.replace(/[ -]/g, '') : '';
   const verification = /^\d{12,19}$/.test(digits) ? cardValidator.number(digits) : undefined;
   if (!verification?.isValid || !verification.card) {
-    throw AppError.invalidInput('PAYMENT.INVALID_CARD_NUMBER', 'The card number is not a valid card number.', {
-      field: 'card.number',
-    });
+    throw AppError.invalidInput(
+      'PAYMENT.INVALID_CARD_NUMBER',
+      'The card number is not a valid card number.',
+      {
+        field: 'card.number',
+      },
+    );
   }
   if (!Number.isInteger(card.expMonth) || card.expMonth < 1 || card.expMonth > 12) {
-    throw AppError.invalidInput('PAYMENT.INVALID_CARD_EXPIRY', 'The expiry month must be 1 to 12.', { field: 'card.expMonth' });
+    throw AppError.invalidInput('PAYMENT.INVALID_CARD_EXPIRY', 'The expiry month must be 1 to 12.', {
+      field: 'card.expMonth',
+    });
   }
   const year = now.getUTCFullYear();
   if (!Number.isInteger(card.expYear) || card.expYear < 1000 || card.expYear > year + 50) {
-    throw AppError.invalidInput('PAYMENT.INVALID_CARD_EXPIRY', 'The expiry year must be a four-digit year.', { field: 'card.expYear' });
+    throw AppError.invalidInput('PAYMENT.INVALID_CARD_EXPIRY', 'The expiry year must be a four-digit year.', {
+      field: 'card.expYear',
+    });
   }
   if (card.expYear < year) {
-    throw AppError.invalidInput('PAYMENT.INVALID_CARD_EXPIRY', 'The card has expired.', { field: 'card.expYear' });
+    throw AppError.invalidInput('PAYMENT.INVALID_CARD_EXPIRY', 'The card has expired.', {
+      field: 'card.expYear',
+    });
   }
   if (card.expYear === year && card.expMonth < now.getUTCMonth() + 1) {
-    throw AppError.invalidInput('PAYMENT.INVALID_CARD_EXPIRY', 'The card has expired.', { field: 'card.expMonth' });
+    throw AppError.invalidInput('PAYMENT.INVALID_CARD_EXPIRY', 'The card has expired.', {
+      field: 'card.expMonth',
+    });
   }
   const cvcSize = verification.card.code.size;
   if (typeof card.cvc !== 'string' || !new RegExp(`^\\d{${cvcSize}}$`).test(card.cvc)) {
-    throw AppError.invalidInput('PAYMENT.INVALID_CVC', `The security code must be ${cvcSize} digits.`, { field: 'card.cvc' });
+    throw AppError.invalidInput('PAYMENT.INVALID_CVC', `The security code must be ${cvcSize} digits.`, {
+      field: 'card.cvc',
+    });
   }
   return {
     brand: verification.card.type,
@@ -65,7 +79,9 @@ export function validateCard(card: CardDetails, now: Date): ValidatedCard {
 /** Checks the shape of a processor token (`tok_visa`); whether it exists is the gateway's answer. */
 export function validateToken(token: string): string {
   if (typeof token !== 'string' || !TOKEN.test(token)) {
-    throw AppError.invalidInput('PAYMENT.INVALID_TOKEN', 'A token looks like "tok_visa".', { field: 'token' });
+    throw AppError.invalidInput('PAYMENT.INVALID_TOKEN', 'A token looks like "tok_visa".', {
+      field: 'token',
+    });
   }
   return token;
 }

@@ -1,7 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '@polyshop/kernel';
-import { parsePaymentRequest, requestFingerprint, validateIdempotencyKey, type AuthorizePaymentInput } from './payment-request.ts';
+import {
+  parsePaymentRequest,
+  requestFingerprint,
+  validateIdempotencyKey,
+  type AuthorizePaymentInput,
+} from './payment-request.ts';
 
 const now = new Date('2026-06-15T12:00:00Z');
 const input = (overrides: Partial<AuthorizePaymentInput> = {}): AuthorizePaymentInput => ({
@@ -43,12 +48,19 @@ describe('parsePaymentRequest', () => {
 
 describe('requestFingerprint', () => {
   it('is the same for the same request and differs when anything that matters differs', () => {
-    const fingerprint = (overrides: Partial<AuthorizePaymentInput> = {}) => requestFingerprint(parsePaymentRequest(input(overrides), now));
-    assert.equal(fingerprint(), fingerprint({ card: { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2030, cvc: '999' } }));
+    const fingerprint = (overrides: Partial<AuthorizePaymentInput> = {}) =>
+      requestFingerprint(parsePaymentRequest(input(overrides), now));
+    assert.equal(
+      fingerprint(),
+      fingerprint({ card: { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2030, cvc: '999' } }),
+    );
     assert.equal(fingerprint({ amount: '21.5' }), fingerprint({ amount: '21.50' }));
     assert.notEqual(fingerprint(), fingerprint({ amount: '21.60' }));
     assert.notEqual(fingerprint(), fingerprint({ region: 'us' }));
-    assert.notEqual(fingerprint(), fingerprint({ card: { number: '5555555555554444', expMonth: 12, expYear: 2030, cvc: '123' } }));
+    assert.notEqual(
+      fingerprint(),
+      fingerprint({ card: { number: '5555555555554444', expMonth: 12, expYear: 2030, cvc: '123' } }),
+    );
   });
 
   it('holds nothing of the card number beyond the last four', () => {
@@ -60,8 +72,20 @@ describe('requestFingerprint', () => {
 describe('validateIdempotencyKey', () => {
   it('requires a key of visible ASCII', () => {
     assert.equal(validateIdempotencyKey('order-1'), 'order-1');
-    assert.throws(() => validateIdempotencyKey(undefined), (e: unknown) => e instanceof AppError && e.code === 'PAYMENT.IDEMPOTENCY_KEY_REQUIRED' && e.field === 'Idempotency-Key');
-    assert.throws(() => validateIdempotencyKey('a b'), (e: unknown) => e instanceof AppError && e.code === 'PAYMENT.INVALID_IDEMPOTENCY_KEY');
-    assert.throws(() => validateIdempotencyKey('x'.repeat(256)), (e: unknown) => e instanceof AppError && e.code === 'PAYMENT.INVALID_IDEMPOTENCY_KEY');
+    assert.throws(
+      () => validateIdempotencyKey(undefined),
+      (e: unknown) =>
+        e instanceof AppError &&
+        e.code === 'PAYMENT.IDEMPOTENCY_KEY_REQUIRED' &&
+        e.field === 'Idempotency-Key',
+    );
+    assert.throws(
+      () => validateIdempotencyKey('a b'),
+      (e: unknown) => e instanceof AppError && e.code === 'PAYMENT.INVALID_IDEMPOTENCY_KEY',
+    );
+    assert.throws(
+      () => validateIdempotencyKey('x'.repeat(256)),
+      (e: unknown) => e instanceof AppError && e.code === 'PAYMENT.INVALID_IDEMPOTENCY_KEY',
+    );
   });
 });

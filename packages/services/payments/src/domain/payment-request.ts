@@ -45,23 +45,41 @@ export function parsePaymentRequest(input: AuthorizePaymentInput, now: Date): Pa
   }
   const amount = Money.parse(input.amount, input.currency, 'amount');
   if (!amount.isPositive() || amount.amount.greaterThanOrEqualTo(MAX_AMOUNT)) {
-    throw AppError.invalidInput('PAYMENT.INVALID_AMOUNT', 'The amount must be greater than 0 and below 1000000000.', { field: 'amount' });
+    throw AppError.invalidInput(
+      'PAYMENT.INVALID_AMOUNT',
+      'The amount must be greater than 0 and below 1000000000.',
+      { field: 'amount' },
+    );
   }
   if (!PAYMENT_METHODS.includes(input.method)) {
-    throw AppError.invalidInput('PAYMENT.INVALID_METHOD', `method must be one of ${PAYMENT_METHODS.join(', ')}.`, { field: 'method' });
+    throw AppError.invalidInput(
+      'PAYMENT.INVALID_METHOD',
+      `method must be one of ${PAYMENT_METHODS.join(', ')}.`,
+      { field: 'method' },
+    );
   }
   if (typeof input.region !== 'string' || !REGION.test(input.region)) {
-    throw AppError.invalidInput('PAYMENT.INVALID_REGION', 'region is 1–32 letters, digits, "-" or "_".', { field: 'region' });
+    throw AppError.invalidInput('PAYMENT.INVALID_REGION', 'region is 1–32 letters, digits, "-" or "_".', {
+      field: 'region',
+    });
   }
   const hasCard = input.card !== undefined && input.card !== null;
   const hasToken = input.token !== undefined && input.token !== null;
   if (hasCard === hasToken) {
-    throw AppError.invalidInput('PAYMENT.INSTRUMENT_REQUIRED', 'Send exactly one of card and token.', { field: 'card' });
+    throw AppError.invalidInput('PAYMENT.INSTRUMENT_REQUIRED', 'Send exactly one of card and token.', {
+      field: 'card',
+    });
   }
   const instrument: PaymentInstrument = hasCard
     ? { kind: 'card', card: validateCard(input.card!, now) }
     : { kind: 'token', token: validateToken(input.token!) };
-  return { orderId: input.orderId.toLowerCase(), amount, method: input.method, region: input.region, instrument };
+  return {
+    orderId: input.orderId.toLowerCase(),
+    amount,
+    method: input.method,
+    region: input.region,
+    instrument,
+  };
 }
 
 /**
@@ -79,7 +97,13 @@ export function requestFingerprint(request: PaymentRequest): string {
     request.method,
     request.region,
     instrument.kind === 'card'
-      ? ['card', instrument.card.brand, instrument.card.last4, instrument.card.details.expMonth, instrument.card.details.expYear]
+      ? [
+          'card',
+          instrument.card.brand,
+          instrument.card.last4,
+          instrument.card.details.expMonth,
+          instrument.card.details.expYear,
+        ]
       : ['token', instrument.token],
   ]);
   return createHash('sha256').update(canonical).digest('hex');
@@ -90,14 +114,22 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Checks an `Idempotency-Key`: required, 1–255 visible ASCII characters (a UUID is a good choice). */
 export function validateIdempotencyKey(key: string | undefined): string {
   if (key === undefined || key === '') {
-    throw AppError.invalidInput('PAYMENT.IDEMPOTENCY_KEY_REQUIRED', 'Send an Idempotency-Key header (e.g. a UUID) so a retry never charges twice.', {
-      field: 'Idempotency-Key',
-    });
+    throw AppError.invalidInput(
+      'PAYMENT.IDEMPOTENCY_KEY_REQUIRED',
+      'Send an Idempotency-Key header (e.g. a UUID) so a retry never charges twice.',
+      {
+        field: 'Idempotency-Key',
+      },
+    );
   }
   if (!IDEMPOTENCY_KEY.test(key)) {
-    throw AppError.invalidInput('PAYMENT.INVALID_IDEMPOTENCY_KEY', 'The Idempotency-Key is 1–255 visible ASCII characters.', {
-      field: 'Idempotency-Key',
-    });
+    throw AppError.invalidInput(
+      'PAYMENT.INVALID_IDEMPOTENCY_KEY',
+      'The Idempotency-Key is 1–255 visible ASCII characters.',
+      {
+        field: 'Idempotency-Key',
+      },
+    );
   }
   return key;
 }

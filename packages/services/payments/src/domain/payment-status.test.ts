@@ -28,8 +28,11 @@ describe('payment state machine', () => {
     assert.throws(
       () => assertTransition('voided', 'captured'),
       (error: unknown) =>
-        error instanceof AppError && error.kind === 'conflict' && error.code === 'PAYMENT.ILLEGAL_TRANSITION' &&
-        error.details?.from === 'voided' && error.details?.to === 'captured',
+        error instanceof AppError &&
+        error.kind === 'conflict' &&
+        error.code === 'PAYMENT.ILLEGAL_TRANSITION' &&
+        error.details?.from === 'voided' &&
+        error.details?.to === 'captured',
     );
   });
 });

@@ -1,13 +1,29 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError, Money } from '@polyshop/kernel';
-import { authorize, capture, newPayment, refundable, releaseRefund, reserveRefund, settleRefund, type Payment } from './payment.ts';
+import {
+  authorize,
+  capture,
+  newPayment,
+  refundable,
+  releaseRefund,
+  reserveRefund,
+  settleRefund,
+  type Payment,
+} from './payment.ts';
 
 const at = new Date('2026-03-01T10:00:00Z');
 const usd = (amount: string) => Money.of(amount, 'USD');
 
 function captured(amount = '10.00'): Payment {
-  const payment = newPayment({ id: 'p1', orderId: 'o1', amount: usd(amount), method: 'card', region: 'eu', at });
+  const payment = newPayment({
+    id: 'p1',
+    orderId: 'o1',
+    amount: usd(amount),
+    method: 'card',
+    region: 'eu',
+    at,
+  });
   return capture(authorize(payment, { transactionId: 't1', card: { brand: 'visa', last4: '4242' } }, at), at);
 }
 
@@ -29,14 +45,30 @@ describe('refunds of a payment', () => {
     assert.throws(
       () => reserveRefund(payment, usd('3.01'), at),
       (error: unknown) =>
-        error instanceof AppError && error.code === 'PAYMENT.REFUND_EXCEEDS_CAPTURED' && error.field === 'amount' && error.details?.refundable === '3.00',
+        error instanceof AppError &&
+        error.code === 'PAYMENT.REFUND_EXCEEDS_CAPTURED' &&
+        error.field === 'amount' &&
+        error.details?.refundable === '3.00',
     );
     assert.equal(refundable(releaseRefund(payment, usd('7.00'), at)).toDecimalString(), '10.00');
   });
 
   it('refuses refunds of an uncaptured payment and of nothing', () => {
-    const pending = newPayment({ id: 'p2', orderId: 'o1', amount: usd('5.00'), method: 'card', region: 'eu', at });
-    assert.throws(() => reserveRefund(pending, usd('1.00'), at), (error: unknown) => error instanceof AppError && error.code === 'PAYMENT.ILLEGAL_TRANSITION');
-    assert.throws(() => reserveRefund(captured(), usd('0'), at), (error: unknown) => error instanceof AppError && error.field === 'amount');
+    const pending = newPayment({
+      id: 'p2',
+      orderId: 'o1',
+      amount: usd('5.00'),
+      method: 'card',
+      region: 'eu',
+      at,
+    });
+    assert.throws(
+      () => reserveRefund(pending, usd('1.00'), at),
+      (error: unknown) => error instanceof AppError && error.code === 'PAYMENT.ILLEGAL_TRANSITION',
+    );
+    assert.throws(
+      () => reserveRefund(captured(), usd('0'), at),
+      (error: unknown) => error instanceof AppError && error.field === 'amount',
+    );
   });
 });

@@ -118,12 +118,27 @@ export function newPayment(input: {
   };
 }
 
-export function authorize(payment: Payment, result: { transactionId: string; card?: CardSummary }, at: Date): Payment {
+export function authorize(
+  payment: Payment,
+  result: { transactionId: string; card?: CardSummary },
+  at: Date,
+): Payment {
   assertTransition(payment.status, 'authorized');
-  return { ...payment, status: 'authorized', gatewayTransactionId: result.transactionId, ...cardOf(result), authorizedAt: at, updatedAt: at };
+  return {
+    ...payment,
+    status: 'authorized',
+    gatewayTransactionId: result.transactionId,
+    ...cardOf(result),
+    authorizedAt: at,
+    updatedAt: at,
+  };
 }
 
-export function fail(payment: Payment, result: { reasonCode: PaymentReasonCode; transactionId?: string; card?: CardSummary }, at: Date): Payment {
+export function fail(
+  payment: Payment,
+  result: { reasonCode: PaymentReasonCode; transactionId?: string; card?: CardSummary },
+  at: Date,
+): Payment {
   assertTransition(payment.status, 'failed');
   return {
     ...payment,
@@ -158,7 +173,9 @@ export function refundable(payment: Payment): Money {
 export function reserveRefund(payment: Payment, amount: Money, at: Date): Payment {
   assertTransition(payment.status, 'refunded');
   if (!amount.isPositive()) {
-    throw AppError.invalidInput('PAYMENT.INVALID_AMOUNT', 'A refund amount must be greater than 0.', { field: 'amount' });
+    throw AppError.invalidInput('PAYMENT.INVALID_AMOUNT', 'A refund amount must be greater than 0.', {
+      field: 'amount',
+    });
   }
   const remaining = refundable(payment);
   if (amount.greaterThan(remaining)) {
@@ -174,9 +191,17 @@ export function reserveRefund(payment: Payment, amount: Money, at: Date): Paymen
 /** The gateway refunded a reserved amount: it moves to refunded; fully refunded payments become `refunded`. */
 export function settleRefund(payment: Payment, amount: Money, at: Date): Payment {
   const refundedAmount = payment.refundedAmount.add(amount);
-  const status: PaymentStatus = refundedAmount.equals(payment.capturedAmount) ? 'refunded' : 'partially_refunded';
+  const status: PaymentStatus = refundedAmount.equals(payment.capturedAmount)
+    ? 'refunded'
+    : 'partially_refunded';
   assertTransition(payment.status, status);
-  return { ...payment, status, refundedAmount, refundPendingAmount: payment.refundPendingAmount.subtract(amount), updatedAt: at };
+  return {
+    ...payment,
+    status,
+    refundedAmount,
+    refundPendingAmount: payment.refundPendingAmount.subtract(amount),
+    updatedAt: at,
+  };
 }
 
 /** The gateway refused a reserved refund: the amount becomes refundable again. */

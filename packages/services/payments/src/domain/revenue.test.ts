@@ -4,7 +4,10 @@ import { AppError } from '@polyshop/kernel';
 import { parseRevenueQuery } from './revenue.ts';
 
 const fails = (input: Parameters<typeof parseRevenueQuery>[0], field: string) =>
-  assert.throws(() => parseRevenueQuery(input), (error: unknown) => error instanceof AppError && error.kind === 'invalid_input' && error.field === field);
+  assert.throws(
+    () => parseRevenueQuery(input),
+    (error: unknown) => error instanceof AppError && error.kind === 'invalid_input' && error.field === field,
+  );
 
 describe('parseRevenueQuery', () => {
   it('turns months into a half-open UTC range and orders the groups', () => {

@@ -38,31 +38,50 @@ export interface RevenueRow {
 const MONTH = /^(19[7-9]\d|[2-9]\d{3})-(0[1-9]|1[0-2])$/;
 
 /** Validates the report parameters; 400 naming `from`, `to` or `groupBy`. `groupBy` defaults to month. */
-export function parseRevenueQuery(input: { from?: string; to?: string; groupBy?: string | string[] }): RevenueQuery {
+export function parseRevenueQuery(input: {
+  from?: string;
+  to?: string;
+  groupBy?: string | string[];
+}): RevenueQuery {
   const from = monthStart(input.from, 'from');
   const to = monthStart(input.to, 'to');
   if (to < from) {
-    throw AppError.invalidInput('PAYMENT.INVALID_REPORT_RANGE', '"to" must not be before "from".', { field: 'to' });
+    throw AppError.invalidInput('PAYMENT.INVALID_REPORT_RANGE', '"to" must not be before "from".', {
+      field: 'to',
+    });
   }
-  const raw = input.groupBy === undefined ? ['month'] : (Array.isArray(input.groupBy) ? input.groupBy : [input.groupBy]);
+  const raw =
+    input.groupBy === undefined ? ['month'] : Array.isArray(input.groupBy) ? input.groupBy : [input.groupBy];
   const groupBy: RevenueGroup[] = [];
   for (const part of raw.flatMap((value) => value.split(',')).map((value) => value.trim())) {
     if (!REVENUE_GROUPS.includes(part as RevenueGroup)) {
-      throw AppError.invalidInput('PAYMENT.INVALID_GROUP_BY', `groupBy takes a comma-separated subset of ${REVENUE_GROUPS.join(', ')}.`, {
-        field: 'groupBy',
-      });
+      throw AppError.invalidInput(
+        'PAYMENT.INVALID_GROUP_BY',
+        `groupBy takes a comma-separated subset of ${REVENUE_GROUPS.join(', ')}.`,
+        {
+          field: 'groupBy',
+        },
+      );
     }
     if (!groupBy.includes(part as RevenueGroup)) groupBy.push(part as RevenueGroup);
   }
   const end = new Date(to);
   end.setUTCMonth(end.getUTCMonth() + 1);
-  return { from: input.from!, to: input.to!, groupBy: REVENUE_GROUPS.filter((g) => groupBy.includes(g)), start: from, end };
+  return {
+    from: input.from!,
+    to: input.to!,
+    groupBy: REVENUE_GROUPS.filter((g) => groupBy.includes(g)),
+    start: from,
+    end,
+  };
 }
 
 function monthStart(value: string | undefined, field: 'from' | 'to'): Date {
   const match = typeof value === 'string' ? MONTH.exec(value) : null;
   if (!match) {
-    throw AppError.invalidInput('PAYMENT.INVALID_MONTH', `${field} must be a month such as 2026-01.`, { field });
+    throw AppError.invalidInput('PAYMENT.INVALID_MONTH', `${field} must be a month such as 2026-01.`, {
+      field,
+    });
   }
   return new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));
 }

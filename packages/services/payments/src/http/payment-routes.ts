@@ -47,7 +47,11 @@ export function paymentRoutes(payments: PaymentsApp, authorizer: Authorizer): Fa
         },
       },
       async (request, reply) => {
-        const outcome = await payments.authorize(request.body, request.headers['idempotency-key'], actorOf(request));
+        const outcome = await payments.authorize(
+          request.body,
+          request.headers['idempotency-key'],
+          actorOf(request),
+        );
         if (outcome.replayed) reply.header('idempotent-replayed', 'true');
         return reply.status(outcome.statusCode as 201).send(outcome.body);
       },
@@ -55,7 +59,16 @@ export function paymentRoutes(payments: PaymentsApp, authorizer: Authorizer): Fa
 
     app.get(
       '/',
-      { preValidation: read, schema: { tags, security, summary: "An order's payments", querystring: OrderQuery, response: { 200: PaymentListSchema } } },
+      {
+        preValidation: read,
+        schema: {
+          tags,
+          security,
+          summary: "An order's payments",
+          querystring: OrderQuery,
+          response: { 200: PaymentListSchema },
+        },
+      },
       async (request) => payments.findByOrder(request.query.orderId),
     );
 
@@ -66,7 +79,8 @@ export function paymentRoutes(payments: PaymentsApp, authorizer: Authorizer): Fa
         schema: {
           tags,
           security,
-          summary: 'Revenue (captured − refunded) per month of capture/refund (UTC), method, region and currency',
+          summary:
+            'Revenue (captured − refunded) per month of capture/refund (UTC), method, region and currency',
           querystring: RevenueQuerystring,
           response: { 200: RevenueReportSchema },
         },
@@ -76,19 +90,46 @@ export function paymentRoutes(payments: PaymentsApp, authorizer: Authorizer): Fa
 
     app.get(
       '/:id',
-      { preValidation: read, schema: { tags, security, summary: 'A payment with its refunds and audit trail', params: PaymentIdParams, response: { 200: PaymentDetailsSchema } } },
+      {
+        preValidation: read,
+        schema: {
+          tags,
+          security,
+          summary: 'A payment with its refunds and audit trail',
+          params: PaymentIdParams,
+          response: { 200: PaymentDetailsSchema },
+        },
+      },
       async (request) => payments.get(request.params.id),
     );
 
     app.post(
       '/:id/capture',
-      { preValidation: write, schema: { tags, security, summary: 'Capture an authorized payment (idempotent)', params: PaymentIdParams, response: { 200: PaymentSchema } } },
+      {
+        preValidation: write,
+        schema: {
+          tags,
+          security,
+          summary: 'Capture an authorized payment (idempotent)',
+          params: PaymentIdParams,
+          response: { 200: PaymentSchema },
+        },
+      },
       async (request) => payments.capture(request.params.id, actorOf(request)),
     );
 
     app.post(
       '/:id/void',
-      { preValidation: write, schema: { tags, security, summary: 'Void an authorized payment (idempotent)', params: PaymentIdParams, response: { 200: PaymentSchema } } },
+      {
+        preValidation: write,
+        schema: {
+          tags,
+          security,
+          summary: 'Void an authorized payment (idempotent)',
+          params: PaymentIdParams,
+          response: { 200: PaymentSchema },
+        },
+      },
       async (request) => payments.void(request.params.id, actorOf(request)),
     );
 
@@ -105,7 +146,8 @@ export function paymentRoutes(payments: PaymentsApp, authorizer: Authorizer): Fa
           response: { 201: RefundResultSchema },
         },
       },
-      async (request, reply) => reply.status(201).send(await payments.refund(request.params.id, request.body, actorOf(request))),
+      async (request, reply) =>
+        reply.status(201).send(await payments.refund(request.params.id, request.body, actorOf(request))),
     );
   };
 }
@@ -119,6 +161,10 @@ function actorOf(request: FastifyRequest): Actor {
 async function amountsAreStrings(request: FastifyRequest): Promise<void> {
   const body = request.body as { amount?: unknown } | null | undefined;
   if (typeof body?.amount === 'number') {
-    throw AppError.invalidInput('MONEY.INVALID_AMOUNT', 'Amounts are decimal strings such as "21.59", never JSON numbers.', { field: 'amount' });
+    throw AppError.invalidInput(
+      'MONEY.INVALID_AMOUNT',
+      'Amounts are decimal strings such as "21.59", never JSON numbers.',
+      { field: 'amount' },
+    );
   }
 }

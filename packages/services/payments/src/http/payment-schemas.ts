@@ -9,17 +9,25 @@ const Currency = Type.String({ pattern: '^[A-Z]{3}$', examples: ['USD'], descrip
 const Time = Type.String({ format: 'date-time' });
 const Status = Type.Enum(PAYMENT_STATUSES);
 
-export const PaymentIdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'payment id' }) });
+export const PaymentIdParams = Type.Object({
+  id: Type.String({ format: 'uuid', description: 'payment id' }),
+});
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
-    Type.String({ description: 'Required. 1–255 visible ASCII characters, e.g. a UUID; the order saga uses the order id.' }),
+    Type.String({
+      description: 'Required. 1–255 visible ASCII characters, e.g. a UUID; the order saga uses the order id.',
+    }),
   ),
 });
 
 export const CardBody = Type.Object(
   {
-    number: Type.String({ maxLength: 32, examples: ['4242424242424242'], description: 'Never stored or logged; only brand and last four are kept.' }),
+    number: Type.String({
+      maxLength: 32,
+      examples: ['4242424242424242'],
+      description: 'Never stored or logged; only brand and last four are kept.',
+    }),
     expMonth: Type.Integer({ examples: [12] }),
     expYear: Type.Integer({ examples: [2030] }),
     cvc: Type.String({ maxLength: 8, examples: ['123'] }),
@@ -30,12 +38,20 @@ export const CardBody = Type.Object(
 export const CreatePaymentBody = Type.Object(
   {
     orderId: Type.String({ format: 'uuid' }),
-    amount: DecimalString({ description: 'Decimal string in the currency, e.g. "21.59" (never a JSON number).' }),
+    amount: DecimalString({
+      description: 'Decimal string in the currency, e.g. "21.59" (never a JSON number).',
+    }),
     currency: Currency,
     method: Type.Enum(PAYMENT_METHODS),
     region: Type.String({ pattern: REGION_PATTERN, examples: ['eu'] }),
     card: Type.Optional(CardBody),
-    token: Type.Optional(Type.String({ maxLength: 80, examples: ['tok_visa'], description: 'Instead of card: a processor token.' })),
+    token: Type.Optional(
+      Type.String({
+        maxLength: 80,
+        examples: ['tok_visa'],
+        description: 'Instead of card: a processor token.',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Exactly one of card and token.' },
 );
@@ -48,14 +64,20 @@ export const RefundBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const OrderQuery = Type.Object({ orderId: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+export const OrderQuery = Type.Object(
+  { orderId: Type.String({ format: 'uuid' }) },
+  { additionalProperties: false },
+);
 
 export const RevenueQuerystring = Type.Object(
   {
     from: Type.String({ examples: ['2026-01'], description: 'First month (YYYY-MM, UTC), included.' }),
     to: Type.String({ examples: ['2026-12'], description: 'Last month (YYYY-MM, UTC), included.' }),
     groupBy: Type.Optional(
-      Type.String({ examples: ['month,method,region'], description: `Comma-separated subset of ${REVENUE_GROUPS.join(', ')} (default month); currency is always a group.` }),
+      Type.String({
+        examples: ['month,method,region'],
+        description: `Comma-separated subset of ${REVENUE_GROUPS.join(', ')} (default month); currency is always a group.`,
+      }),
     ),
   },
   { additionalProperties: false },

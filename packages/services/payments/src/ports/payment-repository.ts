@@ -81,7 +81,10 @@ export interface PaymentRepository {
    */
   update(
     paymentId: string,
-    decide: (current: Payment, reader: PaymentReader) => PaymentChange | undefined | Promise<PaymentChange | undefined>,
+    decide: (
+      current: Payment,
+      reader: PaymentReader,
+    ) => PaymentChange | undefined | Promise<PaymentChange | undefined>,
   ): Promise<Payment>;
   findById(id: string): Promise<Payment | undefined>;
   /** An order's payments, oldest first. */

@@ -32,9 +32,14 @@ for (const target of postgresTargets()) {
       const details = await h.app.get(outcome.body.id);
       assert.deepEqual(
         details.auditTrail.map((e) => [e.oldStatus, e.newStatus, e.actor, e.ip]),
-        [[null, 'pending', 'user-7', '198.51.100.4'], ['pending', 'authorized', 'user-7', '198.51.100.4']],
+        [
+          [null, 'pending', 'user-7', '198.51.100.4'],
+          ['pending', 'authorized', 'user-7', '198.51.100.4'],
+        ],
       );
-      const stored = JSON.stringify(await h.db.query(`SELECT * FROM payments.payment_transactions WHERE id = $1`, [outcome.body.id]));
+      const stored = JSON.stringify(
+        await h.db.query(`SELECT * FROM payments.payment_transactions WHERE id = $1`, [outcome.body.id]),
+      );
       assert.doesNotMatch(stored, /4242424242424242|424242424242/);
       const keys = JSON.stringify(await h.db.query(`SELECT * FROM payments.idempotency_keys`));
       assert.doesNotMatch(keys, /4242424242424242/);
@@ -76,8 +81,14 @@ for (const target of postgresTargets()) {
       const body = aPaymentRequest();
       const key = newId();
       await h.app.authorize(body, key, actor);
-      await assert.rejects(h.app.authorize({ ...body, amount: '21.60' }, key, actor), appError('PAYMENT.IDEMPOTENCY_KEY_REUSED'));
-      await assert.rejects(h.app.authorize({ ...body, ...withCard(CARDS.mastercard) }, key, actor), appError('PAYMENT.IDEMPOTENCY_KEY_REUSED'));
+      await assert.rejects(
+        h.app.authorize({ ...body, amount: '21.60' }, key, actor),
+        appError('PAYMENT.IDEMPOTENCY_KEY_REUSED'),
+      );
+      await assert.rejects(
+        h.app.authorize({ ...body, ...withCard(CARDS.mastercard) }, key, actor),
+        appError('PAYMENT.IDEMPOTENCY_KEY_REUSED'),
+      );
       assert.equal((await h.app.findByOrder(body.orderId)).length, 1);
     });
 
@@ -85,7 +96,9 @@ for (const target of postgresTargets()) {
       const body = aPaymentRequest();
       const key = newId();
       const before = h.gateway.count('authorize');
-      const outcomes = await Promise.all(Array.from({ length: 10 }, () => h.app.authorize(structuredClone(body), key, actor)));
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, () => h.app.authorize(structuredClone(body), key, actor)),
+      );
       assert.equal(new Set(outcomes.map((o) => JSON.stringify(o.body))).size, 1);
       assert.equal(outcomes.filter((o) => !o.replayed).length, 1);
       assert.equal(h.gateway.count('authorize') - before, 1);
@@ -94,10 +107,23 @@ for (const target of postgresTargets()) {
 
     it('refuses invalid input with a 400 naming the field and stores nothing', async () => {
       const orderId = newId();
-      await assert.rejects(h.app.authorize(aPaymentRequest({ orderId }), undefined, actor), (e: unknown) => e instanceof AppError && e.field === 'Idempotency-Key');
-      await assert.rejects(h.app.authorize(aPaymentRequest({ orderId, ...withCard('4242424242424241') }), newId(), actor), (e: unknown) => e instanceof AppError && e.field === 'card.number');
       await assert.rejects(
-        h.app.authorize(aPaymentRequest({ orderId, card: { number: CARDS.success, expMonth: 1, expYear: 2024, cvc: '123' } }), newId(), actor),
+        h.app.authorize(aPaymentRequest({ orderId }), undefined, actor),
+        (e: unknown) => e instanceof AppError && e.field === 'Idempotency-Key',
+      );
+      await assert.rejects(
+        h.app.authorize(aPaymentRequest({ orderId, ...withCard('4242424242424241') }), newId(), actor),
+        (e: unknown) => e instanceof AppError && e.field === 'card.number',
+      );
+      await assert.rejects(
+        h.app.authorize(
+          aPaymentRequest({
+            orderId,
+            card: { number: CARDS.success, expMonth: 1, expYear: 2024, cvc: '123' },
+          }),
+          newId(),
+          actor,
+        ),
         (e: unknown) => e instanceof AppError && e.field === 'card.expYear',
       );
       assert.deepEqual(await h.app.findByOrder(orderId), []);
@@ -139,10 +165,21 @@ for (const target of postgresTargets()) {
       const key = newId();
       const now = clock.now();
       const request = parsePaymentRequest(body, now);
-      const orphan = newPayment({ id: newId(), orderId: request.orderId, amount: request.amount, method: request.method, region: request.region, at: now });
+      const orphan = newPayment({
+        id: newId(),
+        orderId: request.orderId,
+        amount: request.amount,
+        method: request.method,
+        region: request.region,
+        at: now,
+      });
       await h.app.context.repository.create({
         payment: orphan,
-        idempotency: { key, requestHash: requestFingerprint(request), lockedUntil: new Date(now.getTime() + 30_000) },
+        idempotency: {
+          key,
+          requestHash: requestFingerprint(request),
+          lockedUntil: new Date(now.getTime() + 30_000),
+        },
         actor,
         reason: 'payment requested',
       });
@@ -156,16 +193,40 @@ for (const target of postgresTargets()) {
 
     it('emits payment.authorized and payment.failed through the outbox with the documented data', async () => {
       const approved = await h.app.authorize(aPaymentRequest({ amount: '10.00' }), newId(), actor);
-      const declined = await h.app.authorize(aPaymentRequest({ ...withCard(CARDS.insufficientFunds) }), newId(), actor);
-      const rows = await h.db.query<{ envelope: { type: string; source: string; aggregateType: string; aggregateId: string; data: Record<string, unknown> } }>(
-        `SELECT envelope FROM payments.outbox WHERE aggregate_id = ANY($1::text[]) ORDER BY seq`,
-        [[approved.body.id, declined.body.id]],
+      const declined = await h.app.authorize(
+        aPaymentRequest({ ...withCard(CARDS.insufficientFunds) }),
+        newId(),
+        actor,
       );
+      const rows = await h.db.query<{
+        envelope: {
+          type: string;
+          source: string;
+          aggregateType: string;
+          aggregateId: string;
+          data: Record<string, unknown>;
+        };
+      }>(`SELECT envelope FROM payments.outbox WHERE aggregate_id = ANY($1::text[]) ORDER BY seq`, [
+        [approved.body.id, declined.body.id],
+      ]);
       assert.deepEqual(
-        rows.map((r) => [r.envelope.type, r.envelope.source, r.envelope.aggregateType, r.envelope.aggregateId]),
-        [['payment.authorized', 'payments', 'payment', approved.body.id], ['payment.failed', 'payments', 'payment', declined.body.id]],
+        rows.map((r) => [
+          r.envelope.type,
+          r.envelope.source,
+          r.envelope.aggregateType,
+          r.envelope.aggregateId,
+        ]),
+        [
+          ['payment.authorized', 'payments', 'payment', approved.body.id],
+          ['payment.failed', 'payments', 'payment', declined.body.id],
+        ],
       );
-      assert.deepEqual(rows[0]!.envelope.data, { paymentId: approved.body.id, orderId: approved.body.orderId, amount: '10.00', currency: 'USD' });
+      assert.deepEqual(rows[0]!.envelope.data, {
+        paymentId: approved.body.id,
+        orderId: approved.body.orderId,
+        amount: '10.00',
+        currency: 'USD',
+      });
       assert.equal(rows[1]!.envelope.data.reasonCode, 'PAYMENT.INSUFFICIENT_FUNDS');
     });
   });

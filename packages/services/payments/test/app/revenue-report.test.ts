@@ -24,7 +24,14 @@ for (const target of postgresTargets()) {
     let clock: ManualClock;
     /** Hand-computed expectation: group key → captured and refunded sums. */
     const expected = new Map<string, { captured: Money; refunded: Money }>();
-    const add = (month: string, method: string, region: string, currency: string, kind: 'captured' | 'refunded', amount: Money) => {
+    const add = (
+      month: string,
+      method: string,
+      region: string,
+      currency: string,
+      kind: 'captured' | 'refunded',
+      amount: Money,
+    ) => {
       if (month < '2026-01' || month > '2026-12') return;
       const key = [month, method, region, currency].join('|');
       const group = expected.get(key) ?? { captured: Money.zero(currency), refunded: Money.zero(currency) };
@@ -47,13 +54,30 @@ for (const target of postgresTargets()) {
       for (let i = 0; i < 60; i++) {
         const currency = pick(currencies);
         const minor = 1 + Math.floor(next() * 99_999);
-        const amount = Money.of(BigInt(minor), currency.code).multiply(`${1 / currency.scale}`).round();
+        const amount = Money.of(BigInt(minor), currency.code)
+          .multiply(`${1 / currency.scale}`)
+          .round();
         const method = pick(PAYMENT_METHODS);
         const region = pick(['eu', 'us', 'apac']);
-        const captureAt = new Date(Date.UTC(2025, 11 + Math.floor(next() * 14), 1 + Math.floor(next() * 28), Math.floor(next() * 24), 0, next() < 0.1 ? 0 : 30));
+        const captureAt = new Date(
+          Date.UTC(
+            2025,
+            11 + Math.floor(next() * 14),
+            1 + Math.floor(next() * 28),
+            Math.floor(next() * 24),
+            0,
+            next() < 0.1 ? 0 : 30,
+          ),
+        );
         clock.set(new Date(captureAt.getTime() - 3_600_000));
         const declined = i % 10 === 9;
-        const body = aPaymentRequest({ amount: amount.toDecimalString(), currency: currency.code, method, region, ...(declined ? withCard(CARDS.declined) : {}) });
+        const body = aPaymentRequest({
+          amount: amount.toDecimalString(),
+          currency: currency.code,
+          method,
+          region,
+          ...(declined ? withCard(CARDS.declined) : {}),
+        });
         const { body: payment } = await h.app.authorize(body, newId(), actor);
         if (declined || i % 10 === 8) continue;
         clock.set(captureAt);
@@ -89,7 +113,11 @@ for (const target of postgresTargets()) {
             net: sums.captured.subtract(sums.refunded).toDecimalString(),
           };
         })
-        .sort((a, b) => [a.month, a.method, a.region, a.currency].join('|').localeCompare([b.month, b.method, b.region, b.currency].join('|')));
+        .sort((a, b) =>
+          [a.month, a.method, a.region, a.currency]
+            .join('|')
+            .localeCompare([b.month, b.method, b.region, b.currency].join('|')),
+        );
       assert.ok(want.length > 10, `generated ${want.length} groups`);
       assert.deepEqual(report.rows, want);
     });
@@ -97,10 +125,21 @@ for (const target of postgresTargets()) {
     it('adds up to the same total per currency whatever the grouping', async () => {
       const totals = (rows: { currency: string; net: string }[]) => {
         const byCurrency = new Map<string, Money>();
-        for (const row of rows) byCurrency.set(row.currency, (byCurrency.get(row.currency) ?? Money.zero(row.currency)).add(Money.of(row.net, row.currency)));
-        return Object.fromEntries([...byCurrency].map(([currency, money]) => [currency, money.toDecimalString()]).sort());
+        for (const row of rows)
+          byCurrency.set(
+            row.currency,
+            (byCurrency.get(row.currency) ?? Money.zero(row.currency)).add(Money.of(row.net, row.currency)),
+          );
+        return Object.fromEntries(
+          [...byCurrency].map(([currency, money]) => [currency, money.toDecimalString()]).sort(),
+        );
       };
-      const handTotals = totals([...expected.entries()].map(([key, sums]) => ({ currency: key.split('|')[3]!, net: sums.captured.subtract(sums.refunded).toDecimalString() })));
+      const handTotals = totals(
+        [...expected.entries()].map(([key, sums]) => ({
+          currency: key.split('|')[3]!,
+          net: sums.captured.subtract(sums.refunded).toDecimalString(),
+        })),
+      );
       for (const groupBy of ['month', 'method', 'region', 'region,method']) {
         const report = await h.app.revenue({ from: '2026-01', to: '2026-12', groupBy });
         assert.deepEqual(totals(report.rows), handTotals, groupBy);
@@ -109,10 +148,14 @@ for (const target of postgresTargets()) {
     });
 
     it('validates the range and grouping, naming the field', async () => {
-      const field = (name: string) => (error: unknown) => error instanceof AppError && error.kind === 'invalid_input' && error.field === name;
+      const field = (name: string) => (error: unknown) =>
+        error instanceof AppError && error.kind === 'invalid_input' && error.field === name;
       await assert.rejects(h.app.revenue({ from: '2026-1', to: '2026-12' }), field('from'));
       await assert.rejects(h.app.revenue({ from: '2026-06', to: '2026-05' }), field('to'));
-      await assert.rejects(h.app.revenue({ from: '2026-01', to: '2026-12', groupBy: 'month,currency' }), field('groupBy'));
+      await assert.rejects(
+        h.app.revenue({ from: '2026-01', to: '2026-12', groupBy: 'month,currency' }),
+        field('groupBy'),
+      );
     });
   });
 }

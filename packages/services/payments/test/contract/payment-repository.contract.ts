@@ -15,7 +15,12 @@ const actor = { actor: 'user-1', ip: '203.0.113.9' };
 const lease = (from: Date, ms = 30_000) => new Date(from.getTime() + ms);
 
 function newPaymentInput(payment: Payment, key = newId()): NewPayment {
-  return { payment, idempotency: { key, requestHash: 'a'.repeat(64), lockedUntil: lease(payment.createdAt) }, actor, reason: 'payment requested' };
+  return {
+    payment,
+    idempotency: { key, requestHash: 'a'.repeat(64), lockedUntil: lease(payment.createdAt) },
+    actor,
+    reason: 'payment requested',
+  };
 }
 
 /**
@@ -38,13 +43,24 @@ export function paymentRepositoryContract(makeRepository: () => Promise<PaymentR
   async function capturedPayment(amount = '10.00'): Promise<Payment> {
     const payment = await stored(aPayment({ amount: money(amount) }));
     return repository.update(payment.id, (current) => ({
-      payment: capture(authorize(current, { transactionId: 'tx', card: { brand: 'visa', last4: '4242' } }, current.createdAt), current.createdAt),
+      payment: capture(
+        authorize(
+          current,
+          { transactionId: 'tx', card: { brand: 'visa', last4: '4242' } },
+          current.createdAt,
+        ),
+        current.createdAt,
+      ),
       audit: { reason: 'captured', actor },
     }));
   }
 
   it('stores a payment with exact amounts in any currency and its first audit row', async () => {
-    const payments = [aPayment({ amount: money('21.59') }), aPayment({ amount: money('1000', 'JPY') }), aPayment({ amount: money('1.234', 'KWD') })];
+    const payments = [
+      aPayment({ amount: money('21.59') }),
+      aPayment({ amount: money('1000', 'JPY') }),
+      aPayment({ amount: money('1.234', 'KWD') }),
+    ];
     for (const payment of payments) await stored(payment);
     for (const payment of payments) {
       const found = await repository.findById(payment.id);
@@ -53,11 +69,19 @@ export function paymentRepositoryContract(makeRepository: () => Promise<PaymentR
       assert.equal(found.amount.currency, payment.amount.currency);
       assert.equal(found.status, 'pending');
       assert.equal(found.createdAt.toISOString(), payment.createdAt.toISOString());
-      assert.deepEqual(await repository.findByOrder(payment.orderId).then((list) => list.map((p) => p.id)), [payment.id]);
+      assert.deepEqual(await repository.findByOrder(payment.orderId).then((list) => list.map((p) => p.id)), [
+        payment.id,
+      ]);
     }
     const [entry] = await repository.auditTrail(payments[0]!.id);
     assert.deepEqual(
-      { old: entry!.oldStatus, new: entry!.newStatus, actor: entry!.actor, ip: entry!.ip, reason: entry!.reason },
+      {
+        old: entry!.oldStatus,
+        new: entry!.newStatus,
+        actor: entry!.actor,
+        ip: entry!.ip,
+        reason: entry!.reason,
+      },
       { old: null, new: 'pending', actor: 'user-1', ip: '203.0.113.9', reason: 'payment requested' },
     );
   });
@@ -66,13 +90,19 @@ export function paymentRepositoryContract(makeRepository: () => Promise<PaymentR
     assert.equal(await repository.findById(newId()), undefined);
     assert.equal(await repository.findById('not-a-uuid'), undefined);
     assert.deepEqual(await repository.findByOrder('nope'), []);
-    await assert.rejects(repository.update('nope', () => undefined), (error: unknown) => error instanceof AppError && error.kind === 'not_found');
+    await assert.rejects(
+      repository.update('nope', () => undefined),
+      (error: unknown) => error instanceof AppError && error.kind === 'not_found',
+    );
   });
 
   it('creates one payment per idempotency key, even when two requests race', async () => {
     const key = newId();
     const [a, b] = [aPayment(), aPayment()];
-    const results = await Promise.all([repository.create(newPaymentInput(a, key)), repository.create(newPaymentInput(b, key))]);
+    const results = await Promise.all([
+      repository.create(newPaymentInput(a, key)),
+      repository.create(newPaymentInput(b, key)),
+    ]);
     const winners = results.filter((result) => result.created);
     assert.equal(winners.length, 1);
     const loser = results.find((result) => !result.created);
@@ -92,10 +122,16 @@ export function paymentRepositoryContract(makeRepository: () => Promise<PaymentR
     const now = payment.createdAt;
     assert.equal(await repository.lockIdempotency(key, now, lease(now)), false, 'held by its creator');
     const later = lease(now, 30_001);
-    const takers = await Promise.all(Array.from({ length: 5 }, () => repository.lockIdempotency(key, later, lease(later))));
+    const takers = await Promise.all(
+      Array.from({ length: 5 }, () => repository.lockIdempotency(key, later, lease(later))),
+    );
     assert.equal(takers.filter(Boolean).length, 1, 'exactly one taker after expiry');
     await repository.unlockIdempotency(key);
-    assert.equal(await repository.lockIdempotency(key, later, lease(later)), true, 'free at once after a release');
+    assert.equal(
+      await repository.lockIdempotency(key, later, lease(later)),
+      true,
+      'free at once after a release',
+    );
     assert.equal(await repository.lockIdempotency('unknown-key', later, lease(later)), false);
   });
 
@@ -106,15 +142,29 @@ export function paymentRepositoryContract(makeRepository: () => Promise<PaymentR
     const at = new Date('2026-03-10T12:00:05.000Z');
     const authorized = await repository.update(payment.id, (current) => {
       const next = authorize(current, { transactionId: 'tx-1', card: { brand: 'visa', last4: '4242' } }, at);
-      return { payment: next, audit: { reason: 'authorized', actor: { actor: 'system' } }, completeIdempotency: { key, response: { statusCode: 201, body: { id: next.id, status: next.status } } } };
+      return {
+        payment: next,
+        audit: { reason: 'authorized', actor: { actor: 'system' } },
+        completeIdempotency: {
+          key,
+          response: { statusCode: 201, body: { id: next.id, status: next.status } },
+        },
+      };
     });
     assert.equal(authorized.status, 'authorized');
     const found = await repository.findById(payment.id);
-    assert.deepEqual([found!.status, found!.card, found!.gatewayTransactionId, found!.authorizedAt?.toISOString()], ['authorized', { brand: 'visa', last4: '4242' }, 'tx-1', at.toISOString()]);
+    assert.deepEqual(
+      [found!.status, found!.card, found!.gatewayTransactionId, found!.authorizedAt?.toISOString()],
+      ['authorized', { brand: 'visa', last4: '4242' }, 'tx-1', at.toISOString()],
+    );
     const record = await repository.findIdempotency(key);
     assert.deepEqual(record?.response, { statusCode: 201, body: { id: payment.id, status: 'authorized' } });
     assert.equal(record?.lockedUntil, undefined);
-    assert.equal(await repository.lockIdempotency(key, lease(at, 60_000), lease(at, 90_000)), false, 'a completed key is never locked again');
+    assert.equal(
+      await repository.lockIdempotency(key, lease(at, 60_000), lease(at, 90_000)),
+      false,
+      'a completed key is never locked again',
+    );
 
     assert.equal((await repository.update(payment.id, () => undefined)).status, 'authorized');
     await assert.rejects(
@@ -125,7 +175,13 @@ export function paymentRepositoryContract(makeRepository: () => Promise<PaymentR
       /abort/,
     );
     const trail = await repository.auditTrail(payment.id);
-    assert.deepEqual(trail.map((entry) => [entry.oldStatus, entry.newStatus]), [[null, 'pending'], ['pending', 'authorized']]);
+    assert.deepEqual(
+      trail.map((entry) => [entry.oldStatus, entry.newStatus]),
+      [
+        [null, 'pending'],
+        ['pending', 'authorized'],
+      ],
+    );
     assert.equal((await repository.findById(payment.id))!.status, 'authorized');
   });
 
@@ -133,22 +189,37 @@ export function paymentRepositoryContract(makeRepository: () => Promise<PaymentR
     const payment = await capturedPayment('10.00');
     const attempts = Array.from({ length: 20 }, (_, i) => money(i % 2 === 0 ? '0.70' : '0.90'));
     const results = await Promise.allSettled(
-      attempts.map((amount) => repository.update(payment.id, (current) => ({ payment: reserveRefund(current, amount, current.updatedAt) }))),
+      attempts.map((amount) =>
+        repository.update(payment.id, (current) => ({
+          payment: reserveRefund(current, amount, current.updatedAt),
+        })),
+      ),
     );
     const accepted = attempts.filter((_, i) => results[i]!.status === 'fulfilled');
     const total = accepted.reduce((sum, amount) => sum.add(amount), money('0'));
     for (const result of results) {
-      if (result.status === 'rejected') assert.equal((result.reason as AppError).code, 'PAYMENT.REFUND_EXCEEDS_CAPTURED');
+      if (result.status === 'rejected')
+        assert.equal((result.reason as AppError).code, 'PAYMENT.REFUND_EXCEEDS_CAPTURED');
     }
     const after = await repository.findById(payment.id);
     assert.ok(!total.greaterThan(money('10.00')), `accepted ${total.toString()}`);
     assert.equal(after!.refundPendingAmount.toDecimalString(), total.toDecimalString());
-    assert.ok(results.some((result) => result.status === 'rejected'), 'the attempts together exceed the capture');
+    assert.ok(
+      results.some((result) => result.status === 'rejected'),
+      'the attempts together exceed the capture',
+    );
   });
 
   it('stores refunds, updates them, and lists the ones left pending', async () => {
     const payment = await capturedPayment('10.00');
-    const refund: Refund = { id: newId(), paymentId: payment.id, amount: money('2.50'), reason: 'damaged', status: 'pending', createdAt: new Date('2026-03-11T00:00:00Z') };
+    const refund: Refund = {
+      id: newId(),
+      paymentId: payment.id,
+      amount: money('2.50'),
+      reason: 'damaged',
+      status: 'pending',
+      createdAt: new Date('2026-03-11T00:00:00Z'),
+    };
     await repository.update(payment.id, (current, reader) => {
       return reader.refund(refund.id).then((existing) => {
         assert.equal(existing, undefined);
@@ -157,43 +228,112 @@ export function paymentRepositoryContract(makeRepository: () => Promise<PaymentR
     });
     const pending = await repository.pendingRefunds(new Date('2026-03-12T00:00:00Z'), 100);
     assert.ok(pending.some((r) => r.id === refund.id && r.amount.toDecimalString() === '2.50'));
-    assert.equal((await repository.pendingRefunds(new Date('2026-03-10T00:00:00Z'), 100)).some((r) => r.id === refund.id), false);
+    assert.equal(
+      (await repository.pendingRefunds(new Date('2026-03-10T00:00:00Z'), 100)).some(
+        (r) => r.id === refund.id,
+      ),
+      false,
+    );
     const settledAt = new Date('2026-03-11T00:00:01Z');
     await repository.update(payment.id, async (current, reader) => {
       assert.equal((await reader.refund(refund.id))?.status, 'pending');
-      return { payment: current, refund: { ...refund, status: 'succeeded', gatewayRefundId: 're_1', settledAt } };
+      return {
+        payment: current,
+        refund: { ...refund, status: 'succeeded', gatewayRefundId: 're_1', settledAt },
+      };
     });
     const [listed] = await repository.refunds(payment.id);
-    assert.deepEqual([listed!.status, listed!.gatewayRefundId, listed!.settledAt?.toISOString(), listed!.reason], ['succeeded', 're_1', settledAt.toISOString(), 'damaged']);
+    assert.deepEqual(
+      [listed!.status, listed!.gatewayRefundId, listed!.settledAt?.toISOString(), listed!.reason],
+      ['succeeded', 're_1', settledAt.toISOString(), 'damaged'],
+    );
   });
 
   it('reports captured minus refunded per month, method, region and currency', async () => {
     const at = (iso: string) => new Date(iso);
-    const make = async (amount: string, currency: string, method: 'card' | 'apple_pay', region: string, capturedAt: string, refunds: [string, string][] = []) => {
-      const payment = await stored(aPayment({ amount: money(amount, currency), method, region, at: at('2030-01-01T00:00:00Z') }));
+    const make = async (
+      amount: string,
+      currency: string,
+      method: 'card' | 'apple_pay',
+      region: string,
+      capturedAt: string,
+      refunds: [string, string][] = [],
+    ) => {
+      const payment = await stored(
+        aPayment({ amount: money(amount, currency), method, region, at: at('2030-01-01T00:00:00Z') }),
+      );
       await repository.update(payment.id, (current) => ({
         payment: capture(authorize(current, { transactionId: 't' }, at(capturedAt)), at(capturedAt)),
         audit: { reason: 'captured', actor },
       }));
       for (const [refundAmount, when] of refunds) {
-        const refund: Refund = { id: newId(), paymentId: payment.id, amount: money(refundAmount, currency), reason: 'r', status: 'succeeded', createdAt: at(when), settledAt: at(when) };
-        await repository.update(payment.id, (current) => ({ payment: { ...current, refundedAmount: current.refundedAmount.add(refund.amount) }, refund }));
+        const refund: Refund = {
+          id: newId(),
+          paymentId: payment.id,
+          amount: money(refundAmount, currency),
+          reason: 'r',
+          status: 'succeeded',
+          createdAt: at(when),
+          settledAt: at(when),
+        };
+        await repository.update(payment.id, (current) => ({
+          payment: { ...current, refundedAmount: current.refundedAmount.add(refund.amount) },
+          refund,
+        }));
       }
     };
     await make('100.10', 'USD', 'card', 'r-eu', '2030-01-15T10:00:00Z', [['0.10', '2030-02-01T00:00:00Z']]);
     await make('0.20', 'USD', 'card', 'r-eu', '2030-01-31T23:59:59Z');
     await make('5.00', 'EUR', 'card', 'r-eu', '2030-01-02T00:00:00Z');
-    await make('7.00', 'USD', 'apple_pay', 'r-us', '2030-02-28T00:00:00Z', [['7.00', '2030-03-01T00:00:00Z']]);
+    await make('7.00', 'USD', 'apple_pay', 'r-us', '2030-02-28T00:00:00Z', [
+      ['7.00', '2030-03-01T00:00:00Z'],
+    ]);
     await make('9.99', 'USD', 'card', 'r-eu', '2029-12-31T23:59:59Z');
 
-    const byMonth = await repository.revenue(parseRevenueQuery({ from: '2030-01', to: '2030-02', groupBy: 'month,method,region' }));
+    const byMonth = await repository.revenue(
+      parseRevenueQuery({ from: '2030-01', to: '2030-02', groupBy: 'month,method,region' }),
+    );
     assert.deepEqual(byMonth, [
-      { month: '2030-01', method: 'card', region: 'r-eu', currency: 'EUR', captured: '5.00', refunded: '0.00', net: '5.00' },
-      { month: '2030-01', method: 'card', region: 'r-eu', currency: 'USD', captured: '100.30', refunded: '0.00', net: '100.30' },
-      { month: '2030-02', method: 'apple_pay', region: 'r-us', currency: 'USD', captured: '7.00', refunded: '0.00', net: '7.00' },
-      { month: '2030-02', method: 'card', region: 'r-eu', currency: 'USD', captured: '0.00', refunded: '0.10', net: '-0.10' },
+      {
+        month: '2030-01',
+        method: 'card',
+        region: 'r-eu',
+        currency: 'EUR',
+        captured: '5.00',
+        refunded: '0.00',
+        net: '5.00',
+      },
+      {
+        month: '2030-01',
+        method: 'card',
+        region: 'r-eu',
+        currency: 'USD',
+        captured: '100.30',
+        refunded: '0.00',
+        net: '100.30',
+      },
+      {
+        month: '2030-02',
+        method: 'apple_pay',
+        region: 'r-us',
+        currency: 'USD',
+        captured: '7.00',
+        refunded: '0.00',
+        net: '7.00',
+      },
+      {
+        month: '2030-02',
+        method: 'card',
+        region: 'r-eu',
+        currency: 'USD',
+        captured: '0.00',
+        refunded: '0.10',
+        net: '-0.10',
+      },
     ]);
-    const totals = await repository.revenue(parseRevenueQuery({ from: '2030-01', to: '2030-03', groupBy: 'region' }));
+    const totals = await repository.revenue(
+      parseRevenueQuery({ from: '2030-01', to: '2030-03', groupBy: 'region' }),
+    );
     assert.deepEqual(totals, [
       { region: 'r-eu', currency: 'EUR', captured: '5.00', refunded: '0.00', net: '5.00' },
       { region: 'r-eu', currency: 'USD', captured: '100.30', refunded: '0.10', net: '100.20' },

@@ -5,11 +5,15 @@ import { PostgresPaymentRepository } from '../../src/adapters/postgres/postgres-
 import { paymentRepositoryContract } from './payment-repository.contract.ts';
 
 for (const target of postgresTargets()) {
-  describe(`PaymentRepository contract on ${target.name} (${PostgresPaymentRepository.name})`, { skip: target.skip }, () => {
-    paymentRepositoryContract(async () => {
-      const db = await target.open();
-      await migratePayments(db);
-      return { repository: new PostgresPaymentRepository(db), close: () => target.close(db) };
-    });
-  });
+  describe(
+    `PaymentRepository contract on ${target.name} (${PostgresPaymentRepository.name})`,
+    { skip: target.skip },
+    () => {
+      paymentRepositoryContract(async () => {
+        const db = await target.open();
+        await migratePayments(db);
+        return { repository: new PostgresPaymentRepository(db), close: () => target.close(db) };
+      });
+    },
+  );
 }

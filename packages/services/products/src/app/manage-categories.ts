@@ -1,5 +1,11 @@
 import { AppError } from '@polyshop/kernel';
-import { newCategory, patchCategory, type Category, type CategoryPatch, type NewCategoryInput } from '../domain/category.ts';
+import {
+  newCategory,
+  patchCategory,
+  type Category,
+  type CategoryPatch,
+  type NewCategoryInput,
+} from '../domain/category.ts';
 import type { CatalogDeps } from './catalog-deps.ts';
 
 export async function createCategory(deps: CatalogDeps, input: NewCategoryInput): Promise<Category> {
@@ -24,10 +30,20 @@ export async function getCategory(deps: CatalogDeps, slug: string): Promise<Cate
  * existing product valid are accepted (no migration, no product rewrite). `expectedVersion`, when
  * given (If-Match), must be the stored version.
  */
-export async function updateCategory(deps: CatalogDeps, slug: string, patch: CategoryPatch, expectedVersion?: number): Promise<Category> {
+export async function updateCategory(
+  deps: CatalogDeps,
+  slug: string,
+  patch: CategoryPatch,
+  expectedVersion?: number,
+): Promise<Category> {
   const current = await getCategory(deps, slug);
   if (expectedVersion !== undefined && expectedVersion !== current.version) {
-    throw new AppError('precondition_failed', 'CATEGORY.VERSION_MISMATCH', `Category ${slug} is at version ${current.version}.`, { field: 'If-Match' });
+    throw new AppError(
+      'precondition_failed',
+      'CATEGORY.VERSION_MISMATCH',
+      `Category ${slug} is at version ${current.version}.`,
+      { field: 'If-Match' },
+    );
   }
   const updated = patchCategory(current, patch, deps.clock.now());
   await deps.repository.updateCategory(updated, current.version);

@@ -18,5 +18,9 @@ export type ProductEventType = (typeof PRODUCT_EVENT_TYPES)[number];
 export type ProductEvent = EventEnvelope<ProductDocument, ProductEventType>;
 
 export function productEvent(type: ProductEventType, product: Product, clock: Clock): ProductEvent {
-  return createEvent(PRODUCTS_SOURCE, { type, aggregateType: 'product', aggregateId: product.id, data: toProductDocument(product) }, clock) as ProductEvent;
+  return createEvent(
+    PRODUCTS_SOURCE,
+    { type, aggregateType: 'product', aggregateId: product.id, data: toProductDocument(product) },
+    clock,
+  ) as ProductEvent;
 }

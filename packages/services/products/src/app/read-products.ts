@@ -18,11 +18,17 @@ export interface ProductListing {
 /** Runs `GET /products`: resolves the category, parses and checks every filter, searches. */
 export async function searchProducts(deps: CatalogDeps, raw: RawQuery): Promise<ProductListing> {
   const slug = raw.category;
-  if (Array.isArray(slug)) throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', 'category is given more than once.', { field: 'category' });
+  if (Array.isArray(slug))
+    throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', 'category is given more than once.', {
+      field: 'category',
+    });
   let category;
   if (slug !== undefined && slug !== '') {
     category = await deps.repository.findCategory(slug);
-    if (!category) throw AppError.invalidInput('PRODUCT.UNKNOWN_CATEGORY', `No category "${slug}".`, { field: 'category' });
+    if (!category)
+      throw AppError.invalidInput('PRODUCT.UNKNOWN_CATEGORY', `No category "${slug}".`, {
+        field: 'category',
+      });
   }
   const search = parseProductSearch(raw, category);
   const page = await deps.repository.search(search);
@@ -41,7 +47,10 @@ export async function listProducts(
   deps: CatalogDeps,
   options: { cursor?: string | null; limit?: number; statuses?: ProductStatus[] },
 ): Promise<{ items: ProductDocument[]; nextCursor: string | null }> {
-  const raw: RawQuery = { sort: 'createdAt', status: (options.statuses ?? ['draft', 'active', 'archived']).join(',') };
+  const raw: RawQuery = {
+    sort: 'createdAt',
+    status: (options.statuses ?? ['draft', 'active', 'archived']).join(','),
+  };
   if (options.cursor) raw.cursor = options.cursor;
   if (options.limit !== undefined) raw.limit = String(options.limit);
   const { items, nextCursor } = await searchProducts(deps, raw);

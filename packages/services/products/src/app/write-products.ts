@@ -1,13 +1,22 @@
 import { AppError, newId } from '@polyshop/kernel';
 import type { Category } from '../domain/category.ts';
-import { buildProduct, patchProduct, type Product, type ProductInput, type ProductPatch } from '../domain/product.ts';
+import {
+  buildProduct,
+  patchProduct,
+  type Product,
+  type ProductInput,
+  type ProductPatch,
+} from '../domain/product.ts';
 import type { CatalogDeps } from './catalog-deps.ts';
 import { productEvent } from './product-events.ts';
 
 /** The product's category, or a 400 naming `category` (an unknown category is bad input here). */
 async function categoryFor(deps: CatalogDeps, slug: unknown): Promise<Category> {
   const category = typeof slug === 'string' ? await deps.repository.findCategory(slug) : undefined;
-  if (!category) throw AppError.invalidInput('PRODUCT.UNKNOWN_CATEGORY', `No category "${String(slug)}".`, { field: 'category' });
+  if (!category)
+    throw AppError.invalidInput('PRODUCT.UNKNOWN_CATEGORY', `No category "${String(slug)}".`, {
+      field: 'category',
+    });
   return category;
 }
 
@@ -30,10 +39,15 @@ export async function getProduct(deps: CatalogDeps, id: string): Promise<Product
 
 function requireVersion(product: Product, expectedVersion: number): void {
   if (product.version !== expectedVersion) {
-    throw new AppError('precondition_failed', 'PRODUCT.VERSION_MISMATCH', `Product ${product.id} is at version ${product.version}, not ${expectedVersion}.`, {
-      field: 'If-Match',
-      details: { currentVersion: product.version },
-    });
+    throw new AppError(
+      'precondition_failed',
+      'PRODUCT.VERSION_MISMATCH',
+      `Product ${product.id} is at version ${product.version}, not ${expectedVersion}.`,
+      {
+        field: 'If-Match',
+        details: { currentVersion: product.version },
+      },
+    );
   }
 }
 
@@ -42,24 +56,44 @@ function requireVersion(product: Product, expectedVersion: number): void {
  * version, or a concurrent change between read and write, is `precondition_failed`). `'any'`
  * (If-Match: *) accepts the version read here; the write is still a compare-and-set on it.
  */
-export async function updateProduct(deps: CatalogDeps, id: string, patch: ProductPatch, expectedVersion: number | 'any'): Promise<Product> {
+export async function updateProduct(
+  deps: CatalogDeps,
+  id: string,
+  patch: ProductPatch,
+  expectedVersion: number | 'any',
+): Promise<Product> {
   const current = await getProduct(deps, id);
   if (expectedVersion !== 'any') requireVersion(current, expectedVersion);
-  const category = patch.category === undefined ? await categoryFor(deps, current.category) : await categoryFor(deps, patch.category);
+  const category =
+    patch.category === undefined
+      ? await categoryFor(deps, current.category)
+      : await categoryFor(deps, patch.category);
   const updated = patchProduct(current, patch, category, deps.clock.now());
-  const type = updated.status === 'archived' && current.status !== 'archived' ? 'product.archived' : 'product.updated';
+  const type =
+    updated.status === 'archived' && current.status !== 'archived' ? 'product.archived' : 'product.updated';
   await deps.repository.update(updated, current.version, [productEvent(type, updated, deps.clock)]);
   deps.afterCommit?.();
   return updated;
 }
 
 /** Archives a product (DELETE): kept for order history, hidden from the default listing. Idempotent. */
-export async function archiveProduct(deps: CatalogDeps, id: string, expectedVersion?: number): Promise<Product> {
+export async function archiveProduct(
+  deps: CatalogDeps,
+  id: string,
+  expectedVersion?: number,
+): Promise<Product> {
   const current = await getProduct(deps, id);
   if (expectedVersion !== undefined) requireVersion(current, expectedVersion);
   if (current.status === 'archived') return current;
-  const archived: Product = { ...current, status: 'archived', version: current.version + 1, updatedAt: deps.clock.now() };
-  await deps.repository.update(archived, current.version, [productEvent('product.archived', archived, deps.clock)]);
+  const archived: Product = {
+    ...current,
+    status: 'archived',
+    version: current.version + 1,
+    updatedAt: deps.clock.now(),
+  };
+  await deps.repository.update(archived, current.version, [
+    productEvent('product.archived', archived, deps.clock),
+  ]);
   deps.afterCommit?.();
   return archived;
 }

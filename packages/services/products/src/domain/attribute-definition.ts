@@ -11,7 +11,10 @@ export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];
 export interface AttributeDefinition {
   /** Key in the product's `attributes` (`storage`); letters, digits and `_`, starting with a letter. */
   name: string;
-  /** `string`, `number` (JSON number), `boolean`, `enum` (one of `values`), `list` (strings, each of `values` when given). */
+  /**
+   * `string`, `number` (JSON number), `boolean`, `enum` (one of `values`), `list` (strings, each of `values`
+   * when given).
+   */
   type: AttributeType;
   /** Human label for UIs; defaults to the name. */
   label?: string;
@@ -34,28 +37,55 @@ export type AttributeDefinitionInput = Omit<AttributeDefinition, 'required' | 'f
 export const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** Normalises and checks a list of definitions; `field` names the list in errors (`attributes`). */
-export function normaliseDefinitions(inputs: readonly AttributeDefinitionInput[], field: string): AttributeDefinition[] {
+export function normaliseDefinitions(
+  inputs: readonly AttributeDefinitionInput[],
+  field: string,
+): AttributeDefinition[] {
   const seen = new Set<string>();
   return inputs.map((input, index) => {
     const at = `${field}.${index}`;
     if (typeof input.name !== 'string' || !ATTRIBUTE_NAME.test(input.name)) {
-      throw AppError.invalidInput('CATEGORY.INVALID_ATTRIBUTE_NAME', `Attribute names are letters, digits and _ starting with a letter (got "${String(input.name)}").`, { field: `${at}.name` });
+      throw AppError.invalidInput(
+        'CATEGORY.INVALID_ATTRIBUTE_NAME',
+        `Attribute names are letters, digits and _ starting with a letter (got "${String(input.name)}").`,
+        { field: `${at}.name` },
+      );
     }
     if (seen.has(input.name)) {
-      throw AppError.invalidInput('CATEGORY.DUPLICATE_ATTRIBUTE', `Attribute "${input.name}" is defined twice.`, { field: `${at}.name` });
+      throw AppError.invalidInput(
+        'CATEGORY.DUPLICATE_ATTRIBUTE',
+        `Attribute "${input.name}" is defined twice.`,
+        { field: `${at}.name` },
+      );
     }
     seen.add(input.name);
     if (!(ATTRIBUTE_TYPES as readonly string[]).includes(input.type)) {
-      throw AppError.invalidInput('CATEGORY.INVALID_ATTRIBUTE_TYPE', `Attribute "${input.name}" has type "${String(input.type)}"; expected one of ${ATTRIBUTE_TYPES.join(', ')}.`, { field: `${at}.type` });
+      throw AppError.invalidInput(
+        'CATEGORY.INVALID_ATTRIBUTE_TYPE',
+        `Attribute "${input.name}" has type "${String(input.type)}"; expected one of ${ATTRIBUTE_TYPES.join(', ')}.`,
+        { field: `${at}.type` },
+      );
     }
     if (input.type === 'enum' && !input.values?.length) {
-      throw AppError.invalidInput('CATEGORY.ENUM_WITHOUT_VALUES', `Enum attribute "${input.name}" needs its list of values.`, { field: `${at}.values` });
+      throw AppError.invalidInput(
+        'CATEGORY.ENUM_WITHOUT_VALUES',
+        `Enum attribute "${input.name}" needs its list of values.`,
+        { field: `${at}.values` },
+      );
     }
     if (input.values && input.type !== 'enum' && input.type !== 'list') {
-      throw AppError.invalidInput('CATEGORY.UNEXPECTED_VALUES', `Only enum and list attributes take values ("${input.name}" is ${input.type}).`, { field: `${at}.values` });
+      throw AppError.invalidInput(
+        'CATEGORY.UNEXPECTED_VALUES',
+        `Only enum and list attributes take values ("${input.name}" is ${input.type}).`,
+        { field: `${at}.values` },
+      );
     }
     if (input.values && new Set(input.values).size !== input.values.length) {
-      throw AppError.invalidInput('CATEGORY.DUPLICATE_VALUE', `Attribute "${input.name}" lists a value twice.`, { field: `${at}.values` });
+      throw AppError.invalidInput(
+        'CATEGORY.DUPLICATE_VALUE',
+        `Attribute "${input.name}" lists a value twice.`,
+        { field: `${at}.values` },
+      );
     }
     const facet = input.facet ?? false;
     const definition: AttributeDefinition = {
@@ -89,16 +119,28 @@ export function mergeDefinitions(
     const existing = merged[position];
     if (!existing) {
       if (change.required) {
-        throw AppError.conflict('CATEGORY.REQUIRED_ATTRIBUTE_ADDED', `New attribute "${change.name}" must be optional: existing products do not carry it.`, { field: `${at}.required` });
+        throw AppError.conflict(
+          'CATEGORY.REQUIRED_ATTRIBUTE_ADDED',
+          `New attribute "${change.name}" must be optional: existing products do not carry it.`,
+          { field: `${at}.required` },
+        );
       }
       merged.push(change);
       return;
     }
     if (existing.type !== change.type) {
-      throw AppError.conflict('CATEGORY.ATTRIBUTE_TYPE_CHANGED', `Attribute "${change.name}" is ${existing.type}; its type cannot change while products use it.`, { field: `${at}.type` });
+      throw AppError.conflict(
+        'CATEGORY.ATTRIBUTE_TYPE_CHANGED',
+        `Attribute "${change.name}" is ${existing.type}; its type cannot change while products use it.`,
+        { field: `${at}.type` },
+      );
     }
     if (change.required && !existing.required) {
-      throw AppError.conflict('CATEGORY.ATTRIBUTE_MADE_REQUIRED', `Attribute "${change.name}" cannot become required: existing products may lack it.`, { field: `${at}.required` });
+      throw AppError.conflict(
+        'CATEGORY.ATTRIBUTE_MADE_REQUIRED',
+        `Attribute "${change.name}" cannot become required: existing products may lack it.`,
+        { field: `${at}.required` },
+      );
     }
     if (existing.values) {
       const kept = new Set(change.values ?? []);
@@ -106,7 +148,11 @@ export function mergeDefinitions(
       if (change.values === undefined && existing.type === 'list') {
         // a list that drops its allowed-values restriction only widens what is valid
       } else if (removed.length > 0) {
-        throw AppError.conflict('CATEGORY.ATTRIBUTE_VALUE_REMOVED', `Attribute "${change.name}" cannot drop values products may use: ${removed.join(', ')}.`, { field: `${at}.values` });
+        throw AppError.conflict(
+          'CATEGORY.ATTRIBUTE_VALUE_REMOVED',
+          `Attribute "${change.name}" cannot drop values products may use: ${removed.join(', ')}.`,
+          { field: `${at}.values` },
+        );
       }
     }
     merged[position] = change;

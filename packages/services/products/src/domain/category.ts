@@ -1,5 +1,10 @@
 import { AppError } from '@polyshop/kernel';
-import { mergeDefinitions, normaliseDefinitions, type AttributeDefinition, type AttributeDefinitionInput } from './attribute-definition.ts';
+import {
+  mergeDefinitions,
+  normaliseDefinitions,
+  type AttributeDefinition,
+  type AttributeDefinitionInput,
+} from './attribute-definition.ts';
 
 /**
  * A product category and the attributes its products carry. `attributes` describe the product's
@@ -44,7 +49,11 @@ export const CATEGORY_SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export function newCategory(input: NewCategoryInput, now: Date): Category {
   if (typeof input.slug !== 'string' || !CATEGORY_SLUG.test(input.slug) || input.slug.length > 64) {
-    throw AppError.invalidInput('CATEGORY.INVALID_SLUG', 'A category slug is lowercase letters, digits and single dashes (smartphones, home-garden).', { field: 'slug' });
+    throw AppError.invalidInput(
+      'CATEGORY.INVALID_SLUG',
+      'A category slug is lowercase letters, digits and single dashes (smartphones, home-garden).',
+      { field: 'slug' },
+    );
   }
   return {
     slug: input.slug,
@@ -62,13 +71,25 @@ export function newCategory(input: NewCategoryInput, now: Date): Category {
 /** Applies a patch; refuses changes that would make existing products invalid (see `mergeDefinitions`). */
 export function patchCategory(category: Category, patch: CategoryPatch, now: Date): Category {
   if (patch.allowFreeAttributes === false && category.allowFreeAttributes) {
-    throw AppError.conflict('CATEGORY.FREE_ATTRIBUTES_REVOKED', 'Free attributes cannot be switched off: existing products may carry some.', { field: 'allowFreeAttributes' });
+    throw AppError.conflict(
+      'CATEGORY.FREE_ATTRIBUTES_REVOKED',
+      'Free attributes cannot be switched off: existing products may carry some.',
+      { field: 'allowFreeAttributes' },
+    );
   }
   const attributes = patch.attributes
-    ? mergeDefinitions(category.attributes, normaliseDefinitions(patch.attributes, 'attributes'), 'attributes')
+    ? mergeDefinitions(
+        category.attributes,
+        normaliseDefinitions(patch.attributes, 'attributes'),
+        'attributes',
+      )
     : category.attributes;
   const variantAttributes = patch.variantAttributes
-    ? mergeDefinitions(category.variantAttributes, normaliseDefinitions(patch.variantAttributes, 'variantAttributes'), 'variantAttributes')
+    ? mergeDefinitions(
+        category.variantAttributes,
+        normaliseDefinitions(patch.variantAttributes, 'variantAttributes'),
+        'variantAttributes',
+      )
     : category.variantAttributes;
   return {
     ...category,

@@ -19,18 +19,28 @@ export function encodeCursor(sort: ProductSort, position: SearchPosition): strin
 
 /** Decodes a cursor; a malformed one, or one made for another sort, is a 400 on `cursor`. */
 export function decodeCursor(cursor: string, sort: ProductSort): SearchPosition {
-  const invalid = (why: string) => AppError.invalidInput('PRODUCT.INVALID_CURSOR', `The cursor ${why}; start again without one.`, { field: 'cursor' });
+  const invalid = (why: string) =>
+    AppError.invalidInput('PRODUCT.INVALID_CURSOR', `The cursor ${why}; start again without one.`, {
+      field: 'cursor',
+    });
   let body: Partial<CursorBody>;
   try {
     body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorBody>;
   } catch {
     throw invalid('is not one this API issued');
   }
-  if (typeof body !== 'object' || body === null || typeof body.k !== 'string' || !isUuid(body.i) || typeof body.s !== 'string') {
+  if (
+    typeof body !== 'object' ||
+    body === null ||
+    typeof body.k !== 'string' ||
+    !isUuid(body.i) ||
+    typeof body.s !== 'string'
+  ) {
     throw invalid('is not one this API issued');
   }
   if (body.s !== sortName(sort)) throw invalid(`was made for sort=${body.s}`);
   if (sort.field === 'price' && !/^\d+(\.\d+)?$/.test(body.k)) throw invalid('is not one this API issued');
-  if (sort.field === 'createdAt' && Number.isNaN(Date.parse(body.k))) throw invalid('is not one this API issued');
+  if (sort.field === 'createdAt' && Number.isNaN(Date.parse(body.k)))
+    throw invalid('is not one this API issued');
   return { key: body.k, id: body.i };
 }

@@ -20,7 +20,7 @@ const phones = newCategory(
 );
 
 describe('parseProductSearch', () => {
-  it('turns the issue\'s example query into a store-neutral search', () => {
+  it("turns the issue's example query into a store-neutral search", () => {
     const search = parseProductSearch(
       {
         category: 'smartphones',
@@ -59,7 +59,15 @@ describe('parseProductSearch', () => {
   });
 
   it('types values by attribute: numbers, booleans; spec values get every reading', () => {
-    const search = parseProductSearch({ category: 'smartphones', 'attr.screenSize': '6.1,6.7', 'attr.fiveG': 'true', 'spec.battery.mah': '4000' }, phones);
+    const search = parseProductSearch(
+      {
+        category: 'smartphones',
+        'attr.screenSize': '6.1,6.7',
+        'attr.fiveG': 'true',
+        'spec.battery.mah': '4000',
+      },
+      phones,
+    );
     assert.deepEqual(search.filter.attributes, [
       { name: 'screenSize', multiValued: false, values: [6.1, 6.7] },
       { name: 'fiveG', multiValued: false, values: [true] },
@@ -73,7 +81,11 @@ describe('parseProductSearch', () => {
     assert.deepEqual(search.sort, { field: 'createdAt', direction: 'desc' });
     assert.equal(search.limit, 20);
     assert.deepEqual(search.facets, []);
-    assert.deepEqual(parseProductSearch({ status: 'any' }, undefined).filter.statuses, ['draft', 'active', 'archived']);
+    assert.deepEqual(parseProductSearch({ status: 'any' }, undefined).filter.statuses, [
+      'draft',
+      'active',
+      'archived',
+    ]);
   });
 });
 
@@ -84,14 +96,21 @@ describe('cursors', () => {
     const cursor = encodeCursor(sort, position);
     assert.match(cursor, /^[A-Za-z0-9_-]+$/);
     assert.deepEqual(decodeCursor(cursor, sort), position);
-    assert.throws(() => decodeCursor(cursor, { field: 'price', direction: 'desc' }), { code: 'PRODUCT.INVALID_CURSOR' });
-    const forged = Buffer.from(JSON.stringify({ s: 'price', k: '1; DROP', i: position.id })).toString('base64url');
+    assert.throws(() => decodeCursor(cursor, { field: 'price', direction: 'desc' }), {
+      code: 'PRODUCT.INVALID_CURSOR',
+    });
+    const forged = Buffer.from(JSON.stringify({ s: 'price', k: '1; DROP', i: position.id })).toString(
+      'base64url',
+    );
     assert.throws(() => decodeCursor(forged, sort), { code: 'PRODUCT.INVALID_CURSOR' });
   });
 });
 
 describe('mergePatch (RFC 7396)', () => {
   it('merges objects, removes on null, replaces arrays and scalars', () => {
-    assert.deepEqual(mergePatch({ a: 1, b: { c: 2, d: 3 }, e: [1, 2] }, { a: null, b: { c: null, f: 4 }, e: [3] }), { b: { d: 3, f: 4 }, e: [3] });
+    assert.deepEqual(
+      mergePatch({ a: 1, b: { c: 2, d: 3 }, e: [1, 2] }, { a: null, b: { c: null, f: 4 }, e: [3] }),
+      { b: { d: 3, f: 4 }, e: [3] },
+    );
   });
 });

@@ -20,7 +20,17 @@ export type RawQuery = Record<string, string | string[] | undefined>;
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
-const KNOWN = new Set(['category', 'brand', 'status', 'currency', 'minPrice', 'maxPrice', 'sort', 'limit', 'cursor']);
+const KNOWN = new Set([
+  'category',
+  'brand',
+  'status',
+  'currency',
+  'minPrice',
+  'maxPrice',
+  'sort',
+  'limit',
+  'cursor',
+]);
 const PRICE = /^(0|[1-9]\d*)(\.\d+)?$/;
 
 /**
@@ -53,13 +63,20 @@ export function parseProductSearch(raw: RawQuery, category: Category | undefined
   if (brands.length) filter.brands = brands;
   const currency = single(raw, 'currency');
   if (currency !== undefined) {
-    if (!isCurrency(currency)) throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', `"${String(currency)}" is not an ISO 4217 currency.`, { field: 'currency' });
+    if (!isCurrency(currency))
+      throw AppError.invalidInput(
+        'PRODUCT.INVALID_FILTER_VALUE',
+        `"${String(currency)}" is not an ISO 4217 currency.`,
+        { field: 'currency' },
+      );
     filter.currency = currency;
   }
   const minPrice = priceBound(raw, 'minPrice');
   const maxPrice = priceBound(raw, 'maxPrice');
   if (minPrice !== undefined && maxPrice !== undefined && new Decimal(minPrice).greaterThan(maxPrice)) {
-    throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', 'minPrice is above maxPrice.', { field: 'minPrice' });
+    throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', 'minPrice is above maxPrice.', {
+      field: 'minPrice',
+    });
   }
   if (minPrice !== undefined) filter.minPrice = minPrice;
   if (maxPrice !== undefined) filter.maxPrice = maxPrice;
@@ -71,22 +88,43 @@ export function parseProductSearch(raw: RawQuery, category: Category | undefined
 function attributeFilter(key: string, given: string[], category: Category | undefined): AttributeFilter {
   const name = key.slice('attr.'.length);
   if (!category) {
-    throw AppError.invalidInput('PRODUCT.FILTER_NEEDS_CATEGORY', `Attribute filters need ?category= (attributes belong to a category): ${key}.`, { field: key });
+    throw AppError.invalidInput(
+      'PRODUCT.FILTER_NEEDS_CATEGORY',
+      `Attribute filters need ?category= (attributes belong to a category): ${key}.`,
+      { field: key },
+    );
   }
   const definition = category.attributes.find((candidate) => candidate.name === name);
   if (!definition) {
-    throw AppError.invalidInput('PRODUCT.UNKNOWN_FILTER', `Category ${category.slug} has no attribute "${name}".`, { field: key });
+    throw AppError.invalidInput(
+      'PRODUCT.UNKNOWN_FILTER',
+      `Category ${category.slug} has no attribute "${name}".`,
+      { field: key },
+    );
   }
   if (!definition.filterable) {
-    throw AppError.invalidInput('PRODUCT.UNKNOWN_FILTER', `Attribute "${name}" of ${category.slug} is not filterable.`, { field: key });
+    throw AppError.invalidInput(
+      'PRODUCT.UNKNOWN_FILTER',
+      `Attribute "${name}" of ${category.slug} is not filterable.`,
+      { field: key },
+    );
   }
-  if (given.length === 0) throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', `${key} needs a value.`, { field: key });
-  return { name, multiValued: definition.type === 'list', values: given.map((value) => typedValue(definition, value, key)) };
+  if (given.length === 0)
+    throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', `${key} needs a value.`, { field: key });
+  return {
+    name,
+    multiValued: definition.type === 'list',
+    values: given.map((value) => typedValue(definition, value, key)),
+  };
 }
 
 function typedValue(definition: AttributeDefinition, value: string, key: string): FilterScalar {
   const fail = (expected: string): never => {
-    throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', `${key} takes ${expected} (got "${value}").`, { field: key });
+    throw AppError.invalidInput(
+      'PRODUCT.INVALID_FILTER_VALUE',
+      `${key} takes ${expected} (got "${value}").`,
+      { field: key },
+    );
   };
   switch (definition.type) {
     case 'number': {
@@ -97,7 +135,9 @@ function typedValue(definition: AttributeDefinition, value: string, key: string)
       return value === 'true' ? true : value === 'false' ? false : fail('true or false');
     case 'enum':
     case 'list':
-      return !definition.values || definition.values.includes(value) ? value : fail(`values among ${definition.values.join(', ')}`);
+      return !definition.values || definition.values.includes(value)
+        ? value
+        : fail(`values among ${definition.values.join(', ')}`);
     case 'string':
       return value;
   }
@@ -106,10 +146,15 @@ function typedValue(definition: AttributeDefinition, value: string, key: string)
 function specificationFilter(key: string, value: string | string[]): SpecificationFilter {
   const path = key.slice('spec.'.length).split('.');
   if (path.length > 8 || !path.every((segment) => SPEC_KEY.test(segment))) {
-    throw AppError.invalidInput('PRODUCT.UNKNOWN_FILTER', `"${key}" is not a specification path (spec.camera.main).`, { field: key });
+    throw AppError.invalidInput(
+      'PRODUCT.UNKNOWN_FILTER',
+      `"${key}" is not a specification path (spec.camera.main).`,
+      { field: key },
+    );
   }
   const given = (Array.isArray(value) ? value : [value]).filter((item) => item !== '');
-  if (given.length === 0) throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', `${key} needs a value.`, { field: key });
+  if (given.length === 0)
+    throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', `${key} needs a value.`, { field: key });
   const readings = given.flatMap((item): FilterScalar[] => {
     const typed: FilterScalar[] = [item];
     if (/^-?(0|[1-9]\d*)(\.\d+)?$/.test(item)) typed.push(Number(item));
@@ -125,7 +170,11 @@ function parseStatuses(raw: RawQuery): ProductStatus[] {
   if (given.length === 1 && given[0] === 'any') return [...PRODUCT_STATUSES];
   for (const status of given) {
     if (!(PRODUCT_STATUSES as readonly string[]).includes(status)) {
-      throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', `status is any or a list of ${PRODUCT_STATUSES.join(', ')}.`, { field: 'status' });
+      throw AppError.invalidInput(
+        'PRODUCT.INVALID_FILTER_VALUE',
+        `status is any or a list of ${PRODUCT_STATUSES.join(', ')}.`,
+        { field: 'status' },
+      );
     }
   }
   return [...new Set(given)] as ProductStatus[];
@@ -137,7 +186,11 @@ export function parseSort(value: string | undefined): ProductSort {
   const direction = value.startsWith('-') ? 'desc' : 'asc';
   const field = value.replace(/^-/, '');
   if (!(SORT_FIELDS as readonly string[]).includes(field)) {
-    throw AppError.invalidInput('PRODUCT.INVALID_SORT', `sort is one of ${SORT_FIELDS.flatMap((f) => [f, `-${f}`]).join(', ')}.`, { field: 'sort' });
+    throw AppError.invalidInput(
+      'PRODUCT.INVALID_SORT',
+      `sort is one of ${SORT_FIELDS.flatMap((f) => [f, `-${f}`]).join(', ')}.`,
+      { field: 'sort' },
+    );
   }
   return { field: field as SortField, direction };
 }
@@ -146,7 +199,9 @@ function parseLimit(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_LIMIT;
   const limit = Number(value);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw AppError.invalidInput('PRODUCT.INVALID_LIMIT', `limit is an integer from 1 to ${MAX_LIMIT}.`, { field: 'limit' });
+    throw AppError.invalidInput('PRODUCT.INVALID_LIMIT', `limit is an integer from 1 to ${MAX_LIMIT}.`, {
+      field: 'limit',
+    });
   }
   return limit;
 }
@@ -154,7 +209,12 @@ function parseLimit(value: string | undefined): number {
 function priceBound(raw: RawQuery, key: string): string | undefined {
   const value = single(raw, key);
   if (value === undefined || value === '') return undefined;
-  if (!PRICE.test(value)) throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', `${key} is a decimal amount such as 199.99.`, { field: key });
+  if (!PRICE.test(value))
+    throw AppError.invalidInput(
+      'PRODUCT.INVALID_FILTER_VALUE',
+      `${key} is a decimal amount such as 199.99.`,
+      { field: key },
+    );
   return value;
 }
 
@@ -162,13 +222,18 @@ function priceBound(raw: RawQuery, key: string): string | undefined {
 function values(raw: RawQuery, key: string): string[] {
   const value = raw[key];
   if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).flatMap((item) => item.split(',')).filter((item) => item !== '');
+  return (Array.isArray(value) ? value : [value])
+    .flatMap((item) => item.split(','))
+    .filter((item) => item !== '');
 }
 
 function single(raw: RawQuery, key: string): string | undefined {
   const value = raw[key];
   if (Array.isArray(value)) {
-    if (value.length > 1) throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', `${key} is given more than once.`, { field: key });
+    if (value.length > 1)
+      throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', `${key} is given more than once.`, {
+        field: key,
+      });
     return value[0];
   }
   return value;

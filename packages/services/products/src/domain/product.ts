@@ -129,29 +129,54 @@ export function buildProduct(
 ): Product {
   const currency = input.currency;
   const basePrice = Money.parse(input.basePrice, currency, 'basePrice');
-  if (basePrice.isNegative()) throw AppError.invalidInput('PRODUCT.NEGATIVE_PRICE', 'Prices cannot be negative.', { field: 'basePrice' });
+  if (basePrice.isNegative())
+    throw AppError.invalidInput('PRODUCT.NEGATIVE_PRICE', 'Prices cannot be negative.', {
+      field: 'basePrice',
+    });
   const name = text(input.name, 'name', 200);
   const slug = input.slug ?? slugify(name);
   if (!PRODUCT_SLUG.test(slug) || slug.length > 160) {
-    throw AppError.invalidInput('PRODUCT.INVALID_SLUG', 'A slug is lowercase letters, digits and single dashes.', { field: 'slug' });
+    throw AppError.invalidInput(
+      'PRODUCT.INVALID_SLUG',
+      'A slug is lowercase letters, digits and single dashes.',
+      { field: 'slug' },
+    );
   }
   if (!Array.isArray(input.variants) || input.variants.length === 0) {
-    throw AppError.invalidInput('PRODUCT.VARIANTS_REQUIRED', 'A product has at least one variant (its SKU is what orders reference).', { field: 'variants' });
+    throw AppError.invalidInput(
+      'PRODUCT.VARIANTS_REQUIRED',
+      'A product has at least one variant (its SKU is what orders reference).',
+      { field: 'variants' },
+    );
   }
   if (input.variants.length > MAX_VARIANTS) {
-    throw AppError.invalidInput('PRODUCT.TOO_MANY_VARIANTS', `A product has at most ${MAX_VARIANTS} variants.`, { field: 'variants' });
+    throw AppError.invalidInput(
+      'PRODUCT.TOO_MANY_VARIANTS',
+      `A product has at most ${MAX_VARIANTS} variants.`,
+      { field: 'variants' },
+    );
   }
   const skus = new Set<string>();
   const variants = input.variants.map((variant, index) => {
     const at = `variants.${index}`;
-    if (!isPlainObject(variant)) throw AppError.invalidInput('PRODUCT.INVALID_VARIANT', 'A variant is an object.', { field: at });
+    if (!isPlainObject(variant))
+      throw AppError.invalidInput('PRODUCT.INVALID_VARIANT', 'A variant is an object.', { field: at });
     if (typeof variant.sku !== 'string' || !SKU.test(variant.sku)) {
-      throw AppError.invalidInput('PRODUCT.INVALID_SKU', 'A SKU is 1-64 letters, digits, ".", "_" or "-".', { field: `${at}.sku` });
+      throw AppError.invalidInput('PRODUCT.INVALID_SKU', 'A SKU is 1-64 letters, digits, ".", "_" or "-".', {
+        field: `${at}.sku`,
+      });
     }
-    if (skus.has(variant.sku)) throw AppError.invalidInput('PRODUCT.DUPLICATE_SKU', `SKU ${variant.sku} appears twice.`, { field: `${at}.sku` });
+    if (skus.has(variant.sku))
+      throw AppError.invalidInput('PRODUCT.DUPLICATE_SKU', `SKU ${variant.sku} appears twice.`, {
+        field: `${at}.sku`,
+      });
     skus.add(variant.sku);
-    const price = variant.price === undefined ? basePrice : Money.parse(variant.price, currency, `${at}.price`);
-    if (price.isNegative()) throw AppError.invalidInput('PRODUCT.NEGATIVE_PRICE', 'Prices cannot be negative.', { field: `${at}.price` });
+    const price =
+      variant.price === undefined ? basePrice : Money.parse(variant.price, currency, `${at}.price`);
+    if (price.isNegative())
+      throw AppError.invalidInput('PRODUCT.NEGATIVE_PRICE', 'Prices cannot be negative.', {
+        field: `${at}.price`,
+      });
     const built: Variant = {
       sku: variant.sku,
       attributes: validateAttributes(variant.attributes, category.variantAttributes, {
@@ -162,7 +187,11 @@ export function buildProduct(
     };
     if (variant.weight !== undefined) {
       if (typeof variant.weight !== 'string' || !WEIGHT.test(variant.weight)) {
-        throw AppError.invalidInput('PRODUCT.INVALID_WEIGHT', 'A weight is a number and a unit: "187g", "1.2kg", "8oz".', { field: `${at}.weight` });
+        throw AppError.invalidInput(
+          'PRODUCT.INVALID_WEIGHT',
+          'A weight is a number and a unit: "187g", "1.2kg", "8oz".',
+          { field: `${at}.weight` },
+        );
       }
       built.weight = variant.weight;
     }
@@ -170,7 +199,11 @@ export function buildProduct(
   });
   const status = input.status ?? 'draft';
   if (!(PRODUCT_STATUSES as readonly string[]).includes(status)) {
-    throw AppError.invalidInput('PRODUCT.INVALID_STATUS', `Status is one of ${PRODUCT_STATUSES.join(', ')}.`, { field: 'status' });
+    throw AppError.invalidInput(
+      'PRODUCT.INVALID_STATUS',
+      `Status is one of ${PRODUCT_STATUSES.join(', ')}.`,
+      { field: 'status' },
+    );
   }
   const product: Product = {
     id: identity.id,
@@ -180,7 +213,10 @@ export function buildProduct(
     description: input.description === undefined ? '' : text(input.description, 'description', 20_000, true),
     currency: basePrice.currency,
     basePrice,
-    attributes: validateAttributes(input.attributes, category.attributes, { field: 'attributes', allowFree: category.allowFreeAttributes }),
+    attributes: validateAttributes(input.attributes, category.attributes, {
+      field: 'attributes',
+      allowFree: category.allowFreeAttributes,
+    }),
     variants,
     specifications: validateSpecifications(input.specifications),
     status,
@@ -202,7 +238,9 @@ export function patchProduct(product: Product, patch: ProductPatch, category: Ca
     description: patch.description ?? current.description,
     currency: patch.currency ?? current.currency,
     basePrice: patch.basePrice ?? current.basePrice,
-    attributes: (patch.attributes === undefined ? current.attributes : mergePatch(current.attributes, patch.attributes)) as Record<string, unknown>,
+    attributes: (patch.attributes === undefined
+      ? current.attributes
+      : mergePatch(current.attributes, patch.attributes)) as Record<string, unknown>,
     variants: patch.variants ?? current.variants,
     specifications: (patch.specifications === undefined
       ? current.specifications
@@ -211,12 +249,20 @@ export function patchProduct(product: Product, patch: ProductPatch, category: Ca
   };
   const brand = patch.brand === undefined ? current.brand : patch.brand;
   if (brand !== null && brand !== undefined) input.brand = brand;
-  return buildProduct(input, category, { id: product.id, version: product.version + 1, createdAt: product.createdAt, updatedAt: now });
+  return buildProduct(input, category, {
+    id: product.id,
+    version: product.version + 1,
+    createdAt: product.createdAt,
+    updatedAt: now,
+  });
 }
 
 /** The lowest variant price: what price sorting orders on. */
 export function lowestPrice(product: Pick<Product, 'variants'>): Money {
-  return product.variants.reduce((low, variant) => (variant.price.lessThan(low) ? variant.price : low), product.variants[0]!.price);
+  return product.variants.reduce(
+    (low, variant) => (variant.price.lessThan(low) ? variant.price : low),
+    product.variants[0]!.price,
+  );
 }
 
 export function toProductDocument(product: Product): ProductDocument {
@@ -241,7 +287,11 @@ export function toProductDocument(product: Product): ProductDocument {
 }
 
 export function toVariantDocument(variant: Variant): VariantDocument {
-  const document: VariantDocument = { sku: variant.sku, attributes: variant.attributes, price: variant.price.toDecimalString() };
+  const document: VariantDocument = {
+    sku: variant.sku,
+    attributes: variant.attributes,
+    price: variant.price.toDecimalString(),
+  };
   if (variant.weight !== undefined) document.weight = variant.weight;
   return document;
 }
@@ -258,7 +308,11 @@ export function fromProductDocument(document: ProductDocument): Product {
     basePrice: Money.of(document.basePrice, document.currency),
     attributes: document.attributes,
     variants: document.variants.map((variant) => {
-      const built: Variant = { sku: variant.sku, attributes: variant.attributes, price: Money.of(variant.price, document.currency) };
+      const built: Variant = {
+        sku: variant.sku,
+        attributes: variant.attributes,
+        price: Money.of(variant.price, document.currency),
+      };
       if (variant.weight !== undefined) built.weight = variant.weight;
       return built;
     }),
@@ -286,7 +340,11 @@ export function slugify(value: string): string {
 
 function text(value: unknown, field: string, max: number, allowEmpty = false): string {
   if (typeof value !== 'string' || (!allowEmpty && value.trim() === '') || value.length > max) {
-    throw AppError.invalidInput('PRODUCT.INVALID_FIELD', `${field} must be ${allowEmpty ? 'a' : 'a non-empty'} string of at most ${max} characters.`, { field });
+    throw AppError.invalidInput(
+      'PRODUCT.INVALID_FIELD',
+      `${field} must be ${allowEmpty ? 'a' : 'a non-empty'} string of at most ${max} characters.`,
+      { field },
+    );
   }
   return allowEmpty ? value : value.trim();
 }

@@ -9,7 +9,11 @@ import { etagOf, ifMatchVersion } from './preconditions.ts';
 import { CategoryBody, CategoryPatchBody, CategorySchema, SlugParams } from './product-schemas.ts';
 
 function categoryJson(category: Category) {
-  return { ...category, createdAt: category.createdAt.toISOString(), updatedAt: category.updatedAt.toISOString() };
+  return {
+    ...category,
+    createdAt: category.createdAt.toISOString(),
+    updatedAt: category.updatedAt.toISOString(),
+  };
 }
 
 /** `/products/categories`: categories and their attribute definitions (writes need products:write). */
@@ -22,21 +26,48 @@ export function categoryRoutes(deps: CatalogDeps, authorizer: Authorizer): Fasti
 
     app.post(
       '/categories',
-      { preValidation: write, schema: { tags, security, summary: 'Create a category with its attribute definitions', body: CategoryBody, response: { 201: CategorySchema } } },
+      {
+        preValidation: write,
+        schema: {
+          tags,
+          security,
+          summary: 'Create a category with its attribute definitions',
+          body: CategoryBody,
+          response: { 201: CategorySchema },
+        },
+      },
       async (request, reply) => {
         const category = await createCategory(deps, request.body);
-        return reply.status(201).header('etag', etagOf(category.version)).header('location', `/products/categories/${category.slug}`).send(categoryJson(category));
+        return reply
+          .status(201)
+          .header('etag', etagOf(category.version))
+          .header('location', `/products/categories/${category.slug}`)
+          .send(categoryJson(category));
       },
     );
 
-    app.get('/categories', { schema: { tags, summary: 'Every category', response: { 200: Type.Object({ items: Type.Array(CategorySchema) }) } } }, async () => ({
-      items: (await listCategories(deps)).map(categoryJson),
-    }));
+    app.get(
+      '/categories',
+      {
+        schema: {
+          tags,
+          summary: 'Every category',
+          response: { 200: Type.Object({ items: Type.Array(CategorySchema) }) },
+        },
+      },
+      async () => ({
+        items: (await listCategories(deps)).map(categoryJson),
+      }),
+    );
 
-    app.get('/categories/:slug', { schema: { tags, summary: 'One category', params: SlugParams, response: { 200: CategorySchema } } }, async (request, reply) => {
-      const category = await getCategory(deps, request.params.slug);
-      return reply.header('etag', etagOf(category.version)).send(categoryJson(category));
-    });
+    app.get(
+      '/categories/:slug',
+      { schema: { tags, summary: 'One category', params: SlugParams, response: { 200: CategorySchema } } },
+      async (request, reply) => {
+        const category = await getCategory(deps, request.params.slug);
+        return reply.header('etag', etagOf(category.version)).send(categoryJson(category));
+      },
+    );
 
     app.patch(
       '/categories/:slug',
@@ -45,8 +76,10 @@ export function categoryRoutes(deps: CatalogDeps, authorizer: Authorizer): Fasti
         schema: {
           tags,
           security,
-          summary: 'Change a category: add attributes, widen values, rename (no migration, existing products stay valid)',
-          description: 'attributes / variantAttributes are merged by name. If-Match (optional) guards against concurrent changes.',
+          summary:
+            'Change a category: add attributes, widen values, rename (no migration, existing products stay valid)',
+          description:
+            'attributes / variantAttributes are merged by name. If-Match (optional) guards against concurrent changes.',
           params: SlugParams,
           body: CategoryPatchBody,
           response: { 200: CategorySchema },
@@ -54,7 +87,12 @@ export function categoryRoutes(deps: CatalogDeps, authorizer: Authorizer): Fasti
       },
       async (request, reply) => {
         const expected = ifMatchVersion(request.headers['if-match']);
-        const category = await updateCategory(deps, request.params.slug, request.body, typeof expected === 'number' ? expected : undefined);
+        const category = await updateCategory(
+          deps,
+          request.params.slug,
+          request.body,
+          typeof expected === 'number' ? expected : undefined,
+        );
         return reply.header('etag', etagOf(category.version)).send(categoryJson(category));
       },
     );

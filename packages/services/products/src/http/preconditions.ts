@@ -15,7 +15,9 @@ export function ifMatchVersion(header: string | string[] | undefined): number | 
   if (value === '*') return 'any';
   const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(value);
   if (!match) {
-    throw AppError.invalidInput('PRODUCT.INVALID_IF_MATCH', 'If-Match carries the ETag you read, e.g. "3".', { field: 'If-Match' });
+    throw AppError.invalidInput('PRODUCT.INVALID_IF_MATCH', 'If-Match carries the ETag you read, e.g. "3".', {
+      field: 'If-Match',
+    });
   }
   return Number(match[1]);
 }
@@ -24,9 +26,14 @@ export function ifMatchVersion(header: string | string[] | undefined): number | 
 export function requiredIfMatch(header: string | string[] | undefined): number | 'any' {
   const version = ifMatchVersion(header);
   if (version === undefined) {
-    throw new AppError('precondition_required', 'PRODUCT.IF_MATCH_REQUIRED', 'Send If-Match with the ETag of the product you read, so a concurrent change is not overwritten.', {
-      field: 'If-Match',
-    });
+    throw new AppError(
+      'precondition_required',
+      'PRODUCT.IF_MATCH_REQUIRED',
+      'Send If-Match with the ETag of the product you read, so a concurrent change is not overwritten.',
+      {
+        field: 'If-Match',
+      },
+    );
   }
   return version;
 }
@@ -39,11 +46,20 @@ export function refuseNumericAmounts(body: unknown): void {
   if (typeof body !== 'object' || body === null) return;
   const { basePrice, variants } = body as { basePrice?: unknown; variants?: unknown };
   const numeric = (field: string) =>
-    AppError.invalidInput('MONEY.INVALID_AMOUNT', 'Amounts are decimal strings such as "999.00", never JSON numbers.', { field });
+    AppError.invalidInput(
+      'MONEY.INVALID_AMOUNT',
+      'Amounts are decimal strings such as "999.00", never JSON numbers.',
+      { field },
+    );
   if (typeof basePrice === 'number') throw numeric('basePrice');
   if (Array.isArray(variants)) {
     variants.forEach((variant: unknown, index) => {
-      if (typeof variant === 'object' && variant !== null && typeof (variant as { price?: unknown }).price === 'number') throw numeric(`variants.${index}.price`);
+      if (
+        typeof variant === 'object' &&
+        variant !== null &&
+        typeof (variant as { price?: unknown }).price === 'number'
+      )
+        throw numeric(`variants.${index}.price`);
     });
   }
 }

@@ -37,11 +37,21 @@ export function productRoutes(deps: CatalogDeps, authorizer: Authorizer): Fastif
       '/',
       {
         preValidation: guardedWrite,
-        schema: { tags, security, summary: 'Create a product (validated against its category)', body: ProductBody, response: { 201: ProductSchema } },
+        schema: {
+          tags,
+          security,
+          summary: 'Create a product (validated against its category)',
+          body: ProductBody,
+          response: { 201: ProductSchema },
+        },
       },
       async (request, reply) => {
         const product = await createProduct(deps, request.body);
-        return reply.status(201).header('etag', etagOf(product.version)).header('location', `/products/${product.id}`).send(toProductDocument(product));
+        return reply
+          .status(201)
+          .header('etag', etagOf(product.version))
+          .header('location', `/products/${product.id}`)
+          .send(toProductDocument(product));
       },
     );
 
@@ -53,7 +63,7 @@ export function productRoutes(deps: CatalogDeps, authorizer: Authorizer): Fastif
           summary: 'Filter, sort and page products, with facet counts',
           description:
             'Also takes attr.<name>=v1,v2 (filterable attributes of ?category=, any of the values) and spec.<dotted.path>=value ' +
-            '(exact; repeat the parameter for alternatives). Facets count the category\'s facet attributes over the filtered set, ' +
+            "(exact; repeat the parameter for alternatives). Facets count the category's facet attributes over the filtered set, " +
             'each ignoring its own filter. Pages are keyset cursors: stable under concurrent inserts.',
           querystring: ListingQuery,
           response: { 200: ProductListingSchema },
@@ -75,10 +85,21 @@ export function productRoutes(deps: CatalogDeps, authorizer: Authorizer): Fastif
       async (request) => ({ items: await findVariants(deps, request.body.skus) }),
     );
 
-    app.get('/:id', { schema: { tags, summary: 'One product, whatever its status', params: IdParams, response: { 200: ProductSchema } } }, async (request, reply) => {
-      const product = await getProduct(deps, request.params.id);
-      return reply.header('etag', etagOf(product.version)).send(toProductDocument(product));
-    });
+    app.get(
+      '/:id',
+      {
+        schema: {
+          tags,
+          summary: 'One product, whatever its status',
+          params: IdParams,
+          response: { 200: ProductSchema },
+        },
+      },
+      async (request, reply) => {
+        const product = await getProduct(deps, request.params.id);
+        return reply.header('etag', etagOf(product.version)).send(toProductDocument(product));
+      },
+    );
 
     app.patch(
       '/:id',
@@ -88,7 +109,8 @@ export function productRoutes(deps: CatalogDeps, authorizer: Authorizer): Fastif
           tags,
           security,
           summary: 'Change a product (If-Match required: 428 without it, 412 when stale)',
-          description: 'Fields replace; attributes and specifications are JSON merge patches (null removes a key); variants replaces the list.',
+          description:
+            'Fields replace; attributes and specifications are JSON merge patches (null removes a key); variants replaces the list.',
           params: IdParams,
           body: ProductPatchBody,
           response: { 200: ProductSchema },
@@ -103,10 +125,22 @@ export function productRoutes(deps: CatalogDeps, authorizer: Authorizer): Fastif
 
     app.delete(
       '/:id',
-      { preValidation: write, schema: { tags, security, summary: 'Archive a product (kept for order history; If-Match optional)', params: IdParams } },
+      {
+        preValidation: write,
+        schema: {
+          tags,
+          security,
+          summary: 'Archive a product (kept for order history; If-Match optional)',
+          params: IdParams,
+        },
+      },
       async (request, reply) => {
         const expected = ifMatchVersion(request.headers['if-match']);
-        const product = await archiveProduct(deps, request.params.id, typeof expected === 'number' ? expected : undefined);
+        const product = await archiveProduct(
+          deps,
+          request.params.id,
+          typeof expected === 'number' ? expected : undefined,
+        );
         return reply.status(204).header('etag', etagOf(product.version)).send();
       },
     );

@@ -8,13 +8,26 @@ const Status = Type.Union([Type.Literal('draft'), Type.Literal('active'), Type.L
 export const AttributeDefinitionSchema = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$', examples: ['storage'] }),
-    type: Type.Union([Type.Literal('string'), Type.Literal('number'), Type.Literal('boolean'), Type.Literal('enum'), Type.Literal('list')]),
+    type: Type.Union([
+      Type.Literal('string'),
+      Type.Literal('number'),
+      Type.Literal('boolean'),
+      Type.Literal('enum'),
+      Type.Literal('list'),
+    ]),
     label: Type.Optional(Type.String({ maxLength: 120 })),
     unit: Type.Optional(Type.String({ maxLength: 20 })),
-    values: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 1000, description: 'Allowed values: required for enum, optional for list.' })),
+    values: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+        maxItems: 1000,
+        description: 'Allowed values: required for enum, optional for list.',
+      }),
+    ),
     required: Type.Optional(Type.Boolean({ description: 'Default false.' })),
     filterable: Type.Optional(Type.Boolean({ description: 'Usable as attr.<name> filter. Default false.' })),
-    facet: Type.Optional(Type.Boolean({ description: 'Counted in listing facets; implies filterable. Default false.' })),
+    facet: Type.Optional(
+      Type.Boolean({ description: 'Counted in listing facets; implies filterable. Default false.' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -37,7 +50,12 @@ export const CategoryPatchBody = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     description: Type.Optional(Type.String({ maxLength: 5000 })),
-    attributes: Type.Optional(Type.Array(AttributeDefinitionSchema, { maxItems: 200, description: 'Merged by name: new names are added, known names replaced (compatible changes only).' })),
+    attributes: Type.Optional(
+      Type.Array(AttributeDefinitionSchema, {
+        maxItems: 200,
+        description: 'Merged by name: new names are added, known names replaced (compatible changes only).',
+      }),
+    ),
     variantAttributes: Type.Optional(Type.Array(AttributeDefinitionSchema, { maxItems: 200 })),
     allowFreeAttributes: Type.Optional(Type.Boolean()),
   },
@@ -73,8 +91,10 @@ export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const VariantBody = Type.Object(
   {
     sku: Type.String({ minLength: 1, maxLength: 64, examples: ['IP15P-128-NT'] }),
-    attributes: Type.Optional(FreeObject('Values of the category\'s variant attributes.')),
-    price: Type.Optional(DecimalString({ description: 'Decimal string in the product currency; defaults to basePrice.' })),
+    attributes: Type.Optional(FreeObject("Values of the category's variant attributes.")),
+    price: Type.Optional(
+      DecimalString({ description: 'Decimal string in the product currency; defaults to basePrice.' }),
+    ),
     weight: Type.Optional(Type.String({ maxLength: 20, examples: ['187g'] })),
   },
   { additionalProperties: false },
@@ -88,9 +108,11 @@ const productFields = {
   description: Type.String({ maxLength: 20000 }),
   currency: Type.String({ pattern: '^[A-Z]{3}$', examples: ['USD'] }),
   basePrice: DecimalString({ description: 'Decimal string, e.g. "999.00".' }),
-  attributes: FreeObject('Values of the category\'s attributes, checked against its definitions.'),
+  attributes: FreeObject("Values of the category's attributes, checked against its definitions."),
   variants: Type.Array(VariantBody, { minItems: 1, maxItems: 200 }),
-  specifications: FreeObject('Nested technical specifications (any JSON but null), filterable as spec.<dotted.path>.'),
+  specifications: FreeObject(
+    'Nested technical specifications (any JSON but null), filterable as spec.<dotted.path>.',
+  ),
   status: Status,
 };
 
@@ -102,7 +124,11 @@ export const ProductBody = Type.Object(
     description: Type.Optional(productFields.description),
     attributes: Type.Optional(productFields.attributes),
     specifications: Type.Optional(productFields.specifications),
-    status: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('active'), Type.Literal('archived')], { description: 'Default draft.' })),
+    status: Type.Optional(
+      Type.Union([Type.Literal('draft'), Type.Literal('active'), Type.Literal('archived')], {
+        description: 'Default draft.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -157,7 +183,9 @@ export const FacetValue = Type.Object({
 export const ProductListingSchema = Type.Object({
   items: Type.Array(ProductSchema),
   nextCursor: Type.Union([Type.String(), Type.Null()]),
-  facets: Type.Record(Type.String(), Type.Array(FacetValue), { description: 'Value counts per facet attribute of the category (empty without ?category=).' }),
+  facets: Type.Record(Type.String(), Type.Array(FacetValue), {
+    description: 'Value counts per facet attribute of the category (empty without ?category=).',
+  }),
 });
 
 /**
@@ -167,13 +195,26 @@ export const ProductListingSchema = Type.Object({
  */
 export const ListingQuery = Type.Object(
   {
-    category: Type.Optional(Type.String({ description: 'Category slug; needed by attr.* filters and facets.' })),
+    category: Type.Optional(
+      Type.String({ description: 'Category slug; needed by attr.* filters and facets.' }),
+    ),
     brand: Type.Optional(Type.String({ description: 'One brand or a comma-separated list.' })),
-    status: Type.Optional(Type.String({ description: 'active (default), draft, archived, a comma-separated list, or any.' })),
+    status: Type.Optional(
+      Type.String({ description: 'active (default), draft, archived, a comma-separated list, or any.' }),
+    ),
     currency: Type.Optional(Type.String({ description: 'ISO 4217 code.' })),
-    minPrice: Type.Optional(Type.String({ description: 'Lowest price: a product matches when any variant price is within [minPrice, maxPrice].' })),
+    minPrice: Type.Optional(
+      Type.String({
+        description: 'Lowest price: a product matches when any variant price is within [minPrice, maxPrice].',
+      }),
+    ),
     maxPrice: Type.Optional(Type.String({ description: 'Highest price (inclusive).' })),
-    sort: Type.Optional(Type.String({ description: 'price | -price (lowest variant price) | name | -name | createdAt | -createdAt (default).' })),
+    sort: Type.Optional(
+      Type.String({
+        description:
+          'price | -price (lowest variant price) | name | -name | createdAt | -createdAt (default).',
+      }),
+    ),
     limit: Type.Optional(Type.String({ description: '1-100, default 20.' })),
     cursor: Type.Optional(Type.String({ description: 'nextCursor of the previous page.' })),
   },
@@ -189,7 +230,7 @@ export const VariantSnapshotSchema = Type.Object({
   sku: Type.String(),
   productId: Type.String(),
   productName: Type.String(),
-  variantAttributes: FreeObject('The variant\'s attributes.'),
+  variantAttributes: FreeObject("The variant's attributes."),
   price: Type.String(),
   currency: Type.String(),
   status: Status,

@@ -42,7 +42,10 @@ export interface ProductRepository {
    */
   create(product: Product, events: readonly EventEnvelope[]): Promise<void>;
 
-  /** Stores many new products and their events in one go (catalogue loads): all or nothing, same conflicts as `create`. */
+  /**
+   * Stores many new products and their events in one go (catalogue loads): all or nothing, same conflicts as
+   * `create`.
+   */
   createMany(products: readonly Product[], events: readonly EventEnvelope[]): Promise<void>;
 
   /** The product with this id, whatever its status. */

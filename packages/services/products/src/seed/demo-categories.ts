@@ -1,15 +1,49 @@
 import type { NewCategoryInput } from '../domain/category.ts';
 
 export const STORAGES = ['64GB', '128GB', '256GB', '512GB', '1TB'];
-export const PHONE_COLORS = ['Black', 'White', 'Blue Titanium', 'Natural Titanium', 'Midnight Green', 'Coral', 'Graphite'];
-export const PHONE_FEATURES = ['Wireless charging', 'Face unlock', 'Fingerprint sensor', 'eSIM', 'Stylus', 'Satellite SOS', 'Action Button'];
+export const PHONE_COLORS = [
+  'Black',
+  'White',
+  'Blue Titanium',
+  'Natural Titanium',
+  'Midnight Green',
+  'Coral',
+  'Graphite',
+];
+export const PHONE_FEATURES = [
+  'Wireless charging',
+  'Face unlock',
+  'Fingerprint sensor',
+  'eSIM',
+  'Stylus',
+  'Satellite SOS',
+  'Action Button',
+];
 export const LAPTOP_RAM = ['8GB', '16GB', '32GB', '64GB'];
-export const LAPTOP_CPUS = ['Intel Core i5', 'Intel Core i7', 'Intel Core Ultra 7', 'AMD Ryzen 5', 'AMD Ryzen 7', 'Apple M3', 'Apple M4'];
+export const LAPTOP_CPUS = [
+  'Intel Core i5',
+  'Intel Core i7',
+  'Intel Core Ultra 7',
+  'AMD Ryzen 5',
+  'AMD Ryzen 7',
+  'Apple M3',
+  'Apple M4',
+];
 export const CLOTHING_SIZES = ['XS', 'S', 'M', 'L', 'XL', 'XXL'];
 export const CLOTHING_COLORS = ['Black', 'White', 'Navy', 'Grey', 'Olive', 'Burgundy', 'Sand', 'Sky Blue'];
 export const MATERIALS = ['cotton', 'wool', 'linen', 'polyester', 'denim', 'cashmere'];
 export const BOOK_FORMATS = ['hardcover', 'paperback', 'ebook', 'audiobook'];
-export const BOOK_GENRES = ['fiction', 'mystery', 'science-fiction', 'fantasy', 'biography', 'history', 'science', 'cooking', 'children'];
+export const BOOK_GENRES = [
+  'fiction',
+  'mystery',
+  'science-fiction',
+  'fantasy',
+  'biography',
+  'history',
+  'science',
+  'cooking',
+  'children',
+];
 export const LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'ja'];
 export const DIETS = ['vegan', 'vegetarian', 'gluten-free', 'lactose-free', 'organic', 'keto'];
 export const ORIGINS = ['Italy', 'France', 'Spain', 'Germany', 'Japan', 'Mexico', 'India', 'Colombia'];

@@ -17,7 +17,12 @@ describe('demo catalogue generator', () => {
   it('generates products valid against their category, in all five categories, with unique slugs and SKUs', () => {
     const categories = new Map(DEMO_CATEGORIES.map((input) => [input.slug, newCategory(input, new Date())]));
     const products = generateProducts(7, 2000);
-    const identity = { id: '01900000-0000-7000-8000-000000000000', version: 1, createdAt: new Date(), updatedAt: new Date() };
+    const identity = {
+      id: '01900000-0000-7000-8000-000000000000',
+      version: 1,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    };
     for (const input of products) buildProduct(input, categories.get(input.category)!, identity);
     assert.deepEqual(new Set(products.map((p) => p.category)), new Set(categories.keys()));
     assert.equal(new Set(products.map((p) => p.slug)).size, products.length);

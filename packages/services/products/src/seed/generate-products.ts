@@ -48,7 +48,10 @@ export function generateProducts(seed: number, count: number, from = 0): Product
 }
 
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 /** A price in cents ending in .99 or .00, between min and max whole units. */
@@ -90,9 +93,19 @@ const smartphones: Generator = (random, code) => {
     },
     variants,
     specifications: {
-      display: { size: `${screenSize}"`, resolution: random.pick(['2556x1179', '2796x1290', '2400x1080', '3120x1440']), type: random.pick(['OLED', 'LCD', 'Super Retina XDR']) },
-      camera: { main: random.pick(['12MP', '48MP', '50MP', '108MP', '200MP']), ultra: random.pick(['8MP', '12MP', '48MP']) },
-      connectivity: random.sample(['5G', 'WiFi 6E', 'WiFi 7', 'Bluetooth 5.3', 'NFC', 'UWB'], random.int(2, 5)),
+      display: {
+        size: `${screenSize}"`,
+        resolution: random.pick(['2556x1179', '2796x1290', '2400x1080', '3120x1440']),
+        type: random.pick(['OLED', 'LCD', 'Super Retina XDR']),
+      },
+      camera: {
+        main: random.pick(['12MP', '48MP', '50MP', '108MP', '200MP']),
+        ultra: random.pick(['8MP', '12MP', '48MP']),
+      },
+      connectivity: random.sample(
+        ['5G', 'WiFi 6E', 'WiFi 7', 'Bluetooth 5.3', 'NFC', 'UWB'],
+        random.int(2, 5),
+      ),
       battery: { capacityMah: random.int(28, 55) * 100 },
     },
   };
@@ -125,22 +138,46 @@ const laptops: Generator = (random, code) => {
       cpu: brand === 'Apple' ? random.pick(['Apple M3', 'Apple M4']) : random.pick(LAPTOP_CPUS.slice(0, 5)),
       ram,
       screenSize,
-      os: brand === 'Apple' ? 'macOS' : random.weighted([['Windows', 8], ['Linux', 1], ['ChromeOS', 1]] as const),
+      os:
+        brand === 'Apple'
+          ? 'macOS'
+          : random.weighted([
+              ['Windows', 8],
+              ['Linux', 1],
+              ['ChromeOS', 1],
+            ] as const),
       touchscreen: random.chance(0.3),
       colors: random.sample(['Silver', 'Space Grey', 'Black', 'Blue'], random.int(1, 2)),
     },
     variants,
     specifications: {
-      display: { size: `${screenSize}"`, panel: random.pick(['IPS', 'OLED', 'Mini-LED']), refreshHz: random.pick([60, 90, 120, 144]) },
+      display: {
+        size: `${screenSize}"`,
+        panel: random.pick(['IPS', 'OLED', 'Mini-LED']),
+        refreshHz: random.pick([60, 90, 120, 144]),
+      },
       cpu: { cores: random.pick([8, 10, 12, 14, 16]) },
-      ports: random.sample(['USB-C', 'USB-A', 'HDMI', 'Thunderbolt 4', 'SD card', 'Ethernet'], random.int(2, 5)),
+      ports: random.sample(
+        ['USB-C', 'USB-A', 'HDMI', 'Thunderbolt 4', 'SD card', 'Ethernet'],
+        random.int(2, 5),
+      ),
       battery: { hours: random.int(6, 22) },
     },
   };
 };
 
-const CLOTHING_KINDS = ['T-Shirt', 'Hoodie', 'Jeans', 'Jacket', 'Dress', 'Sweater', 'Shirt', 'Chinos', 'Coat'];
-const CLOTHING_BRANDS = ['Northwind', 'Urban Loom', 'Fjallraven', 'Patagonia', 'Uniqlo', 'Levi\'s', 'Arket'];
+const CLOTHING_KINDS = [
+  'T-Shirt',
+  'Hoodie',
+  'Jeans',
+  'Jacket',
+  'Dress',
+  'Sweater',
+  'Shirt',
+  'Chinos',
+  'Coat',
+];
+const CLOTHING_BRANDS = ['Northwind', 'Urban Loom', 'Fjallraven', 'Patagonia', 'Uniqlo', "Levi's", 'Arket'];
 
 const clothing: Generator = (random, code) => {
   const brand = random.pick(CLOTHING_BRANDS);
@@ -151,7 +188,10 @@ const clothing: Generator = (random, code) => {
   const base = price(random, 15, 249);
   const variants: VariantInput[] = sizes.flatMap((size) =>
     colors.map((color) => ({
-      sku: `CL-${code}-${size}-${color.replace(/[^A-Za-z]/g, '').slice(0, 4).toUpperCase()}`,
+      sku: `CL-${code}-${size}-${color
+        .replace(/[^A-Za-z]/g, '')
+        .slice(0, 4)
+        .toUpperCase()}`,
       attributes: { size, color },
       price: centsToDecimal(size === 'XXL' ? base + 500 : base),
       weight: `${random.int(150, 1200)}g`,
@@ -172,15 +212,42 @@ const clothing: Generator = (random, code) => {
     },
     variants,
     specifications: {
-      care: { washing: random.pick(['30°C', '40°C', 'hand wash', 'dry clean']), tumbleDry: random.chance(0.4) },
+      care: {
+        washing: random.pick(['30°C', '40°C', 'hand wash', 'dry clean']),
+        tumbleDry: random.chance(0.4),
+      },
       origin: random.pick(ORIGINS),
     },
   };
 };
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Ursula', 'Haruki', 'Chimamanda', 'Italo', 'Toni', 'Jorge', 'Octavia'];
-const LAST = ['Lovelace', 'Hopper', 'Turing', 'Le Guin', 'Murakami', 'Adichie', 'Calvino', 'Morrison', 'Borges', 'Butler'];
-const WORDS = ['River', 'Silent', 'Empire', 'Garden', 'Night', 'Machine', 'Winter', 'Salt', 'Glass', 'Atlas', 'Orchard', 'Signal'];
+const LAST = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Le Guin',
+  'Murakami',
+  'Adichie',
+  'Calvino',
+  'Morrison',
+  'Borges',
+  'Butler',
+];
+const WORDS = [
+  'River',
+  'Silent',
+  'Empire',
+  'Garden',
+  'Night',
+  'Machine',
+  'Winter',
+  'Salt',
+  'Glass',
+  'Atlas',
+  'Orchard',
+  'Signal',
+];
 
 const books: Generator = (random, code) => {
   const title = `The ${random.pick(WORDS)} of ${random.pick(WORDS)}`;
@@ -190,7 +257,9 @@ const books: Generator = (random, code) => {
   const variants: VariantInput[] = formats.map((format) => ({
     sku: `BK-${code}-${format.slice(0, 2).toUpperCase()}`,
     attributes: { format },
-    price: centsToDecimal(format === 'hardcover' ? base + 800 : format === 'ebook' ? Math.max(base - 400, 99) : base),
+    price: centsToDecimal(
+      format === 'hardcover' ? base + 800 : format === 'ebook' ? Math.max(base - 400, 99) : base,
+    ),
     ...(format === 'ebook' || format === 'audiobook' ? {} : { weight: `${random.int(180, 900)}g` }),
   }));
   return {
@@ -203,7 +272,14 @@ const books: Generator = (random, code) => {
       author,
       formats,
       genre: random.pick(BOOK_GENRES),
-      language: random.weighted([['en', 6], ['de', 1], ['fr', 1], ['es', 1], ['it', 1], ['ja', 1]] as const),
+      language: random.weighted([
+        ['en', 6],
+        ['de', 1],
+        ['fr', 1],
+        ['es', 1],
+        ['it', 1],
+        ['ja', 1],
+      ] as const),
       pages: random.int(90, 900),
       publicationYear: random.int(1950, 2026),
     },
@@ -215,7 +291,17 @@ const books: Generator = (random, code) => {
   };
 };
 
-const FOODS = ['Olive Oil', 'Espresso Beans', 'Dark Chocolate', 'Pasta', 'Green Tea', 'Granola', 'Hot Sauce', 'Honey', 'Rice'];
+const FOODS = [
+  'Olive Oil',
+  'Espresso Beans',
+  'Dark Chocolate',
+  'Pasta',
+  'Green Tea',
+  'Granola',
+  'Hot Sauce',
+  'Honey',
+  'Rice',
+];
 const FLAVORS = ['classic', 'smoky', 'sweet', 'spicy', 'citrus', 'herbal'];
 
 const food: Generator = (random, code) => {
@@ -253,4 +339,10 @@ const food: Generator = (random, code) => {
   };
 };
 
-const GENERATORS: Record<(typeof CATEGORY_WEIGHTS)[number][0], Generator> = { smartphones, laptops, clothing, books, food };
+const GENERATORS: Record<(typeof CATEGORY_WEIGHTS)[number][0], Generator> = {
+  smartphones,
+  laptops,
+  clothing,
+  books,
+  food,
+};

@@ -36,7 +36,10 @@ export async function ensureDemoCategories(deps: CatalogDeps): Promise<Map<strin
  * Products 0 … n-1 of the seed are written, so run it on an empty catalogue (slugs and SKUs of a
  * second run would collide: `PRODUCT.SLUG_TAKEN`).
  */
-export async function loadCatalogue(deps: CatalogDeps, options: LoadCatalogueOptions): Promise<{ products: number }> {
+export async function loadCatalogue(
+  deps: CatalogDeps,
+  options: LoadCatalogueOptions,
+): Promise<{ products: number }> {
   const seed = options.seed ?? 42;
   const batchSize = options.batchSize ?? 1000;
   const categories = await ensureDemoCategories(deps);
@@ -45,9 +48,17 @@ export async function loadCatalogue(deps: CatalogDeps, options: LoadCatalogueOpt
     const count = Math.min(batchSize, options.products - done);
     const now = deps.clock.now();
     const products: Product[] = generateProducts(seed, count, done).map((input) =>
-      buildProduct(input, categories.get(input.category)!, { id: newId(), version: 1, createdAt: now, updatedAt: now }),
+      buildProduct(input, categories.get(input.category)!, {
+        id: newId(),
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      }),
     );
-    const events = options.events === false ? [] : products.map((product) => productEvent('product.created', product, deps.clock));
+    const events =
+      options.events === false
+        ? []
+        : products.map((product) => productEvent('product.created', product, deps.clock));
     await deps.repository.createMany(products, events);
     done += count;
     options.onProgress?.(done, options.products);

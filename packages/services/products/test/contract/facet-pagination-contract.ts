@@ -17,7 +17,11 @@ const SEED = 7;
 const COUNT = 1200;
 
 /** Every page of a search, following nextCursor. */
-async function walk(get: () => ContractContext, query: RawQuery, between?: () => Promise<unknown>): Promise<{ items: ProductDocument[]; pages: ProductListing[] }> {
+async function walk(
+  get: () => ContractContext,
+  query: RawQuery,
+  between?: () => Promise<unknown>,
+): Promise<{ items: ProductDocument[]; pages: ProductListing[] }> {
   const pages: ProductListing[] = [];
   let cursor: string | null = null;
   do {
@@ -46,10 +50,21 @@ export function facetAndPaginationContract(get: () => ContractContext, needs: Ne
     const queries: RawQuery[] = [
       { category: 'smartphones' },
       { category: 'smartphones', 'attr.storage': '256GB,512GB', 'attr.colors': 'Blue Titanium' },
-      { category: 'smartphones', 'attr.os': 'Android', 'attr.fiveG': 'true', 'spec.camera.main': ['48MP', '50MP'] },
+      {
+        category: 'smartphones',
+        'attr.os': 'Android',
+        'attr.fiveG': 'true',
+        'spec.camera.main': ['48MP', '50MP'],
+      },
       { category: 'laptops', 'attr.ram': '16GB', brand: 'Lenovo,Dell,HP', status: 'any' },
       { category: 'laptops', 'attr.screenSize': '14,16', 'spec.display.refreshHz': '120' },
-      { category: 'clothing', 'attr.sizes': 'M', 'attr.material': 'cotton,wool', minPrice: '20', maxPrice: '120' },
+      {
+        category: 'clothing',
+        'attr.sizes': 'M',
+        'attr.material': 'cotton,wool',
+        minPrice: '20',
+        maxPrice: '120',
+      },
       { category: 'clothing', 'attr.colors': 'Navy,Olive', 'attr.gender': 'women', 'attr.fit': 'slim' },
       { category: 'books', 'attr.formats': 'ebook', 'attr.genre': 'fantasy,science', 'attr.language': 'en' },
       { category: 'food', 'attr.organic': 'true', 'attr.dietary': 'vegan', 'attr.origin': 'Italy,Japan' },
@@ -63,31 +78,59 @@ export function facetAndPaginationContract(get: () => ContractContext, needs: Ne
         const search = parseProductSearch(query, category);
         const expectedFacets = bruteForceFacets(generated, search.filter, search.facets);
         const { items, pages } = await walk(get, { ...query, limit: '100' });
-        for (const facet of search.facets) assert.deepEqual([...pages[0]!.facets[facet.name]!].sort(byCountThenValue), expectedFacets[facet.name], facet.name);
+        for (const facet of search.facets)
+          assert.deepEqual(
+            [...pages[0]!.facets[facet.name]!].sort(byCountThenValue),
+            expectedFacets[facet.name],
+            facet.name,
+          );
         assert.deepEqual(Object.keys(pages[0]!.facets).sort(), search.facets.map((f) => f.name).sort());
-        const expectedSlugs = generated.filter((product) => matches(product, search.filter)).map((product) => product.slug).sort();
+        const expectedSlugs = generated
+          .filter((product) => matches(product, search.filter))
+          .map((product) => product.slug)
+          .sort();
         assert.deepEqual(items.map((item) => item.slug).sort(), expectedSlugs);
         assert.ok(expectedSlugs.length > 0 || query.status !== undefined, 'the query matches something');
       });
     }
 
     it('sorts by lowest variant price, both ways, across pages', async () => {
-      const expected = generated.filter((p) => p.category === 'clothing' && p.status === 'active').map(lowestInputPrice).sort((a, b) => a.comparedTo(b));
+      const expected = generated
+        .filter((p) => p.category === 'clothing' && p.status === 'active')
+        .map(lowestInputPrice)
+        .sort((a, b) => a.comparedTo(b));
       const ascending = await walk(get, { category: 'clothing', sort: 'price', limit: '37' });
-      assert.deepEqual(ascending.items.map((item) => lowest(item).toFixed(2)), expected.map((price) => price.toFixed(2)));
+      assert.deepEqual(
+        ascending.items.map((item) => lowest(item).toFixed(2)),
+        expected.map((price) => price.toFixed(2)),
+      );
       const descending = await walk(get, { category: 'clothing', sort: '-price', limit: '41' });
-      assert.deepEqual(descending.items.map((item) => lowest(item).toFixed(2)), expected.reverse().map((price) => price.toFixed(2)));
+      assert.deepEqual(
+        descending.items.map((item) => lowest(item).toFixed(2)),
+        expected.reverse().map((price) => price.toFixed(2)),
+      );
       assert.equal(new Set(ascending.items.map((item) => item.id)).size, ascending.items.length);
     });
 
     it('sorts by name (code point order) and by creation time, across pages', async () => {
-      const names = generated.filter((p) => p.category === 'books' && p.status === 'active').map((p) => p.name);
+      const names = generated
+        .filter((p) => p.category === 'books' && p.status === 'active')
+        .map((p) => p.name);
       const byName = await walk(get, { category: 'books', sort: 'name', limit: '29' });
-      assert.deepEqual(byName.items.map((item) => item.name), [...names].sort());
+      assert.deepEqual(
+        byName.items.map((item) => item.name),
+        [...names].sort(),
+      );
       const byNameDesc = await walk(get, { category: 'books', sort: '-name', limit: '29' });
-      assert.deepEqual(byNameDesc.items.map((item) => item.name), [...names].sort().reverse());
+      assert.deepEqual(
+        byNameDesc.items.map((item) => item.name),
+        [...names].sort().reverse(),
+      );
       const newest = await walk(get, { category: 'books', sort: '-createdAt', limit: '31' });
-      assert.deepEqual(newest.items.map((item) => item.slug).sort(), byName.items.map((item) => item.slug).sort());
+      assert.deepEqual(
+        newest.items.map((item) => item.slug).sort(),
+        byName.items.map((item) => item.slug).sort(),
+      );
       const times = newest.items.map((item) => item.createdAt);
       assert.deepEqual(times, [...times].sort().reverse());
     });
@@ -99,12 +142,17 @@ export function facetAndPaginationContract(get: () => ContractContext, needs: Ne
       const add = async () => {
         clock.advance(1);
         cents = (cents * 7919) % 100_000;
-        return createProduct(deps, aGadget({ variants: [{ sku: aSku(), price: new Decimal(cents).div(100).toFixed(2) }] }, 'stream'));
+        return createProduct(
+          deps,
+          aGadget({ variants: [{ sku: aSku(), price: new Decimal(cents).div(100).toFixed(2) }] }, 'stream'),
+        );
       };
       const originals: string[] = [];
       for (let i = 0; i < 30; i++) originals.push((await add()).id);
       for (const sort of ['price', '-price', 'name', '-createdAt', 'createdAt']) {
-        const { items } = await walk(get, { category: 'stream', sort, limit: '4' }, () => Promise.all([add(), add()]));
+        const { items } = await walk(get, { category: 'stream', sort, limit: '4' }, () =>
+          Promise.all([add(), add()]),
+        );
         const ids = items.map((item) => item.id);
         assert.equal(new Set(ids).size, ids.length, `${sort}: no product twice`);
         for (const id of originals) assert.ok(ids.includes(id), `${sort}: product ${id} seen`);

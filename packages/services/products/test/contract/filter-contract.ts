@@ -22,13 +22,25 @@ export function filterContract(get: () => ContractContext, needs: Needs): void {
         named.set(name, await createProduct(deps, aGadget({ name, ...overrides }, 'phones')));
       await make('P1', {
         brand: 'Apple',
-        attributes: { storage: ['128GB', '256GB'], color: 'Blue Titanium', tier: 'pro', weightGrams: 187, waterproof: true },
+        attributes: {
+          storage: ['128GB', '256GB'],
+          color: 'Blue Titanium',
+          tier: 'pro',
+          weightGrams: 187,
+          waterproof: true,
+        },
         specifications: { camera: { main: '48MP' }, connectivity: ['5G', 'WiFi 6E'], display: { size: 6.1 } },
         variants: variants('100.00', '900.00'),
       });
       await make('P2', {
         brand: 'Samsung',
-        attributes: { storage: ['512GB'], color: 'Black', tier: 'basic', weightGrams: 200, waterproof: false },
+        attributes: {
+          storage: ['512GB'],
+          color: 'Black',
+          tier: 'basic',
+          weightGrams: 200,
+          waterproof: false,
+        },
         specifications: { camera: { main: '50MP' }, connectivity: ['4G'] },
         variants: variants('300.00'),
       });
@@ -57,7 +69,11 @@ export function filterContract(get: () => ContractContext, needs: Needs): void {
     const expectNames = async (query: RawQuery, expected: string[]) => {
       const { items } = await searchProducts(get().deps, { category: 'phones', limit: '100', ...query });
       const byId = new Map([...named].map(([name, product]) => [product.id, name]));
-      assert.deepEqual(items.map((item) => byId.get(item.id)).sort(), [...expected].sort(), JSON.stringify(query));
+      assert.deepEqual(
+        items.map((item) => byId.get(item.id)).sort(),
+        [...expected].sort(),
+        JSON.stringify(query),
+      );
     };
 
     it('by category and status (active by default; a list, or any)', async () => {
@@ -106,18 +122,45 @@ export function filterContract(get: () => ContractContext, needs: Needs): void {
     });
 
     it('by every kind at once', async () => {
-      await expectNames({ brand: 'Apple', 'attr.storage': '256GB', 'spec.camera.main': '48MP', minPrice: '50', maxPrice: '150', currency: 'USD' }, ['P1']);
+      await expectNames(
+        {
+          brand: 'Apple',
+          'attr.storage': '256GB',
+          'spec.camera.main': '48MP',
+          minPrice: '50',
+          maxPrice: '150',
+          currency: 'USD',
+        },
+        ['P1'],
+      );
     });
 
     it('answers a bad filter name or value with a 400 naming the parameter, never a query error', async () => {
       const { deps } = get();
-      const bad = (query: RawQuery, code: string, field: string) => rejectsWith(searchProducts(deps, query), code, field);
+      const bad = (query: RawQuery, code: string, field: string) =>
+        rejectsWith(searchProducts(deps, query), code, field);
       await bad({ category: 'phones', 'attr.wheels': '4' }, 'PRODUCT.UNKNOWN_FILTER', 'attr.wheels');
-      await bad({ category: 'phones', 'attr.internalCode': 'x' }, 'PRODUCT.UNKNOWN_FILTER', 'attr.internalCode');
+      await bad(
+        { category: 'phones', 'attr.internalCode': 'x' },
+        'PRODUCT.UNKNOWN_FILTER',
+        'attr.internalCode',
+      );
       await bad({ 'attr.storage': '256GB' }, 'PRODUCT.FILTER_NEEDS_CATEGORY', 'attr.storage');
-      await bad({ category: 'phones', 'attr.weightGrams': 'heavy' }, 'PRODUCT.INVALID_FILTER_VALUE', 'attr.weightGrams');
-      await bad({ category: 'phones', 'attr.waterproof': 'maybe' }, 'PRODUCT.INVALID_FILTER_VALUE', 'attr.waterproof');
-      await bad({ category: 'phones', 'attr.storage': '3TB' }, 'PRODUCT.INVALID_FILTER_VALUE', 'attr.storage');
+      await bad(
+        { category: 'phones', 'attr.weightGrams': 'heavy' },
+        'PRODUCT.INVALID_FILTER_VALUE',
+        'attr.weightGrams',
+      );
+      await bad(
+        { category: 'phones', 'attr.waterproof': 'maybe' },
+        'PRODUCT.INVALID_FILTER_VALUE',
+        'attr.waterproof',
+      );
+      await bad(
+        { category: 'phones', 'attr.storage': '3TB' },
+        'PRODUCT.INVALID_FILTER_VALUE',
+        'attr.storage',
+      );
       await bad({ category: 'phones', 'attr.tier': '' }, 'PRODUCT.INVALID_FILTER_VALUE', 'attr.tier');
       await bad({ category: 'nowhere' }, 'PRODUCT.UNKNOWN_CATEGORY', 'category');
       await bad({ minPrice: 'cheap' }, 'PRODUCT.INVALID_FILTER_VALUE', 'minPrice');
@@ -133,7 +176,11 @@ export function filterContract(get: () => ContractContext, needs: Needs): void {
       await bad({ "spec.camera'main": '48MP' }, 'PRODUCT.UNKNOWN_FILTER', "spec.camera'main");
       await bad({ colour: 'red' }, 'PRODUCT.UNKNOWN_FILTER', 'colour');
       const page = await searchProducts(deps, { category: 'phones', sort: 'price', limit: '1' });
-      await bad({ category: 'phones', sort: 'name', cursor: page.nextCursor! }, 'PRODUCT.INVALID_CURSOR', 'cursor');
+      await bad(
+        { category: 'phones', sort: 'name', cursor: page.nextCursor! },
+        'PRODUCT.INVALID_CURSOR',
+        'cursor',
+      );
     });
   });
 }

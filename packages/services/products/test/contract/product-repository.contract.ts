@@ -54,7 +54,12 @@ export function productRepositoryContract(
     before(async () => {
       const fixture = await open();
       const clock = new ManualClock('2026-03-01T10:00:00.000Z');
-      context = { fixture, repository: fixture.repository, clock, deps: { repository: fixture.repository, clock } };
+      context = {
+        fixture,
+        repository: fixture.repository,
+        clock,
+        deps: { repository: fixture.repository, clock },
+      };
     });
     after(async () => {
       await context?.fixture.close();

@@ -25,15 +25,25 @@ describe(`catalog outbox on MongoDB without transactions (${target.name})`, { sk
   const published: EventEnvelope[] = [];
   const relays: MongoOutboxRelay[] = [];
   const relay = (graceMs?: number) => {
-    const made = new MongoOutboxRelay({ outbox: repository.outbox, publisher: { publish: async (event) => void published.push(event) }, logger: silentLogger(), ...(graceMs === undefined ? {} : { graceMs }) });
+    const made = new MongoOutboxRelay({
+      outbox: repository.outbox,
+      publisher: { publish: async (event) => void published.push(event) },
+      logger: silentLogger(),
+      ...(graceMs === undefined ? {} : { graceMs }),
+    });
     relays.push(made);
     return made;
   };
-  const outboxOf = (productId: string) => repository.outbox.collection.find({ aggregateId: productId }).sort({ seq: 1 }).toArray();
+  const outboxOf = (productId: string) =>
+    repository.outbox.collection.find({ aggregateId: productId }).sort({ seq: 1 }).toArray();
 
   before(async () => {
     opened = await target.open();
-    assert.equal(opened.connection.supportsTransactions, false, 'these tests are about the path without transactions');
+    assert.equal(
+      opened.connection.supportsTransactions,
+      false,
+      'these tests are about the path without transactions',
+    );
     repository = new MongoProductRepository(opened.connection);
     await repository.ensureIndexes();
     deps = { repository, clock };
@@ -52,8 +62,16 @@ describe(`catalog outbox on MongoDB without transactions (${target.name})`, { sk
     ]);
     assert.deepEqual(results.map((result) => result.status).sort(), ['fulfilled', 'rejected']);
     const events = await outboxOf(created.id);
-    assert.deepEqual(events.map((event) => [event.type, event.status]), [['product.created', 'ready'], ['product.updated', 'ready']]);
-    const winner = (results.find((result) => result.status === 'fulfilled') as PromiseFulfilledResult<{ name: string }>).value;
+    assert.deepEqual(
+      events.map((event) => [event.type, event.status]),
+      [
+        ['product.created', 'ready'],
+        ['product.updated', 'ready'],
+      ],
+    );
+    const winner = (
+      results.find((result) => result.status === 'fulfilled') as PromiseFulfilledResult<{ name: string }>
+    ).value;
     assert.equal((events[1]!.envelope.data as { name: string }).name, winner.name);
   });
 
@@ -66,7 +84,10 @@ describe(`catalog outbox on MongoDB without transactions (${target.name})`, { sk
     );
     const before = await repository.count();
     await assert.rejects(
-      repository.createMany(batch, batch.map((product) => productEvent('product.created', product, clock))),
+      repository.createMany(
+        batch,
+        batch.map((product) => productEvent('product.created', product, clock)),
+      ),
       (error: AppError) => error.code === 'PRODUCT.SLUG_TAKEN',
     );
     assert.equal(await repository.count(), before);
@@ -75,10 +96,15 @@ describe(`catalog outbox on MongoDB without transactions (${target.name})`, { sk
 
   it('lets exactly one of two creates take a SKU, and only the winner has an event', async () => {
     const sku = aSku();
-    const results = await Promise.allSettled([createProduct(deps, aGadget({ variants: [{ sku }] })), createProduct(deps, aGadget({ variants: [{ sku }] }))]);
+    const results = await Promise.allSettled([
+      createProduct(deps, aGadget({ variants: [{ sku }] })),
+      createProduct(deps, aGadget({ variants: [{ sku }] })),
+    ]);
     const won = results.filter((result) => result.status === 'fulfilled');
     assert.equal(won.length, 1);
-    const ids = (await repository.outbox.collection.find({ 'envelope.data.variants.sku': sku }).toArray()).map((event) => event.aggregateId);
+    const ids = (
+      await repository.outbox.collection.find({ 'envelope.data.variants.sku': sku }).toArray()
+    ).map((event) => event.aggregateId);
     assert.deepEqual(ids, [(won[0] as PromiseFulfilledResult<{ id: string }>).value.id]);
   });
 
@@ -87,7 +113,10 @@ describe(`catalog outbox on MongoDB without transactions (${target.name})`, { sk
     const updated = await updateProduct(deps, product.id, { name: 'Renamed before a crash' }, 1);
     // the writer of the update died before confirming: its event is still pending, long past the grace period
     const [, update] = await outboxOf(product.id);
-    await repository.outbox.collection.updateOne({ _id: update!._id }, { $set: { status: 'pending', stagedAt: new Date(Date.now() - 60_000) } });
+    await repository.outbox.collection.updateOne(
+      { _id: update!._id },
+      { $set: { status: 'pending', stagedAt: new Date(Date.now() - 60_000) } },
+    );
     // and a writer that died before its product write: a pending event whose write id the product never got
     const lost = productEvent('product.updated', { ...updated, name: 'Never written', version: 3 }, clock);
     await repository.outbox.collection.insertOne({
@@ -102,7 +131,13 @@ describe(`catalog outbox on MongoDB without transactions (${target.name})`, { sk
     published.length = 0;
     await relay(1000).flush();
     const mine = published.filter((event) => event.aggregateId === product.id);
-    assert.deepEqual(mine.map((event) => [event.type, (event.data as { name: string }).name]), [['product.created', product.name], ['product.updated', 'Renamed before a crash']]);
+    assert.deepEqual(
+      mine.map((event) => [event.type, (event.data as { name: string }).name]),
+      [
+        ['product.created', product.name],
+        ['product.updated', 'Renamed before a crash'],
+      ],
+    );
     assert.equal(await repository.outbox.collection.countDocuments({ _id: lost.id }), 0);
   });
 });

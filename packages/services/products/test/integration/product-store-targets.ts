@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { postgresTargets, testServerUrl } from '@polyshop/testing';
 
-/** A store the catalog runs on in a platform test: the PostgreSQL engine of the platform, and the catalog's own store. */
+/**
+ * A store the catalog runs on in a platform test: the PostgreSQL engine of the platform, and the catalog's
+ * own store.
+ */
 export interface ProductStoreTarget {
   name: string;
   /** The platform's PostgreSQL (users, and the catalog unless `env` moves it). */
@@ -49,7 +52,13 @@ export function mongoProductStore(): ProductStoreTarget {
 /** Every store the catalog's platform tests run on: PGlite, the real PostgreSQL, MongoDB. */
 export function productStoreTargets(): ProductStoreTarget[] {
   return [
-    ...postgresTargets().map((target) => ({ name: target.name, target: target.name, skip: target.skip, env: () => ({}), dispose: async () => {} })),
+    ...postgresTargets().map((target) => ({
+      name: target.name,
+      target: target.name,
+      skip: target.skip,
+      env: () => ({}),
+      dispose: async () => {},
+    })),
     mongoProductStore(),
   ];
 }

@@ -15,7 +15,11 @@ const polyshop = fileURLToPath(new URL('../../../../platform/bin/polyshop.mjs', 
 const store = mongoProductStore();
 
 /** Runs the `polyshop` CLI with the catalog on this MongoDB database; resolves with its exit code and output. */
-async function cli(args: string[], env: Record<string, string>, dataDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string>,
+  dataDir: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [polyshop, ...args, '--data-dir', dataDir], {
       env: { ...process.env, LOG_LEVEL: 'silent', ...env },
@@ -24,7 +28,11 @@ async function cli(args: string[], env: Record<string, string>, dataDir: string)
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+    return {
+      code: typeof failed.code === 'number' ? failed.code : -1,
+      stdout: failed.stdout ?? '',
+      stderr: failed.stderr ?? '',
+    };
   }
 }
 
@@ -42,12 +50,29 @@ describe('the catalog on MongoDB through the platform', { skip: store.skip }, ()
       const db = client.db();
       const products = db.collection('products');
       assert.equal(await products.countDocuments({}), 300);
-      assert.equal(await products.countDocuments({ basePrice: { $type: 'decimal' }, minPrice: { $type: 'decimal' }, maxPrice: { $type: 'decimal' } }), 300);
-      assert.equal(await products.countDocuments({ 'variants.price': { $not: { $type: 'decimal' } } }), 0, 'no variant price is a double');
-      assert.deepEqual((await db.collection('categories').find().sort({ _id: 1 }).toArray()).map((category) => category._id), ['books', 'clothing', 'food', 'laptops', 'smartphones']);
+      assert.equal(
+        await products.countDocuments({
+          basePrice: { $type: 'decimal' },
+          minPrice: { $type: 'decimal' },
+          maxPrice: { $type: 'decimal' },
+        }),
+        300,
+      );
+      assert.equal(
+        await products.countDocuments({ 'variants.price': { $not: { $type: 'decimal' } } }),
+        0,
+        'no variant price is a double',
+      );
+      assert.deepEqual(
+        (await db.collection('categories').find().sort({ _id: 1 }).toArray()).map((category) => category._id),
+        ['books', 'clothing', 'food', 'laptops', 'smartphones'],
+      );
       const outbox = db.collection('outbox');
       assert.equal(await outbox.countDocuments({ type: 'product.created', status: { $ne: 'pending' } }), 300);
-      assert.equal(new Set((await outbox.find().project({ seq: 1 }).toArray()).map((document) => document.seq)).size, 300);
+      assert.equal(
+        new Set((await outbox.find().project({ seq: 1 }).toArray()).map((document) => document.seq)).size,
+        300,
+      );
 
       const again = await cli(['seed', '--products', '10'], env, dataDir);
       assert.equal(again.code, 1);
@@ -61,18 +86,33 @@ describe('the catalog on MongoDB through the platform', { skip: store.skip }, ()
 
   it('POLYSHOP_PROFILE=polyglot puts the catalog on MongoDB with no other change', async () => {
     const { MONGODB_URL } = store.env();
-    const platform = await createTestPlatform({ target: 'pglite', services: ['users', 'products'], env: { POLYSHOP_PROFILE: 'polyglot', MONGODB_URL: MONGODB_URL! } });
+    const platform = await createTestPlatform({
+      target: 'pglite',
+      services: ['users', 'products'],
+      env: { POLYSHOP_PROFILE: 'polyglot', MONGODB_URL: MONGODB_URL! },
+    });
     const client = await MongoClient.connect(MONGODB_URL!);
     try {
       const { token } = await userWithPermissions(platform, ['products:write']);
       const headers = { authorization: `Bearer ${token}` };
-      const category = await platform.app.inject({ method: 'POST', url: '/products/categories', headers, payload: { slug: 'kites', name: 'Kites' } });
+      const category = await platform.app.inject({
+        method: 'POST',
+        url: '/products/categories',
+        headers,
+        payload: { slug: 'kites', name: 'Kites' },
+      });
       assert.equal(category.statusCode, 201, category.body);
       const created = await platform.app.inject({
         method: 'POST',
         url: '/products',
         headers,
-        payload: { name: 'Delta kite', category: 'kites', currency: 'EUR', basePrice: '49.90', variants: [{ sku: 'KITE-1' }, { sku: 'KITE-2', price: '0.10' }] },
+        payload: {
+          name: 'Delta kite',
+          category: 'kites',
+          currency: 'EUR',
+          basePrice: '49.90',
+          variants: [{ sku: 'KITE-1' }, { sku: 'KITE-2', price: '0.10' }],
+        },
       });
       assert.equal(created.statusCode, 201, created.body);
       const stored = await client.db().collection('products').findOne({ _id: created.json().id });

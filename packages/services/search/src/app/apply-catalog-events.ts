@@ -1,6 +1,11 @@
 import type { EventEnvelope } from '@polyshop/kernel';
 import { stockOf } from '../domain/consumed-events.ts';
-import { isSearchable, productVersion, toSearchDocument, type CatalogProduct } from '../domain/search-document.ts';
+import {
+  isSearchable,
+  productVersion,
+  toSearchDocument,
+  type CatalogProduct,
+} from '../domain/search-document.ts';
 import type { ProductSearchIndex } from '../ports/product-search-index.ts';
 
 /**

@@ -1,4 +1,9 @@
-import { isSearchable, productVersion, toSearchDocument, type SearchDocument } from '../domain/search-document.ts';
+import {
+  isSearchable,
+  productVersion,
+  toSearchDocument,
+  type SearchDocument,
+} from '../domain/search-document.ts';
 import type { CatalogSource } from '../ports/catalog-source.ts';
 import type { ProductSearchIndex } from '../ports/product-search-index.ts';
 
@@ -29,7 +34,11 @@ export interface ReindexOptions {
  * answering searches and applying events meanwhile; stock knowledge is kept. At the end, products
  * the catalog no longer lists leave the index.
  */
-export async function reindexCatalog(index: ProductSearchIndex, catalog: CatalogSource, options: ReindexOptions = {}): Promise<ReindexSummary> {
+export async function reindexCatalog(
+  index: ProductSearchIndex,
+  catalog: CatalogSource,
+  options: ReindexOptions = {},
+): Promise<ReindexSummary> {
   const limit = options.pageSize ?? 100;
   const progress: ReindexProgress = { read: 0, indexed: 0, inactive: 0 };
   const rebuild = await index.startRebuild();

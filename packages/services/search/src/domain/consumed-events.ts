@@ -22,17 +22,28 @@ export interface InventoryChangedData {
   version?: number;
 }
 
-/** The SKU and available units of an `inventory.changed` event; throws `SEARCH.INVALID_STOCK_EVENT` when they are missing. */
+/**
+ * The SKU and available units of an `inventory.changed` event; throws `SEARCH.INVALID_STOCK_EVENT` when they
+ * are missing.
+ */
 export function stockOf(data: unknown): { sku: string; available: number; version?: number } {
   const { sku, available, version } = (data ?? {}) as Partial<InventoryChangedData>;
   if (typeof sku !== 'string' || sku === '') {
-    throw AppError.invalidInput('SEARCH.INVALID_STOCK_EVENT', 'inventory.changed has no sku.', { field: 'sku' });
+    throw AppError.invalidInput('SEARCH.INVALID_STOCK_EVENT', 'inventory.changed has no sku.', {
+      field: 'sku',
+    });
   }
   if (!Number.isSafeInteger(available)) {
-    throw AppError.invalidInput('SEARCH.INVALID_STOCK_EVENT', 'inventory.changed has no integer available.', { field: 'available' });
+    throw AppError.invalidInput('SEARCH.INVALID_STOCK_EVENT', 'inventory.changed has no integer available.', {
+      field: 'available',
+    });
   }
   if (version !== undefined && !Number.isSafeInteger(version)) {
-    throw AppError.invalidInput('SEARCH.INVALID_STOCK_EVENT', 'inventory.changed has a non-integer version.', { field: 'version' });
+    throw AppError.invalidInput(
+      'SEARCH.INVALID_STOCK_EVENT',
+      'inventory.changed has a non-integer version.',
+      { field: 'version' },
+    );
   }
   return version === undefined ? { sku, available: available! } : { sku, available: available!, version };
 }

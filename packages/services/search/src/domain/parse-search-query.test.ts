@@ -4,7 +4,7 @@ import { parseSearchQuery } from './parse-search-query.ts';
 import { encodeCursor } from './search-cursor.ts';
 
 describe(parseSearchQuery.name, () => {
-  it('reads the issue\'s example into a query', () => {
+  it("reads the issue's example into a query", () => {
     const query = parseSearchQuery({
       q: ' smartphone ',
       category: '',
@@ -52,7 +52,12 @@ describe(parseSearchQuery.name, () => {
     ['an unknown sort', { sort: 'name' }, 'sort', 'SEARCH.UNKNOWN_SORT'],
     ['a float-looking price', { minPrice: '1e3' }, 'minPrice', 'SEARCH.INVALID_PRICE'],
     ['a negative price', { maxPrice: '-1' }, 'maxPrice', 'SEARCH.INVALID_PRICE'],
-    ['minPrice above maxPrice', { minPrice: '800', maxPrice: '200' }, 'minPrice', 'SEARCH.INVALID_PRICE_RANGE'],
+    [
+      'minPrice above maxPrice',
+      { minPrice: '800', maxPrice: '200' },
+      'minPrice',
+      'SEARCH.INVALID_PRICE_RANGE',
+    ],
     ['an inStock that is not a boolean', { inStock: 'yes' }, 'inStock', 'SEARCH.INVALID_FILTER'],
     ['a brand with a NUL', { brand: 'Ac\u0000me' }, 'brand', 'SEARCH.INVALID_FILTER'],
     ['a q over 200 characters', { q: 'x'.repeat(201) }, 'q', 'SEARCH.QUERY_TOO_LONG'],
@@ -67,7 +72,12 @@ describe(parseSearchQuery.name, () => {
   it('refuses a cursor issued for another search', () => {
     const cursor = encodeCursor(parseSearchQuery({ sort: 'price' }), { after: { price: '10', id: 'a' } });
     assert.equal(parseSearchQuery({ sort: 'price', cursor }).cursor, cursor);
-    assert.throws(() => parseSearchQuery({ sort: '-price', cursor }), { code: 'SEARCH.INVALID_CURSOR', field: 'cursor' });
-    assert.throws(() => parseSearchQuery({ sort: 'price', brand: 'Acme', cursor }), { code: 'SEARCH.INVALID_CURSOR' });
+    assert.throws(() => parseSearchQuery({ sort: '-price', cursor }), {
+      code: 'SEARCH.INVALID_CURSOR',
+      field: 'cursor',
+    });
+    assert.throws(() => parseSearchQuery({ sort: 'price', brand: 'Acme', cursor }), {
+      code: 'SEARCH.INVALID_CURSOR',
+    });
   });
 });

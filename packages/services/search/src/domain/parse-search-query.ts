@@ -56,7 +56,11 @@ function terms(value: string | string[] | undefined, field: string): string[] | 
   const values = list(value).filter((v) => v !== '');
   for (const v of values) {
     if (v.length > MAX_VALUE_LENGTH || CONTROL.test(v)) {
-      throw invalid('SEARCH.INVALID_FILTER', field, `${field} must be at most ${MAX_VALUE_LENGTH} printable characters.`);
+      throw invalid(
+        'SEARCH.INVALID_FILTER',
+        field,
+        `${field} must be at most ${MAX_VALUE_LENGTH} printable characters.`,
+      );
     }
   }
   return values.length ? [...new Set(values)].sort() : undefined;
@@ -79,10 +83,17 @@ function inStock(value: boolean | string | undefined): boolean | undefined {
 }
 
 function facets(value: string | string[] | undefined): FacetField[] {
-  const names = list(value).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const names = list(value)
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!(FACET_FIELDS as readonly string[]).includes(name)) {
-      throw invalid('SEARCH.UNKNOWN_FACET', 'facets', `Unknown facet "${name.slice(0, 50)}"; facets are ${FACET_FIELDS.join(', ')}.`);
+      throw invalid(
+        'SEARCH.UNKNOWN_FACET',
+        'facets',
+        `Unknown facet "${name.slice(0, 50)}"; facets are ${FACET_FIELDS.join(', ')}.`,
+      );
     }
   }
   return [...new Set(names)] as FacetField[];
@@ -91,13 +102,22 @@ function facets(value: string | string[] | undefined): FacetField[] {
 function histogram(value: string | undefined): HistogramRequest | undefined {
   if (value === undefined || value === '') return undefined;
   const match = /^([a-zA-Z]+):(.+)$/.exec(value);
-  if (!match) throw invalid('SEARCH.INVALID_HISTOGRAM', 'histogram', 'histogram is field:interval, e.g. price:100.');
+  if (!match)
+    throw invalid('SEARCH.INVALID_HISTOGRAM', 'histogram', 'histogram is field:interval, e.g. price:100.');
   const [, field, interval] = match as unknown as [string, string, string];
   if (!(HISTOGRAM_FIELDS as readonly string[]).includes(field)) {
-    throw invalid('SEARCH.INVALID_HISTOGRAM', 'histogram', `Unknown histogram field "${field.slice(0, 50)}"; fields are ${HISTOGRAM_FIELDS.join(', ')}.`);
+    throw invalid(
+      'SEARCH.INVALID_HISTOGRAM',
+      'histogram',
+      `Unknown histogram field "${field.slice(0, 50)}"; fields are ${HISTOGRAM_FIELDS.join(', ')}.`,
+    );
   }
   if (interval.length > 40 || !DECIMAL.test(interval) || new Decimal(interval).isZero()) {
-    throw invalid('SEARCH.INVALID_HISTOGRAM', 'histogram', 'The histogram interval must be a positive decimal, e.g. price:100.');
+    throw invalid(
+      'SEARCH.INVALID_HISTOGRAM',
+      'histogram',
+      'The histogram interval must be a positive decimal, e.g. price:100.',
+    );
   }
   return { field: field as HistogramField, interval: new Decimal(interval).toFixed() };
 }

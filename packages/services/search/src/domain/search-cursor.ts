@@ -20,7 +20,10 @@ interface CursorPayload {
 /** What must not change between pages: the query, the filters and the sort. */
 function fingerprint(query: SearchQuery): string {
   const { q, filters, sort } = query;
-  return createHash('sha256').update(JSON.stringify([q, sort, filters])).digest('base64url').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify([q, sort, filters]))
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 /** An opaque cursor for the page after `position` of this search. */
@@ -59,7 +62,8 @@ export function decodeCursor(query: SearchQuery): CursorPosition | undefined {
     throw invalidCursor('The cursor belongs to another search: keep q, the filters and sort while paging.');
   }
   if (query.sort === 'relevance') {
-    if (!Number.isInteger(payload.o) || payload.o! < 0) throw invalidCursor('The cursor is not one this service issued.');
+    if (!Number.isInteger(payload.o) || payload.o! < 0)
+      throw invalidCursor('The cursor is not one this service issued.');
     return { offset: payload.o! };
   }
   if (typeof payload.p !== 'string' || !DECIMAL.test(payload.p) || typeof payload.i !== 'string') {

@@ -21,7 +21,7 @@ const product = (overrides: Partial<CatalogProduct> = {}): CatalogProduct => ({
 });
 
 describe(toSearchDocument.name, () => {
-  it('indexes the lowest variant price and the variants\' SKUs', () => {
+  it("indexes the lowest variant price and the variants' SKUs", () => {
     assert.deepEqual(toSearchDocument(product()), {
       id: 'p1',
       slug: 'aurora',
@@ -37,7 +37,15 @@ describe(toSearchDocument.name, () => {
   });
 
   it('leaves variants taken off sale out of price and stock', () => {
-    const doc = toSearchDocument(product({ variants: [{ sku: 'A', price: '1.00', active: false }, { sku: 'B', price: '9.00' }, { sku: 'C', price: '2.00', status: 'discontinued' }] }));
+    const doc = toSearchDocument(
+      product({
+        variants: [
+          { sku: 'A', price: '1.00', active: false },
+          { sku: 'B', price: '9.00' },
+          { sku: 'C', price: '2.00', status: 'discontinued' },
+        ],
+      }),
+    );
     assert.equal(doc.price, '9');
     assert.deepEqual(doc.skus, ['B']);
   });
@@ -54,10 +62,20 @@ describe(toSearchDocument.name, () => {
   });
 
   it('refuses a document search cannot index, naming the field', () => {
-    assert.throws(() => toSearchDocument(product({ version: 0 })), { code: 'SEARCH.INVALID_PRODUCT', field: 'version' });
-    assert.throws(() => toSearchDocument(product({ name: '' })), { code: 'SEARCH.INVALID_PRODUCT', field: 'name' });
-    assert.throws(() => toSearchDocument(product({ variants: [{ sku: 'A', price: '-1' }] })), { field: 'variants.0.price' });
-    assert.throws(() => toSearchDocument(product({ variants: [{ sku: 'A', price: '1.5e3' }] })), { code: 'MONEY.INVALID_AMOUNT' });
+    assert.throws(() => toSearchDocument(product({ version: 0 })), {
+      code: 'SEARCH.INVALID_PRODUCT',
+      field: 'version',
+    });
+    assert.throws(() => toSearchDocument(product({ name: '' })), {
+      code: 'SEARCH.INVALID_PRODUCT',
+      field: 'name',
+    });
+    assert.throws(() => toSearchDocument(product({ variants: [{ sku: 'A', price: '-1' }] })), {
+      field: 'variants.0.price',
+    });
+    assert.throws(() => toSearchDocument(product({ variants: [{ sku: 'A', price: '1.5e3' }] })), {
+      code: 'MONEY.INVALID_AMOUNT',
+    });
     assert.throws(() => toSearchDocument(product({ currency: 'XXX1' })), { code: 'MONEY.INVALID_CURRENCY' });
   });
 });

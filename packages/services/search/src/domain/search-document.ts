@@ -78,7 +78,8 @@ function requireText(value: unknown, field: string): string {
 /** Checks the fields search needs and returns the version (for stale-event guards). */
 export function productVersion(product: Pick<CatalogProduct, 'id' | 'version'>): number {
   requireText(product.id, 'id');
-  if (!Number.isInteger(product.version) || product.version < 1) throw invalid('version', 'has no positive integer version');
+  if (!Number.isInteger(product.version) || product.version < 1)
+    throw invalid('version', 'has no positive integer version');
   return product.version;
 }
 

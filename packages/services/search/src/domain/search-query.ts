@@ -55,7 +55,10 @@ export interface HistogramRequest {
 
 /** A validated search (build one with `parseSearchQuery`). */
 export interface SearchQuery {
-  /** Full-text query in web-search syntax (words AND-ed, `"a phrase"`, `-excluded`, `or`); `''` matches every product. */
+  /**
+   * Full-text query in web-search syntax (words AND-ed, `"a phrase"`, `-excluded`, `or`); `''` matches every
+   * product.
+   */
   q: string;
   filters: SearchFilters;
   /** Facets to compute, over the products the query and filters match. */

@@ -8,17 +8,46 @@ const Terms = (description: string) =>
 /** `GET /search/products` query string (unknown parameters are refused, naming them). */
 export const SearchQuerystring = Type.Object(
   {
-    q: Type.Optional(Type.String({ maxLength: MAX_QUERY_LENGTH, description: 'Words to find (all must match; stemmed English; "a phrase", -excluded, or). Empty: every product.', examples: ['smartphone'] })),
+    q: Type.Optional(
+      Type.String({
+        maxLength: MAX_QUERY_LENGTH,
+        description:
+          'Words to find (all must match; stemmed English; "a phrase", -excluded, or). Empty: every product.',
+        examples: ['smartphone'],
+      }),
+    ),
     category: Type.Optional(Terms('Category slug; repeat for any of several.')),
     brand: Type.Optional(Terms('Brand (exact); repeat for any of several.')),
-    inStock: Type.Optional(Type.Boolean({ description: 'true: only products with stock available; false: only those without.' })),
-    minPrice: Type.Optional(Type.String({ description: 'Lowest price (inclusive), a decimal string.', examples: ['200'] })),
-    maxPrice: Type.Optional(Type.String({ description: 'Highest price (inclusive), a decimal string.', examples: ['800'] })),
-    facets: Type.Optional(Type.String({ description: `Comma-separated facets to count: ${FACET_FIELDS.join(', ')}.`, examples: ['brand,category'] })),
-    histogram: Type.Optional(Type.String({ description: 'field:interval, e.g. price:100.', examples: ['price:100'] })),
-    sort: Type.Optional(Type.String({ description: `${SEARCH_SORTS.join(' | ')} (default relevance).`, examples: ['-price'] })),
-    limit: Type.Optional(Type.String({ description: `Hits per page, 1-${MAX_LIMIT} (default 20).`, examples: ['20'] })),
-    cursor: Type.Optional(Type.String({ maxLength: 500, description: 'nextCursor of the previous page (same q, filters and sort).' })),
+    inStock: Type.Optional(
+      Type.Boolean({ description: 'true: only products with stock available; false: only those without.' }),
+    ),
+    minPrice: Type.Optional(
+      Type.String({ description: 'Lowest price (inclusive), a decimal string.', examples: ['200'] }),
+    ),
+    maxPrice: Type.Optional(
+      Type.String({ description: 'Highest price (inclusive), a decimal string.', examples: ['800'] }),
+    ),
+    facets: Type.Optional(
+      Type.String({
+        description: `Comma-separated facets to count: ${FACET_FIELDS.join(', ')}.`,
+        examples: ['brand,category'],
+      }),
+    ),
+    histogram: Type.Optional(
+      Type.String({ description: 'field:interval, e.g. price:100.', examples: ['price:100'] }),
+    ),
+    sort: Type.Optional(
+      Type.String({ description: `${SEARCH_SORTS.join(' | ')} (default relevance).`, examples: ['-price'] }),
+    ),
+    limit: Type.Optional(
+      Type.String({ description: `Hits per page, 1-${MAX_LIMIT} (default 20).`, examples: ['20'] }),
+    ),
+    cursor: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description: 'nextCursor of the previous page (same q, filters and sort).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -29,7 +58,9 @@ const Hit = Type.Object({
   name: Type.String(),
   brand: Type.Union([Type.String(), Type.Null()]),
   category: Type.String(),
-  price: DecimalString({ description: 'Lowest price among the active variants, with the currency\'s minor digits.' }),
+  price: DecimalString({
+    description: "Lowest price among the active variants, with the currency's minor digits.",
+  }),
   currency: Type.String({ pattern: '^[A-Z]{3}$' }),
   inStock: Type.Boolean(),
   score: Type.Union([Type.Number(), Type.Null()], { description: 'Relevance (order only); null without q.' }),
@@ -40,7 +71,9 @@ const Hit = Type.Object({
 });
 
 const Buckets = Type.Array(Type.Object({ value: Type.String(), count: Type.Integer() }));
-const HistogramBuckets = Type.Array(Type.Object({ from: DecimalString(), to: DecimalString(), count: Type.Integer() }));
+const HistogramBuckets = Type.Array(
+  Type.Object({ from: DecimalString(), to: DecimalString(), count: Type.Integer() }),
+);
 
 /** `GET /search/products` answer. */
 export const SearchResultSchema = Type.Object({

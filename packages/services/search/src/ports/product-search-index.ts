@@ -74,5 +74,9 @@ export interface IndexRebuild {
  */
 export interface SearchEventInbox {
   /** Calls `work` with the index to change unless `consumer` already handled `event`; false when it had. */
-  handleOnce(consumer: string, event: EventEnvelope, work: (index: ProductSearchIndex) => Promise<void>): Promise<boolean>;
+  handleOnce(
+    consumer: string,
+    event: EventEnvelope,
+    work: (index: ProductSearchIndex) => Promise<void>,
+  ): Promise<boolean>;
 }

@@ -2,7 +2,10 @@ import { after, before, describe } from 'node:test';
 import type { OpenSearchConnection, SqlDatabase } from '@polyshop/stores';
 import { openSearchTarget, postgresTargets } from '@polyshop/testing';
 import { OpenSearchProductSearchIndex } from '../../src/adapters/opensearch/opensearch-product-search-index.ts';
-import { migrateSearchSchema, PostgresProductSearchIndex } from '../../src/adapters/postgres/postgres-product-search-index.ts';
+import {
+  migrateSearchSchema,
+  PostgresProductSearchIndex,
+} from '../../src/adapters/postgres/postgres-product-search-index.ts';
 import { productSearchIndexContract } from './product-search-index.contract.ts';
 
 for (const target of postgresTargets()) {
@@ -35,5 +38,7 @@ describe('OpenSearchProductSearchIndex on opensearch', { skip: openSearch.skip }
   });
 
   // A fresh set of indexes per group, under the file's prefix (deleted after).
-  productSearchIndexContract(() => OpenSearchProductSearchIndex.open(opened!.connection.client, `${opened!.namespace}-${++made}`));
+  productSearchIndexContract(() =>
+    OpenSearchProductSearchIndex.open(opened!.connection.client, `${opened!.namespace}-${++made}`),
+  );
 });

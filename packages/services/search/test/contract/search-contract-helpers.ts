@@ -28,18 +28,34 @@ export async function allHits(index: ProductSearchIndex, params: SearchParams): 
 
 /** A `product.*` event as the catalog sends it: archived documents go as `product.archived`. */
 export function productEvent(product: CatalogProduct): EventEnvelope {
-  const type = product.status === 'archived' ? 'product.archived' : product.version === 1 ? 'product.created' : 'product.updated';
-  return createEvent('products', { type, aggregateType: 'product', aggregateId: product.id, data: product }, systemClock);
+  const type =
+    product.status === 'archived'
+      ? 'product.archived'
+      : product.version === 1
+        ? 'product.created'
+        : 'product.updated';
+  return createEvent(
+    'products',
+    { type, aggregateType: 'product', aggregateId: product.id, data: product },
+    systemClock,
+  );
 }
 
 /** An `inventory.changed` event for one SKU. */
 export function stockEvent(sku: string, available: number): EventEnvelope {
   const data = { sku, quantity: available + 1, reserved: 1, available, inStock: available > 0 };
-  return createEvent('inventory', { type: 'inventory.changed', aggregateType: 'inventory', aggregateId: sku, data }, systemClock);
+  return createEvent(
+    'inventory',
+    { type: 'inventory.changed', aggregateType: 'inventory', aggregateId: sku, data },
+    systemClock,
+  );
 }
 
 /** Applies events to the index through the service's event handlers, in the given order. */
-export async function applyEvents(index: ProductSearchIndex, events: readonly EventEnvelope[]): Promise<void> {
+export async function applyEvents(
+  index: ProductSearchIndex,
+  events: readonly EventEnvelope[],
+): Promise<void> {
   for (const event of events) {
     if (event.type === 'inventory.changed') await applyInventoryEvent(index, event);
     else await applyProductEvent(index, event);
@@ -47,8 +63,15 @@ export async function applyEvents(index: ProductSearchIndex, events: readonly Ev
 }
 
 /** Indexes a catalog's final state and stock directly (products, then stock). */
-export async function load(index: ProductSearchIndex, catalog: readonly CatalogProduct[], stock: ReadonlyMap<string, number>): Promise<void> {
-  await applyEvents(index, [...catalog.map(productEvent), ...[...stock].map(([sku, available]) => stockEvent(sku, available))]);
+export async function load(
+  index: ProductSearchIndex,
+  catalog: readonly CatalogProduct[],
+  stock: ReadonlyMap<string, number>,
+): Promise<void> {
+  await applyEvents(index, [
+    ...catalog.map(productEvent),
+    ...[...stock].map(([sku, available]) => stockEvent(sku, available)),
+  ]);
 }
 
 /** A catalog client over a list (what the product service's `listProducts` returns, page by page). */

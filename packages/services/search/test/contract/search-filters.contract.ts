@@ -43,7 +43,13 @@ export function searchFiltersContract(makeIndex: MakeIndex): void {
       { maxPrice: '800' },
       { minPrice: '200', maxPrice: '800' },
       { minPrice: somePrice, maxPrice: somePrice },
-      { category: CATEGORIES[3], brand: [BRANDS[3], BRANDS[4]], inStock: true, minPrice: '100', maxPrice: '1200.50' },
+      {
+        category: CATEGORIES[3],
+        brand: [BRANDS[3], BRANDS[4]],
+        inStock: true,
+        minPrice: '100',
+        maxPrice: '1200.50',
+      },
     ];
 
     before(async () => {
@@ -54,8 +60,24 @@ export function searchFiltersContract(makeIndex: MakeIndex): void {
     function assertHitMatches(hit: SearchHit, doc: ExpectedDoc | undefined): void {
       assert.ok(doc, `hit ${hit.id} is a searchable product`);
       assert.deepEqual(
-        { name: hit.name, slug: hit.slug, brand: hit.brand, category: hit.category, price: hit.price, currency: hit.currency, inStock: hit.inStock },
-        { name: doc.name, slug: doc.slug, brand: doc.brand, category: doc.category, price: shownPrice(doc), currency: doc.currency, inStock: doc.inStock },
+        {
+          name: hit.name,
+          slug: hit.slug,
+          brand: hit.brand,
+          category: hit.category,
+          price: hit.price,
+          currency: hit.currency,
+          inStock: hit.inStock,
+        },
+        {
+          name: doc.name,
+          slug: doc.slug,
+          brand: doc.brand,
+          category: doc.category,
+          price: shownPrice(doc),
+          currency: doc.currency,
+          inStock: doc.inStock,
+        },
       );
     }
 
@@ -68,7 +90,11 @@ export function searchFiltersContract(makeIndex: MakeIndex): void {
       for (const params of filterCases) {
         const expected = bruteFilter(docs, parseSearchQuery(params).filters);
         const hits = await allHits(index, { ...params, sort: 'price', limit: 37 });
-        assert.deepEqual(hits.map((hit) => hit.id), brutePriceOrder(expected, 1), JSON.stringify(params));
+        assert.deepEqual(
+          hits.map((hit) => hit.id),
+          brutePriceOrder(expected, 1),
+          JSON.stringify(params),
+        );
         for (const hit of hits) assertHitMatches(hit, byId.get(hit.id));
         assert.equal((await search(index, params)).total, expected.length, JSON.stringify(params));
       }
@@ -77,7 +103,12 @@ export function searchFiltersContract(makeIndex: MakeIndex): void {
     it('counts facets and histograms exactly as brute force does, over the filtered set', async () => {
       for (const params of filterCases) {
         for (const interval of ['100', '250', '12.5']) {
-          const result = await search(index, { ...params, facets: 'brand,category', histogram: `price:${interval}`, limit: 1 });
+          const result = await search(index, {
+            ...params,
+            facets: 'brand,category',
+            histogram: `price:${interval}`,
+            limit: 1,
+          });
           const expected = bruteFilter(docs, parseSearchQuery(params).filters);
           const label = `${JSON.stringify(params)} price:${interval}`;
           assert.deepEqual(result.facets.brand, bruteFacet(expected, 'brand'), label);
@@ -103,30 +134,52 @@ export function searchFiltersContract(makeIndex: MakeIndex): void {
 
     it('sorts by price descending with id as the tiebreak, across pages', async () => {
       const hits = await allHits(index, { sort: '-price', limit: 23 });
-      assert.deepEqual(hits.map((hit) => hit.id), brutePriceOrder(docs, -1));
+      assert.deepEqual(
+        hits.map((hit) => hit.id),
+        brutePriceOrder(docs, -1),
+      );
     });
 
     it('pages by relevance without losing or repeating a hit', async () => {
       const hits = await allHits(index, { limit: 40 });
-      assert.deepEqual(hits.map((hit) => hit.id), docs.map((doc) => doc.id).sort());
+      assert.deepEqual(
+        hits.map((hit) => hit.id),
+        docs.map((doc) => doc.id).sort(),
+      );
     });
 
     it('puts a price on a bucket boundary in the bucket that starts there, and includes empty buckets', async () => {
-      const histogram = (await search(index, { minPrice: '100', maxPrice: '300', histogram: 'price:100' })).histograms.price!;
+      const histogram = (await search(index, { minPrice: '100', maxPrice: '300', histogram: 'price:100' }))
+        .histograms.price!;
       const expected = bruteFilter(docs, { minPrice: '100', maxPrice: '300' });
       assert.deepEqual(histogram, bruteHistogram(expected, '100'));
       const narrow = (await search(index, { histogram: 'price:2' })).histograms.price!;
-      assert.ok(narrow.some((bucket) => bucket.count === 0), 'empty buckets between the lowest and highest are listed');
-      assert.equal(narrow.reduce((sum, bucket) => sum + bucket.count, 0), docs.length);
+      assert.ok(
+        narrow.some((bucket) => bucket.count === 0),
+        'empty buckets between the lowest and highest are listed',
+      );
+      assert.equal(
+        narrow.reduce((sum, bucket) => sum + bucket.count, 0),
+        docs.length,
+      );
     });
 
     it('refuses a histogram spanning too many buckets with a 400 on histogram', async () => {
-      await assert.rejects(search(index, { histogram: 'price:0.01' }), { code: 'SEARCH.TOO_MANY_BUCKETS', field: 'histogram' });
+      await assert.rejects(search(index, { histogram: 'price:0.01' }), {
+        code: 'SEARCH.TOO_MANY_BUCKETS',
+        field: 'histogram',
+      });
     });
 
     it('answers an empty result with empty facets and histogram', async () => {
       const result = await search(index, { q: 'zzyzx', facets: 'brand', histogram: 'price:100' });
-      assert.deepEqual(result, { total: 0, hits: [], facets: { brand: [] }, histograms: { price: [] }, nextCursor: null });
+      assert.deepEqual(result, {
+        total: 0,
+        hits: [],
+        facets: { brand: [] },
+        histograms: { price: [] },
+        nextCursor: null,
+      });
     });
   });
 }

@@ -5,11 +5,27 @@ import { toSearchDocument } from '../../src/domain/search-document.ts';
 import type { SearchParams } from '../../src/domain/parse-search-query.ts';
 import type { SearchResult } from '../../src/domain/search-query.ts';
 import type { ProductSearchIndex } from '../../src/ports/product-search-index.ts';
-import { aProduct, BRANDS, CATEGORIES, generateCatalog, generateStock, scrambledHistory } from '../fixtures/catalog-generator.ts';
+import {
+  aProduct,
+  BRANDS,
+  CATEGORIES,
+  generateCatalog,
+  generateStock,
+  scrambledHistory,
+} from '../fixtures/catalog-generator.ts';
 import { brutePriceOrder, expectedIndex } from '../fixtures/brute-force.ts';
-import { allHits, applyEvents, listCatalog, productEvent, search, stockEvent, type MakeIndex } from './search-contract-helpers.ts';
+import {
+  allHits,
+  applyEvents,
+  listCatalog,
+  productEvent,
+  search,
+  stockEvent,
+  type MakeIndex,
+} from './search-contract-helpers.ts';
 
-const ids = async (index: ProductSearchIndex, params: SearchParams = {}) => (await search(index, params)).hits.map((hit) => hit.id);
+const ids = async (index: ProductSearchIndex, params: SearchParams = {}) =>
+  (await search(index, params)).hits.map((hit) => hit.id);
 
 /** Version guards, stock knowledge, and rebuilds that equal incremental indexing. */
 export function searchIndexingContract(makeIndex: MakeIndex): void {
@@ -24,8 +40,15 @@ export function searchIndexingContract(makeIndex: MakeIndex): void {
       assert.equal(await index.upsert(toSearchDocument(v1)), true);
       assert.equal(await index.upsert(toSearchDocument(v1)), false, 'the same version again changes nothing');
       assert.equal(await index.upsert(toSearchDocument({ ...v1, version: 3, name: 'Version Three' })), true);
-      assert.equal(await index.upsert(toSearchDocument({ ...v1, version: 2, name: 'Version Two' })), false, 'a late older version is ignored');
-      assert.deepEqual((await search(index, { q: 'version' })).hits.map((hit) => hit.name), ['Version Three']);
+      assert.equal(
+        await index.upsert(toSearchDocument({ ...v1, version: 2, name: 'Version Two' })),
+        false,
+        'a late older version is ignored',
+      );
+      assert.deepEqual(
+        (await search(index, { q: 'version' })).hits.map((hit) => hit.name),
+        ['Version Three'],
+      );
       assert.equal(await index.count(), 1);
     });
 
@@ -39,7 +62,11 @@ export function searchIndexingContract(makeIndex: MakeIndex): void {
       assert.equal(await index.upsert(toSearchDocument(product)), false);
       assert.equal(await index.upsert(toSearchDocument({ ...product, version: 2 })), false);
       assert.deepEqual(await ids(index, { q: 'tombstone' }), []);
-      assert.equal(await index.upsert(toSearchDocument({ ...product, version: 4 })), true, 'a newer version is back');
+      assert.equal(
+        await index.upsert(toSearchDocument({ ...product, version: 4 })),
+        true,
+        'a newer version is back',
+      );
       assert.deepEqual(await ids(index, { q: 'tombstone' }), [product.id]);
     });
 
@@ -53,7 +80,13 @@ export function searchIndexingContract(makeIndex: MakeIndex): void {
 
   describe('stock', () => {
     let index: ProductSearchIndex;
-    const product = aProduct({ name: 'Stocky Boots', variants: [{ sku: 'BOOT-40', price: '80.00' }, { sku: 'BOOT-41', price: '90.00' }] });
+    const product = aProduct({
+      name: 'Stocky Boots',
+      variants: [
+        { sku: 'BOOT-40', price: '80.00' },
+        { sku: 'BOOT-41', price: '90.00' },
+      ],
+    });
     const inStock = async () => (await search(index, { q: 'stocky' })).hits[0]?.inStock;
     before(async () => {
       index = await makeIndex();
@@ -80,7 +113,10 @@ export function searchIndexingContract(makeIndex: MakeIndex): void {
     });
 
     it('ignores a stock event older than the one applied (a late or redelivered inventory.changed)', async () => {
-      const lantern = aProduct({ name: 'Versioned Lantern', variants: [{ sku: 'LANTERN-1', price: '20.00' }] });
+      const lantern = aProduct({
+        name: 'Versioned Lantern',
+        variants: [{ sku: 'LANTERN-1', price: '20.00' }],
+      });
       const lanternInStock = async () => (await search(index, { q: 'versioned' })).hits[0]?.inStock;
       await index.upsert(toSearchDocument(lantern));
       await index.setStock('LANTERN-1', 0, 7);
@@ -95,7 +131,9 @@ export function searchIndexingContract(makeIndex: MakeIndex): void {
     });
 
     it('recomputes stock when a new version changes the variants', async () => {
-      await index.upsert(toSearchDocument({ ...product, version: 2, variants: [{ sku: 'BOOT-41', price: '90.00' }] }));
+      await index.upsert(
+        toSearchDocument({ ...product, version: 2, variants: [{ sku: 'BOOT-41', price: '90.00' }] }),
+      );
       assert.equal(await inStock(), false, 'only BOOT-41 is left, and it has none');
       await index.setStock('BOOT-40', 0);
       await index.upsert(toSearchDocument({ ...product, version: 3 }));
@@ -118,10 +156,11 @@ export function searchIndexingContract(makeIndex: MakeIndex): void {
       { brand: [BRANDS[0], BRANDS[5]], minPrice: '50', maxPrice: '900.50', histogram: 'price:50' },
       { inStock: false, limit: 100, facets: 'category' },
     ];
-    const results = (index: ProductSearchIndex) => Promise.all(queries.map((params) => search(index, params)));
+    const results = (index: ProductSearchIndex) =>
+      Promise.all(queries.map((params) => search(index, params)));
     let incremental: SearchResult[];
 
-    it('indexes a scrambled, repeated event history to the catalog\'s final state', async () => {
+    it("indexes a scrambled, repeated event history to the catalog's final state", async () => {
       const index = await makeIndex();
       const events = scrambledHistory(seed, catalog, stock).map((change) =>
         'product' in change ? productEvent(change.product) : stockEvent(change.sku, change.available),
@@ -129,7 +168,10 @@ export function searchIndexingContract(makeIndex: MakeIndex): void {
       await applyEvents(index, events);
       assert.equal(await index.count(), expected.length);
       const hits = await allHits(index, { sort: 'price', limit: 100 });
-      assert.deepEqual(hits.map((hit) => hit.id), brutePriceOrder(expected, 1));
+      assert.deepEqual(
+        hits.map((hit) => hit.id),
+        brutePriceOrder(expected, 1),
+      );
       const byId = new Map(expected.map((doc) => [doc.id, doc]));
       for (const hit of hits) assert.equal(hit.inStock, byId.get(hit.id)!.inStock, hit.id);
       incremental = await results(index);
@@ -138,23 +180,34 @@ export function searchIndexingContract(makeIndex: MakeIndex): void {
       const stray = aProduct({ name: 'Stray Phone' });
       await index.upsert(toSearchDocument(stray));
       const summary = await reindexCatalog(index, listCatalog(catalog), { pageSize: 40 });
-      assert.deepEqual(summary, { read: catalog.length, indexed: expected.length, inactive: catalog.length - expected.length, removed: 1 });
+      assert.deepEqual(summary, {
+        read: catalog.length,
+        indexed: expected.length,
+        inactive: catalog.length - expected.length,
+        removed: 1,
+      });
       assert.deepEqual(await results(index), incremental);
     });
 
     it('rebuilds an empty index from the catalog to the same answers as incremental indexing', async () => {
       const index = await makeIndex();
-      await applyEvents(index, [...stock].map(([sku, available]) => stockEvent(sku, available)));
+      await applyEvents(
+        index,
+        [...stock].map(([sku, available]) => stockEvent(sku, available)),
+      );
       const progress: number[] = [];
-      await reindexCatalog(index, listCatalog(catalog), { pageSize: 64, onProgress: (p) => progress.push(p.read) });
+      await reindexCatalog(index, listCatalog(catalog), {
+        pageSize: 64,
+        onProgress: (p) => progress.push(p.read),
+      });
       assert.deepEqual(progress, [64, 128, 150]);
       assert.deepEqual(await results(index), incremental);
     });
 
     it('keeps what events write while a rebuild runs', async () => {
       const index = await makeIndex();
-      const [kept, updated, removed, added, gone] = ['Kept', 'Updated', 'Removed', 'Added', 'Gone'].map((name) =>
-        aProduct({ name: `Rebuild ${name}` }),
+      const [kept, updated, removed, added, gone] = ['Kept', 'Updated', 'Removed', 'Added', 'Gone'].map(
+        (name) => aProduct({ name: `Rebuild ${name}` }),
       ) as [ReturnType<typeof aProduct>, ...ReturnType<typeof aProduct>[]];
       for (const product of [kept, updated!, removed!, gone!]) await index.upsert(toSearchDocument(product));
       const rebuild = await index.startRebuild();

@@ -13,12 +13,18 @@ export function searchRelevanceContract(makeIndex: MakeIndex): void {
     const caseOnly = aProduct({ name: 'Aurora Case', description: 'Protects your phone from drops.' });
     const phones = aProduct({ name: 'Phones Holder Stand', description: 'Holds two devices upright.' });
     const red = aProduct({ name: 'Red Phone', description: 'Bright and loud.' });
-    const laptop = aProduct({ name: 'Borealis Laptop', brand: 'Zenith', category: 'laptops', description: 'Runs all day.' });
+    const laptop = aProduct({
+      name: 'Borealis Laptop',
+      brand: 'Zenith',
+      category: 'laptops',
+      description: 'Runs all day.',
+    });
     const lamp = aProduct({ name: 'Cedar <b>Lamp</b> & Co', description: 'A desk lamp "for" reading.' });
 
     before(async () => {
       index = await makeIndex();
-      for (const product of [phone, caseOnly, phones, red, laptop, lamp]) await index.upsert(toSearchDocument(product));
+      for (const product of [phone, caseOnly, phones, red, laptop, lamp])
+        await index.upsert(toSearchDocument(product));
     });
 
     it('ranks every name match above a description-only match', async () => {
@@ -37,15 +43,27 @@ export function searchRelevanceContract(makeIndex: MakeIndex): void {
     });
 
     it('requires every word, honours quoted phrases and excluded words', async () => {
-      assert.deepEqual((await search(index, { q: 'red phone' })).hits.map((hit) => hit.id), [red.id]);
-      assert.deepEqual((await search(index, { q: '"aurora case"' })).hits.map((hit) => hit.id), [caseOnly.id]);
+      assert.deepEqual(
+        (await search(index, { q: 'red phone' })).hits.map((hit) => hit.id),
+        [red.id],
+      );
+      assert.deepEqual(
+        (await search(index, { q: '"aurora case"' })).hits.map((hit) => hit.id),
+        [caseOnly.id],
+      );
       const excluded = (await search(index, { q: 'phone -red' })).hits.map((hit) => hit.id);
       assert.ok(!excluded.includes(red.id) && excluded.includes(phone.id));
     });
 
     it('matches the brand and the category too', async () => {
-      assert.deepEqual((await search(index, { q: 'zenith' })).hits.map((hit) => hit.id), [laptop.id]);
-      assert.deepEqual((await search(index, { q: 'laptops' })).hits.map((hit) => hit.id), [laptop.id]);
+      assert.deepEqual(
+        (await search(index, { q: 'zenith' })).hits.map((hit) => hit.id),
+        [laptop.id],
+      );
+      assert.deepEqual(
+        (await search(index, { q: 'laptops' })).hits.map((hit) => hit.id),
+        [laptop.id],
+      );
     });
 
     it('scores hits in non-increasing order when q is given, and gives no score without q', async () => {
@@ -54,7 +72,11 @@ export function searchRelevanceContract(makeIndex: MakeIndex): void {
       for (let i = 1; i < scores.length; i++) assert.ok(scores[i - 1]! >= scores[i]!);
       const all = await search(index, {});
       assert.ok(all.hits.every((hit) => hit.score === null));
-      assert.deepEqual(all.hits.map((hit) => hit.id), all.hits.map((hit) => hit.id).sort(), 'without q, id order');
+      assert.deepEqual(
+        all.hits.map((hit) => hit.id),
+        all.hits.map((hit) => hit.id).sort(),
+        'without q, id order',
+      );
     });
 
     it('highlights the matched fields only, with <em> around matches', async () => {

@@ -15,7 +15,10 @@ export const rebuildQueries: SearchParams[] = [
 ];
 
 /** The real platform running the catalog and search (`env` chooses stores). */
-export function catalogPlatform(target: 'pglite' | 'postgres', env: Record<string, string> = {}): Promise<TestPlatform> {
+export function catalogPlatform(
+  target: 'pglite' | 'postgres',
+  env: Record<string, string> = {},
+): Promise<TestPlatform> {
   return createTestPlatform({ target, definitions: [products, search], env });
 }
 

@@ -5,7 +5,14 @@ import { promisify } from 'node:util';
 import { loadCatalogue, type ProductsClient, type ProductsModule } from '@polyshop/products';
 import type { TestPlatform } from '@polyshop/platform/testing';
 import type { OpenSearchConnection } from '@polyshop/stores';
-import { createTestDatabase, dropTestDatabase, openSearchTarget, postgresTargets, testDatabaseUrl, testServerUrl } from '@polyshop/testing';
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  openSearchTarget,
+  postgresTargets,
+  testDatabaseUrl,
+  testServerUrl,
+} from '@polyshop/testing';
 import type { LocalSearchClient } from '../../src/index.ts';
 import { catalogPlatform, indexed, polyshop, rebuildQueries, wholeCatalog } from './catalog-platform.ts';
 
@@ -32,14 +39,16 @@ describe('the catalog service feeding search on OpenSearch', { skip: target.skip
     client = platform.client<LocalSearchClient>('search');
     const { deps } = platform.modules.get('products') as ProductsModule;
     await loadCatalogue(deps, { products: 60, seed: 5, events: true });
-    active = (await wholeCatalog(platform.client<ProductsClient>('products'))).filter((p) => p.status === 'active').length;
+    active = (await wholeCatalog(platform.client<ProductsClient>('products'))).filter(
+      (p) => p.status === 'active',
+    ).length;
   });
   after(async () => {
     await platform?.dispose();
     if (opened) await target.close(opened);
   });
 
-  it('indexes every active product from the catalog\'s product.created events', async () => {
+  it("indexes every active product from the catalog's product.created events", async () => {
     await indexed(client, active);
     assert.equal((await client.searchProducts({})).total, active);
   });
@@ -48,11 +57,21 @@ describe('the catalog service feeding search on OpenSearch', { skip: target.skip
     const before = await Promise.all(rebuildQueries.map((params) => client.searchProducts(params)));
     const summary = await client.reindex({ pageSize: 25 });
     assert.deepEqual(summary, { read: 60, indexed: active, inactive: 60 - active, removed: 0 });
-    assert.deepEqual(await Promise.all(rebuildQueries.map((params) => client.searchProducts(params))), before);
-    await opened.connection.client.deleteByQuery({ index: `${prefix}-products`, refresh: true, body: { query: { match_all: {} } } });
+    assert.deepEqual(
+      await Promise.all(rebuildQueries.map((params) => client.searchProducts(params))),
+      before,
+    );
+    await opened.connection.client.deleteByQuery({
+      index: `${prefix}-products`,
+      refresh: true,
+      body: { query: { match_all: {} } },
+    });
     assert.equal((await client.searchProducts({})).total, 0);
     await client.reindex();
-    assert.deepEqual(await Promise.all(rebuildQueries.map((params) => client.searchProducts(params))), before);
+    assert.deepEqual(
+      await Promise.all(rebuildQueries.map((params) => client.searchProducts(params))),
+      before,
+    );
   });
 });
 
@@ -73,14 +92,23 @@ describe('polyshop search reindex on OpenSearch', { skip: target.skip || postgre
     const seeded = await catalogPlatform('pglite', env);
     const { deps } = seeded.modules.get('products') as ProductsModule;
     await loadCatalogue(deps, { products: 30, seed: 9, events: false });
-    const active = (await wholeCatalog(seeded.client<ProductsClient>('products'))).filter((p) => p.status === 'active').length;
-    assert.equal(await seeded.client<LocalSearchClient>('search').countIndexed(), 0, 'no events: nothing indexed yet');
+    const active = (await wholeCatalog(seeded.client<ProductsClient>('products'))).filter(
+      (p) => p.status === 'active',
+    ).length;
+    assert.equal(
+      await seeded.client<LocalSearchClient>('search').countIndexed(),
+      0,
+      'no events: nothing indexed yet',
+    );
     await seeded.close();
 
     const { stdout } = await run(process.execPath, [polyshop, 'search', 'reindex', '--page-size', '12'], {
       env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
     });
-    assert.match(stdout, new RegExp(`30 catalog products \\(${active} searchable, ${30 - active} not active\\); 0 removed`));
+    assert.match(
+      stdout,
+      new RegExp(`30 catalog products \\(${active} searchable, ${30 - active} not active\\); 0 removed`),
+    );
 
     const after = await catalogPlatform('pglite', env);
     try {

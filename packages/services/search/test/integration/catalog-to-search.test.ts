@@ -6,7 +6,13 @@ import { loadCatalogue, type ProductsClient, type ProductsModule } from '@polysh
 import { createTestDatabase, dropTestDatabase, postgresTargets, testDatabaseUrl } from '@polyshop/testing';
 import type { TestPlatform } from '@polyshop/platform/testing';
 import type { LocalSearchClient } from '../../src/index.ts';
-import { catalogPlatform, indexed, polyshop, rebuildQueries as queries, wholeCatalog } from './catalog-platform.ts';
+import {
+  catalogPlatform,
+  indexed,
+  polyshop,
+  rebuildQueries as queries,
+  wholeCatalog,
+} from './catalog-platform.ts';
 
 const PRODUCTS = 120;
 const run = promisify(execFile);
@@ -21,13 +27,15 @@ for (const target of postgresTargets()) {
       client = platform.client<LocalSearchClient>('search');
       const { deps } = platform.modules.get('products') as ProductsModule;
       await loadCatalogue(deps, { products: PRODUCTS, seed: 5, events: true });
-      active = (await wholeCatalog(platform.client<ProductsClient>('products'))).filter((p) => p.status === 'active').length;
+      active = (await wholeCatalog(platform.client<ProductsClient>('products'))).filter(
+        (p) => p.status === 'active',
+      ).length;
     });
     after(async () => {
       await platform?.dispose();
     });
 
-    it('indexes every active product from the catalog\'s product.created events', async () => {
+    it("indexes every active product from the catalog's product.created events", async () => {
       await indexed(client, active);
       const { total } = await client.searchProducts({});
       assert.equal(total, active);
@@ -38,7 +46,7 @@ for (const target of postgresTargets()) {
       const summary = await client.reindex({ pageSize: 50 });
       assert.deepEqual(summary, { read: PRODUCTS, indexed: active, inactive: PRODUCTS - active, removed: 0 });
       assert.deepEqual(await Promise.all(queries.map((params) => client.searchProducts(params))), before);
-      const db = (await platform.postgres());
+      const db = await platform.postgres();
       await db.exec('DELETE FROM search.products');
       assert.equal((await client.searchProducts({})).total, 0);
       await client.reindex();
@@ -62,14 +70,23 @@ describe('polyshop search reindex', { skip: postgresTargets()[1]!.skip }, () => 
     const seeded = await catalogPlatform('pglite', env);
     const { deps } = seeded.modules.get('products') as ProductsModule;
     await loadCatalogue(deps, { products: 40, seed: 9, events: false });
-    const active = (await wholeCatalog(seeded.client<ProductsClient>('products'))).filter((p) => p.status === 'active').length;
-    assert.equal(await seeded.client<LocalSearchClient>('search').countIndexed(), 0, 'no events: nothing indexed yet');
+    const active = (await wholeCatalog(seeded.client<ProductsClient>('products'))).filter(
+      (p) => p.status === 'active',
+    ).length;
+    assert.equal(
+      await seeded.client<LocalSearchClient>('search').countIndexed(),
+      0,
+      'no events: nothing indexed yet',
+    );
     await seeded.close();
 
     const { stdout } = await run(process.execPath, [polyshop, 'search', 'reindex', '--page-size', '15'], {
       env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
     });
-    assert.match(stdout, new RegExp(`40 catalog products \\(${active} searchable, ${40 - active} not active\\); 0 removed`));
+    assert.match(
+      stdout,
+      new RegExp(`40 catalog products \\(${active} searchable, ${40 - active} not active\\); 0 removed`),
+    );
 
     const after = await catalogPlatform('pglite', env);
     try {

@@ -46,7 +46,8 @@ for (const target of targets) {
       await target.close();
     });
 
-    const names = async (query: string) => (await getSearch(platform, query)).body.hits.map((hit: { name: string }) => hit.name);
+    const names = async (query: string) =>
+      (await getSearch(platform, query)).body.hits.map((hit: { name: string }) => hit.name);
 
     it('makes a created product searchable, and an archived one disappear', async () => {
       const product = aProduct({ name: 'Quasar Phone', basePrice: '499.00' });
@@ -79,15 +80,22 @@ for (const target of targets) {
     });
 
     it('follows a price change, and handles a redelivered event once', async () => {
-      const product = aProduct({ name: 'Comet Charger', basePrice: '20.00', variants: [{ sku: 'COMET-1', price: '20.00' }] });
+      const product = aProduct({
+        name: 'Comet Charger',
+        basePrice: '20.00',
+        variants: [{ sku: 'COMET-1', price: '20.00' }],
+      });
       const update = productEvent({ ...product, version: 2, variants: [{ sku: 'COMET-1', price: '15.50' }] });
       await publish(platform, productEvent(product), update, update);
       const { body } = await getSearch(platform, 'q=comet');
       assert.equal(body.hits[0].price, '15.50');
       // The OpenSearch inbox is an index of its own, checked in search-opensearch.test.ts.
       if (target.name !== 'opensearch') {
-        const db = (await platform.postgres());
-        const [row] = await db.query<{ n: number }>('SELECT count(*) AS n FROM search.inbox WHERE event_id = $1', [update.id]);
+        const db = await platform.postgres();
+        const [row] = await db.query<{ n: number }>(
+          'SELECT count(*) AS n FROM search.inbox WHERE event_id = $1',
+          [update.id],
+        );
         assert.equal(row!.n, 1);
       }
     });

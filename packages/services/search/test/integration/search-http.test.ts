@@ -18,25 +18,44 @@ for (const target of postgresTargets()) {
     let platform: TestPlatform;
     before(async () => {
       platform = await searchPlatform(target.name);
-      await publish(platform, ...catalog.map(productEvent), ...[...stock].map(([sku, n]) => stockEvent(sku, n)));
+      await publish(
+        platform,
+        ...catalog.map(productEvent),
+        ...[...stock].map(([sku, n]) => stockEvent(sku, n)),
+      );
     });
     after(async () => {
       await platform?.dispose();
     });
 
-    it('answers the issue\'s query shape without a token: hits, exact total, facets and histogram', async () => {
-      const query = 'q=&category=&brand=&inStock=true&minPrice=200&maxPrice=800&facets=brand,category&histogram=price:100&sort=price&limit=5';
+    it("answers the issue's query shape without a token: hits, exact total, facets and histogram", async () => {
+      const query =
+        'q=&category=&brand=&inStock=true&minPrice=200&maxPrice=800&facets=brand,category&histogram=price:100&sort=price&limit=5';
       const { status, body } = await getSearch(platform, query);
       assert.equal(status, 200);
       const expected = bruteFilter(docs, { inStock: true, minPrice: '200', maxPrice: '800' });
       assert.equal(body.total, expected.length);
       assert.deepEqual(Object.keys(body).sort(), ['facets', 'histograms', 'hits', 'nextCursor', 'total']);
-      assert.deepEqual(Object.keys(body.hits[0]).sort(), ['brand', 'category', 'currency', 'highlight', 'id', 'inStock', 'name', 'price', 'score', 'slug']);
+      assert.deepEqual(Object.keys(body.hits[0]).sort(), [
+        'brand',
+        'category',
+        'currency',
+        'highlight',
+        'id',
+        'inStock',
+        'name',
+        'price',
+        'score',
+        'slug',
+      ]);
       for (const hit of body.hits) {
         assert.match(hit.price, /^\d+\.\d{2}$/);
         assert.equal(hit.inStock, true);
       }
-      assert.deepEqual(body.facets, { brand: bruteFacet(expected, 'brand'), category: bruteFacet(expected, 'category') });
+      assert.deepEqual(body.facets, {
+        brand: bruteFacet(expected, 'brand'),
+        category: bruteFacet(expected, 'category'),
+      });
       assert.deepEqual(body.histograms, { price: bruteHistogram(expected, '100') });
     });
 
@@ -90,7 +109,10 @@ for (const target of postgresTargets()) {
 
     it('refuses a cursor carried over to another sort', async () => {
       const first = await getSearch(platform, 'sort=price&limit=2');
-      const { status, body } = await getSearch(platform, `sort=-price&limit=2&cursor=${first.body.nextCursor}`);
+      const { status, body } = await getSearch(
+        platform,
+        `sort=-price&limit=2&cursor=${first.body.nextCursor}`,
+      );
       assert.equal(status, 400);
       assert.deepEqual([body.code, body.field], ['SEARCH.INVALID_CURSOR', 'cursor']);
     });
@@ -104,10 +126,23 @@ for (const target of postgresTargets()) {
       const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
       const remote = new SearchHttpClient(address);
       const local = platform.client<LocalSearchClient>('search');
-      const params = { q: 'pro', brand: ['Acme', 'Zenith'], facets: 'brand', histogram: 'price:250', sort: 'relevance' };
-      const [overHttp, inProcess]: SearchResult[] = await Promise.all([remote.searchProducts(params), local.searchProducts(params)]);
+      const params = {
+        q: 'pro',
+        brand: ['Acme', 'Zenith'],
+        facets: 'brand',
+        histogram: 'price:250',
+        sort: 'relevance',
+      };
+      const [overHttp, inProcess]: SearchResult[] = await Promise.all([
+        remote.searchProducts(params),
+        local.searchProducts(params),
+      ]);
       assert.deepEqual(overHttp, inProcess);
-      await assert.rejects(remote.searchProducts({ limit: '0' }), (error: unknown) => error instanceof AppError && error.field === 'limit' && error.kind === 'invalid_input');
+      await assert.rejects(
+        remote.searchProducts({ limit: '0' }),
+        (error: unknown) =>
+          error instanceof AppError && error.field === 'limit' && error.kind === 'invalid_input',
+      );
     });
   });
 }

@@ -33,11 +33,14 @@ describe('the search service on OpenSearch through the platform', { skip: target
     if (opened) await target.close(opened);
   });
 
-  const names = async (query: string) => (await getSearch(platform, query)).body.hits.map((hit: { name: string }) => hit.name);
+  const names = async (query: string) =>
+    (await getSearch(platform, query)).body.hits.map((hit: { name: string }) => hit.name);
 
   it('keeps the index in OpenSearch, with its mapping', async () => {
     const { body } = await opened.connection.client.indices.getMapping({ index: `${prefix}-products` });
-    const [mapping] = Object.values(body) as { mappings: { properties: Record<string, { type: string; analyzer?: string }> } }[];
+    const [mapping] = Object.values(body) as {
+      mappings: { properties: Record<string, { type: string; analyzer?: string }> };
+    }[];
     assert.equal(mapping!.mappings.properties.name!.analyzer, 'english');
     assert.equal(mapping!.mappings.properties.price_scaled!.type, 'long');
     const ready = await platform.app.inject({ method: 'GET', url: '/readyz' });
@@ -45,13 +48,22 @@ describe('the search service on OpenSearch through the platform', { skip: target
   });
 
   it('makes a product.created searchable, an archived one disappear, and ignores a late older event', async () => {
-    const product = aProduct({ name: 'Quasar Phone', basePrice: '499.00', variants: [{ sku: 'QUASAR-1', price: '499.00' }] });
+    const product = aProduct({
+      name: 'Quasar Phone',
+      basePrice: '499.00',
+      variants: [{ sku: 'QUASAR-1', price: '499.00' }],
+    });
     await publish(platform, productEvent(product));
     const { status, body } = await getSearch(platform, 'q=quasar');
     assert.equal(status, 200);
-    assert.deepEqual(body.hits.map((hit: { name: string; price: string; highlight: unknown }) => [hit.name, hit.price, hit.highlight]), [
-      ['Quasar Phone', '499.00', { name: '<em>Quasar</em> Phone' }],
-    ]);
+    assert.deepEqual(
+      body.hits.map((hit: { name: string; price: string; highlight: unknown }) => [
+        hit.name,
+        hit.price,
+        hit.highlight,
+      ]),
+      [['Quasar Phone', '499.00', { name: '<em>Quasar</em> Phone' }]],
+    );
     await publish(platform, productEvent({ ...product, version: 2, status: 'archived' }));
     assert.deepEqual(await names('q=quasar'), []);
     await publish(platform, productEvent({ ...product, name: 'Quasar Phone (late)' }));
@@ -59,25 +71,46 @@ describe('the search service on OpenSearch through the platform', { skip: target
   });
 
   it('handles a redelivered event once, recording it in the OpenSearch inbox', async () => {
-    const product = aProduct({ name: 'Comet Charger', basePrice: '20.00', variants: [{ sku: 'COMET-1', price: '20.00' }] });
+    const product = aProduct({
+      name: 'Comet Charger',
+      basePrice: '20.00',
+      variants: [{ sku: 'COMET-1', price: '20.00' }],
+    });
     const update = productEvent({ ...product, version: 2, variants: [{ sku: 'COMET-1', price: '15.50' }] });
     await publish(platform, productEvent(product), update, update);
     assert.equal((await getSearch(platform, 'q=comet')).body.hits[0].price, '15.50');
     const client = opened.connection.client;
     await client.indices.refresh({ index: `${prefix}-inbox` });
-    const { body } = await client.count({ index: `${prefix}-inbox`, body: { query: { term: { event_id: update.id } } } });
+    const { body } = await client.count({
+      index: `${prefix}-inbox`,
+      body: { query: { term: { event_id: update.id } } },
+    });
     assert.equal(body.count, 1);
   });
 
   it('answers GET /search/products with exact totals, facets and histograms over published events', async () => {
-    await publish(platform, ...catalog.map(productEvent), ...[...stock].map(([sku, n]) => stockEvent(sku, n)));
+    await publish(
+      platform,
+      ...catalog.map(productEvent),
+      ...[...stock].map(([sku, n]) => stockEvent(sku, n)),
+    );
     const generated = (hit: { id: string }) => docs.some((doc) => doc.id === hit.id);
-    const { status, body } = await getSearch(platform, 'category=smartphones&category=laptops&inStock=true&minPrice=100&facets=brand,category&histogram=price:250&sort=price&limit=100');
+    const { status, body } = await getSearch(
+      platform,
+      'category=smartphones&category=laptops&inStock=true&minPrice=100&facets=brand,category&histogram=price:250&sort=price&limit=100',
+    );
     assert.equal(status, 200);
-    const expected = bruteFilter(docs, { categories: ['laptops', 'smartphones'], inStock: true, minPrice: '100' });
+    const expected = bruteFilter(docs, {
+      categories: ['laptops', 'smartphones'],
+      inStock: true,
+      minPrice: '100',
+    });
     assert.equal(body.total, expected.length);
     assert.ok(body.hits.every(generated));
-    assert.deepEqual(body.facets, { brand: bruteFacet(expected, 'brand'), category: bruteFacet(expected, 'category') });
+    assert.deepEqual(body.facets, {
+      brand: bruteFacet(expected, 'brand'),
+      category: bruteFacet(expected, 'category'),
+    });
     assert.deepEqual(body.histograms, { price: bruteHistogram(expected, '250') });
   });
 
@@ -100,10 +133,16 @@ describe('choosing the search store', { skip: target.skip }, () => {
 
   it('puts search on OpenSearch in the polyglot profile, creating its indexes once however many processes start', async () => {
     const prefix = `${opened.namespace}-polyglot`;
-    const env = { POLYSHOP_PROFILE: 'polyglot', OPENSEARCH_URL: testServerUrl(OPENSEARCH_URL)!, SEARCH_OPENSEARCH_INDEX_PREFIX: prefix };
+    const env = {
+      POLYSHOP_PROFILE: 'polyglot',
+      OPENSEARCH_URL: testServerUrl(OPENSEARCH_URL)!,
+      SEARCH_OPENSEARCH_INDEX_PREFIX: prefix,
+    };
     const platforms = await Promise.all([searchPlatform('pglite', env), searchPlatform('pglite', env)]);
     try {
-      const { body } = await opened.connection.client.indices.exists({ index: [`${prefix}-products`, `${prefix}-sku-stock`, `${prefix}-inbox`] });
+      const { body } = await opened.connection.client.indices.exists({
+        index: [`${prefix}-products`, `${prefix}-sku-stock`, `${prefix}-inbox`],
+      });
       assert.equal(body, true);
       await publish(platforms[0], productEvent(aProduct({ name: 'Polyglot Lantern' })));
       assert.equal((await getSearch(platforms[0], 'q=lantern')).body.total, 1);
@@ -113,7 +152,11 @@ describe('choosing the search store', { skip: target.skip }, () => {
   });
 
   it('stops start-up naming SEARCH_OPENSEARCH_INDEX_PREFIX when it is not a valid index name', async () => {
-    const env = { SEARCH_STORE: 'opensearch', OPENSEARCH_URL: testServerUrl(OPENSEARCH_URL)!, SEARCH_OPENSEARCH_INDEX_PREFIX: 'Bad Prefix' };
+    const env = {
+      SEARCH_STORE: 'opensearch',
+      OPENSEARCH_URL: testServerUrl(OPENSEARCH_URL)!,
+      SEARCH_OPENSEARCH_INDEX_PREFIX: 'Bad Prefix',
+    };
     await assert.rejects(searchPlatform('pglite', env), /SEARCH_OPENSEARCH_INDEX_PREFIX/);
   });
 });

@@ -8,7 +8,10 @@ import { definition } from '../../src/index.ts';
  * The real platform running the search service alone (the catalog's events are published by the
  * test); `env` chooses its store (`SEARCH_STORE`, `OPENSEARCH_URL` …).
  */
-export function searchPlatform(target: PostgresTarget['name'], env: Record<string, string> = {}): Promise<TestPlatform> {
+export function searchPlatform(
+  target: PostgresTarget['name'],
+  env: Record<string, string> = {},
+): Promise<TestPlatform> {
   return createTestPlatform({ target, definitions: [definition], env });
 }
 
@@ -20,6 +23,9 @@ export async function publish(platform: TestPlatform, ...events: EventEnvelope[]
 
 /** `GET /search/products` with a query string. */
 export async function getSearch(platform: TestPlatform, query: string) {
-  const response = await platform.app.inject({ method: 'GET', url: `/search/products${query ? `?${query}` : ''}` });
+  const response = await platform.app.inject({
+    method: 'GET',
+    url: `/search/products${query ? `?${query}` : ''}`,
+  });
   return { status: response.statusCode, type: response.headers['content-type'], body: response.json() };
 }

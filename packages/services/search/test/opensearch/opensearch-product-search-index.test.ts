@@ -15,9 +15,11 @@ const target = openSearchTarget();
 /** Runs `tasks` on `lanes` concurrent workers. */
 async function inLanes(lanes: number, tasks: (() => Promise<unknown>)[]): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: lanes }, async () => {
-    while (next < tasks.length) await tasks[next++]!();
-  }));
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < tasks.length) await tasks[next++]!();
+    }),
+  );
 }
 
 /** A URL on 127.0.0.1 where nothing listens. */
@@ -40,7 +42,11 @@ function holdProductWrites(client: Client, productsIndex: string) {
   const released = new Promise<void>((resolve) => (release = resolve));
   let holding = true;
   const writesProducts = (params: { body?: unknown[] }) =>
-    (params.body ?? []).some((line) => Object.values(line as object).some((action) => (action as { _index?: string })?._index?.startsWith(productsIndex)));
+    (params.body ?? []).some((line) =>
+      Object.values(line as object).some((action) =>
+        (action as { _index?: string })?._index?.startsWith(productsIndex),
+      ),
+    );
   const gated = new Proxy(client, {
     get(target, property) {
       const value = Reflect.get(target, property, target) as unknown;
@@ -61,7 +67,8 @@ function holdProductWrites(client: Client, productsIndex: string) {
 describe('OpenSearchProductSearchIndex beyond the contract', { skip: target.skip }, () => {
   let opened: { connection: OpenSearchConnection; namespace: string };
   let made = 0;
-  const open = () => OpenSearchProductSearchIndex.open(opened.connection.client, `${opened.namespace}-${++made}`);
+  const open = () =>
+    OpenSearchProductSearchIndex.open(opened.connection.client, `${opened.namespace}-${++made}`);
   before(async () => {
     opened = await target.open();
   });
@@ -93,16 +100,32 @@ describe('OpenSearchProductSearchIndex beyond the contract', { skip: target.skip
     const random = new Random(42);
     const VERSIONS = 5;
     const finals = Array.from({ length: 12 }, (_, i) =>
-      aProduct({ name: `Racer ${i}`, version: VERSIONS, variants: [{ sku: `RACE-${i}-A`, price: '10.00' }, { sku: `RACE-${i}-B`, price: '12.00' }] }),
+      aProduct({
+        name: `Racer ${i}`,
+        version: VERSIONS,
+        variants: [
+          { sku: `RACE-${i}-A`, price: '10.00' },
+          { sku: `RACE-${i}-B`, price: '12.00' },
+        ],
+      }),
     );
-    const stock = new Map(finals.flatMap((product) => product.variants!.map((variant) => [variant.sku, random.chance(0.5) ? 0 : random.int(1, 9)] as const)));
+    const stock = new Map(
+      finals.flatMap((product) =>
+        product.variants!.map((variant) => [variant.sku, random.chance(0.5) ? 0 : random.int(1, 9)] as const),
+      ),
+    );
     const tasks: (() => Promise<unknown>)[] = [];
     for (const product of finals) {
       for (let version = 1; version <= VERSIONS; version++) {
         const index = random.chance(0.5) ? first : second;
         // Older versions list one SKU or the other, so each write changes which stock counts.
         const variants = version === VERSIONS ? product.variants : [product.variants![version % 2]!];
-        const doc: CatalogProduct = { ...product, version, variants, ...(version === VERSIONS ? {} : { name: `${product.name} old` }) };
+        const doc: CatalogProduct = {
+          ...product,
+          version,
+          variants,
+          ...(version === VERSIONS ? {} : { name: `${product.name} old` }),
+        };
         tasks.push(() => index.upsert(toSearchDocument(doc)));
       }
     }
@@ -118,7 +141,10 @@ describe('OpenSearchProductSearchIndex beyond the contract', { skip: target.skip
     const expected = expectedIndex(finals, stock);
     for (const index of [first, second]) {
       const hits = await allHits(index, { sort: 'price', limit: 100 });
-      assert.deepEqual(hits.map((hit) => hit.id), brutePriceOrder(expected, 1));
+      assert.deepEqual(
+        hits.map((hit) => hit.id),
+        brutePriceOrder(expected, 1),
+      );
       const byId = new Map(expected.map((doc) => [doc.id, doc]));
       for (const hit of hits) {
         assert.equal(hit.name, byId.get(hit.id)!.name, hit.id);
@@ -130,18 +156,31 @@ describe('OpenSearchProductSearchIndex beyond the contract', { skip: target.skip
   it('keeps prices beyond a double exact in filters, sorts, cursors and hits', async () => {
     const index = await open();
     const prices = ['987654321098.76', '987654321098.77', '987654321098.78'];
-    const products = prices.map((price) => aProduct({ name: 'Bullion Bar', basePrice: price, variants: [{ sku: `BAR-${price}`, price }] }));
+    const products = prices.map((price) =>
+      aProduct({ name: 'Bullion Bar', basePrice: price, variants: [{ sku: `BAR-${price}`, price }] }),
+    );
     for (const product of products) await index.upsert(toSearchDocument(product));
     const exact = await search(index, { minPrice: prices[1], maxPrice: prices[1] });
-    assert.deepEqual(exact.hits.map((hit) => hit.price), [prices[1]]);
+    assert.deepEqual(
+      exact.hits.map((hit) => hit.price),
+      [prices[1]],
+    );
     const paged = await allHits(index, { sort: '-price', limit: 1 });
-    assert.deepEqual(paged.map((hit) => hit.price), [...prices].reverse());
+    assert.deepEqual(
+      paged.map((hit) => hit.price),
+      [...prices].reverse(),
+    );
   });
 
   it('buckets exactly with an interval finer than the indexed price scale', async () => {
     const index = await open();
     const products = ['1.001', '1.002', '1.003', '1.004', '1.017'].map((price) =>
-      aProduct({ name: 'Fine Grain', currency: 'KWD', basePrice: price, variants: [{ sku: `FINE-${price}`, price }] }),
+      aProduct({
+        name: 'Fine Grain',
+        currency: 'KWD',
+        basePrice: price,
+        variants: [{ sku: `FINE-${price}`, price }],
+      }),
     );
     for (const product of products) await index.upsert(toSearchDocument(product));
     const docs = expectedIndex(products, new Map());
@@ -166,7 +205,10 @@ describe('OpenSearchProductSearchIndex beyond the contract', { skip: target.skip
     await index.upsert(toSearchDocument(aProduct({ name: 'Fading Lamp' })));
     down = true;
     try {
-      await assert.rejects(search(index, { q: 'fading' }), { kind: 'unavailable', code: 'SEARCH.UNAVAILABLE' });
+      await assert.rejects(search(index, { q: 'fading' }), {
+        kind: 'unavailable',
+        code: 'SEARCH.UNAVAILABLE',
+      });
       await assert.rejects(index.count(), { kind: 'unavailable', code: 'SEARCH.UNAVAILABLE' });
     } finally {
       await dead.close();
@@ -176,7 +218,8 @@ describe('OpenSearchProductSearchIndex beyond the contract', { skip: target.skip
   it('finds "or" between words as either word, like PostgreSQL web search', async () => {
     const index = await open();
     const [red, blue] = [aProduct({ name: 'Crimson Kettle' }), aProduct({ name: 'Azure Kettle' })];
-    for (const product of [red, blue, aProduct({ name: 'Olive Kettle' })]) await index.upsert(toSearchDocument(product));
+    for (const product of [red, blue, aProduct({ name: 'Olive Kettle' })])
+      await index.upsert(toSearchDocument(product));
     const ids = (await search(index, { q: 'crimson or azure' })).hits.map((hit) => hit.id).sort();
     assert.deepEqual(ids, [red.id, blue.id].sort());
   });

@@ -4,7 +4,11 @@ import type { Principal } from '@polyshop/http';
 import type { UsersDeps } from './users-deps.ts';
 
 /** The principal of a service-to-service call made with `POLYSHOP_INTERNAL_TOKEN`. */
-export const SERVICE_PRINCIPAL: Principal = Object.freeze({ userId: 'service', roles: ['service'], permissions: ['*:*'] });
+export const SERVICE_PRINCIPAL: Principal = Object.freeze({
+  userId: 'service',
+  roles: ['service'],
+  permissions: ['*:*'],
+});
 
 function sameSecret(a: string, b: string): boolean {
   // Hashing first gives equal lengths, so the comparison time says nothing about the secret.
@@ -17,13 +21,28 @@ function sameSecret(a: string, b: string): boolean {
  */
 export async function introspect(deps: UsersDeps, token: string): Promise<Principal> {
   const internal = deps.config.POLYSHOP_INTERNAL_TOKEN;
-  if (internal && sameSecret(token, internal)) return { ...SERVICE_PRINCIPAL, roles: [...SERVICE_PRINCIPAL.roles], permissions: [...SERVICE_PRINCIPAL.permissions] };
+  if (internal && sameSecret(token, internal))
+    return {
+      ...SERVICE_PRINCIPAL,
+      roles: [...SERVICE_PRINCIPAL.roles],
+      permissions: [...SERVICE_PRINCIPAL.permissions],
+    };
   const claims = await deps.tokens.verifyAccessToken(token);
-  const access = await deps.store.users.findAccess(claims.userId, { sessionId: claims.sessionId, at: deps.clock.now() });
+  const access = await deps.store.users.findAccess(claims.userId, {
+    sessionId: claims.sessionId,
+    at: deps.clock.now(),
+  });
   if (!access || access.status !== 'active') {
-    throw AppError.unauthorized('AUTH.SESSION_ENDED', 'The session has ended (logged out, revoked or the account was erased).');
+    throw AppError.unauthorized(
+      'AUTH.SESSION_ENDED',
+      'The session has ended (logged out, revoked or the account was erased).',
+    );
   }
-  const principal: Principal = { userId: access.userId, roles: access.roles, permissions: access.permissions };
+  const principal: Principal = {
+    userId: access.userId,
+    roles: access.roles,
+    permissions: access.permissions,
+  };
   if (access.email) principal.email = access.email;
   return principal;
 }

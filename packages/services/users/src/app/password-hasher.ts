@@ -4,8 +4,12 @@ const KEY_LENGTH = 64;
 
 function derive(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { ...options, maxmem: 256 * options.N! * options.r! }, (error, key) =>
-      error ? reject(error) : resolve(key),
+    scrypt(
+      password.normalize('NFKC'),
+      salt,
+      KEY_LENGTH,
+      { ...options, maxmem: 256 * options.N! * options.r! },
+      (error, key) => (error ? reject(error) : resolve(key)),
     ),
   );
 }
@@ -33,7 +37,11 @@ export class PasswordHasher {
     const [scheme, n, r, p, salt, expected] = hash.split('$');
     if (scheme !== 'scrypt' || !salt || !expected) return false;
     const expectedKey = Buffer.from(expected, 'base64url');
-    const key = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
+    const key = await derive(password, Buffer.from(salt, 'base64url'), {
+      N: Number(n),
+      r: Number(r),
+      p: Number(p),
+    });
     return key.length === expectedKey.length && timingSafeEqual(key, expectedKey);
   }
 

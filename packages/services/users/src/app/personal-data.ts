@@ -17,13 +17,22 @@ export interface PersonalDataExport {
 
 /** Only the person themselves or a holder of `users:admin` may read or erase their data. */
 export function assertSelfOrAdmin(actor: Actor, userId: string): void {
-  if (actor.principal.userId !== userId && !hasPermission(actor.principal, USERS_ADMIN.resource, USERS_ADMIN.action)) {
-    throw AppError.forbidden('AUTH.FORBIDDEN', 'Only the user or an administrator may do this.', { details: { required: 'users:admin' } });
+  if (
+    actor.principal.userId !== userId &&
+    !hasPermission(actor.principal, USERS_ADMIN.resource, USERS_ADMIN.action)
+  ) {
+    throw AppError.forbidden('AUTH.FORBIDDEN', 'Only the user or an administrator may do this.', {
+      details: { required: 'users:admin' },
+    });
   }
 }
 
 /** Collects the user's personal data; an erased user's export holds none. */
-export async function exportPersonalData(deps: UsersDeps, userId: string, actor: Actor): Promise<PersonalDataExport> {
+export async function exportPersonalData(
+  deps: UsersDeps,
+  userId: string,
+  actor: Actor,
+): Promise<PersonalDataExport> {
   assertSelfOrAdmin(actor, userId);
   const { store, clock } = deps;
   const user = await store.users.findById(userId);
@@ -34,9 +43,20 @@ export async function exportPersonalData(deps: UsersDeps, userId: string, actor:
     store.audit.query({ userId, limit: 10_000 }),
   ]);
   const exportedAt = clock.now();
-  await store.audit.append({ occurredAt: exportedAt, type: 'user.exported', actorId: actor.principal.userId, targetUserId: userId });
+  await store.audit.append({
+    occurredAt: exportedAt,
+    type: 'user.exported',
+    actorId: actor.principal.userId,
+    targetUserId: userId,
+  });
   const { id, email, name, status, createdAt, erasedAt } = user;
-  return { user: { id, email, name, status, createdAt, erasedAt }, roles: roles.map((r) => ({ id: r.id, name: r.name })), sessions, auditTrail, exportedAt };
+  return {
+    user: { id, email, name, status, createdAt, erasedAt },
+    roles: roles.map((r) => ({ id: r.id, name: r.name })),
+    sessions,
+    auditTrail,
+    exportedAt,
+  };
 }
 
 /**
@@ -64,6 +84,12 @@ export async function eraseUser(deps: UsersDeps, userId: string, actor: Actor): 
       userAgent: self ? undefined : actor.userAgent,
     });
     const data: UserErasedData = { userId };
-    await tx.emit(createEvent('users', { type: 'user.erased', aggregateType: 'user', aggregateId: userId, data }, deps.clock));
+    await tx.emit(
+      createEvent(
+        'users',
+        { type: 'user.erased', aggregateType: 'user', aggregateId: userId, data },
+        deps.clock,
+      ),
+    );
   });
 }

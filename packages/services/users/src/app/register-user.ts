@@ -13,7 +13,11 @@ export interface RegisterUserInput {
 }
 
 /** Validates and hashes, then creates the account and emits `user.registered` (one transaction). */
-export async function registerUser(deps: UsersDeps, input: RegisterUserInput, meta: RequestMeta): Promise<User> {
+export async function registerUser(
+  deps: UsersDeps,
+  input: RegisterUserInput,
+  meta: RequestMeta,
+): Promise<User> {
   const user = await newUser(deps, input);
   await deps.store.transaction(async (tx) => {
     await addUser(deps, tx, user, meta);
@@ -26,7 +30,9 @@ export async function newUser(deps: UsersDeps, input: RegisterUserInput): Promis
   const email = parseEmail(input.email);
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) {
-    throw AppError.invalidInput('USERS.INVALID_NAME', 'The name must be 1 to 200 characters.', { field: 'name' });
+    throw AppError.invalidInput('USERS.INVALID_NAME', 'The name must be 1 to 200 characters.', {
+      field: 'name',
+    });
   }
   assertStrongPassword(input.password, email);
   return {
@@ -41,7 +47,13 @@ export async function newUser(deps: UsersDeps, input: RegisterUserInput): Promis
 }
 
 /** Stores the user with its audit row and `user.registered` event inside `tx`. */
-export async function addUser(deps: UsersDeps, tx: UsersTransaction, user: User, meta: RequestMeta, actorId?: string): Promise<void> {
+export async function addUser(
+  deps: UsersDeps,
+  tx: UsersTransaction,
+  user: User,
+  meta: RequestMeta,
+  actorId?: string,
+): Promise<void> {
   await tx.users.create(user);
   await tx.audit.append({
     occurredAt: user.createdAt,
@@ -53,5 +65,11 @@ export async function addUser(deps: UsersDeps, tx: UsersTransaction, user: User,
     userAgent: meta.userAgent,
   });
   const data: UserRegisteredData = { userId: user.id, email: user.email!, name: user.name! };
-  await tx.emit(createEvent('users', { type: 'user.registered', aggregateType: 'user', aggregateId: user.id, data }, deps.clock));
+  await tx.emit(
+    createEvent(
+      'users',
+      { type: 'user.registered', aggregateType: 'user', aggregateId: user.id, data },
+      deps.clock,
+    ),
+  );
 }

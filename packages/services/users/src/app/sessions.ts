@@ -13,20 +13,31 @@ export interface TokenPair {
   tokenType: 'Bearer';
 }
 
-const invalidCredentials = () => AppError.unauthorized('AUTH.INVALID_CREDENTIALS', 'The email or password is wrong.');
-const invalidRefreshToken = () => AppError.unauthorized('AUTH.REFRESH_TOKEN_INVALID', 'The refresh token is not valid.');
+const invalidCredentials = () =>
+  AppError.unauthorized('AUTH.INVALID_CREDENTIALS', 'The email or password is wrong.');
+const invalidRefreshToken = () =>
+  AppError.unauthorized('AUTH.REFRESH_TOKEN_INVALID', 'The refresh token is not valid.');
 
 function tooManyAttempts(retryAfter: number): AppError {
-  return new AppError('rate_limited', 'AUTH.TOO_MANY_ATTEMPTS', `Too many failed logins; try again in ${retryAfter} s.`, {
-    details: { retryAfter },
-  });
+  return new AppError(
+    'rate_limited',
+    'AUTH.TOO_MANY_ATTEMPTS',
+    `Too many failed logins; try again in ${retryAfter} s.`,
+    {
+      details: { retryAfter },
+    },
+  );
 }
 
 /**
  * Checks the password and opens a session. Unknown email and wrong password get the same answer
  * (and the same work). Failures are counted per account and per IP; over the limit, 429.
  */
-export async function logIn(deps: UsersDeps, input: { email: string; password: string }, meta: RequestMeta): Promise<TokenPair> {
+export async function logIn(
+  deps: UsersDeps,
+  input: { email: string; password: string },
+  meta: RequestMeta,
+): Promise<TokenPair> {
   const { store, clock, config, hasher } = deps;
   const email = normalizeEmail(input.email);
   const windowMs = config.USERS_LOGIN_THROTTLE_WINDOW_SECONDS * 1000;
@@ -35,14 +46,25 @@ export async function logIn(deps: UsersDeps, input: { email: string; password: s
     ...(meta.ip ? [{ key: `ip:${meta.ip}`, limit: config.USERS_LOGIN_MAX_FAILURES_PER_IP }] : []),
   ];
   const now = clock.now();
-  const waits = await Promise.all(keys.map(({ key, limit }) => store.throttle.retryAfter(key, limit, windowMs, now)));
+  const waits = await Promise.all(
+    keys.map(({ key, limit }) => store.throttle.retryAfter(key, limit, windowMs, now)),
+  );
   const retryAfter = Math.max(0, ...waits);
   const user = await store.users.findByEmail(email);
   if (retryAfter > 0) {
-    await store.audit.append({ occurredAt: now, type: 'login.throttled', targetUserId: user?.id, email, ip: meta.ip, userAgent: meta.userAgent });
+    await store.audit.append({
+      occurredAt: now,
+      type: 'login.throttled',
+      targetUserId: user?.id,
+      email,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    });
     throw tooManyAttempts(retryAfter);
   }
-  const ok = user?.passwordHash ? await hasher.verify(input.password, user.passwordHash) : await hasher.verifyNothing(input.password);
+  const ok = user?.passwordHash
+    ? await hasher.verify(input.password, user.passwordHash)
+    : await hasher.verifyNothing(input.password);
   if (!user || !ok) {
     await store.transaction(async (tx) => {
       for (const { key } of keys) await tx.throttle.recordFailure(key, windowMs, now);
@@ -61,7 +83,14 @@ export async function logIn(deps: UsersDeps, input: { email: string; password: s
   const refreshToken = await store.transaction(async (tx) => {
     await tx.throttle.reset(`account:${email}`);
     const token = await openSession(deps, tx, user.id, meta);
-    await tx.audit.append({ occurredAt: now, type: 'login.succeeded', actorId: user.id, targetUserId: user.id, ip: meta.ip, userAgent: meta.userAgent });
+    await tx.audit.append({
+      occurredAt: now,
+      type: 'login.succeeded',
+      actorId: user.id,
+      targetUserId: user.id,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    });
     return token;
   });
   return tokenPair(deps, user.id, refreshToken);
@@ -85,24 +114,37 @@ async function openSession(deps: UsersDeps, tx: UsersTransaction, userId: string
   return { sessionId, token };
 }
 
-async function tokenPair(deps: UsersDeps, userId: string, refresh: { sessionId: string; token: string }): Promise<TokenPair> {
+async function tokenPair(
+  deps: UsersDeps,
+  userId: string,
+  refresh: { sessionId: string; token: string },
+): Promise<TokenPair> {
   const access = await deps.tokens.issueAccessToken({ userId, sessionId: refresh.sessionId });
-  return { accessToken: access.token, refreshToken: refresh.token, expiresIn: access.expiresIn, tokenType: 'Bearer' };
+  return {
+    accessToken: access.token,
+    refreshToken: refresh.token,
+    expiresIn: access.expiresIn,
+    tokenType: 'Bearer',
+  };
 }
 
 type RefreshOutcome =
-  | { ok: true; userId: string; sessionId: string; token: string }
-  | { ok: false; error: AppError };
+  { ok: true; userId: string; sessionId: string; token: string } | { ok: false; error: AppError };
 
 /**
  * Exchanges a refresh token for a new pair; the old one is spent. Presenting a spent token again
  * means it leaked: the whole session (token family) is revoked, its access tokens included.
  */
-export async function refreshSession(deps: UsersDeps, refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
+export async function refreshSession(
+  deps: UsersDeps,
+  refreshToken: string,
+  meta: RequestMeta,
+): Promise<TokenPair> {
   const now = deps.clock.now();
   const outcome = await deps.store.transaction(async (tx): Promise<RefreshOutcome> => {
     const record = await tx.sessions.findRefreshTokenForUpdate(hashRefreshToken(refreshToken));
-    if (!record || record.session.revokedAt || record.session.expiresAt <= now) return { ok: false, error: invalidRefreshToken() };
+    if (!record || record.session.revokedAt || record.session.expiresAt <= now)
+      return { ok: false, error: invalidRefreshToken() };
     if (record.usedAt) {
       // Committed even though the request fails: the family stays revoked.
       await tx.sessions.revokeSession(record.sessionId, now, 'refresh_token_reuse');
@@ -114,7 +156,13 @@ export async function refreshSession(deps: UsersDeps, refreshToken: string, meta
         userAgent: meta.userAgent,
         details: { sessionId: record.sessionId },
       });
-      return { ok: false, error: AppError.unauthorized('AUTH.REFRESH_TOKEN_REUSED', 'The refresh token was already used; the session is revoked.') };
+      return {
+        ok: false,
+        error: AppError.unauthorized(
+          'AUTH.REFRESH_TOKEN_REUSED',
+          'The refresh token was already used; the session is revoked.',
+        ),
+      };
     }
     const user = await tx.users.findById(record.userId);
     if (user?.status !== 'active') return { ok: false, error: invalidRefreshToken() };
@@ -131,15 +179,25 @@ export async function refreshSession(deps: UsersDeps, refreshToken: string, meta
  * Ends a session, found by its access token or by one of its refresh tokens; its tokens stop working
  * on the next request. `unauthorized` when neither identifies a session of this service.
  */
-export async function logOut(deps: UsersDeps, credentials: { accessToken?: string | undefined; refreshToken?: string | undefined }, meta: RequestMeta): Promise<void> {
+export async function logOut(
+  deps: UsersDeps,
+  credentials: { accessToken?: string | undefined; refreshToken?: string | undefined },
+  meta: RequestMeta,
+): Promise<void> {
   let sessionId: string | undefined;
   if (credentials.accessToken) {
     sessionId = (await deps.tokens.verifyAccessToken(credentials.accessToken)).sessionId;
   } else if (credentials.refreshToken) {
-    sessionId = (await deps.store.sessions.findRefreshTokenForUpdate(hashRefreshToken(credentials.refreshToken)))?.sessionId;
+    sessionId = (
+      await deps.store.sessions.findRefreshTokenForUpdate(hashRefreshToken(credentials.refreshToken))
+    )?.sessionId;
   }
   const session = sessionId ? await deps.store.sessions.findSession(sessionId) : undefined;
-  if (!session) throw AppError.unauthorized('AUTH.TOKEN_MISSING', 'Send the access token (Authorization: Bearer) or the refresh token to log out.');
+  if (!session)
+    throw AppError.unauthorized(
+      'AUTH.TOKEN_MISSING',
+      'Send the access token (Authorization: Bearer) or the refresh token to log out.',
+    );
   const now = deps.clock.now();
   await deps.store.transaction(async (tx) => {
     if (!(await tx.sessions.revokeSession(session.id, now, 'logout'))) return;

@@ -1,5 +1,15 @@
 import { createHash, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
+import {
+  calculateJwkThumbprint,
+  errors,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type CryptoKey,
+  type JWK,
+} from 'jose';
 import { AppError, type Clock } from '@polyshop/kernel';
 import type { SigningKeyStore } from '../ports/signing-key-store.ts';
 
@@ -48,7 +58,9 @@ export class TokenService {
   async init(): Promise<void> {
     if (this.#options.privateKey) {
       const text = this.#options.privateKey.trim();
-      const privateKey = text.startsWith('{') ? createPrivateKey({ key: JSON.parse(text) as JWK & { kty: string }, format: 'jwk' }) : createPrivateKey(text);
+      const privateKey = text.startsWith('{')
+        ? createPrivateKey({ key: JSON.parse(text) as JWK & { kty: string }, format: 'jwk' })
+        : createPrivateKey(text);
       const alg = algorithmOf(privateKey);
       const publicKey = createPublicKey(privateKey);
       const kid = await calculateJwkThumbprint(await exportJWK(publicKey));
@@ -60,7 +72,13 @@ export class TokenService {
       const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
       const publicJwk = await exportJWK(publicKey);
       const kid = await calculateJwkThumbprint(publicJwk);
-      await this.#options.keys.add({ kid, algorithm: 'EdDSA', privateJwk: await exportJWK(privateKey), publicJwk, createdAt: this.#options.clock.now() });
+      await this.#options.keys.add({
+        kid,
+        algorithm: 'EdDSA',
+        privateJwk: await exportJWK(privateKey),
+        publicJwk,
+        createdAt: this.#options.clock.now(),
+      });
       await this.#reload();
     }
   }
@@ -68,11 +86,19 @@ export class TokenService {
   async #reload(): Promise<number> {
     const stored = await this.#options.keys.list();
     for (const key of stored) {
-      if (!this.#verifying.has(key.kid)) this.#verifying.set(key.kid, { alg: key.algorithm, publicKey: await importJWK(key.publicJwk, key.algorithm) });
+      if (!this.#verifying.has(key.kid))
+        this.#verifying.set(key.kid, {
+          alg: key.algorithm,
+          publicKey: await importJWK(key.publicJwk, key.algorithm),
+        });
     }
     const oldest = stored[0];
     if (oldest && !this.#signing) {
-      this.#signing = { kid: oldest.kid, alg: oldest.algorithm, privateKey: await importJWK(oldest.privateJwk, oldest.algorithm) };
+      this.#signing = {
+        kid: oldest.kid,
+        alg: oldest.algorithm,
+        privateKey: await importJWK(oldest.privateJwk, oldest.algorithm),
+      };
     }
     return stored.length;
   }
@@ -108,13 +134,21 @@ export class TokenService {
           if (!key || key.alg !== header.alg) throw new errors.JWKSNoMatchingKey();
           return key.publicKey;
         },
-        { issuer: this.#options.issuer, audience: AUDIENCE, currentDate: this.#options.clock.now(), typ: 'at+jwt' },
+        {
+          issuer: this.#options.issuer,
+          audience: AUDIENCE,
+          currentDate: this.#options.clock.now(),
+          typ: 'at+jwt',
+        },
       );
-      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new errors.JWTInvalid('missing claims');
+      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string')
+        throw new errors.JWTInvalid('missing claims');
       return { userId: payload.sub, sessionId: payload.sid };
     } catch (error) {
-      if (error instanceof errors.JWTExpired) throw AppError.unauthorized('AUTH.TOKEN_EXPIRED', 'The access token has expired.');
-      if (error instanceof errors.JOSEError) throw AppError.unauthorized('AUTH.TOKEN_INVALID', 'The access token is not valid.');
+      if (error instanceof errors.JWTExpired)
+        throw AppError.unauthorized('AUTH.TOKEN_EXPIRED', 'The access token has expired.');
+      if (error instanceof errors.JOSEError)
+        throw AppError.unauthorized('AUTH.TOKEN_INVALID', 'The access token is not valid.');
       throw error;
     }
   }

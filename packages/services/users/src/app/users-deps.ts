@@ -31,4 +31,5 @@ export const ADMIN_ROLE = 'admin';
 /** The permission that administers users, roles and the audit trail. */
 export const USERS_ADMIN = { resource: 'users', action: 'admin' } as const;
 
-export const userNotFound = () => AppError.notFound('USERS.USER_NOT_FOUND', 'No such user.', { field: 'userId' });
+export const userNotFound = () =>
+  AppError.notFound('USERS.USER_NOT_FOUND', 'No such user.', { field: 'userId' });

@@ -36,7 +36,10 @@ export interface AuditEntry {
 }
 
 /** A record to append (`id` and `redactedAt` are the log's). */
-export type NewAuditEntry = Omit<AuditEntry, 'id' | 'redactedAt' | 'actorId' | 'targetUserId' | 'email' | 'ip' | 'userAgent' | 'details'> &
+export type NewAuditEntry = Omit<
+  AuditEntry,
+  'id' | 'redactedAt' | 'actorId' | 'targetUserId' | 'email' | 'ip' | 'userAgent' | 'details'
+> &
   Partial<Pick<AuditEntry, 'actorId' | 'targetUserId' | 'email' | 'ip' | 'userAgent' | 'details'>>;
 
 /** Filter for reading the log; all bounds optional, newest first. */

@@ -9,8 +9,21 @@ describe('email', () => {
   });
 
   it('refuses what does not look like an address, naming the field', () => {
-    for (const bad of ['', 'ada', 'ada@', '@example.com', 'ada@example', 'a da@example.com', 'ada@exa_mple.com', `${'a'.repeat(250)}@example.com`]) {
-      assert.throws(() => parseEmail(bad), (error: unknown) => error instanceof AppError && error.field === 'email', bad);
+    for (const bad of [
+      '',
+      'ada',
+      'ada@',
+      '@example.com',
+      'ada@example',
+      'a da@example.com',
+      'ada@exa_mple.com',
+      `${'a'.repeat(250)}@example.com`,
+    ]) {
+      assert.throws(
+        () => parseEmail(bad),
+        (error: unknown) => error instanceof AppError && error.field === 'email',
+        bad,
+      );
     }
   });
 });

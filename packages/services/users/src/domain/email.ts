@@ -1,7 +1,8 @@
 import { AppError } from '@polyshop/kernel';
 
 // Pragmatic shape check (RFC 5322 is looser); the real proof of an address is a delivered mail.
-const EMAIL = /^[^\s@"(),:;<>[\\\]]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+const EMAIL =
+  /^[^\s@"(),:;<>[\\\]]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
 
 /** Trims and lower-cases an email for storage and comparison (emails are unique case-insensitively). */
 export function normalizeEmail(email: string): string {

@@ -21,7 +21,11 @@ describe('password policy', () => {
   it('throws invalid input naming the field', () => {
     assert.throws(
       () => assertStrongPassword('short'),
-      (error: unknown) => error instanceof AppError && error.kind === 'invalid_input' && error.field === 'password' && error.code === 'USERS.WEAK_PASSWORD',
+      (error: unknown) =>
+        error instanceof AppError &&
+        error.kind === 'invalid_input' &&
+        error.field === 'password' &&
+        error.code === 'USERS.WEAK_PASSWORD',
     );
   });
 });

@@ -17,7 +17,8 @@ export function passwordWeakness(password: string, email?: string): string | und
     const lowered = password.toLowerCase();
     const local = email.split('@')[0] ?? '';
     // The whole address, or a password that is mostly its local part (`ada.lovelace` → `Ada.Lovelace1`).
-    const mostlyLocal = local.length >= 4 && lowered.includes(local.toLowerCase()) && local.length * 2 >= password.length;
+    const mostlyLocal =
+      local.length >= 4 && lowered.includes(local.toLowerCase()) && local.length * 2 >= password.length;
     if (lowered.includes(email.toLowerCase()) || mostlyLocal) {
       return 'must not contain the email address';
     }

@@ -1,7 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Authorizer } from '@polyshop/http';
-import { assignRole, createRole, getRole, grantPermission, revokePermission, unassignRole } from '../app/manage-roles.ts';
+import {
+  assignRole,
+  createRole,
+  getRole,
+  grantPermission,
+  revokePermission,
+  unassignRole,
+} from '../app/manage-roles.ts';
 import { eraseUser, exportPersonalData } from '../app/personal-data.ts';
 import { USERS_ADMIN, type UsersDeps } from '../app/users-deps.ts';
 import { actorOf, bearerSecurity } from './request-meta.ts';
@@ -28,49 +35,118 @@ export function adminRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlu
     const tags = ['users: roles and permissions'];
     const security = bearerSecurity;
 
-    app.get('/roles', { preValidation: admin, schema: { tags, security, summary: 'Every role with its permissions', response: { 200: Type.Object({ items: Type.Array(RoleSchema) }) } } }, async () => ({
-      items: await deps.store.roles.listRoles(),
-    }));
-
-    app.post('/roles', { preValidation: admin, schema: { tags, security, summary: 'Create a role', body: RoleBody, response: { 201: RoleSchema } } }, async (request, reply) =>
-      reply.status(201).send(await createRole(deps, request.body, actorOf(request))),
+    app.get(
+      '/roles',
+      {
+        preValidation: admin,
+        schema: {
+          tags,
+          security,
+          summary: 'Every role with its permissions',
+          response: { 200: Type.Object({ items: Type.Array(RoleSchema) }) },
+        },
+      },
+      async () => ({
+        items: await deps.store.roles.listRoles(),
+      }),
     );
 
-    app.get('/roles/:roleId', { preValidation: admin, schema: { tags, security, params: RoleIdParams, response: { 200: RoleSchema } } }, async (request) =>
-      getRole(deps, request.params.roleId),
+    app.post(
+      '/roles',
+      {
+        preValidation: admin,
+        schema: { tags, security, summary: 'Create a role', body: RoleBody, response: { 201: RoleSchema } },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await createRole(deps, request.body, actorOf(request))),
+    );
+
+    app.get(
+      '/roles/:roleId',
+      {
+        preValidation: admin,
+        schema: { tags, security, params: RoleIdParams, response: { 200: RoleSchema } },
+      },
+      async (request) => getRole(deps, request.params.roleId),
     );
 
     app.post(
       '/roles/:roleId/permissions',
-      { preValidation: admin, schema: { tags, security, summary: 'Grant a permission to a role', params: RoleIdParams, body: PermissionBody, response: { 200: PermissionSchema, 201: PermissionSchema } } },
+      {
+        preValidation: admin,
+        schema: {
+          tags,
+          security,
+          summary: 'Grant a permission to a role',
+          params: RoleIdParams,
+          body: PermissionBody,
+          response: { 200: PermissionSchema, 201: PermissionSchema },
+        },
+      },
       async (request, reply) => {
-        const { permission, granted } = await grantPermission(deps, request.params.roleId, request.body, actorOf(request));
+        const { permission, granted } = await grantPermission(
+          deps,
+          request.params.roleId,
+          request.body,
+          actorOf(request),
+        );
         return reply.status(granted ? 201 : 200).send(permission);
       },
     );
 
     app.delete(
       '/roles/:roleId/permissions/:permissionId',
-      { preValidation: admin, schema: { tags, security, summary: 'Withdraw a permission from a role', params: RolePermissionParams } },
+      {
+        preValidation: admin,
+        schema: {
+          tags,
+          security,
+          summary: 'Withdraw a permission from a role',
+          params: RolePermissionParams,
+        },
+      },
       async (request, reply) => {
         await revokePermission(deps, request.params.roleId, request.params.permissionId, actorOf(request));
         return reply.status(204).send();
       },
     );
 
-    app.put('/:userId/roles/:roleId', { preValidation: admin, schema: { tags, security, summary: 'Give a role to a user', params: UserRoleParams } }, async (request, reply) => {
-      await assignRole(deps, request.params.userId, request.params.roleId, actorOf(request));
-      return reply.status(204).send();
-    });
+    app.put(
+      '/:userId/roles/:roleId',
+      {
+        preValidation: admin,
+        schema: { tags, security, summary: 'Give a role to a user', params: UserRoleParams },
+      },
+      async (request, reply) => {
+        await assignRole(deps, request.params.userId, request.params.roleId, actorOf(request));
+        return reply.status(204).send();
+      },
+    );
 
-    app.delete('/:userId/roles/:roleId', { preValidation: admin, schema: { tags, security, summary: 'Take a role from a user', params: UserRoleParams } }, async (request, reply) => {
-      await unassignRole(deps, request.params.userId, request.params.roleId, actorOf(request));
-      return reply.status(204).send();
-    });
+    app.delete(
+      '/:userId/roles/:roleId',
+      {
+        preValidation: admin,
+        schema: { tags, security, summary: 'Take a role from a user', params: UserRoleParams },
+      },
+      async (request, reply) => {
+        await unassignRole(deps, request.params.userId, request.params.roleId, actorOf(request));
+        return reply.status(204).send();
+      },
+    );
 
     app.get(
       '/audit',
-      { preValidation: admin, schema: { tags: ['users: audit'], security, summary: 'The security audit trail, newest first', querystring: AuditQuerySchema, response: { 200: Type.Object({ items: Type.Array(AuditEntrySchema) }) } } },
+      {
+        preValidation: admin,
+        schema: {
+          tags: ['users: audit'],
+          security,
+          summary: 'The security audit trail, newest first',
+          querystring: AuditQuerySchema,
+          response: { 200: Type.Object({ items: Type.Array(AuditEntrySchema) }) },
+        },
+      },
       async (request) => {
         const { userId, type, from, to, before, limit } = request.query;
         const items = await deps.store.audit.query({
@@ -90,13 +166,30 @@ export function adminRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlu
 
     app.get(
       '/:userId/export',
-      { preValidation: authenticated, schema: { tags: privacy, security, summary: 'All personal data held about the user (the user or an admin)', params: UserIdParams, response: { 200: ExportSchema } } },
+      {
+        preValidation: authenticated,
+        schema: {
+          tags: privacy,
+          security,
+          summary: 'All personal data held about the user (the user or an admin)',
+          params: UserIdParams,
+          response: { 200: ExportSchema },
+        },
+      },
       async (request) => exportPersonalData(deps, request.params.userId, actorOf(request)),
     );
 
     app.delete(
       '/:userId',
-      { preValidation: authenticated, schema: { tags: privacy, security, summary: 'Erase the user: personal data anonymised, no more logins (the user or an admin)', params: UserIdParams } },
+      {
+        preValidation: authenticated,
+        schema: {
+          tags: privacy,
+          security,
+          summary: 'Erase the user: personal data anonymised, no more logins (the user or an admin)',
+          params: UserIdParams,
+        },
+      },
       async (request, reply) => {
         await eraseUser(deps, request.params.userId, actorOf(request));
         return reply.status(204).send();

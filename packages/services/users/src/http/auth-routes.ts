@@ -29,23 +29,47 @@ export function authRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlug
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
 
-    app.post('/register', { schema: { tags, summary: 'Create an account', body: RegisterBody, response: { 201: UserCreated } } }, async (request, reply) => {
-      const user = await registerUser(deps, request.body, metaOf(request));
-      return reply.status(201).send({ id: user.id, email: user.email!, name: user.name! });
-    });
+    app.post(
+      '/register',
+      { schema: { tags, summary: 'Create an account', body: RegisterBody, response: { 201: UserCreated } } },
+      async (request, reply) => {
+        const user = await registerUser(deps, request.body, metaOf(request));
+        return reply.status(201).send({ id: user.id, email: user.email!, name: user.name! });
+      },
+    );
 
-    app.post('/login', { schema: { tags, summary: 'Log in: an access and a refresh token', body: LoginBody, response: { 200: TokenPairSchema } } }, async (request, reply) => {
-      try {
-        return await logIn(deps, request.body, metaOf(request));
-      } catch (error) {
-        const retryAfter = error instanceof AppError ? error.details?.retryAfter : undefined;
-        if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-        throw error;
-      }
-    });
+    app.post(
+      '/login',
+      {
+        schema: {
+          tags,
+          summary: 'Log in: an access and a refresh token',
+          body: LoginBody,
+          response: { 200: TokenPairSchema },
+        },
+      },
+      async (request, reply) => {
+        try {
+          return await logIn(deps, request.body, metaOf(request));
+        } catch (error) {
+          const retryAfter = error instanceof AppError ? error.details?.retryAfter : undefined;
+          if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+          throw error;
+        }
+      },
+    );
 
-    app.post('/token/refresh', { schema: { tags, summary: 'Exchange a refresh token (it rotates)', body: RefreshBody, response: { 200: TokenPairSchema } } }, async (request) =>
-      refreshSession(deps, request.body.refreshToken, metaOf(request)),
+    app.post(
+      '/token/refresh',
+      {
+        schema: {
+          tags,
+          summary: 'Exchange a refresh token (it rotates)',
+          body: RefreshBody,
+          response: { 200: TokenPairSchema },
+        },
+      },
+      async (request) => refreshSession(deps, request.body.refreshToken, metaOf(request)),
     );
 
     app.post(
@@ -55,28 +79,74 @@ export function authRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlug
         preValidation: async (request) => {
           request.body ??= {};
         },
-        schema: { tags, summary: 'End the session of the access token (or of the refresh token in the body)', body: LogoutBody, security: bearerSecurity },
+        schema: {
+          tags,
+          summary: 'End the session of the access token (or of the refresh token in the body)',
+          body: LogoutBody,
+          security: bearerSecurity,
+        },
       },
       async (request, reply) => {
-        await logOut(deps, { accessToken: bearerToken(request), refreshToken: request.body?.refreshToken }, metaOf(request));
+        await logOut(
+          deps,
+          { accessToken: bearerToken(request), refreshToken: request.body?.refreshToken },
+          metaOf(request),
+        );
         return reply.status(204).send();
       },
     );
 
-    app.get('/me', { preValidation: authorizer.authenticate(), schema: { tags, summary: 'My profile, roles and effective permissions', security: bearerSecurity, response: { 200: MeSchema } } }, async (request) => {
-      const principal = request.principal!;
-      const user = await deps.store.users.findById(principal.userId);
-      if (user?.status !== 'active') throw userNotFound();
-      return { id: user.id, email: user.email!, name: user.name!, createdAt: user.createdAt.toISOString(), roles: principal.roles, permissions: principal.permissions };
-    });
+    app.get(
+      '/me',
+      {
+        preValidation: authorizer.authenticate(),
+        schema: {
+          tags,
+          summary: 'My profile, roles and effective permissions',
+          security: bearerSecurity,
+          response: { 200: MeSchema },
+        },
+      },
+      async (request) => {
+        const principal = request.principal!;
+        const user = await deps.store.users.findById(principal.userId);
+        if (user?.status !== 'active') throw userNotFound();
+        return {
+          id: user.id,
+          email: user.email!,
+          name: user.name!,
+          createdAt: user.createdAt.toISOString(),
+          roles: principal.roles,
+          permissions: principal.permissions,
+        };
+      },
+    );
 
-    app.post('/internal/introspect', { schema: { tags: ['internal'], summary: 'The current principal of a token (other services’ authorizers)', body: IntrospectBody, response: { 200: PrincipalSchema } } }, async (request) =>
-      introspect(deps, request.body.token),
+    app.post(
+      '/internal/introspect',
+      {
+        schema: {
+          tags: ['internal'],
+          summary: 'The current principal of a token (other services’ authorizers)',
+          body: IntrospectBody,
+          response: { 200: PrincipalSchema },
+        },
+      },
+      async (request) => introspect(deps, request.body.token),
     );
 
     app.get(
       '/internal/users/:userId',
-      { preValidation: authorizer.authorize('users', 'read'), schema: { tags: ['internal'], summary: 'A user’s summary (service-to-service)', params: UserIdParams, security: bearerSecurity, response: { 200: UserSummarySchema } } },
+      {
+        preValidation: authorizer.authorize('users', 'read'),
+        schema: {
+          tags: ['internal'],
+          summary: 'A user’s summary (service-to-service)',
+          params: UserIdParams,
+          security: bearerSecurity,
+          response: { 200: UserSummarySchema },
+        },
+      },
       async (request) => {
         const user = await deps.store.users.findById(request.params.userId);
         if (!user) throw userNotFound();

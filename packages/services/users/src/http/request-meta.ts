@@ -10,7 +10,8 @@ export function metaOf(request: FastifyRequest): RequestMeta {
 
 /** The authenticated caller of a guarded route. */
 export function actorOf(request: FastifyRequest): Actor {
-  if (!request.principal) throw AppError.unauthorized('AUTH.TOKEN_MISSING', 'This route needs an access token.');
+  if (!request.principal)
+    throw AppError.unauthorized('AUTH.TOKEN_MISSING', 'This route needs an access token.');
   return { principal: request.principal, ...metaOf(request) };
 }
 

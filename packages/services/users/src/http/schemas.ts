@@ -14,7 +14,10 @@ export const UserRoleParams = Type.Object({ userId: Id('user id'), roleId: Id('r
 export const RegisterBody = Type.Object(
   {
     email: Type.String({ maxLength: 254, examples: ['ada@example.com'] }),
-    password: Type.String({ maxLength: 256, description: 'At least 10 characters, two kinds of characters, not the email.' }),
+    password: Type.String({
+      maxLength: 256,
+      description: 'At least 10 characters, two kinds of characters, not the email.',
+    }),
     name: Type.String({ maxLength: 200 }),
   },
   { additionalProperties: false },
@@ -25,9 +28,18 @@ export const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
-export const LogoutBody = Type.Object({ refreshToken: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
-export const IntrospectBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false });
+export const RefreshBody = Type.Object(
+  { refreshToken: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+export const LogoutBody = Type.Object(
+  { refreshToken: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+  { additionalProperties: false },
+);
+export const IntrospectBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 4096 }) },
+  { additionalProperties: false },
+);
 
 export const UserCreated = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() });
 
@@ -63,8 +75,15 @@ export const UserSummarySchema = Type.Object({
 
 const PermissionPart = Type.String({ pattern: '^([a-z][a-z0-9_-]{0,62}|\\*)$', examples: ['products'] });
 
-export const PermissionSchema = Type.Object({ id: Type.String(), resource: Type.String(), action: Type.String() });
-export const PermissionBody = Type.Object({ resource: PermissionPart, action: PermissionPart }, { additionalProperties: false });
+export const PermissionSchema = Type.Object({
+  id: Type.String(),
+  resource: Type.String(),
+  action: Type.String(),
+});
+export const PermissionBody = Type.Object(
+  { resource: PermissionPart, action: PermissionPart },
+  { additionalProperties: false },
+);
 
 export const RoleBody = Type.Object(
   {
@@ -88,7 +107,9 @@ export const AuditQuerySchema = Type.Object(
     type: Type.Optional(Type.Union(AUDIT_TYPES.map((type) => Type.Literal(type)))),
     from: Type.Optional(DateTimeInput),
     to: Type.Optional(DateTimeInput),
-    before: Type.Optional(Type.Integer({ minimum: 1, description: 'only entries with a smaller id (paging)' })),
+    before: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'only entries with a smaller id (paging)' }),
+    ),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   },
   { additionalProperties: false },

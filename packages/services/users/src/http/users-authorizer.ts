@@ -22,7 +22,11 @@ export function createAuthorizer(users: UsersClient | (() => UsersClient)): Auth
 
   async function principalOf(request: FastifyRequest): Promise<Principal> {
     const token = bearerToken(request);
-    if (!token) throw AppError.unauthorized('AUTH.TOKEN_MISSING', 'This route needs an access token (Authorization: Bearer <token>).');
+    if (!token)
+      throw AppError.unauthorized(
+        'AUTH.TOKEN_MISSING',
+        'This route needs an access token (Authorization: Bearer <token>).',
+      );
     const principal = await client().introspect(token);
     request.principal = principal;
     return principal;

@@ -12,7 +12,12 @@ export interface RoleRepository {
    * Throws `not_found` `USERS.ROLE_NOT_FOUND` for an unknown role. `granted` is false when the role
    * already had it.
    */
-  grantPermission(roleId: string, permission: Omit<Permission, 'id'>, at: Date, newId: () => string): Promise<{ permission: Permission; granted: boolean }>;
+  grantPermission(
+    roleId: string,
+    permission: Omit<Permission, 'id'>,
+    at: Date,
+    newId: () => string,
+  ): Promise<{ permission: Permission; granted: boolean }>;
   /** Withdraws a permission from a role; false when the role did not have it. */
   revokePermission(roleId: string, permissionId: string): Promise<boolean>;
   /**

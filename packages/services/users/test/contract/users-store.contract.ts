@@ -29,7 +29,17 @@ export function aUser(overrides: Partial<User> = {}): User {
 }
 
 function aSession(userId: string, overrides: Partial<Session> = {}): Session {
-  return { id: newId(), userId, createdAt: T0, expiresAt: at(3600), revokedAt: undefined, revokedReason: undefined, ip: '127.0.0.1', userAgent: 'Test/1', ...overrides };
+  return {
+    id: newId(),
+    userId,
+    createdAt: T0,
+    expiresAt: at(3600),
+    revokedAt: undefined,
+    revokedReason: undefined,
+    ip: '127.0.0.1',
+    userAgent: 'Test/1',
+    ...overrides,
+  };
 }
 
 const hasCode = (code: string) => (error: unknown) => error instanceof AppError && error.code === code;
@@ -39,7 +49,11 @@ const hasCode = (code: string) => (error: unknown) => error instanceof AppError 
  * integrity reported as not-found / conflict errors (never driver errors), consistent access reads,
  * rotating refresh tokens, an append-only audit log with redaction, and windowed login counters.
  */
-export function usersStoreContract(name: string, makeStore: () => Promise<UsersStoreFixture>, options: { skip?: string | false } = {}): void {
+export function usersStoreContract(
+  name: string,
+  makeStore: () => Promise<UsersStoreFixture>,
+  options: { skip?: string | false } = {},
+): void {
   describe(`UsersStore contract: ${name}`, { skip: options.skip ?? false }, () => {
     let fixture: UsersStoreFixture;
     let store: UsersStore;
@@ -61,7 +75,10 @@ export function usersStoreContract(name: string, makeStore: () => Promise<UsersS
     it('rejects a second account with the same email in another case as a conflict on the email', async () => {
       const user = aUser();
       await store.users.create(user);
-      await assert.rejects(store.users.create(aUser({ email: user.email!.toUpperCase() })), hasCode('USERS.EMAIL_TAKEN'));
+      await assert.rejects(
+        store.users.create(aUser({ email: user.email!.toUpperCase() })),
+        hasCode('USERS.EMAIL_TAKEN'),
+      );
     });
 
     it('erases personal data once; the email is free again', async () => {
@@ -71,8 +88,20 @@ export function usersStoreContract(name: string, makeStore: () => Promise<UsersS
       assert.equal(await store.users.erase(user.id, at(11)), false);
       const erased = await store.users.findById(user.id);
       assert.deepEqual(
-        { email: erased?.email, name: erased?.name, hash: erased?.passwordHash, status: erased?.status, erasedAt: erased?.erasedAt?.toISOString() },
-        { email: undefined, name: undefined, hash: undefined, status: 'erased', erasedAt: at(10).toISOString() },
+        {
+          email: erased?.email,
+          name: erased?.name,
+          hash: erased?.passwordHash,
+          status: erased?.status,
+          erasedAt: erased?.erasedAt?.toISOString(),
+        },
+        {
+          email: undefined,
+          name: undefined,
+          hash: undefined,
+          status: 'erased',
+          erasedAt: at(10).toISOString(),
+        },
       );
       assert.equal(await store.users.findByEmail(user.email!), undefined);
       await store.users.create(aUser({ email: user.email }));
@@ -83,10 +112,22 @@ export function usersStoreContract(name: string, makeStore: () => Promise<UsersS
       await store.users.create(user);
       const role = { id: newId(), name: `r-${newId().slice(-8)}`, description: '', createdAt: T0 };
       await store.roles.createRole(role);
-      await assert.rejects(store.roles.createRole({ ...role, id: newId(), name: role.name.toUpperCase() }), hasCode('USERS.ROLE_NAME_TAKEN'));
-      await assert.rejects(store.roles.assignRole(user.id, newId(), T0, undefined), hasCode('USERS.ROLE_NOT_FOUND'));
-      await assert.rejects(store.roles.assignRole(newId(), role.id, T0, undefined), hasCode('USERS.USER_NOT_FOUND'));
-      await assert.rejects(store.roles.grantPermission(newId(), { resource: 'a', action: 'b' }, T0, newId), hasCode('USERS.ROLE_NOT_FOUND'));
+      await assert.rejects(
+        store.roles.createRole({ ...role, id: newId(), name: role.name.toUpperCase() }),
+        hasCode('USERS.ROLE_NAME_TAKEN'),
+      );
+      await assert.rejects(
+        store.roles.assignRole(user.id, newId(), T0, undefined),
+        hasCode('USERS.ROLE_NOT_FOUND'),
+      );
+      await assert.rejects(
+        store.roles.assignRole(newId(), role.id, T0, undefined),
+        hasCode('USERS.USER_NOT_FOUND'),
+      );
+      await assert.rejects(
+        store.roles.grantPermission(newId(), { resource: 'a', action: 'b' }, T0, newId),
+        hasCode('USERS.ROLE_NOT_FOUND'),
+      );
       assert.deepEqual(await store.roles.rolesOf(user.id), []);
       assert.equal(await store.roles.assignRole(user.id, role.id, T0, 'admin'), true);
       assert.equal(await store.roles.assignRole(user.id, role.id, T0, 'admin'), false);
@@ -99,9 +140,24 @@ export function usersStoreContract(name: string, makeStore: () => Promise<UsersS
       const b = { id: newId(), name: `b-${newId().slice(-8)}`, description: '', createdAt: T0 };
       await store.roles.createRole(a);
       await store.roles.createRole(b);
-      const first = await store.roles.grantPermission(a.id, { resource: 'orders', action: 'read' }, T0, newId);
-      const again = await store.roles.grantPermission(a.id, { resource: 'orders', action: 'read' }, T0, newId);
-      const other = await store.roles.grantPermission(b.id, { resource: 'orders', action: 'read' }, T0, newId);
+      const first = await store.roles.grantPermission(
+        a.id,
+        { resource: 'orders', action: 'read' },
+        T0,
+        newId,
+      );
+      const again = await store.roles.grantPermission(
+        a.id,
+        { resource: 'orders', action: 'read' },
+        T0,
+        newId,
+      );
+      const other = await store.roles.grantPermission(
+        b.id,
+        { resource: 'orders', action: 'read' },
+        T0,
+        newId,
+      );
       assert.deepEqual([first.granted, again.granted, other.granted], [true, false, true]);
       assert.equal(again.permission.id, first.permission.id);
       assert.equal(other.permission.id, first.permission.id);
@@ -121,14 +177,32 @@ export function usersStoreContract(name: string, makeStore: () => Promise<UsersS
       const session = aSession(user.id);
       await store.sessions.createSession(session);
       const access = await store.users.findAccess(user.id, { sessionId: session.id, at: at(1) });
-      assert.deepEqual(access, { userId: user.id, email: user.email, status: 'active', roles: [role.name], permissions: ['products:read', 'products:write'] });
-      assert.equal(await store.users.findAccess(user.id, { sessionId: session.id, at: at(7200) }), undefined, 'expired session');
+      assert.deepEqual(access, {
+        userId: user.id,
+        email: user.email,
+        status: 'active',
+        roles: [role.name],
+        permissions: ['products:read', 'products:write'],
+      });
+      assert.equal(
+        await store.users.findAccess(user.id, { sessionId: session.id, at: at(7200) }),
+        undefined,
+        'expired session',
+      );
       const stranger = aUser();
       await store.users.create(stranger);
-      assert.equal(await store.users.findAccess(stranger.id, { sessionId: session.id, at: at(1) }), undefined, 'another user’s session');
+      assert.equal(
+        await store.users.findAccess(stranger.id, { sessionId: session.id, at: at(1) }),
+        undefined,
+        'another user’s session',
+      );
       assert.equal(await store.sessions.revokeSession(session.id, at(2), 'logout'), true);
       assert.equal(await store.sessions.revokeSession(session.id, at(3), 'logout'), false);
-      assert.equal(await store.users.findAccess(user.id, { sessionId: session.id, at: at(4) }), undefined, 'revoked session');
+      assert.equal(
+        await store.users.findAccess(user.id, { sessionId: session.id, at: at(4) }),
+        undefined,
+        'revoked session',
+      );
     });
 
     it('stores refresh tokens by hash, marks them used, and revokes and redacts a user’s sessions', async () => {
@@ -138,28 +212,63 @@ export function usersStoreContract(name: string, makeStore: () => Promise<UsersS
       await store.sessions.createSession(session);
       await store.sessions.addRefreshToken(session.id, 'hash-1', T0);
       const record = await store.transaction((tx) => tx.sessions.findRefreshTokenForUpdate('hash-1'));
-      assert.deepEqual({ sessionId: record?.sessionId, userId: record?.userId, usedAt: record?.usedAt }, { sessionId: session.id, userId: user.id, usedAt: undefined });
+      assert.deepEqual(
+        { sessionId: record?.sessionId, userId: record?.userId, usedAt: record?.usedAt },
+        { sessionId: session.id, userId: user.id, usedAt: undefined },
+      );
       await store.sessions.markRefreshTokenUsed('hash-1', at(5));
-      assert.equal((await store.sessions.findRefreshTokenForUpdate('hash-1'))?.usedAt?.toISOString(), at(5).toISOString());
+      assert.equal(
+        (await store.sessions.findRefreshTokenForUpdate('hash-1'))?.usedAt?.toISOString(),
+        at(5).toISOString(),
+      );
       assert.equal(await store.sessions.findRefreshTokenForUpdate('unknown'), undefined);
       await store.sessions.createSession(aSession(user.id));
       assert.equal(await store.sessions.revokeAllSessions(user.id, at(6), 'erased'), 2);
       await store.sessions.redactSessions(user.id);
       const sessions = await store.sessions.listSessions(user.id);
-      assert.ok(sessions.every((s) => s.ip === undefined && s.userAgent === undefined && s.revokedReason === 'erased'));
+      assert.ok(
+        sessions.every(
+          (s) => s.ip === undefined && s.userAgent === undefined && s.revokedReason === 'erased',
+        ),
+      );
     });
 
     it('appends audit entries, filters them newest first, and redacts a user’s personal data but keeps the rows', async () => {
       const user = aUser();
-      await store.audit.append({ occurredAt: at(1), type: 'login.failed', email: user.email, ip: '10.1.1.1', userAgent: 'UA' });
-      await store.audit.append({ occurredAt: at(2), type: 'login.succeeded', actorId: user.id, targetUserId: user.id, ip: '10.1.1.1' });
-      await store.audit.append({ occurredAt: at(3), type: 'role.created', actorId: 'system', details: { roleId: 'r' } });
+      await store.audit.append({
+        occurredAt: at(1),
+        type: 'login.failed',
+        email: user.email,
+        ip: '10.1.1.1',
+        userAgent: 'UA',
+      });
+      await store.audit.append({
+        occurredAt: at(2),
+        type: 'login.succeeded',
+        actorId: user.id,
+        targetUserId: user.id,
+        ip: '10.1.1.1',
+      });
+      await store.audit.append({
+        occurredAt: at(3),
+        type: 'role.created',
+        actorId: 'system',
+        details: { roleId: 'r' },
+      });
       const mine = await store.audit.query({ userId: user.id, limit: 10 });
-      assert.deepEqual(mine.map((e) => e.type), ['login.succeeded']);
+      assert.deepEqual(
+        mine.map((e) => e.type),
+        ['login.succeeded'],
+      );
       const window = await store.audit.query({ from: at(1), to: at(3), limit: 10 });
       assert.ok(window.every((e) => e.occurredAt >= at(1) && e.occurredAt < at(3)));
       assert.ok(window.some((e) => e.type === 'login.failed' && e.email === user.email));
-      assert.deepEqual((await store.audit.query({ userId: 'system', type: 'role.created', limit: 10 })).map((e) => e.details), [{ roleId: 'r' }]);
+      assert.deepEqual(
+        (await store.audit.query({ userId: 'system', type: 'role.created', limit: 10 })).map(
+          (e) => e.details,
+        ),
+        [{ roleId: 'r' }],
+      );
       assert.equal(await store.audit.redactUser(user.id, [user.email!.toUpperCase()], at(9)), 2);
       const kept = await store.audit.query({ from: at(1), to: at(4), limit: 10 });
       assert.deepEqual(
@@ -183,14 +292,24 @@ export function usersStoreContract(name: string, makeStore: () => Promise<UsersS
       assert.equal(await store.throttle.retryAfter(key, 2, windowMs, at(61)), 0);
       assert.equal(await store.throttle.recordFailure(key, windowMs, at(61)), 1);
       await Promise.all([1, 2, 3].map(() => store.throttle.recordFailure(key, windowMs, at(62))));
-      assert.equal(await store.throttle.recordFailure(key, windowMs, at(63)), 5, 'concurrent failures are all counted');
+      assert.equal(
+        await store.throttle.recordFailure(key, windowMs, at(63)),
+        5,
+        'concurrent failures are all counted',
+      );
       await store.throttle.reset(key);
       assert.equal(await store.throttle.retryAfter(key, 1, windowMs, at(64)), 0);
     });
 
     it('keeps signing keys, oldest first, ignoring a second add of the same kid', async () => {
       const before = (await store.keys.list()).length;
-      const key = { kid: `kid-${newId()}`, algorithm: 'EdDSA', privateJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x', d: 'd' }, publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x' }, createdAt: T0 };
+      const key = {
+        kid: `kid-${newId()}`,
+        algorithm: 'EdDSA',
+        privateJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x', d: 'd' },
+        publicJwk: { kty: 'OKP', crv: 'Ed25519', x: 'x' },
+        createdAt: T0,
+      };
       await store.keys.add(key);
       await store.keys.add({ ...key, createdAt: at(1) });
       const keys = await store.keys.list();

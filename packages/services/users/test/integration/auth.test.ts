@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { createLogger } from '@polyshop/kernel';
 import { adminToken, createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
-import { auditOf, call, httpTargets, registerAndLogin, STRONG_PASSWORD, uniqueEmail } from '../support/http.ts';
+import {
+  auditOf,
+  call,
+  httpTargets,
+  registerAndLogin,
+  STRONG_PASSWORD,
+  uniqueEmail,
+} from '../support/http.ts';
 
 for (const target of httpTargets) {
   describe(`users: register, login, refresh, logout on ${target.name}`, { skip: target.skip }, () => {
@@ -29,7 +36,9 @@ for (const target of httpTargets) {
 
     it('registers a user: 201 with id, email (normalised) and name', async () => {
       const email = uniqueEmail('Grace');
-      const response = await call(platform, 'POST', '/users/register', { body: { email: `  ${email.toUpperCase()} `, password: STRONG_PASSWORD, name: 'Grace' } });
+      const response = await call(platform, 'POST', '/users/register', {
+        body: { email: `  ${email.toUpperCase()} `, password: STRONG_PASSWORD, name: 'Grace' },
+      });
       assert.equal(response.statusCode, 201);
       const body = response.json();
       assert.match(body.id, /^[0-9a-f-]{36}$/);
@@ -38,11 +47,35 @@ for (const target of httpTargets) {
 
     it('rejects a weak password or a bad email with 400 naming the field', async () => {
       const cases = [
-        { body: { email: uniqueEmail(), password: 'short1A', name: 'x' }, field: 'password', code: 'USERS.WEAK_PASSWORD' },
-        { body: { email: uniqueEmail(), password: 'alllowercaseletters', name: 'x' }, field: 'password', code: 'USERS.WEAK_PASSWORD' },
-        { body: { email: 'margaret.hamilton@example.com', password: 'margaret.hamilton@example.com1', name: 'x' }, field: 'password', code: 'USERS.WEAK_PASSWORD' },
-        { body: { email: 'not-an-email', password: STRONG_PASSWORD, name: 'x' }, field: 'email', code: 'USERS.INVALID_EMAIL' },
-        { body: { email: uniqueEmail(), password: STRONG_PASSWORD, name: '   ' }, field: 'name', code: 'USERS.INVALID_NAME' },
+        {
+          body: { email: uniqueEmail(), password: 'short1A', name: 'x' },
+          field: 'password',
+          code: 'USERS.WEAK_PASSWORD',
+        },
+        {
+          body: { email: uniqueEmail(), password: 'alllowercaseletters', name: 'x' },
+          field: 'password',
+          code: 'USERS.WEAK_PASSWORD',
+        },
+        {
+          body: {
+            email: 'margaret.hamilton@example.com',
+            password: 'margaret.hamilton@example.com1',
+            name: 'x',
+          },
+          field: 'password',
+          code: 'USERS.WEAK_PASSWORD',
+        },
+        {
+          body: { email: 'not-an-email', password: STRONG_PASSWORD, name: 'x' },
+          field: 'email',
+          code: 'USERS.INVALID_EMAIL',
+        },
+        {
+          body: { email: uniqueEmail(), password: STRONG_PASSWORD, name: '   ' },
+          field: 'name',
+          code: 'USERS.INVALID_NAME',
+        },
         { body: { email: uniqueEmail(), name: 'x' }, field: 'password', code: 'REQUEST.VALIDATION' },
       ];
       for (const { body, field, code } of cases) {
@@ -55,10 +88,22 @@ for (const target of httpTargets) {
 
     it('answers 409 for an email already taken, whatever its case', async () => {
       const email = uniqueEmail();
-      assert.equal((await call(platform, 'POST', '/users/register', { body: { email, password: STRONG_PASSWORD, name: 'A' } })).statusCode, 201);
-      const duplicate = await call(platform, 'POST', '/users/register', { body: { email: email.toUpperCase(), password: STRONG_PASSWORD, name: 'B' } });
+      assert.equal(
+        (
+          await call(platform, 'POST', '/users/register', {
+            body: { email, password: STRONG_PASSWORD, name: 'A' },
+          })
+        ).statusCode,
+        201,
+      );
+      const duplicate = await call(platform, 'POST', '/users/register', {
+        body: { email: email.toUpperCase(), password: STRONG_PASSWORD, name: 'B' },
+      });
       assert.equal(duplicate.statusCode, 409);
-      assert.deepEqual({ code: duplicate.json().code, field: duplicate.json().field }, { code: 'USERS.EMAIL_TAKEN', field: 'email' });
+      assert.deepEqual(
+        { code: duplicate.json().code, field: duplicate.json().field },
+        { code: 'USERS.EMAIL_TAKEN', field: 'email' },
+      );
     });
 
     it('logs in with tokens, and answers an unknown email and a wrong password with the same 401', async () => {
@@ -67,10 +112,22 @@ for (const target of httpTargets) {
       assert.equal(user.expiresIn, 900);
       const me = await call(platform, 'GET', '/users/me', { token: user.accessToken });
       assert.equal(me.statusCode, 200);
-      assert.deepEqual({ id: me.json().id, email: me.json().email, roles: me.json().roles, permissions: me.json().permissions }, { id: user.userId, email: user.email, roles: [], permissions: [] });
+      assert.deepEqual(
+        {
+          id: me.json().id,
+          email: me.json().email,
+          roles: me.json().roles,
+          permissions: me.json().permissions,
+        },
+        { id: user.userId, email: user.email, roles: [], permissions: [] },
+      );
 
-      const wrong = await call(platform, 'POST', '/users/login', { body: { email: user.email, password: 'Wrong-Password-1' } });
-      const unknown = await call(platform, 'POST', '/users/login', { body: { email: uniqueEmail('nobody'), password: 'Wrong-Password-1' } });
+      const wrong = await call(platform, 'POST', '/users/login', {
+        body: { email: user.email, password: 'Wrong-Password-1' },
+      });
+      const unknown = await call(platform, 'POST', '/users/login', {
+        body: { email: uniqueEmail('nobody'), password: 'Wrong-Password-1' },
+      });
       assert.equal(wrong.statusCode, 401);
       assert.equal(unknown.statusCode, 401);
       const strip = (body: Record<string, unknown>) => ({ ...body, requestId: undefined });
@@ -94,9 +151,20 @@ for (const target of httpTargets) {
     it('throttles repeated failures per account with 429 and retry-after, even for the right password', async () => {
       const user = await registerAndLogin(platform);
       for (let i = 0; i < 3; i++) {
-        assert.equal((await call(platform, 'POST', '/users/login', { body: { email: user.email, password: 'Wrong-Password-1' }, ip: `127.0.1.${i}` })).statusCode, 401);
+        assert.equal(
+          (
+            await call(platform, 'POST', '/users/login', {
+              body: { email: user.email, password: 'Wrong-Password-1' },
+              ip: `127.0.1.${i}`,
+            })
+          ).statusCode,
+          401,
+        );
       }
-      const blocked = await call(platform, 'POST', '/users/login', { body: { email: user.email, password: user.password }, ip: '127.0.1.9' });
+      const blocked = await call(platform, 'POST', '/users/login', {
+        body: { email: user.email, password: user.password },
+        ip: '127.0.1.9',
+      });
       assert.equal(blocked.statusCode, 429);
       assert.equal(blocked.json().code, 'AUTH.TOO_MANY_ATTEMPTS');
       assert.ok(Number(blocked.headers['retry-after']) > 0);
@@ -106,52 +174,104 @@ for (const target of httpTargets) {
     it('throttles repeated failures per IP across accounts, while another IP still logs in', async () => {
       const victim = await registerAndLogin(platform);
       for (let i = 0; i < 6; i++) {
-        const response = await call(platform, 'POST', '/users/login', { body: { email: uniqueEmail('guess'), password: 'Wrong-Password-1' }, ip: '127.0.2.1' });
+        const response = await call(platform, 'POST', '/users/login', {
+          body: { email: uniqueEmail('guess'), password: 'Wrong-Password-1' },
+          ip: '127.0.2.1',
+        });
         assert.equal(response.statusCode, 401);
       }
-      const fromBusyIp = await call(platform, 'POST', '/users/login', { body: { email: victim.email, password: victim.password }, ip: '127.0.2.1' });
+      const fromBusyIp = await call(platform, 'POST', '/users/login', {
+        body: { email: victim.email, password: victim.password },
+        ip: '127.0.2.1',
+      });
       assert.equal(fromBusyIp.statusCode, 429);
-      const fromOtherIp = await call(platform, 'POST', '/users/login', { body: { email: victim.email, password: victim.password }, ip: '127.0.2.2' });
+      const fromOtherIp = await call(platform, 'POST', '/users/login', {
+        body: { email: victim.email, password: victim.password },
+        ip: '127.0.2.2',
+      });
       assert.equal(fromOtherIp.statusCode, 200);
     });
 
     it('rotates refresh tokens; reusing a spent one revokes the whole family, access tokens included', async () => {
       const user = await registerAndLogin(platform);
-      const first = await call(platform, 'POST', '/users/token/refresh', { body: { refreshToken: user.refreshToken } });
+      const first = await call(platform, 'POST', '/users/token/refresh', {
+        body: { refreshToken: user.refreshToken },
+      });
       assert.equal(first.statusCode, 200);
       const rotated = first.json();
       assert.notEqual(rotated.refreshToken, user.refreshToken);
-      assert.equal((await call(platform, 'GET', '/users/me', { token: rotated.accessToken })).statusCode, 200);
+      assert.equal(
+        (await call(platform, 'GET', '/users/me', { token: rotated.accessToken })).statusCode,
+        200,
+      );
 
-      const replay = await call(platform, 'POST', '/users/token/refresh', { body: { refreshToken: user.refreshToken } });
+      const replay = await call(platform, 'POST', '/users/token/refresh', {
+        body: { refreshToken: user.refreshToken },
+      });
       assert.equal(replay.statusCode, 401);
       assert.equal(replay.json().code, 'AUTH.REFRESH_TOKEN_REUSED');
-      assert.equal((await call(platform, 'POST', '/users/token/refresh', { body: { refreshToken: rotated.refreshToken } })).statusCode, 401);
-      assert.equal((await call(platform, 'GET', '/users/me', { token: rotated.accessToken })).statusCode, 401);
+      assert.equal(
+        (
+          await call(platform, 'POST', '/users/token/refresh', {
+            body: { refreshToken: rotated.refreshToken },
+          })
+        ).statusCode,
+        401,
+      );
+      assert.equal(
+        (await call(platform, 'GET', '/users/me', { token: rotated.accessToken })).statusCode,
+        401,
+      );
       assert.equal((await call(platform, 'GET', '/users/me', { token: user.accessToken })).statusCode, 401);
-      assert.ok((await auditOf(platform, admin, `userId=${user.userId}&type=token.reuse_detected`)).length === 1);
-      assert.equal((await call(platform, 'POST', '/users/token/refresh', { body: { refreshToken: 'never-issued' } })).statusCode, 401);
+      assert.ok(
+        (await auditOf(platform, admin, `userId=${user.userId}&type=token.reuse_detected`)).length === 1,
+      );
+      assert.equal(
+        (await call(platform, 'POST', '/users/token/refresh', { body: { refreshToken: 'never-issued' } }))
+          .statusCode,
+        401,
+      );
     });
 
     it('two concurrent refreshes with one token: exactly one is exchanged, the other counts as reuse', async () => {
       const user = await registerAndLogin(platform);
-      const answers = await Promise.all([1, 2].map(() => call(platform, 'POST', '/users/token/refresh', { body: { refreshToken: user.refreshToken } })));
+      const answers = await Promise.all(
+        [1, 2].map(() =>
+          call(platform, 'POST', '/users/token/refresh', { body: { refreshToken: user.refreshToken } }),
+        ),
+      );
       assert.deepEqual(answers.map((a) => a.statusCode).sort(), [200, 401]);
       assert.equal(answers.find((a) => a.statusCode === 401)!.json().code, 'AUTH.REFRESH_TOKEN_REUSED');
     });
 
     it('logout ends the session on the very next request: access and refresh tokens stop working', async () => {
       const user = await registerAndLogin(platform);
-      const other = await call(platform, 'POST', '/users/login', { body: { email: user.email, password: user.password } });
+      const other = await call(platform, 'POST', '/users/login', {
+        body: { email: user.email, password: user.password },
+      });
       const logout = await call(platform, 'POST', '/users/logout', { token: user.accessToken });
       assert.equal(logout.statusCode, 204);
       assert.equal((await call(platform, 'GET', '/users/me', { token: user.accessToken })).statusCode, 401);
-      assert.equal((await call(platform, 'POST', '/users/token/refresh', { body: { refreshToken: user.refreshToken } })).statusCode, 401);
+      assert.equal(
+        (await call(platform, 'POST', '/users/token/refresh', { body: { refreshToken: user.refreshToken } }))
+          .statusCode,
+        401,
+      );
       // Another session of the same user is untouched.
-      assert.equal((await call(platform, 'GET', '/users/me', { token: other.json().accessToken })).statusCode, 200);
+      assert.equal(
+        (await call(platform, 'GET', '/users/me', { token: other.json().accessToken })).statusCode,
+        200,
+      );
       // Logging out by refresh token works too.
-      assert.equal((await call(platform, 'POST', '/users/logout', { body: { refreshToken: other.json().refreshToken } })).statusCode, 204);
-      assert.equal((await call(platform, 'GET', '/users/me', { token: other.json().accessToken })).statusCode, 401);
+      assert.equal(
+        (await call(platform, 'POST', '/users/logout', { body: { refreshToken: other.json().refreshToken } }))
+          .statusCode,
+        204,
+      );
+      assert.equal(
+        (await call(platform, 'GET', '/users/me', { token: other.json().accessToken })).statusCode,
+        401,
+      );
       assert.equal((await call(platform, 'POST', '/users/logout')).statusCode, 401);
       assert.equal((await auditOf(platform, admin, `userId=${user.userId}&type=logout`)).length, 2);
     });
@@ -162,7 +282,10 @@ for (const target of httpTargets) {
       await registerAndLogin(platform, email, password);
       await call(platform, 'POST', '/users/login', { body: { email, password: `${password}x` } });
       const db = await platform.postgres();
-      const [row] = await db.query<{ password_hash: string }>(`SELECT password_hash FROM users.users WHERE email = $1`, [email]);
+      const [row] = await db.query<{ password_hash: string }>(
+        `SELECT password_hash FROM users.users WHERE email = $1`,
+        [email],
+      );
       assert.match(row!.password_hash, /^scrypt\$16384\$8\$1\$[\w-]{22}\$[\w-]{86}$/);
       assert.ok(!row!.password_hash.includes(password));
       const everywhere = await db.query<{ text: string }>(

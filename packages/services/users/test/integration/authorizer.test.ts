@@ -1,7 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { definition as users } from '@polyshop/users';
-import { adminToken, createTestPlatform, userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
+import {
+  adminToken,
+  createTestPlatform,
+  userWithPermissions,
+  type TestPlatform,
+} from '@polyshop/platform/testing';
 import { call, httpTargets } from '../support/http.ts';
 import { probeService } from '../support/probe-service.ts';
 
@@ -11,7 +16,11 @@ for (const target of httpTargets) {
   describe(`authorize('products', 'write') hook on ${target.name}`, { skip: target.skip }, () => {
     let platform: TestPlatform;
     before(async () => {
-      platform = await createTestPlatform({ target: target.name, definitions: [users, probeService], env: { POLYSHOP_INTERNAL_TOKEN: INTERNAL_TOKEN } });
+      platform = await createTestPlatform({
+        target: target.name,
+        definitions: [users, probeService],
+        env: { POLYSHOP_INTERNAL_TOKEN: INTERNAL_TOKEN },
+      });
     });
     after(() => platform?.dispose());
 
@@ -19,7 +28,9 @@ for (const target of httpTargets) {
       const none = await call(platform, 'POST', '/probe/things');
       assert.equal(none.statusCode, 401);
       assert.equal(none.json().code, 'AUTH.TOKEN_MISSING');
-      const basic = await call(platform, 'POST', '/probe/things', { headers: { authorization: 'Basic YTpi' } });
+      const basic = await call(platform, 'POST', '/probe/things', {
+        headers: { authorization: 'Basic YTpi' },
+      });
       assert.equal(basic.statusCode, 401);
     });
 
@@ -27,7 +38,10 @@ for (const target of httpTargets) {
       const reader = await userWithPermissions(platform, ['products:read']);
       const denied = await call(platform, 'POST', '/probe/things', { token: reader.token });
       assert.equal(denied.statusCode, 403);
-      assert.deepEqual({ code: denied.json().code, required: denied.json().required }, { code: 'AUTH.FORBIDDEN', required: 'products:write' });
+      assert.deepEqual(
+        { code: denied.json().code, required: denied.json().required },
+        { code: 'AUTH.FORBIDDEN', required: 'products:write' },
+      );
       const writer = await userWithPermissions(platform, ['products:write']);
       const allowed = await call(platform, 'POST', '/probe/things', { token: writer.token });
       assert.equal(allowed.statusCode, 201);
@@ -36,16 +50,28 @@ for (const target of httpTargets) {
 
     it('honours wildcards: products:* and the admin’s *:*', async () => {
       const anything = await userWithPermissions(platform, ['products:*']);
-      assert.equal((await call(platform, 'POST', '/probe/things', { token: anything.token })).statusCode, 201);
-      assert.equal((await call(platform, 'POST', '/probe/things', { token: await adminToken(platform) })).statusCode, 201);
+      assert.equal(
+        (await call(platform, 'POST', '/probe/things', { token: anything.token })).statusCode,
+        201,
+      );
+      assert.equal(
+        (await call(platform, 'POST', '/probe/things', { token: await adminToken(platform) })).statusCode,
+        201,
+      );
     });
 
     it('accepts POLYSHOP_INTERNAL_TOKEN as the service principal, and nothing close to it', async () => {
       const service = await call(platform, 'GET', '/probe/whoami', { token: INTERNAL_TOKEN });
       assert.equal(service.statusCode, 200);
       assert.deepEqual(service.json(), { userId: 'service', roles: ['service'], permissions: ['*:*'] });
-      assert.equal((await call(platform, 'POST', '/probe/things', { token: INTERNAL_TOKEN })).statusCode, 201);
-      assert.equal((await call(platform, 'POST', '/probe/things', { token: `${INTERNAL_TOKEN}x` })).statusCode, 401);
+      assert.equal(
+        (await call(platform, 'POST', '/probe/things', { token: INTERNAL_TOKEN })).statusCode,
+        201,
+      );
+      assert.equal(
+        (await call(platform, 'POST', '/probe/things', { token: `${INTERNAL_TOKEN}x` })).statusCode,
+        401,
+      );
     });
   });
 }

@@ -13,9 +13,14 @@ import { call, httpTargets } from '../support/http.ts';
 const run = promisify(execFile);
 const bin = join(repoRoot, 'packages', 'platform', 'bin', 'polyshop.mjs');
 
-async function polyshop(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+async function polyshop(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -30,7 +35,16 @@ for (const target of httpTargets) {
       const server = target.name === 'postgres' ? testDatabaseUrl() : undefined;
       const database = server ? await createTestDatabase(server) : undefined;
       const env: NodeJS.ProcessEnv = database ? { DATABASE_URL: database.url } : {};
-      const args = ['users', 'create-admin', '--email', 'Chief@Example.com', '--password', 'Chief-Exec-2026!', '--data-dir', dataDir];
+      const args = [
+        'users',
+        'create-admin',
+        '--email',
+        'Chief@Example.com',
+        '--password',
+        'Chief-Exec-2026!',
+        '--data-dir',
+        dataDir,
+      ];
       try {
         const created = await polyshop(args, env);
         assert.equal(created.code, 0, created.stderr);
@@ -38,18 +52,39 @@ for (const target of httpTargets) {
         const again = await polyshop(args, env);
         assert.equal(again.code, 1);
         assert.match(again.stderr, /already exists/);
-        const weak = await polyshop(['users', 'create-admin', '--email', 'other@example.com', '--password', 'short', '--data-dir', dataDir], env);
+        const weak = await polyshop(
+          [
+            'users',
+            'create-admin',
+            '--email',
+            'other@example.com',
+            '--password',
+            'short',
+            '--data-dir',
+            dataDir,
+          ],
+          env,
+        );
         assert.equal(weak.code, 65);
         assert.match(weak.stderr, /password/);
 
-        const options: PlatformOptions = { env: { LOG_LEVEL: 'silent', ...env }, services: ['users'], logger: silentLogger(), overrides: { POLYSHOP_DATA_DIR: dataDir } };
+        const options: PlatformOptions = {
+          env: { LOG_LEVEL: 'silent', ...env },
+          services: ['users'],
+          logger: silentLogger(),
+          overrides: { POLYSHOP_DATA_DIR: dataDir },
+        };
         const platform = await buildPlatform(options);
         try {
-          const login = await call(platform, 'POST', '/users/login', { body: { email: 'chief@example.com', password: 'Chief-Exec-2026!' } });
+          const login = await call(platform, 'POST', '/users/login', {
+            body: { email: 'chief@example.com', password: 'Chief-Exec-2026!' },
+          });
           assert.equal(login.statusCode, 200, login.body);
           const me = await call(platform, 'GET', '/users/me', { token: login.json().accessToken });
           assert.deepEqual(me.json().permissions, ['*:*']);
-          const other = await call(platform, 'POST', '/users/login', { body: { email: 'other@example.com', password: 'short' } });
+          const other = await call(platform, 'POST', '/users/login', {
+            body: { email: 'other@example.com', password: 'short' },
+          });
           assert.equal(other.statusCode, 401);
         } finally {
           await platform.close();

@@ -14,7 +14,12 @@ export interface CallOptions {
 }
 
 /** `platform.app.inject` with a bearer token and JSON body. */
-export function call(platform: Platform, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, options: CallOptions = {}): Promise<LightMyRequestResponse> {
+export function call(
+  platform: Platform,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  options: CallOptions = {},
+): Promise<LightMyRequestResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   return platform.app.inject({
@@ -34,9 +39,16 @@ export function uniqueEmail(prefix = 'someone'): string {
 export const STRONG_PASSWORD = 'Correct-Horse-42';
 
 /** Registers and logs in a user; returns ids and tokens. */
-export async function registerAndLogin(platform: Platform, email = uniqueEmail(), password = STRONG_PASSWORD) {
-  const registered = await call(platform, 'POST', '/users/register', { body: { email, password, name: 'Ada Lovelace' } });
-  if (registered.statusCode !== 201) throw new Error(`register answered ${registered.statusCode}: ${registered.body}`);
+export async function registerAndLogin(
+  platform: Platform,
+  email = uniqueEmail(),
+  password = STRONG_PASSWORD,
+) {
+  const registered = await call(platform, 'POST', '/users/register', {
+    body: { email, password, name: 'Ada Lovelace' },
+  });
+  if (registered.statusCode !== 201)
+    throw new Error(`register answered ${registered.statusCode}: ${registered.body}`);
   const login = await call(platform, 'POST', '/users/login', { body: { email, password } });
   if (login.statusCode !== 200) throw new Error(`login answered ${login.statusCode}: ${login.body}`);
   const tokens = login.json<{ accessToken: string; refreshToken: string; expiresIn: number }>();
@@ -44,7 +56,11 @@ export async function registerAndLogin(platform: Platform, email = uniqueEmail()
 }
 
 /** Audit entries through the admin API. */
-export async function auditOf(platform: Platform, adminToken: string, query: string): Promise<Array<Record<string, unknown> & { type: string }>> {
+export async function auditOf(
+  platform: Platform,
+  adminToken: string,
+  query: string,
+): Promise<Array<Record<string, unknown> & { type: string }>> {
   const response = await call(platform, 'GET', `/users/audit?${query}`, { token: adminToken });
   if (response.statusCode !== 200) throw new Error(`audit answered ${response.statusCode}: ${response.body}`);
   return response.json<{ items: Array<Record<string, unknown> & { type: string }> }>().items;

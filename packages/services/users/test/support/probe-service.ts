@@ -11,10 +11,16 @@ export const probeService: ServiceDefinition = {
       name: 'products',
       prefix: '/probe',
       async routes(app) {
-        app.post('/things', { preHandler: context.authorizer.authorize('products', 'write') }, async (request, reply) =>
-          reply.status(201).send({ createdBy: request.principal!.userId }),
+        app.post(
+          '/things',
+          { preHandler: context.authorizer.authorize('products', 'write') },
+          async (request, reply) => reply.status(201).send({ createdBy: request.principal!.userId }),
         );
-        app.get('/whoami', { preHandler: context.authorizer.authenticate() }, async (request) => request.principal);
+        app.get(
+          '/whoami',
+          { preHandler: context.authorizer.authenticate() },
+          async (request) => request.principal,
+        );
       },
     };
   },

@@ -20,14 +20,21 @@ export async function batchGetItems<T>(
 ): Promise<T[]> {
   const found: T[] = [];
   for (let start = 0; start < keys.length; start += MAX_KEYS_PER_BATCH) {
-    let pending: Record<string, unknown>[] = keys.slice(start, start + MAX_KEYS_PER_BATCH).map((key) => ({ ...key }));
+    let pending: Record<string, unknown>[] = keys
+      .slice(start, start + MAX_KEYS_PER_BATCH)
+      .map((key) => ({ ...key }));
     for (let round = 0; pending.length > 0; round++) {
       if (round >= MAX_ROUNDS) {
-        throw AppError.unavailable('INVENTORY.STORE_BUSY', 'DynamoDB kept leaving keys of a batch read unprocessed; retry later.');
+        throw AppError.unavailable(
+          'INVENTORY.STORE_BUSY',
+          'DynamoDB kept leaving keys of a batch read unprocessed; retry later.',
+        );
       }
       if (round > 0) await backoff(round);
       const result = await documents.send(
-        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: options.consistent } } }),
+        new BatchGetCommand({
+          RequestItems: { [tableName]: { Keys: pending, ConsistentRead: options.consistent } },
+        }),
       );
       found.push(...((result.Responses?.[tableName] ?? []) as T[]));
       pending = result.UnprocessedKeys?.[tableName]?.Keys ?? [];

@@ -1,5 +1,10 @@
 import type { Reservation, ReservationItem, ReservationStatus } from '../../domain/reservation.ts';
-import { countsOf, type AdjustmentKind, type StockAdjustment, type StockLevel } from '../../domain/stock-level.ts';
+import {
+  countsOf,
+  type AdjustmentKind,
+  type StockAdjustment,
+  type StockLevel,
+} from '../../domain/stock-level.ts';
 
 /**
  * The items of the inventory table (single-table design) and their mappers. Numbers are integers
@@ -27,7 +32,10 @@ export const adjustmentKey = (sku: string, version: number): ItemKey => ({
 export const reservationKey = (id: string): ItemKey => ({ PK: `RESERVATION#${id}`, SK: 'RESERVATION' });
 export const ADJUSTMENT_PREFIX = 'ADJUSTMENT#';
 
-/** The stock of one SKU. `available = quantity - reserved` is stored so conditions can test it (no arithmetic in conditions). */
+/**
+ * The stock of one SKU. `available = quantity - reserved` is stored so conditions can test it (no arithmetic
+ * in conditions).
+ */
 export interface StockItem extends ItemKey {
   sku: string;
   quantity: number;
@@ -57,10 +65,25 @@ export interface AdjustmentItem extends ItemKey {
 export function adjustmentItem(
   sku: string,
   version: number,
-  entry: { kind: AdjustmentKind; delta: number; quantityAfter: number; reason: string; actor?: string | undefined; reservationId?: string | undefined; at: string },
+  entry: {
+    kind: AdjustmentKind;
+    delta: number;
+    quantityAfter: number;
+    reason: string;
+    actor?: string | undefined;
+    reservationId?: string | undefined;
+    at: string;
+  },
 ): AdjustmentItem {
   const { actor, reservationId, ...rest } = entry;
-  return { ...adjustmentKey(sku, version), id: `${sku}:${version}`, sku, ...rest, ...(actor ? { actor } : {}), ...(reservationId ? { reservationId } : {}) };
+  return {
+    ...adjustmentKey(sku, version),
+    id: `${sku}:${version}`,
+    sku,
+    ...rest,
+    ...(actor ? { actor } : {}),
+    ...(reservationId ? { reservationId } : {}),
+  };
 }
 
 /**
@@ -78,7 +101,10 @@ export interface ReservationRecord extends ItemKey {
   expiresAt: string;
   createdAt: string;
   updatedAt: string;
-  /** Epoch seconds after which DynamoDB may delete the item (long after it ended; see `RESERVATION_RETENTION_SECONDS`). */
+  /**
+   * Epoch seconds after which DynamoDB may delete the item (long after it ended; see
+   * `RESERVATION_RETENTION_SECONDS`).
+   */
   ttl: number;
   /** Why its stock was returned, and by whom (status `returned`; a later step's history entries repeat them). */
   returnReason?: string;
@@ -105,7 +131,12 @@ export function expiryAttributes(id: string, due: Date): { expiryShard: string; 
 }
 
 export function toStockLevel(item: StockItem): StockLevel {
-  return { sku: item.sku, ...countsOf(item.quantity, item.reserved), version: item.version, updatedAt: new Date(item.updatedAt) };
+  return {
+    sku: item.sku,
+    ...countsOf(item.quantity, item.reserved),
+    version: item.version,
+    updatedAt: new Date(item.updatedAt),
+  };
 }
 
 export function toAdjustment(item: AdjustmentItem): StockAdjustment {

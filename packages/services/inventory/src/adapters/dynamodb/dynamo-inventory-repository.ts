@@ -59,7 +59,11 @@ export class DynamoInventoryRepository implements InventoryRepository {
   constructor(options: DynamoInventoryRepositoryOptions) {
     this.#documents = options.documents;
     this.#tableName = options.tableName;
-    this.#writer = new DynamoStockWriter({ documents: options.documents, tableName: options.tableName, onConflictRetry: options.onConflictRetry });
+    this.#writer = new DynamoStockWriter({
+      documents: options.documents,
+      tableName: options.tableName,
+      onConflictRetry: options.onConflictRetry,
+    });
     this.#reservations = new DynamoReservations({
       documents: options.documents,
       tableName: options.tableName,
@@ -71,20 +75,31 @@ export class DynamoInventoryRepository implements InventoryRepository {
   }
 
   async findStock(sku: string): Promise<StockLevel | undefined> {
-    const { Item } = await this.#documents.send(new GetCommand({ TableName: this.#tableName, Key: stockKey(sku), ConsistentRead: true }));
+    const { Item } = await this.#documents.send(
+      new GetCommand({ TableName: this.#tableName, Key: stockKey(sku), ConsistentRead: true }),
+    );
     return Item && toStockLevel(Item as StockItem);
   }
 
   async findStocks(skus: readonly string[]): Promise<StockLevel[]> {
     const keys = [...new Set(skus)].map(stockKey);
-    const items = await batchGetItems<StockItem>(this.#documents, this.#tableName, keys, { consistent: true });
+    const items = await batchGetItems<StockItem>(this.#documents, this.#tableName, keys, {
+      consistent: true,
+    });
     return items.map(toStockLevel).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
   }
 
   async setQuantity(input: SetQuantityInput, context: WriteContext): Promise<StockChange> {
     return this.#adjustment(input.sku, context, (before) => {
-      if (before && input.quantity < before.reserved) return belowReserved(input.sku, before.quantity, before.reserved, 'quantity');
-      return { kind: 'set', quantity: input.quantity, delta: input.quantity - (before?.quantity ?? 0), reason: input.reason, actor: input.actor };
+      if (before && input.quantity < before.reserved)
+        return belowReserved(input.sku, before.quantity, before.reserved, 'quantity');
+      return {
+        kind: 'set',
+        quantity: input.quantity,
+        delta: input.quantity - (before?.quantity ?? 0),
+        reason: input.reason,
+        actor: input.actor,
+      };
     });
   }
 
@@ -93,7 +108,13 @@ export class DynamoInventoryRepository implements InventoryRepository {
       if (!before) return skuNotFound(input.sku);
       const refusal = adjustmentRefusal(input.sku, before, input.delta);
       if (refusal) return refusal;
-      return { kind: 'adjust', quantity: before.quantity + input.delta, delta: input.delta, reason: input.reason, actor: input.actor };
+      return {
+        kind: 'adjust',
+        quantity: before.quantity + input.delta,
+        delta: input.delta,
+        reason: input.reason,
+        actor: input.actor,
+      };
     });
   }
 
@@ -127,7 +148,11 @@ export class DynamoInventoryRepository implements InventoryRepository {
     return this.#reservations.end(id, 'expire', context);
   }
 
-  returnReservation(id: string, input: ReturnInput, context: WriteContext): Promise<ReservationTransition | undefined> {
+  returnReservation(
+    id: string,
+    input: ReturnInput,
+    context: WriteContext,
+  ): Promise<ReservationTransition | undefined> {
     return this.#reservations.returnStock(id, input, context);
   }
 
@@ -165,11 +190,22 @@ export class DynamoInventoryRepository implements InventoryRepository {
       .map((item) => item.PK.slice('RESERVATION#'.length));
   }
 
-  /** A set or an adjustment: the new quantity (decided on the stock read, or refused with an error), its history entry and events, in one transaction. */
+  /**
+   * A set or an adjustment: the new quantity (decided on the stock read, or refused with an error), its
+   * history entry and events, in one transaction.
+   */
   async #adjustment(
     sku: string,
     context: WriteContext,
-    decide: (before: StockItem | undefined) => AppError | { kind: 'set' | 'adjust'; quantity: number; delta: number; reason: string; actor?: string | undefined },
+    decide: (before: StockItem | undefined) =>
+      | AppError
+      | {
+          kind: 'set' | 'adjust';
+          quantity: number;
+          delta: number;
+          reason: string;
+          actor?: string | undefined;
+        },
   ): Promise<StockChange> {
     const at = context.now.toISOString();
     const outcome = await this.#writer.write<AppError>({
@@ -189,13 +225,22 @@ export class DynamoInventoryRepository implements InventoryRepository {
           at,
         });
         // the stock update is pinned to `version - 1`, so this key is free unless that update fails too
-        const history: TransactAction = { Put: { TableName: this.#tableName, Item: entry, ConditionExpression: 'attribute_not_exists(PK)' } };
-        return { actions: [history], stock: [{ sku, quantity: decision.quantity, reserved: before?.reserved ?? 0 }] };
+        const history: TransactAction = {
+          Put: { TableName: this.#tableName, Item: entry, ConditionExpression: 'attribute_not_exists(PK)' },
+        };
+        return {
+          actions: [history],
+          stock: [{ sku, quantity: decision.quantity, reserved: before?.reserved ?? 0 }],
+        };
       },
     });
     if (outcome.status === 'refused') throw outcome.result;
     if (outcome.status === 'condition_failed') {
-      throw new AppError('internal', 'INVENTORY.INVARIANT_BROKEN', `${sku} already has a history entry for the version this write makes.`);
+      throw new AppError(
+        'internal',
+        'INVENTORY.INVARIANT_BROKEN',
+        `${sku} already has a history entry for the version this write makes.`,
+      );
     }
     return outcome.changes[0]!;
   }

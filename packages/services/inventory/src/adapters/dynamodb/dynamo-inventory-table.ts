@@ -21,7 +21,11 @@ export interface EnsureTableOptions {
  * (strings), on-demand capacity, the reaper's sparse GSI (`expiryShard`, `expiryKey`, keys only),
  * and TTL on `ttl` (which only garbage-collects ended reservations: the reaper returns stock).
  */
-export async function ensureInventoryTable(client: DynamoDBClient, tableName: string, options: EnsureTableOptions = {}): Promise<void> {
+export async function ensureInventoryTable(
+  client: DynamoDBClient,
+  tableName: string,
+  options: EnsureTableOptions = {},
+): Promise<void> {
   if (!(await tableExists(client, tableName))) {
     try {
       await client.send(
@@ -55,7 +59,10 @@ export async function ensureInventoryTable(client: DynamoDBClient, tableName: st
       if (!(error instanceof ResourceInUseException)) throw error;
     }
   }
-  await waitUntilTableExists({ client, maxWaitTime: options.maxWaitSeconds ?? 120, minDelay: 1 }, { TableName: tableName });
+  await waitUntilTableExists(
+    { client, maxWaitTime: options.maxWaitSeconds ?? 120, minDelay: 1 },
+    { TableName: tableName },
+  );
   await enableTimeToLive(client, tableName);
 }
 
@@ -70,12 +77,20 @@ async function tableExists(client: DynamoDBClient, tableName: string): Promise<b
 }
 
 async function enableTimeToLive(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { TimeToLiveDescription: ttl } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  const { TimeToLiveDescription: ttl } = await client.send(
+    new DescribeTimeToLiveCommand({ TableName: tableName }),
+  );
   if (ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING') return;
   try {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }));
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      }),
+    );
   } catch (error) {
     // a concurrent start enabled it between our describe and update
-    if ((error as Error).name !== 'ValidationException' || !/already enabled/i.test((error as Error).message)) throw error;
+    if ((error as Error).name !== 'ValidationException' || !/already enabled/i.test((error as Error).message))
+      throw error;
   }
 }

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope, EventPublisher, Logger } from '@polyshop/kernel';
 import { PollingRelay, type RelayBatch } from '@polyshop/stores';
 import { OUTBOX_EVENTS_PREFIX, OUTBOX_PARTITION, RELAY_LEASE_KEY, type OutboxItem } from './dynamo-outbox.ts';
@@ -14,7 +20,10 @@ export interface DynamoOutboxRelayOptions {
   intervalMs?: number;
   /** Outbox items read per batch (each holds the events of one write). Default 25. */
   batchSize?: number;
-  /** How long the publishing lease lasts without renewal (a crashed relay's successor waits this long). Default 15 s. */
+  /**
+   * How long the publishing lease lasts without renewal (a crashed relay's successor waits this long).
+   * Default 15 s.
+   */
   leaseMs?: number;
 }
 
@@ -39,7 +48,14 @@ export class DynamoOutboxRelay extends PollingRelay {
   protected async releaseLease(): Promise<void> {
     const { documents, tableName } = this.#options;
     await documents
-      .send(new DeleteCommand({ TableName: tableName, Key: RELAY_LEASE_KEY, ConditionExpression: 'holder = :me', ExpressionAttributeValues: { ':me': this.#holder } }))
+      .send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: RELAY_LEASE_KEY,
+          ConditionExpression: 'holder = :me',
+          ExpressionAttributeValues: { ':me': this.#holder },
+        }),
+      )
       .catch(() => undefined);
   }
 
@@ -95,17 +111,19 @@ export class DynamoOutboxRelay extends PollingRelay {
           await documents.send(new DeleteCommand({ TableName: tableName, Key: key }));
         } else if (next > (item.published ?? 0)) {
           // remember what reached the bus, so a retry republishes fewer events
-          await documents.send(
-            new UpdateCommand({
-              TableName: tableName,
-              Key: key,
-              UpdateExpression: 'SET published = :n',
-              ConditionExpression: 'attribute_exists(PK)',
-              ExpressionAttributeValues: { ':n': next },
-            }),
-          ).catch((error: unknown) => {
-            if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          });
+          await documents
+            .send(
+              new UpdateCommand({
+                TableName: tableName,
+                Key: key,
+                UpdateExpression: 'SET published = :n',
+                ConditionExpression: 'attribute_exists(PK)',
+                ExpressionAttributeValues: { ':n': next },
+              }),
+            )
+            .catch((error: unknown) => {
+              if (!(error instanceof ConditionalCheckFailedException)) throw error;
+            });
         }
       }
     }

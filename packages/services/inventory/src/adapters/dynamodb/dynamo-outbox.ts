@@ -46,7 +46,9 @@ export function nextOutboxKey(previous: readonly (string | undefined)[], nowMs: 
 export function outboxItem(key: string, events: readonly EventEnvelope[]): OutboxItem {
   const json = JSON.stringify(events);
   if (Buffer.byteLength(json) > MAX_OUTBOX_ITEM_BYTES) {
-    throw new Error(`the ${events.length} events of one write exceed an outbox item (${Buffer.byteLength(json)} bytes)`);
+    throw new Error(
+      `the ${events.length} events of one write exceed an outbox item (${Buffer.byteLength(json)} bytes)`,
+    );
   }
   return { PK: OUTBOX_PARTITION, SK: `${OUTBOX_EVENTS_PREFIX}${key}`, events: json, count: events.length };
 }

@@ -13,8 +13,17 @@ import type { StockTarget, TransactAction } from './dynamo-stock-writer.ts';
 
 /** Builders for the reservation item's writes (each a conditional action of a stock write). */
 
-/** The record of a new reservation: `active`, or `pending` with its first step done when it takes several transactions. */
-export function newReservationRecord(reservation: NewReservation, items: ReservationItem[], now: Date, steps: number, graceMs: number): ReservationRecord {
+/**
+ * The record of a new reservation: `active`, or `pending` with its first step done when it takes several
+ * transactions.
+ */
+export function newReservationRecord(
+  reservation: NewReservation,
+  items: ReservationItem[],
+  now: Date,
+  steps: number,
+  graceMs: number,
+): ReservationRecord {
   const pending = steps > 1;
   return {
     ...reservationKey(reservation.id),
@@ -34,7 +43,14 @@ export function newReservationRecord(reservation: NewReservation, items: Reserva
 
 /** Puts a new reservation record unless one with its id exists (then the old one comes back as `ALL_OLD`). */
 export function putReservation(tableName: string, record: ReservationRecord): TransactAction {
-  return { Put: { TableName: tableName, Item: record, ConditionExpression: 'attribute_not_exists(PK)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
+  return {
+    Put: {
+      TableName: tableName,
+      Item: record,
+      ConditionExpression: 'attribute_not_exists(PK)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
 }
 
 export interface RecordUpdate {
@@ -45,7 +61,10 @@ export interface RecordUpdate {
   values?: Record<string, unknown>;
 }
 
-/** A conditional update of a reservation record; attribute names are always aliased (`status`, `items`, `ttl` are reserved words). */
+/**
+ * A conditional update of a reservation record; attribute names are always aliased (`status`, `items`, `ttl`
+ * are reserved words).
+ */
 export function updateReservation(tableName: string, id: string, update: RecordUpdate): TransactAction {
   const names: Record<string, string> = { '#s': 'status', '#p': 'progress', '#e': 'expiresAt' };
   const values: Record<string, unknown> = { ...update.values };
@@ -58,7 +77,12 @@ export function updateReservation(tableName: string, id: string, update: RecordU
     names[`#rm${index}`] = attribute;
     return `#rm${index}`;
   });
-  const expression = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
+  const expression = [
+    sets.length ? `SET ${sets.join(', ')}` : '',
+    removes.length ? `REMOVE ${removes.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
   const condition = `attribute_exists(PK) AND ${update.condition}`;
   return {
     Update: {
@@ -75,13 +99,24 @@ export function updateReservation(tableName: string, id: string, update: RecordU
 }
 
 function usedIn<T>(expressions: string, placeholders: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.entries(placeholders).filter(([placeholder]) => new RegExp(`${placeholder}(?![A-Za-z0-9_])`).test(expressions)));
+  return Object.fromEntries(
+    Object.entries(placeholders).filter(([placeholder]) =>
+      new RegExp(`${placeholder}(?![A-Za-z0-9_])`).test(expressions),
+    ),
+  );
 }
 
 /** The SKUs among `items` whose available units do not cover the quantity (unknown SKUs have 0), in item order. */
-export function shortagesOf(items: readonly ReservationItem[], stock: ReadonlyMap<string, StockItem>): StockShortage[] {
+export function shortagesOf(
+  items: readonly ReservationItem[],
+  stock: ReadonlyMap<string, StockItem>,
+): StockShortage[] {
   return items
-    .map((item) => ({ sku: item.sku, requested: item.quantity, available: stock.get(item.sku)?.available ?? 0 }))
+    .map((item) => ({
+      sku: item.sku,
+      requested: item.quantity,
+      available: stock.get(item.sku)?.available ?? 0,
+    }))
     .filter((shortage) => shortage.available < shortage.requested);
 }
 
@@ -90,13 +125,22 @@ export function shortagesOf(items: readonly ReservationItem[], stock: ReadonlyMa
  * (reserve), -1 lets them go (release, expiry, undo); `leaves` takes them off the shelf too (commit).
  * Throws when a SKU does not hold what the reservation says it holds (an invariant, not an input error).
  */
-export function movedStock(items: readonly ReservationItem[], stock: ReadonlyMap<string, StockItem>, sign: 1 | -1, leaves = false): StockTarget[] {
+export function movedStock(
+  items: readonly ReservationItem[],
+  stock: ReadonlyMap<string, StockItem>,
+  sign: 1 | -1,
+  leaves = false,
+): StockTarget[] {
   return items.map((item) => {
     const base = stock.get(item.sku);
     const reserved = (base?.reserved ?? 0) + sign * item.quantity;
     const quantity = (base?.quantity ?? 0) - (leaves ? item.quantity : 0);
     if (!base || reserved < 0 || reserved > quantity) {
-      throw new AppError('internal', 'INVENTORY.INVARIANT_BROKEN', `${item.sku} cannot move ${sign * item.quantity} reserved units (it holds ${base?.reserved ?? 'no stock'}).`);
+      throw new AppError(
+        'internal',
+        'INVENTORY.INVARIANT_BROKEN',
+        `${item.sku} cannot move ${sign * item.quantity} reserved units (it holds ${base?.reserved ?? 'no stock'}).`,
+      );
     }
     return { sku: item.sku, quantity, reserved };
   });
@@ -119,7 +163,12 @@ export function returnedStock(
   const targets: StockTarget[] = [];
   for (const item of items) {
     const base = stock.get(item.sku);
-    if (!base) throw new AppError('internal', 'INVENTORY.INVARIANT_BROKEN', `Reservation ${record.id} holds ${item.sku}, which has no stock.`);
+    if (!base)
+      throw new AppError(
+        'internal',
+        'INVENTORY.INVARIANT_BROKEN',
+        `Reservation ${record.id} holds ${item.sku}, which has no stock.`,
+      );
     const refusal = adjustmentRefusal(item.sku, base, item.quantity, 'id');
     if (refusal) return { refuse: refusal };
     const target = { sku: item.sku, quantity: base.quantity + item.quantity, reserved: base.reserved };
@@ -133,7 +182,9 @@ export function returnedStock(
       at,
     });
     // the stock update is pinned to `base.version`, so this key is free unless that update fails too
-    actions.push({ Put: { TableName: tableName, Item: entry, ConditionExpression: 'attribute_not_exists(PK)' } });
+    actions.push({
+      Put: { TableName: tableName, Item: entry, ConditionExpression: 'attribute_not_exists(PK)' },
+    });
     targets.push(target);
   }
   return { actions, stock: targets };

@@ -1,12 +1,46 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AppError } from '@polyshop/kernel';
-import { sortItems, type NewReservation, type ReservationItem, type StockShortage } from '../../domain/reservation.ts';
+import {
+  sortItems,
+  type NewReservation,
+  type ReservationItem,
+  type StockShortage,
+} from '../../domain/reservation.ts';
 import type { StockChange } from '../../domain/stock-level.ts';
-import type { ReservationTransition, ReserveOutcome, ReturnInput, WriteContext } from '../../ports/inventory-repository.ts';
-import { expiryAttributes, isInCreation, reservationKey, toReservation, type ReservationRecord, type StockItem } from './dynamo-inventory-items.ts';
-import { dueAt, movedStock, newReservationRecord, putReservation, returnedStock, shortagesOf, stepsOf, updateReservation } from './dynamo-reservation-records.ts';
-import { itemKeyId, MAX_TRANSACTION_ACTIONS, type DynamoStockWriter, type StockTarget, type TransactAction, type WriteOutcome, type WritePlan } from './dynamo-stock-writer.ts';
+import type {
+  ReservationTransition,
+  ReserveOutcome,
+  ReturnInput,
+  WriteContext,
+} from '../../ports/inventory-repository.ts';
+import {
+  expiryAttributes,
+  isInCreation,
+  reservationKey,
+  toReservation,
+  type ReservationRecord,
+  type StockItem,
+} from './dynamo-inventory-items.ts';
+import {
+  dueAt,
+  movedStock,
+  newReservationRecord,
+  putReservation,
+  returnedStock,
+  shortagesOf,
+  stepsOf,
+  updateReservation,
+} from './dynamo-reservation-records.ts';
+import {
+  itemKeyId,
+  MAX_TRANSACTION_ACTIONS,
+  type DynamoStockWriter,
+  type StockTarget,
+  type TransactAction,
+  type WriteOutcome,
+  type WritePlan,
+} from './dynamo-stock-writer.ts';
 
 /**
  * How a reservation can end, and what its stock does then: from `active` it is committed (stock
@@ -57,11 +91,14 @@ export class DynamoReservations {
   constructor(options: DynamoReservationsOptions) {
     this.#options = options;
     this.#skusPerStep = options.skusPerStep ?? MAX_TRANSACTION_ACTIONS - 2;
-    if (this.#skusPerStep < 1 || this.#skusPerStep > MAX_TRANSACTION_ACTIONS - 2) throw new Error(`skusPerStep must be 1…${MAX_TRANSACTION_ACTIONS - 2}`);
+    if (this.#skusPerStep < 1 || this.#skusPerStep > MAX_TRANSACTION_ACTIONS - 2)
+      throw new Error(`skusPerStep must be 1…${MAX_TRANSACTION_ACTIONS - 2}`);
   }
 
   async find(id: string): Promise<ReservationRecord | undefined> {
-    const { Item } = await this.#options.documents.send(new GetCommand({ TableName: this.#options.tableName, Key: reservationKey(id), ConsistentRead: true }));
+    const { Item } = await this.#options.documents.send(
+      new GetCommand({ TableName: this.#options.tableName, Key: reservationKey(id), ConsistentRead: true }),
+    );
     return Item as ReservationRecord | undefined;
   }
 
@@ -71,7 +108,10 @@ export class DynamoReservations {
     const record = newReservationRecord(reservation, items, context.now, steps.length, this.#graceMs);
     if (steps.length > 1) {
       // every SKU is checked before the first step, so a shortage known now changes nothing
-      const { stock, others } = await this.#options.writer.read(items.map((item) => item.sku), [reservationKey(reservation.id)]);
+      const { stock, others } = await this.#options.writer.read(
+        items.map((item) => item.sku),
+        [reservationKey(reservation.id)],
+      );
       const existing = others.get(itemKeyId(reservationKey(reservation.id))) as ReservationRecord | undefined;
       if (existing) return existingOutcome(existing);
       const shortages = shortagesOf(items, stock);
@@ -82,43 +122,70 @@ export class DynamoReservations {
       read: [reservationKey(reservation.id)],
       context,
       plan: ({ stock, others }) => {
-        const existing = others.get(itemKeyId(reservationKey(reservation.id))) as ReservationRecord | undefined;
+        const existing = others.get(itemKeyId(reservationKey(reservation.id))) as
+          ReservationRecord | undefined;
         if (existing) return { refuse: existingOutcome(existing) };
         const shortages = shortagesOf(steps[0]!, stock);
         if (shortages.length > 0) return { refuse: { status: 'insufficient_stock', shortages } };
-        return { actions: [putReservation(this.#options.tableName, record)], stock: movedStock(steps[0]!, stock, 1) };
+        return {
+          actions: [putReservation(this.#options.tableName, record)],
+          stock: movedStock(steps[0]!, stock, 1),
+        };
       },
     });
     if (first.status === 'refused') return first.result;
-    if (first.status === 'condition_failed') return existingOutcome(first.item as unknown as ReservationRecord);
+    if (first.status === 'condition_failed')
+      return existingOutcome(first.item as unknown as ReservationRecord);
     await this.#options.afterStep?.('reserve', 1);
     const changes = [...first.changes];
     for (let step = 2; step <= steps.length; step++) {
       const last = step === steps.length;
-      const outcome = await this.#step<StockShortage[]>(reservation.id, steps[step - 1]!, context, (now) => now?.status === 'pending' && now.progress === step - 1, (stock) => {
-        const shortages = shortagesOf(steps[step - 1]!, stock);
-        if (shortages.length > 0) return { refuse: shortages };
-        const update = last
-          ? { set: { status: 'active', ...expiryAttributes(reservation.id, reservation.expiresAt) }, remove: ['progress'] }
-          : { set: { progress: step } };
-        const action = updateReservation(this.#options.tableName, reservation.id, {
-          condition: '#s = :pending AND #p = :previous',
-          values: { ':pending': 'pending', ':previous': step - 1 },
-          ...update,
-        });
-        return { actions: [action], stock: movedStock(steps[step - 1]!, stock, 1) };
-      });
-      if (outcome.status === 'condition_failed' || (outcome.status === 'refused' && isMoved(outcome.result))) {
+      const outcome = await this.#step<StockShortage[]>(
+        reservation.id,
+        steps[step - 1]!,
+        context,
+        (now) => now?.status === 'pending' && now.progress === step - 1,
+        (stock) => {
+          const shortages = shortagesOf(steps[step - 1]!, stock);
+          if (shortages.length > 0) return { refuse: shortages };
+          const update = last
+            ? {
+                set: { status: 'active', ...expiryAttributes(reservation.id, reservation.expiresAt) },
+                remove: ['progress'],
+              }
+            : { set: { progress: step } };
+          const action = updateReservation(this.#options.tableName, reservation.id, {
+            condition: '#s = :pending AND #p = :previous',
+            values: { ':pending': 'pending', ':previous': step - 1 },
+            ...update,
+          });
+          return { actions: [action], stock: movedStock(steps[step - 1]!, stock, 1) };
+        },
+      );
+      if (
+        outcome.status === 'condition_failed' ||
+        (outcome.status === 'refused' && isMoved(outcome.result))
+      ) {
         // the reaper took the half-made reservation for abandoned and undid it
-        throw AppError.unavailable('INVENTORY.RESERVATION_ABORTED', `Reservation ${reservation.id} took too long to make and was undone; retry it.`, {
-          field: 'reservationId',
-        });
+        throw AppError.unavailable(
+          'INVENTORY.RESERVATION_ABORTED',
+          `Reservation ${reservation.id} took too long to make and was undone; retry it.`,
+          {
+            field: 'reservationId',
+          },
+        );
       }
       if (outcome.status === 'refused') {
         await this.#abort({ ...record, progress: step - 1 }, context);
         const later = steps.slice(step).flat();
-        const { stock } = later.length > 0 ? await this.#options.writer.read(later.map((item) => item.sku)) : { stock: new Map() };
-        return { status: 'insufficient_stock', shortages: [...(outcome.result as StockShortage[]), ...shortagesOf(later, stock)] };
+        const { stock } =
+          later.length > 0
+            ? await this.#options.writer.read(later.map((item) => item.sku))
+            : { stock: new Map() };
+        return {
+          status: 'insufficient_stock',
+          shortages: [...(outcome.result as StockShortage[]), ...shortagesOf(later, stock)],
+        };
       }
       changes.push(...outcome.changes);
       await this.#options.afterStep?.('reserve', step);
@@ -131,7 +198,11 @@ export class DynamoReservations {
    * instead; an expiry before the time changes nothing. Half-ended reservations are completed first,
    * half-made ones are undone once their grace period is over (expiry only). `undefined` when unknown.
    */
-  async end(id: string, wanted: 'commit' | 'release' | 'expire', context: WriteContext): Promise<ReservationTransition | undefined> {
+  async end(
+    id: string,
+    wanted: 'commit' | 'release' | 'expire',
+    context: WriteContext,
+  ): Promise<ReservationTransition | undefined> {
     for (;;) {
       const record = await this.find(id);
       if (!record) return undefined;
@@ -160,7 +231,11 @@ export class DynamoReservations {
    * first. A return of several steps checks every SKU before the first one, so a SKU that would
    * exceed the maximum refuses it while nothing has changed.
    */
-  async returnStock(id: string, input: ReturnInput, context: WriteContext): Promise<ReservationTransition | undefined> {
+  async returnStock(
+    id: string,
+    input: ReturnInput,
+    context: WriteContext,
+  ): Promise<ReservationTransition | undefined> {
     const helped: StockChange[] = [];
     for (;;) {
       const record = await this.find(id);
@@ -170,10 +245,20 @@ export class DynamoReservations {
         continue;
       }
       if (record.status !== 'committed') return { reservation: toReservation(record), changes: helped };
-      const returning: ReservationRecord = { ...record, returnReason: input.reason, ...(input.actor ? { returnActor: input.actor } : {}) };
+      const returning: ReservationRecord = {
+        ...record,
+        returnReason: input.reason,
+        ...(input.actor ? { returnActor: input.actor } : {}),
+      };
       if (stepsOf(record.items, this.#stepSize('returned')).length > 1) {
         const { stock } = await this.#options.writer.read(record.items.map((item) => item.sku));
-        const check = returnedStock(this.#options.tableName, returning, record.items, stock, context.now.toISOString());
+        const check = returnedStock(
+          this.#options.tableName,
+          returning,
+          record.items,
+          stock,
+          context.now.toISOString(),
+        );
         if ('refuse' in check) throw check.refuse;
       }
       const returned = await this.#startEnding(returning, 'returned', context);
@@ -182,33 +267,62 @@ export class DynamoReservations {
   }
 
   /** The first step of an ending; `undefined` when the reservation was no longer in the state read. */
-  async #startEnding(record: ReservationRecord, ending: Ending, context: WriteContext): Promise<ReservationTransition | undefined> {
+  async #startEnding(
+    record: ReservationRecord,
+    ending: Ending,
+    context: WriteContext,
+  ): Promise<ReservationTransition | undefined> {
     const steps = stepsOf(record.items, this.#stepSize(ending));
     const multi = steps.length > 1;
     const now = context.now.toISOString();
     const from = ending === 'returned' ? 'committed' : 'active';
     const expiry = ending === 'committed' ? ' AND #e > :now' : ending === 'expired' ? ' AND #e <= :now' : '';
     // a return keeps its reason on the reservation: later steps (perhaps the reaper's) write it into the history
-    const why = ending === 'returned' ? { ...(record.returnReason ? { returnReason: record.returnReason } : {}), ...(record.returnActor ? { returnActor: record.returnActor } : {}) } : {};
+    const why =
+      ending === 'returned'
+        ? {
+            ...(record.returnReason ? { returnReason: record.returnReason } : {}),
+            ...(record.returnActor ? { returnActor: record.returnActor } : {}),
+          }
+        : {};
     const decide = updateReservation(this.#options.tableName, record.id, {
       condition: `#s = :from AND attribute_not_exists(#p)${expiry}`,
       values: { ':from': from, ':now': now },
       // a multi-step ending stays in the reaper's index until its last step, in case this writer dies
-      set: { status: ending, updatedAt: now, ...why, ...(multi ? { progress: 1, ...expiryAttributes(record.id, new Date(context.now.getTime() + this.#graceMs)) } : {}) },
+      set: {
+        status: ending,
+        updatedAt: now,
+        ...why,
+        ...(multi
+          ? { progress: 1, ...expiryAttributes(record.id, new Date(context.now.getTime() + this.#graceMs)) }
+          : {}),
+      },
       ...(multi ? {} : { remove: ['expiryShard', 'expiryKey'] }),
     });
-    const outcome = await this.#step(record.id, steps[0]!, context, (current) => current?.status === from && current.progress === undefined, (stock) =>
-      withAction(decide, this.#endingStep(record, ending, steps[0]!, stock, now)),
+    const outcome = await this.#step(
+      record.id,
+      steps[0]!,
+      context,
+      (current) => current?.status === from && current.progress === undefined,
+      (stock) => withAction(decide, this.#endingStep(record, ending, steps[0]!, stock, now)),
     );
     if (outcome.status === 'refused' && outcome.result instanceof AppError) throw outcome.result;
     if (outcome.status !== 'written') return undefined;
     await this.#options.afterStep?.(ending, 1);
-    const ended: ReservationRecord = { ...record, status: ending, updatedAt: now, ...(multi ? { progress: 1 } : {}) };
+    const ended: ReservationRecord = {
+      ...record,
+      status: ending,
+      updatedAt: now,
+      ...(multi ? { progress: 1 } : {}),
+    };
     const changes = [...outcome.changes, ...(multi ? await this.#completeEnding(ended, context) : [])];
     return { reservation: toReservation(ended), changes };
   }
 
-  /** Moves the stock of the steps of an ending not done yet (any caller may help; each step is conditional on `progress`). */
+  /**
+   * Moves the stock of the steps of an ending not done yet (any caller may help; each step is conditional on
+   * `progress`).
+   */
   async #completeEnding(record: ReservationRecord, context: WriteContext): Promise<StockChange[]> {
     const ending = record.status as Ending;
     const steps = stepsOf(record.items, this.#stepSize(ending));
@@ -222,12 +336,19 @@ export class DynamoReservations {
       const advance = updateReservation(this.#options.tableName, record.id, {
         condition: '#s = :ending AND #p = :previous',
         values: { ':ending': ending, ':previous': previous },
-        ...(last ? { set: {}, remove: ['progress', 'expiryShard', 'expiryKey'] } : { set: { progress: step } }),
+        ...(last
+          ? { set: {}, remove: ['progress', 'expiryShard', 'expiryKey'] }
+          : { set: { progress: step } }),
       });
-      const outcome = await this.#step(record.id, steps[step - 1]!, context, (current) => current?.status === ending && current.progress === previous, (stock) =>
-        withAction(advance, this.#endingStep(record, ending, steps[step - 1]!, stock, now)),
+      const outcome = await this.#step(
+        record.id,
+        steps[step - 1]!,
+        context,
+        (current) => current?.status === ending && current.progress === previous,
+        (stock) => withAction(advance, this.#endingStep(record, ending, steps[step - 1]!, stock, now)),
       );
-      // a SKU of a return that filled up since the first step: the return stays half-done (the next call or the reaper finishes it once there is room)
+      // a SKU of a return that filled up since the first step: the return stays half-done (the next call or
+      // the reaper finishes it once there is room)
       if (outcome.status === 'refused' && outcome.result instanceof AppError) throw outcome.result;
       if (outcome.status === 'written') {
         changes.push(...outcome.changes);
@@ -248,16 +369,22 @@ export class DynamoReservations {
     let current: ReservationRecord | undefined = record;
     while (current && (current.progress ?? 0) > 0) {
       const step: number = current.progress!;
-      const outcome = await this.#step(record.id, steps[step - 1]!, context, (now) => now !== undefined && isInCreation(now) && now.progress === step, (stock) => ({
-        actions: [
-          updateReservation(this.#options.tableName, record.id, {
-            condition: '#s IN (:pending, :aborting) AND #p = :step',
-            values: { ':pending': 'pending', ':aborting': 'aborting', ':step': step },
-            set: { status: 'aborting', progress: step - 1 },
-          }),
-        ],
-        stock: movedStock(steps[step - 1]!, stock, -1),
-      }));
+      const outcome = await this.#step(
+        record.id,
+        steps[step - 1]!,
+        context,
+        (now) => now !== undefined && isInCreation(now) && now.progress === step,
+        (stock) => ({
+          actions: [
+            updateReservation(this.#options.tableName, record.id, {
+              condition: '#s IN (:pending, :aborting) AND #p = :step',
+              values: { ':pending': 'pending', ':aborting': 'aborting', ':step': step },
+              set: { status: 'aborting', progress: step - 1 },
+            }),
+          ],
+          stock: movedStock(steps[step - 1]!, stock, -1),
+        }),
+      );
       if (outcome.status === 'written') {
         changes.push(...outcome.changes);
         await this.#options.afterStep?.('abort', step);
@@ -313,14 +440,22 @@ export class DynamoReservations {
   }
 
   /** What one step of `ending` writes for `items`: the stock moves, and for a return each SKU's history entry. */
-  #endingStep(record: ReservationRecord, ending: Ending, items: readonly ReservationItem[], stock: ReadonlyMap<string, StockItem>, at: string): EndingStep {
+  #endingStep(
+    record: ReservationRecord,
+    ending: Ending,
+    items: readonly ReservationItem[],
+    stock: ReadonlyMap<string, StockItem>,
+    at: string,
+  ): EndingStep {
     if (ending === 'returned') return returnedStock(this.#options.tableName, record, items, stock, at);
     return { actions: [], stock: movedStock(items, stock, -1, ending === 'committed') };
   }
 
   /** SKUs per step of `ending`: a return writes two items per SKU (stock and history entry). */
   #stepSize(ending: Ending): number {
-    return ending === 'returned' ? Math.min(this.#skusPerStep, Math.floor((MAX_TRANSACTION_ACTIONS - 2) / 2)) : this.#skusPerStep;
+    return ending === 'returned'
+      ? Math.min(this.#skusPerStep, Math.floor((MAX_TRANSACTION_ACTIONS - 2) / 2))
+      : this.#skusPerStep;
   }
 
   get #graceMs(): number {
@@ -335,9 +470,13 @@ function withAction(action: TransactAction, step: EndingStep): WritePlan<AppErro
 
 function existingOutcome(record: ReservationRecord): ReserveOutcome {
   if (isInCreation(record)) {
-    throw AppError.conflict('INVENTORY.RESERVATION_IN_PROGRESS', `Reservation ${record.id} is still being made by another request; retry it.`, {
-      field: 'reservationId',
-    });
+    throw AppError.conflict(
+      'INVENTORY.RESERVATION_IN_PROGRESS',
+      `Reservation ${record.id} is still being made by another request; retry it.`,
+      {
+        field: 'reservationId',
+      },
+    );
   }
   return { status: 'exists', reservation: toReservation(record) };
 }

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException, type CancellationReason } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import AsyncLock from 'async-lock';
 import { AppError } from '@polyshop/kernel';
@@ -25,7 +30,10 @@ export interface StockTarget {
   reserved: number;
 }
 
-/** What was read before a write: the stock of each SKU (absent when unknown) and the other items asked for, by `PK|SK`. */
+/**
+ * What was read before a write: the stock of each SKU (absent when unknown) and the other items asked for, by
+ * `PK|SK`.
+ */
 export interface WriteBase {
   stock: ReadonlyMap<string, StockItem>;
   others: ReadonlyMap<string, Record<string, unknown>>;
@@ -105,7 +113,9 @@ export class DynamoStockWriter {
     const keys = [...skus.map(stockKey), ...others];
     let items: Record<string, unknown>[];
     if (keys.length === 1) {
-      const { Item } = await documents.send(new GetCommand({ TableName: tableName, Key: keys[0], ConsistentRead: true }));
+      const { Item } = await documents.send(
+        new GetCommand({ TableName: tableName, Key: keys[0], ConsistentRead: true }),
+      );
       items = Item ? [Item] : [];
     } else {
       items = await batchGetItems<Record<string, unknown>>(documents, tableName, keys, { consistent: true });
@@ -113,7 +123,8 @@ export class DynamoStockWriter {
     const stock = new Map<string, StockItem>();
     const rest = new Map<string, Record<string, unknown>>();
     for (const item of items) {
-      if (item.SK === 'INVENTORY') stock.set((item as unknown as StockItem).sku, item as unknown as StockItem);
+      if (item.SK === 'INVENTORY')
+        stock.set((item as unknown as StockItem).sku, item as unknown as StockItem);
       else rest.set(itemKeyId(item as unknown as ItemKey), item);
     }
     return { stock, others: rest };
@@ -134,49 +145,97 @@ export class DynamoStockWriter {
         const reasons = error.CancellationReasons ?? [];
         // When a stock item moved too, the caller's action may have failed only because of that move
         // (a history entry for the version another write just made): read again and re-plan instead.
-        const stockMoved = reasons.some((reason, index) => index >= plan.actions.length && index < plan.actions.length + plan.stock.length && reason.Code === 'ConditionalCheckFailed');
-        const failed = stockMoved ? -1 : reasons.findIndex((reason, index) => index < plan.actions.length && reason.Code === 'ConditionalCheckFailed');
-        if (failed >= 0) return { status: 'condition_failed', action: failed, item: oldItem(reasons[failed]!) };
+        const stockMoved = reasons.some(
+          (reason, index) =>
+            index >= plan.actions.length &&
+            index < plan.actions.length + plan.stock.length &&
+            reason.Code === 'ConditionalCheckFailed',
+        );
+        const failed = stockMoved
+          ? -1
+          : reasons.findIndex(
+              (reason, index) => index < plan.actions.length && reason.Code === 'ConditionalCheckFailed',
+            );
+        if (failed >= 0)
+          return { status: 'condition_failed', action: failed, item: oldItem(reasons[failed]!) };
         const retryable = retryableCancellation(reasons);
         if (!retryable || attempt >= maxAttempts) {
           if (retryable) {
-            throw AppError.unavailable('INVENTORY.CONTENDED', 'The stock kept changing under this write; retry it.', { details: { skus } });
+            throw AppError.unavailable(
+              'INVENTORY.CONTENDED',
+              'The stock kept changing under this write; retry it.',
+              { details: { skus } },
+            );
           }
           throw error;
         }
-        if (retryable.some((code) => code !== 'ConditionalCheckFailed')) this.#options.onConflictRetry?.(retryable, attempt);
+        if (retryable.some((code) => code !== 'ConditionalCheckFailed'))
+          this.#options.onConflictRetry?.(retryable, attempt);
         // a stock item moved since it was read (another process): read again and re-plan at once;
         // a conflict with another transaction or throttling: wait a little first
-        if (retryable.some((code) => code !== 'ConditionalCheckFailed') || attempt > 3) await backoff(attempt);
+        if (retryable.some((code) => code !== 'ConditionalCheckFailed') || attempt > 3)
+          await backoff(attempt);
       }
     }
   }
 
-  #transaction(plan: { actions: TransactAction[]; stock: StockTarget[] }, base: WriteBase, context: WriteContext) {
+  #transaction(
+    plan: { actions: TransactAction[]; stock: StockTarget[] },
+    base: WriteBase,
+    context: WriteContext,
+  ) {
     const { tableName } = this.#options;
     const now = context.now.toISOString();
     const changes: StockChange[] = plan.stock.map((target) => {
       const before = base.stock.get(target.sku);
-      const after = { sku: target.sku, quantity: target.quantity, reserved: target.reserved, version: (before?.version ?? 0) + 1, updatedAt: now };
+      const after = {
+        sku: target.sku,
+        quantity: target.quantity,
+        reserved: target.reserved,
+        version: (before?.version ?? 0) + 1,
+        updatedAt: now,
+      };
       return {
         sku: target.sku,
         before: before && countsOf(before.quantity, before.reserved),
-        after: toStockLevel({ ...stockKey(target.sku), ...after, available: after.quantity - after.reserved }),
+        after: toStockLevel({
+          ...stockKey(target.sku),
+          ...after,
+          available: after.quantity - after.reserved,
+        }),
       };
     });
     const events = changes.length > 0 ? (context.events?.(changes) ?? []) : [];
-    const outboxKey = events.length > 0 ? nextOutboxKey(plan.stock.map((target) => base.stock.get(target.sku)?.outboxKey)) : undefined;
-    const stockActions = plan.stock.map((target) => stockAction(tableName, target, base.stock.get(target.sku), now, outboxKey));
+    const outboxKey =
+      events.length > 0
+        ? nextOutboxKey(plan.stock.map((target) => base.stock.get(target.sku)?.outboxKey))
+        : undefined;
+    const stockActions = plan.stock.map((target) =>
+      stockAction(tableName, target, base.stock.get(target.sku), now, outboxKey),
+    );
     const outbox: TransactAction[] = outboxKey
-      ? [{ Put: { TableName: tableName, Item: outboxItem(outboxKey, events), ConditionExpression: 'attribute_not_exists(PK)' } }]
+      ? [
+          {
+            Put: {
+              TableName: tableName,
+              Item: outboxItem(outboxKey, events),
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+        ]
       : [];
     const actions = [...plan.actions, ...stockActions, ...outbox];
     if (actions.length > MAX_TRANSACTION_ACTIONS) {
-      throw new Error(`a write of ${actions.length} actions exceeds DynamoDB's ${MAX_TRANSACTION_ACTIONS} per transaction`);
+      throw new Error(
+        `a write of ${actions.length} actions exceeds DynamoDB's ${MAX_TRANSACTION_ACTIONS} per transaction`,
+      );
     }
     // The token makes the SDK's own retries of this very request idempotent (DynamoDB answers a
     // repeat within 10 minutes with the first outcome instead of applying it twice).
-    const transaction: TransactWriteCommandInput = { TransactItems: actions, ClientRequestToken: randomUUID() };
+    const transaction: TransactWriteCommandInput = {
+      TransactItems: actions,
+      ClientRequestToken: randomUUID(),
+    };
     return { transaction, changes };
   }
 }
@@ -185,7 +244,13 @@ export class DynamoStockWriter {
  * The update of one SKU to `target`: a Put creating it (`attribute_not_exists`) when it was unknown,
  * else relative `ADD`s pinned to the version read, guarded by the invariants as well.
  */
-function stockAction(tableName: string, target: StockTarget, before: StockItem | undefined, now: string, outboxKey: string | undefined): TransactAction {
+function stockAction(
+  tableName: string,
+  target: StockTarget,
+  before: StockItem | undefined,
+  now: string,
+  outboxKey: string | undefined,
+): TransactAction {
   const marks = outboxKey ? { outboxKey } : {};
   if (!before) {
     const item: StockItem = {
@@ -198,7 +263,14 @@ function stockAction(tableName: string, target: StockTarget, before: StockItem |
       updatedAt: now,
       ...marks,
     };
-    return { Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(PK)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
+    return {
+      Put: {
+        TableName: tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(PK)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
   }
   const dq = target.quantity - before.quantity;
   const dr = target.reserved - before.reserved;
@@ -209,7 +281,14 @@ function stockAction(tableName: string, target: StockTarget, before: StockItem |
       Key: stockKey(target.sku),
       UpdateExpression: `ADD #q :dq, #r :dr, #a :da, #v :one SET #u = :now${outboxKey ? ', #o = :o' : ''}`,
       ConditionExpression: '#v = :v AND #a >= :minA AND #r >= :minR AND #q >= :minQ AND #q <= :maxQ',
-      ExpressionAttributeNames: { '#q': 'quantity', '#r': 'reserved', '#a': 'available', '#v': 'version', '#u': 'updatedAt', ...(outboxKey ? { '#o': 'outboxKey' } : {}) },
+      ExpressionAttributeNames: {
+        '#q': 'quantity',
+        '#r': 'reserved',
+        '#a': 'available',
+        '#v': 'version',
+        '#u': 'updatedAt',
+        ...(outboxKey ? { '#o': 'outboxKey' } : {}),
+      },
       ExpressionAttributeValues: {
         ':dq': dq,
         ':dr': dr,
@@ -238,6 +317,11 @@ function oldItem(reason: CancellationReason): Record<string, unknown> | undefine
  */
 export function retryableCancellation(reasons: readonly CancellationReason[]): string[] | undefined {
   const codes = reasons.map((reason) => reason.Code ?? 'None').filter((code) => code !== 'None');
-  const retryable = ['ConditionalCheckFailed', 'TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded'];
+  const retryable = [
+    'ConditionalCheckFailed',
+    'TransactionConflict',
+    'ThrottlingError',
+    'ProvisionedThroughputExceeded',
+  ];
   return codes.length > 0 && codes.every((code) => retryable.includes(code)) ? codes : undefined;
 }

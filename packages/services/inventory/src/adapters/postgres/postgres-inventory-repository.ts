@@ -3,8 +3,21 @@ import { appendToOutbox, type SqlDatabase, type SqlExecutor } from '@polyshop/st
 import { adjustmentRefusal } from '../../domain/adjustment-refusal.ts';
 import { belowReserved, skuNotFound } from '../../domain/inventory-errors.ts';
 import { MAX_STOCK_QUANTITY } from '../../domain/limits.ts';
-import { sortItems, type NewReservation, type Reservation, type ReservationItem, type StockShortage } from '../../domain/reservation.ts';
-import { countsBefore, countsOf, type AdjustmentKind, type StockAdjustment, type StockChange, type StockLevel } from '../../domain/stock-level.ts';
+import {
+  sortItems,
+  type NewReservation,
+  type Reservation,
+  type ReservationItem,
+  type StockShortage,
+} from '../../domain/reservation.ts';
+import {
+  countsBefore,
+  countsOf,
+  type AdjustmentKind,
+  type StockAdjustment,
+  type StockChange,
+  type StockLevel,
+} from '../../domain/stock-level.ts';
 import type {
   AdjustmentInput,
   InventoryRepository,
@@ -37,7 +50,10 @@ export interface PostgresInventoryRepositoryOptions {
   onTransientRetry?: (error: unknown, attempt: number) => void;
 }
 
-/** How a reservation's end moves each of its SKUs (quantity and reserved drop by the item quantity, or reserved only). */
+/**
+ * How a reservation's end moves each of its SKUs (quantity and reserved drop by the item quantity, or
+ * reserved only).
+ */
 interface Transition {
   to: 'committed' | 'released' | 'expired';
   /** Extra condition on the reservation row; `$2` is the time of the write. */
@@ -66,13 +82,19 @@ export class PostgresInventoryRepository implements InventoryRepository {
   }
 
   async findStock(sku: string): Promise<StockLevel | undefined> {
-    const [row] = await this.#db.query<StockRow>(`SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = $1`, [sku]);
+    const [row] = await this.#db.query<StockRow>(
+      `SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = $1`,
+      [sku],
+    );
     return row && toStockLevel(row);
   }
 
   async findStocks(skus: readonly string[]): Promise<StockLevel[]> {
     if (skus.length === 0) return [];
-    const rows = await this.#db.query<StockRow>(`SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = ANY($1::text[])`, [[...new Set(skus)]]);
+    const rows = await this.#db.query<StockRow>(
+      `SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = ANY($1::text[])`,
+      [[...new Set(skus)]],
+    );
     return rows.map(toStockLevel).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
   }
 
@@ -89,14 +111,21 @@ export class PostgresInventoryRepository implements InventoryRepository {
       } else {
         // The previous quantity is needed for the history's delta and the low-stock crossing; the row
         // lock keeps it current until the conditional write below.
-        const [locked] = await tx.query<StockRow>(`SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = $1 FOR UPDATE`, [input.sku]);
+        const [locked] = await tx.query<StockRow>(
+          `SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = $1 FOR UPDATE`,
+          [input.sku],
+        );
         const [updated] = await tx.query<StockRow>(
           `UPDATE inventory.stock SET quantity = $2, version = version + 1, updated_at = $3
            WHERE sku = $1 AND reserved <= $2 RETURNING ${STOCK_COLUMNS}`,
           [input.sku, input.quantity, context.now],
         );
         if (!updated) throw belowReserved(input.sku, locked!.quantity, locked!.reserved, 'quantity');
-        change = { sku: input.sku, before: countsOf(locked!.quantity, locked!.reserved), after: toStockLevel(updated) };
+        change = {
+          sku: input.sku,
+          before: countsOf(locked!.quantity, locked!.reserved),
+          after: toStockLevel(updated),
+        };
       }
       const delta = change.after.quantity - (change.before?.quantity ?? 0);
       await this.#history(tx, 'set', { ...input, delta }, change.after, context.now);
@@ -163,7 +192,9 @@ export class PostgresInventoryRepository implements InventoryRepository {
   async commitReservation(id: string, context: WriteContext): Promise<ReservationTransition | undefined> {
     return this.#run(
       async (tx) =>
-        (await this.#end(tx, id, COMMIT, context)) ?? (await this.#end(tx, id, EXPIRE, context)) ?? unchanged(tx, id),
+        (await this.#end(tx, id, COMMIT, context)) ??
+        (await this.#end(tx, id, EXPIRE, context)) ??
+        unchanged(tx, id),
     );
   }
 
@@ -175,7 +206,11 @@ export class PostgresInventoryRepository implements InventoryRepository {
     return this.#run(async (tx) => (await this.#end(tx, id, EXPIRE, context)) ?? unchanged(tx, id));
   }
 
-  async returnReservation(id: string, input: ReturnInput, context: WriteContext): Promise<ReservationTransition | undefined> {
+  async returnReservation(
+    id: string,
+    input: ReturnInput,
+    context: WriteContext,
+  ): Promise<ReservationTransition | undefined> {
     return this.#run(async (tx) => {
       // The reservation row first: a concurrent return waits on its lock, then finds it returned.
       const [row] = await tx.query<ReservationRow>(
@@ -195,7 +230,13 @@ export class PostgresInventoryRepository implements InventoryRepository {
         if (!stock) throw await this.#whyAdjustRefused(tx, item.sku, item.quantity, 'id');
         const after = toStockLevel(stock);
         changes.push({ sku: item.sku, before: countsBefore(after, item.quantity, 0), after });
-        await this.#history(tx, 'return', { ...input, sku: item.sku, delta: item.quantity, reservationId: id }, after, context.now);
+        await this.#history(
+          tx,
+          'return',
+          { ...input, sku: item.sku, delta: item.quantity, reservationId: id },
+          after,
+          context.now,
+        );
       }
       await this.#record(tx, context, changes);
       return { reservation, changes };
@@ -218,7 +259,12 @@ export class PostgresInventoryRepository implements InventoryRepository {
    * Ends an active reservation if `transition.when` holds, moving each SKU's counts back with one
    * conditional write per SKU in SKU order. `undefined` when the reservation was not in that state.
    */
-  async #end(tx: SqlExecutor, id: string, transition: Transition, context: WriteContext): Promise<ReservationTransition | undefined> {
+  async #end(
+    tx: SqlExecutor,
+    id: string,
+    transition: Transition,
+    context: WriteContext,
+  ): Promise<ReservationTransition | undefined> {
     const [row] = await tx.query<ReservationRow>(
       `UPDATE inventory.reservations SET status = $3, updated_at = $2
        WHERE id = $1 AND status = 'active' AND ${transition.when} RETURNING ${RESERVATION_COLUMNS}`,
@@ -235,7 +281,11 @@ export class PostgresInventoryRepository implements InventoryRepository {
         [item.sku, item.quantity, context.now],
       );
       if (!stock) {
-        throw new AppError('internal', 'INVENTORY.INVARIANT_BROKEN', `Reservation ${id} holds ${item.quantity} × ${item.sku} that are not reserved.`);
+        throw new AppError(
+          'internal',
+          'INVENTORY.INVARIANT_BROKEN',
+          `Reservation ${id} holds ${item.quantity} × ${item.sku} that are not reserved.`,
+        );
       }
       const after = toStockLevel(stock);
       const quantityDelta = transition.stockLeaves ? -item.quantity : 0;
@@ -264,7 +314,9 @@ export class PostgresInventoryRepository implements InventoryRepository {
 
   /** The error for a refused move of `sku`'s quantity by `delta`, from a read made after the refusal. */
   async #whyAdjustRefused(tx: SqlExecutor, sku: string, delta: number, field: string): Promise<Error> {
-    const [row] = await tx.query<StockRow>(`SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = $1`, [sku]);
+    const [row] = await tx.query<StockRow>(`SELECT ${STOCK_COLUMNS} FROM inventory.stock WHERE sku = $1`, [
+      sku,
+    ]);
     if (!row) return skuNotFound(sku);
     return adjustmentRefusal(sku, row, delta, field) ?? new RaceDetected();
   }
@@ -279,7 +331,16 @@ export class PostgresInventoryRepository implements InventoryRepository {
     await tx.query(
       `INSERT INTO inventory.adjustments (sku, kind, delta, quantity_after, reason, actor, reservation_id, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [input.sku, kind, input.delta, after.quantity, input.reason, input.actor ?? null, input.reservationId ?? null, now],
+      [
+        input.sku,
+        kind,
+        input.delta,
+        after.quantity,
+        input.reason,
+        input.actor ?? null,
+        input.reservationId ?? null,
+        now,
+      ],
     );
   }
 
@@ -297,7 +358,10 @@ export class PostgresInventoryRepository implements InventoryRepository {
 }
 
 async function findReservation(db: SqlExecutor, id: string): Promise<Reservation | undefined> {
-  const [row] = await db.query<ReservationRow>(`SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations WHERE id = $1`, [id]);
+  const [row] = await db.query<ReservationRow>(
+    `SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations WHERE id = $1`,
+    [id],
+  );
   return row && toReservation(row);
 }
 

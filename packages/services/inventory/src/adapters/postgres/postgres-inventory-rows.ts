@@ -1,11 +1,17 @@
 import type { Reservation, ReservationItem, ReservationStatus } from '../../domain/reservation.ts';
-import { countsOf, type AdjustmentKind, type StockAdjustment, type StockLevel } from '../../domain/stock-level.ts';
+import {
+  countsOf,
+  type AdjustmentKind,
+  type StockAdjustment,
+  type StockLevel,
+} from '../../domain/stock-level.ts';
 
 /** Storage mappers: snake_case rows of the `inventory` schema to domain types. */
 
 export const STOCK_COLUMNS = 'sku, quantity, reserved, version, updated_at';
 export const RESERVATION_COLUMNS = 'id, status, items, ttl_seconds, expires_at, created_at, updated_at';
-export const ADJUSTMENT_COLUMNS = 'id, sku, kind, delta, quantity_after, reason, actor, reservation_id, created_at';
+export const ADJUSTMENT_COLUMNS =
+  'id, sku, kind, delta, quantity_after, reason, actor, reservation_id, created_at';
 
 export interface StockRow {
   sku: string;
@@ -38,7 +44,12 @@ export interface AdjustmentRow {
 }
 
 export function toStockLevel(row: StockRow): StockLevel {
-  return { sku: row.sku, ...countsOf(row.quantity, row.reserved), version: row.version, updatedAt: row.updated_at };
+  return {
+    sku: row.sku,
+    ...countsOf(row.quantity, row.reserved),
+    version: row.version,
+    updatedAt: row.updated_at,
+  };
 }
 
 export function toReservation(row: ReservationRow): Reservation {

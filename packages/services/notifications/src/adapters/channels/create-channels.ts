@@ -14,7 +14,9 @@ export function createChannels(config: NotificationsConfig): ChannelSet {
   const webhook = (type: 'sms' | 'push', url: string | undefined, variable: string) =>
     url ? new WebhookChannel({ type, url, timeoutMs }) : new UnconfiguredChannel(type, variable);
   return {
-    email: config.SMTP_URL ? new SmtpEmailChannel({ url: config.SMTP_URL, from: config.SMTP_FROM, timeoutMs }) : new UnconfiguredChannel('email', 'SMTP_URL'),
+    email: config.SMTP_URL
+      ? new SmtpEmailChannel({ url: config.SMTP_URL, from: config.SMTP_FROM, timeoutMs })
+      : new UnconfiguredChannel('email', 'SMTP_URL'),
     sms: webhook('sms', config.NOTIFICATIONS_SMS_WEBHOOK_URL, 'NOTIFICATIONS_SMS_WEBHOOK_URL'),
     push: webhook('push', config.NOTIFICATIONS_PUSH_WEBHOOK_URL, 'NOTIFICATIONS_PUSH_WEBHOOK_URL'),
   };

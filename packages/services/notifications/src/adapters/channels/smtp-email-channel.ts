@@ -1,6 +1,11 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
-import { ChannelDeliveryError, type DeliveryReceipt, type NotificationChannel, type OutgoingMessage } from '../../ports/notification-channel.ts';
+import {
+  ChannelDeliveryError,
+  type DeliveryReceipt,
+  type NotificationChannel,
+  type OutgoingMessage,
+} from '../../ports/notification-channel.ts';
 
 export interface SmtpEmailChannelOptions {
   /** `smtp://user:pass@host:587`, `smtps://…` (nodemailer connection URL). */
@@ -54,7 +59,10 @@ export class SmtpEmailChannel implements NotificationChannel {
     } catch (error) {
       const { responseCode, code } = error as SmtpError;
       const permanent = typeof responseCode === 'number' && responseCode >= 500 && responseCode < 600;
-      throw new ChannelDeliveryError(`SMTP ${responseCode ?? code ?? 'error'}: ${(error as Error).message}`, { permanent, cause: error });
+      throw new ChannelDeliveryError(`SMTP ${responseCode ?? code ?? 'error'}: ${(error as Error).message}`, {
+        permanent,
+        cause: error,
+      });
     }
     if (info.rejected.length > 0) {
       throw new ChannelDeliveryError(`SMTP server rejected ${info.rejected.join(', ')}`, { permanent: true });

@@ -1,5 +1,9 @@
 import type { ChannelType } from '../../domain/notification.ts';
-import { ChannelDeliveryError, type DeliveryReceipt, type NotificationChannel } from '../../ports/notification-channel.ts';
+import {
+  ChannelDeliveryError,
+  type DeliveryReceipt,
+  type NotificationChannel,
+} from '../../ports/notification-channel.ts';
 
 /** A channel with no configuration: every notification on it is recorded as `skipped` with the reason. */
 export class UnconfiguredChannel implements NotificationChannel {

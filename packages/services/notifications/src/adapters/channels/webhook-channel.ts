@@ -1,4 +1,9 @@
-import { ChannelDeliveryError, type DeliveryReceipt, type NotificationChannel, type OutgoingMessage } from '../../ports/notification-channel.ts';
+import {
+  ChannelDeliveryError,
+  type DeliveryReceipt,
+  type NotificationChannel,
+  type OutgoingMessage,
+} from '../../ports/notification-channel.ts';
 import type { ChannelType } from '../../domain/notification.ts';
 
 export interface WebhookChannelOptions {
@@ -57,13 +62,20 @@ export class WebhookChannel implements NotificationChannel {
         signal: AbortSignal.timeout(this.#options.timeoutMs),
       });
     } catch (error) {
-      const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${this.#options.timeoutMs} ms` : (error as Error).message;
+      const reason =
+        (error as Error).name === 'TimeoutError'
+          ? `no answer within ${this.#options.timeoutMs} ms`
+          : (error as Error).message;
       throw new ChannelDeliveryError(`${this.type} webhook unreachable: ${reason}`, { cause: error });
     }
     const text = await response.text().catch(() => '');
     if (!response.ok) {
-      const permanent = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
-      throw new ChannelDeliveryError(`${this.type} webhook answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`, { permanent });
+      const permanent =
+        response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+      throw new ChannelDeliveryError(
+        `${this.type} webhook answered ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
+        { permanent },
+      );
     }
     return { messageId: messageIdOf(text) ?? message.idempotencyKey, deliveryStatus: 'accepted' };
   }

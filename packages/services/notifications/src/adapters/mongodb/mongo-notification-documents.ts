@@ -37,8 +37,13 @@ export interface RecordDoc extends Stamped {
   type: string;
   status: NotificationRecord['status'];
   recipient: NotificationRecord['recipient'];
-  /** `variables` is a sub-document, or its JSON text when a name could not be a MongoDB field name (see `storableVariables`). */
-  template: Omit<NotificationRecord['template'], 'variables'> & { variables: Record<string, unknown> | string };
+  /**
+   * `variables` is a sub-document, or its JSON text when a name could not be a MongoDB field name (see
+   * `storableVariables`).
+   */
+  template: Omit<NotificationRecord['template'], 'variables'> & {
+    variables: Record<string, unknown> | string;
+  };
   channels: ChannelDoc[];
   metadata: NotificationRecord['metadata'];
   createdAt: Date;
@@ -89,7 +94,8 @@ const plainName = (name: string) => !name.startsWith('$') && !name.includes('.')
 
 function plain(value: unknown): boolean {
   if (Array.isArray(value)) return value.every(plain);
-  if (value !== null && typeof value === 'object') return Object.entries(value).every(([name, item]) => plainName(name) && plain(item));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).every(([name, item]) => plainName(name) && plain(item));
   return true;
 }
 
@@ -102,7 +108,10 @@ function storableVariables(variables: Record<string, unknown>): Record<string, u
   return plain(variables) ? variables : JSON.stringify(variables);
 }
 
-export function recordDoc(record: NotificationRecord, bookkeeping: Stamped & { held?: string | undefined }): RecordDoc {
+export function recordDoc(
+  record: NotificationRecord,
+  bookkeeping: Stamped & { held?: string | undefined },
+): RecordDoc {
   const due = nextAttemptOf(record);
   return {
     _id: record.id,
@@ -110,7 +119,11 @@ export function recordDoc(record: NotificationRecord, bookkeeping: Stamped & { h
     status: record.status,
     recipient: record.recipient,
     template: { ...record.template, variables: storableVariables(record.template.variables) },
-    channels: record.channels.map((channel) => ({ ...channel, nextAttemptAt: toDate(channel.nextAttemptAt), sentAt: toDate(channel.sentAt) })),
+    channels: record.channels.map((channel) => ({
+      ...channel,
+      nextAttemptAt: toDate(channel.nextAttemptAt),
+      sentAt: toDate(channel.sentAt),
+    })),
     metadata: record.metadata,
     createdAt: new Date(record.createdAt),
     updatedAt: new Date(record.updatedAt),
@@ -127,8 +140,16 @@ export function recordFromDoc(doc: RecordDoc): NotificationRecord {
     type: doc.type,
     status: doc.status,
     recipient: doc.recipient,
-    template: { ...doc.template, variables: typeof variables === 'string' ? (JSON.parse(variables) as Record<string, unknown>) : variables },
-    channels: doc.channels.map((channel) => ({ ...channel, nextAttemptAt: toIso(channel.nextAttemptAt), sentAt: toIso(channel.sentAt) })),
+    template: {
+      ...doc.template,
+      variables:
+        typeof variables === 'string' ? (JSON.parse(variables) as Record<string, unknown>) : variables,
+    },
+    channels: doc.channels.map((channel) => ({
+      ...channel,
+      nextAttemptAt: toIso(channel.nextAttemptAt),
+      sentAt: toIso(channel.sentAt),
+    })),
     metadata: doc.metadata,
     createdAt: toIso(doc.createdAt)!,
     updatedAt: toIso(doc.updatedAt)!,
@@ -136,7 +157,12 @@ export function recordFromDoc(doc: RecordDoc): NotificationRecord {
 }
 
 export function templateDoc(template: NotificationTemplate, stamp: string): TemplateDoc {
-  return { _id: templateId(template.type, template.channel, template.version), ...template, createdAt: new Date(template.createdAt), stamp };
+  return {
+    _id: templateId(template.type, template.channel, template.version),
+    ...template,
+    createdAt: new Date(template.createdAt),
+    stamp,
+  };
 }
 
 export function templateFromDoc({ _id, stamp, createdAt, ...template }: TemplateDoc): NotificationTemplate {
@@ -144,7 +170,14 @@ export function templateFromDoc({ _id, stamp, createdAt, ...template }: Template
 }
 
 export function preferencesFromDoc(doc: PreferenceDoc): NotificationPreferences {
-  return { userId: doc._id, email: doc.email, sms: doc.sms, push: doc.push, phone: doc.phone, updatedAt: toIso(doc.updatedAt) };
+  return {
+    userId: doc._id,
+    email: doc.email,
+    sms: doc.sms,
+    push: doc.push,
+    phone: doc.phone,
+    updatedAt: toIso(doc.updatedAt),
+  };
 }
 
 export function recipientFromDoc(doc: RecipientDoc): KnownRecipient {
@@ -152,5 +185,11 @@ export function recipientFromDoc(doc: RecipientDoc): KnownRecipient {
 }
 
 export function orderRecipientFromDoc(doc: OrderRecipientDoc): OrderRecipient {
-  return { orderId: doc._id, userId: doc.userId, orderNumber: doc.orderNumber, email: doc.email, name: doc.name };
+  return {
+    orderId: doc._id,
+    userId: doc.userId,
+    orderNumber: doc.orderNumber,
+    email: doc.email,
+    name: doc.name,
+  };
 }

@@ -55,7 +55,10 @@ export class MongoNotificationInbox {
   readonly #leaseMs: number;
   readonly #pollMs: number;
 
-  constructor(connection: Pick<MongoConnection, 'client' | 'db' | 'supportsTransactions'>, options: MongoInboxOptions = {}) {
+  constructor(
+    connection: Pick<MongoConnection, 'client' | 'db' | 'supportsTransactions'>,
+    options: MongoInboxOptions = {},
+  ) {
     this.#connection = connection;
     this.#inbox = connection.db.collection<InboxDoc>(NOTIFICATION_COLLECTIONS.inbox);
     this.#records = connection.db.collection<RecordDoc>(NOTIFICATION_COLLECTIONS.records);
@@ -64,16 +67,37 @@ export class MongoNotificationInbox {
   }
 
   /** Runs `work` once per (consumer, event id) with a scope its writes go through; false when handled before. */
-  handleOnce(consumer: string, event: EventEnvelope, work: (scope: MongoScope) => Promise<void>): Promise<boolean> {
-    return this.#connection.supportsTransactions ? this.#inTransaction(consumer, event, work) : this.#journaled(consumer, event, work);
+  handleOnce(
+    consumer: string,
+    event: EventEnvelope,
+    work: (scope: MongoScope) => Promise<void>,
+  ): Promise<boolean> {
+    return this.#connection.supportsTransactions
+      ? this.#inTransaction(consumer, event, work)
+      : this.#journaled(consumer, event, work);
   }
 
-  async #inTransaction(consumer: string, event: EventEnvelope, work: (scope: MongoScope) => Promise<void>): Promise<boolean> {
+  async #inTransaction(
+    consumer: string,
+    event: EventEnvelope,
+    work: (scope: MongoScope) => Promise<void>,
+  ): Promise<boolean> {
     const session = this.#connection.client.startSession();
     try {
       await session.withTransaction(async () => {
         const now = new Date();
-        await this.#inbox.insertOne({ consumer, eventId: event.id, eventType: event.type, status: 'done', token: randomUUID(), startedAt: now, handledAt: now }, { session });
+        await this.#inbox.insertOne(
+          {
+            consumer,
+            eventId: event.id,
+            eventType: event.type,
+            status: 'done',
+            token: randomUUID(),
+            startedAt: now,
+            handledAt: now,
+          },
+          { session },
+        );
         await work(new MongoScope(this.#connection.db, { session }));
       });
       return true;
@@ -85,7 +109,11 @@ export class MongoNotificationInbox {
     }
   }
 
-  async #journaled(consumer: string, event: EventEnvelope, work: (scope: MongoScope) => Promise<void>): Promise<boolean> {
+  async #journaled(
+    consumer: string,
+    event: EventEnvelope,
+    work: (scope: MongoScope) => Promise<void>,
+  ): Promise<boolean> {
     const key = { consumer, eventId: event.id };
     const token = randomUUID();
     if (!(await this.#own(key, event.type, token))) return false;
@@ -103,7 +131,10 @@ export class MongoNotificationInbox {
       await this.#abandon(owned);
       throw error;
     }
-    const committed = await this.#inbox.updateOne(owned, { $set: { status: 'done', handledAt: new Date() }, $unset: { undo: '' } });
+    const committed = await this.#inbox.updateOne(owned, {
+      $set: { status: 'done', handledAt: new Date() },
+      $unset: { undo: '' },
+    });
     if (committed.matchedCount === 0) throw this.#fencedOut(key);
     await this.#release(token);
     return true;
@@ -113,7 +144,14 @@ export class MongoNotificationInbox {
   async #own(key: { consumer: string; eventId: string }, eventType: string, token: string): Promise<boolean> {
     for (;;) {
       try {
-        await this.#inbox.insertOne({ ...key, eventType, status: 'started', token, startedAt: new Date(), undo: [] });
+        await this.#inbox.insertOne({
+          ...key,
+          eventType,
+          status: 'started',
+          token,
+          startedAt: new Date(),
+          undo: [],
+        });
         return true;
       } catch (error) {
         if (duplicateKeyIndex(error) === undefined) throw error;
@@ -160,7 +198,10 @@ export class MongoNotificationInbox {
       for (const id of entry.ids) {
         const prior = before.get(id);
         if (entry.deleted) {
-          if (prior) await collection.insertOne(prior).catch((error: unknown) => { if (duplicateKeyIndex(error) === undefined) throw error; });
+          if (prior)
+            await collection.insertOne(prior).catch((error: unknown) => {
+              if (duplicateKeyIndex(error) === undefined) throw error;
+            });
         } else if (prior) {
           await collection.replaceOne({ _id: id, stamp: entry.stamp }, prior);
         } else {

@@ -23,9 +23,13 @@ const INDEXES: Record<string, IndexDescription[]> = {
     { key: { dueAt: 1 }, name: 'records_due', sparse: true },
     { key: { held: 1 }, name: 'records_held', sparse: true },
   ],
-  [NOTIFICATION_COLLECTIONS.templates]: [{ key: { type: 1, channel: 1, version: -1 }, name: 'templates_type_channel_version', unique: true }],
+  [NOTIFICATION_COLLECTIONS.templates]: [
+    { key: { type: 1, channel: 1, version: -1 }, name: 'templates_type_channel_version', unique: true },
+  ],
   [NOTIFICATION_COLLECTIONS.orders]: [{ key: { userId: 1 }, name: 'order_recipients_user' }],
-  [NOTIFICATION_COLLECTIONS.inbox]: [{ key: { consumer: 1, eventId: 1 }, name: INBOX_KEY_INDEX, unique: true }],
+  [NOTIFICATION_COLLECTIONS.inbox]: [
+    { key: { consumer: 1, eventId: 1 }, name: INBOX_KEY_INDEX, unique: true },
+  ],
 };
 
 /**
@@ -33,7 +37,9 @@ const INDEXES: Record<string, IndexDescription[]> = {
  * are kept). Creating every collection up front keeps that out of the inbox's transactions.
  */
 export async function ensureNotificationIndexes(db: Db): Promise<void> {
-  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((collection) => collection.name));
+  const existing = new Set(
+    (await db.listCollections({}, { nameOnly: true }).toArray()).map((collection) => collection.name),
+  );
   for (const name of Object.values(NOTIFICATION_COLLECTIONS)) {
     if (!existing.has(name)) {
       await db.createCollection(name).catch((error: { code?: number }) => {

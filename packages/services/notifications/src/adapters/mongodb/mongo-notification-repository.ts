@@ -26,7 +26,11 @@ export class MongoNotificationRepository implements NotificationRepository {
   readonly #inbox: MongoNotificationInbox;
 
   /** On the database; `scope` binds every store to an inbox handling instead. */
-  constructor(connection: Connection, options: { inbox?: MongoInboxOptions } = {}, scope = new MongoScope(connection.db)) {
+  constructor(
+    connection: Connection,
+    options: { inbox?: MongoInboxOptions } = {},
+    scope = new MongoScope(connection.db),
+  ) {
     this.#connection = connection;
     this.#options = options;
     this.#inbox = new MongoNotificationInbox(connection, options.inbox);
@@ -41,8 +45,14 @@ export class MongoNotificationRepository implements NotificationRepository {
     return ensureNotificationIndexes(this.#connection.db);
   }
 
-  handleOnce(consumer: string, event: EventEnvelope, work: (repository: NotificationRepository) => Promise<void>): Promise<boolean> {
-    return this.#inbox.handleOnce(consumer, event, (scope) => work(new MongoNotificationRepository(this.#connection, this.#options, scope)));
+  handleOnce(
+    consumer: string,
+    event: EventEnvelope,
+    work: (repository: NotificationRepository) => Promise<void>,
+  ): Promise<boolean> {
+    return this.#inbox.handleOnce(consumer, event, (scope) =>
+      work(new MongoNotificationRepository(this.#connection, this.#options, scope)),
+    );
   }
 
   ping(): Promise<void> {

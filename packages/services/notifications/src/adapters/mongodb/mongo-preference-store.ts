@@ -1,7 +1,11 @@
 import type { Collection } from 'mongodb';
 import type { NotificationPreferences } from '../../domain/preferences.ts';
 import type { PreferenceStore } from '../../ports/notification-repository.ts';
-import { NOTIFICATION_COLLECTIONS, preferencesFromDoc, type PreferenceDoc } from './mongo-notification-documents.ts';
+import {
+  NOTIFICATION_COLLECTIONS,
+  preferencesFromDoc,
+  type PreferenceDoc,
+} from './mongo-notification-documents.ts';
 import type { MongoScope } from './mongo-scope.ts';
 
 /** Per-user channel preferences in `notifications_preferences`, one document per user (`_id` = user id). */

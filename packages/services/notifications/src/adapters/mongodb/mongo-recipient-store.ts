@@ -11,7 +11,10 @@ import {
 import type { MongoScope } from './mongo-scope.ts';
 
 /** `$set` for the given values, `$setOnInsert` null for the missing ones: a `null` keeps what is known. */
-function keepKnown(values: { email: string | null; name: string | null }): { set: Partial<RecipientDoc>; onInsert: Partial<RecipientDoc> } {
+function keepKnown(values: { email: string | null; name: string | null }): {
+  set: Partial<RecipientDoc>;
+  onInsert: Partial<RecipientDoc>;
+} {
   const set: Partial<RecipientDoc> = {};
   const onInsert: Partial<RecipientDoc> = {};
   for (const field of ['email', 'name'] as const) {
@@ -45,7 +48,11 @@ export class MongoRecipientStore implements RecipientStore {
   async remember(recipient: { userId: string; email: string | null; name: string | null }): Promise<void> {
     const stamp = await this.#scope.prepareWrite(this.#users, { ids: [recipient.userId] });
     const { set, onInsert } = keepKnown(recipient);
-    const known = await this.#users.updateOne({ _id: recipient.userId, erasedAt: null }, { $set: { ...set, stamp } }, this.#scope.options);
+    const known = await this.#users.updateOne(
+      { _id: recipient.userId, erasedAt: null },
+      { $set: { ...set, stamp } },
+      this.#scope.options,
+    );
     if (known.matchedCount === 1) return;
     // New, or erased: only an insert may happen here, so a tombstone stays as it is.
     await this.#users.updateOne(
@@ -57,11 +64,23 @@ export class MongoRecipientStore implements RecipientStore {
 
   async erase(userId: string, now: Date): Promise<void> {
     const stamp = await this.#scope.prepareWrite(this.#users, { ids: [userId] });
-    await this.#users.updateOne({ _id: userId }, { $set: { email: null, name: null, stamp }, $setOnInsert: { erasedAt: now } }, { upsert: true, ...this.#scope.options });
+    await this.#users.updateOne(
+      { _id: userId },
+      { $set: { email: null, name: null, stamp }, $setOnInsert: { erasedAt: now } },
+      { upsert: true, ...this.#scope.options },
+    );
     // the first erasure's time stays
-    await this.#users.updateOne({ _id: userId, erasedAt: null }, { $set: { erasedAt: now } }, this.#scope.options);
+    await this.#users.updateOne(
+      { _id: userId, erasedAt: null },
+      { $set: { erasedAt: now } },
+      this.#scope.options,
+    );
     const orderStamp = await this.#scope.prepareWrite(this.#orders, { filter: { userId } });
-    await this.#orders.updateMany({ userId }, { $set: { email: null, name: null, stamp: orderStamp } }, this.#scope.options);
+    await this.#orders.updateMany(
+      { userId },
+      { $set: { email: null, name: null, stamp: orderStamp } },
+      this.#scope.options,
+    );
   }
 
   async rememberOrder(order: OrderRecipient): Promise<void> {
@@ -69,7 +88,10 @@ export class MongoRecipientStore implements RecipientStore {
     const { set, onInsert } = keepKnown(order);
     await this.#orders.updateOne(
       { _id: order.orderId },
-      { $set: { ...set, userId: order.userId, orderNumber: order.orderNumber, stamp }, ...(Object.keys(onInsert).length > 0 ? { $setOnInsert: onInsert } : {}) },
+      {
+        $set: { ...set, userId: order.userId, orderNumber: order.orderNumber, stamp },
+        ...(Object.keys(onInsert).length > 0 ? { $setOnInsert: onInsert } : {}),
+      },
       { upsert: true, ...this.#scope.options },
     );
   }

@@ -7,8 +7,18 @@ import {
   type ChannelType,
   type NotificationRecord,
 } from '../../domain/notification.ts';
-import type { ClaimedNotification, NotificationPage, NotificationQuery, NotificationRecordStore } from '../../ports/notification-repository.ts';
-import { NOTIFICATION_COLLECTIONS, recordDoc, recordFromDoc, type RecordDoc } from './mongo-notification-documents.ts';
+import type {
+  ClaimedNotification,
+  NotificationPage,
+  NotificationQuery,
+  NotificationRecordStore,
+} from '../../ports/notification-repository.ts';
+import {
+  NOTIFICATION_COLLECTIONS,
+  recordDoc,
+  recordFromDoc,
+  type RecordDoc,
+} from './mongo-notification-documents.ts';
 import { newStamp, type MongoScope } from './mongo-scope.ts';
 import { decodeRecordCursor, encodeRecordCursor } from '../../domain/record-cursor.ts';
 
@@ -29,7 +39,10 @@ export class MongoRecordStore implements NotificationRecordStore {
 
   async create(record: NotificationRecord): Promise<void> {
     const stamp = await this.#scope.prepareWrite(this.#records, { ids: [record.id], before: [] });
-    await this.#records.insertOne(recordDoc(record, { stamp, held: this.#scope.journal?.token }), this.#scope.options);
+    await this.#records.insertOne(
+      recordDoc(record, { stamp, held: this.#scope.journal?.token }),
+      this.#scope.options,
+    );
   }
 
   async find(id: string): Promise<NotificationRecord | undefined> {
@@ -59,10 +72,18 @@ export class MongoRecordStore implements NotificationRecordStore {
       .limit(query.limit + 1)
       .toArray();
     const items = docs.slice(0, query.limit).map(recordFromDoc);
-    return { items, nextCursor: docs.length > query.limit ? encodeRecordCursor(items[items.length - 1]!) : null };
+    return {
+      items,
+      nextCursor: docs.length > query.limit ? encodeRecordCursor(items[items.length - 1]!) : null,
+    };
   }
 
-  async claimDue(now: Date, leaseUntil: Date, limit: number, types: readonly ChannelType[]): Promise<ClaimedNotification[]> {
+  async claimDue(
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+    types: readonly ChannelType[],
+  ): Promise<ClaimedNotification[]> {
     const due = { status: 'pending', type: { $in: [...types] }, nextAttemptAt: { $lte: now } };
     const claimed: ClaimedNotification[] = [];
     // Not journaled: a claim only moves due times to the lease end, and a lease lapses by itself.
@@ -75,7 +96,9 @@ export class MongoRecordStore implements NotificationRecordStore {
         { dueAt: { $lte: now }, held: { $exists: false }, channels: { $elemMatch: due } },
         { $set: { 'channels.$[due].nextAttemptAt': leaseUntil, stamp: newStamp() } },
         {
-          arrayFilters: [{ 'due.status': due.status, 'due.type': due.type, 'due.nextAttemptAt': due.nextAttemptAt }],
+          arrayFilters: [
+            { 'due.status': due.status, 'due.type': due.type, 'due.nextAttemptAt': due.nextAttemptAt },
+          ],
           sort: { dueAt: 1 },
           returnDocument: 'before',
           ...this.#scope.options,
@@ -83,7 +106,12 @@ export class MongoRecordStore implements NotificationRecordStore {
       );
       if (!before) break;
       // The state the update applied to, so the channels it moved are exactly the due ones in it.
-      const { record, claimed: channels } = claimDueChannels(recordFromDoc(before), types, now.toISOString(), leaseUntil.toISOString());
+      const { record, claimed: channels } = claimDueChannels(
+        recordFromDoc(before),
+        types,
+        now.toISOString(),
+        leaseUntil.toISOString(),
+      );
       claimed.push({ record, channels });
     }
     return claimed;
@@ -94,7 +122,9 @@ export class MongoRecordStore implements NotificationRecordStore {
   }
 
   async eraseRecipient(userId: string, now: Date): Promise<number> {
-    const ids = await this.#records.find({ 'recipient.userId': userId }, { projection: { _id: 1 }, ...this.#scope.options }).toArray();
+    const ids = await this.#records
+      .find({ 'recipient.userId': userId }, { projection: { _id: 1 }, ...this.#scope.options })
+      .toArray();
     let erased = 0;
     for (const { _id } of ids) {
       if (await this.#modify(_id, (record) => eraseRecipientData(record, now.toISOString()))) erased += 1;
@@ -106,14 +136,21 @@ export class MongoRecordStore implements NotificationRecordStore {
    * Reads a record, applies `change`, and writes it back only if nobody wrote it meanwhile (same
    * `stamp`), else starts over. Resolves to undefined when the record is gone or `change` declines.
    */
-  async #modify(id: string, change: (record: NotificationRecord) => NotificationRecord | undefined): Promise<NotificationRecord | undefined> {
+  async #modify(
+    id: string,
+    change: (record: NotificationRecord) => NotificationRecord | undefined,
+  ): Promise<NotificationRecord | undefined> {
     for (;;) {
       const doc = await this.#records.findOne({ _id: id }, this.#scope.options);
       if (!doc) return undefined;
       const next = change(recordFromDoc(doc));
       if (!next) return undefined;
       const stamp = await this.#scope.prepareWrite(this.#records, { ids: [id], before: [doc] });
-      const written = await this.#records.replaceOne({ _id: id, stamp: doc.stamp }, recordDoc(next, { stamp, held: doc.held }), this.#scope.options);
+      const written = await this.#records.replaceOne(
+        { _id: id, stamp: doc.stamp },
+        recordDoc(next, { stamp, held: doc.held }),
+        this.#scope.options,
+      );
       if (written.matchedCount === 1) return next;
     }
   }

@@ -26,7 +26,8 @@ export interface UndoJournal {
 }
 
 /** The documents a write is about to change: by id (with their current state when already read), or by filter. */
-export type WriteTarget = { ids: string[]; before?: StoredDocument[]; deleting?: boolean } | { filter: Filter<StoredDocument> };
+export type WriteTarget =
+  { ids: string[]; before?: StoredDocument[]; deleting?: boolean } | { filter: Filter<StoredDocument> };
 
 export const newStamp = (): string => randomUUID();
 
@@ -61,10 +62,21 @@ export class MongoScope {
     const collection = target as unknown as Collection<StoredDocument>;
     if ('filter' in what) {
       const before = await collection.find(what.filter).toArray();
-      await this.journal.record({ collection: collection.collectionName, stamp, ids: before.map((document) => document._id), before });
+      await this.journal.record({
+        collection: collection.collectionName,
+        stamp,
+        ids: before.map((document) => document._id),
+        before,
+      });
     } else {
       const before = what.before ?? (await collection.find({ _id: { $in: what.ids } }).toArray());
-      await this.journal.record({ collection: collection.collectionName, stamp, ids: what.ids, before, ...(what.deleting ? { deleted: true } : {}) });
+      await this.journal.record({
+        collection: collection.collectionName,
+        stamp,
+        ids: what.ids,
+        before,
+        ...(what.deleting ? { deleted: true } : {}),
+      });
     }
     return stamp;
   }

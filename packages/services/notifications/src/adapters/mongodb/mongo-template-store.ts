@@ -4,7 +4,13 @@ import type { Collection } from 'mongodb';
 import type { ChannelType } from '../../domain/notification.ts';
 import type { NotificationTemplate, TemplateContent } from '../../domain/template.ts';
 import type { TemplateStore } from '../../ports/notification-repository.ts';
-import { NOTIFICATION_COLLECTIONS, templateDoc, templateFromDoc, templateId, type TemplateDoc } from './mongo-notification-documents.ts';
+import {
+  NOTIFICATION_COLLECTIONS,
+  templateDoc,
+  templateFromDoc,
+  templateId,
+  type TemplateDoc,
+} from './mongo-notification-documents.ts';
 import type { MongoScope } from './mongo-scope.ts';
 
 /** Concurrent saves of one (type, channel) that may collide on a version before one gives up. */
@@ -24,7 +30,12 @@ export class MongoTemplateStore implements TemplateStore {
     this.#templates = scope.db.collection<TemplateDoc>(NOTIFICATION_COLLECTIONS.templates);
   }
 
-  async saveVersion(type: string, channel: ChannelType, content: TemplateContent, by: { createdBy: string | null; now: Date }): Promise<NotificationTemplate> {
+  async saveVersion(
+    type: string,
+    channel: ChannelType,
+    content: TemplateContent,
+    by: { createdBy: string | null; now: Date },
+  ): Promise<NotificationTemplate> {
     for (let attempt = 1; ; attempt++) {
       const latest = await this.findLatest(type, channel);
       const template: NotificationTemplate = {
@@ -47,7 +58,11 @@ export class MongoTemplateStore implements TemplateStore {
       } catch (error) {
         if (duplicateKeyIndex(error) === undefined) throw error;
         if (attempt >= SAVE_ATTEMPTS) {
-          throw AppError.conflict('NOTIFICATIONS.TEMPLATE_BUSY', `Template ${type}/${channel} is being saved by others right now; try again.`, { field: 'body' });
+          throw AppError.conflict(
+            'NOTIFICATIONS.TEMPLATE_BUSY',
+            `Template ${type}/${channel} is being saved by others right now; try again.`,
+            { field: 'body' },
+          );
         }
       }
     }
@@ -58,17 +73,31 @@ export class MongoTemplateStore implements TemplateStore {
     const stamp = await this.#scope.prepareWrite(this.#templates, { ids: [id] });
     // An upsert that only inserts: no duplicate-key error, which would abort a surrounding transaction.
     const { _id, ...fields } = templateDoc({ ...template, version: 1 }, stamp);
-    const written = await this.#templates.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true, ...this.#scope.options });
+    const written = await this.#templates.updateOne(
+      { _id },
+      { $setOnInsert: fields },
+      { upsert: true, ...this.#scope.options },
+    );
     return written.upsertedCount === 1;
   }
 
   async findLatest(type: string, channel: ChannelType): Promise<NotificationTemplate | undefined> {
-    const doc = await this.#templates.findOne({ type, channel }, { sort: { version: -1 }, ...this.#scope.options });
+    const doc = await this.#templates.findOne(
+      { type, channel },
+      { sort: { version: -1 }, ...this.#scope.options },
+    );
     return doc ? templateFromDoc(doc) : undefined;
   }
 
-  async findVersion(type: string, channel: ChannelType, version: number): Promise<NotificationTemplate | undefined> {
-    const doc = await this.#templates.findOne({ _id: templateId(type, channel, version) }, this.#scope.options);
+  async findVersion(
+    type: string,
+    channel: ChannelType,
+    version: number,
+  ): Promise<NotificationTemplate | undefined> {
+    const doc = await this.#templates.findOne(
+      { _id: templateId(type, channel, version) },
+      this.#scope.options,
+    );
     return doc ? templateFromDoc(doc) : undefined;
   }
 
@@ -88,7 +117,10 @@ export class MongoTemplateStore implements TemplateStore {
   }
 
   async listVersions(type: string, channel: ChannelType): Promise<NotificationTemplate[]> {
-    const docs = await this.#templates.find({ type, channel }, this.#scope.options).sort({ version: -1 }).toArray();
+    const docs = await this.#templates
+      .find({ type, channel }, this.#scope.options)
+      .sort({ version: -1 })
+      .toArray();
     return docs.map(templateFromDoc);
   }
 }

@@ -36,8 +36,14 @@ export class PostgresNotificationRepository implements NotificationRepository {
     this.recipients = new PostgresRecipientStore(scope);
   }
 
-  handleOnce(consumer: string, event: EventEnvelope, work: (repository: NotificationRepository) => Promise<void>): Promise<boolean> {
-    return handleOnce(this.#db, SCHEMA, consumer, event, (tx) => work(new PostgresNotificationRepository(this.#db, tx)));
+  handleOnce(
+    consumer: string,
+    event: EventEnvelope,
+    work: (repository: NotificationRepository) => Promise<void>,
+  ): Promise<boolean> {
+    return handleOnce(this.#db, SCHEMA, consumer, event, (tx) =>
+      work(new PostgresNotificationRepository(this.#db, tx)),
+    );
   }
 
   ping(): Promise<void> {

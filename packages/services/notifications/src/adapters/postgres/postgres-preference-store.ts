@@ -12,7 +12,14 @@ interface PreferenceRow {
 }
 
 function toPreferences(row: PreferenceRow): NotificationPreferences {
-  return { userId: row.user_id, email: row.email, sms: row.sms, push: row.push, phone: row.phone, updatedAt: iso(row.updated_at) };
+  return {
+    userId: row.user_id,
+    email: row.email,
+    sms: row.sms,
+    push: row.push,
+    phone: row.phone,
+    updatedAt: iso(row.updated_at),
+  };
 }
 
 /** Per-user channel preferences in `notifications.preferences`. */
@@ -37,7 +44,14 @@ export class PostgresPreferenceStore implements PreferenceStore {
        ON CONFLICT (user_id) DO UPDATE SET email = EXCLUDED.email, sms = EXCLUDED.sms, push = EXCLUDED.push,
          phone = EXCLUDED.phone, updated_at = EXCLUDED.updated_at
        RETURNING user_id, email, sms, push, phone, updated_at`,
-      [preferences.userId, preferences.email, preferences.sms, preferences.push, preferences.phone, preferences.updatedAt ?? new Date().toISOString()],
+      [
+        preferences.userId,
+        preferences.email,
+        preferences.sms,
+        preferences.push,
+        preferences.phone,
+        preferences.updatedAt ?? new Date().toISOString(),
+      ],
     );
     return toPreferences(rows[0]!);
   }

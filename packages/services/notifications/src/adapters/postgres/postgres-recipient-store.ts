@@ -50,7 +50,9 @@ export class PostgresRecipientStore implements RecipientStore {
          ON CONFLICT (user_id) DO UPDATE SET email = NULL, name = NULL, erased_at = COALESCE(recipients.erased_at, EXCLUDED.erased_at)`,
         [userId, now],
       );
-      await tx.query(`UPDATE ${SCHEMA}.order_recipients SET email = NULL, name = NULL WHERE user_id = $1`, [userId]);
+      await tx.query(`UPDATE ${SCHEMA}.order_recipients SET email = NULL, name = NULL WHERE user_id = $1`, [
+        userId,
+      ]);
     });
   }
 
@@ -69,6 +71,14 @@ export class PostgresRecipientStore implements RecipientStore {
       [orderId],
     );
     const row = rows[0];
-    return row && { orderId: row.order_id, userId: row.user_id, orderNumber: row.order_number, email: row.email, name: row.name };
+    return (
+      row && {
+        orderId: row.order_id,
+        userId: row.user_id,
+        orderNumber: row.order_number,
+        email: row.email,
+        name: row.name,
+      }
+    );
   }
 }

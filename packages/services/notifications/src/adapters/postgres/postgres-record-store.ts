@@ -94,7 +94,10 @@ export class PostgresRecordStore implements NotificationRecordStore {
 
   async find(id: string): Promise<NotificationRecord | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows = await this.#scope.executor.query<RecordRow>(`SELECT ${COLUMNS} FROM ${SCHEMA}.records WHERE id = $1`, [id]);
+    const rows = await this.#scope.executor.query<RecordRow>(
+      `SELECT ${COLUMNS} FROM ${SCHEMA}.records WHERE id = $1`,
+      [id],
+    );
     return rows[0] && toRecord(rows[0]);
   }
 
@@ -122,10 +125,18 @@ export class PostgresRecordStore implements NotificationRecordStore {
       params,
     );
     const items = rows.slice(0, query.limit).map(toRecord);
-    return { items, nextCursor: rows.length > query.limit ? encodeRecordCursor(items[items.length - 1]!) : null };
+    return {
+      items,
+      nextCursor: rows.length > query.limit ? encodeRecordCursor(items[items.length - 1]!) : null,
+    };
   }
 
-  claimDue(now: Date, leaseUntil: Date, limit: number, types: readonly ChannelType[]): Promise<ClaimedNotification[]> {
+  claimDue(
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+    types: readonly ChannelType[],
+  ): Promise<ClaimedNotification[]> {
     return this.#scope.transaction(async (tx) => {
       // next_attempt_at (indexed) narrows to records with something due; the JSONB test keeps records
       // whose only due channels are of other types from crowding out the ones this worker can take.
@@ -138,7 +149,12 @@ export class PostgresRecordStore implements NotificationRecordStore {
       );
       const claimed: ClaimedNotification[] = [];
       for (const row of rows) {
-        const { record, claimed: channels } = claimDueChannels(toRecord(row), types, now.toISOString(), leaseUntil.toISOString());
+        const { record, claimed: channels } = claimDueChannels(
+          toRecord(row),
+          types,
+          now.toISOString(),
+          leaseUntil.toISOString(),
+        );
         if (channels.length === 0) continue;
         await writeBack(tx, record);
         claimed.push({ record, channels });
@@ -150,7 +166,10 @@ export class PostgresRecordStore implements NotificationRecordStore {
   updateChannel(id: string, channel: ChannelDelivery, now: Date): Promise<NotificationRecord | undefined> {
     if (!isUuid(id)) return Promise.resolve(undefined);
     return this.#scope.transaction(async (tx) => {
-      const rows = await tx.query<RecordRow>(`SELECT ${COLUMNS} FROM ${SCHEMA}.records WHERE id = $1 FOR UPDATE`, [id]);
+      const rows = await tx.query<RecordRow>(
+        `SELECT ${COLUMNS} FROM ${SCHEMA}.records WHERE id = $1 FOR UPDATE`,
+        [id],
+      );
       if (!rows[0]) return undefined;
       const updated = replaceChannel(toRecord(rows[0]), channel, now.toISOString());
       if (updated) await writeBack(tx, updated);
@@ -160,7 +179,10 @@ export class PostgresRecordStore implements NotificationRecordStore {
 
   eraseRecipient(userId: string, now: Date): Promise<number> {
     return this.#scope.transaction(async (tx) => {
-      const rows = await tx.query<RecordRow>(`SELECT ${COLUMNS} FROM ${SCHEMA}.records WHERE user_id = $1 FOR UPDATE`, [userId]);
+      const rows = await tx.query<RecordRow>(
+        `SELECT ${COLUMNS} FROM ${SCHEMA}.records WHERE user_id = $1 FOR UPDATE`,
+        [userId],
+      );
       for (const row of rows) await writeBack(tx, eraseRecipientData(toRecord(row), now.toISOString()));
       return rows.length;
     });

@@ -41,10 +41,17 @@ export class PostgresTemplateStore implements TemplateStore {
     this.#scope = scope;
   }
 
-  saveVersion(type: string, channel: ChannelType, content: TemplateContent, by: { createdBy: string | null; now: Date }): Promise<NotificationTemplate> {
+  saveVersion(
+    type: string,
+    channel: ChannelType,
+    content: TemplateContent,
+    by: { createdBy: string | null; now: Date },
+  ): Promise<NotificationTemplate> {
     return this.#scope.transaction(async (tx) => {
       // Saves of one (type, channel) queue up here, so each reads the version the previous one wrote.
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`notifications.template.${type}.${channel}`]);
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+        `notifications.template.${type}.${channel}`,
+      ]);
       const rows = await tx.query<TemplateRow>(
         `INSERT INTO ${SCHEMA}.templates (${COLUMNS})
          SELECT $1, $2, COALESCE(MAX(version), 0) + 1, $3, $4, $5, $6::jsonb, $7, $8, $9
@@ -93,7 +100,11 @@ export class PostgresTemplateStore implements TemplateStore {
     return rows[0] && toTemplate(rows[0]);
   }
 
-  async findVersion(type: string, channel: ChannelType, version: number): Promise<NotificationTemplate | undefined> {
+  async findVersion(
+    type: string,
+    channel: ChannelType,
+    version: number,
+  ): Promise<NotificationTemplate | undefined> {
     const rows = await this.#scope.executor.query<TemplateRow>(
       `SELECT ${COLUMNS} FROM ${SCHEMA}.templates WHERE type = $1 AND channel = $2 AND version = $3`,
       [type, channel, version],

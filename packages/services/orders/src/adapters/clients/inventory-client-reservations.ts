@@ -1,11 +1,17 @@
 import { AppError } from '@polyshop/kernel';
-import type { ReserveStockOutcome, StockReservations, StockShortage } from '../../ports/stock-reservations.ts';
+import type {
+  ReserveStockOutcome,
+  StockReservations,
+  StockShortage,
+} from '../../ports/stock-reservations.ts';
 
 /** The part of `@polyshop/inventory`'s `InventoryClient` the saga uses (structurally). */
 export interface InventoryApi {
-  reserve(request: { reservationId: string; items: { sku: string; quantity: number }[]; ttlSeconds: number }): Promise<
-    { status: 'reserved' } | { status: 'insufficient_stock'; shortages: StockShortage[] }
-  >;
+  reserve(request: {
+    reservationId: string;
+    items: { sku: string; quantity: number }[];
+    ttlSeconds: number;
+  }): Promise<{ status: 'reserved' } | { status: 'insufficient_stock'; shortages: StockShortage[] }>;
   commit(reservationId: string): Promise<unknown>;
   release(reservationId: string): Promise<unknown>;
   /** Puts the stock of a committed reservation back on hand, once (repeating it changes nothing). */
@@ -26,7 +32,9 @@ export class InventoryClientReservations implements StockReservations {
 
   async reserve(request: Parameters<InventoryApi['reserve']>[0]): Promise<ReserveStockOutcome> {
     const outcome = await this.#client.reserve(request);
-    return outcome.status === 'reserved' ? { status: 'reserved' } : { status: 'insufficient_stock', shortages: outcome.shortages };
+    return outcome.status === 'reserved'
+      ? { status: 'reserved' }
+      : { status: 'insufficient_stock', shortages: outcome.shortages };
   }
 
   async commit(reservationId: string): Promise<void> {

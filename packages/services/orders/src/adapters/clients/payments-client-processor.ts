@@ -1,5 +1,9 @@
 import { AppError, Money } from '@polyshop/kernel';
-import type { AuthorizationRequest, PaymentProcessor, PaymentSummary } from '../../ports/payment-processor.ts';
+import type {
+  AuthorizationRequest,
+  PaymentProcessor,
+  PaymentSummary,
+} from '../../ports/payment-processor.ts';
 
 /** The part of `@polyshop/payments`' `PaymentsClient` the saga uses (structurally). */
 export interface PaymentsApi {
@@ -30,11 +34,19 @@ export class PaymentsClientProcessor implements PaymentProcessor {
   }
 
   async capture(paymentId: string): Promise<void> {
-    await this.#tolerate(() => this.#client.capture(paymentId), paymentId, (status) => CAPTURED.includes(status));
+    await this.#tolerate(
+      () => this.#client.capture(paymentId),
+      paymentId,
+      (status) => CAPTURED.includes(status),
+    );
   }
 
   async void(paymentId: string): Promise<void> {
-    await this.#tolerate(() => this.#client.void(paymentId), paymentId, (status) => status === 'voided');
+    await this.#tolerate(
+      () => this.#client.void(paymentId),
+      paymentId,
+      (status) => status === 'voided',
+    );
   }
 
   async refundAll(paymentId: string, reason: string): Promise<void> {
@@ -48,7 +60,11 @@ export class PaymentsClientProcessor implements PaymentProcessor {
     return this.#client.findByOrder(orderId);
   }
 
-  async #tolerate(call: () => Promise<unknown>, paymentId: string, alreadyDone: (status: string) => boolean): Promise<void> {
+  async #tolerate(
+    call: () => Promise<unknown>,
+    paymentId: string,
+    alreadyDone: (status: string) => boolean,
+  ): Promise<void> {
     try {
       await call();
     } catch (error) {

@@ -57,18 +57,31 @@ export class PostgresOrderRepository implements OrderRepository {
         await tx.query(
           `INSERT INTO orders.order_items (order_id, position, sku, product_id, name, quantity, unit_price, line_total)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [order.id, position++, item.sku, item.productId, item.name, item.quantity, item.unitPrice.toExactString(), item.lineTotal.toExactString()],
+          [
+            order.id,
+            position++,
+            item.sku,
+            item.productId,
+            item.name,
+            item.quantity,
+            item.unitPrice.toExactString(),
+            item.lineTotal.toExactString(),
+          ],
         );
       }
       return true;
     });
-    const stored = created ? await this.findById(order.id) : await this.findByIdempotencyKey(order.userId, order.idempotencyKey);
+    const stored = created
+      ? await this.findById(order.id)
+      : await this.findByIdempotencyKey(order.userId, order.idempotencyKey);
     if (!stored) throw new Error(`order ${order.id} vanished after it was written`);
     return { order: stored, created };
   }
 
   async findById(id: string): Promise<Order | undefined> {
-    const rows = await this.#db.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders.orders WHERE id = $1`, [id]);
+    const rows = await this.#db.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders.orders WHERE id = $1`, [
+      id,
+    ]);
     return (await this.#withItems(this.#db, rows))[0];
   }
 
@@ -91,7 +104,8 @@ export class PostgresOrderRepository implements OrderRepository {
     if (query.status !== undefined) add((p) => `status = ${p}`, query.status);
     if (query.from !== undefined) add((p) => `created_at >= ${p}`, query.from);
     if (query.to !== undefined) add((p) => `created_at < ${p}`, query.to);
-    if (query.after !== undefined) add((p) => `(created_at, id) < (${p})`, query.after.createdAt, query.after.id);
+    if (query.after !== undefined)
+      add((p) => `(created_at, id) < (${p})`, query.after.createdAt, query.after.id);
     params.push(query.limit + 1);
     const rows = await this.#db.query<OrderRow>(
       `SELECT ${ORDER_COLUMNS} FROM orders.orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -100,7 +114,9 @@ export class PostgresOrderRepository implements OrderRepository {
     );
     const orders = await this.#withItems(this.#db, rows.slice(0, query.limit));
     const last = orders.at(-1);
-    return rows.length > query.limit && last ? { orders, next: { createdAt: last.createdAt, id: last.id } } : { orders };
+    return rows.length > query.limit && last
+      ? { orders, next: { createdAt: last.createdAt, id: last.id } }
+      : { orders };
   }
 
   async transition(id: string, t: SagaTransition): Promise<Order | undefined> {
@@ -156,7 +172,12 @@ export class PostgresOrderRepository implements OrderRepository {
     });
   }
 
-  async beginCancellation(id: string, lease: SagaLease, reason: OrderFailure, now: Date): Promise<Order | undefined> {
+  async beginCancellation(
+    id: string,
+    lease: SagaLease,
+    reason: OrderFailure,
+    now: Date,
+  ): Promise<Order | undefined> {
     return this.#db.transaction(async (tx) => {
       const rows = await tx.query<OrderRow>(
         `UPDATE orders.orders SET saga_state = 'cancelling', saga_attempts = 0, lease_owner = $2, next_attempt_at = $3,

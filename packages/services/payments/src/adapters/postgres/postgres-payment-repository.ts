@@ -62,7 +62,10 @@ export class PostgresPaymentRepository implements PaymentRepository {
         if (!existing) throw new Error(`idempotency key vanished after a conflict`);
         return { created: false, existing };
       }
-      await tx.query(`INSERT INTO ${SCHEMA}.payment_transactions (${PAYMENT_COLUMNS}) VALUES (${PLACEHOLDERS})`, paymentParams(payment));
+      await tx.query(
+        `INSERT INTO ${SCHEMA}.payment_transactions (${PAYMENT_COLUMNS}) VALUES (${PLACEHOLDERS})`,
+        paymentParams(payment),
+      );
       await insertAudit(tx, payment.id, null, payment.status, input.reason, input.actor, payment.createdAt);
       return { created: true };
     });
@@ -83,21 +86,33 @@ export class PostgresPaymentRepository implements PaymentRepository {
   }
 
   async unlockIdempotency(key: string): Promise<void> {
-    await this.#db.execute(`UPDATE ${SCHEMA}.idempotency_keys SET locked_until = NULL WHERE key = $1 AND response_status IS NULL`, [key]);
+    await this.#db.execute(
+      `UPDATE ${SCHEMA}.idempotency_keys SET locked_until = NULL WHERE key = $1 AND response_status IS NULL`,
+      [key],
+    );
   }
 
   async update(
     paymentId: string,
-    decide: (current: Payment, reader: PaymentReader) => PaymentChange | undefined | Promise<PaymentChange | undefined>,
+    decide: (
+      current: Payment,
+      reader: PaymentReader,
+    ) => PaymentChange | undefined | Promise<PaymentChange | undefined>,
   ): Promise<Payment> {
     let wroteEvents = false;
     const payment = await this.#db.transaction(async (tx) => {
       const [row] = isUuid(paymentId)
-        ? await tx.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM ${SCHEMA}.payment_transactions WHERE id = $1 FOR UPDATE`, [paymentId])
+        ? await tx.query<PaymentRow>(
+            `SELECT ${PAYMENT_COLUMNS} FROM ${SCHEMA}.payment_transactions WHERE id = $1 FOR UPDATE`,
+            [paymentId],
+          )
         : [];
       if (!row) throw notFound(paymentId);
       const current = toPayment(row);
-      const change = await decide(current, { refund: async (id) => (await selectRefunds(tx, 'r.id = $1 AND r.payment_id = $2', [id, paymentId]))[0] });
+      const change = await decide(current, {
+        refund: async (id) =>
+          (await selectRefunds(tx, 'r.id = $1 AND r.payment_id = $2', [id, paymentId]))[0],
+      });
       if (!change) return current;
       const next = change.payment;
       await tx.query(
@@ -108,7 +123,15 @@ export class PostgresPaymentRepository implements PaymentRepository {
         mutableParams(next),
       );
       if (change.audit) {
-        await insertAudit(tx, next.id, current.status, next.status, change.audit.reason, change.audit.actor, next.updatedAt);
+        await insertAudit(
+          tx,
+          next.id,
+          current.status,
+          next.status,
+          change.audit.reason,
+          change.audit.actor,
+          next.updatedAt,
+        );
       }
       if (change.refund) await upsertRefund(tx, change.refund);
       if (change.events?.length) {
@@ -131,7 +154,10 @@ export class PostgresPaymentRepository implements PaymentRepository {
 
   async findById(id: string): Promise<Payment | undefined> {
     if (!isUuid(id)) return undefined;
-    const [row] = await this.#db.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM ${SCHEMA}.payment_transactions WHERE id = $1`, [id]);
+    const [row] = await this.#db.query<PaymentRow>(
+      `SELECT ${PAYMENT_COLUMNS} FROM ${SCHEMA}.payment_transactions WHERE id = $1`,
+      [id],
+    );
     return row ? toPayment(row) : undefined;
   }
 
@@ -164,7 +190,9 @@ export class PostgresPaymentRepository implements PaymentRepository {
 
   async revenue(query: RevenueQuery): Promise<RevenueRow[]> {
     // Group columns come from a closed list, never from the request text.
-    const groups = query.groupBy.map((group) => (group === 'month' ? `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM') AS month` : group));
+    const groups = query.groupBy.map((group) =>
+      group === 'month' ? `to_char(at AT TIME ZONE 'UTC', 'YYYY-MM') AS month` : group,
+    );
     const names = [...query.groupBy, 'currency'];
     const rows = await this.#db.query<Record<string, string>>(
       `WITH movements AS (
@@ -203,7 +231,12 @@ async function findIdempotency(db: SqlExecutor, key: string): Promise<Idempotenc
   return row ? toIdempotencyRecord(row) : undefined;
 }
 
-async function selectRefunds(db: SqlExecutor, where: string, params: unknown[], limit = 1000): Promise<Refund[]> {
+async function selectRefunds(
+  db: SqlExecutor,
+  where: string,
+  params: unknown[],
+  limit = 1000,
+): Promise<Refund[]> {
   const rows = await db.query<RefundRow>(
     `SELECT r.id, r.payment_id, r.amount, p.currency, r.reason, r.status, r.gateway_refund_id, r.created_at, r.settled_at
      FROM ${SCHEMA}.refunds r JOIN ${SCHEMA}.payment_transactions p ON p.id = r.payment_id

@@ -161,8 +161,13 @@ export interface IdempotencyRow {
 }
 
 export function toIdempotencyRecord(row: IdempotencyRow): IdempotencyRecord {
-  const record: IdempotencyRecord = { key: row.key, requestHash: row.request_hash, paymentId: row.payment_id };
-  if (row.response_status !== null) record.response = { statusCode: row.response_status, body: row.response_body };
+  const record: IdempotencyRecord = {
+    key: row.key,
+    requestHash: row.request_hash,
+    paymentId: row.payment_id,
+  };
+  if (row.response_status !== null)
+    record.response = { statusCode: row.response_status, body: row.response_body };
   if (row.locked_until) record.lockedUntil = row.locked_until;
   return record;
 }

@@ -28,7 +28,10 @@ export const SANDBOX_TOKENS: Readonly<Record<string, { outcome: SandboxOutcome; 
   tok_mastercard: { outcome: 'approved', card: { brand: 'mastercard', last4: '4444' } },
   tok_amex: { outcome: 'approved', card: { brand: 'american-express', last4: '0005' } },
   tok_chargeDeclined: { outcome: 'declined', card: { brand: 'visa', last4: '0002' } },
-  tok_chargeDeclinedInsufficientFunds: { outcome: 'insufficient_funds', card: { brand: 'visa', last4: '9995' } },
+  tok_chargeDeclinedInsufficientFunds: {
+    outcome: 'insufficient_funds',
+    card: { brand: 'visa', last4: '9995' },
+  },
   tok_chargeDeclinedExpiredCard: { outcome: 'expired_card', card: { brand: 'visa', last4: '0069' } },
   tok_chargeDeclinedProcessingError: { outcome: 'processing_error', card: { brand: 'visa', last4: '0119' } },
 };

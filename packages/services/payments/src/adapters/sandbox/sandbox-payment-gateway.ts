@@ -64,12 +64,19 @@ export class SandboxPaymentGateway implements PaymentGateway {
 
   authorize(request: GatewayAuthorizeRequest): Promise<GatewayAuthorization> {
     const { instrument, amount } = request;
-    const fingerprint = ['authorize', amount.toString(), request.reference,
-      instrument.kind === 'card' ? instrument.card.last4 : instrument.token].join('|');
+    const fingerprint = [
+      'authorize',
+      amount.toString(),
+      request.reference,
+      instrument.kind === 'card' ? instrument.card.last4 : instrument.token,
+    ].join('|');
     return this.#idempotent(request.idempotencyKey, fingerprint, () => {
       const { outcome, card } =
         instrument.kind === 'card'
-          ? { outcome: SANDBOX_CARDS[instrument.card.details.number] ?? 'approved', card: this.#checkCard(instrument.card.details) }
+          ? {
+              outcome: SANDBOX_CARDS[instrument.card.details.number] ?? 'approved',
+              card: this.#checkCard(instrument.card.details),
+            }
           : this.#token(instrument.token);
       const transactionId = `sbx_ch_${randomUUID().replaceAll('-', '')}`;
       const zero = Money.zero(amount.currency);
@@ -86,12 +93,17 @@ export class SandboxPaymentGateway implements PaymentGateway {
   }
 
   capture(request: GatewayCaptureRequest): Promise<void> {
-    return this.#idempotent(request.idempotencyKey, ['capture', request.transactionId, request.amount.toString()].join('|'), () => {
-      const transaction = this.#transaction(request.transactionId, 'authorized', 'captured');
-      if (request.amount.greaterThan(transaction.amount)) reject('Cannot capture more than was authorized.');
-      transaction.status = 'captured';
-      transaction.captured = request.amount;
-    });
+    return this.#idempotent(
+      request.idempotencyKey,
+      ['capture', request.transactionId, request.amount.toString()].join('|'),
+      () => {
+        const transaction = this.#transaction(request.transactionId, 'authorized', 'captured');
+        if (request.amount.greaterThan(transaction.amount))
+          reject('Cannot capture more than was authorized.');
+        transaction.status = 'captured';
+        transaction.captured = request.amount;
+      },
+    );
   }
 
   void(request: GatewayVoidRequest): Promise<void> {
@@ -101,14 +113,18 @@ export class SandboxPaymentGateway implements PaymentGateway {
   }
 
   refund(request: GatewayRefundRequest): Promise<{ refundId: string }> {
-    return this.#idempotent(request.idempotencyKey, ['refund', request.transactionId, request.amount.toString()].join('|'), () => {
-      const transaction = this.#transaction(request.transactionId, 'captured', 'refunded');
-      if (transaction.refunded.add(request.amount).greaterThan(transaction.captured)) {
-        reject('Cannot refund more than was captured.');
-      }
-      transaction.refunded = transaction.refunded.add(request.amount);
-      return { refundId: `sbx_re_${randomUUID().replaceAll('-', '')}` };
-    });
+    return this.#idempotent(
+      request.idempotencyKey,
+      ['refund', request.transactionId, request.amount.toString()].join('|'),
+      () => {
+        const transaction = this.#transaction(request.transactionId, 'captured', 'refunded');
+        if (transaction.refunded.add(request.amount).greaterThan(transaction.captured)) {
+          reject('Cannot refund more than was captured.');
+        }
+        transaction.refunded = transaction.refunded.add(request.amount);
+        return { refundId: `sbx_re_${randomUUID().replaceAll('-', '')}` };
+      },
+    );
   }
 
   async #idempotent<T>(key: string, fingerprint: string, work: () => T): Promise<T> {
@@ -118,7 +134,10 @@ export class SandboxPaymentGateway implements PaymentGateway {
     // From here on everything is synchronous: two calls with one key cannot both run `work`.
     let answer = this.#answers.get(key);
     if (answer && answer.fingerprint !== fingerprint) {
-      throw AppError.conflict('PAYMENT.GATEWAY_REJECTED', 'The gateway idempotency key was used with other parameters.');
+      throw AppError.conflict(
+        'PAYMENT.GATEWAY_REJECTED',
+        'The gateway idempotency key was used with other parameters.',
+      );
     }
     if (!answer) {
       let settled: Settled;
@@ -166,5 +185,8 @@ function reject(message: string): never {
 }
 
 function unavailable(): AppError {
-  return AppError.unavailable('PAYMENT.GATEWAY_UNAVAILABLE', 'The payment gateway did not answer; retry with the same idempotency key.');
+  return AppError.unavailable(
+    'PAYMENT.GATEWAY_UNAVAILABLE',
+    'The payment gateway did not answer; retry with the same idempotency key.',
+  );
 }

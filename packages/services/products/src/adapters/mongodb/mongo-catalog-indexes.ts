@@ -34,16 +34,21 @@ const WILDCARD_INDEXES: IndexDescription[] = [
  * known now (a category added later gets its indexes at the next start: queries never depend on
  * them, they only go faster).
  */
-export async function ensureCatalogIndexes(products: Collection<ProductDoc>, categories: readonly Category[]): Promise<void> {
+export async function ensureCatalogIndexes(
+  products: Collection<ProductDoc>,
+  categories: readonly Category[],
+): Promise<void> {
   await products.createIndexes(PRODUCT_INDEXES);
   try {
     await products.createIndexes(WILDCARD_INDEXES);
   } catch {
     const perAttribute = categories.flatMap((category) =>
-      category.attributes.filter((attribute) => attribute.filterable).map<IndexDescription>((attribute) => ({
-        key: { category: 1, [`attributes.${attribute.name}`]: 1 },
-        name: `products_${category.slug}_${attribute.name}`.slice(0, 120),
-      })),
+      category.attributes
+        .filter((attribute) => attribute.filterable)
+        .map<IndexDescription>((attribute) => ({
+          key: { category: 1, [`attributes.${attribute.name}`]: 1 },
+          name: `products_${category.slug}_${attribute.name}`.slice(0, 120),
+        })),
     );
     if (perAttribute.length > 0) await products.createIndexes(perAttribute);
   }

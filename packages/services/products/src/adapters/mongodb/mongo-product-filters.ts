@@ -1,6 +1,15 @@
 import { Decimal128, type Document, type Filter, type Sort } from 'mongodb';
 import { byCountThenValue } from '../../domain/facets.ts';
-import type { AttributeFilter, FacetCount, FacetRequest, FilterScalar, ProductFilter, ProductSearch, ProductSort, SearchPosition } from '../../domain/product-query.ts';
+import type {
+  AttributeFilter,
+  FacetCount,
+  FacetRequest,
+  FilterScalar,
+  ProductFilter,
+  ProductSearch,
+  ProductSort,
+  SearchPosition,
+} from '../../domain/product-query.ts';
 import type { ProductDoc } from './mongo-product-mapper.ts';
 
 /** The stored field each sort orders on (each has a `(field, _id)` index). */
@@ -18,7 +27,10 @@ function attributeCondition(attribute: AttributeFilter): Filter<ProductDoc> {
  * `$elemMatch` on the variants' `Decimal128` prices (multikey index `variants.price`).
  * `skipAttributes` leaves those attributes' filters out (facets apply them separately).
  */
-export function filterConditions(filter: ProductFilter, skipAttributes: ReadonlySet<string> = new Set()): Filter<ProductDoc>[] {
+export function filterConditions(
+  filter: ProductFilter,
+  skipAttributes: ReadonlySet<string> = new Set(),
+): Filter<ProductDoc>[] {
   const conditions: Filter<ProductDoc>[] = [{ status: { $in: filter.statuses } }];
   if (filter.category !== undefined) conditions.push({ category: filter.category });
   if (filter.brands) conditions.push({ brand: { $in: filter.brands } });
@@ -57,7 +69,12 @@ export function pageQuery(search: ProductSearch): { filter: Filter<ProductDoc>; 
 
 function keysetCondition(sort: ProductSort, after: SearchPosition): Filter<ProductDoc> {
   const field = SORT_FIELD[sort.field];
-  const key = sort.field === 'price' ? Decimal128.fromString(after.key) : sort.field === 'createdAt' ? new Date(after.key) : after.key;
+  const key =
+    sort.field === 'price'
+      ? Decimal128.fromString(after.key)
+      : sort.field === 'createdAt'
+        ? new Date(after.key)
+        : after.key;
   const beyond = sort.direction === 'desc' ? '$lt' : '$gt';
   return { $or: [{ [field]: { [beyond]: key } }, { [field]: key, _id: { [beyond]: after.id } }] };
 }
@@ -73,13 +90,18 @@ export function facetPipeline(search: ProductSearch): Document[] | undefined {
   const faceted = new Set(search.facets.map((facet) => facet.name));
   const own = search.filter.attributes.filter((attribute) => faceted.has(attribute.name));
   const projection: Record<string, 0 | 1> = { _id: 0 };
-  for (const name of new Set([...faceted, ...own.map((attribute) => attribute.name)])) projection[`attributes.${name}`] = 1;
+  for (const name of new Set([...faceted, ...own.map((attribute) => attribute.name)]))
+    projection[`attributes.${name}`] = 1;
   const branches: Record<string, Document[]> = {};
   search.facets.forEach((facet, index) => {
     const others = own.filter((attribute) => attribute.name !== facet.name).map(attributeCondition);
     branches[`f${index}`] = [...(others.length > 0 ? [{ $match: and(others) }] : []), ...countStages(facet)];
   });
-  return [{ $match: and(filterConditions(search.filter, faceted)) }, { $project: projection }, { $facet: branches }];
+  return [
+    { $match: and(filterConditions(search.filter, faceted)) },
+    { $project: projection },
+    { $facet: branches },
+  ];
 }
 
 function countStages(facet: FacetRequest): Document[] {
@@ -89,10 +111,15 @@ function countStages(facet: FacetRequest): Document[] {
 }
 
 /** The `$facet` result as facet counts, in the port's order (most frequent first, ties by value). */
-export function facetCounts(search: ProductSearch, result: Record<string, { _id: FilterScalar; count: number }[]> | undefined): Record<string, FacetCount[]> {
+export function facetCounts(
+  search: ProductSearch,
+  result: Record<string, { _id: FilterScalar; count: number }[]> | undefined,
+): Record<string, FacetCount[]> {
   const facets: Record<string, FacetCount[]> = {};
   search.facets.forEach((facet, index) => {
-    facets[facet.name] = (result?.[`f${index}`] ?? []).map((row) => ({ value: row._id, count: row.count })).sort(byCountThenValue);
+    facets[facet.name] = (result?.[`f${index}`] ?? [])
+      .map((row) => ({ value: row._id, count: row.count }))
+      .sort(byCountThenValue);
   });
   return facets;
 }

@@ -57,7 +57,10 @@ export function toDecimal128(amount: Money | string): Decimal128 {
   return Decimal128.fromString(typeof amount === 'string' ? amount : amount.toDecimalString());
 }
 
-/** Back to money with the currency's minor digits, as the PostgreSQL adapter returns it (`Decimal128` may print an exponent). */
+/**
+ * Back to money with the currency's minor digits, as the PostgreSQL adapter returns it (`Decimal128` may
+ * print an exponent).
+ */
 export function moneyFrom(value: Decimal128, currency: string): Money {
   return Money.of(new Decimal(value.toString()), currency);
 }
@@ -97,7 +100,11 @@ export function productDoc(product: Product, writeId: string): ProductDoc {
 }
 
 function variantDoc(variant: Variant): VariantDoc {
-  const doc: VariantDoc = { sku: variant.sku, attributes: variant.attributes, price: toDecimal128(variant.price) };
+  const doc: VariantDoc = {
+    sku: variant.sku,
+    attributes: variant.attributes,
+    price: toDecimal128(variant.price),
+  };
   if (variant.weight !== undefined) doc.weight = variant.weight;
   return doc;
 }
@@ -113,7 +120,11 @@ export function productFromDoc(doc: ProductDoc): Product {
     basePrice: moneyFrom(doc.basePrice, doc.currency),
     attributes: doc.attributes,
     variants: doc.variants.map((variant) => {
-      const built: Variant = { sku: variant.sku, attributes: variant.attributes, price: moneyFrom(variant.price, doc.currency) };
+      const built: Variant = {
+        sku: variant.sku,
+        attributes: variant.attributes,
+        price: moneyFrom(variant.price, doc.currency),
+      };
       if (variant.weight !== undefined) built.weight = variant.weight;
       return built;
     }),

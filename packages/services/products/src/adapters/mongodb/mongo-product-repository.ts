@@ -19,7 +19,11 @@ import {
 } from './mongo-product-mapper.ts';
 
 /** The catalog's collections in the connection's database. */
-export const CATALOG_COLLECTIONS = { products: 'products', categories: 'categories', outbox: 'outbox' } as const;
+export const CATALOG_COLLECTIONS = {
+  products: 'products',
+  categories: 'categories',
+  outbox: 'outbox',
+} as const;
 
 /**
  * The catalogue on MongoDB (official driver): each product one document (`_id` = id, prices
@@ -50,7 +54,9 @@ export class MongoProductRepository implements ProductRepository {
       await this.#categories.insertOne(categoryDoc(category));
     } catch (error) {
       if (duplicateKeyIndex(error) !== undefined) {
-        throw AppError.conflict('CATEGORY.SLUG_TAKEN', `Category ${category.slug} already exists.`, { field: 'slug' });
+        throw AppError.conflict('CATEGORY.SLUG_TAKEN', `Category ${category.slug} already exists.`, {
+          field: 'slug',
+        });
       }
       throw error;
     }
@@ -71,8 +77,14 @@ export class MongoProductRepository implements ProductRepository {
     const updated = await this.#categories.updateOne({ _id, version: expectedVersion }, { $set: fields });
     if (updated.matchedCount === 0) {
       const exists = await this.findCategory(category.slug);
-      if (!exists) throw AppError.notFound('CATEGORY.NOT_FOUND', `No category ${category.slug}.`, { field: 'slug' });
-      throw new AppError('precondition_failed', 'CATEGORY.VERSION_MISMATCH', `Category ${category.slug} changed meanwhile (now version ${exists.version}).`, { field: 'If-Match' });
+      if (!exists)
+        throw AppError.notFound('CATEGORY.NOT_FOUND', `No category ${category.slug}.`, { field: 'slug' });
+      throw new AppError(
+        'precondition_failed',
+        'CATEGORY.VERSION_MISMATCH',
+        `Category ${category.slug} changed meanwhile (now version ${exists.version}).`,
+        { field: 'If-Match' },
+      );
     }
   }
 
@@ -87,10 +99,17 @@ export class MongoProductRepository implements ProductRepository {
     await this.#translated(products, () =>
       this.outbox.write(events, this.#probe(products, events), async ({ writeId, session }) => {
         try {
-          await this.#products.insertMany(products.map((product) => productDoc(product, writeId)), { ordered: true, ...(session ? { session } : {}) });
+          await this.#products.insertMany(
+            products.map((product) => productDoc(product, writeId)),
+            { ordered: true, ...(session ? { session } : {}) },
+          );
         } catch (error) {
           // all or nothing without a transaction: take back what this write inserted before the failure
-          if (!session) await this.#products.deleteMany({ _id: { $in: products.map((product) => product.id) }, writeIds: writeId });
+          if (!session)
+            await this.#products.deleteMany({
+              _id: { $in: products.map((product) => product.id) },
+              writeIds: writeId,
+            });
           throw error;
         }
       }),
@@ -106,14 +125,22 @@ export class MongoProductRepository implements ProductRepository {
     await this.#refuseTakenSkus([product]);
     const { brand, ...fields } = productFields(product);
     await this.#translated([product], () =>
-      this.outbox.write(events, { collection: CATALOG_COLLECTIONS.products, id: product.id }, async ({ writeId, session }) => {
-        const updated = await this.#products.updateOne(
-          { _id: product.id, version: expectedVersion },
-          { $set: brand === undefined ? fields : { ...fields, brand }, ...(brand === undefined ? { $unset: { brand: '' } } : {}), ...writeMark(writeId) },
-          session ? { session } : {},
-        );
-        if (updated.matchedCount === 0) await this.#refuseStale(product.id, expectedVersion);
-      }),
+      this.outbox.write(
+        events,
+        { collection: CATALOG_COLLECTIONS.products, id: product.id },
+        async ({ writeId, session }) => {
+          const updated = await this.#products.updateOne(
+            { _id: product.id, version: expectedVersion },
+            {
+              $set: brand === undefined ? fields : { ...fields, brand },
+              ...(brand === undefined ? { $unset: { brand: '' } } : {}),
+              ...writeMark(writeId),
+            },
+            session ? { session } : {},
+          );
+          if (updated.matchedCount === 0) await this.#refuseStale(product.id, expectedVersion);
+        },
+      ),
     );
   }
 
@@ -121,15 +148,28 @@ export class MongoProductRepository implements ProductRepository {
     const { filter, sort } = pageQuery(search);
     const pipeline = facetPipeline(search);
     const [docs, facetResult] = await Promise.all([
-      this.#products.find(filter).sort(sort).limit(search.limit + 1).toArray(),
-      pipeline ? this.#products.aggregate<Record<string, { _id: string; count: number }[]>>(pipeline).next() : undefined,
+      this.#products
+        .find(filter)
+        .sort(sort)
+        .limit(search.limit + 1)
+        .toArray(),
+      pipeline
+        ? this.#products.aggregate<Record<string, { _id: string; count: number }[]>>(pipeline).next()
+        : undefined,
     ]);
     const page = docs.slice(0, search.limit);
-    const result: ProductPage = { items: page.map(productFromDoc), facets: facetCounts(search, facetResult ?? undefined) };
+    const result: ProductPage = {
+      items: page.map(productFromDoc),
+      facets: facetCounts(search, facetResult ?? undefined),
+    };
     const last = page.at(-1);
     if (docs.length > search.limit && last) {
       const key =
-        search.sort.field === 'price' ? decimalString(last.minPrice, last.currency) : search.sort.field === 'name' ? last.name : last.createdAt.toISOString();
+        search.sort.field === 'price'
+          ? decimalString(last.minPrice, last.currency)
+          : search.sort.field === 'name'
+            ? last.name
+            : last.createdAt.toISOString();
       result.next = { key, id: last._id };
     }
     return result;
@@ -154,10 +194,15 @@ export class MongoProductRepository implements ProductRepository {
   async #refuseStale(id: string, expectedVersion: number): Promise<never> {
     const current = await this.#products.findOne({ _id: id }, { projection: { version: 1 } });
     if (!current) throw AppError.notFound('PRODUCT.NOT_FOUND', `No product ${id}.`);
-    throw new AppError('precondition_failed', 'PRODUCT.VERSION_MISMATCH', `Product ${id} is at version ${current.version}, not ${expectedVersion}.`, {
-      field: 'If-Match',
-      details: { currentVersion: current.version },
-    });
+    throw new AppError(
+      'precondition_failed',
+      'PRODUCT.VERSION_MISMATCH',
+      `Product ${id} is at version ${current.version}, not ${expectedVersion}.`,
+      {
+        field: 'If-Match',
+        details: { currentVersion: current.version },
+      },
+    );
   }
 
   /** Turns duplicate-key errors (error 11000) into the conflicts the port names. */
@@ -168,14 +213,21 @@ export class MongoProductRepository implements ProductRepository {
       const index = duplicateKeyIndex(error);
       if (index === PRODUCT_INDEX.slug) {
         const slug = products.length === 1 ? ` ${products[0]!.slug}` : '';
-        throw AppError.conflict('PRODUCT.SLUG_TAKEN', `Another product already has the slug${slug}.`, { field: 'slug' });
+        throw AppError.conflict('PRODUCT.SLUG_TAKEN', `Another product already has the slug${slug}.`, {
+          field: 'slug',
+        });
       }
       if (index === PRODUCT_INDEX.sku) {
         // another product holds one (a batch is not checked up front), or a concurrent write took it after our check
         await this.#refuseTakenSkus(products);
-        throw AppError.conflict('PRODUCT.SKU_TAKEN', 'Another product already has one of these SKUs.', { field: 'variants' });
+        throw AppError.conflict('PRODUCT.SKU_TAKEN', 'Another product already has one of these SKUs.', {
+          field: 'variants',
+        });
       }
-      if (index === '_id_') throw AppError.conflict('PRODUCT.ID_TAKEN', 'A product with this id already exists.', { field: 'id' });
+      if (index === '_id_')
+        throw AppError.conflict('PRODUCT.ID_TAKEN', 'A product with this id already exists.', {
+          field: 'id',
+        });
       throw error;
     }
   }
@@ -190,7 +242,8 @@ export class MongoProductRepository implements ProductRepository {
     if (!holder) return;
     const wanted = new Set(skus);
     const taken = holder.variants.find((variant) => wanted.has(variant.sku))!.sku;
-    const index = products.length === 1 ? products[0]!.variants.findIndex((variant) => variant.sku === taken) : -1;
+    const index =
+      products.length === 1 ? products[0]!.variants.findIndex((variant) => variant.sku === taken) : -1;
     throw AppError.conflict('PRODUCT.SKU_TAKEN', `SKU ${taken} belongs to another product.`, {
       field: index >= 0 ? `variants.${index}.sku` : 'variants',
       details: { sku: taken },

@@ -11,6 +11,10 @@ export async function openMongoCatalog(context: Pick<ServiceContext, 'mongodb' |
   const connection = await context.mongodb();
   const repository = new MongoProductRepository(connection);
   await repository.ensureIndexes();
-  const relay = new MongoOutboxRelay({ outbox: repository.outbox, publisher: context.bus, logger: context.logger });
+  const relay = new MongoOutboxRelay({
+    outbox: repository.outbox,
+    publisher: context.bus,
+    logger: context.logger,
+  });
   return { repository, relay, ping: () => connection.ping() };
 }

@@ -65,7 +65,11 @@ export function productRecord(product: Product): Record<string, unknown> {
 
 /** One `catalog.product_variants` record per variant. */
 export function variantRecords(product: Product): Record<string, unknown>[] {
-  return product.variants.map((variant) => ({ sku: variant.sku, product_id: product.id, price: variant.price.toDecimalString() }));
+  return product.variants.map((variant) => ({
+    sku: variant.sku,
+    product_id: product.id,
+    price: variant.price.toDecimalString(),
+  }));
 }
 
 export function productFromRow(row: ProductRow): Product {
@@ -92,7 +96,11 @@ export interface CategoryRow {
   slug: string;
   name: string;
   description: string;
-  definition: { attributes: AttributeDefinition[]; variantAttributes: AttributeDefinition[]; allowFreeAttributes: boolean };
+  definition: {
+    attributes: AttributeDefinition[];
+    variantAttributes: AttributeDefinition[];
+    allowFreeAttributes: boolean;
+  };
   version: number;
   created_at: Date;
   updated_at: Date;

@@ -50,23 +50,37 @@ export class PostgresProductRepository implements ProductRepository {
       await this.#db.query(
         `INSERT INTO ${SCHEMA}.categories (slug, name, description, definition, version, created_at, updated_at)
          VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)`,
-        [category.slug, category.name, category.description, categoryDefinition(category), category.version, category.createdAt, category.updatedAt],
+        [
+          category.slug,
+          category.name,
+          category.description,
+          categoryDefinition(category),
+          category.version,
+          category.createdAt,
+          category.updatedAt,
+        ],
       );
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw AppError.conflict('CATEGORY.SLUG_TAKEN', `Category ${category.slug} already exists.`, { field: 'slug' });
+        throw AppError.conflict('CATEGORY.SLUG_TAKEN', `Category ${category.slug} already exists.`, {
+          field: 'slug',
+        });
       }
       throw error;
     }
   }
 
   async findCategory(slug: string): Promise<Category | undefined> {
-    const [row] = await this.#db.query<CategoryRow>(`SELECT * FROM ${SCHEMA}.categories WHERE slug = $1`, [slug]);
+    const [row] = await this.#db.query<CategoryRow>(`SELECT * FROM ${SCHEMA}.categories WHERE slug = $1`, [
+      slug,
+    ]);
     return row && categoryFromRow(row);
   }
 
   async listCategories(): Promise<Category[]> {
-    const rows = await this.#db.query<CategoryRow>(`SELECT * FROM ${SCHEMA}.categories ORDER BY slug COLLATE "C"`);
+    const rows = await this.#db.query<CategoryRow>(
+      `SELECT * FROM ${SCHEMA}.categories ORDER BY slug COLLATE "C"`,
+    );
     return rows.map(categoryFromRow);
   }
 
@@ -74,12 +88,26 @@ export class PostgresProductRepository implements ProductRepository {
     const updated = await this.#db.execute(
       `UPDATE ${SCHEMA}.categories SET name = $2, description = $3, definition = $4::jsonb, version = $5, updated_at = $6
        WHERE slug = $1 AND version = $7`,
-      [category.slug, category.name, category.description, categoryDefinition(category), category.version, category.updatedAt, expectedVersion],
+      [
+        category.slug,
+        category.name,
+        category.description,
+        categoryDefinition(category),
+        category.version,
+        category.updatedAt,
+        expectedVersion,
+      ],
     );
     if (updated === 0) {
       const exists = await this.findCategory(category.slug);
-      if (!exists) throw AppError.notFound('CATEGORY.NOT_FOUND', `No category ${category.slug}.`, { field: 'slug' });
-      throw new AppError('precondition_failed', 'CATEGORY.VERSION_MISMATCH', `Category ${category.slug} changed meanwhile (now version ${exists.version}).`, { field: 'If-Match' });
+      if (!exists)
+        throw AppError.notFound('CATEGORY.NOT_FOUND', `No category ${category.slug}.`, { field: 'slug' });
+      throw new AppError(
+        'precondition_failed',
+        'CATEGORY.VERSION_MISMATCH',
+        `Category ${category.slug} changed meanwhile (now version ${exists.version}).`,
+        { field: 'If-Match' },
+      );
     }
   }
 
@@ -102,7 +130,10 @@ export class PostgresProductRepository implements ProductRepository {
   }
 
   async findById(id: string): Promise<Product | undefined> {
-    const [row] = await this.#db.query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM ${SCHEMA}.products WHERE id = $1`, [id]);
+    const [row] = await this.#db.query<ProductRow>(
+      `SELECT ${PRODUCT_COLUMNS} FROM ${SCHEMA}.products WHERE id = $1`,
+      [id],
+    );
     return row && productFromRow(row);
   }
 
@@ -119,12 +150,20 @@ export class PostgresProductRepository implements ProductRepository {
         [JSON.stringify(record), expectedVersion],
       );
       if (updated === 0) {
-        const [row] = await tx.query<{ version: number }>(`SELECT version FROM ${SCHEMA}.products WHERE id = $1`, [product.id]);
+        const [row] = await tx.query<{ version: number }>(
+          `SELECT version FROM ${SCHEMA}.products WHERE id = $1`,
+          [product.id],
+        );
         if (!row) throw AppError.notFound('PRODUCT.NOT_FOUND', `No product ${product.id}.`);
-        throw new AppError('precondition_failed', 'PRODUCT.VERSION_MISMATCH', `Product ${product.id} is at version ${row.version}, not ${expectedVersion}.`, {
-          field: 'If-Match',
-          details: { currentVersion: row.version },
-        });
+        throw new AppError(
+          'precondition_failed',
+          'PRODUCT.VERSION_MISMATCH',
+          `Product ${product.id} is at version ${row.version}, not ${expectedVersion}.`,
+          {
+            field: 'If-Match',
+            details: { currentVersion: row.version },
+          },
+        );
       }
       await this.#refuseTakenSkus(tx, [product]);
       await tx.query(`DELETE FROM ${SCHEMA}.product_variants WHERE product_id = $1`, [product.id]);
@@ -159,17 +198,25 @@ export class PostgresProductRepository implements ProductRepository {
     } catch (error) {
       if (isUniqueViolation(error, 'products_slug')) {
         const slug = products.length === 1 ? ` ${products[0]!.slug}` : '';
-        throw AppError.conflict('PRODUCT.SLUG_TAKEN', `Another product already has the slug${slug}.`, { field: 'slug' });
+        throw AppError.conflict('PRODUCT.SLUG_TAKEN', `Another product already has the slug${slug}.`, {
+          field: 'slug',
+        });
       }
       if (isUniqueViolation(error, 'product_variants_pkey')) {
         // a concurrent write took the SKU between our check and our insert
-        throw AppError.conflict('PRODUCT.SKU_TAKEN', 'Another product already has one of these SKUs.', { field: 'variants' });
+        throw AppError.conflict('PRODUCT.SKU_TAKEN', 'Another product already has one of these SKUs.', {
+          field: 'variants',
+        });
       }
       if (isUniqueViolation(error, 'products_pkey')) {
-        throw AppError.conflict('PRODUCT.ID_TAKEN', 'A product with this id already exists.', { field: 'id' });
+        throw AppError.conflict('PRODUCT.ID_TAKEN', 'A product with this id already exists.', {
+          field: 'id',
+        });
       }
       if (isForeignKeyViolation(error)) {
-        throw AppError.invalidInput('PRODUCT.UNKNOWN_CATEGORY', 'The category does not exist.', { field: 'category' });
+        throw AppError.invalidInput('PRODUCT.UNKNOWN_CATEGORY', 'The category does not exist.', {
+          field: 'category',
+        });
       }
       throw error;
     }
@@ -184,7 +231,8 @@ export class PostgresProductRepository implements ProductRepository {
     );
     const taken = rows[0]?.sku;
     if (taken === undefined) return;
-    const index = products.length === 1 ? products[0]!.variants.findIndex((variant) => variant.sku === taken) : -1;
+    const index =
+      products.length === 1 ? products[0]!.variants.findIndex((variant) => variant.sku === taken) : -1;
     throw AppError.conflict('PRODUCT.SKU_TAKEN', `SKU ${taken} belongs to another product.`, {
       field: index >= 0 ? `variants.${index}.sku` : 'variants',
       details: { sku: taken },

@@ -1,6 +1,12 @@
 import type { SqlExecutor } from '@polyshop/stores';
 import { byCountThenValue } from '../../domain/facets.ts';
-import type { FacetCount, FilterScalar, ProductFilter, ProductSearch, SearchPosition } from '../../domain/product-query.ts';
+import type {
+  FacetCount,
+  FilterScalar,
+  ProductFilter,
+  ProductSearch,
+  SearchPosition,
+} from '../../domain/product-query.ts';
 import type { ProductPage } from '../../ports/product-repository.ts';
 import { PRODUCT_COLUMNS, productFromRow, SCHEMA, type ProductRow } from './catalog-rows.ts';
 
@@ -32,11 +38,16 @@ function conditions(filter: ProductFilter, params: Params, skipAttribute?: strin
   if (filter.currency !== undefined) where.push(`p.currency = ${params.add(filter.currency)}`);
   for (const attribute of filter.attributes) {
     if (attribute.name === skipAttribute) continue;
-    const documents = attribute.values.map((value) => ({ [attribute.name]: attribute.multiValued ? [value] : value }));
+    const documents = attribute.values.map((value) => ({
+      [attribute.name]: attribute.multiValued ? [value] : value,
+    }));
     where.push(anyContains('p.attributes', documents, params));
   }
   for (const specification of filter.specifications) {
-    const documents = specification.values.flatMap((value) => [nest(specification.path, value), nest(specification.path, [value])]);
+    const documents = specification.values.flatMap((value) => [
+      nest(specification.path, value),
+      nest(specification.path, [value]),
+    ]);
     where.push(anyContains('p.specifications', documents, params));
   }
   if (filter.minPrice !== undefined || filter.maxPrice !== undefined) {
@@ -69,10 +80,14 @@ async function pageOf(db: SqlExecutor, search: ProductSearch): Promise<Omit<Prod
   const direction = search.sort.direction === 'desc' ? 'DESC' : 'ASC';
   if (search.after) {
     const comparison = direction === 'DESC' ? '<' : '>';
-    where.push(`(${sort.expression}, p.id) ${comparison} (${params.add(search.after.key, sort.cast)}, ${params.add(search.after.id, '::uuid')})`);
+    where.push(
+      `(${sort.expression}, p.id) ${comparison} (${params.add(search.after.key, sort.cast)}, ${params.add(search.after.id, '::uuid')})`,
+    );
   }
   const rows = await db.query<ProductRow>(
-    `SELECT ${PRODUCT_COLUMNS.split(', ').map((column) => `p.${column}`).join(', ')}
+    `SELECT ${PRODUCT_COLUMNS.split(', ')
+      .map((column) => `p.${column}`)
+      .join(', ')}
      FROM ${SCHEMA}.products p WHERE ${where.join(' AND ')}
      ORDER BY ${sort.expression} ${direction}, p.id ${direction}
      LIMIT ${params.add(search.limit + 1)}`,
@@ -104,14 +119,21 @@ async function facetsOf(db: SqlExecutor, search: ProductSearch): Promise<Record<
     const keys = shared.map((facet) => params.add(facet.name, '::text'));
     const columns = keys.map((key, index) => `p.attributes -> ${key} AS f${index}`).join(', ');
     prefix = `WITH base AS MATERIALIZED (SELECT ${columns} FROM ${SCHEMA}.products p WHERE ${conditions(search.filter, params).join(' AND ')})\n`;
-    shared.forEach((facet, index) => selects.push(countValues(keys[index]!, facet.multiValued, `base.f${index}`, 'base', 'true')));
+    shared.forEach((facet, index) =>
+      selects.push(countValues(keys[index]!, facet.multiValued, `base.f${index}`, 'base', 'true')),
+    );
   }
   for (const facet of own) {
     const key = params.add(facet.name, '::text');
     const where = conditions(search.filter, params, facet.name).join(' AND ');
-    selects.push(countValues(key, facet.multiValued, `p.attributes -> ${key}`, `${SCHEMA}.products p`, where));
+    selects.push(
+      countValues(key, facet.multiValued, `p.attributes -> ${key}`, `${SCHEMA}.products p`, where),
+    );
   }
-  const rows = await db.query<{ facet: string; value: FilterScalar; count: number }>(prefix + selects.join('\nUNION ALL\n'), params.values);
+  const rows = await db.query<{ facet: string; value: FilterScalar; count: number }>(
+    prefix + selects.join('\nUNION ALL\n'),
+    params.values,
+  );
   for (const facet of search.facets) facets[facet.name] = [];
   for (const row of rows) facets[row.facet]!.push({ value: row.value, count: row.count });
   for (const counts of Object.values(facets)) counts.sort(byCountThenValue);

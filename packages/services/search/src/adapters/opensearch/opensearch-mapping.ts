@@ -55,7 +55,9 @@ export function scaledPrice(value: string, rounding: 'floor' | 'ceil' | 'exact' 
   if (rounding === 'floor') return scaled.floor();
   if (rounding === 'ceil') return scaled.ceil();
   if (!scaled.isInteger() || scaled.greaterThan(LONG_MAX)) {
-    throw AppError.invalidInput('SEARCH.INVALID_PRODUCT', `Price ${value} cannot be indexed exactly.`, { field: 'price' });
+    throw AppError.invalidInput('SEARCH.INVALID_PRODUCT', `Price ${value} cannot be indexed exactly.`, {
+      field: 'price',
+    });
   }
   return scaled;
 }
@@ -72,7 +74,10 @@ export function fitsLong(scaled: Decimal): boolean {
  * relevance pages never reorder between requests.
  */
 const SIMILARITY = {
-  polyshop_rank: { type: 'scripted', script: { source: 'return query.boost * Math.sqrt(doc.freq) / Math.sqrt(doc.length);' } },
+  polyshop_rank: {
+    type: 'scripted',
+    script: { source: 'return query.boost * Math.sqrt(doc.freq) / Math.sqrt(doc.length);' },
+  },
 };
 
 const text = { type: 'text', analyzer: 'english', similarity: 'polyshop_rank' } as const;
@@ -128,7 +133,13 @@ const MAPPING_VERSION = 1;
 
 const INDEXES = (names: SearchIndexNames) => [
   // Relevance pages go as deep as MAX_RELEVANCE_OFFSET, asking one hit more than the page.
-  { alias: names.products, body: { settings: settings({ max_result_window: MAX_RELEVANCE_OFFSET + MAX_LIMIT + 1, similarity: SIMILARITY }), mappings: productMappings } },
+  {
+    alias: names.products,
+    body: {
+      settings: settings({ max_result_window: MAX_RELEVANCE_OFFSET + MAX_LIMIT + 1, similarity: SIMILARITY }),
+      mappings: productMappings,
+    },
+  },
   { alias: names.skuStock, body: { settings: settings(), mappings: skuStockMappings } },
   { alias: names.inbox, body: { settings: settings(), mappings: inboxMappings } },
 ];
@@ -149,7 +160,10 @@ export async function ensureSearchIndexes(client: Client, prefix: string): Promi
     const exists = await client.indices.exists({ index: alias });
     if (exists.body) continue;
     try {
-      await client.indices.create({ index: `${alias}-v${MAPPING_VERSION}`, body: { ...body, aliases: { [alias]: {} } } });
+      await client.indices.create({
+        index: `${alias}-v${MAPPING_VERSION}`,
+        body: { ...body, aliases: { [alias]: {} } },
+      });
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
     }

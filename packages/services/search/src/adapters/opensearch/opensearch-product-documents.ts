@@ -129,7 +129,9 @@ export class OpenSearchProductDocuments {
 
   /** Leaves a tombstone at `version` unless the index holds a newer version. True when written. */
   async remove(id: string, version: number): Promise<boolean> {
-    const written = await this.#writeEach([id], (_, held) => (!held || held.version <= version ? tombstone(id, version) : undefined));
+    const written = await this.#writeEach([id], (_, held) =>
+      !held || held.version <= version ? tombstone(id, version) : undefined,
+    );
     return written.length > 0;
   }
 
@@ -151,7 +153,7 @@ export class OpenSearchProductDocuments {
         upsert: { available, stock_version: version ?? null, products: [] },
       },
     });
-    const products = ((body as { get?: { _source?: { products?: string[] } } }).get?._source?.products ?? []);
+    const products = (body as { get?: { _source?: { products?: string[] } } }).get?._source?.products ?? [];
     await this.#settleStock(products);
   }
 
@@ -162,7 +164,8 @@ export class OpenSearchProductDocuments {
   async #settleStock(ids: readonly string[]): Promise<void> {
     let pending = unique(ids);
     for (let round = 0; pending.length > 0; round++) {
-      if (round === MAX_ROUNDS) throw new Error(`OpenSearch: in_stock of ${pending.length} products kept changing`);
+      if (round === MAX_ROUNDS)
+        throw new Error(`OpenSearch: in_stock of ${pending.length} products kept changing`);
       const held = [...(await this.#getMany(pending)).values()].filter((h) => h.source.searchable);
       const stock = await this.#stockOf(held.flatMap((h) => h.source.skus));
       const writes: Write[] = held
@@ -177,11 +180,15 @@ export class OpenSearchProductDocuments {
    * For each id, reads what is held and writes what `decide` returns (nothing when it returns
    * undefined), conditionally on the held copy; on a conflict, reads again and decides again.
    */
-  async #writeEach(ids: string[], decide: (id: string, held: StoredProduct | undefined) => StoredProduct | undefined): Promise<string[]> {
+  async #writeEach(
+    ids: string[],
+    decide: (id: string, held: StoredProduct | undefined) => StoredProduct | undefined,
+  ): Promise<string[]> {
     const done: string[] = [];
     let pending = ids;
     for (let round = 0; pending.length > 0; round++) {
-      if (round === MAX_ROUNDS) throw new Error(`OpenSearch: ${pending.length} products kept changing while written`);
+      if (round === MAX_ROUNDS)
+        throw new Error(`OpenSearch: ${pending.length} products kept changing while written`);
       const held = await this.#getMany(pending);
       const writes: Write[] = [];
       for (const id of pending) {
@@ -199,7 +206,14 @@ export class OpenSearchProductDocuments {
     if (writes.length === 0) return { written: [], conflicts: [] };
     const operations = writes.flatMap(({ id, source, held }) => [
       held
-        ? { index: { _index: this.#names.products, _id: id, if_seq_no: held.seqNo, if_primary_term: held.primaryTerm } }
+        ? {
+            index: {
+              _index: this.#names.products,
+              _id: id,
+              if_seq_no: held.seqNo,
+              if_primary_term: held.primaryTerm,
+            },
+          }
         : { create: { _index: this.#names.products, _id: id } },
       source,
     ]);
@@ -215,7 +229,10 @@ export class OpenSearchProductDocuments {
     for (const entry of (body as { items: Record<string, BulkItem>[] }).items) {
       const item = Object.values(entry)[0]!;
       if (item.status === 409) conflicts.push(item._id);
-      else if (item.error) throw new Error(`OpenSearch: writing product ${item._id} failed: ${item.error.type}: ${item.error.reason}`);
+      else if (item.error)
+        throw new Error(
+          `OpenSearch: writing product ${item._id} failed: ${item.error.type}: ${item.error.reason}`,
+        );
       else written.push(item._id);
     }
     return { written, conflicts };
@@ -225,8 +242,19 @@ export class OpenSearchProductDocuments {
     const held = new Map<string, Held>();
     if (ids.length === 0) return held;
     const { body } = await this.#client.mget({ index: this.#names.products, body: { ids: unique(ids) } });
-    for (const doc of (body as { docs: { _id: string; found?: boolean; _source?: StoredProduct; _seq_no?: number; _primary_term?: number }[] }).docs) {
-      if (doc.found) held.set(doc._id, { source: doc._source!, seqNo: doc._seq_no!, primaryTerm: doc._primary_term! });
+    for (const doc of (
+      body as {
+        docs: {
+          _id: string;
+          found?: boolean;
+          _source?: StoredProduct;
+          _seq_no?: number;
+          _primary_term?: number;
+        }[];
+      }
+    ).docs) {
+      if (doc.found)
+        held.set(doc._id, { source: doc._source!, seqNo: doc._seq_no!, primaryTerm: doc._primary_term! });
     }
     return held;
   }
@@ -236,7 +264,9 @@ export class OpenSearchProductDocuments {
     const stock = new Map<string, number>();
     if (skus.length === 0) return stock;
     const { body } = await this.#client.mget({ index: this.#names.skuStock, body: { ids: unique(skus) } });
-    for (const doc of (body as { docs: { _id: string; found?: boolean; _source?: { available?: number | null } }[] }).docs) {
+    for (const doc of (
+      body as { docs: { _id: string; found?: boolean; _source?: { available?: number | null } }[] }
+    ).docs) {
       if (doc.found) stock.set(doc._id, doc._source?.available ?? 0);
     }
     return stock;
@@ -257,8 +287,12 @@ export class OpenSearchProductDocuments {
     if (operations.length === 0) return;
     const { body } = await this.#client.bulk({ body: operations });
     if ((body as { errors: boolean }).errors) {
-      const failed = (body as { items: Record<string, BulkItem>[] }).items.map((entry) => Object.values(entry)[0]!).find((item) => item.error);
-      throw new Error(`OpenSearch: linking SKU ${failed?._id} failed: ${failed?.error?.type}: ${failed?.error?.reason}`);
+      const failed = (body as { items: Record<string, BulkItem>[] }).items
+        .map((entry) => Object.values(entry)[0]!)
+        .find((item) => item.error);
+      throw new Error(
+        `OpenSearch: linking SKU ${failed?._id} failed: ${failed?.error?.type}: ${failed?.error?.reason}`,
+      );
     }
   }
 }

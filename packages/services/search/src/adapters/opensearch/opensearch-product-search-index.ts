@@ -52,7 +52,10 @@ export class OpenSearchProductSearchIndex implements ProductSearchIndex, SearchE
   async count(): Promise<number> {
     await this.#visible();
     try {
-      const { body } = await this.#client.count({ index: this.#names.products, body: { query: { term: { searchable: true } } } });
+      const { body } = await this.#client.count({
+        index: this.#names.products,
+        body: { query: { term: { searchable: true } } },
+      });
       return body.count;
     } catch (error) {
       throw unavailableWhenUnreachable(error);
@@ -68,7 +71,9 @@ export class OpenSearchProductSearchIndex implements ProductSearchIndex, SearchE
   }
 
   startRebuild(): Promise<IndexRebuild> {
-    return startOpenSearchRebuild(this.#client, this.#names.products, (docs) => this.#documents.writeDocuments(docs, '<='));
+    return startOpenSearchRebuild(this.#client, this.#names.products, (docs) =>
+      this.#documents.writeDocuments(docs, '<='),
+    );
   }
 
   /**
@@ -76,13 +81,22 @@ export class OpenSearchProductSearchIndex implements ProductSearchIndex, SearchE
    * an event whose work ran but whose mark was lost is run again, which changes nothing (product
    * writes are guarded by version, stock writes set the same value).
    */
-  async handleOnce(consumer: string, event: EventEnvelope, work: (index: ProductSearchIndex) => Promise<void>): Promise<boolean> {
+  async handleOnce(
+    consumer: string,
+    event: EventEnvelope,
+    work: (index: ProductSearchIndex) => Promise<void>,
+  ): Promise<boolean> {
     const id = `${consumer}:${event.id}`;
     const { body: seen } = await this.#client.exists({ index: this.#names.inbox, id });
     if (seen) return false;
     await work(this);
     await this.#client.index(
-      { index: this.#names.inbox, id, op_type: 'create', body: { consumer, event_id: event.id, handled_at: new Date().toISOString() } },
+      {
+        index: this.#names.inbox,
+        id,
+        op_type: 'create',
+        body: { consumer, event_id: event.id, handled_at: new Date().toISOString() },
+      },
       { ignore: [409] },
     );
     return true;

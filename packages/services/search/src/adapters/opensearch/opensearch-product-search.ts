@@ -14,7 +14,9 @@ import {
 import type { StoredProduct } from './opensearch-mapping.ts';
 import { bucketFrom, searchRequestBody } from './opensearch-search-query.ts';
 
-type HitSource = Required<Pick<StoredProduct, 'id' | 'slug' | 'name' | 'category' | 'price' | 'currency' | 'in_stock'>> &
+type HitSource = Required<
+  Pick<StoredProduct, 'id' | 'slug' | 'name' | 'category' | 'price' | 'currency' | 'in_stock'>
+> &
   Pick<StoredProduct, 'brand'>;
 
 interface ResponseHit {
@@ -61,7 +63,11 @@ function toHit(hit: ResponseHit, scored: boolean): SearchHit {
   };
 }
 
-function nextPosition(query: SearchQuery, hits: ResponseHit[], position: CursorPosition | undefined): CursorPosition | undefined {
+function nextPosition(
+  query: SearchQuery,
+  hits: ResponseHit[],
+  position: CursorPosition | undefined,
+): CursorPosition | undefined {
   if (hits.length <= query.limit) return undefined;
   const last = hits[query.limit - 1]!._source;
   if (query.sort !== 'relevance') return { after: { price: last.price, id: last.id } };
@@ -76,11 +82,18 @@ function isTooManyBuckets(error: unknown): boolean {
 
 const UNREACHABLE = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError']);
 
-/** A node that does not answer (or answers 503) becomes `SEARCH.UNAVAILABLE` (a 503, retried by clients); anything else is kept. */
+/**
+ * A node that does not answer (or answers 503) becomes `SEARCH.UNAVAILABLE` (a 503, retried by clients);
+ * anything else is kept.
+ */
 export function unavailableWhenUnreachable(error: unknown): unknown {
   const { name, meta } = error as { name?: string; meta?: { statusCode?: number } };
   if (UNREACHABLE.has(name ?? '') || meta?.statusCode === 503) {
-    return AppError.unavailable('SEARCH.UNAVAILABLE', 'The search index is not reachable; try again shortly.', { cause: error });
+    return AppError.unavailable(
+      'SEARCH.UNAVAILABLE',
+      'The search index is not reachable; try again shortly.',
+      { cause: error },
+    );
   }
   return error;
 }
@@ -91,11 +104,16 @@ export function unavailableWhenUnreachable(error: unknown): unknown {
  * read the same point in time. Histogram keys become decimal bounds exactly (`bucketFrom`), and the
  * empty buckets between the lowest and highest are filled in as PostgreSQL does (`fillHistogram`).
  */
-export async function searchProducts(client: Client, index: string, query: SearchQuery): Promise<SearchResult> {
+export async function searchProducts(
+  client: Client,
+  index: string,
+  query: SearchQuery,
+): Promise<SearchResult> {
   const position = decodeCursor(query);
   let body: SearchResponseBody;
   try {
-    body = (await client.search({ index, body: searchRequestBody(query, position) })).body as unknown as SearchResponseBody;
+    body = (await client.search({ index, body: searchRequestBody(query, position) }))
+      .body as unknown as SearchResponseBody;
   } catch (error) {
     if (!isTooManyBuckets(error)) throw unavailableWhenUnreachable(error);
     // More non-empty buckets than OpenSearch builds is far more than the histogram may span.
@@ -110,13 +128,19 @@ export async function searchProducts(client: Client, index: string, query: Searc
   const facets: SearchResult['facets'] = {};
   for (const field of FACET_FIELDS) {
     if (query.facets.includes(field)) {
-      facets[field] = aggregations[field]!.buckets.map((bucket) => ({ value: String(bucket.key), count: bucket.doc_count }));
+      facets[field] = aggregations[field]!.buckets.map((bucket) => ({
+        value: String(bucket.key),
+        count: bucket.doc_count,
+      }));
     }
   }
   const histograms: SearchResult['histograms'] = {};
   if (query.histogram) {
     const { interval } = query.histogram;
-    const counted = aggregations.price_histogram!.buckets.map((bucket) => ({ key: bucketFrom(Number(bucket.key), interval), count: bucket.doc_count }));
+    const counted = aggregations.price_histogram!.buckets.map((bucket) => ({
+      key: bucketFrom(Number(bucket.key), interval),
+      count: bucket.doc_count,
+    }));
     histograms.price = fillHistogram(counted, interval);
   }
   const next = nextPosition(query, hits, position);

@@ -15,10 +15,20 @@ const MAX_PASSES = 20;
  * Runs a painless script over the products `query` matches until no match was skipped for a
  * conflicting concurrent write. Returns how many products the script changed.
  */
-async function updateAll(client: Client, index: string, query: unknown, script: { source: string; params?: Record<string, unknown> }): Promise<number> {
+async function updateAll(
+  client: Client,
+  index: string,
+  query: unknown,
+  script: { source: string; params?: Record<string, unknown> },
+): Promise<number> {
   let updated = 0;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const { body } = await client.updateByQuery({ index, conflicts: 'proceed', refresh: true, body: { query, script: { lang: 'painless', ...script } } as never });
+    const { body } = await client.updateByQuery({
+      index,
+      conflicts: 'proceed',
+      refresh: true,
+      body: { query, script: { lang: 'painless', ...script } } as never,
+    });
     const response = body as unknown as ByQueryResponse;
     updated += response.updated;
     if (response.version_conflicts === 0) return updated;
@@ -45,7 +55,9 @@ export async function startOpenSearchRebuild(
   await updateAll(
     client,
     index,
-    { bool: { filter: [{ term: { searchable: true } }], must_not: [{ term: { rebuild_pending: rebuild } }] } },
+    {
+      bool: { filter: [{ term: { searchable: true } }], must_not: [{ term: { rebuild_pending: rebuild } }] },
+    },
     { source: 'ctx._source.rebuild_pending = params.rebuild', params: { rebuild } },
   );
   return {

@@ -44,7 +44,10 @@ export function fullTextClause(q: string): Clause {
   };
 }
 
-/** The price range clause on `price_scaled` (bounds rounded inwards to whole scaled units), or a no-match when empty. */
+/**
+ * The price range clause on `price_scaled` (bounds rounded inwards to whole scaled units), or a no-match when
+ * empty.
+ */
 function priceClause(minPrice: string | undefined, maxPrice: string | undefined): Clause | undefined {
   const range: Record<string, string> = {};
   if (minPrice !== undefined) {
@@ -120,12 +123,17 @@ export const HIT_SOURCE = ['id', 'slug', 'name', 'brand', 'category', 'price', '
  * `terms` aggregations for facets and a `histogram` for prices over every match, one hit more than
  * the page (to know whether another follows), `search_after` for price sorts, `from` for relevance.
  */
-export function searchRequestBody(query: SearchQuery, position: CursorPosition | undefined): Record<string, unknown> {
+export function searchRequestBody(
+  query: SearchQuery,
+  position: CursorPosition | undefined,
+): Record<string, unknown> {
   const must = query.q === '' ? [] : [fullTextClause(query.q)];
   const aggs: Record<string, Clause> = {};
   for (const field of FACET_FIELDS) {
     if (query.facets.includes(field)) {
-      aggs[field] = { terms: { field, size: MAX_FACET_BUCKETS, order: [{ _count: 'desc' }, { _key: 'asc' }] } };
+      aggs[field] = {
+        terms: { field, size: MAX_FACET_BUCKETS, order: [{ _count: 'desc' }, { _key: 'asc' }] },
+      };
     }
   }
   if (query.histogram) aggs.price_histogram = histogramAggregation(query.histogram.interval);
@@ -143,7 +151,8 @@ export function searchRequestBody(query: SearchQuery, position: CursorPosition |
     body.track_scores = true;
   }
   if (position && 'offset' in position) body.from = position.offset;
-  if (position && 'after' in position) body.search_after = [cursorPrice(position.after.price), position.after.id];
+  if (position && 'after' in position)
+    body.search_after = [cursorPrice(position.after.price), position.after.id];
   return body;
 }
 
@@ -151,7 +160,9 @@ export function searchRequestBody(query: SearchQuery, position: CursorPosition |
 function cursorPrice(price: string): string {
   const scaled = scaledPrice(price, 'floor');
   if (!fitsLong(scaled) || !isWholeScaled(price)) {
-    throw AppError.invalidInput('SEARCH.INVALID_CURSOR', 'The cursor is not one this service issued.', { field: 'cursor' });
+    throw AppError.invalidInput('SEARCH.INVALID_CURSOR', 'The cursor is not one this service issued.', {
+      field: 'cursor',
+    });
   }
   return scaled.toFixed();
 }

@@ -12,7 +12,13 @@ export const HEADLINE_OPTIONS = {
   description: `StartSel="${START}", StopSel="${STOP}", MaxFragments=2, MaxWords=25, MinWords=8, FragmentDelimiter=" … "`,
 } as const;
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** A marked headline as safe HTML (`<em>` around matches), or undefined when nothing matched. */
 export function headlineToHtml(headline: string | null): string | undefined {

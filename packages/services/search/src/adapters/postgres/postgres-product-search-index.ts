@@ -25,7 +25,11 @@ const IN_STOCK = (skus: string) =>
   `EXISTS (SELECT 1 FROM search.sku_stock s WHERE s.sku = ANY (${skus}) AND s.available > 0)`;
 
 /** Writes documents; `guard` says which held versions a document may replace. */
-async function writeDocuments(tx: SqlExecutor, docs: readonly SearchDocument[], guard: '<' | '<='): Promise<number> {
+async function writeDocuments(
+  tx: SqlExecutor,
+  docs: readonly SearchDocument[],
+  guard: '<' | '<=',
+): Promise<number> {
   // One statement cannot change a row twice: keep the newest document per id.
   const newest = new Map<string, SearchDocument>();
   for (const doc of docs) {
@@ -129,7 +133,9 @@ export class PostgresProductSearchIndex implements ProductSearchIndex, SearchEve
   }
 
   async startRebuild(): Promise<IndexRebuild> {
-    const [row] = await (this.#tx ?? this.#db).query<{ mark: number }>(`SELECT nextval('search.write_seq') AS mark`);
+    const [row] = await (this.#tx ?? this.#db).query<{ mark: number }>(
+      `SELECT nextval('search.write_seq') AS mark`,
+    );
     const mark = row!.mark;
     return {
       add: async (docs) => {
@@ -144,7 +150,13 @@ export class PostgresProductSearchIndex implements ProductSearchIndex, SearchEve
     };
   }
 
-  async handleOnce(consumer: string, event: EventEnvelope, work: (index: ProductSearchIndex) => Promise<void>): Promise<boolean> {
-    return handleOnce(this.#db, SEARCH_SCHEMA, consumer, event, (tx) => work(new PostgresProductSearchIndex(this.#db, tx)));
+  async handleOnce(
+    consumer: string,
+    event: EventEnvelope,
+    work: (index: ProductSearchIndex) => Promise<void>,
+  ): Promise<boolean> {
+    return handleOnce(this.#db, SEARCH_SCHEMA, consumer, event, (tx) =>
+      work(new PostgresProductSearchIndex(this.#db, tx)),
+    );
   }
 }

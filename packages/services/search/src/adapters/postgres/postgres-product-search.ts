@@ -71,7 +71,12 @@ interface HitRow {
 }
 
 /** One page of hits (one row more than the limit, to know whether another page follows). */
-async function pageOf(tx: SqlExecutor, query: SearchQuery, match: Match, position: CursorPosition | undefined): Promise<HitRow[]> {
+async function pageOf(
+  tx: SqlExecutor,
+  query: SearchQuery,
+  match: Match,
+  position: CursorPosition | undefined,
+): Promise<HitRow[]> {
   const params = new SqlParams(match.params);
   const conditions = [match.where];
   // The same order inside (over the matches) and outside (over the page, whose price is text there).
@@ -86,12 +91,16 @@ async function pageOf(tx: SqlExecutor, query: SearchQuery, match: Match, positio
     if (position && 'after' in position) {
       const price = params.add(position.after.price);
       const id = params.add(position.after.id);
-      conditions.push(`(p.price ${direction === 'ASC' ? '>' : '<'} ${price}::numeric OR (p.price = ${price}::numeric AND p.id > ${id}))`);
+      conditions.push(
+        `(p.price ${direction === 'ASC' ? '>' : '<'} ${price}::numeric OR (p.price = ${price}::numeric AND p.id > ${id}))`,
+      );
     }
   }
   const score = match.tsquery ? RANK(match.tsquery) : 'NULL::real';
   const headline = (column: keyof typeof HEADLINE_OPTIONS) =>
-    match.tsquery ? `ts_headline('english', page.${column}, ${match.tsquery}, ${params.add(HEADLINE_OPTIONS[column])})` : 'NULL';
+    match.tsquery
+      ? `ts_headline('english', page.${column}, ${match.tsquery}, ${params.add(HEADLINE_OPTIONS[column])})`
+      : 'NULL';
   const limit = params.add(query.limit + 1);
   // Headlines are costly: computed in the outer query, for the page's rows only.
   return tx.query<HitRow>(
@@ -121,7 +130,11 @@ function toHit(row: HitRow): SearchHit {
   };
 }
 
-function nextPosition(query: SearchQuery, rows: HitRow[], position: CursorPosition | undefined): CursorPosition | undefined {
+function nextPosition(
+  query: SearchQuery,
+  rows: HitRow[],
+  position: CursorPosition | undefined,
+): CursorPosition | undefined {
   if (rows.length <= query.limit) return undefined;
   const last = rows[query.limit - 1]!;
   if (query.sort !== 'relevance') return { after: { price: last.price, id: last.id } };

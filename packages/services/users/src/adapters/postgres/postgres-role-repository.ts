@@ -18,7 +18,13 @@ const ROLE_COLUMNS = `r.id, r.name, r.description, r.created_at,
             WHERE rp.role_id = r.id), '[]'::json) AS permissions`;
 
 function toRole(row: RoleRow): RoleWithPermissions {
-  return { id: row.id, name: row.name, description: row.description, createdAt: row.created_at, permissions: row.permissions };
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    createdAt: row.created_at,
+    permissions: row.permissions,
+  };
 }
 
 const roleNotFound = () => AppError.notFound('USERS.ROLE_NOT_FOUND', 'No such role.', { field: 'roleId' });
@@ -33,15 +39,15 @@ export class PostgresRoleRepository implements RoleRepository {
 
   async createRole(role: Role): Promise<void> {
     try {
-      await this.#sql.query(`INSERT INTO users.roles (id, name, description, created_at) VALUES ($1, $2, $3, $4::timestamptz)`, [
-        role.id,
-        role.name,
-        role.description,
-        sqlTime(role.createdAt),
-      ]);
+      await this.#sql.query(
+        `INSERT INTO users.roles (id, name, description, created_at) VALUES ($1, $2, $3, $4::timestamptz)`,
+        [role.id, role.name, role.description, sqlTime(role.createdAt)],
+      );
     } catch (error) {
       if (isUniqueViolation(error, 'roles_name_ci')) {
-        throw AppError.conflict('USERS.ROLE_NAME_TAKEN', 'A role with this name already exists.', { field: 'name' });
+        throw AppError.conflict('USERS.ROLE_NAME_TAKEN', 'A role with this name already exists.', {
+          field: 'name',
+        });
       }
       throw error;
     }
@@ -49,17 +55,25 @@ export class PostgresRoleRepository implements RoleRepository {
 
   async findRole(id: string): Promise<RoleWithPermissions | undefined> {
     if (!isRowId(id)) return undefined;
-    const [row] = await this.#sql.query<RoleRow>(`SELECT ${ROLE_COLUMNS} FROM users.roles r WHERE r.id = $1`, [id]);
+    const [row] = await this.#sql.query<RoleRow>(
+      `SELECT ${ROLE_COLUMNS} FROM users.roles r WHERE r.id = $1`,
+      [id],
+    );
     return row && toRole(row);
   }
 
   async findRoleByName(name: string): Promise<Role | undefined> {
-    const [row] = await this.#sql.query<RoleRow>(`SELECT ${ROLE_COLUMNS} FROM users.roles r WHERE lower(r.name) = lower($1)`, [name]);
+    const [row] = await this.#sql.query<RoleRow>(
+      `SELECT ${ROLE_COLUMNS} FROM users.roles r WHERE lower(r.name) = lower($1)`,
+      [name],
+    );
     return row && toRole(row);
   }
 
   async listRoles(): Promise<RoleWithPermissions[]> {
-    const rows = await this.#sql.query<RoleRow>(`SELECT ${ROLE_COLUMNS} FROM users.roles r ORDER BY lower(r.name)`);
+    const rows = await this.#sql.query<RoleRow>(
+      `SELECT ${ROLE_COLUMNS} FROM users.roles r ORDER BY lower(r.name)`,
+    );
     return rows.map(toRole);
   }
 
@@ -87,10 +101,20 @@ export class PostgresRoleRepository implements RoleRepository {
 
   async revokePermission(roleId: string, permissionId: string): Promise<boolean> {
     if (!isRowId(roleId) || !isRowId(permissionId)) return false;
-    return (await this.#sql.execute(`DELETE FROM users.role_permissions WHERE role_id = $1 AND permission_id = $2`, [roleId, permissionId])) > 0;
+    return (
+      (await this.#sql.execute(
+        `DELETE FROM users.role_permissions WHERE role_id = $1 AND permission_id = $2`,
+        [roleId, permissionId],
+      )) > 0
+    );
   }
 
-  async assignRole(userId: string, roleId: string, at: Date, grantedBy: string | undefined): Promise<boolean> {
+  async assignRole(
+    userId: string,
+    roleId: string,
+    at: Date,
+    grantedBy: string | undefined,
+  ): Promise<boolean> {
     if (!isRowId(userId)) throw userNotFound();
     if (!isRowId(roleId)) throw roleNotFound();
     try {
@@ -109,7 +133,12 @@ export class PostgresRoleRepository implements RoleRepository {
 
   async unassignRole(userId: string, roleId: string): Promise<boolean> {
     if (!isRowId(userId) || !isRowId(roleId)) return false;
-    return (await this.#sql.execute(`DELETE FROM users.user_roles WHERE user_id = $1 AND role_id = $2`, [userId, roleId])) > 0;
+    return (
+      (await this.#sql.execute(`DELETE FROM users.user_roles WHERE user_id = $1 AND role_id = $2`, [
+        userId,
+        roleId,
+      ])) > 0
+    );
   }
 
   async rolesOf(userId: string): Promise<RoleWithPermissions[]> {

@@ -37,20 +37,28 @@ export class PostgresSessionRepository implements SessionRepository {
   async createSession(session: Session): Promise<void> {
     await this.#sql.query(
       `INSERT INTO users.sessions (id, user_id, created_at, expires_at, ip, user_agent) VALUES ($1, $2, $3::timestamptz, $4::timestamptz, $5, $6)`,
-      [session.id, session.userId, sqlTime(session.createdAt), sqlTime(session.expiresAt), session.ip ?? null, session.userAgent ?? null],
+      [
+        session.id,
+        session.userId,
+        sqlTime(session.createdAt),
+        sqlTime(session.expiresAt),
+        session.ip ?? null,
+        session.userAgent ?? null,
+      ],
     );
   }
 
   async addRefreshToken(sessionId: string, tokenHash: string, issuedAt: Date): Promise<void> {
-    await this.#sql.query(`INSERT INTO users.refresh_tokens (token_hash, session_id, issued_at) VALUES ($1, $2, $3::timestamptz)`, [
-      tokenHash,
-      sessionId,
-      sqlTime(issuedAt),
-    ]);
+    await this.#sql.query(
+      `INSERT INTO users.refresh_tokens (token_hash, session_id, issued_at) VALUES ($1, $2, $3::timestamptz)`,
+      [tokenHash, sessionId, sqlTime(issuedAt)],
+    );
   }
 
   async findRefreshTokenForUpdate(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
-    const [row] = await this.#sql.query<SessionRow & { token_hash: string; issued_at: Date; used_at: Date | null }>(
+    const [row] = await this.#sql.query<
+      SessionRow & { token_hash: string; issued_at: Date; used_at: Date | null }
+    >(
       `SELECT t.token_hash, t.issued_at, t.used_at, s.*
        FROM users.refresh_tokens t JOIN users.sessions s ON s.id = t.session_id
        WHERE t.token_hash = $1 FOR UPDATE OF t, s`,
@@ -68,7 +76,10 @@ export class PostgresSessionRepository implements SessionRepository {
   }
 
   async markRefreshTokenUsed(tokenHash: string, at: Date): Promise<void> {
-    await this.#sql.query(`UPDATE users.refresh_tokens SET used_at = $2::timestamptz WHERE token_hash = $1`, [tokenHash, sqlTime(at)]);
+    await this.#sql.query(`UPDATE users.refresh_tokens SET used_at = $2::timestamptz WHERE token_hash = $1`, [
+      tokenHash,
+      sqlTime(at),
+    ]);
   }
 
   async revokeSession(sessionId: string, at: Date, reason: string): Promise<boolean> {
@@ -90,18 +101,25 @@ export class PostgresSessionRepository implements SessionRepository {
 
   async findSession(sessionId: string): Promise<Session | undefined> {
     if (!isRowId(sessionId)) return undefined;
-    const [row] = await this.#sql.query<SessionRow>(`SELECT * FROM users.sessions WHERE id = $1`, [sessionId]);
+    const [row] = await this.#sql.query<SessionRow>(`SELECT * FROM users.sessions WHERE id = $1`, [
+      sessionId,
+    ]);
     return row && toSession(row);
   }
 
   async listSessions(userId: string): Promise<Session[]> {
     if (!isRowId(userId)) return [];
-    const rows = await this.#sql.query<SessionRow>(`SELECT * FROM users.sessions WHERE user_id = $1 ORDER BY created_at`, [userId]);
+    const rows = await this.#sql.query<SessionRow>(
+      `SELECT * FROM users.sessions WHERE user_id = $1 ORDER BY created_at`,
+      [userId],
+    );
     return rows.map(toSession);
   }
 
   async redactSessions(userId: string): Promise<void> {
     if (!isRowId(userId)) return;
-    await this.#sql.query(`UPDATE users.sessions SET ip = NULL, user_agent = NULL WHERE user_id = $1`, [userId]);
+    await this.#sql.query(`UPDATE users.sessions SET ip = NULL, user_agent = NULL WHERE user_id = $1`, [
+      userId,
+    ]);
   }
 }

@@ -11,7 +11,13 @@ export class PostgresSigningKeyStore implements SigningKeyStore {
   }
 
   async list(): Promise<StoredSigningKey[]> {
-    const rows = await this.#sql.query<{ kid: string; algorithm: string; private_jwk: JWK; public_jwk: JWK; created_at: Date }>(
+    const rows = await this.#sql.query<{
+      kid: string;
+      algorithm: string;
+      private_jwk: JWK;
+      public_jwk: JWK;
+      created_at: Date;
+    }>(
       `SELECT kid, algorithm, private_jwk, public_jwk, created_at FROM users.signing_keys ORDER BY created_at, kid`,
     );
     return rows.map((row) => ({
@@ -27,7 +33,13 @@ export class PostgresSigningKeyStore implements SigningKeyStore {
     await this.#sql.query(
       `INSERT INTO users.signing_keys (kid, algorithm, private_jwk, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5::timestamptz)
        ON CONFLICT (kid) DO NOTHING`,
-      [key.kid, key.algorithm, JSON.stringify(key.privateJwk), JSON.stringify(key.publicJwk), sqlTime(key.createdAt)],
+      [
+        key.kid,
+        key.algorithm,
+        JSON.stringify(key.privateJwk),
+        JSON.stringify(key.publicJwk),
+        sqlTime(key.createdAt),
+      ],
     );
   }
 }

@@ -41,7 +41,9 @@ export class PostgresUserRepository implements UserRepository {
       );
     } catch (error) {
       if (isUniqueViolation(error, 'users_email_ci')) {
-        throw AppError.conflict('USERS.EMAIL_TAKEN', 'An account with this email already exists.', { field: 'email' });
+        throw AppError.conflict('USERS.EMAIL_TAKEN', 'An account with this email already exists.', {
+          field: 'email',
+        });
       }
       throw error;
     }
@@ -54,7 +56,9 @@ export class PostgresUserRepository implements UserRepository {
   }
 
   async findByEmail(email: string): Promise<User | undefined> {
-    const [row] = await this.#sql.query<UserRow>(`SELECT * FROM users.users WHERE lower(email) = lower($1)`, [email]);
+    const [row] = await this.#sql.query<UserRow>(`SELECT * FROM users.users WHERE lower(email) = lower($1)`, [
+      email,
+    ]);
     return row && toUser(row);
   }
 
@@ -70,8 +74,12 @@ export class PostgresUserRepository implements UserRepository {
     return true;
   }
 
-  async findAccess(userId: string, options: { sessionId?: string; at?: Date } = {}): Promise<UserAccess | undefined> {
-    if (!isRowId(userId) || (options.sessionId !== undefined && !isRowId(options.sessionId))) return undefined;
+  async findAccess(
+    userId: string,
+    options: { sessionId?: string; at?: Date } = {},
+  ): Promise<UserAccess | undefined> {
+    if (!isRowId(userId) || (options.sessionId !== undefined && !isRowId(options.sessionId)))
+      return undefined;
     const params: unknown[] = [userId];
     let sessionCheck = '';
     if (options.sessionId !== undefined) {
@@ -80,7 +88,13 @@ export class PostgresUserRepository implements UserRepository {
                         AND s.revoked_at IS NULL AND s.expires_at > $3::timestamptz)`;
     }
     // One statement, so the answer is one consistent snapshot of user, session, roles and permissions.
-    const [row] = await this.#sql.query<{ id: string; email: string | null; status: UserStatus; roles: string[]; permissions: string[] }>(
+    const [row] = await this.#sql.query<{
+      id: string;
+      email: string | null;
+      status: UserStatus;
+      roles: string[];
+      permissions: string[];
+    }>(
       `SELECT u.id, u.email, u.status,
          ARRAY(SELECT r.name FROM users.user_roles ur JOIN users.roles r ON r.id = ur.role_id
                WHERE ur.user_id = u.id ORDER BY r.name) AS roles,
@@ -92,6 +106,12 @@ export class PostgresUserRepository implements UserRepository {
       params,
     );
     if (!row) return undefined;
-    return { userId: row.id, email: optional(row.email), status: row.status, roles: row.roles, permissions: row.permissions };
+    return {
+      userId: row.id,
+      email: optional(row.email),
+      status: row.status,
+      roles: row.roles,
+      permissions: row.permissions,
+    };
   }
 }

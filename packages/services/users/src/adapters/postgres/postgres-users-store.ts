@@ -42,8 +42,14 @@ export class PostgresUsersStore implements UsersStore {
   private constructor(db: SqlDatabase, options: PostgresUsersStoreOptions) {
     this.#db = db;
     this.#options = options;
-    ({ users: this.users, roles: this.roles, sessions: this.sessions, audit: this.audit, throttle: this.throttle, keys: this.keys } =
-      repositories(db));
+    ({
+      users: this.users,
+      roles: this.roles,
+      sessions: this.sessions,
+      audit: this.audit,
+      throttle: this.throttle,
+      keys: this.keys,
+    } = repositories(db));
   }
 
   /** Applies the schema's migrations, then returns the store. */
