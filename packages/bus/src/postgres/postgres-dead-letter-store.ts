@@ -1,16 +1,7 @@
-import type { EventEnvelope } from '@polyshop/kernel';
-import type { SqlDatabase } from '@polyshop/stores';
+import type { DeadLetterRow, SqlDatabase } from '@polyshop/stores';
 import type { DeadLetter, DeadLetterFilter, DeadLetterStore, NewDeadLetter } from '../dead-letter-store.ts';
 
-interface Row {
-  id: number;
-  consumer: string;
-  envelope: EventEnvelope;
-  error: string;
-  attempts: number;
-  failed_at: Date;
-  replayed_at: Date | null;
-}
+type Row = Omit<DeadLetterRow, 'event_id'>;
 
 const COLUMNS = 'id, consumer, envelope, error, attempts, failed_at, replayed_at';
 /** Ids are `bigserial`; anything else cannot be one of ours. */

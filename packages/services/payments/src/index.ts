@@ -3,7 +3,12 @@
  * saga uses (in-process or over HTTP), the shapes it answers with, its events, and the gateway port
  * with its `sandbox` implementation.
  */
-export { definition, createPaymentsService, type PaymentsServiceOptions } from './payments-module.ts';
+export {
+  definition,
+  createPaymentsService,
+  type PaymentsModule,
+  type PaymentsServiceOptions,
+} from './payments-module.ts';
 export { PAYMENTS_SCHEMA } from './adapters/postgres/payments-schema.ts';
 export {
   InProcessPaymentsClient,
@@ -24,8 +29,8 @@ export type {
   PaymentView,
   RefundResultView,
   RefundView,
-} from './payment-views.ts';
-export * from './payment-events.ts';
+} from './app/payments-views.ts';
+export * from './domain/payments-events.ts';
 export type * from './ports/payment-gateway.ts';
 export {
   SandboxPaymentGateway,

@@ -3,7 +3,7 @@ import type { PaymentsApp } from './app/payments-app.ts';
 import type { RefundInput } from './app/refund-payment.ts';
 import { SYSTEM_ACTOR, type Actor } from './domain/payment.ts';
 import type { AuthorizePaymentInput } from './domain/payment-request.ts';
-import type { PaymentDetailsView, PaymentView, RefundResultView } from './payment-views.ts';
+import type { PaymentDetailsView, PaymentView, RefundResultView } from './app/payments-views.ts';
 
 /**
  * An authorization request from another service; `idempotencyKey` makes retries safe (the order saga uses the

@@ -8,3 +8,5 @@ export * from './outbox.ts';
 export * from './outbox-batch.ts';
 export * from './outbox-relay.ts';
 export * from './inbox.ts';
+export * from './table-rows.ts';
+export * from './messaging-tables.ts';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SchemaMigrationRow } from './messaging-tables.ts';
 import { messagingMigration } from './outbox.ts';
 import type { SqlDatabase } from './sql-database.ts';
 
@@ -62,7 +63,7 @@ export async function migrate(db: SqlDatabase, options: MigrateOptions): Promise
       name text NOT NULL,
       checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now())`);
-    const rows = await tx.query<{ version: string; checksum: string }>(
+    const rows = await tx.query<Pick<SchemaMigrationRow, 'version' | 'checksum'>>(
       `SELECT version, checksum FROM ${schema}.schema_migrations`,
     );
     const done = new Map(rows.map((row) => [row.version, row.checksum]));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { EventEnvelope, EventPublisher, Logger } from '@polyshop/kernel';
+import type { EventPublisher, Logger } from '@polyshop/kernel';
 import { PollingRelay, type RelayBatch } from '../polling-relay.ts';
+import type { OutboxRow } from './messaging-tables.ts';
 import type { SqlDatabase } from './sql-database.ts';
 
 export interface OutboxRelayOptions {
@@ -66,7 +67,7 @@ export class OutboxRelay extends PollingRelay {
   protected async publishBatch(): Promise<RelayBatch> {
     const { db, schema, publisher, batchSize } = this.#options;
     if (!(await this.#lease())) return { published: 0, more: false };
-    const rows = await db.query<{ seq: number; envelope: EventEnvelope }>(
+    const rows = await db.query<Pick<OutboxRow, 'seq' | 'envelope'>>(
       `SELECT seq, envelope FROM ${schema}.outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
       [batchSize],
     );

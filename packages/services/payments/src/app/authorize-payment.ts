@@ -19,42 +19,38 @@ import {
 } from '../domain/payment-request.ts';
 import type { GatewayAuthorization } from '../ports/payment-gateway.ts';
 import type { IdempotencyRecord, StoredResponse } from '../ports/payment-repository.ts';
-import { toPaymentView, type PaymentView } from '../payment-views.ts';
-import {
-  auditActor,
-  callGateway,
-  getPayment,
-  paymentEvent,
-  type PaymentsContext,
-} from './payments-context.ts';
+import { toPaymentView, type PaymentView } from './payments-views.ts';
+import { auditActor, callGateway, getPayment, paymentEvent, type PaymentsDeps } from './payments-deps.ts';
 
-/** The answer to an authorization: the stored response, and whether it is a replay of an earlier one. */
+/**
+ * The answer to an authorization: the payment it created (the stored response), and whether it is a replay
+ * of an earlier one.
+ */
 export interface AuthorizationOutcome {
-  statusCode: number;
   body: PaymentView;
   replayed: boolean;
 }
 
 /**
  * Creates and authorizes a payment, exactly once per idempotency key:
- * 1. the request is validated (400s name the field) and fingerprinted;
+ * 1. the request is validated (invalid input names the field) and fingerprinted;
  * 2. a pending payment is stored with the key, locked for this request — a concurrent request with
  *    the same key finds the key taken and waits for the response, then replays it;
  * 3. the gateway is asked (its own key is derived from the payment id, so a resumed request never
  *    authorizes twice);
- * 4. the payment becomes `authorized` or `failed` (a decline is a result: 201 with `reasonCode`),
+ * 4. the payment becomes `authorized` or `failed` (a decline is a result: a payment with `reasonCode`),
  *    with its audit row, event and the key's response in one transaction.
- * The same key with another body is refused (409 `PAYMENT.IDEMPOTENCY_KEY_REUSED`). When the gateway
- * stays unavailable the key is released and a 503 returned: a retry with the same key resumes.
+ * The same key with another body is refused (conflict `PAYMENT.IDEMPOTENCY_KEY_REUSED`). When the gateway
+ * stays unavailable the key is released and `unavailable` thrown: a retry with the same key resumes.
  */
 export async function authorizePayment(
-  context: PaymentsContext,
+  deps: PaymentsDeps,
   input: AuthorizePaymentInput,
   idempotencyKey: string | undefined,
   actor: Actor,
 ): Promise<AuthorizationOutcome> {
   const key = validateIdempotencyKey(idempotencyKey);
-  const now = context.clock.now();
+  const now = deps.clock.now();
   const request = parsePaymentRequest(input, now);
   const requestHash = requestFingerprint(request);
   const who = auditActor(actor);
@@ -66,47 +62,47 @@ export async function authorizePayment(
     region: request.region,
     at: now,
   });
-  const created = await context.repository.create({
+  const created = await deps.repository.create({
     payment: fresh,
-    idempotency: { key, requestHash, lockedUntil: leaseEnd(context) },
+    idempotency: { key, requestHash, lockedUntil: leaseEnd(deps) },
     actor: who,
     reason: 'payment requested',
   });
   let payment = fresh;
   if (!created.created) {
-    const existing = await waitOrTakeOver(context, created.existing, requestHash);
+    const existing = await waitOrTakeOver(deps, created.existing, requestHash);
     if ('response' in existing) return { ...existing.response, replayed: true };
     payment = existing.payment;
   }
-  const result = await askGateway(context, payment, request, key);
-  await context.repository.update(payment.id, (current) => {
+  const result = await askGateway(deps, payment, request, key);
+  await deps.repository.update(payment.id, (current) => {
     if (current.status !== 'pending') return undefined;
     const next =
       result.outcome === 'approved'
-        ? authorize(current, result, context.clock.now())
-        : fail(current, result, context.clock.now());
+        ? authorize(current, result, deps.clock.now())
+        : fail(current, result, deps.clock.now());
     return {
       payment: next,
       audit: {
         reason:
           next.status === 'authorized'
-            ? `authorized by ${context.gateway.name}`
+            ? `authorized by ${deps.gateway.name}`
             : `declined: ${next.reasonCode}`,
         actor: who,
       },
       events: [
         next.status === 'authorized'
-          ? paymentEvent(context, 'payment.authorized', next)
-          : paymentEvent(context, 'payment.failed', next, {
+          ? paymentEvent(deps, 'payment.authorized', next)
+          : paymentEvent(deps, 'payment.failed', next, {
               reason: next.reasonCode!,
               reasonCode: next.reasonCode!,
             }),
       ],
-      completeIdempotency: { key, response: { statusCode: 201, body: toPaymentView(next) } },
+      completeIdempotency: { key, response: { body: toPaymentView(next) } },
     };
   });
   // The stored response is the answer, also when a concurrent request finished first.
-  const record = await context.repository.findIdempotency(key);
+  const record = await deps.repository.findIdempotency(key);
   if (!record?.response) throw new Error(`idempotency key ${key} has no response after completion`);
   return {
     ...(record.response as StoredResponse & { body: PaymentView }),
@@ -118,7 +114,7 @@ type Resumed = { response: StoredResponse & { body: PaymentView } } | { payment:
 
 /** Another request holds the key: replay its response, or take over if its lock expired or was released. */
 async function waitOrTakeOver(
-  context: PaymentsContext,
+  deps: PaymentsDeps,
   first: IdempotencyRecord,
   requestHash: string,
 ): Promise<Resumed> {
@@ -131,12 +127,12 @@ async function waitOrTakeOver(
       },
     );
   }
-  const deadline = Date.now() + context.idempotency.waitMs;
+  const deadline = Date.now() + deps.idempotency.waitMs;
   let record: IdempotencyRecord | undefined = first;
   for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
     if (record?.response) return { response: record.response as StoredResponse & { body: PaymentView } };
-    if (await context.repository.lockIdempotency(first.key, context.clock.now(), leaseEnd(context))) {
-      return { payment: await getPayment(context, first.paymentId) };
+    if (await deps.repository.lockIdempotency(first.key, deps.clock.now(), leaseEnd(deps))) {
+      return { payment: await getPayment(deps, first.paymentId) };
     }
     if (Date.now() >= deadline) {
       throw AppError.conflict(
@@ -148,7 +144,7 @@ async function waitOrTakeOver(
       );
     }
     await sleep(delay);
-    record = await context.repository.findIdempotency(first.key);
+    record = await deps.repository.findIdempotency(first.key);
   }
 }
 
@@ -157,15 +153,15 @@ type Verdict =
   | { outcome: 'declined'; reasonCode: PaymentReasonCode; transactionId?: string; card?: CardSummary };
 
 async function askGateway(
-  context: PaymentsContext,
+  deps: PaymentsDeps,
   payment: Payment,
   request: PaymentRequest,
   key: string,
 ): Promise<Verdict> {
   let answer: GatewayAuthorization;
   try {
-    answer = await callGateway(context, () =>
-      context.gateway.authorize({
+    answer = await callGateway(deps, () =>
+      deps.gateway.authorize({
         idempotencyKey: `authorize:${payment.id}`,
         amount: payment.amount,
         instrument: request.instrument,
@@ -175,11 +171,11 @@ async function askGateway(
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     if (error.kind === 'unavailable') {
-      await context.repository.unlockIdempotency(key);
+      await deps.repository.unlockIdempotency(key);
       throw error;
     }
     // The processor refused the request itself (unknown token, …): the payment fails with a reason.
-    context.logger.warn({ paymentId: payment.id, code: error.code }, 'gateway refused the authorization');
+    deps.logger.warn({ paymentId: payment.id, code: error.code }, 'gateway refused the authorization');
     const reasonCode: PaymentReasonCode =
       error.code === 'PAYMENT.INVALID_TOKEN' ? 'PAYMENT.INVALID_TOKEN' : 'PAYMENT.PROCESSING_ERROR';
     return { outcome: 'declined', reasonCode, ...cardOf(request) };
@@ -199,6 +195,6 @@ function cardOf(request: PaymentRequest): { card?: CardSummary } {
     : {};
 }
 
-function leaseEnd(context: PaymentsContext): Date {
-  return new Date(context.clock.now().getTime() + context.idempotency.leaseMs);
+function leaseEnd(deps: PaymentsDeps): Date {
+  return new Date(deps.clock.now().getTime() + deps.idempotency.leaseMs);
 }

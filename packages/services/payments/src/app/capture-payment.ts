@@ -1,18 +1,18 @@
 import { capture, type Actor, type Payment } from '../domain/payment.ts';
 import { transitionThroughGateway } from './gateway-transition.ts';
-import type { PaymentsContext } from './payments-context.ts';
+import type { PaymentsDeps } from './payments-deps.ts';
 
 /**
  * Captures an authorized payment in full. Idempotent: a payment already captured (or refunded since)
  * is returned unchanged; any other state is a 409 `PAYMENT.ILLEGAL_TRANSITION`.
  */
-export function capturePayment(context: PaymentsContext, id: string, actor: Actor): Promise<Payment> {
-  return transitionThroughGateway(context, id, actor, {
+export function capturePayment(deps: PaymentsDeps, id: string, actor: Actor): Promise<Payment> {
+  return transitionThroughGateway(deps, id, actor, {
     target: 'captured',
     event: 'payment.captured',
     done: (payment) => payment.capturedAt !== undefined,
     call: (payment) =>
-      context.gateway.capture({
+      deps.gateway.capture({
         idempotencyKey: `capture:${payment.id}`,
         transactionId: payment.gatewayTransactionId!,
         amount: payment.amount,

@@ -1,14 +1,8 @@
 import { AppError } from '@polyshop/kernel';
 import type { Actor, Payment } from '../domain/payment.ts';
 import { assertTransition, type PaymentStatus } from '../domain/payment-status.ts';
-import type { PaymentEventType } from '../payment-events.ts';
-import {
-  auditActor,
-  callGateway,
-  getPayment,
-  paymentEvent,
-  type PaymentsContext,
-} from './payments-context.ts';
+import type { PaymentEventType } from '../domain/payments-events.ts';
+import { auditActor, callGateway, getPayment, paymentEvent, type PaymentsDeps } from './payments-deps.ts';
 
 /** A status change that the gateway must perform first (capture, void). */
 export interface GatewayTransition {
@@ -28,32 +22,32 @@ export interface GatewayTransition {
  * its audit row and event in one transaction.
  */
 export async function transitionThroughGateway(
-  context: PaymentsContext,
+  deps: PaymentsDeps,
   id: string,
   actor: Actor,
   transition: GatewayTransition,
 ): Promise<Payment> {
-  const payment = await getPayment(context, id);
+  const payment = await getPayment(deps, id);
   if (transition.done(payment)) return payment;
   assertTransition(payment.status, transition.target);
   try {
-    await callGateway(context, () => transition.call(payment));
+    await callGateway(deps, () => transition.call(payment));
   } catch (error) {
     if (error instanceof AppError && error.kind === 'conflict') {
       // A concurrent request changed the transaction first: answer from the state it left.
-      const latest = await getPayment(context, id);
+      const latest = await getPayment(deps, id);
       if (transition.done(latest)) return latest;
       assertTransition(latest.status, transition.target);
     }
     throw error;
   }
-  return context.repository.update(id, (current) => {
+  return deps.repository.update(id, (current) => {
     if (transition.done(current)) return undefined;
-    const next = transition.apply(current, context.clock.now());
+    const next = transition.apply(current, deps.clock.now());
     return {
       payment: next,
-      audit: { reason: `${transition.target} by ${context.gateway.name}`, actor: auditActor(actor) },
-      events: [paymentEvent(context, transition.event, next)],
+      audit: { reason: `${transition.target} by ${deps.gateway.name}`, actor: auditActor(actor) },
+      events: [paymentEvent(deps, transition.event, next)],
     };
   });
 }

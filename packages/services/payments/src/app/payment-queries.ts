@@ -1,8 +1,8 @@
 import { AppError, isUuid } from '@polyshop/kernel';
 import type { Payment } from '../domain/payment.ts';
 import { parseRevenueQuery, type RevenueGroup, type RevenueRow } from '../domain/revenue.ts';
-import { toAuditEntryView, toPaymentView, toRefundView, type PaymentDetailsView } from '../payment-views.ts';
-import { getPayment, type PaymentsContext } from './payments-context.ts';
+import { toAuditEntryView, toPaymentView, toRefundView, type PaymentDetailsView } from './payments-views.ts';
+import { getPayment, type PaymentsDeps } from './payments-deps.ts';
 
 /** A revenue report: the validated range and grouping, and one row per group. */
 export interface RevenueReport {
@@ -13,12 +13,9 @@ export interface RevenueReport {
 }
 
 /** A payment with its refunds and audit trail; not_found for an unknown id. */
-export async function paymentDetails(context: PaymentsContext, id: string): Promise<PaymentDetailsView> {
-  const payment = await getPayment(context, id);
-  const [refunds, audit] = await Promise.all([
-    context.repository.refunds(id),
-    context.repository.auditTrail(id),
-  ]);
+export async function paymentDetails(deps: PaymentsDeps, id: string): Promise<PaymentDetailsView> {
+  const payment = await getPayment(deps, id);
+  const [refunds, audit] = await Promise.all([deps.repository.refunds(id), deps.repository.auditTrail(id)]);
   return {
     ...toPaymentView(payment),
     refunds: refunds.map(toRefundView),
@@ -27,15 +24,15 @@ export async function paymentDetails(context: PaymentsContext, id: string): Prom
 }
 
 /** An order's payments, oldest first (none for an order without payments). */
-export async function paymentsOfOrder(context: PaymentsContext, orderId: string): Promise<Payment[]> {
+export async function paymentsOfOrder(deps: PaymentsDeps, orderId: string): Promise<Payment[]> {
   if (!isUuid(orderId))
     throw AppError.invalidInput('PAYMENT.INVALID_ORDER_ID', 'orderId must be a UUID.', { field: 'orderId' });
-  return context.repository.findByOrder(orderId.toLowerCase());
+  return deps.repository.findByOrder(orderId.toLowerCase());
 }
 
 /** Captured minus refunded per group (always per currency); 400 naming `from`, `to` or `groupBy`. */
 export async function revenueReport(
-  context: PaymentsContext,
+  deps: PaymentsDeps,
   input: { from?: string; to?: string; groupBy?: string | string[] },
 ): Promise<RevenueReport> {
   const query = parseRevenueQuery(input);
@@ -43,6 +40,6 @@ export async function revenueReport(
     from: query.from,
     to: query.to,
     groupBy: query.groupBy,
-    rows: await context.repository.revenue(query),
+    rows: await deps.repository.revenue(query),
   };
 }

@@ -6,11 +6,11 @@ import {
   type PaymentDetailsView,
   type PaymentView,
   type RefundResultView,
-} from '../payment-views.ts';
+} from './payments-views.ts';
 import { authorizePayment, type AuthorizationOutcome } from './authorize-payment.ts';
 import { capturePayment } from './capture-payment.ts';
 import { paymentDetails, paymentsOfOrder, revenueReport, type RevenueReport } from './payment-queries.ts';
-import type { PaymentsContext } from './payments-context.ts';
+import type { PaymentsDeps } from './payments-deps.ts';
 import { recoverPendingRefunds, refundPayment, type RefundInput } from './refund-payment.ts';
 import { voidPayment } from './void-payment.ts';
 
@@ -19,10 +19,10 @@ import { voidPayment } from './void-payment.ts';
  * client use it).
  */
 export class PaymentsApp {
-  readonly context: PaymentsContext;
+  readonly deps: PaymentsDeps;
 
-  constructor(context: PaymentsContext) {
-    this.context = context;
+  constructor(deps: PaymentsDeps) {
+    this.deps = deps;
   }
 
   authorize(
@@ -30,36 +30,36 @@ export class PaymentsApp {
     idempotencyKey: string | undefined,
     actor: Actor,
   ): Promise<AuthorizationOutcome> {
-    return authorizePayment(this.context, input, idempotencyKey, actor);
+    return authorizePayment(this.deps, input, idempotencyKey, actor);
   }
 
   async capture(id: string, actor: Actor): Promise<PaymentView> {
-    return toPaymentView(await capturePayment(this.context, id, actor));
+    return toPaymentView(await capturePayment(this.deps, id, actor));
   }
 
   async void(id: string, actor: Actor): Promise<PaymentView> {
-    return toPaymentView(await voidPayment(this.context, id, actor));
+    return toPaymentView(await voidPayment(this.deps, id, actor));
   }
 
   async refund(id: string, input: RefundInput, actor: Actor): Promise<RefundResultView> {
-    const { refund, payment } = await refundPayment(this.context, id, input, actor);
+    const { refund, payment } = await refundPayment(this.deps, id, input, actor);
     return { refund: toRefundView(refund), payment: toPaymentView(payment) };
   }
 
   get(id: string): Promise<PaymentDetailsView> {
-    return paymentDetails(this.context, id);
+    return paymentDetails(this.deps, id);
   }
 
   async findByOrder(orderId: string): Promise<PaymentView[]> {
-    return (await paymentsOfOrder(this.context, orderId)).map(toPaymentView);
+    return (await paymentsOfOrder(this.deps, orderId)).map(toPaymentView);
   }
 
   revenue(input: { from?: string; to?: string; groupBy?: string | string[] }): Promise<RevenueReport> {
-    return revenueReport(this.context, input);
+    return revenueReport(this.deps, input);
   }
 
   /** Settles or releases refunds left pending for longer than `olderThanMs`. */
   recoverPendingRefunds(olderThanMs: number): Promise<number> {
-    return recoverPendingRefunds(this.context, olderThanMs);
+    return recoverPendingRefunds(this.deps, olderThanMs);
   }
 }

@@ -9,10 +9,10 @@ import {
   PAYMENTS_EVENT_SOURCE,
   type PaymentEventData,
   type PaymentEventType,
-} from '../payment-events.ts';
+} from '../domain/payments-events.ts';
 
 /** What the payment use cases run on. */
-export interface PaymentsContext {
+export interface PaymentsDeps {
   repository: PaymentRepository;
   gateway: PaymentGateway;
   clock: Clock;
@@ -28,15 +28,15 @@ export interface PaymentsContext {
 }
 
 /** Reads a payment or throws not_found. */
-export async function getPayment(context: PaymentsContext, id: string): Promise<Payment> {
-  const payment = await context.repository.findById(id);
+export async function getPayment(deps: PaymentsDeps, id: string): Promise<Payment> {
+  const payment = await deps.repository.findById(id);
   if (!payment) throw AppError.notFound('PAYMENT.NOT_FOUND', `No payment ${id}.`, { field: 'id' });
   return payment;
 }
 
 /** A payment event with the platform envelope. */
 export function paymentEvent(
-  context: PaymentsContext,
+  deps: PaymentsDeps,
   type: PaymentEventType,
   payment: Payment,
   extra: Partial<PaymentEventData> = {},
@@ -51,7 +51,7 @@ export function paymentEvent(
   return createEvent(
     PAYMENTS_EVENT_SOURCE,
     { type, aggregateType: PAYMENT_AGGREGATE, aggregateId: payment.id, data },
-    context.clock,
+    deps.clock,
   );
 }
 
@@ -59,14 +59,14 @@ export function paymentEvent(
  * Calls the gateway, retrying while it is unavailable. Safe because every gateway call carries an
  * idempotency key: a retry after a lost answer gets the first answer, never a second charge.
  */
-export async function callGateway<T>(context: PaymentsContext, call: () => Promise<T>): Promise<T> {
+export async function callGateway<T>(deps: PaymentsDeps, call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      if (!(error instanceof AppError) || error.kind !== 'unavailable' || attempt >= context.gatewayAttempts)
+      if (!(error instanceof AppError) || error.kind !== 'unavailable' || attempt >= deps.gatewayAttempts)
         throw error;
-      context.logger.warn({ code: error.code, attempt }, 'payment gateway unavailable; retrying');
+      deps.logger.warn({ code: error.code, attempt }, 'payment gateway unavailable; retrying');
       await sleep(25 * 2 ** (attempt - 1));
     }
   }

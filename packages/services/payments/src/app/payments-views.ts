@@ -4,9 +4,9 @@ import {
   type Payment,
   type PaymentReasonCode,
   type Refund,
-} from './domain/payment.ts';
-import type { PaymentMethod } from './domain/payment-request.ts';
-import type { PaymentStatus } from './domain/payment-status.ts';
+} from '../domain/payment.ts';
+import type { PaymentMethod } from '../domain/payment-request.ts';
+import type { PaymentStatus } from '../domain/payment-status.ts';
 
 /** A payment as the API and the client return it. Amounts are decimal strings in `currency`. */
 export interface PaymentView {

@@ -7,13 +7,7 @@ import {
   type Payment,
   type Refund,
 } from '../domain/payment.ts';
-import {
-  auditActor,
-  callGateway,
-  getPayment,
-  paymentEvent,
-  type PaymentsContext,
-} from './payments-context.ts';
+import { auditActor, callGateway, getPayment, paymentEvent, type PaymentsDeps } from './payments-deps.ts';
 
 /** A refund request: a decimal amount in the payment's currency and why. */
 export interface RefundInput {
@@ -35,7 +29,7 @@ export interface RefundOutcome {
  * that stays unavailable leaves the refund pending for `recoverPendingRefunds` (503 to the caller).
  */
 export async function refundPayment(
-  context: PaymentsContext,
+  deps: PaymentsDeps,
   id: string,
   input: RefundInput,
   actor: Actor,
@@ -46,9 +40,9 @@ export async function refundPayment(
       field: 'reason',
     });
   }
-  const payment = await getPayment(context, id);
+  const payment = await getPayment(deps, id);
   const amount = Money.parse(input.amount, payment.amount.currency, 'amount');
-  const at = context.clock.now();
+  const at = deps.clock.now();
   const refund: Refund = {
     id: newId(),
     paymentId: payment.id,
@@ -57,11 +51,11 @@ export async function refundPayment(
     status: 'pending',
     createdAt: at,
   };
-  const reserved = await context.repository.update(payment.id, (current) => ({
+  const reserved = await deps.repository.update(payment.id, (current) => ({
     payment: reserveRefund(current, amount, at),
     refund,
   }));
-  return completeRefund(context, reserved, refund, auditActor(actor));
+  return completeRefund(deps, reserved, refund, auditActor(actor));
 }
 
 /**
@@ -70,19 +64,19 @@ export async function refundPayment(
  * were settled or released.
  */
 export async function recoverPendingRefunds(
-  context: PaymentsContext,
+  deps: PaymentsDeps,
   olderThanMs: number,
   limit = 100,
 ): Promise<number> {
-  const before = new Date(context.clock.now().getTime() - olderThanMs);
+  const before = new Date(deps.clock.now().getTime() - olderThanMs);
   let resolved = 0;
-  for (const refund of await context.repository.pendingRefunds(before, limit)) {
+  for (const refund of await deps.repository.pendingRefunds(before, limit)) {
     try {
-      await completeRefund(context, await getPayment(context, refund.paymentId), refund, { actor: 'system' });
+      await completeRefund(deps, await getPayment(deps, refund.paymentId), refund, { actor: 'system' });
       resolved += 1;
     } catch (error) {
       if (!(error instanceof AppError) || error.kind === 'unavailable') {
-        context.logger.warn({ err: error, refundId: refund.id }, 'pending refund not recovered yet');
+        deps.logger.warn({ err: error, refundId: refund.id }, 'pending refund not recovered yet');
       } else {
         resolved += 1;
       }
@@ -92,15 +86,15 @@ export async function recoverPendingRefunds(
 }
 
 async function completeRefund(
-  context: PaymentsContext,
+  deps: PaymentsDeps,
   payment: Payment,
   refund: Refund,
   actor: Actor,
 ): Promise<RefundOutcome> {
   let refundId: string;
   try {
-    ({ refundId } = await callGateway(context, () =>
-      context.gateway.refund({
+    ({ refundId } = await callGateway(deps, () =>
+      deps.gateway.refund({
         idempotencyKey: `refund:${refund.id}`,
         transactionId: payment.gatewayTransactionId!,
         amount: refund.amount,
@@ -108,8 +102,8 @@ async function completeRefund(
     ));
   } catch (error) {
     if (error instanceof AppError && error.kind !== 'unavailable' && error.kind !== 'internal') {
-      const at = context.clock.now();
-      await context.repository.update(payment.id, async (current, reader) =>
+      const at = deps.clock.now();
+      await deps.repository.update(payment.id, async (current, reader) =>
         (await reader.refund(refund.id))?.status === 'pending'
           ? {
               payment: releaseRefund(current, refund.amount, at),
@@ -120,9 +114,9 @@ async function completeRefund(
     }
     throw error;
   }
-  const at = context.clock.now();
+  const at = deps.clock.now();
   let settled: Refund = { ...refund, status: 'succeeded', gatewayRefundId: refundId, settledAt: at };
-  const updated = await context.repository.update(payment.id, async (current, reader) => {
+  const updated = await deps.repository.update(payment.id, async (current, reader) => {
     const stored = await reader.refund(refund.id);
     if (stored?.status !== 'pending') {
       settled = stored ?? settled;
@@ -137,7 +131,7 @@ async function completeRefund(
         actor,
       },
       events: [
-        paymentEvent(context, 'payment.refunded', next, {
+        paymentEvent(deps, 'payment.refunded', next, {
           amount: refund.amount.toDecimalString(),
           refundedTotal: next.refundedAmount.toDecimalString(),
           reason: refund.reason,

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@polyshop/kernel';
-import type { PaymentReasonCode } from './domain/payment.ts';
+import type { PaymentReasonCode } from './payment.ts';
 
 /** `source` of every payment event. */
 export const PAYMENTS_EVENT_SOURCE = 'payments';

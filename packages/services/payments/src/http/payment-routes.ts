@@ -53,7 +53,7 @@ export function paymentRoutes(payments: PaymentsApp, authorizer: Authorizer): Fa
           actorOf(request),
         );
         if (outcome.replayed) reply.header('idempotent-replayed', 'true');
-        return reply.status(outcome.statusCode as 201).send(outcome.body);
+        return reply.status(201).send(outcome.body);
       },
     );
 

@@ -2,9 +2,11 @@ import type { EventEnvelope } from '@polyshop/kernel';
 import type { Actor, AuditEntry, Payment, Refund } from '../domain/payment.ts';
 import type { RevenueQuery, RevenueRow } from '../domain/revenue.ts';
 
-/** The answer first given to a request with an idempotency key, replayed to every retry. */
+/**
+ * The answer first given to a request with an idempotency key, replayed to every retry: the payment the
+ * request created (an authorization always creates one, approved or declined).
+ */
 export interface StoredResponse {
-  statusCode: number;
   body: unknown;
 }
 

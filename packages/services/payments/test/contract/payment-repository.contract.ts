@@ -147,7 +147,7 @@ export function paymentRepositoryContract(makeRepository: () => Promise<PaymentR
         audit: { reason: 'authorized', actor: { actor: 'system' } },
         completeIdempotency: {
           key,
-          response: { statusCode: 201, body: { id: next.id, status: next.status } },
+          response: { body: { id: next.id, status: next.status } },
         },
       };
     });
@@ -158,7 +158,7 @@ export function paymentRepositoryContract(makeRepository: () => Promise<PaymentR
       ['authorized', { brand: 'visa', last4: '4242' }, 'tx-1', at.toISOString()],
     );
     const record = await repository.findIdempotency(key);
-    assert.deepEqual(record?.response, { statusCode: 201, body: { id: payment.id, status: 'authorized' } });
+    assert.deepEqual(record?.response, { body: { id: payment.id, status: 'authorized' } });
     assert.equal(record?.lockedUntil, undefined);
     assert.equal(
       await repository.lockIdempotency(key, lease(at, 60_000), lease(at, 90_000)),

@@ -79,7 +79,7 @@ export class PostgresPaymentRepository implements PaymentRepository {
   async lockIdempotency(key: string, now: Date, until: Date): Promise<boolean> {
     const updated = await this.#db.execute(
       `UPDATE ${SCHEMA}.idempotency_keys SET locked_until = $3
-       WHERE key = $1 AND response_status IS NULL AND (locked_until IS NULL OR locked_until <= $2)`,
+       WHERE key = $1 AND completed_at IS NULL AND (locked_until IS NULL OR locked_until <= $2)`,
       [key, now, until],
     );
     return updated === 1;
@@ -87,7 +87,7 @@ export class PostgresPaymentRepository implements PaymentRepository {
 
   async unlockIdempotency(key: string): Promise<void> {
     await this.#db.execute(
-      `UPDATE ${SCHEMA}.idempotency_keys SET locked_until = NULL WHERE key = $1 AND response_status IS NULL`,
+      `UPDATE ${SCHEMA}.idempotency_keys SET locked_until = NULL WHERE key = $1 AND completed_at IS NULL`,
       [key],
     );
   }
@@ -141,9 +141,9 @@ export class PostgresPaymentRepository implements PaymentRepository {
       if (change.completeIdempotency) {
         const { key, response } = change.completeIdempotency;
         await tx.query(
-          `UPDATE ${SCHEMA}.idempotency_keys SET response_status = $2, response_body = $3, locked_until = NULL, completed_at = $4
-           WHERE key = $1 AND response_status IS NULL`,
-          [key, response.statusCode, JSON.stringify(response.body), next.updatedAt],
+          `UPDATE ${SCHEMA}.idempotency_keys SET response_body = $2, locked_until = NULL, completed_at = $3
+           WHERE key = $1 AND completed_at IS NULL`,
+          [key, JSON.stringify(response.body), next.updatedAt],
         );
       }
       return next;
@@ -225,7 +225,7 @@ export class PostgresPaymentRepository implements PaymentRepository {
 
 async function findIdempotency(db: SqlExecutor, key: string): Promise<IdempotencyRecord | undefined> {
   const [row] = await db.query<IdempotencyRow>(
-    `SELECT key, request_hash, payment_id, response_status, response_body, locked_until FROM ${SCHEMA}.idempotency_keys WHERE key = $1`,
+    `SELECT key, request_hash, payment_id, response_body, locked_until, completed_at FROM ${SCHEMA}.idempotency_keys WHERE key = $1`,
     [key],
   );
   return row ? toIdempotencyRecord(row) : undefined;

@@ -155,9 +155,9 @@ export interface IdempotencyRow {
   key: string;
   request_hash: string;
   payment_id: string;
-  response_status: number | null;
   response_body: unknown;
   locked_until: Date | null;
+  completed_at: Date | null;
 }
 
 export function toIdempotencyRecord(row: IdempotencyRow): IdempotencyRecord {
@@ -166,8 +166,7 @@ export function toIdempotencyRecord(row: IdempotencyRow): IdempotencyRecord {
     requestHash: row.request_hash,
     paymentId: row.payment_id,
   };
-  if (row.response_status !== null)
-    record.response = { statusCode: row.response_status, body: row.response_body };
+  if (row.completed_at !== null) record.response = { body: row.response_body };
   if (row.locked_until) record.lockedUntil = row.locked_until;
   return record;
 }
