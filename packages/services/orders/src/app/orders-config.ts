@@ -29,7 +29,7 @@ export const OrdersConfigSchema = Type.Object({
   /** First retry delay after a transient failure; doubles up to ORDERS_SAGA_RETRY_MAX_MS. */
   ORDERS_SAGA_RETRY_BASE_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 1_000 }),
   ORDERS_SAGA_RETRY_MAX_MS: Type.Integer({ minimum: 1, maximum: 86_400_000, default: 300_000 }),
-  /** Tests only (with NODE_ENV=test): `<step>:<before_save|after_save>[:throw|exit]` crashes the saga there. */
+  /** Tests only (with NODE_ENV=test): `<step>:<before_save|after_save|late_undo>[:throw|exit]` crashes the saga there. */
   ORDERS_TEST_CRASH: Type.Optional(Type.String()),
   NODE_ENV: Type.Optional(Type.String()),
 });

@@ -4,11 +4,13 @@ import { SAGA_STEPS } from '../domain/checkout-saga.ts';
 /**
  * A crash injected into the saga runner (tests only): right after `step` ran, either before its
  * result is saved (`before_save`: the other service did it, the order does not know) or after
- * (`after_save`). `throw` raises a `SimulatedCrash`; `exit` ends the process on the spot.
+ * (`after_save`); or, with `late_undo`, in place of the call that undoes a `step` its driver did
+ * late, after losing the saga to a compensation (the call fails). `throw` raises a `SimulatedCrash`;
+ * `exit` ends the process on the spot.
  */
 export interface SagaFault {
   step: SagaStep;
-  phase: 'before_save' | 'after_save';
+  phase: 'before_save' | 'after_save' | 'late_undo';
   action: 'throw' | 'exit';
 }
 
@@ -33,8 +35,10 @@ export function checkFault(fault: SagaFault | undefined, step: SagaStep, phase: 
   throw new SimulatedCrash(fault);
 }
 
+const PHASES: readonly string[] = ['before_save', 'after_save', 'late_undo'] satisfies SagaFault['phase'][];
+
 /**
- * Parses `ORDERS_TEST_CRASH` (`<step>:<before_save|after_save>[:throw|exit]`). Honoured only with
+ * Parses `ORDERS_TEST_CRASH` (`<step>:<before_save|after_save|late_undo>[:throw|exit]`). Honoured only with
  * `NODE_ENV=test`, so a production process can never be told to crash itself.
  */
 export function faultFromEnv(value: string | undefined, nodeEnv: string | undefined): SagaFault | undefined {
@@ -43,12 +47,13 @@ export function faultFromEnv(value: string | undefined, nodeEnv: string | undefi
   const [step, phase, action = 'exit'] = value.split(':');
   if (
     !SAGA_STEPS.includes(step as SagaStep) ||
-    (phase !== 'before_save' && phase !== 'after_save') ||
+    phase === undefined ||
+    !PHASES.includes(phase) ||
     (action !== 'throw' && action !== 'exit')
   ) {
     throw new Error(
-      `ORDERS_TEST_CRASH must be <step>:<before_save|after_save>[:throw|exit], got "${value}".`,
+      `ORDERS_TEST_CRASH must be <step>:<before_save|after_save|late_undo>[:throw|exit], got "${value}".`,
     );
   }
-  return { step: step as SagaStep, phase, action };
+  return { step: step as SagaStep, phase: phase as SagaFault['phase'], action };
 }

@@ -4,8 +4,11 @@ import type { PaymentInput } from '../domain/checkout-request.ts';
 import {
   canStillCompensate,
   isTerminal,
+  isUndone,
   nextStep,
   onFailure,
+  REOPENED_STATE,
+  SAGA_STATES,
   type SagaState,
   type SagaStep,
 } from '../domain/checkout-saga.ts';
@@ -193,16 +196,47 @@ export class SagaRunner {
   /**
    * Another driver took the saga over while this one was in a remote call. If the saga has been
    * undone meanwhile, what this driver just did would be left behind: undo it (a late reservation
-   * or authorization must not outlive a failed order).
+   * or authorization must not outlive a failed order). Should that fail, the compensation is
+   * reopened so that a recovery worker redoes it.
    */
   async #lostLease(order: Order, step: SagaStep, paymentId: string | undefined): Promise<Order> {
     const now = await this.#reload(order);
-    const undone = ['failed', 'payment_voided', 'stock_released'].includes(now.saga.state);
-    if (undone && step === 'reserve_stock')
-      await this.#deps.stock.giveBack(order.id, 'late reservation of a failed order').catch(() => {});
-    if (undone && step === 'authorize_payment' && paymentId)
-      await this.#deps.payments.void(paymentId).catch(() => {});
-    return now;
+    if (!isUndone(now.saga.state)) return now;
+    let undo: (() => Promise<unknown>) | undefined;
+    if (step === 'reserve_stock')
+      undo = () => this.#deps.stock.giveBack(order.id, 'late reservation of a failed order');
+    if (step === 'authorize_payment' && paymentId) undo = () => this.#deps.payments.void(paymentId);
+    if (!undo) return now;
+    try {
+      checkFault(this.#deps.fault, step, 'late_undo');
+      await undo();
+      return now;
+    } catch (error) {
+      return this.#reopen(now, step, error);
+    }
+  }
+
+  /** Sends an undone saga back to compensation, due for the recovery worker after the first retry delay. */
+  async #reopen(order: Order, step: SagaStep, error: unknown): Promise<Order> {
+    const now = this.#deps.clock.now();
+    const nextAttemptAt = new Date(now.getTime() + this.#deps.settings.retryBaseMs);
+    this.#deps.logger.warn(
+      { err: error, orderId: order.id, step, state: order.saga.state, nextAttemptAt },
+      'undoing a late saga step failed; compensation reopened for the recovery worker',
+    );
+    const reopened = await this.#deps.repository.reopen(order.id, {
+      // Already back at the start of compensation: its next run undoes the late step too.
+      from: [...SAGA_STATES.filter(isUndone), REOPENED_STATE],
+      to: REOPENED_STATE,
+      nextAttemptAt,
+      now,
+    });
+    if (!reopened)
+      this.#deps.logger.error(
+        { orderId: order.id, step },
+        'a late saga step is left undone: the saga left compensation',
+      );
+    return this.#reload(order);
   }
 
   async #reload(order: Order): Promise<Order> {

@@ -85,6 +85,8 @@ export async function runStep(
       );
       return DONE;
     case 'fail_order':
+      // Compensation reopened after the order failed (SagaRunner): it failed once, with one event.
+      if (order.status === 'failed') return { kind: 'done', status: 'failed' };
       return {
         kind: 'done',
         status: 'failed',

@@ -138,6 +138,19 @@ export function canStillCompensate(state: SagaState): boolean {
   return state === 'started' || state === 'stock_reserved' || state === 'payment_authorized';
 }
 
+/** True once compensation has undone the order's payment (or is past that): a late step must be undone. */
+export function isUndone(state: SagaState): boolean {
+  return state === 'payment_voided' || state === 'stock_released' || state === 'failed';
+}
+
+/**
+ * Where a saga is sent back to when something a driver did late (after losing its lease to a saga
+ * that was undone meanwhile) could not be undone on the spot: the start of compensation. Its steps
+ * undo whatever the order still holds and are safe to repeat, so a recovery worker redoes the undo
+ * (see `SagaRunner`); `fail_order` records no second `order.failed` for an order already failed.
+ */
+export const REOPENED_STATE: SagaState = 'compensating';
+
 /** True for states of the cancellation path. */
 export function isCancelling(state: SagaState): boolean {
   return state === 'cancelling' || state === 'payment_refunded' || state === 'stock_returned';

@@ -40,6 +40,16 @@ export interface SagaPostponement {
   now: Date;
 }
 
+/** Compensation sent back to `to` so that a recovery worker runs it again (see `OrderRepository.reopen`). */
+export interface SagaReopening {
+  /** The states the saga may be in; anything else is left alone. */
+  from: readonly SagaState[];
+  to: SagaState;
+  /** When a recovery worker may drive it, unless a driver holds it (its lease then decides). */
+  nextAttemptAt: Date;
+  now: Date;
+}
+
 /** Filters of `GET /orders`. Newest first; `after` continues a page. */
 export interface OrderListQuery {
   /** Only this customer's orders (absent: everyone's). */
@@ -100,6 +110,14 @@ export interface OrderRepository {
 
   /** Schedules a retry after a transient failure and gives up the lease. False when the lease was lost. */
   postpone(id: string, postponement: SagaPostponement): Promise<boolean>;
+
+  /**
+   * Sends a saga in one of `from` back to `to` (status, failure and lease kept, attempts reset), due at
+   * `nextAttemptAt` unless a driver holds its lease: a late step that could not be undone is not
+   * forgotten. A lease holder's next step then finds the state moved and stops. False (nothing
+   * written) when the saga is in none of `from`.
+   */
+  reopen(id: string, reopening: SagaReopening): Promise<boolean>;
 
   /**
    * Claims up to `limit` unfinished sagas whose next attempt is due at `now` (their lease, if any,

@@ -181,6 +181,28 @@ export function orderRepositoryContract(
       assert.equal(final?.failure?.reasonCode, 'INVENTORY.INSUFFICIENT_STOCK');
     });
 
+    it('reopens the compensation of a failed order from the given states only, due again, status kept', async () => {
+      const lease = aLease();
+      const { order } = await repo.create(aNewOrder(), lease);
+      await repo.transition(order.id, { from: 'started', to: 'stock_released', lease, now: new Date() });
+      await repo.transition(order.id, {
+        from: 'stock_released',
+        to: 'failed',
+        lease,
+        now: new Date(),
+        status: 'failed',
+      });
+      const now = new Date();
+      const reopening = { to: 'compensating' as const, nextAttemptAt: minutes(1, now), now };
+      assert.equal(await repo.reopen(order.id, { ...reopening, from: ['payment_voided'] }), false);
+      assert.equal(await repo.reopen(order.id, { ...reopening, from: ['payment_voided', 'failed'] }), true);
+      const stored = await repo.findById(order.id);
+      assert.deepEqual([stored?.status, stored?.saga.state], ['failed', 'compensating']);
+      assert.equal(stored?.saga.nextAttemptAt?.getTime(), minutes(1, now).getTime());
+      const claimed = await repo.claimDue(minutes(2, now), aLease(minutes(2, now)), 100);
+      assert.ok(claimed.some((o) => o.id === order.id));
+    });
+
     it('claims only unfinished sagas that are due, never the same one twice at once', async () => {
       const past = new Date(Date.now() - 60_000);
       const due = await Promise.all(

@@ -263,6 +263,33 @@ for (const target of postgresTargets()) {
       await assertSettled(result, sku, 'failed');
     });
 
+    it('a late authorization whose void fails is not forgotten: the recovery worker voids it', async () => {
+      const sku = await freshSku();
+      const crashed = await crashDuringCheckout(sku, {
+        step: 'reserve_stock',
+        phase: 'after_save',
+        action: 'throw',
+      });
+      await recover(crashed);
+      const late = await orderService({ step: 'authorize_payment', phase: 'late_undo', action: 'throw' });
+      const reopened = await late.runner.drive(crashed, 'the-paused-driver', {
+        method: 'card',
+        card: CARDS.ok,
+      });
+      assert.deepEqual([reopened.status, reopened.saga.state], ['failed', 'compensating']);
+      assert.deepEqual(
+        (await paymentsOf(platform).findByOrder(crashed.id)).map((p) => p.status),
+        ['authorized'],
+      );
+      const recovered = await recover(reopened);
+      await assertSettled(recovered, sku, 'failed');
+      assert.equal(recovered.failure?.reasonCode, 'ORDERS.PAYMENT_INTERRUPTED');
+      assert.deepEqual(
+        (await paymentsOf(platform).findByOrder(crashed.id)).map((p) => p.status),
+        ['voided'],
+      );
+    });
+
     it('leaves a saga whose driver still holds its lease alone, and a finished one untouched', async () => {
       const sku = await freshSku();
       const crashed = await crashDuringCheckout(sku, {

@@ -8,6 +8,7 @@ import type {
   OrderRepository,
   SagaLease,
   SagaPostponement,
+  SagaReopening,
   SagaTransition,
 } from '../../ports/order-repository.ts';
 import { ORDER_COLUMNS, toOrder, type OrderItemRow, type OrderRow } from './postgres-order-rows.ts';
@@ -153,6 +154,16 @@ export class PostgresOrderRepository implements OrderRepository {
       `UPDATE orders.orders SET saga_attempts = $3, next_attempt_at = $4, lease_owner = NULL, updated_at = $5
        WHERE id = $1 AND lease_owner = $2 AND saga_state = $6`,
       [id, p.owner, p.attempts, p.nextAttemptAt, p.now, p.state],
+    );
+    return updated === 1;
+  }
+
+  async reopen(id: string, r: SagaReopening): Promise<boolean> {
+    const updated = await this.#db.execute(
+      `UPDATE orders.orders SET saga_state = $3, saga_attempts = 0, next_attempt_at = COALESCE(next_attempt_at, $4),
+         updated_at = $5
+       WHERE id = $1 AND saga_state = ANY($2::text[])`,
+      [id, [...r.from], r.to, r.nextAttemptAt, r.now],
     );
     return updated === 1;
   }
