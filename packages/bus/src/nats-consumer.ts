@@ -141,6 +141,7 @@ export class NatsConsumer {
 
   #serially<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#chain.then(work);
+    // The caller gets the error through `run`; the chain only keeps the order of the work.
     this.#chain = run.catch(() => undefined);
     return run;
   }

@@ -41,6 +41,7 @@ function mongoWireTarget(
       return { connection: await openMongo({ url: url!, database: namespace }), namespace };
     },
     async close({ connection }) {
+      // Test cleanup: a database left behind has a unique name and harms no other run.
       await connection.db.dropDatabase().catch(() => undefined);
       await connection.close();
     },
@@ -74,6 +75,7 @@ export function openSearchTarget(): ServerTarget<OpenSearchConnection> {
       return { connection: openOpenSearch({ url: url! }), namespace: unique('t') };
     },
     async close({ connection, namespace }) {
+      // Test cleanup: indices left behind have a unique prefix and harm no other run.
       await connection.client.indices.delete({ index: `${namespace}*` }).catch(() => undefined);
       await connection.close();
     },
@@ -243,12 +245,14 @@ export async function probeMongoCapabilities(url: string): Promise<MongoCapabili
   try {
     const capabilities = {} as MongoCapabilities;
     for (const [feature, probe] of Object.entries(probes) as [MongoFeature, Probe][]) {
+      // A probe the server fails is a feature it lacks: that is what the probe asks.
       capabilities[feature] = await withClient((client) => probe(client.db(database), client)).catch(
         () => false,
       );
     }
     return capabilities;
   } finally {
+    // Cleanup of the probe's scratch database (unique name): nothing depends on it being gone.
     await withClient((client) => client.db(database).dropDatabase()).catch(() => undefined);
   }
 }

@@ -42,6 +42,7 @@ export class MongoOutboxRelay extends PollingRelay {
   protected async releaseLease(): Promise<void> {
     await this.#options.outbox.meta
       .updateOne({ _id: 'relay', owner: this.#owner }, { $set: { expiresAt: new Date(0) } })
+      // Best effort: a lease not handed back expires on its own, it only delays the next relay.
       .catch(() => undefined);
   }
 

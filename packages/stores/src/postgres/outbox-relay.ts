@@ -43,6 +43,7 @@ export class OutboxRelay extends PollingRelay {
     const { db, schema } = this.#options;
     await db
       .execute(`DELETE FROM ${schema}.outbox_relay_lease WHERE holder = $1`, [this.#holder])
+      // Best effort: a lease not handed back expires on its own, it only delays the next relay.
       .catch(() => undefined);
   }
 

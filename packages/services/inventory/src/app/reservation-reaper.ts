@@ -38,6 +38,7 @@ export class ReservationReaper {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    // Only waiting for the pass to end: its failure is logged where it runs (#tick).
     await this.#running?.catch(() => undefined);
   }
 

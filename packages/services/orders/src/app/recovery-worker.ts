@@ -38,6 +38,7 @@ export class RecoveryWorker {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    // Only waiting for the pass to end: its failure is logged by whoever started it (#schedule, a caller).
     await this.#running?.catch(() => 0);
   }
 

@@ -19,7 +19,7 @@ export function decodeOrderCursor(cursor: string): OrderCursorPosition {
   try {
     body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { t?: unknown; i?: unknown };
   } catch {
-    body = {};
+    body = {}; // not JSON: refused below like any other cursor this API did not issue
   }
   const createdAt = typeof body?.t === 'string' ? new Date(body.t) : undefined;
   if (!createdAt || Number.isNaN(createdAt.getTime()) || !isUuid(body?.i)) {

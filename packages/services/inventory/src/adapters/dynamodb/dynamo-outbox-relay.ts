@@ -56,6 +56,7 @@ export class DynamoOutboxRelay extends PollingRelay {
           ExpressionAttributeValues: { ':me': this.#holder },
         }),
       )
+      // Best effort: a lease not handed back expires on its own, it only delays the next relay.
       .catch(() => undefined);
   }
 

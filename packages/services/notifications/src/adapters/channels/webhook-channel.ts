@@ -68,6 +68,7 @@ export class WebhookChannel implements NotificationChannel {
           : (error as Error).message;
       throw new ChannelDeliveryError(`${this.type} webhook unreachable: ${reason}`, { cause: error });
     }
+    // An unreadable body is an empty one: the status alone decides the outcome.
     const text = await response.text().catch(() => '');
     if (!response.ok) {
       const permanent =
@@ -89,6 +90,7 @@ function messageIdOf(text: string): string | undefined {
     const id = body.messageId ?? body.id;
     return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
   } catch {
+    // Not JSON: the receiver named no message id, the idempotency key stands in for it.
     return undefined;
   }
 }

@@ -42,6 +42,7 @@ export async function ensureCatalogIndexes(
   try {
     await products.createIndexes(WILDCARD_INDEXES);
   } catch {
+    // The server refuses wildcard indexes (FerretDB, mongo-java-server): per-attribute indexes instead.
     const perAttribute = categories.flatMap((category) =>
       category.attributes
         .filter((attribute) => attribute.filterable)
