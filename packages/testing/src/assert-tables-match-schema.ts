@@ -1,4 +1,4 @@
-import type { SqlExecutor, TableDefinition } from '@polyshop/stores';
+import type { DeclaredTable, SqlExecutor } from '@polyshop/stores';
 
 export interface TablesMatchOptions {
   /** Tables of the schemas (`schema.name`) that deliberately have no declaration. */
@@ -21,7 +21,7 @@ interface ColumnInfo {
  */
 export async function assertTablesMatchSchema(
   db: SqlExecutor,
-  tables: readonly TableDefinition[],
+  tables: readonly DeclaredTable[],
   options: TablesMatchOptions = {},
 ): Promise<void> {
   const schemas = [...new Set(tables.map((table) => table.schema))];

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@polyshop/kernel';
-import { defineTable, type TableDefinition } from './table-rows.ts';
+import { defineTable, type DeclaredTable, type TableDefinition } from './table-rows.ts';
 
 /** A row of `<schema>.schema_migrations`: one applied migration (written by `migrate`). */
 export interface SchemaMigrationRow {
@@ -93,7 +93,7 @@ export function messagingTables(schema: string) {
  * Every table `migrate(db, { schema })` creates by itself: `schema_migrations`, and the messaging
  * tables unless `messaging: false`. A service's tables test adds its own declarations to these.
  */
-export function migratedTables(schema: string, options: { messaging?: boolean } = {}): TableDefinition[] {
+export function migratedTables(schema: string, options: { messaging?: boolean } = {}): DeclaredTable[] {
   return [
     schemaMigrationsTable(schema),
     ...(options.messaging === false ? [] : Object.values(messagingTables(schema))),

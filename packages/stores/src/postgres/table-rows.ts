@@ -3,7 +3,7 @@
  * list and the type in step, and a test compares the list with `information_schema.columns` after
  * the migrations ran (`assertTablesMatchSchema` in `@polyshop/testing`).
  */
-export interface TableDefinition<Row extends object = Record<string, unknown>> {
+export interface DeclaredTable {
   /** The PostgreSQL schema that owns the table (`inventory`). */
   readonly schema: string;
   /** The table's name inside its schema (`stock`). */
@@ -11,9 +11,14 @@ export interface TableDefinition<Row extends object = Record<string, unknown>> {
   /** `schema.name`, for SQL text. */
   readonly qualified: string;
   /** Every column of the table, snake_case as SQL returns them, in declaration order. */
-  readonly columns: readonly (keyof Row & string)[];
+  readonly columns: readonly string[];
   /** The columns joined by `, `, for a select list or a `RETURNING` clause. */
   readonly columnList: string;
+}
+
+/** A declared table whose rows have type `Row`: its column list names exactly the keys of `Row`. */
+export interface TableDefinition<Row extends object> extends DeclaredTable {
+  readonly columns: readonly (keyof Row & string)[];
 }
 
 type ColumnsOf<Row> = readonly (keyof Row & string)[];

@@ -34,10 +34,8 @@ import {
   toAdjustment,
   toReservation,
   toStockLevel,
-  type AdjustmentRow,
-  type ReservationRow,
-  type StockRow,
 } from './postgres-inventory-rows.ts';
+import type { AdjustmentRow, ReservationRow, StockRow } from './inventory-tables.ts';
 import { RaceDetected, RollbackWith, runTransaction } from './run-transaction.ts';
 
 /** The PostgreSQL schema the inventory service owns. */

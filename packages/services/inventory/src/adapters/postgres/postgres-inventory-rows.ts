@@ -1,47 +1,19 @@
-import type { Reservation, ReservationItem, ReservationStatus } from '../../domain/reservation.ts';
+import type { Reservation } from '../../domain/reservation.ts';
+import { countsOf, type StockAdjustment, type StockLevel } from '../../domain/stock-level.ts';
 import {
-  countsOf,
-  type AdjustmentKind,
-  type StockAdjustment,
-  type StockLevel,
-} from '../../domain/stock-level.ts';
+  ADJUSTMENTS_TABLE,
+  RESERVATIONS_TABLE,
+  STOCK_TABLE,
+  type AdjustmentRow,
+  type ReservationRow,
+  type StockRow,
+} from './inventory-tables.ts';
 
 /** Storage mappers: snake_case rows of the `inventory` schema to domain types. */
 
-export const STOCK_COLUMNS = 'sku, quantity, reserved, version, updated_at';
-export const RESERVATION_COLUMNS = 'id, status, items, ttl_seconds, expires_at, created_at, updated_at';
-export const ADJUSTMENT_COLUMNS =
-  'id, sku, kind, delta, quantity_after, reason, actor, reservation_id, created_at';
-
-export interface StockRow {
-  sku: string;
-  quantity: number;
-  reserved: number;
-  version: number;
-  updated_at: Date;
-}
-
-export interface ReservationRow {
-  id: string;
-  status: ReservationStatus;
-  items: ReservationItem[];
-  ttl_seconds: number;
-  expires_at: Date;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export interface AdjustmentRow {
-  id: number;
-  sku: string;
-  kind: AdjustmentKind;
-  delta: number;
-  quantity_after: number;
-  reason: string;
-  actor: string | null;
-  reservation_id: string | null;
-  created_at: Date;
-}
+export const STOCK_COLUMNS = STOCK_TABLE.columnList;
+export const RESERVATION_COLUMNS = RESERVATIONS_TABLE.columnList;
+export const ADJUSTMENT_COLUMNS = ADJUSTMENTS_TABLE.columnList;
 
 export function toStockLevel(row: StockRow): StockLevel {
   return {
