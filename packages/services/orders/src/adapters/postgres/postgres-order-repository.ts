@@ -11,7 +11,8 @@ import type {
   SagaReopening,
   SagaTransition,
 } from '../../ports/order-repository.ts';
-import { ORDER_COLUMNS, toOrder, type OrderItemRow, type OrderRow } from './postgres-order-rows.ts';
+import { ORDER_COLUMNS, toOrder } from './postgres-order-rows.ts';
+import { ORDER_ITEMS_TABLE, type OrderItemRow, type OrderRow } from './orders-tables.ts';
 
 const SCHEMA = 'orders';
 
@@ -204,7 +205,7 @@ export class PostgresOrderRepository implements OrderRepository {
   async #withItems(executor: SqlExecutor, rows: readonly OrderRow[]): Promise<Order[]> {
     if (rows.length === 0) return [];
     const items = await executor.query<OrderItemRow>(
-      `SELECT order_id, position, sku, product_id, name, quantity, unit_price, line_total
+      `SELECT ${ORDER_ITEMS_TABLE.columnList}
        FROM orders.order_items WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, position`,
       [rows.map((row) => row.id)],
     );

@@ -1,51 +1,8 @@
 import { Money } from '@polyshop/kernel';
-import type { SagaState } from '../../domain/checkout-saga.ts';
-import type { Order, OrderFailure, OrderItem, OrderStatus, ShippingAddress } from '../../domain/order.ts';
+import type { Order, OrderItem } from '../../domain/order.ts';
+import { ORDERS_TABLE, type OrderItemRow, type OrderRow } from './orders-tables.ts';
 
-/** A row of `orders.orders` as the query layer returns it (numeric as exact strings). */
-export interface OrderRow {
-  id: string;
-  order_number: string;
-  user_id: string;
-  customer_email: string | null;
-  customer_name: string | null;
-  status: OrderStatus;
-  currency: string;
-  subtotal: string;
-  tax: string;
-  shipping: string;
-  total: string;
-  shipping_address: ShippingAddress;
-  region: string;
-  payment_method: string;
-  payment_id: string | null;
-  idempotency_key: string;
-  request_hash: string;
-  reason_code: string | null;
-  failure: OrderFailure | null;
-  saga_state: SagaState;
-  saga_attempts: number;
-  next_attempt_at: Date | null;
-  lease_owner: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-/** A row of `orders.order_items`. */
-export interface OrderItemRow {
-  order_id: string;
-  position: number;
-  sku: string;
-  product_id: string;
-  name: string;
-  quantity: number;
-  unit_price: string;
-  line_total: string;
-}
-
-export const ORDER_COLUMNS = `id, order_number, user_id, customer_email, customer_name, status, currency, subtotal, tax, shipping,
-  total, shipping_address, region, payment_method, payment_id, idempotency_key, request_hash, reason_code, failure,
-  saga_state, saga_attempts, next_attempt_at, lease_owner, created_at, updated_at`;
+export const ORDER_COLUMNS = ORDERS_TABLE.columnList;
 
 export function toOrderItem(row: OrderItemRow, currency: string): OrderItem {
   return {
