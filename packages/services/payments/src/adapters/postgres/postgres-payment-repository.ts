@@ -20,11 +20,10 @@ import {
   toIdempotencyRecord,
   toPayment,
   toRefund,
-  type AuditRow,
   type IdempotencyRow,
-  type PaymentRow,
-  type RefundRow,
+  type RefundWithCurrencyRow,
 } from './postgres-payment-rows.ts';
+import type { AuditRow, PaymentRow } from './payments-tables.ts';
 
 const SCHEMA = PAYMENTS_SCHEMA;
 const PLACEHOLDERS = Array.from({ length: 19 }, (_, i) => `$${i + 1}`).join(', ');
@@ -237,7 +236,7 @@ async function selectRefunds(
   params: unknown[],
   limit = 1000,
 ): Promise<Refund[]> {
-  const rows = await db.query<RefundRow>(
+  const rows = await db.query<RefundWithCurrencyRow>(
     `SELECT r.id, r.payment_id, r.amount, p.currency, r.reason, r.status, r.gateway_refund_id, r.created_at, r.settled_at
      FROM ${SCHEMA}.refunds r JOIN ${SCHEMA}.payment_transactions p ON p.id = r.payment_id
      WHERE ${where} ORDER BY r.created_at, r.id LIMIT ${Number(limit)}`,

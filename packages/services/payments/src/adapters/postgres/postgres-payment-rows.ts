@@ -1,36 +1,17 @@
 import { Money } from '@polyshop/kernel';
-import type { AuditEntry, Payment, PaymentReasonCode, Refund } from '../../domain/payment.ts';
-import type { PaymentMethod } from '../../domain/payment-request.ts';
-import type { PaymentStatus } from '../../domain/payment-status.ts';
+import type { AuditEntry, Payment, Refund } from '../../domain/payment.ts';
 import type { IdempotencyRecord } from '../../ports/payment-repository.ts';
+import {
+  PAYMENTS_TABLE,
+  type AuditRow,
+  type IdempotencyKeyRow,
+  type PaymentRow,
+  type RefundRow,
+} from './payments-tables.ts';
 
 /** Storage mappers between `payments.*` rows (snake_case, numeric strings) and domain objects. */
 
-export const PAYMENT_COLUMNS = `id, order_id, amount, currency, status, method, region, card_brand, card_last4,
-  gateway_transaction_id, reason_code, captured_amount, refunded_amount, refund_pending_amount,
-  authorized_at, captured_at, voided_at, created_at, updated_at`;
-
-export interface PaymentRow {
-  id: string;
-  order_id: string;
-  amount: string;
-  currency: string;
-  status: PaymentStatus;
-  method: PaymentMethod;
-  region: string;
-  card_brand: string | null;
-  card_last4: string | null;
-  gateway_transaction_id: string | null;
-  reason_code: PaymentReasonCode | null;
-  captured_amount: string;
-  refunded_amount: string;
-  refund_pending_amount: string;
-  authorized_at: Date | null;
-  captured_at: Date | null;
-  voided_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export const PAYMENT_COLUMNS = PAYMENTS_TABLE.columnList;
 
 export function toPayment(row: PaymentRow): Payment {
   const money = (value: string) => Money.of(value, row.currency);
@@ -100,17 +81,6 @@ export function mutableParams(payment: Payment): unknown[] {
   ];
 }
 
-export interface AuditRow {
-  id: string;
-  payment_id: string;
-  old_status: PaymentStatus | null;
-  new_status: PaymentStatus;
-  reason: string;
-  actor: string;
-  ip: string | null;
-  created_at: Date;
-}
-
 export function toAuditEntry(row: AuditRow): AuditEntry {
   const entry: AuditEntry = {
     id: row.id,
@@ -125,19 +95,10 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
   return entry;
 }
 
-export interface RefundRow {
-  id: string;
-  payment_id: string;
-  amount: string;
-  currency: string;
-  reason: string;
-  status: Refund['status'];
-  gateway_refund_id: string | null;
-  created_at: Date;
-  settled_at: Date | null;
-}
+/** A refund as `selectRefunds` reads it: its row and the currency of its payment. */
+export type RefundWithCurrencyRow = RefundRow & Pick<PaymentRow, 'currency'>;
 
-export function toRefund(row: RefundRow): Refund {
+export function toRefund(row: RefundWithCurrencyRow): Refund {
   const refund: Refund = {
     id: row.id,
     paymentId: row.payment_id,
@@ -151,14 +112,8 @@ export function toRefund(row: RefundRow): Refund {
   return refund;
 }
 
-export interface IdempotencyRow {
-  key: string;
-  request_hash: string;
-  payment_id: string;
-  response_body: unknown;
-  locked_until: Date | null;
-  completed_at: Date | null;
-}
+/** An idempotency key as `findIdempotency` reads it (without `created_at`). */
+export type IdempotencyRow = Omit<IdempotencyKeyRow, 'created_at'>;
 
 export function toIdempotencyRecord(row: IdempotencyRow): IdempotencyRecord {
   const record: IdempotencyRecord = {
