@@ -10,8 +10,14 @@ export { SERVICE_PRINCIPAL } from './app/introspect.ts';
 export { createAdmin } from './app/bootstrap-admin.ts';
 export { ADMIN_ROLE, USERS_ADMIN, type UsersDeps } from './app/users-deps.ts';
 export { passwordWeakness, MIN_PASSWORD_LENGTH } from './domain/password-policy.ts';
-export type { UserRegistered, UserRegisteredData, UserErased, UserErasedData, UsersEvent } from './events.ts';
-export { USER_EVENT_TYPES } from './events.ts';
+export type {
+  UserRegistered,
+  UserRegisteredData,
+  UserErased,
+  UserErasedData,
+  UsersEvent,
+} from './domain/users-events.ts';
+export { USER_EVENT_TYPES } from './domain/users-events.ts';
 /**
  * The created user service module (`platform.modules.get('users')`), with its use-case dependencies for admin
  * tooling.

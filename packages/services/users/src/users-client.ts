@@ -1,15 +1,8 @@
 import { AppError } from '@polyshop/kernel';
 import { ServiceHttpClient, type InternalClientOptions, type Principal } from '@polyshop/http';
-import type { UserStatus } from './domain/user.ts';
+import type { UserSummary } from './app/users-views.ts';
 
-/** What other services may know of a user. */
-export interface UserSummary {
-  id: string;
-  /** Absent once the user is erased. */
-  email?: string;
-  name?: string;
-  status: UserStatus;
-}
+export type { UserSummary };
 
 /** The user service as other services see it: in-process or over HTTP, same behaviour. */
 export interface UsersClient {

@@ -5,6 +5,7 @@ import { PostgresUsersStore, USERS_SCHEMA } from './adapters/postgres/postgres-u
 import { createAdmin } from './app/bootstrap-admin.ts';
 import { introspect } from './app/introspect.ts';
 import { PasswordHasher } from './app/password-hasher.ts';
+import { findUserSummary } from './app/read-users.ts';
 import { TokenService } from './app/token-service.ts';
 import { loadUsersConfig } from './app/users-config.ts';
 import type { UsersDeps } from './app/users-deps.ts';
@@ -17,16 +18,7 @@ import { UsersHttpClient, type UsersClient } from './users-client.ts';
 export function localUsersClient(deps: UsersDeps): UsersClient {
   return {
     introspect: (token) => introspect(deps, token),
-    async findUser(userId) {
-      const user = await deps.store.users.findById(userId);
-      if (!user) return undefined;
-      return {
-        id: user.id,
-        status: user.status,
-        ...(user.email ? { email: user.email } : {}),
-        ...(user.name ? { name: user.name } : {}),
-      };
-    },
+    findUser: (userId) => findUserSummary(deps, userId),
   };
 }
 

@@ -37,6 +37,11 @@ export async function createRole(
   return { ...role, permissions: [] };
 }
 
+/** Every role with its permissions. */
+export function listRoles(deps: UsersDeps): Promise<RoleWithPermissions[]> {
+  return deps.store.roles.listRoles();
+}
+
 /** The role, or `not_found`. */
 export async function getRole(deps: UsersDeps, roleId: string): Promise<RoleWithPermissions> {
   return (await deps.store.roles.findRole(roleId)) ?? Promise.reject(roleNotFound());

@@ -2,7 +2,7 @@ import { AppError, createEvent } from '@polyshop/kernel';
 import { hasPermission } from '@polyshop/http';
 import type { AuditEntry } from '../domain/audit-entry.ts';
 import type { RoleWithPermissions, Session, User } from '../domain/user.ts';
-import type { UserErasedData } from '../events.ts';
+import type { UserErasedData } from '../domain/users-events.ts';
 import type { Actor, UsersDeps } from './users-deps.ts';
 import { USERS_ADMIN, userNotFound } from './users-deps.ts';
 

@@ -2,7 +2,7 @@ import { AppError, createEvent, newId } from '@polyshop/kernel';
 import { parseEmail } from '../domain/email.ts';
 import { assertStrongPassword } from '../domain/password-policy.ts';
 import type { User } from '../domain/user.ts';
-import type { UserRegisteredData } from '../events.ts';
+import type { UserRegisteredData } from '../domain/users-events.ts';
 import type { UsersTransaction } from '../ports/users-store.ts';
 import type { RequestMeta, UsersDeps } from './users-deps.ts';
 

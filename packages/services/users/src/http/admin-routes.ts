@@ -6,10 +6,12 @@ import {
   createRole,
   getRole,
   grantPermission,
+  listRoles,
   revokePermission,
   unassignRole,
 } from '../app/manage-roles.ts';
 import { eraseUser, exportPersonalData } from '../app/personal-data.ts';
+import { readAuditTrail } from '../app/read-users.ts';
 import { USERS_ADMIN, type UsersDeps } from '../app/users-deps.ts';
 import { actorOf, bearerSecurity } from './request-meta.ts';
 import {
@@ -24,7 +26,7 @@ import {
   RoleSchema,
   UserIdParams,
   UserRoleParams,
-} from './schemas.ts';
+} from './users-schemas.ts';
 import Type from 'typebox';
 
 /** Roles and permissions, role assignments, the audit trail (`users:admin`), and personal data export and erasure. */
@@ -47,7 +49,7 @@ export function adminRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlu
         },
       },
       async () => ({
-        items: await deps.store.roles.listRoles(),
+        items: await listRoles(deps),
       }),
     );
 
@@ -149,7 +151,7 @@ export function adminRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlu
       },
       async (request) => {
         const { userId, type, from, to, before, limit } = request.query;
-        const items = await deps.store.audit.query({
+        const items = await readAuditTrail(deps, {
           limit,
           ...(userId !== undefined ? { userId } : {}),
           ...(type !== undefined ? { type } : {}),

@@ -3,9 +3,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '@polyshop/kernel';
 import type { Authorizer } from '@polyshop/http';
 import { introspect } from '../app/introspect.ts';
+import { findUserSummary, getProfile } from '../app/read-users.ts';
 import { registerUser } from '../app/register-user.ts';
 import { logIn, logOut, refreshSession } from '../app/sessions.ts';
 import { userNotFound, type UsersDeps } from '../app/users-deps.ts';
+import { toRegisteredUserView } from '../app/users-views.ts';
 import { bearerSecurity, metaOf } from './request-meta.ts';
 import {
   IntrospectBody,
@@ -19,7 +21,7 @@ import {
   UserCreated,
   UserIdParams,
   UserSummarySchema,
-} from './schemas.ts';
+} from './users-schemas.ts';
 import { bearerToken } from './users-authorizer.ts';
 
 const tags = ['users'];
@@ -34,7 +36,7 @@ export function authRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlug
       { schema: { tags, summary: 'Create an account', body: RegisterBody, response: { 201: UserCreated } } },
       async (request, reply) => {
         const user = await registerUser(deps, request.body, metaOf(request));
-        return reply.status(201).send({ id: user.id, email: user.email!, name: user.name! });
+        return reply.status(201).send(toRegisteredUserView(user));
       },
     );
 
@@ -107,19 +109,7 @@ export function authRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlug
           response: { 200: MeSchema },
         },
       },
-      async (request) => {
-        const principal = request.principal!;
-        const user = await deps.store.users.findById(principal.userId);
-        if (user?.status !== 'active') throw userNotFound();
-        return {
-          id: user.id,
-          email: user.email!,
-          name: user.name!,
-          createdAt: user.createdAt.toISOString(),
-          roles: principal.roles,
-          permissions: principal.permissions,
-        };
-      },
+      async (request) => getProfile(deps, request.principal!),
     );
 
     app.post(
@@ -148,9 +138,9 @@ export function authRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlug
         },
       },
       async (request) => {
-        const user = await deps.store.users.findById(request.params.userId);
+        const user = await findUserSummary(deps, request.params.userId);
         if (!user) throw userNotFound();
-        return { id: user.id, email: user.email, name: user.name, status: user.status };
+        return user;
       },
     );
   };
