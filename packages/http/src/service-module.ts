@@ -6,31 +6,54 @@ import type {
   MongoConnection,
   OpenSearchConnection,
   SqlDatabase,
+  StoreChoice,
   StoreKind,
 } from '@polyshop/stores';
 import type { Authorizer } from './authorizer.ts';
 
-export const SERVICE_NAMES = [
-  'users',
-  'products',
-  'inventory',
-  'payments',
-  'orders',
-  'notifications',
-  'search',
-] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+/**
+ * Every service, by name: the client other services use and the module the platform runs. Empty here;
+ * each service adds its own entry from its package (declaration merging), next to its client type:
+ *
+ * ```ts
+ * declare module '@polyshop/http' {
+ *   interface ServiceRegistry {
+ *     inventory: { client: InventoryClient; module: InventoryModule };
+ *   }
+ * }
+ * ```
+ * so `context.client(name)` returns that service's own client type with no cast, and a change in the owner's
+ * client breaks its consumers' build. The runtime list of services is the platform's catalog.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface ServiceRegistry {}
+
+/** The name of a service: a key of the registry. */
+export type ServiceName = Extract<keyof ServiceRegistry, string>;
+
+/** The client of service `N` as other services see it (in-process or over HTTP). */
+export type ServiceClient<N extends ServiceName> = ServiceRegistry[N] extends { client: infer C } ? C : never;
+
+/** What `definition.create` of service `N` returns: its module, with whatever the service adds. */
+export type ServiceModuleOf<N extends ServiceName> = ServiceRegistry[N] extends {
+  module: infer M extends ServiceModule;
+}
+  ? M
+  : never;
 
 /** What the platform hands to each service factory. Services get stores and clients only from here. */
-export interface ServiceContext {
+export interface ServiceContext<S extends StoreKind = StoreKind> {
   logger: Logger;
   clock: Clock;
   /** The environment the service reads its own configuration from (`loadConfig(schema, env)`). */
   env: NodeJS.ProcessEnv;
   /** Folder for local files (keys, PGlite data); `undefined` in in-memory test runs. */
   dataDir: string | undefined;
-  /** The store this service runs on, from `POLYSHOP_PROFILE` and `<SERVICE>_STORE`. */
-  store: StoreKind;
+  /**
+   * The store this service runs on, from `POLYSHOP_PROFILE` and its `stores.variable`: always one of the
+   * stores its definition supports (the platform checked).
+   */
+  store: S;
   /** The process's shared PostgreSQL (PGlite or a pool). The service uses only its own schema. */
   postgres(): Promise<SqlDatabase>;
   /** The shared MongoDB connection (`MONGODB_URL`); the service uses only its own collections. */
@@ -41,17 +64,14 @@ export interface ServiceContext {
   opensearch(): OpenSearchConnection;
   bus: EventBus;
   /** Another service's client: in-process in all-in-one mode, over HTTP in multi-process mode. */
-  client<T>(name: ServiceName): T;
+  client<N extends ServiceName>(name: N): ServiceClient<N>;
   /** Route guards backed by the user service. */
   authorizer: Authorizer;
 }
 
-/** A running service as the platform host sees it. */
+/** A running service as the platform host sees it (its name and prefix are its definition's). */
 export interface ServiceModule<Client = unknown> {
-  name: ServiceName;
-  /** URL prefix its routes are mounted under (`/orders`). */
-  prefix: string;
-  /** Registers the service's routes (paths relative to the prefix). */
+  /** Registers the service's routes (paths relative to the definition's `prefix`). */
   routes: FastifyPluginAsync;
   /** The in-process client other services use. */
   client?: Client;
@@ -63,12 +83,33 @@ export interface ServiceModule<Client = unknown> {
   ready?(): Promise<void>;
 }
 
-/** How the platform knows a service: how to create it and how to reach it from another process. */
-export interface ServiceDefinition<Client = unknown> {
-  name: ServiceName;
+/**
+ * How the platform knows a service: its name, where it is mounted, its port when alone, the stores it
+ * runs on, how to create it and how to reach it from another process. The platform derives everything
+ * else (the service list, `polyshop serve` ports, store selection) from the catalog of definitions.
+ *
+ * `ServiceDefinition<Name, 'postgres' | 'dynamodb'>` ties `create` and `httpClient` to the registry's
+ * types for that name; the catalog holds them as `AnyServiceDefinition`.
+ */
+export interface ServiceDefinition<
+  N extends ServiceName,
+  S extends StoreKind = StoreKind,
+  M extends ServiceModule = ServiceModuleOf<N>,
+  C = ServiceClient<N>,
+> {
+  name: N;
+  /** URL prefix its routes are mounted under (`/orders`). */
+  prefix: `/${string}`;
+  /** Its port when run alone (`polyshop serve <name>`), and where other processes look for it. */
+  defaultPort: number;
+  /** The stores it can run on and its polyglot store. */
+  stores: StoreChoice<S>;
   /** Services whose clients it needs at creation (created first in all-in-one mode). */
   needs?: ServiceName[];
-  create(context: ServiceContext): Promise<ServiceModule<Client>>;
+  create(context: ServiceContext<S>): Promise<M>;
   /** Its client over HTTP, for `polyshop serve` (other services in other processes). */
-  httpClient?(baseUrl: string, context: Pick<ServiceContext, 'logger'>): Client;
+  httpClient?(baseUrl: string, context: Pick<ServiceContext, 'logger'>): C;
 }
+
+/** Any service's definition: what the platform's catalog holds (and tests' stand-in services are). */
+export type AnyServiceDefinition = ServiceDefinition<ServiceName, StoreKind, ServiceModule, unknown>;

@@ -6,3 +6,4 @@ export * from './clock.ts';
 export * from './config.ts';
 export * from './logger.ts';
 export * from './events.ts';
+export * from './env-file.ts';

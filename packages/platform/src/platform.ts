@@ -5,10 +5,12 @@ import { openPostgres, type SqlDatabase } from '@polyshop/stores';
 import { createStoreConnections } from './store-connections.ts';
 import {
   createHttpApp,
+  type AnyServiceDefinition,
   type HttpApp,
+  type ServiceClient,
   type ServiceContext,
-  type ServiceDefinition,
   type ServiceModule,
+  type ServiceModuleOf,
   type ServiceName,
 } from '@polyshop/http';
 import { adminRoutes } from './admin-routes.ts';
@@ -28,7 +30,7 @@ export interface PlatformOptions {
   logger?: Logger;
   clock?: Clock;
   /** Service definitions to use instead of the catalog (tests). */
-  definitions?: ServiceDefinition[];
+  definitions?: readonly AnyServiceDefinition[];
   /** Events must go over NATS (`polyshop serve`): start-up fails without `NATS_URL`. */
   natsRequired?: boolean;
 }
@@ -44,7 +46,9 @@ export interface Platform {
   /** Events consumers gave up on: listed and replayed (`polyshop events`, `/admin/dead-letters`). */
   deadLetters: DeadLetters;
   /** Another service's client, as services see it. */
-  client<T>(name: ServiceName): T;
+  client<N extends ServiceName>(name: N): ServiceClient<N>;
+  /** A service running in this process, with what its module adds (`deps`, workers); else `undefined`. */
+  module<N extends ServiceName>(name: N): ServiceModuleOf<N> | undefined;
   /** Starts the services' background workers (relays, reapers, consumers). Idempotent. */
   start(): Promise<void>;
   /** `start()`, then listens on the configured port; resolves to the address. */
@@ -94,20 +98,23 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
   });
   const modules = new Map<ServiceName, ServiceModule>();
   const remoteClients = new Map<ServiceName, unknown>();
-  const client = <T>(name: ServiceName): T => {
-    const module = modules.get(name);
-    if (module?.client !== undefined) return module.client as T;
+  // The registry (`ServiceRegistry`) ties each name to its client and module types, and a definition of
+  // that name produced them: these two reads are the only places the platform narrows `unknown` to them.
+  const module = <N extends ServiceName>(name: N) => modules.get(name) as ServiceModuleOf<N> | undefined;
+  const client = <N extends ServiceName>(name: N): ServiceClient<N> => {
+    const running = modules.get(name);
+    if (running?.client !== undefined) return running.client as ServiceClient<N>;
     if (!local.has(name)) {
       const definition = definitions.find((d) => d.name === name);
       if (!definition?.httpClient)
         throw new Error(`Service ${name} has no HTTP client; run it in this process.`);
       if (!remoteClients.has(name))
-        remoteClients.set(name, definition.httpClient(serviceUrl(name, env), { logger }));
-      return remoteClients.get(name) as T;
+        remoteClients.set(name, definition.httpClient(serviceUrl(definition, env), { logger }));
+      return remoteClients.get(name) as ServiceClient<N>;
     }
     throw new Error(`Service ${name} is not created yet; list it in \`needs\`.`);
   };
-  const authorizer = createAuthorizer(client);
+  const authorizer = createAuthorizer(() => client('users'));
 
   const app = await createHttpApp({ logger, bodyLimit: config.HTTP_BODY_LIMIT });
   try {
@@ -118,7 +125,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
         clock,
         env,
         dataDir,
-        store: stores.storeFor(definition.name),
+        store: stores.storeFor(definition),
         postgres: sharedPostgres,
         mongodb: stores.mongodb,
         dynamodb: stores.dynamodb,
@@ -127,9 +134,9 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
         client,
         authorizer,
       };
-      const module = await definition.create(context);
-      modules.set(definition.name, module);
-      await app.register(module.routes, { prefix: module.prefix });
+      const created = await definition.create(context);
+      modules.set(definition.name, created);
+      await app.register(created.routes, { prefix: definition.prefix });
     }
     await app.register(adminRoutes(deadLetters, authorizer), { prefix: '/admin' });
   } catch (error) {
@@ -185,6 +192,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
     bus,
     deadLetters,
     client,
+    module,
     start,
     async listen() {
       await start();
@@ -193,10 +201,8 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
     async close() {
       await app.close();
       if (started) {
-        for (const module of [...modules.values()].reverse()) {
-          await module
-            .stop?.()
-            .catch((error) => logger.warn({ err: error, service: module.name }, 'stopping failed'));
+        for (const [service, running] of [...modules.entries()].reverse()) {
+          await running.stop?.().catch((error) => logger.warn({ err: error, service }, 'stopping failed'));
         }
       }
       await closeStores();

@@ -4,13 +4,12 @@ import {
   openMongo,
   openOpenSearch,
   selectStore,
-  SERVICE_STORES,
   type DynamoConnection,
   type MongoConnection,
   type OpenSearchConnection,
   type StoreKind,
 } from '@polyshop/stores';
-import type { ServiceName } from '@polyshop/http';
+import type { AnyServiceDefinition } from '@polyshop/http';
 import type { PlatformConfig } from './platform-config.ts';
 
 function required(variable: string, value: string | undefined, store: string): string {
@@ -35,13 +34,13 @@ export function createStoreConnections(config: PlatformConfig, env: NodeJS.Proce
   let dynamo: DynamoConnection | undefined;
   let search: OpenSearchConnection | undefined;
   return {
-    storeFor(service: ServiceName): StoreKind {
-      if (!(service in SERVICE_STORES)) return 'postgres';
+    /** The store `definition` runs on: its `stores.variable` if set, else the profile's choice. */
+    storeFor(definition: Pick<AnyServiceDefinition, 'name' | 'stores'>): StoreKind {
       try {
-        return selectStore(service, config.POLYSHOP_PROFILE, env);
+        return selectStore(definition.stores, config.POLYSHOP_PROFILE, env, definition.name);
       } catch (error) {
         throw AppError.invalidInput('CONFIG.UNSUPPORTED_STORE', (error as Error).message, {
-          field: SERVICE_STORES[service].variable,
+          field: definition.stores.variable,
         });
       }
     },

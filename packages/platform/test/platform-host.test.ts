@@ -8,16 +8,17 @@ import { fileURLToPath } from 'node:url';
 import Type from 'typebox';
 import { AppError, silentLogger } from '@polyshop/kernel';
 import { buildPlatform } from '@polyshop/platform';
-import type { ServiceDefinition } from '@polyshop/http';
+import type { AnyServiceDefinition } from '@polyshop/http';
 import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
 
 /** A tiny service used only to exercise the host: validation, errors, body limit, OpenAPI. */
-const echo: ServiceDefinition = {
+const echo: AnyServiceDefinition = {
   name: 'search',
+  prefix: '/echo',
+  defaultPort: 3007,
+  stores: { variable: 'TEST_STORE', supported: ['postgres'], polyglot: 'postgres' },
   async create() {
     return {
-      name: 'search',
-      prefix: '/echo',
       async routes(app) {
         app.post(
           '/things',

@@ -7,11 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { EventEnvelope } from '@polyshop/kernel';
-import { generateProducts, type ProductsClient, type ProductsModule } from '@polyshop/products';
-import { postgresTargets } from '@polyshop/testing';
+import { generateProducts, type ProductsClient } from '@polyshop/products';
+import { eventually, postgresTargets } from '@polyshop/testing';
 import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
 import { DEMO_STOCK, seedCatalogue, seedDemoIfEmpty, stockCatalogue } from '../src/cli/seed-command.ts';
-import type { InventoryClient } from '@polyshop/inventory';
 
 const run = promisify(execFile);
 
@@ -40,7 +39,7 @@ for (const target of postgresTargets()) {
         progress: false,
       });
       assert.equal(result.products, 120);
-      const client = platform.client<ProductsClient>('products');
+      const client = platform.client('products');
       const slugs: string[] = [];
       let cursor: string | null = null;
       do {
@@ -57,15 +56,14 @@ for (const target of postgresTargets()) {
           .map((product) => product.slug)
           .sort(),
       );
-      for (let i = 0; i < 100 && created.length < 120; i++)
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      await eventually(() => created.length >= 120, { message: '120 product.created events' });
       assert.equal(created.length, 120);
       await assert.rejects(seedCatalogue(platform, { products: 1, progress: false }), {
         code: 'CATALOG.NOT_EMPTY',
       });
       await seedDemoIfEmpty(platform, true);
       assert.equal(
-        await (platform.modules.get('products') as ProductsModule).deps.repository.count(),
+        await platform.module('products')!.deps.repository.count(),
         120,
         '--seed leaves a filled catalogue alone',
       );
@@ -77,7 +75,7 @@ for (const target of postgresTargets()) {
         product.variants.map((variant) => variant.sku),
       );
       assert.equal(stocked, skus.length);
-      const levels = await platform.client<InventoryClient>('inventory').getStock(skus.slice(0, 50));
+      const levels = await platform.client('inventory').getStock(skus.slice(0, 50));
       assert.equal(levels.length, 50);
       assert.ok(levels.every((level) => level.quantity === DEMO_STOCK && level.available === DEMO_STOCK));
     });

@@ -1,5 +1,5 @@
 import { silentLogger, type Clock, type Logger } from '@polyshop/kernel';
-import type { ServiceDefinition, ServiceName } from '@polyshop/http';
+import type { AnyServiceDefinition, ServiceName } from '@polyshop/http';
 import {
   createTestDatabase,
   dropTestDatabase,
@@ -23,7 +23,7 @@ export interface TestPlatformOptions {
   env?: Record<string, string>;
   clock?: Clock;
   logger?: Logger;
-  definitions?: ServiceDefinition[];
+  definitions?: AnyServiceDefinition[];
 }
 
 export interface TestPlatform extends Platform {

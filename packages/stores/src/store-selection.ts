@@ -4,35 +4,34 @@ export type StoreKind = 'postgres' | 'mongodb' | 'dynamodb' | 'opensearch';
 export type Profile = 'phase1' | 'polyglot';
 
 /**
- * Which stores each service can run on, and its store in the polyglot profile (as in the seed).
- * Phase 1 runs every service on PostgreSQL.
+ * Which stores something can run on and which one the polyglot profile picks (as in the seed); Phase 1
+ * runs everything on PostgreSQL, so `postgres` is always among `supported`. Each service declares its own
+ * (`ServiceDefinition.stores`); this package knows stores, not services.
  */
-export const SERVICE_STORES = {
-  users: { variable: 'USER_STORE', polyglot: 'postgres', supported: ['postgres'] },
-  products: { variable: 'PRODUCT_STORE', polyglot: 'mongodb', supported: ['postgres', 'mongodb'] },
-  orders: { variable: 'ORDER_STORE', polyglot: 'postgres', supported: ['postgres'] },
-  payments: { variable: 'PAYMENT_STORE', polyglot: 'postgres', supported: ['postgres'] },
-  inventory: { variable: 'INVENTORY_STORE', polyglot: 'dynamodb', supported: ['postgres', 'dynamodb'] },
-  notifications: { variable: 'NOTIFICATION_STORE', polyglot: 'mongodb', supported: ['postgres', 'mongodb'] },
-  search: { variable: 'SEARCH_STORE', polyglot: 'opensearch', supported: ['postgres', 'opensearch'] },
-} as const satisfies Record<
-  string,
-  { variable: string; polyglot: StoreKind; supported: readonly StoreKind[] }
->;
-
-export type StoreService = keyof typeof SERVICE_STORES;
+export interface StoreChoice<S extends StoreKind = StoreKind> {
+  /** The variable that overrides the profile (`INVENTORY_STORE`). */
+  variable: string;
+  supported: readonly S[];
+  /** Its store in the polyglot profile. */
+  polyglot: S;
+}
 
 /**
- * The store a service runs on: its `<SERVICE>_STORE` variable if set, else the profile's choice.
- * Throws naming the variable when the value is not a store that service supports.
+ * The store chosen: `choice.variable` if set in `env`, else the profile's choice. Throws naming the
+ * variable (and `who`, in the message) when the value is not one of `choice.supported`.
  */
-export function selectStore(service: StoreService, profile: Profile, env: NodeJS.ProcessEnv): StoreKind {
-  const spec = SERVICE_STORES[service];
-  const chosen = env[spec.variable] || (profile === 'polyglot' ? spec.polyglot : 'postgres');
-  if (!(spec.supported as readonly string[]).includes(chosen)) {
+export function selectStore<S extends StoreKind>(
+  choice: StoreChoice<S>,
+  profile: Profile,
+  env: NodeJS.ProcessEnv,
+  who = 'it',
+): S {
+  const chosen = env[choice.variable] || (profile === 'polyglot' ? choice.polyglot : 'postgres');
+  const supported = choice.supported.find((store) => store === chosen);
+  if (supported === undefined) {
     throw new Error(
-      `${spec.variable}=${chosen} is not supported; ${service} runs on ${spec.supported.join(' or ')}.`,
+      `${choice.variable}=${chosen} is not supported; ${who} runs on ${choice.supported.join(' or ')}.`,
     );
   }
-  return chosen as StoreKind;
+  return supported;
 }

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readEnvFile } from '@polyshop/kernel';
 
 /** Repository root (where `.servers/urls.env` is written by `scripts/servers up`). */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -8,16 +8,7 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..'
 let fileUrls: Record<string, string> | undefined;
 
 function urlsFromFile(): Record<string, string> {
-  if (fileUrls) return fileUrls;
-  fileUrls = {};
-  const file = join(repoRoot, '.servers', 'urls.env');
-  if (existsSync(file)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-      if (match) fileUrls[match[1]!] = match[2]!;
-    }
-  }
-  return fileUrls;
+  return (fileUrls ??= readEnvFile(join(repoRoot, '.servers', 'urls.env')));
 }
 
 export const isCI = process.env.CI === 'true' || process.env.CI === '1';

@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
-import type { ProductsModule } from '@polyshop/products';
 import type { LocalSearchClient, ReindexSummary } from '@polyshop/search';
 import { buildPlatform, type Platform } from '../platform.ts';
 
@@ -20,7 +19,7 @@ export interface ReindexSearchOptions {
 
 /** How many products the catalog holds, when it runs in this process (the bar's total); else the index's size. */
 async function expectedProducts(platform: Platform, search: LocalSearchClient): Promise<number> {
-  const products = platform.modules.get('products') as ProductsModule | undefined;
+  const products = platform.module('products');
   return products ? products.deps.repository.count() : search.countIndexed();
 }
 
@@ -32,7 +31,8 @@ export async function reindexSearch(
   platform: Platform,
   options: ReindexSearchOptions = {},
 ): Promise<ReindexSummary> {
-  const search = platform.client<LocalSearchClient>('search');
+  const search = platform.module('search')?.client;
+  if (!search) throw new Error('search does not run in this process: a reindex runs where the index is.');
   const bar = new cliProgress.SingleBar(
     {
       format: 'reindexing search [{bar}] {percentage}% | {value}/{total} products | {eta_formatted} left',

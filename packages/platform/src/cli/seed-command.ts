@@ -1,8 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { AppError } from '@polyshop/kernel';
-import { setStock, type InventoryModule } from '@polyshop/inventory';
-import { loadCatalogue, type ProductsClient, type ProductsModule } from '@polyshop/products';
+import { setStock } from '@polyshop/inventory';
+import { loadCatalogue, type ProductsModule } from '@polyshop/products';
 import { buildPlatform, type Platform } from '../platform.ts';
 
 function positiveInteger(value: string): number {
@@ -12,7 +12,7 @@ function positiveInteger(value: string): number {
 }
 
 function productsModule(platform: Platform): ProductsModule {
-  const module = platform.modules.get('products') as ProductsModule | undefined;
+  const module = platform.module('products');
   if (!module) throw new Error('The products service is not part of this platform.');
   return module;
 }
@@ -76,9 +76,9 @@ export const DEMO_STOCK = 25;
 
 /** Puts `quantity` units of every variant of every product on the shelf (demo data). */
 export async function stockCatalogue(platform: Platform, quantity: number): Promise<number> {
-  const inventory = platform.modules.get('inventory') as InventoryModule | undefined;
+  const inventory = platform.module('inventory');
   if (!inventory) return 0;
-  const products = platform.client<ProductsClient>('products');
+  const products = platform.client('products');
   let stocked = 0;
   let cursor: string | null = null;
   do {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AppError } from '@polyshop/kernel';
-import { createAdmin, type UsersModule } from '@polyshop/users';
+import { createAdmin } from '@polyshop/users';
 import { buildPlatform } from '../platform.ts';
 
 interface CreateAdminOptions {
@@ -32,7 +32,7 @@ export function registerUsersCommand(program: Command): void {
         ...(options.dataDir ? { overrides: { POLYSHOP_DATA_DIR: options.dataDir } } : {}),
       });
       try {
-        const module = platform.modules.get('users') as UsersModule;
+        const module = platform.module('users')!;
         const result = await createAdmin(module.deps, {
           email: options.email,
           password,

@@ -1,4 +1,4 @@
-import type { ServiceDefinition } from '@polyshop/http';
+import type { AnyServiceDefinition } from '@polyshop/http';
 
 /**
  * A tiny service (mounted as `search`) whose consumer `probe.order-confirmed` fails on every
@@ -9,10 +9,11 @@ export const flakyConsumer = {
   handled: [] as string[],
   definition: {
     name: 'search',
+    prefix: '/probe',
+    defaultPort: 3007,
+    stores: { variable: 'TEST_STORE', supported: ['postgres'], polyglot: 'postgres' },
     async create(context) {
       return {
-        name: 'search',
-        prefix: '/probe',
         async routes() {},
         async start() {
           await context.bus.subscribe({
@@ -26,5 +27,5 @@ export const flakyConsumer = {
         },
       };
     },
-  } satisfies ServiceDefinition,
+  } satisfies AnyServiceDefinition,
 };

@@ -5,7 +5,7 @@ import { ReservationReaper } from './app/reservation-reaper.ts';
 import { inventoryRoutes } from './http/inventory-routes.ts';
 import { InventoryConfigSchema } from './inventory-config.ts';
 import { InventoryHttpClient, localInventoryClient, type InventoryClient } from './inventory-client.ts';
-import { openInventoryStorage } from './inventory-storage.ts';
+import { openInventoryStorage, type InventoryStore } from './inventory-storage.ts';
 
 /** The running inventory service; `reaper.runOnce()` expires due reservations now (tests, CLI). */
 export type InventoryModule = ServiceModule<InventoryClient> & {
@@ -17,7 +17,9 @@ export type InventoryModule = ServiceModule<InventoryClient> & {
  * Builds inventory on its store (PostgreSQL or DynamoDB, see `openInventoryStorage`): repository, routes,
  * outbox relay, reaper.
  */
-export async function createInventoryService(context: ServiceContext): Promise<InventoryModule> {
+export async function createInventoryService(
+  context: ServiceContext<InventoryStore>,
+): Promise<InventoryModule> {
   const config = loadConfig(InventoryConfigSchema, context.env);
   const { repository, relay, ready } = await openInventoryStorage(context, config);
   const deps: InventoryDeps = {
@@ -32,8 +34,6 @@ export async function createInventoryService(context: ServiceContext): Promise<I
     intervalMs: config.INVENTORY_REAPER_INTERVAL_MS,
   });
   return {
-    name: 'inventory',
-    prefix: '/inventory',
     client: localInventoryClient(deps),
     deps,
     reaper,
@@ -50,9 +50,18 @@ export async function createInventoryService(context: ServiceContext): Promise<I
   };
 }
 
+declare module '@polyshop/http' {
+  interface ServiceRegistry {
+    inventory: { client: InventoryClient; module: InventoryModule };
+  }
+}
+
 /** How the platform creates the inventory service and reaches it from another process. */
-export const definition: ServiceDefinition<InventoryClient> = {
+export const definition: ServiceDefinition<'inventory', InventoryStore> = {
   name: 'inventory',
+  prefix: '/inventory',
+  defaultPort: 3003,
+  stores: { variable: 'INVENTORY_STORE', supported: ['postgres', 'dynamodb'], polyglot: 'dynamodb' },
   needs: ['users'],
   create: createInventoryService,
   httpClient: (baseUrl, context) => new InventoryHttpClient(baseUrl, { logger: context.logger }),

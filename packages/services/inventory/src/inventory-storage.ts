@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { ServiceContext } from '@polyshop/http';
-import { ConfigError } from '@polyshop/kernel';
 import { migrate, OutboxRelay } from '@polyshop/stores';
 import { DynamoInventoryRepository } from './adapters/dynamodb/dynamo-inventory-repository.ts';
 import { ensureInventoryTable } from './adapters/dynamodb/dynamo-inventory-table.ts';
@@ -14,6 +13,9 @@ import type { InventoryConfig } from './inventory-config.ts';
 import type { InventoryRepository } from './ports/inventory-repository.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
+
+/** The stores inventory runs on. */
+export type InventoryStore = 'postgres' | 'dynamodb';
 
 /** Where inventory keeps its data: the repository, the relay publishing its outbox, and the `/readyz` probe. */
 export interface InventoryStorage {
@@ -28,7 +30,7 @@ export interface InventoryStorage {
  * start if missing), each with its own outbox and relay publishing to the platform's bus.
  */
 export async function openInventoryStorage(
-  context: ServiceContext,
+  context: ServiceContext<InventoryStore>,
   config: InventoryConfig,
 ): Promise<InventoryStorage> {
   if (context.store === 'dynamodb') {
@@ -48,14 +50,6 @@ export async function openInventoryStorage(
       relay: new DynamoOutboxRelay({ documents, tableName, publisher: context.bus, logger: context.logger }),
       ready: async () => void (await client.send(new DescribeTableCommand({ TableName: tableName }))),
     };
-  }
-  if (context.store !== 'postgres') {
-    throw new ConfigError([
-      {
-        variable: 'INVENTORY_STORE',
-        message: `inventory runs on postgres or dynamodb, not ${context.store}.`,
-      },
-    ]);
   }
   const db = await context.postgres();
   await migrate(db, { schema: INVENTORY_SCHEMA, directory: MIGRATIONS });

@@ -25,7 +25,7 @@ export interface NotificationsModule extends ServiceModule<NotificationsClient> 
  * The repository on the service's store: MongoDB (`NOTIFICATION_STORE=mongodb`, or the polyglot profile) or
  * PostgreSQL.
  */
-async function openRepository(context: ServiceContext): Promise<NotificationRepository> {
+async function openRepository(context: ServiceContext<NotificationsStore>): Promise<NotificationRepository> {
   if (context.store === 'mongodb') return openMongoNotifications(context);
   const db = await context.postgres();
   await migrateNotifications(db);
@@ -37,7 +37,9 @@ async function openRepository(context: ServiceContext): Promise<NotificationRepo
  * indexes, default templates, channels from configuration, the delivery worker and the event
  * triggers (subscribed in `start`).
  */
-export async function createNotificationsService(context: ServiceContext): Promise<NotificationsModule> {
+export async function createNotificationsService(
+  context: ServiceContext<NotificationsStore>,
+): Promise<NotificationsModule> {
   const config = loadNotificationsConfig(context.env);
   const repository = await openRepository(context);
   await seedDefaultTemplates(repository.templates, context.clock);
@@ -60,8 +62,6 @@ export async function createNotificationsService(context: ServiceContext): Promi
   const service = new NotificationService({ repository, channels, clock: context.clock, onCreated });
   let subscribed = false;
   return {
-    name: 'notifications',
-    prefix: '/notifications',
     client: service,
     service,
     repository,
@@ -91,9 +91,21 @@ export async function createNotificationsService(context: ServiceContext): Promi
   };
 }
 
+/** The stores notifications run on. */
+export type NotificationsStore = 'postgres' | 'mongodb';
+
+declare module '@polyshop/http' {
+  interface ServiceRegistry {
+    notifications: { client: NotificationsClient; module: NotificationsModule };
+  }
+}
+
 /** How the platform creates the notification service and reaches it from another process. */
-export const definition: ServiceDefinition<NotificationsClient> = {
+export const definition: ServiceDefinition<'notifications', NotificationsStore> = {
   name: 'notifications',
+  prefix: '/notifications',
+  defaultPort: 3006,
+  stores: { variable: 'NOTIFICATION_STORE', supported: ['postgres', 'mongodb'], polyglot: 'mongodb' },
   create: createNotificationsService,
   httpClient: (baseUrl, context) => new NotificationsHttpClient(baseUrl, { logger: context.logger }),
 };

@@ -16,9 +16,9 @@ export interface PaymentsServiceOptions {
 
 /** Builds the payment service on PostgreSQL: migrations, gateway, routes, outbox relay, refund recovery. */
 export async function createPaymentsService(
-  context: ServiceContext,
+  context: ServiceContext<'postgres'>,
   options: PaymentsServiceOptions = {},
-): Promise<ServiceModule<PaymentsClient> & { app: PaymentsApp; relay: OutboxRelay }> {
+): Promise<PaymentsModule> {
   const config = loadPaymentsConfig(context.env);
   const db = await context.postgres();
   await migratePayments(db);
@@ -50,8 +50,6 @@ export async function createPaymentsService(
   let recovering: Promise<unknown> | undefined;
   const interval = config.PAYMENTS_REFUND_RECOVERY_INTERVAL_MS;
   return {
-    name: 'payments',
-    prefix: '/payments',
     client: new InProcessPaymentsClient(app),
     app,
     relay,
@@ -77,9 +75,21 @@ export async function createPaymentsService(
   };
 }
 
+/** The running payment service, with its use cases and outbox relay (tests drive them). */
+export type PaymentsModule = ServiceModule<PaymentsClient> & { app: PaymentsApp; relay: OutboxRelay };
+
+declare module '@polyshop/http' {
+  interface ServiceRegistry {
+    payments: { client: PaymentsClient; module: PaymentsModule };
+  }
+}
+
 /** How the platform creates the payment service and reaches it from another process. */
-export const definition: ServiceDefinition<PaymentsClient> = {
+export const definition: ServiceDefinition<'payments', 'postgres'> = {
   name: 'payments',
+  prefix: '/payments',
+  defaultPort: 3004,
+  stores: { variable: 'PAYMENT_STORE', supported: ['postgres'], polyglot: 'postgres' },
   create: (context) => createPaymentsService(context),
   httpClient: (baseUrl, context) => new PaymentsHttpClient(baseUrl, { logger: context.logger }),
 };

@@ -27,7 +27,7 @@ export function localProductsClient(deps: CatalogDeps): ProductsClient {
 }
 
 /** The catalog on PostgreSQL (schema `catalog`): migrations, repository, outbox relay. */
-async function openPostgresCatalog(context: ServiceContext) {
+async function openPostgresCatalog(context: ServiceContext<ProductsStore>) {
   const db = await context.postgres();
   await migrateCatalog(db);
   const relay = new OutboxRelay({ db, schema: SCHEMA, publisher: context.bus, logger: context.logger });
@@ -38,13 +38,11 @@ async function openPostgresCatalog(context: ServiceContext) {
  * Builds the catalog on its store (`context.store`: PostgreSQL, or MongoDB with `PRODUCT_STORE=mongodb`
  * or the polyglot profile): repository, routes, outbox relay.
  */
-export async function createProductsService(context: ServiceContext): Promise<ProductsModule> {
+export async function createProductsService(context: ServiceContext<ProductsStore>): Promise<ProductsModule> {
   const { repository, relay, ping } =
     context.store === 'mongodb' ? await openMongoCatalog(context) : await openPostgresCatalog(context);
   const deps: CatalogDeps = { repository, clock: context.clock, afterCommit: () => relay.wake() };
   return {
-    name: 'products',
-    prefix: '/products',
     client: localProductsClient(deps),
     deps,
     async routes(app) {
@@ -64,9 +62,21 @@ export async function createProductsService(context: ServiceContext): Promise<Pr
   };
 }
 
+/** The stores the catalog runs on. */
+export type ProductsStore = 'postgres' | 'mongodb';
+
+declare module '@polyshop/http' {
+  interface ServiceRegistry {
+    products: { client: ProductsClient; module: ProductsModule };
+  }
+}
+
 /** How the platform creates the catalog service and reaches it from another process. */
-export const definition: ServiceDefinition<ProductsClient> = {
+export const definition: ServiceDefinition<'products', ProductsStore> = {
   name: 'products',
+  prefix: '/products',
+  defaultPort: 3002,
+  stores: { variable: 'PRODUCT_STORE', supported: ['postgres', 'mongodb'], polyglot: 'mongodb' },
   needs: ['users'],
   create: createProductsService,
   httpClient: (baseUrl, context) => new ProductsHttpClient(baseUrl, { logger: context.logger }),

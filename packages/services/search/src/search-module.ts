@@ -1,5 +1,5 @@
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
-import { ConfigError, loadConfig } from '@polyshop/kernel';
+import { loadConfig } from '@polyshop/kernel';
 import Type from 'typebox';
 import { OpenSearchProductSearchIndex } from './adapters/opensearch/opensearch-product-search-index.ts';
 import {
@@ -50,7 +50,7 @@ interface SearchStore {
 }
 
 /** The index on the store the platform chose for search (`SEARCH_STORE`, `POLYSHOP_PROFILE`). */
-async function openSearchIndex(context: ServiceContext): Promise<SearchStore> {
+async function openSearchIndex(context: ServiceContext<SearchStoreKind>): Promise<SearchStore> {
   if (context.store === 'opensearch') {
     const config = loadConfig(SearchConfig, context.env);
     const connection = context.opensearch();
@@ -60,25 +60,16 @@ async function openSearchIndex(context: ServiceContext): Promise<SearchStore> {
     );
     return { index, ready: () => index.ping() };
   }
-  if (context.store !== 'postgres') {
-    throw new ConfigError([
-      { variable: 'SEARCH_STORE', message: `search runs on postgres or opensearch, not ${context.store}.` },
-    ]);
-  }
   const db = await context.postgres();
   await migrateSearchSchema(db);
   return { index: new PostgresProductSearchIndex(db), ready: () => db.ping() };
 }
 
 /** Builds the search service on its store (PostgreSQL full-text or OpenSearch): index, consumers, routes. */
-export async function createSearchService(
-  context: ServiceContext,
-): Promise<ServiceModule<LocalSearchClient> & { index: ProductSearchIndex }> {
+export async function createSearchService(context: ServiceContext<SearchStoreKind>): Promise<SearchModule> {
   const { index, ready } = await openSearchIndex(context);
-  const client = localSearchClient(index, () => context.client<CatalogSource>('products'));
+  const client = localSearchClient(index, () => context.client('products'));
   return {
-    name: 'search',
-    prefix: '/search',
     client,
     index,
     routes: searchRoutes(client),
@@ -89,9 +80,24 @@ export async function createSearchService(
   };
 }
 
+/** The stores search runs on. */
+export type SearchStoreKind = 'postgres' | 'opensearch';
+
+/** The running search service: its in-process client can also reindex and count (the CLI uses them). */
+export type SearchModule = ServiceModule<LocalSearchClient> & { index: ProductSearchIndex };
+
+declare module '@polyshop/http' {
+  interface ServiceRegistry {
+    search: { client: SearchClient; module: SearchModule };
+  }
+}
+
 /** How the platform creates the search service and reaches it from another process. */
-export const definition: ServiceDefinition<SearchClient> = {
+export const definition: ServiceDefinition<'search', SearchStoreKind> = {
   name: 'search',
+  prefix: '/search',
+  defaultPort: 3007,
+  stores: { variable: 'SEARCH_STORE', supported: ['postgres', 'opensearch'], polyglot: 'opensearch' },
   create: createSearchService,
   httpClient: (baseUrl, context) => new SearchHttpClient(baseUrl, { logger: context.logger }),
 };

@@ -1,9 +1,8 @@
-import type { createUsersService } from './users-module.ts';
 /**
  * The user service's public surface: its `definition` for the platform, the client other services
  * use, the Fastify authorization hooks every service guards its routes with, and its events.
  */
-export { definition, createUsersService } from './users-module.ts';
+export { definition, createUsersService, type UsersModule } from './users-module.ts';
 export { createAuthorizer, bearerToken } from './http/users-authorizer.ts';
 export { UsersHttpClient, type UsersClient, type UserSummary } from './users-client.ts';
 export { SERVICE_PRINCIPAL } from './app/introspect.ts';
@@ -18,8 +17,3 @@ export type {
   UsersEvent,
 } from './domain/users-events.ts';
 export { USER_EVENT_TYPES } from './domain/users-events.ts';
-/**
- * The created user service module (`platform.modules.get('users')`), with its use-case dependencies for admin
- * tooling.
- */
-export type UsersModule = Awaited<ReturnType<typeof createUsersService>>;

@@ -23,9 +23,7 @@ export function localUsersClient(deps: UsersDeps): UsersClient {
 }
 
 /** Builds the user service on PostgreSQL: migrations, signing keys, the first admin, routes, outbox relay. */
-export async function createUsersService(
-  context: ServiceContext,
-): Promise<ServiceModule<UsersClient> & { deps: UsersDeps }> {
+export async function createUsersService(context: ServiceContext<'postgres'>): Promise<UsersModule> {
   const config = loadUsersConfig(context.env);
   const db = await context.postgres();
   let relay: OutboxRelay | undefined;
@@ -66,8 +64,6 @@ export async function createUsersService(
   // The service guards its own routes with its own client, whatever authorizer the host was given.
   const authorizer = createAuthorizer(client);
   return {
-    name: 'users',
-    prefix: '/users',
     client,
     deps,
     async routes(app) {
@@ -86,9 +82,21 @@ export async function createUsersService(
   };
 }
 
+/** The running user service, with its use-case dependencies for admin tooling (`polyshop users`). */
+export type UsersModule = ServiceModule<UsersClient> & { deps: UsersDeps };
+
+declare module '@polyshop/http' {
+  interface ServiceRegistry {
+    users: { client: UsersClient; module: UsersModule };
+  }
+}
+
 /** How the platform creates the user service and reaches it from another process. */
-export const definition: ServiceDefinition<UsersClient> = {
+export const definition: ServiceDefinition<'users', 'postgres'> = {
   name: 'users',
+  prefix: '/users',
+  defaultPort: 3001,
+  stores: { variable: 'USER_STORE', supported: ['postgres'], polyglot: 'postgres' },
   create: createUsersService,
   httpClient: (baseUrl, context) => new UsersHttpClient(baseUrl, { logger: context.logger }),
 };

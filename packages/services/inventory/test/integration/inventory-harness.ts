@@ -53,7 +53,7 @@ export async function startInventory(target: InventoryTarget): Promise<Inventory
     writer,
     nobody,
     events,
-    module: platform.modules.get('inventory') as InventoryModule,
+    module: platform.module('inventory')!,
     // `token: null` sends no token; default is the writer's.
     call: (method, url, options = {}) => {
       const token = options.token === undefined ? writer.token : options.token;
@@ -91,17 +91,4 @@ export function uniqueSku(label = 'SKU'): string {
 
 export function uniqueReservationId(): string {
   return `order-${randomBytes(8).toString('hex')}`;
-}
-
-/** Waits (bounded) until `check` holds: for background workers (relay, reaper); fails with `what` otherwise. */
-export async function eventually(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { eventually } from '@polyshop/testing';
 import { AppError } from '@polyshop/kernel';
 import { InventoryHttpClient, type InventoryClient } from '../../src/inventory-client.ts';
 import {
-  eventually,
   expectProblem,
   startInventory,
   uniqueReservationId,
@@ -307,7 +307,7 @@ for (const target of inventoryTargets()) {
       );
 
       const mine = () => h.events.filter((e) => e.aggregateId === b && e.correlationId === id);
-      await eventually('the reserve, commit and return events', () => mine().length >= 3);
+      await eventually(() => mine().length >= 3, { message: 'the reserve, commit and return events' });
       assert.deepEqual(
         mine().map((e) => [e.type, e.data]),
         [
@@ -335,7 +335,9 @@ for (const target of inventoryTargets()) {
       assert.equal(await h.module.reaper.runOnce(), 0);
       assert.deepEqual(await counts(sku), [5, 5, 0], 'still held before its expiry');
       h.clock.advance(1_000);
-      await eventually('the background reaper to return the stock', async () => (await counts(sku))[1] === 0);
+      await eventually(async () => (await counts(sku))[1] === 0, {
+        message: 'the background reaper to return the stock',
+      });
       assert.equal((await h.call('GET', `/inventory/reservations/${id}`)).json().status, 'expired');
       const late = expectProblem(
         await h.call('POST', `/inventory/reservations/${id}/commit`),
@@ -376,7 +378,7 @@ for (const target of inventoryTargets()) {
     it('the in-process and HTTP clients give the same answers; insufficient stock is a result, not an error', async () => {
       const address = await h.platform.app.listen({ port: 0, host: '127.0.0.1' });
       const clients: [string, InventoryClient][] = [
-        ['in-process', h.platform.client<InventoryClient>('inventory')],
+        ['in-process', h.platform.client('inventory')],
         ['http', new InventoryHttpClient(address, { internalToken: () => h.writer.token })],
       ];
       for (const [name, client] of clients) {
@@ -457,7 +459,7 @@ for (const target of inventoryTargets()) {
       await reserve({ reservationId: id, items: [{ sku, quantity: 3 }], ttlSeconds: 60 });
       await h.call('POST', `/inventory/reservations/${id}/commit`);
       const mine = () => h.events.filter((e) => e.aggregateId === sku && e.correlationId === id);
-      await eventually('the reserve and commit events', () => mine().length >= 2);
+      await eventually(() => mine().length >= 2, { message: 'the reserve and commit events' });
       assert.deepEqual(
         mine().map((e) => [e.type, e.data]),
         [

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EventEnvelope } from '@polyshop/kernel';
 import { createTestPlatform, userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
+import { eventually } from '@polyshop/testing';
 import { ProductsHttpClient, type ProductsClient } from '../../src/products-client.ts';
 import { productStoreTargets } from './product-store-targets.ts';
 
@@ -370,10 +371,13 @@ for (const store of productStoreTargets()) {
       ).json();
       await call('DELETE', `/products/${product.id}`, { token: writer });
       const archived = (await call('GET', `/products/${product.id}`)).json();
-      const mine = async () => events.filter((event) => event.aggregateId === product.id);
-      for (let i = 0; i < 100 && (await mine()).length < 3; i++)
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      const received = await mine();
+      const received = await eventually(
+        () => {
+          const mine = events.filter((event) => event.aggregateId === product.id);
+          return mine.length >= 3 && mine;
+        },
+        { message: `three events of product ${product.id}` },
+      );
       assert.deepEqual(
         received.map((e) => e.type),
         ['product.created', 'product.updated', 'product.archived'],
@@ -388,7 +392,7 @@ for (const store of productStoreTargets()) {
       const product = (await call('POST', '/products', { token: writer, body: aPhone() })).json();
       const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
       const remote = new ProductsHttpClient(address);
-      const local = platform.client<ProductsClient>('products');
+      const local = platform.client('products');
       const skus = [product.variants[1].sku, 'NO-SUCH-SKU', product.variants[0].sku];
       const snapshots = await remote.findVariants(skus);
       assert.deepEqual(snapshots, await local.findVariants(skus));

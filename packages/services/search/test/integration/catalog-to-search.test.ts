@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { loadCatalogue, type ProductsClient, type ProductsModule } from '@polyshop/products';
+import { loadCatalogue } from '@polyshop/products';
 import { createTestDatabase, dropTestDatabase, postgresTargets, testDatabaseUrl } from '@polyshop/testing';
 import type { TestPlatform } from '@polyshop/platform/testing';
 import type { LocalSearchClient } from '../../src/index.ts';
@@ -24,12 +24,10 @@ for (const target of postgresTargets()) {
     let active: number;
     before(async () => {
       platform = await catalogPlatform(target.name);
-      client = platform.client<LocalSearchClient>('search');
-      const { deps } = platform.modules.get('products') as ProductsModule;
+      client = platform.module('search')!.client!;
+      const { deps } = platform.module('products')!;
       await loadCatalogue(deps, { products: PRODUCTS, seed: 5, events: true });
-      active = (await wholeCatalog(platform.client<ProductsClient>('products'))).filter(
-        (p) => p.status === 'active',
-      ).length;
+      active = (await wholeCatalog(platform.client('products'))).filter((p) => p.status === 'active').length;
     });
     after(async () => {
       await platform?.dispose();
@@ -68,16 +66,12 @@ describe('polyshop search reindex', { skip: postgresTargets()[1]!.skip }, () => 
   it('rebuilds the index of a database from the command line and reports what it did', async () => {
     const env = { DATABASE_URL: database.url };
     const seeded = await catalogPlatform('pglite', env);
-    const { deps } = seeded.modules.get('products') as ProductsModule;
+    const { deps } = seeded.module('products')!;
     await loadCatalogue(deps, { products: 40, seed: 9, events: false });
-    const active = (await wholeCatalog(seeded.client<ProductsClient>('products'))).filter(
+    const active = (await wholeCatalog(seeded.client('products'))).filter(
       (p) => p.status === 'active',
     ).length;
-    assert.equal(
-      await seeded.client<LocalSearchClient>('search').countIndexed(),
-      0,
-      'no events: nothing indexed yet',
-    );
+    assert.equal(await seeded.module('search')!.client!.countIndexed(), 0, 'no events: nothing indexed yet');
     await seeded.close();
 
     const { stdout } = await run(process.execPath, [polyshop, 'search', 'reindex', '--page-size', '15'], {
@@ -90,7 +84,7 @@ describe('polyshop search reindex', { skip: postgresTargets()[1]!.skip }, () => 
 
     const after = await catalogPlatform('pglite', env);
     try {
-      assert.equal((await after.client<LocalSearchClient>('search').searchProducts({})).total, active);
+      assert.equal((await after.module('search')!.client!.searchProducts({})).total, active);
     } finally {
       await after.close();
     }

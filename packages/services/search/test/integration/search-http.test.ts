@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { AppError } from '@polyshop/kernel';
 import { postgresTargets } from '@polyshop/testing';
 import type { TestPlatform } from '@polyshop/platform/testing';
-import { SearchHttpClient, type LocalSearchClient, type SearchResult } from '../../src/index.ts';
+import { SearchHttpClient, type SearchResult } from '../../src/index.ts';
 import { generateCatalog, generateStock } from '../fixtures/catalog-generator.ts';
 import { bruteFacet, bruteFilter, bruteHistogram, expectedIndex } from '../fixtures/brute-force.ts';
 import { productEvent, stockEvent } from '../contract/search-contract-helpers.ts';
@@ -125,7 +125,7 @@ for (const target of postgresTargets()) {
     it('gives the same answers and errors through the HTTP client as in-process', async () => {
       const address = await platform.app.listen({ port: 0, host: '127.0.0.1' });
       const remote = new SearchHttpClient(address);
-      const local = platform.client<LocalSearchClient>('search');
+      const local = platform.module('search')!.client!;
       const params = {
         q: 'pro',
         brand: ['Acme', 'Zenith'],

@@ -1,15 +1,16 @@
-import type { ServiceDefinition } from '@polyshop/http';
+import type { AnyServiceDefinition } from '@polyshop/http';
 
 /**
  * A test-only service standing in for another service: one route guarded by `products:write`
  * through the platform's authorizer, exactly as the product service will guard its writes.
  */
-export const probeService: ServiceDefinition = {
+export const probeService: AnyServiceDefinition = {
   name: 'products',
+  prefix: '/probe',
+  defaultPort: 3002,
+  stores: { variable: 'TEST_STORE', supported: ['postgres'], polyglot: 'postgres' },
   async create(context) {
     return {
-      name: 'products',
-      prefix: '/probe',
       async routes(app) {
         app.post(
           '/things',
