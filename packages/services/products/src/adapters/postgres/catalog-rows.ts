@@ -1,45 +1,21 @@
-import type { AttributeDefinition } from '../../domain/attribute-definition.ts';
-import type { Attributes, Specifications } from '../../domain/attribute-values.ts';
 import type { Category } from '../../domain/category.ts';
+import { fromProductDocument, lowestPrice, toVariantDocument, type Product } from '../../domain/product.ts';
 import {
-  fromProductDocument,
-  lowestPrice,
-  toVariantDocument,
-  type Product,
-  type ProductStatus,
-  type VariantDocument,
-} from '../../domain/product.ts';
+  PRODUCTS_TABLE,
+  type CategoryRow,
+  type ProductRow,
+  type ProductVariantRow,
+} from './catalog-tables.ts';
 
-/** The catalog's PostgreSQL schema (the migrations name it too). */
-export const SCHEMA = 'catalog';
+export { SCHEMA } from './catalog-tables.ts';
 
 /** Columns of `catalog.products`, in the order `productRecord` fills them. */
-export const PRODUCT_COLUMNS =
-  'id, slug, name, category, brand, description, currency, base_price, min_price, attributes, specifications, variants, status, version, created_at, updated_at';
+export const PRODUCT_COLUMNS = PRODUCTS_TABLE.columnList;
 
 /** The same columns typed, for `jsonb_to_recordset` (one parameter carries a whole batch). */
 export const PRODUCT_RECORD_TYPES =
   'id uuid, slug text, name text, category text, brand text, description text, currency text, base_price numeric, min_price numeric, ' +
   'attributes jsonb, specifications jsonb, variants jsonb, status text, version integer, created_at timestamptz, updated_at timestamptz';
-
-export interface ProductRow {
-  id: string;
-  slug: string;
-  name: string;
-  category: string;
-  brand: string | null;
-  description: string;
-  currency: string;
-  base_price: string;
-  min_price: string;
-  attributes: Attributes;
-  specifications: Specifications;
-  variants: VariantDocument[];
-  status: ProductStatus;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
 
 /** A product as one JSON record for `jsonb_to_recordset` (prices stay decimal strings). */
 export function productRecord(product: Product): Record<string, unknown> {
@@ -64,7 +40,7 @@ export function productRecord(product: Product): Record<string, unknown> {
 }
 
 /** One `catalog.product_variants` record per variant. */
-export function variantRecords(product: Product): Record<string, unknown>[] {
+export function variantRecords(product: Product): ProductVariantRow[] {
   return product.variants.map((variant) => ({
     sku: variant.sku,
     product_id: product.id,
@@ -90,20 +66,6 @@ export function productFromRow(row: ProductRow): Product {
     updatedAt: row.updated_at.toISOString(),
   };
   return fromProductDocument(row.brand === null ? document : { ...document, brand: row.brand });
-}
-
-export interface CategoryRow {
-  slug: string;
-  name: string;
-  description: string;
-  definition: {
-    attributes: AttributeDefinition[];
-    variantAttributes: AttributeDefinition[];
-    allowFreeAttributes: boolean;
-  };
-  version: number;
-  created_at: Date;
-  updated_at: Date;
 }
 
 export function categoryDefinition(category: Category): string {

@@ -21,9 +21,8 @@ import {
   productRecord,
   SCHEMA,
   variantRecords,
-  type CategoryRow,
-  type ProductRow,
 } from './catalog-rows.ts';
+import type { CategoryRow, ProductRow } from './catalog-tables.ts';
 import { searchProducts } from './postgres-product-search.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../migrations', import.meta.url));

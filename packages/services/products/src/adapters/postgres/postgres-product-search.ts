@@ -8,7 +8,8 @@ import type {
   SearchPosition,
 } from '../../domain/product-query.ts';
 import type { ProductPage } from '../../ports/product-repository.ts';
-import { PRODUCT_COLUMNS, productFromRow, SCHEMA, type ProductRow } from './catalog-rows.ts';
+import { productFromRow, SCHEMA } from './catalog-rows.ts';
+import { PRODUCTS_TABLE, type ProductRow } from './catalog-tables.ts';
 
 /** Collects bind parameters and hands out their `$n` placeholders. */
 class Params {
@@ -85,9 +86,7 @@ async function pageOf(db: SqlExecutor, search: ProductSearch): Promise<Omit<Prod
     );
   }
   const rows = await db.query<ProductRow>(
-    `SELECT ${PRODUCT_COLUMNS.split(', ')
-      .map((column) => `p.${column}`)
-      .join(', ')}
+    `SELECT ${PRODUCTS_TABLE.columns.map((column) => `p.${column}`).join(', ')}
      FROM ${SCHEMA}.products p WHERE ${where.join(' AND ')}
      ORDER BY ${sort.expression} ${direction}, p.id ${direction}
      LIMIT ${params.add(search.limit + 1)}`,
