@@ -20,7 +20,7 @@ export {
   PRODUCTS_SOURCE,
   type ProductEvent,
   type ProductEventType,
-} from './app/product-events.ts';
+} from './domain/products-events.ts';
 export type { ProductDocument, VariantDocument, ProductStatus } from './domain/product.ts';
 export type {
   Attributes,
@@ -28,6 +28,6 @@ export type {
   Specifications,
   SpecificationValue,
 } from './domain/attribute-values.ts';
-export type { CatalogDeps } from './app/catalog-deps.ts';
+export type { ProductsDeps } from './app/products-deps.ts';
 export { loadCatalogue, ensureDemoCategories, type LoadCatalogueOptions } from './seed/load-catalogue.ts';
 export { generateProduct, generateProducts } from './seed/generate-products.ts';

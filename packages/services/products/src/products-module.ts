@@ -6,7 +6,7 @@ import {
 } from './adapters/postgres/postgres-product-repository.ts';
 import { SCHEMA } from './adapters/postgres/catalog-rows.ts';
 import { openMongoCatalog } from './adapters/mongodb/open-mongo-catalog.ts';
-import type { CatalogDeps } from './app/catalog-deps.ts';
+import type { ProductsDeps } from './app/products-deps.ts';
 import { findVariants, listProducts } from './app/read-products.ts';
 import { getProduct } from './app/write-products.ts';
 import { toProductDocument } from './domain/product.ts';
@@ -15,10 +15,10 @@ import { productRoutes } from './http/product-routes.ts';
 import { ProductsHttpClient, type ProductsClient } from './products-client.ts';
 
 /** The running catalog service; `deps` lets the platform's CLI load demo data through the same use cases. */
-export type ProductsModule = ServiceModule<ProductsClient> & { deps: CatalogDeps };
+export type ProductsModule = ServiceModule<ProductsClient> & { deps: ProductsDeps };
 
 /** The in-process client: the same use cases the HTTP routes call. */
-export function localProductsClient(deps: CatalogDeps): ProductsClient {
+export function localProductsClient(deps: ProductsDeps): ProductsClient {
   return {
     findVariants: (skus) => findVariants(deps, skus),
     getProduct: async (id) => toProductDocument(await getProduct(deps, id)),
@@ -41,7 +41,7 @@ async function openPostgresCatalog(context: ServiceContext<ProductsStore>) {
 export async function createProductsService(context: ServiceContext<ProductsStore>): Promise<ProductsModule> {
   const { repository, relay, ping } =
     context.store === 'mongodb' ? await openMongoCatalog(context) : await openPostgresCatalog(context);
-  const deps: CatalogDeps = { repository, clock: context.clock, afterCommit: () => relay.wake() };
+  const deps: ProductsDeps = { repository, clock: context.clock, afterCommit: () => relay.wake() };
   return {
     client: localProductsClient(deps),
     deps,

@@ -6,20 +6,20 @@ import {
   type CategoryPatch,
   type NewCategoryInput,
 } from '../domain/category.ts';
-import type { CatalogDeps } from './catalog-deps.ts';
+import type { ProductsDeps } from './products-deps.ts';
 
-export async function createCategory(deps: CatalogDeps, input: NewCategoryInput): Promise<Category> {
+export async function createCategory(deps: ProductsDeps, input: NewCategoryInput): Promise<Category> {
   const category = newCategory(input, deps.clock.now());
   await deps.repository.createCategory(category);
   return category;
 }
 
-export async function listCategories(deps: CatalogDeps): Promise<Category[]> {
+export async function listCategories(deps: ProductsDeps): Promise<Category[]> {
   return deps.repository.listCategories();
 }
 
 /** The category, or `not_found` `CATEGORY.NOT_FOUND`. */
-export async function getCategory(deps: CatalogDeps, slug: string): Promise<Category> {
+export async function getCategory(deps: ProductsDeps, slug: string): Promise<Category> {
   const category = await deps.repository.findCategory(slug);
   if (!category) throw AppError.notFound('CATEGORY.NOT_FOUND', `No category ${slug}.`, { field: 'slug' });
   return category;
@@ -31,7 +31,7 @@ export async function getCategory(deps: CatalogDeps, slug: string): Promise<Cate
  * given (If-Match), must be the stored version.
  */
 export async function updateCategory(
-  deps: CatalogDeps,
+  deps: ProductsDeps,
   slug: string,
   patch: CategoryPatch,
   expectedVersion?: number,

@@ -1,8 +1,8 @@
 import type { Clock } from '@polyshop/kernel';
 import type { ProductRepository } from '../ports/product-repository.ts';
 
-/** What the catalog's use cases need. */
-export interface CatalogDeps {
+/** What the product use cases need. */
+export interface ProductsDeps {
   repository: ProductRepository;
   clock: Clock;
   /** Called after a write that recorded events committed (wakes the outbox relay). */

@@ -4,7 +4,7 @@ import { parseProductSearch, type RawQuery } from '../domain/parse-product-searc
 import { toProductDocument, type ProductDocument, type ProductStatus } from '../domain/product.ts';
 import type { FacetCount } from '../domain/product-query.ts';
 import { variantSnapshots, type VariantSnapshot } from '../domain/variant-snapshot.ts';
-import type { CatalogDeps } from './catalog-deps.ts';
+import type { ProductsDeps } from './products-deps.ts';
 
 /** A page of `GET /products`. */
 export interface ProductListing {
@@ -16,7 +16,7 @@ export interface ProductListing {
 }
 
 /** Runs `GET /products`: resolves the category, parses and checks every filter, searches. */
-export async function searchProducts(deps: CatalogDeps, raw: RawQuery): Promise<ProductListing> {
+export async function searchProducts(deps: ProductsDeps, raw: RawQuery): Promise<ProductListing> {
   const slug = raw.category;
   if (Array.isArray(slug))
     throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', 'category is given more than once.', {
@@ -44,7 +44,7 @@ export async function searchProducts(deps: CatalogDeps, raw: RawQuery): Promise<
  * first: what a consumer rebuilding its copy (the search index) walks page by page.
  */
 export async function listProducts(
-  deps: CatalogDeps,
+  deps: ProductsDeps,
   options: { cursor?: string | null; limit?: number; statuses?: ProductStatus[] },
 ): Promise<{ items: ProductDocument[]; nextCursor: string | null }> {
   const raw: RawQuery = {
@@ -58,7 +58,7 @@ export async function listProducts(
 }
 
 /** Snapshots of these SKUs (unknown ones absent), for the order service. */
-export async function findVariants(deps: CatalogDeps, skus: readonly string[]): Promise<VariantSnapshot[]> {
+export async function findVariants(deps: ProductsDeps, skus: readonly string[]): Promise<VariantSnapshot[]> {
   const unique = [...new Set(skus)];
   return variantSnapshots(await deps.repository.findBySkus(unique), unique);
 }

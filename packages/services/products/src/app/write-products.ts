@@ -7,11 +7,11 @@ import {
   type ProductInput,
   type ProductPatch,
 } from '../domain/product.ts';
-import type { CatalogDeps } from './catalog-deps.ts';
-import { productEvent } from './product-events.ts';
+import type { ProductsDeps } from './products-deps.ts';
+import { productEvent } from '../domain/products-events.ts';
 
 /** The product's category, or a 400 naming `category` (an unknown category is bad input here). */
-async function categoryFor(deps: CatalogDeps, slug: unknown): Promise<Category> {
+async function categoryFor(deps: ProductsDeps, slug: unknown): Promise<Category> {
   const category = typeof slug === 'string' ? await deps.repository.findCategory(slug) : undefined;
   if (!category)
     throw AppError.invalidInput('PRODUCT.UNKNOWN_CATEGORY', `No category "${String(slug)}".`, {
@@ -21,7 +21,7 @@ async function categoryFor(deps: CatalogDeps, slug: unknown): Promise<Category> 
 }
 
 /** Validates against the category, stores, and records `product.created`. */
-export async function createProduct(deps: CatalogDeps, input: ProductInput): Promise<Product> {
+export async function createProduct(deps: ProductsDeps, input: ProductInput): Promise<Product> {
   const category = await categoryFor(deps, input.category);
   const now = deps.clock.now();
   const product = buildProduct(input, category, { id: newId(), version: 1, createdAt: now, updatedAt: now });
@@ -31,7 +31,7 @@ export async function createProduct(deps: CatalogDeps, input: ProductInput): Pro
 }
 
 /** The product, whatever its status, or `not_found` `PRODUCT.NOT_FOUND`. */
-export async function getProduct(deps: CatalogDeps, id: string): Promise<Product> {
+export async function getProduct(deps: ProductsDeps, id: string): Promise<Product> {
   const product = await deps.repository.findById(id);
   if (!product) throw AppError.notFound('PRODUCT.NOT_FOUND', `No product ${id}.`, { field: 'id' });
   return product;
@@ -57,7 +57,7 @@ function requireVersion(product: Product, expectedVersion: number): void {
  * (If-Match: *) accepts the version read here; the write is still a compare-and-set on it.
  */
 export async function updateProduct(
-  deps: CatalogDeps,
+  deps: ProductsDeps,
   id: string,
   patch: ProductPatch,
   expectedVersion: number | 'any',
@@ -78,7 +78,7 @@ export async function updateProduct(
 
 /** Archives a product (DELETE): kept for order history, hidden from the default listing. Idempotent. */
 export async function archiveProduct(
-  deps: CatalogDeps,
+  deps: ProductsDeps,
   id: string,
   expectedVersion?: number,
 ): Promise<Product> {

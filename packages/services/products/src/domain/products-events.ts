@@ -1,5 +1,5 @@
 import { createEvent, type Clock, type EventEnvelope } from '@polyshop/kernel';
-import { toProductDocument, type Product, type ProductDocument } from '../domain/product.ts';
+import { toProductDocument, type Product, type ProductDocument } from './product.ts';
 
 /** Source of every catalog event. */
 export const PRODUCTS_SOURCE = 'products';

@@ -2,22 +2,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Authorizer } from '@polyshop/http';
-import type { CatalogDeps } from '../app/catalog-deps.ts';
+import type { ProductsDeps } from '../app/products-deps.ts';
 import { createCategory, getCategory, listCategories, updateCategory } from '../app/manage-categories.ts';
-import type { Category } from '../domain/category.ts';
+import { toCategoryView } from '../app/products-views.ts';
 import { etagOf, ifMatchVersion } from './preconditions.ts';
 import { CategoryBody, CategoryPatchBody, CategorySchema, SlugParams } from './product-schemas.ts';
 
-function categoryJson(category: Category) {
-  return {
-    ...category,
-    createdAt: category.createdAt.toISOString(),
-    updatedAt: category.updatedAt.toISOString(),
-  };
-}
-
 /** `/products/categories`: categories and their attribute definitions (writes need products:write). */
-export function categoryRoutes(deps: CatalogDeps, authorizer: Authorizer): FastifyPluginAsync {
+export function categoryRoutes(deps: ProductsDeps, authorizer: Authorizer): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const write = authorizer.authorize('products', 'write');
@@ -42,7 +34,7 @@ export function categoryRoutes(deps: CatalogDeps, authorizer: Authorizer): Fasti
           .status(201)
           .header('etag', etagOf(category.version))
           .header('location', `/products/categories/${category.slug}`)
-          .send(categoryJson(category));
+          .send(toCategoryView(category));
       },
     );
 
@@ -56,7 +48,7 @@ export function categoryRoutes(deps: CatalogDeps, authorizer: Authorizer): Fasti
         },
       },
       async () => ({
-        items: (await listCategories(deps)).map(categoryJson),
+        items: (await listCategories(deps)).map(toCategoryView),
       }),
     );
 
@@ -65,7 +57,7 @@ export function categoryRoutes(deps: CatalogDeps, authorizer: Authorizer): Fasti
       { schema: { tags, summary: 'One category', params: SlugParams, response: { 200: CategorySchema } } },
       async (request, reply) => {
         const category = await getCategory(deps, request.params.slug);
-        return reply.header('etag', etagOf(category.version)).send(categoryJson(category));
+        return reply.header('etag', etagOf(category.version)).send(toCategoryView(category));
       },
     );
 
@@ -93,7 +85,7 @@ export function categoryRoutes(deps: CatalogDeps, authorizer: Authorizer): Fasti
           request.body,
           typeof expected === 'number' ? expected : undefined,
         );
-        return reply.header('etag', etagOf(category.version)).send(categoryJson(category));
+        return reply.header('etag', etagOf(category.version)).send(toCategoryView(category));
       },
     );
   };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Authorizer } from '@polyshop/http';
-import type { CatalogDeps } from '../app/catalog-deps.ts';
+import type { ProductsDeps } from '../app/products-deps.ts';
 import { findVariants, searchProducts } from '../app/read-products.ts';
 import { archiveProduct, createProduct, getProduct, updateProduct } from '../app/write-products.ts';
 import type { RawQuery } from '../domain/parse-product-search.ts';
@@ -23,7 +23,7 @@ import {
  * `/products`: create, read, patch (If-Match), archive, and the filtered, faceted listing. Writes
  * need products:write; reads are public for every status (the listing shows `active` unless asked).
  */
-export function productRoutes(deps: CatalogDeps, authorizer: Authorizer): FastifyPluginAsync {
+export function productRoutes(deps: ProductsDeps, authorizer: Authorizer): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const write = authorizer.authorize('products', 'write');

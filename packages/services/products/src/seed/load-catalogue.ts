@@ -1,7 +1,7 @@
 import { newId } from '@polyshop/kernel';
-import type { CatalogDeps } from '../app/catalog-deps.ts';
+import type { ProductsDeps } from '../app/products-deps.ts';
 import { createCategory } from '../app/manage-categories.ts';
-import { productEvent } from '../app/product-events.ts';
+import { productEvent } from '../domain/products-events.ts';
 import type { Category } from '../domain/category.ts';
 import { buildProduct, type Product } from '../domain/product.ts';
 import { DEMO_CATEGORIES } from './demo-categories.ts';
@@ -21,7 +21,7 @@ export interface LoadCatalogueOptions {
 }
 
 /** Creates the demo categories that are missing; returns all five. */
-export async function ensureDemoCategories(deps: CatalogDeps): Promise<Map<string, Category>> {
+export async function ensureDemoCategories(deps: ProductsDeps): Promise<Map<string, Category>> {
   const categories = new Map<string, Category>();
   for (const input of DEMO_CATEGORIES) {
     const existing = await deps.repository.findCategory(input.slug);
@@ -37,7 +37,7 @@ export async function ensureDemoCategories(deps: CatalogDeps): Promise<Map<strin
  * second run would collide: `PRODUCT.SLUG_TAKEN`).
  */
 export async function loadCatalogue(
-  deps: CatalogDeps,
+  deps: ProductsDeps,
   options: LoadCatalogueOptions,
 ): Promise<{ products: number }> {
   const seed = options.seed ?? 42;

@@ -1,7 +1,7 @@
 import { after, before, describe } from 'node:test';
 import { ManualClock, type EventEnvelope } from '@polyshop/kernel';
 import type { MongoFeature } from '@polyshop/testing';
-import type { CatalogDeps } from '../../src/app/catalog-deps.ts';
+import type { ProductsDeps } from '../../src/app/products-deps.ts';
 import type { ProductRepository } from '../../src/ports/product-repository.ts';
 import { categoryContract } from './category-contract.ts';
 import { crudContract } from './crud-contract.ts';
@@ -29,7 +29,7 @@ export interface ContractContext {
   fixture: ProductRepositoryFixture;
   repository: ProductRepository;
   clock: ManualClock;
-  deps: CatalogDeps;
+  deps: ProductsDeps;
 }
 
 /**

@@ -4,9 +4,9 @@ import { ManualClock, newId, silentLogger, type AppError, type EventEnvelope } f
 import { MongoOutboxRelay, type MongoConnection } from '@polyshop/stores';
 import { mongoTarget } from '@polyshop/testing';
 import { MongoProductRepository } from '../../src/adapters/mongodb/mongo-product-repository.ts';
-import type { CatalogDeps } from '../../src/app/catalog-deps.ts';
+import type { ProductsDeps } from '../../src/app/products-deps.ts';
 import { createCategory } from '../../src/app/manage-categories.ts';
-import { productEvent } from '../../src/app/product-events.ts';
+import { productEvent } from '../../src/domain/products-events.ts';
 import { createProduct, updateProduct } from '../../src/app/write-products.ts';
 import { buildProduct } from '../../src/domain/product.ts';
 import { aGadget, aSku, gadgetsCategory } from '../contract/catalog-builders.ts';
@@ -20,7 +20,7 @@ const target = mongoTarget();
 describe(`catalog outbox on MongoDB without transactions (${target.name})`, { skip: target.skip }, () => {
   let opened: { connection: MongoConnection; namespace: string };
   let repository: MongoProductRepository;
-  let deps: CatalogDeps;
+  let deps: ProductsDeps;
   const clock = new ManualClock('2026-03-01T10:00:00.000Z');
   const published: EventEnvelope[] = [];
   const relays: MongoOutboxRelay[] = [];
