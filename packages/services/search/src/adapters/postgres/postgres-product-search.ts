@@ -12,6 +12,7 @@ import {
   type SearchResult,
 } from '../../domain/search-query.ts';
 import { HEADLINE_OPTIONS, toHighlight } from './postgres-highlight.ts';
+import type { SearchProductRow } from './search-tables.ts';
 
 /** Collects positional parameters (`$1`, `$2` …) as a statement is assembled. */
 class SqlParams {
@@ -56,19 +57,14 @@ function matchOf(query: SearchQuery): Match {
   return { where: where.join(' AND '), params: params.values, tsquery };
 }
 
-interface HitRow {
-  id: string;
-  slug: string;
-  name: string;
-  brand: string | null;
-  category: string;
-  price: string;
-  currency: string;
-  in_stock: boolean;
+/** A hit as `pageOf` reads it: searchable rows only (their content is set), with score and headlines. */
+type HitRow = Pick<SearchProductRow, 'id' | 'brand' | 'in_stock'> & {
+  [Column in 'slug' | 'name' | 'category' | 'price' | 'currency']: NonNullable<SearchProductRow[Column]>;
+} & {
   score: number | null;
   name_headline: string | null;
   description_headline: string | null;
-}
+};
 
 /** One page of hits (one row more than the limit, to know whether another page follows). */
 async function pageOf(
