@@ -45,6 +45,32 @@ export default tseslint.config(
     },
   },
   {
+    // A service uses another only through its client and events: type imports of the owner's package
+    // (so the compiler holds the seam), never a runtime import of another service.
+    files: ['packages/services/*/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@polyshop/*',
+                '!@polyshop/kernel',
+                '!@polyshop/stores',
+                '!@polyshop/bus',
+                '!@polyshop/http',
+              ],
+              allowTypeImports: true,
+              message:
+                'Import another service as types only (`import type`); reach it through context.client().',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests read JSON bodies (`response.json()` is `any`) and assert on them field by field.
     files: [
       '**/test/**/*.ts',

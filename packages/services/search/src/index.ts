@@ -23,9 +23,5 @@ export type {
 } from './domain/search-query.ts';
 export type { ReindexOptions, ReindexProgress, ReindexSummary } from './app/reindex-catalog.ts';
 export type { CatalogSource, CatalogPage } from './ports/catalog-source.ts';
-export {
-  PRODUCT_EVENT_TYPES,
-  INVENTORY_CHANGED,
-  type InventoryChangedData,
-} from './domain/consumed-events.ts';
+export { PRODUCT_EVENT_TYPES, INVENTORY_CHANGED } from './domain/consumed-events.ts';
 export { SEARCH_CONSUMERS } from './app/search-consumers.ts';

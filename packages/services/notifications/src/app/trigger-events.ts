@@ -1,4 +1,10 @@
 import Type, { type Static } from 'typebox';
+import type { OrderEventData as OwnerOrderEvent } from '@polyshop/orders';
+import type { PaymentEventData as OwnerPaymentRefunded } from '@polyshop/payments';
+import type {
+  UserErasedData as OwnerUserErased,
+  UserRegisteredData as OwnerUserRegistered,
+} from '@polyshop/users';
 
 /**
  * The events the notification service reacts to, with the data it reads from them. Fields it does
@@ -55,3 +61,19 @@ export type UserRegistered = Static<typeof UserRegisteredData>;
 export type UserErased = Static<typeof UserErasedData>;
 export type OrderEvent = Static<typeof OrderEventData>;
 export type PaymentRefunded = Static<typeof PaymentRefundedData>;
+
+/**
+ * The owners' event data must stay readable by the schemas above: each line compiles only while the
+ * data `@polyshop/users`, `@polyshop/orders` and `@polyshop/payments` emit (types only, no runtime
+ * import) is assignable to what this service reads, so an owner that drops or retypes a field we read
+ * breaks this build rather than dead-lettering events at run time.
+ */
+export const OWNER_EVENTS_READABLE: [
+  OwnerUserRegistered extends UserRegistered ? true : false,
+  OwnerUserErased extends UserErased ? true : false,
+  OwnerOrderEvent extends OrderEvent ? true : false,
+  // `payment.refunded` is the payment event that always carries `refundedTotal`.
+  OwnerPaymentRefunded & Required<Pick<OwnerPaymentRefunded, 'refundedTotal'>> extends PaymentRefunded
+    ? true
+    : false,
+] = [true, true, true, true];

@@ -1,33 +1,32 @@
+import type { InventoryChangedData, InventoryChangedEvent } from '@polyshop/inventory';
+import type { ProductEventType } from '@polyshop/products';
 import { AppError } from '@polyshop/kernel';
 
 /**
- * The events search consumes (it emits none). `product.*` (v1, from the catalog): `data` is the
- * whole product document after the change (`CatalogProduct` is the part search reads);
+ * The events search consumes (it emits none). Their types are the owners' (`@polyshop/products`,
+ * `@polyshop/inventory`), imported as types only: a change there breaks this build. `product.*` (v1):
+ * `data` is the whole product document after the change (`CatalogProduct` is the part search reads);
  * `product.archived` is sent when a change archives the product.
  */
-export const PRODUCT_EVENT_TYPES = ['product.created', 'product.updated', 'product.archived'] as const;
+export const PRODUCT_EVENT_TYPES = [
+  'product.created',
+  'product.updated',
+  'product.archived',
+] as const satisfies readonly ProductEventType[];
 
 /** `inventory.changed` (v1, from inventory): one SKU's stock after a change. */
-export const INVENTORY_CHANGED = 'inventory.changed';
+export const INVENTORY_CHANGED = 'inventory.changed' satisfies InventoryChangedEvent['type'];
 
-/** `inventory.changed` data (search reads `sku` and `available`). */
-export interface InventoryChangedData {
-  sku: string;
-  quantity: number;
-  reserved: number;
-  available: number;
-  /** `available > 0`. */
-  inStock: boolean;
-  /** The SKU's stock version after the change (older events are ignored); absent in early events. */
-  version?: number;
-}
+/** What search reads of `inventory.changed`; `version` is absent in events sent before stock versions. */
+type StockRead = Pick<InventoryChangedData, 'sku' | 'available'> &
+  Partial<Pick<InventoryChangedData, 'version'>>;
 
 /**
  * The SKU and available units of an `inventory.changed` event; throws `SEARCH.INVALID_STOCK_EVENT` when they
  * are missing.
  */
-export function stockOf(data: unknown): { sku: string; available: number; version?: number } {
-  const { sku, available, version } = (data ?? {}) as Partial<InventoryChangedData>;
+export function stockOf(data: unknown): StockRead {
+  const { sku, available, version } = (data ?? {}) as Partial<StockRead>;
   if (typeof sku !== 'string' || sku === '') {
     throw AppError.invalidInput('SEARCH.INVALID_STOCK_EVENT', 'inventory.changed has no sku.', {
       field: 'sku',
