@@ -5,7 +5,7 @@ import { migrate, PgliteDatabase, type SqlDatabase } from '@polyshop/stores';
 import { DeadLetters, PostgresDeadLetterStore, type EventBus } from '../src/index.ts';
 import { anEvent } from './support/an-event.ts';
 import { eventBusTargets, type BusNamespace } from './support/bus-targets.ts';
-import { eventually } from './support/eventually.ts';
+import { eventually } from '@polyshop/testing';
 
 const isCode = (code: string) => (error: unknown) => error instanceof AppError && error.code === code;
 
@@ -54,13 +54,15 @@ describe(DeadLetters.name, () => {
         });
         const event = anEvent({ type: 'order.confirmed' });
         await bus.publish(event);
-        await eventually('the event was dead-lettered', async () => (await deadLetters.list()).length === 1);
+        await eventually(async () => (await deadLetters.list()).length === 1, {
+          message: 'the event was dead-lettered',
+        });
         const [letter] = await deadLetters.list({ consumer: 'notifications.order-confirmed' });
         assert.deepEqual(
           { event: letter!.event, error: letter!.error, attempts: letter!.attempts },
           { event, error: 'template missing', attempts: 2 },
         );
-        await eventually('the bystander got it', () => bystander.length === 1);
+        await eventually(() => bystander.length === 1, { message: 'the bystander got it' });
 
         await assert.rejects(deadLetters.replay(letter!.id), isCode('EVENTS.REPLAY_FAILED'));
         assert.equal((await deadLetters.get(letter!.id)).attempts, 3, 'the failed replay is counted');

@@ -9,11 +9,10 @@ import {
   type SqlDatabase,
   type SqlExecutor,
 } from '@polyshop/stores';
-import { postgresTargets } from '@polyshop/testing';
+import { eventually, postgresTargets } from '@polyshop/testing';
 import type { EventBus } from '../src/index.ts';
 import { anEvent } from './support/an-event.ts';
 import { eventBusTargets, type BusNamespace } from './support/bus-targets.ts';
-import { eventually } from './support/eventually.ts';
 
 const SCHEMA = 'shop';
 /** Short relay leases, so a "restarted" relay takes over from a crashed one quickly. */
@@ -121,7 +120,9 @@ for (const store of postgresTargets()) {
           );
           const committed = await db.transaction((tx) => placeOrder(tx, 'o-committed'));
           assert.equal(await relay().flush(), 1, 'only the committed event was in the outbox');
-          await eventually('the committed order was shipped', async () => (await effects()).length >= 1);
+          await eventually(async () => (await effects()).length >= 1, {
+            message: 'the committed order was shipped',
+          });
           assert.deepEqual(await effects(), ['o-committed']);
           assert.deepEqual(deliveries, [committed.id]);
         });
@@ -147,7 +148,9 @@ for (const store of postgresTargets()) {
           );
           const marker = await db.transaction((tx) => placeOrder(tx, 'o-2'));
           await successor.flush();
-          await eventually('the later order was shipped', async () => (await effects()).includes('o-2'));
+          await eventually(async () => (await effects()).includes('o-2'), {
+            message: 'the later order was shipped',
+          });
           assert.deepEqual(await effects(), ['o-1', 'o-2'], 'o-1 shipped once');
           assert.ok(deliveries.filter((id) => id === event.id).length >= 1);
           assert.equal(deliveries.at(-1), marker.id);
@@ -164,7 +167,7 @@ for (const store of postgresTargets()) {
             await db.transaction((tx) => placeOrder(tx, id));
             (Number(id.slice(2)) % 2 ? first : second).wake();
           }
-          await eventually('all 20 orders shipped', async () => (await effects()).length >= 20);
+          await eventually(async () => (await effects()).length >= 20, { message: 'all 20 orders shipped' });
           assert.deepEqual(await effects(), ids);
         });
       },

@@ -8,18 +8,8 @@ import {
   userWithPermissions,
   type TestPlatform,
 } from '@polyshop/platform/testing';
-import { postgresTargets } from '@polyshop/testing';
+import { eventually, postgresTargets } from '@polyshop/testing';
 import { flakyConsumer } from './support/flaky-consumer-service.ts';
-
-async function eventually(what: string, condition: () => Promise<boolean>): Promise<void> {
-  for (
-    const deadline = Date.now() + 20_000;
-    !(await condition());
-    await new Promise((r) => setTimeout(r, 20))
-  ) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-  }
-}
 
 for (const target of postgresTargets()) {
   describe(`admin dead letters over HTTP, on ${target.name}`, { skip: target.skip }, () => {
@@ -60,10 +50,9 @@ for (const target of postgresTargets()) {
         systemClock,
       );
       await platform.bus.publish(event);
-      await eventually(
-        'the event was dead-lettered',
-        async () => (await get('/admin/dead-letters')).json().items.length === 1,
-      );
+      await eventually(async () => (await get('/admin/dead-letters')).json().items.length === 1, {
+        message: 'the event was dead-lettered',
+      });
       const [letter] = (await get('/admin/dead-letters?consumer=probe.order-confirmed&pending=true')).json()
         .items;
       assert.deepEqual(

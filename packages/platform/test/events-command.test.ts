@@ -12,6 +12,7 @@ import { buildPlatform, streamName, type Platform } from '@polyshop/platform';
 import {
   createTestDatabase,
   dropTestDatabase,
+  eventually,
   skipReason,
   testDatabaseUrl,
   testServerUrl,
@@ -145,14 +146,13 @@ describe(
       assert.ok(platform.bus instanceof NatsEventBus);
       const event = anOrderConfirmed();
       await platform.bus.publish(event);
-      for (
-        const deadline = Date.now() + 20_000;
-        (await platform.deadLetters.list()).length === 0;
-        await new Promise((r) => setTimeout(r, 50))
-      ) {
-        if (Date.now() > deadline) throw new Error('the event was not dead-lettered');
-      }
-      const [letter] = await platform.deadLetters.list();
+      const [letter] = await eventually(
+        async () => {
+          const letters = await platform.deadLetters.list();
+          return letters.length > 0 && letters;
+        },
+        { intervalMs: 50, message: 'the event to be dead-lettered' },
+      );
       flakyConsumer.fixed = true;
       const { code, stdout, stderr } = await polyshop(['events', 'replay', letter!.id], env);
       assert.equal(code, 0, stderr);

@@ -2,3 +2,4 @@ export * from './test-servers.ts';
 export * from './postgres-targets.ts';
 export * from './polyglot-targets.ts';
 export * from './assert-tables-match-schema.ts';
+export * from './eventually.ts';

@@ -5,7 +5,7 @@ import { handleOnce, migrate, PgliteDatabase, type SqlDatabase } from '@polyshop
 import type { EventBus, RetryPolicy } from '../../src/index.ts';
 import { anEvent } from '../support/an-event.ts';
 import type { BusNamespace, EventBusTarget } from '../support/bus-targets.ts';
-import { eventually } from '../support/eventually.ts';
+import { eventually } from '@polyshop/testing';
 
 interface DeadLetterSeen {
   consumer: string;
@@ -60,10 +60,9 @@ export function eventBusContract(target: EventBusTarget): void {
     const shipMarker = anEvent({ type: 'order.shipped' });
     const payMarker = anEvent({ type: 'order.paid' });
     for (const event of [ship, pay, shipMarker, payMarker]) await bus.publish(event);
-    await eventually(
-      'every consumer got its markers',
-      () => shipped.seen.length >= 2 && paid.seen.length >= 2 && all.seen.length >= 4,
-    );
+    await eventually(() => shipped.seen.length >= 2 && paid.seen.length >= 2 && all.seen.length >= 4, {
+      message: 'every consumer got its markers',
+    });
     assert.deepEqual(shipped.ids(), [ship.id, shipMarker.id]);
     assert.deepEqual(paid.ids(), [pay.id, payMarker.id]);
     assert.deepEqual(all.ids(), [ship.id, pay.id, shipMarker.id, payMarker.id]);
@@ -77,7 +76,9 @@ export function eventBusContract(target: EventBusTarget): void {
     }
     const events = Array.from({ length: 10 }, (_, i) => anEvent({ data: { i } }));
     for (const event of events) await bus.publish(event);
-    await eventually('each consumer got 10 events', () => consumers.every((c) => c.seen.length >= 10));
+    await eventually(() => consumers.every((c) => c.seen.length >= 10), {
+      message: 'each consumer got 10 events',
+    });
     for (const consumer of consumers)
       assert.deepEqual(
         consumer.ids(),
@@ -102,7 +103,7 @@ export function eventBusContract(target: EventBusTarget): void {
       },
     });
     for (let i = 0; i < 30; i++) await bus.publish(anEvent({ aggregateId: 'order-1', data: { i } }));
-    await eventually('30 events handled', () => order.length >= 30);
+    await eventually(() => order.length >= 30, { message: '30 events handled' });
     assert.deepEqual(
       order,
       Array.from({ length: 30 }, (_, i) => i),
@@ -125,7 +126,7 @@ export function eventBusContract(target: EventBusTarget): void {
     });
     await bus.publish(flaky);
     await bus.publish(next);
-    await eventually('the next event was handled', () => calls.includes(next.id));
+    await eventually(() => calls.includes(next.id), { message: 'the next event was handled' });
     assert.deepEqual(calls, [flaky.id, flaky.id, flaky.id, next.id]);
     assert.deepEqual(deadLetters, []);
   });
@@ -145,7 +146,7 @@ export function eventBusContract(target: EventBusTarget): void {
     });
     await bus.publish(poison);
     await bus.publish(fine);
-    await eventually('the next event was handled', () => calls.includes(fine.id));
+    await eventually(() => calls.includes(fine.id), { message: 'the next event was handled' });
     assert.deepEqual(calls, [poison.id, poison.id, poison.id, fine.id]);
     assert.deepEqual(deadLetters, [
       { consumer: 'search.indexer', eventId: poison.id, error: 'cannot index this', attempts: 3 },
@@ -193,9 +194,9 @@ export function eventBusContract(target: EventBusTarget): void {
       const events = Array.from({ length: 5 }, (_, i) => anEvent({ data: { i } }));
       for (const event of events) await bus.publish(event);
       await bus.publish(events[0]!); // a relay republishing after a crash: same event id
-      await eventually('every event was redelivered after its crash', () =>
-        events.every((e) => (calls.get(e.id) ?? 0) >= 2),
-      );
+      await eventually(() => events.every((e) => (calls.get(e.id) ?? 0) >= 2), {
+        message: 'every event was redelivered after its crash',
+      });
       const effects = await db.query<{ event_id: string }>(
         'SELECT event_id FROM contract.effects WHERE consumer = $1 ORDER BY event_id',
         [consumer],
@@ -249,13 +250,13 @@ export function eventBusContract(target: EventBusTarget): void {
         await subscribe(first);
         const events = Array.from({ length: 20 }, (_, i) => anEvent({ data: { i } }));
         for (const event of events.slice(0, 10)) await publisher.publish(event);
-        await eventually('the first consumer handled some events', () => seen.length >= 3);
+        await eventually(() => seen.length >= 3, { message: 'the first consumer handled some events' });
         await first.close();
         const handledBeforeRestart = seen.length;
         for (const event of events.slice(10)) await publisher.publish(event);
         const second = await open();
         await subscribe(second);
-        await eventually('all 20 events handled', () => seen.length >= 20);
+        await eventually(() => seen.length >= 20, { message: 'all 20 events handled' });
         assert.ok(handledBeforeRestart < 20, 'the restart happened mid-stream');
         assert.deepEqual(
           seen,
@@ -273,7 +274,7 @@ export function eventBusContract(target: EventBusTarget): void {
         await bus.publish(event);
         await bus.publish(marker);
         await bus.subscribe({ consumer: 'late.joiner', types: ['test.happened'], handler: consumer.handler });
-        await eventually('the marker arrived', () => consumer.ids().includes(marker.id));
+        await eventually(() => consumer.ids().includes(marker.id), { message: 'the marker arrived' });
         assert.deepEqual(
           consumer.ids(),
           [event.id, marker.id],

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { userWithPermissions } from '@polyshop/platform/testing';
 import { CARDS, checkoutBody, paymentsOf } from '../../../services/orders/test/fixtures/checkout-platform.ts';
-import { eventually } from '../../../services/notifications/test/support/eventually.ts';
+import { eventually } from '@polyshop/testing';
 import { recipients, SmtpSink } from '../../../services/notifications/test/support/smtp-sink.ts';
 import { polyglotTargets, startPolyglotPlatform, type PolyglotPlatform } from './polyglot-stores.ts';
 
@@ -70,12 +70,15 @@ for (const target of polyglotTargets()) {
         });
       /** The product's hit for `?q=aurora` once it satisfies `ready` (the index follows events). */
       const searchHit = (ready: (hit: SearchHit) => boolean, what: string) =>
-        eventually(async () => {
-          const response = await call('GET', `/search/products?q=aurora&category=${category}`);
-          assert.equal(response.statusCode, 200, response.body);
-          const hit = (response.json().hits as SearchHit[]).find((h) => h.id === productId);
-          return hit && ready(hit) ? hit : undefined;
-        }, what);
+        eventually(
+          async () => {
+            const response = await call('GET', `/search/products?q=aurora&category=${category}`);
+            assert.equal(response.statusCode, 200, response.body);
+            const hit = (response.json().hits as SearchHit[]).find((h) => h.id === productId);
+            return hit && ready(hit) ? hit : undefined;
+          },
+          { message: what },
+        );
 
       it('keeps the catalogue in MongoDB, stock in DynamoDB and the searchable product in OpenSearch', async () => {
         const created = await call('POST', '/products/categories', merchant, {
@@ -159,12 +162,15 @@ for (const target of polyglotTargets()) {
         assert.deepEqual(recipients(mail), [customer.email]);
         assert.match(mail.text ?? '', /Total: 58\.04 USD/);
         assert.match(mail.text ?? '', /Aurora Lantern/);
-        const record = await eventually(async () => {
-          const doc = await poly.mongo
-            .collection('notifications_records')
-            .findOne({ type: 'order_confirmation', 'template.variables.orderNumber': order.orderNumber });
-          return doc?.status === 'sent' ? doc : undefined;
-        }, 'the sent notification record in MongoDB');
+        const record = await eventually(
+          async () => {
+            const doc = await poly.mongo
+              .collection('notifications_records')
+              .findOne({ type: 'order_confirmation', 'template.variables.orderNumber': order.orderNumber });
+            return doc?.status === 'sent' ? doc : undefined;
+          },
+          { message: 'the sent notification record in MongoDB' },
+        );
         assert.equal(record.recipient.userId, customer.userId);
         const email = (record.channels as { type: string; status: string; messageId?: string }[]).find(
           (c) => c.type === 'email',
@@ -194,10 +200,13 @@ for (const target of polyglotTargets()) {
         assert.deepEqual(await poly.stockItem(sku), { quantity: 0, reserved: 0, available: 0 });
         await searchHit((h) => !h.inStock, 'the product out of stock in search');
         // search is fed by events (eventually consistent): the in-stock filter settles on no hits
-        await eventually(async () => {
-          const inStock = await call('GET', `/search/products?q=aurora&category=${category}&inStock=true`);
-          return inStock.json().hits.length === 0 ? true : undefined;
-        }, 'the in-stock filter without the sold-out product');
+        await eventually(
+          async () => {
+            const inStock = await call('GET', `/search/products?q=aurora&category=${category}&inStock=true`);
+            return inStock.json().hits.length === 0 ? true : undefined;
+          },
+          { message: 'the in-stock filter without the sold-out product' },
+        );
 
         const soldOut = await placeOrder(1);
         assert.deepEqual(

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '@polyshop/kernel';
 import { createTestPlatform, userWithPermissions } from '@polyshop/platform/testing';
-import { testServerUrl } from '@polyshop/testing';
+import { eventually, testServerUrl } from '@polyshop/testing';
 import { dynamo, openTestTable } from '../dynamodb/dynamo-test-table.ts';
-import { eventually, uniqueSku } from './inventory-harness.ts';
+import { uniqueSku } from './inventory-harness.ts';
 
 describe(`inventory in the polyglot profile on ${dynamo.name}`, { skip: dynamo.skip }, () => {
   it('POLYSHOP_PROFILE=polyglot keeps stock in DynamoDB with no other change, and its events reach the bus', async () => {
@@ -42,9 +42,9 @@ describe(`inventory in the polyglot profile on ${dynamo.name}`, { skip: dynamo.s
         }),
       );
       assert.deepEqual([Item?.quantity, Item?.available, Item?.version], [7, 7, 1]);
-      await eventually('inventory.changed on the bus', () =>
-        events.some((event) => event.aggregateId === sku),
-      );
+      await eventually(() => events.some((event) => event.aggregateId === sku), {
+        message: 'inventory.changed on the bus',
+      });
       assert.deepEqual(events.find((event) => event.aggregateId === sku)?.data, {
         sku,
         quantity: 7,

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { eventually } from '@polyshop/testing';
 import {
-  eventually,
   expectProblem,
   LOW_STOCK_THRESHOLD,
   startInventory,
@@ -213,7 +213,7 @@ for (const target of inventoryTargets()) {
       await h.call('POST', `/inventory/${sku}/adjust`, { body: { delta: -1, reason: 'sold offline' } }); // 3: crosses
       await h.call('POST', `/inventory/${sku}/adjust`, { body: { delta: -1, reason: 'sold offline' } }); // 2: still low
       const mine = () => h.events.filter((e) => e.aggregateId === sku);
-      await eventually('5 events for the SKU', () => mine().length >= 5);
+      await eventually(() => mine().length >= 5, { message: '5 events for the SKU' });
       assert.deepEqual(
         mine().map((e) => [e.type, e.source, e.aggregateType, e.version]),
         [
@@ -234,7 +234,7 @@ for (const target of inventoryTargets()) {
       });
       assert.deepEqual(mine()[3]!.data, { sku, available: 3, threshold: LOW_STOCK_THRESHOLD });
       await h.call('PUT', `/inventory/${sku}`, { body: { quantity: 0 } });
-      await eventually('the out-of-stock change', () => mine().length >= 6);
+      await eventually(() => mine().length >= 6, { message: 'the out-of-stock change' });
       assert.deepEqual(mine()[5]!.data, {
         sku,
         quantity: 0,

@@ -8,7 +8,7 @@ import { seedDefaultTemplates } from '../../src/app/manage-templates.ts';
 import { loadNotificationsConfig } from '../../src/app/notifications-config.ts';
 import type { NotificationRecord } from '../../src/domain/notification.ts';
 import type { NotificationRepository } from '../../src/ports/notification-repository.ts';
-import { eventually } from '../support/eventually.ts';
+import { eventually } from '@polyshop/testing';
 import { repositoryTargets, type OpenedRepository } from '../support/repository-targets.ts';
 import { SmtpSink } from '../support/smtp-sink.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
@@ -81,7 +81,7 @@ for (const target of repositoryTargets()) {
         );
         const after = await eventually(
           async () => ((await stored(record.id)).status === 'sent' ? stored(record.id) : undefined),
-          'the record marked sent',
+          { message: 'the record marked sent' },
         );
         assert.equal(emailOf(after).attempts, 1);
         assert.equal(sink.to('crashed@example.com').length, 1);
@@ -102,17 +102,20 @@ for (const target of repositoryTargets()) {
       worker.start();
       let sink: SmtpSink | undefined;
       try {
-        const failing = await eventually(async () => {
-          const email = emailOf(await stored(record.id));
-          return email.attempts >= 2 ? email : undefined;
-        }, 'two failed attempts');
+        const failing = await eventually(
+          async () => {
+            const email = emailOf(await stored(record.id));
+            return email.attempts >= 2 ? email : undefined;
+          },
+          { message: 'two failed attempts' },
+        );
         assert.equal(failing.status, 'pending');
         assert.match(failing.error ?? '', /SMTP/);
         sink = await SmtpSink.start(port);
         await sink.waitFor(() => sink!.to('outage@example.com').length > 0, 'the email once SMTP is back');
         const sent = await eventually(
           async () => ((await stored(record.id)).status === 'sent' ? stored(record.id) : undefined),
-          'the record marked sent',
+          { message: 'the record marked sent' },
         );
         assert.ok(emailOf(sent).attempts >= 3);
         assert.equal(emailOf(sent).error, null);
@@ -139,17 +142,16 @@ for (const target of repositoryTargets()) {
       const worker = workerFor(channels, { concurrencyPerChannel: 1 });
       worker.start();
       try {
-        await eventually(
-          () => records.every((_, i) => sink.to(`hang-${i + 1}@example.com`).length === 1),
-          'every email while sms hangs',
-        );
+        await eventually(() => records.every((_, i) => sink.to(`hang-${i + 1}@example.com`).length === 1), {
+          message: 'every email while sms hangs',
+        });
         assert.equal(sms.waiting, 1, 'one sms in flight, held by the provider');
         assert.equal(sms.calls.length, 0);
         release();
         for (const record of records) {
           const done = await eventually(
             async () => ((await stored(record.id)).status === 'sent' ? stored(record.id) : undefined),
-            'both channels sent',
+            { message: 'both channels sent' },
           );
           assert.deepEqual(
             done.channels.filter((c) => c.type !== 'push').map((c) => [c.type, c.status]),

@@ -8,7 +8,7 @@ import {
   type TestPlatform,
 } from '@polyshop/platform/testing';
 import type { NotificationRecord } from '../../src/domain/notification.ts';
-import { eventually } from '../support/eventually.ts';
+import { eventually } from '@polyshop/testing';
 import {
   anOrder,
   call,
@@ -192,10 +192,9 @@ for (const store of platformStoreTargets()) {
       await platform.bus.publish(event);
       await platform.bus.publish(event);
       await settledNotificationOf(platform, admin, event, user.userId);
-      await eventually(
-        () => smtp.messages.some((m) => m.subject?.includes(event.data.orderNumber)),
-        'the failure email',
-      );
+      await eventually(() => smtp.messages.some((m) => m.subject?.includes(event.data.orderNumber)), {
+        message: 'the failure email',
+      });
       const list = await call(platform, 'GET', `/notifications?userId=${user.userId}&type=order_failed`, {
         token: admin,
       });
@@ -265,11 +264,14 @@ for (const store of platformStoreTargets()) {
       });
       const { record } = await confirmOrderOf(user);
       await platform.bus.publish(userEvent('user.erased', user.userId, { userId: user.userId }));
-      const erased = await eventually(async () => {
-        const response = await call(platform, 'GET', `/notifications/${record.id}`, { token: admin });
-        const body = response.json<NotificationRecord>();
-        return body.recipient.email === null ? body : undefined;
-      }, 'the erased record');
+      const erased = await eventually(
+        async () => {
+          const response = await call(platform, 'GET', `/notifications/${record.id}`, { token: admin });
+          const body = response.json<NotificationRecord>();
+          return body.recipient.email === null ? body : undefined;
+        },
+        { message: 'the erased record' },
+      );
       assert.equal(erased.recipient.phone, null);
       assert.equal(erased.template.variables.customerName, null);
       assert.ok(erased.channels.every((c) => c.to === null && c.content === null));

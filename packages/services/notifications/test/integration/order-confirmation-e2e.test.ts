@@ -4,10 +4,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, dropTestDatabase, postgresTargets, testDatabaseUrl } from '@polyshop/testing';
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  eventually,
+  postgresTargets,
+  testDatabaseUrl,
+} from '@polyshop/testing';
 import { startPolyshop, type PolyshopProcess, httpJson } from '@polyshop/platform/testing';
 import type { NotificationRecord } from '../../src/domain/notification.ts';
-import { eventually } from '../support/eventually.ts';
 import { recipients, SmtpSink } from '../support/smtp-sink.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 
@@ -122,16 +127,19 @@ for (const target of postgresTargets()) {
 
     /** The customer's order_confirmation notification for an order, once settled (read with their own token). */
     function confirmationOf(orderNumber: string): Promise<NotificationRecord> {
-      return eventually(async () => {
-        const list = await httpJson(base, 'GET', '/notifications?type=order_confirmation', {
-          token: customer.token,
-        });
-        assert.equal(list.status, 200, JSON.stringify(list.body));
-        const record = (list.body.items as NotificationRecord[]).find(
-          (r) => r.template.variables.orderNumber === orderNumber,
-        );
-        return record && record.status !== 'pending' ? record : undefined;
-      }, `the confirmation notification of ${orderNumber}`);
+      return eventually(
+        async () => {
+          const list = await httpJson(base, 'GET', '/notifications?type=order_confirmation', {
+            token: customer.token,
+          });
+          assert.equal(list.status, 200, JSON.stringify(list.body));
+          const record = (list.body.items as NotificationRecord[]).find(
+            (r) => r.template.variables.orderNumber === orderNumber,
+          );
+          return record && record.status !== 'pending' ? record : undefined;
+        },
+        { message: `the confirmation notification of ${orderNumber}` },
+      );
     }
 
     it('emails the order confirmation with the order number and total; a failing sms webhook is retried, then failed', async () => {

@@ -2,7 +2,7 @@ import { createEvent, newId, systemClock, type EventEnvelope } from '@polyshop/k
 import type { Platform } from '@polyshop/platform';
 import type { NotificationRecord } from '../../src/domain/notification.ts';
 import type { OrderEvent, PaymentRefunded } from '../../src/app/trigger-events.ts';
-import { eventually } from './eventually.ts';
+import { eventually } from '@polyshop/testing';
 
 export interface CallOptions {
   token?: string;
@@ -81,20 +81,23 @@ export function settledNotificationOf(
   event: EventEnvelope,
   userId: string,
 ): Promise<NotificationRecord> {
-  return eventually(async () => {
-    const response = await call(
-      platform,
-      'GET',
-      `/notifications?userId=${encodeURIComponent(userId)}&limit=200`,
-      { token },
-    );
-    if (response.statusCode !== 200)
-      throw new Error(`GET /notifications answered ${response.statusCode}: ${response.body}`);
-    const record = (response.json().items as NotificationRecord[]).find(
-      (r) => r.metadata.trigger?.eventId === event.id,
-    );
-    return record && record.status !== 'pending' ? record : undefined;
-  }, `the settled notification of ${event.type} ${event.id}`);
+  return eventually(
+    async () => {
+      const response = await call(
+        platform,
+        'GET',
+        `/notifications?userId=${encodeURIComponent(userId)}&limit=200`,
+        { token },
+      );
+      if (response.statusCode !== 200)
+        throw new Error(`GET /notifications answered ${response.statusCode}: ${response.body}`);
+      const record = (response.json().items as NotificationRecord[]).find(
+        (r) => r.metadata.trigger?.eventId === event.id,
+      );
+      return record && record.status !== 'pending' ? record : undefined;
+    },
+    { message: `the settled notification of ${event.type} ${event.id}` },
+  );
 }
 
 /** A record's channel entry. */

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { eventually } from './eventually.ts';
+import { eventually } from '@polyshop/testing';
 
 /**
  * A real SMTP server in this process (the `smtp-server` package) on 127.0.0.1 and a random port:
@@ -66,7 +66,7 @@ export class SmtpSink {
 
   /** Waits for a message matching `predicate` and returns it. */
   waitFor(predicate: (mail: ParsedMail) => boolean, what = 'a matching email'): Promise<ParsedMail> {
-    return eventually(() => this.messages.find(predicate), what);
+    return eventually(() => this.messages.find(predicate), { message: what });
   }
 
   close(): Promise<void> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ManualClock } from '@polyshop/kernel';
 import type { TestPlatform } from '@polyshop/platform/testing';
-import { postgresTargets } from '@polyshop/testing';
+import { eventually, postgresTargets } from '@polyshop/testing';
 import type { OrderService } from '../../src/app/order-service.ts';
 import { placeOrder } from '../../src/app/place-order.ts';
 import {
@@ -97,11 +97,13 @@ for (const target of postgresTargets()) {
       assert.equal(response.json().status, 'pending');
       const location = response.headers.location as string;
       assert.equal(location, `/orders/${response.json().id}`);
-      let order = response.json();
-      for (let i = 0; i < 200 && order.status === 'pending'; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        order = (await platform.app.inject({ method: 'GET', url: location, headers })).json();
-      }
+      const order = await eventually(
+        async () => {
+          const read = (await platform.app.inject({ method: 'GET', url: location, headers })).json();
+          return read.status === 'pending' ? undefined : read;
+        },
+        { intervalMs: 50, message: `order ${response.json().id} to settle` },
+      );
       assert.equal(order.status, 'confirmed');
       assert.deepEqual(await stockOf(platform, sku), { quantity: 1, reserved: 0, available: 1 });
       assert.deepEqual(

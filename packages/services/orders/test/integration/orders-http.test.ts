@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from '@polyshop/kernel';
 import { userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
-import { postgresTargets } from '@polyshop/testing';
+import { eventually, postgresTargets } from '@polyshop/testing';
 import type { OrderEventData } from '../../src/index.ts';
 import {
   aCustomer,
@@ -425,15 +425,12 @@ for (const target of postgresTargets()) {
   });
 }
 
-async function waitForEvent(
+function waitForEvent(
   events: EventEnvelope<OrderEventData>[],
   type: string,
   orderId: string,
 ): Promise<EventEnvelope<OrderEventData>> {
-  for (let i = 0; i < 200; i++) {
-    const found = events.find((e) => e.type === type && e.data.orderId === orderId);
-    if (found) return found;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`no ${type} event for ${orderId}`);
+  return eventually(() => events.find((e) => e.type === type && e.data.orderId === orderId), {
+    message: `the ${type} event of order ${orderId}`,
+  });
 }

@@ -1,7 +1,7 @@
-import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { definition as products, type ProductDocument, type ProductsClient } from '@polyshop/products';
 import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
+import { eventually } from '@polyshop/testing';
 import { definition as search, type LocalSearchClient, type SearchParams } from '../../src/index.ts';
 
 /** The `polyshop` command line. */
@@ -36,9 +36,10 @@ export async function wholeCatalog(client: ProductsClient): Promise<ProductDocum
 
 /** Waits until the index holds `count` products (the catalog's outbox relay delivers asynchronously). */
 export async function indexed(client: LocalSearchClient, count: number): Promise<void> {
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if ((await client.countIndexed()) === count) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`the index never reached ${count} products (has ${await client.countIndexed()})`);
+  // A generous bound: a loaded machine's relay and OpenSearch refreshes take their time.
+  await eventually(async () => (await client.countIndexed()) === count, {
+    timeoutMs: 120_000,
+    intervalMs: 50,
+    message: `the index to reach ${count} products`,
+  });
 }

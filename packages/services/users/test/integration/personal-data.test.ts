@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EventEnvelope } from '@polyshop/kernel';
 import { adminToken, createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
+import { eventually } from '@polyshop/testing';
 import { auditOf, call, httpTargets, registerAndLogin } from '../support/http.ts';
 
 for (const target of httpTargets) {
@@ -19,11 +20,6 @@ for (const target of httpTargets) {
       admin = await adminToken(platform);
     });
     after(() => platform?.dispose());
-
-    async function eventually(check: () => boolean) {
-      for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-      return check();
-    }
 
     it('exports everything held about the user, to the user and to an admin, but not to someone else', async () => {
       const user = await registerAndLogin(platform);
@@ -57,16 +53,13 @@ for (const target of httpTargets) {
 
     it('emits user.registered with id, email and name through the outbox', async () => {
       const user = await registerAndLogin(platform);
-      assert.ok(
-        await eventually(() =>
-          events.some(
+      const event = await eventually(
+        () =>
+          events.find(
             (e) => e.type === 'user.registered' && (e.data as { userId: string }).userId === user.userId,
           ),
-        ),
+        { message: 'user.registered published' },
       );
-      const event = events.find(
-        (e) => e.type === 'user.registered' && (e.data as { userId: string }).userId === user.userId,
-      )!;
       assert.deepEqual(event.data, { userId: user.userId, email: user.email, name: 'Ada Lovelace' });
       assert.deepEqual(
         { source: event.source, version: event.version, aggregateId: event.aggregateId },
@@ -124,13 +117,12 @@ for (const target of httpTargets) {
         'failed logins naming the email are redacted',
       );
 
-      assert.ok(
-        await eventually(() =>
+      await eventually(
+        () =>
           events.some(
             (e) => e.type === 'user.erased' && (e.data as { userId: string }).userId === user.userId,
           ),
-        ),
-        'user.erased published',
+        { message: 'user.erased published' },
       );
       assert.deepEqual(events.find((e) => e.type === 'user.erased')!.data, { userId: user.userId });
       // Checked last: a failed attempt after erasure is a new audit row naming what the client typed.
