@@ -9,7 +9,7 @@ export type Profile = 'phase1' | 'polyglot';
  * (`ServiceDefinition.stores`); this package knows stores, not services.
  */
 export interface StoreChoice<S extends StoreKind = StoreKind> {
-  /** The variable that overrides the profile (`INVENTORY_STORE`). */
+  /** The variable that overrides the profile (`<SERVICE>_STORE`). */
   variable: string;
   supported: readonly S[];
   /** Its store in the polyglot profile. */
