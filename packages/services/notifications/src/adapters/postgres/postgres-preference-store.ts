@@ -1,15 +1,7 @@
 import type { NotificationPreferences } from '../../domain/preferences.ts';
 import type { PreferenceStore } from '../../ports/notification-repository.ts';
+import type { PreferenceRow } from './notifications-tables.ts';
 import { iso, SCHEMA, type PgScope } from './pg-scope.ts';
-
-interface PreferenceRow {
-  user_id: string;
-  email: boolean;
-  sms: boolean;
-  push: boolean;
-  phone: string | null;
-  updated_at: Date;
-}
 
 function toPreferences(row: PreferenceRow): NotificationPreferences {
   return {

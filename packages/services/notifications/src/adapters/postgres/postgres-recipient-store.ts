@@ -1,21 +1,7 @@
 import type { KnownRecipient, OrderRecipient } from '../../domain/recipient.ts';
 import type { RecipientStore } from '../../ports/notification-repository.ts';
+import type { OrderRecipientRow, RecipientRow } from './notifications-tables.ts';
 import { iso, SCHEMA, type PgScope } from './pg-scope.ts';
-
-interface RecipientRow {
-  user_id: string;
-  email: string | null;
-  name: string | null;
-  erased_at: Date | null;
-}
-
-interface OrderRow {
-  order_id: string;
-  user_id: string;
-  order_number: string;
-  email: string | null;
-  name: string | null;
-}
 
 /** The recipient projection in `notifications.recipients` and `notifications.order_recipients`. */
 export class PostgresRecipientStore implements RecipientStore {
@@ -66,7 +52,7 @@ export class PostgresRecipientStore implements RecipientStore {
   }
 
   async findOrder(orderId: string): Promise<OrderRecipient | undefined> {
-    const rows = await this.#scope.executor.query<OrderRow>(
+    const rows = await this.#scope.executor.query<OrderRecipientRow>(
       `SELECT order_id, user_id, order_number, email, name FROM ${SCHEMA}.order_recipients WHERE order_id = $1`,
       [orderId],
     );

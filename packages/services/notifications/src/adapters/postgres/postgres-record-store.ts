@@ -15,20 +15,12 @@ import type {
   NotificationQuery,
   NotificationRecordStore,
 } from '../../ports/notification-repository.ts';
+import type { NotificationRecordRow } from './notifications-tables.ts';
 import { iso, SCHEMA, type PgScope } from './pg-scope.ts';
 import { decodeRecordCursor, encodeRecordCursor } from '../../domain/record-cursor.ts';
 
-interface RecordRow {
-  id: string;
-  type: string;
-  status: NotificationRecord['status'];
-  recipient: NotificationRecord['recipient'];
-  template: NotificationRecord['template'];
-  channels: NotificationRecord['channels'];
-  metadata: NotificationRecord['metadata'];
-  created_at: Date;
-  updated_at: Date;
-}
+/** A record as the store reads it (`COLUMNS`): the row without the columns only queries use. */
+type RecordRow = Omit<NotificationRecordRow, 'user_id' | 'next_attempt_at'>;
 
 const COLUMNS = 'id, type, status, recipient, template, channels, metadata, created_at, updated_at';
 

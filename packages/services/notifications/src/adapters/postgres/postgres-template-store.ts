@@ -1,22 +1,10 @@
 import type { ChannelType } from '../../domain/notification.ts';
 import type { NotificationTemplate, TemplateContent } from '../../domain/template.ts';
 import type { TemplateStore } from '../../ports/notification-repository.ts';
+import { TEMPLATES_TABLE, type TemplateRow } from './notifications-tables.ts';
 import { iso, SCHEMA, type PgScope } from './pg-scope.ts';
 
-interface TemplateRow {
-  type: string;
-  channel: ChannelType;
-  version: number;
-  subject: string | null;
-  body: string;
-  html: string | null;
-  variables: string[];
-  description: string | null;
-  created_at: Date;
-  created_by: string | null;
-}
-
-const COLUMNS = 'type, channel, version, subject, body, html, variables, description, created_at, created_by';
+const COLUMNS = TEMPLATES_TABLE.columnList;
 
 function toTemplate(row: TemplateRow): NotificationTemplate {
   return {
