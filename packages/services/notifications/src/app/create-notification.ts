@@ -1,5 +1,4 @@
-import { AppError, newId, type Clock } from '@polyshop/kernel';
-import type { ChannelSet } from '../adapters/channels/create-channels.ts';
+import { AppError, newId } from '@polyshop/kernel';
 import {
   CHANNEL_TYPES,
   withDerivedFields,
@@ -13,7 +12,7 @@ import {
 } from '../domain/notification.ts';
 import { DEFAULT_CHANNEL_PREFERENCES } from '../domain/preferences.ts';
 import { renderTemplate, type NotificationTemplate } from '../domain/template.ts';
-import type { NotificationRepository } from '../ports/notification-repository.ts';
+import type { NotificationsDeps } from './notifications-deps.ts';
 
 /** A notification to create: whom, which type, with which variable values. */
 export interface NotificationRequest {
@@ -26,12 +25,6 @@ export interface NotificationRequest {
   priority?: NotificationPriority;
   trigger?: NotificationMetadata['trigger'];
   sentBy?: string;
-}
-
-export interface CreateNotificationDeps {
-  repository: NotificationRepository;
-  channels: ChannelSet;
-  clock: Clock;
 }
 
 /**
@@ -101,7 +94,7 @@ function render(
  * Resolves to undefined when a lenient request finds no template or the user was erased.
  */
 export async function createNotification(
-  deps: CreateNotificationDeps,
+  deps: NotificationsDeps,
   request: NotificationRequest,
   options: CreateOptions,
 ): Promise<NotificationRecord | undefined> {

@@ -1,5 +1,4 @@
 import type { Clock, Logger } from '@polyshop/kernel';
-import type { ChannelSet } from '../adapters/channels/create-channels.ts';
 import {
   CHANNEL_TYPES,
   type ChannelDelivery,
@@ -7,7 +6,7 @@ import {
   type NotificationRecord,
 } from '../domain/notification.ts';
 import { afterAttempt, type AttemptOutcome, type RetryPolicy } from '../domain/retry-policy.ts';
-import { ChannelDeliveryError } from '../ports/notification-channel.ts';
+import { ChannelDeliveryError, type ChannelSet } from '../ports/notification-channel.ts';
 import type { NotificationRepository } from '../ports/notification-repository.ts';
 
 export interface DeliveryWorkerOptions {

@@ -1,31 +1,19 @@
-import { AppError, type Clock } from '@polyshop/kernel';
-import type { ChannelSet } from '../adapters/channels/create-channels.ts';
+import { AppError } from '@polyshop/kernel';
 import type { ChannelType, NotificationRecord } from '../domain/notification.ts';
 import type { NotificationPreferences } from '../domain/preferences.ts';
 import type { NotificationTemplate, TemplateContent } from '../domain/template.ts';
 import type { AdHocNotification, NotificationsClient } from '../notifications-client.ts';
-import type {
-  NotificationPage,
-  NotificationQuery,
-  NotificationRepository,
-} from '../ports/notification-repository.ts';
+import type { NotificationPage, NotificationQuery } from '../ports/notification-repository.ts';
 import { createNotification } from './create-notification.ts';
 import { getPreferences, updatePreferences, type PreferencesUpdate } from './manage-preferences.ts';
 import { getTemplate, saveTemplate } from './manage-templates.ts';
-
-export interface NotificationServiceDeps {
-  repository: NotificationRepository;
-  channels: ChannelSet;
-  clock: Clock;
-  /** Called after a notification was created (wakes the delivery worker). */
-  onCreated(): void;
-}
+import type { NotificationsDeps } from './notifications-deps.ts';
 
 /** The service's use cases, as the HTTP routes and the in-process client call them. */
 export class NotificationService implements NotificationsClient {
-  readonly #deps: NotificationServiceDeps;
+  readonly #deps: NotificationsDeps;
 
-  constructor(deps: NotificationServiceDeps) {
+  constructor(deps: NotificationsDeps) {
     this.#deps = deps;
   }
 
@@ -51,7 +39,7 @@ export class NotificationService implements NotificationsClient {
       },
       { strict: true },
     );
-    this.#deps.onCreated();
+    this.#deps.onCreated?.();
     return record!;
   }
 

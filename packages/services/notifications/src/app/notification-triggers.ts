@@ -5,11 +5,8 @@ import type { EventBus } from '@polyshop/bus';
 import { NOTIFICATION_TYPES, type BuiltInType } from '../domain/default-templates.ts';
 import { describeReason } from '../domain/failure-reason.ts';
 import type { NotificationRecord } from '../domain/notification.ts';
-import {
-  createNotification,
-  type CreateNotificationDeps,
-  type NotificationRequest,
-} from './create-notification.ts';
+import { createNotification, type NotificationRequest } from './create-notification.ts';
+import type { NotificationsDeps } from './notifications-deps.ts';
 import {
   OrderEventData,
   PaymentRefundedData,
@@ -18,21 +15,23 @@ import {
   type OrderEvent,
 } from './trigger-events.ts';
 
-type Deps = CreateNotificationDeps;
-
 interface Trigger<S extends TSchema> {
   /** Consumer name on the bus and in the inbox. */
   consumer: string;
   eventType: string;
   schema: S;
   /** Runs inside the inbox transaction (`deps.repository` is bound to it). */
-  handle(data: Static<S>, event: EventEnvelope, deps: Deps): Promise<NotificationRecord | undefined>;
+  handle(
+    data: Static<S>,
+    event: EventEnvelope,
+    deps: NotificationsDeps,
+  ): Promise<NotificationRecord | undefined>;
 }
 
 const trigger = <S extends TSchema>(t: Trigger<S>) => t;
 
 function send(
-  deps: Deps,
+  deps: NotificationsDeps,
   type: BuiltInType,
   event: EventEnvelope,
   request: Omit<NotificationRequest, 'type'>,
@@ -47,7 +46,10 @@ function send(
 const amount = (value: string, currency: string) => Money.of(value, currency).toDecimalString();
 
 /** Keeps the projection current; returns the customer's address and name for an order event. */
-async function rememberOrder(data: OrderEvent, deps: Deps): Promise<{ email: string | null; name: string }> {
+async function rememberOrder(
+  data: OrderEvent,
+  deps: NotificationsDeps,
+): Promise<{ email: string | null; name: string }> {
   const { recipients } = deps.repository;
   const erased = Boolean((await recipients.find(data.userId))?.erasedAt);
   // An erased user's late order events leave no personal data behind.
@@ -160,11 +162,9 @@ export const TRIGGERS = [
   }),
 ];
 
-export interface SubscribeTriggersOptions extends Deps {
+export interface SubscribeTriggersOptions extends NotificationsDeps {
   bus: EventBus;
   logger: Logger;
-  /** Called after a notification was created and committed (wakes the delivery worker). */
-  onCreated(): void;
 }
 
 /**
@@ -193,7 +193,7 @@ export async function subscribeTriggers(options: SubscribeTriggersOptions): Prom
             { notificationId: created.id, eventId: event.id, type: created.type },
             'notification created',
           );
-          options.onCreated();
+          options.onCreated?.();
         }
       },
     });

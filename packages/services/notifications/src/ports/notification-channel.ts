@@ -49,3 +49,6 @@ export interface NotificationChannel {
   /** Releases connections. */
   close(): Promise<void>;
 }
+
+/** One channel implementation per channel type. */
+export type ChannelSet = Record<ChannelType, NotificationChannel>;

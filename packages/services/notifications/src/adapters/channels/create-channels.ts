@@ -1,12 +1,10 @@
-import type { ChannelType } from '../../domain/notification.ts';
-import type { NotificationChannel } from '../../ports/notification-channel.ts';
+import type { ChannelSet } from '../../ports/notification-channel.ts';
 import type { NotificationsConfig } from '../../app/notifications-config.ts';
 import { SmtpEmailChannel } from './smtp-email-channel.ts';
 import { UnconfiguredChannel } from './unconfigured-channel.ts';
 import { WebhookChannel } from './webhook-channel.ts';
 
-/** One channel implementation per channel type. */
-export type ChannelSet = Record<ChannelType, NotificationChannel>;
+export type { ChannelSet };
 
 /** Builds the channels from configuration; an unconfigured one records its notifications as skipped. */
 export function createChannels(config: NotificationsConfig): ChannelSet {
