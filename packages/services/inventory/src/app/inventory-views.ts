@@ -1,5 +1,5 @@
 import type { Reservation, ReservationItem, ReservationStatus } from '../domain/reservation.ts';
-import type { AdjustmentKind, StockAdjustment, StockLevel } from '../domain/stock-level.ts';
+import type { StockAdjustment, StockLevel } from '../domain/stock-level.ts';
 
 /** One SKU's stock as clients see it (HTTP and the service client). */
 export interface StockView {
@@ -26,17 +26,8 @@ export interface ReservationView {
   updatedAt: string;
 }
 
-/** An entry of a SKU's adjustment history as clients see it. */
-export interface AdjustmentView {
-  id: string;
-  sku: string;
-  kind: AdjustmentKind;
-  delta: number;
-  quantityAfter: number;
-  reason: string;
-  actor?: string;
-  /** The reservation whose units came back (kind `return`). */
-  reservationId?: string;
+/** An entry of a SKU's adjustment history as clients see it: the domain record, `at` in ISO 8601. */
+export interface AdjustmentView extends Omit<StockAdjustment, 'at'> {
   at: string;
 }
 

@@ -30,7 +30,10 @@ export interface StockChange {
  */
 export type AdjustmentKind = 'set' | 'adjust' | 'return';
 
-/** A change of on-hand quantity, kept in the SKU's adjustment history. */
+/**
+ * A change of on-hand quantity, kept in the SKU's adjustment history. The one declaration of the
+ * record: the stores' rows and items and the API's view are mapped to and from it.
+ */
 export interface StockAdjustment {
   id: string;
   sku: string;
@@ -40,7 +43,7 @@ export interface StockAdjustment {
   quantityAfter: number;
   reason: string;
   /** Who made it (user id), when known. */
-  actor: string | undefined;
+  actor?: string | undefined;
   /** The reservation whose units came back (kind `return` only). */
   reservationId?: string | undefined;
   at: Date;

@@ -1,10 +1,5 @@
 import type { Reservation, ReservationItem, ReservationStatus } from '../../domain/reservation.ts';
-import {
-  countsOf,
-  type AdjustmentKind,
-  type StockAdjustment,
-  type StockLevel,
-} from '../../domain/stock-level.ts';
+import { countsOf, type StockAdjustment, type StockLevel } from '../../domain/stock-level.ts';
 
 /**
  * The items of the inventory table (single-table design) and their mappers. Numbers are integers
@@ -47,17 +42,11 @@ export interface StockItem extends ItemKey {
   outboxKey?: string;
 }
 
-/** A change of on-hand quantity in the history, under its SKU's partition, keyed by the stock version it made. */
-export interface AdjustmentItem extends ItemKey {
-  id: string;
-  sku: string;
-  kind: AdjustmentKind;
-  delta: number;
-  quantityAfter: number;
-  reason: string;
-  actor?: string;
-  /** The reservation whose units came back (kind `return`). */
-  reservationId?: string;
+/**
+ * A `StockAdjustment` in the history, under its SKU's partition, keyed by the stock version it made;
+ * `at` as a string.
+ */
+export interface AdjustmentItem extends ItemKey, Omit<StockAdjustment, 'at'> {
   at: string;
 }
 
@@ -65,15 +54,7 @@ export interface AdjustmentItem extends ItemKey {
 export function adjustmentItem(
   sku: string,
   version: number,
-  entry: {
-    kind: AdjustmentKind;
-    delta: number;
-    quantityAfter: number;
-    reason: string;
-    actor?: string | undefined;
-    reservationId?: string | undefined;
-    at: string;
-  },
+  entry: Omit<AdjustmentItem, keyof ItemKey | 'id' | 'sku'>,
 ): AdjustmentItem {
   const { actor, reservationId, ...rest } = entry;
   return {
@@ -139,18 +120,8 @@ export function toStockLevel(item: StockItem): StockLevel {
   };
 }
 
-export function toAdjustment(item: AdjustmentItem): StockAdjustment {
-  return {
-    id: item.id,
-    sku: item.sku,
-    kind: item.kind,
-    delta: item.delta,
-    quantityAfter: item.quantityAfter,
-    reason: item.reason,
-    actor: item.actor,
-    ...(item.reservationId ? { reservationId: item.reservationId } : {}),
-    at: new Date(item.at),
-  };
+export function toAdjustment({ PK, SK, at, ...adjustment }: AdjustmentItem): StockAdjustment {
+  return { ...adjustment, at: new Date(at) };
 }
 
 /** The domain reservation of a record whose status is a domain status. */

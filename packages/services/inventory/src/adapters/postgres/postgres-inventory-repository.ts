@@ -322,7 +322,7 @@ export class PostgresInventoryRepository implements InventoryRepository {
   async #history(
     tx: SqlExecutor,
     kind: AdjustmentKind,
-    input: { sku: string; delta: number; reason: string; actor?: string | undefined; reservationId?: string },
+    input: Pick<StockAdjustment, 'sku' | 'delta' | 'reason' | 'actor' | 'reservationId'>,
     after: StockLevel,
     now: Date,
   ): Promise<void> {
