@@ -1,6 +1,7 @@
 import type { SqlExecutor } from '@polyshop/stores';
 import type { LoginThrottle } from '../../ports/login-throttle.ts';
 import { sqlTime } from './sql-values.ts';
+import type { LoginThrottleRow } from './users-tables.ts';
 
 /** `LoginThrottle` on PostgreSQL: one windowed counter row per key, updated atomically with an upsert. */
 export class PostgresLoginThrottle implements LoginThrottle {
@@ -10,7 +11,7 @@ export class PostgresLoginThrottle implements LoginThrottle {
   }
 
   async retryAfter(key: string, limit: number, windowMs: number, now: Date): Promise<number> {
-    const [row] = await this.#sql.query<{ window_started_at: Date; failures: number }>(
+    const [row] = await this.#sql.query<Pick<LoginThrottleRow, 'window_started_at' | 'failures'>>(
       `SELECT window_started_at, failures FROM users.login_throttle WHERE key = $1`,
       [key],
     );
@@ -21,7 +22,7 @@ export class PostgresLoginThrottle implements LoginThrottle {
 
   async recordFailure(key: string, windowMs: number, now: Date): Promise<number> {
     // A single upsert, so concurrent failures are all counted (no read-then-write).
-    const [row] = await this.#sql.query<{ failures: number }>(
+    const [row] = await this.#sql.query<Pick<LoginThrottleRow, 'failures'>>(
       `INSERT INTO users.login_throttle AS t (key, window_started_at, failures) VALUES ($1, $2::timestamptz, 1)
        ON CONFLICT (key) DO UPDATE SET
          failures = CASE WHEN t.window_started_at + make_interval(secs => $3::double precision / 1000) <= $2::timestamptz

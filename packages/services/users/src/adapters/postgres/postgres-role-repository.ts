@@ -3,21 +3,17 @@ import { constraintOf, isForeignKeyViolation, isUniqueViolation, type SqlExecuto
 import type { Permission, Role, RoleWithPermissions } from '../../domain/user.ts';
 import type { RoleRepository } from '../../ports/role-repository.ts';
 import { isRowId, sqlTime } from './sql-values.ts';
+import type { RoleRow } from './users-tables.ts';
 
-interface RoleRow {
-  id: string;
-  name: string;
-  description: string;
-  created_at: Date;
-  permissions: Permission[];
-}
+/** A role as `ROLE_COLUMNS` reads it: its row and its permissions. */
+type RoleWithPermissionsRow = RoleRow & { permissions: Permission[] };
 
 const ROLE_COLUMNS = `r.id, r.name, r.description, r.created_at,
   COALESCE((SELECT json_agg(json_build_object('id', p.id, 'resource', p.resource, 'action', p.action) ORDER BY p.resource, p.action)
             FROM users.role_permissions rp JOIN users.permissions p ON p.id = rp.permission_id
             WHERE rp.role_id = r.id), '[]'::json) AS permissions`;
 
-function toRole(row: RoleRow): RoleWithPermissions {
+function toRole(row: RoleWithPermissionsRow): RoleWithPermissions {
   return {
     id: row.id,
     name: row.name,
@@ -55,7 +51,7 @@ export class PostgresRoleRepository implements RoleRepository {
 
   async findRole(id: string): Promise<RoleWithPermissions | undefined> {
     if (!isRowId(id)) return undefined;
-    const [row] = await this.#sql.query<RoleRow>(
+    const [row] = await this.#sql.query<RoleWithPermissionsRow>(
       `SELECT ${ROLE_COLUMNS} FROM users.roles r WHERE r.id = $1`,
       [id],
     );
@@ -63,7 +59,7 @@ export class PostgresRoleRepository implements RoleRepository {
   }
 
   async findRoleByName(name: string): Promise<Role | undefined> {
-    const [row] = await this.#sql.query<RoleRow>(
+    const [row] = await this.#sql.query<RoleWithPermissionsRow>(
       `SELECT ${ROLE_COLUMNS} FROM users.roles r WHERE lower(r.name) = lower($1)`,
       [name],
     );
@@ -71,7 +67,7 @@ export class PostgresRoleRepository implements RoleRepository {
   }
 
   async listRoles(): Promise<RoleWithPermissions[]> {
-    const rows = await this.#sql.query<RoleRow>(
+    const rows = await this.#sql.query<RoleWithPermissionsRow>(
       `SELECT ${ROLE_COLUMNS} FROM users.roles r ORDER BY lower(r.name)`,
     );
     return rows.map(toRole);
@@ -143,7 +139,7 @@ export class PostgresRoleRepository implements RoleRepository {
 
   async rolesOf(userId: string): Promise<RoleWithPermissions[]> {
     if (!isRowId(userId)) return [];
-    const rows = await this.#sql.query<RoleRow>(
+    const rows = await this.#sql.query<RoleWithPermissionsRow>(
       `SELECT ${ROLE_COLUMNS} FROM users.roles r JOIN users.user_roles ur ON ur.role_id = r.id WHERE ur.user_id = $1 ORDER BY lower(r.name)`,
       [userId],
     );

@@ -1,22 +1,10 @@
 import type { SqlExecutor } from '@polyshop/stores';
-import type { AuditEntry, AuditQuery, AuditType, NewAuditEntry } from '../../domain/audit-entry.ts';
+import type { AuditEntry, AuditQuery, NewAuditEntry } from '../../domain/audit-entry.ts';
 import type { SecurityAuditLog } from '../../ports/security-audit-log.ts';
 import { isRowId, optional, sqlTime } from './sql-values.ts';
+import type { SecurityAuditRow } from './users-tables.ts';
 
-interface AuditRow {
-  id: number;
-  occurred_at: Date;
-  type: AuditType;
-  actor_id: string | null;
-  target_user_id: string | null;
-  email: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  details: Record<string, unknown>;
-  redacted_at: Date | null;
-}
-
-function toEntry(row: AuditRow): AuditEntry {
+function toEntry(row: SecurityAuditRow): AuditEntry {
   return {
     id: row.id,
     occurredAt: row.occurred_at,
@@ -71,7 +59,7 @@ export class PostgresSecurityAuditLog implements SecurityAuditLog {
     if (filter.to !== undefined) add((n) => `occurred_at < ${n}::timestamptz`, sqlTime(filter.to));
     if (filter.before !== undefined) add((n) => `id < ${n}`, filter.before);
     params.push(filter.limit);
-    const rows = await this.#sql.query<AuditRow>(
+    const rows = await this.#sql.query<SecurityAuditRow>(
       `SELECT * FROM users.security_audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY id DESC LIMIT $${params.length}`,
       params,

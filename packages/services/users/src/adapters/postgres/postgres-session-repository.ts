@@ -2,17 +2,7 @@ import type { SqlExecutor } from '@polyshop/stores';
 import type { Session } from '../../domain/user.ts';
 import type { RefreshTokenRecord, SessionRepository } from '../../ports/session-repository.ts';
 import { isRowId, optional, sqlTime } from './sql-values.ts';
-
-interface SessionRow {
-  id: string;
-  user_id: string;
-  created_at: Date;
-  expires_at: Date;
-  revoked_at: Date | null;
-  revoked_reason: string | null;
-  ip: string | null;
-  user_agent: string | null;
-}
+import type { RefreshTokenRow, SessionRow } from './users-tables.ts';
 
 function toSession(row: SessionRow): Session {
   return {
@@ -57,7 +47,7 @@ export class PostgresSessionRepository implements SessionRepository {
 
   async findRefreshTokenForUpdate(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
     const [row] = await this.#sql.query<
-      SessionRow & { token_hash: string; issued_at: Date; used_at: Date | null }
+      SessionRow & Pick<RefreshTokenRow, 'token_hash' | 'issued_at' | 'used_at'>
     >(
       `SELECT t.token_hash, t.issued_at, t.used_at, s.*
        FROM users.refresh_tokens t JOIN users.sessions s ON s.id = t.session_id

@@ -1,7 +1,7 @@
-import type { JWK } from 'jose';
 import type { SqlExecutor } from '@polyshop/stores';
 import type { SigningKeyStore, StoredSigningKey } from '../../ports/signing-key-store.ts';
 import { sqlTime } from './sql-values.ts';
+import { SIGNING_KEYS_TABLE, type SigningKeyRow } from './users-tables.ts';
 
 /** `SigningKeyStore` on PostgreSQL (`users.signing_keys`). */
 export class PostgresSigningKeyStore implements SigningKeyStore {
@@ -11,14 +11,8 @@ export class PostgresSigningKeyStore implements SigningKeyStore {
   }
 
   async list(): Promise<StoredSigningKey[]> {
-    const rows = await this.#sql.query<{
-      kid: string;
-      algorithm: string;
-      private_jwk: JWK;
-      public_jwk: JWK;
-      created_at: Date;
-    }>(
-      `SELECT kid, algorithm, private_jwk, public_jwk, created_at FROM users.signing_keys ORDER BY created_at, kid`,
+    const rows = await this.#sql.query<SigningKeyRow>(
+      `SELECT ${SIGNING_KEYS_TABLE.columnList} FROM users.signing_keys ORDER BY created_at, kid`,
     );
     return rows.map((row) => ({
       kid: row.kid,

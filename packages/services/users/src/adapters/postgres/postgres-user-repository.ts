@@ -1,18 +1,9 @@
 import { AppError } from '@polyshop/kernel';
 import { isUniqueViolation, type SqlExecutor } from '@polyshop/stores';
-import type { User, UserAccess, UserStatus } from '../../domain/user.ts';
+import type { User, UserAccess } from '../../domain/user.ts';
 import type { UserRepository } from '../../ports/user-repository.ts';
 import { isRowId, optional, sqlTime } from './sql-values.ts';
-
-interface UserRow {
-  id: string;
-  email: string | null;
-  name: string | null;
-  password_hash: string | null;
-  status: UserStatus;
-  created_at: Date;
-  erased_at: Date | null;
-}
+import type { UserRow } from './users-tables.ts';
 
 function toUser(row: UserRow): User {
   return {
@@ -88,13 +79,9 @@ export class PostgresUserRepository implements UserRepository {
                         AND s.revoked_at IS NULL AND s.expires_at > $3::timestamptz)`;
     }
     // One statement, so the answer is one consistent snapshot of user, session, roles and permissions.
-    const [row] = await this.#sql.query<{
-      id: string;
-      email: string | null;
-      status: UserStatus;
-      roles: string[];
-      permissions: string[];
-    }>(
+    const [row] = await this.#sql.query<
+      Pick<UserRow, 'id' | 'email' | 'status'> & { roles: string[]; permissions: string[] }
+    >(
       `SELECT u.id, u.email, u.status,
          ARRAY(SELECT r.name FROM users.user_roles ur JOIN users.roles r ON r.id = ur.role_id
                WHERE ur.user_id = u.id ORDER BY r.name) AS roles,
