@@ -1,16 +1,15 @@
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
-import { loadConfig } from '@polyshop/kernel';
-import Type from 'typebox';
 import { OpenSearchProductSearchIndex } from './adapters/opensearch/opensearch-product-search-index.ts';
 import {
   migrateSearchSchema,
   PostgresProductSearchIndex,
 } from './adapters/postgres/postgres-product-search-index.ts';
 import { reindexCatalog, type ReindexOptions, type ReindexSummary } from './app/reindex-catalog.ts';
+import { loadSearchConfig } from './app/search-config.ts';
 import { subscribeSearchConsumers } from './app/search-consumers.ts';
-import { parseSearchQuery } from './domain/parse-search-query.ts';
+import type { SearchDeps } from './app/search-deps.ts';
+import { searchProducts } from './app/search-products.ts';
 import { searchRoutes } from './http/search-routes.ts';
-import type { CatalogSource } from './ports/catalog-source.ts';
 import type { ProductSearchIndex, SearchEventInbox } from './ports/product-search-index.ts';
 import { SearchHttpClient, type SearchClient } from './search-client.ts';
 
@@ -22,26 +21,14 @@ export interface LocalSearchClient extends SearchClient {
   countIndexed(): Promise<number>;
 }
 
-/** The client over an index; `catalog` is resolved when a reindex needs it. */
-export function localSearchClient(
-  index: ProductSearchIndex,
-  catalog: () => CatalogSource,
-): LocalSearchClient {
+/** The client over the search use cases. */
+export function localSearchClient(deps: SearchDeps): LocalSearchClient {
   return {
-    searchProducts: async (params) => index.search(parseSearchQuery(params)),
-    reindex: (options) => reindexCatalog(index, catalog(), options),
-    countIndexed: () => index.count(),
+    searchProducts: (params) => searchProducts(deps, params),
+    reindex: (options) => reindexCatalog(deps, options),
+    countIndexed: () => deps.index.count(),
   };
 }
-
-/** The search service's own configuration (read from `context.env`). */
-const SearchConfig = Type.Object({
-  /** Names of the OpenSearch indexes: `<prefix>-products`, `<prefix>-sku-stock`, `<prefix>-inbox`. */
-  SEARCH_OPENSEARCH_INDEX_PREFIX: Type.String({
-    default: 'polyshop',
-    pattern: '^[a-z0-9][a-z0-9_.-]{0,100}$',
-  }),
-});
 
 /** The index and its event inbox, and the probe `/readyz` runs. */
 interface SearchStore {
@@ -52,7 +39,7 @@ interface SearchStore {
 /** The index on the store the platform chose for search (`SEARCH_STORE`, `POLYSHOP_PROFILE`). */
 async function openSearchIndex(context: ServiceContext<SearchStoreKind>): Promise<SearchStore> {
   if (context.store === 'opensearch') {
-    const config = loadConfig(SearchConfig, context.env);
+    const config = loadSearchConfig(context.env);
     const connection = context.opensearch();
     const index = await OpenSearchProductSearchIndex.open(
       connection.client,
@@ -68,13 +55,14 @@ async function openSearchIndex(context: ServiceContext<SearchStoreKind>): Promis
 /** Builds the search service on its store (PostgreSQL full-text or OpenSearch): index, consumers, routes. */
 export async function createSearchService(context: ServiceContext<SearchStoreKind>): Promise<SearchModule> {
   const { index, ready } = await openSearchIndex(context);
-  const client = localSearchClient(index, () => context.client('products'));
+  const deps: SearchDeps = { index, inbox: index, catalog: () => context.client('products') };
+  const client = localSearchClient(deps);
   return {
     client,
     index,
     routes: searchRoutes(client),
     async start() {
-      await subscribeSearchConsumers(context.bus, index);
+      await subscribeSearchConsumers(deps, context.bus);
     },
     ready,
   };

@@ -4,8 +4,7 @@ import {
   toSearchDocument,
   type SearchDocument,
 } from '../domain/search-document.ts';
-import type { CatalogSource } from '../ports/catalog-source.ts';
-import type { ProductSearchIndex } from '../ports/product-search-index.ts';
+import type { SearchDeps } from './search-deps.ts';
 
 /** How far a reindex is: products read from the catalog so far, and what became of them. */
 export interface ReindexProgress {
@@ -35,10 +34,11 @@ export interface ReindexOptions {
  * the catalog no longer lists leave the index.
  */
 export async function reindexCatalog(
-  index: ProductSearchIndex,
-  catalog: CatalogSource,
+  deps: Pick<SearchDeps, 'index' | 'catalog'>,
   options: ReindexOptions = {},
 ): Promise<ReindexSummary> {
+  const { index } = deps;
+  const catalog = deps.catalog();
   const limit = options.pageSize ?? 100;
   const progress: ReindexProgress = { read: 0, indexed: 0, inactive: 0 };
   const rebuild = await index.startRebuild();

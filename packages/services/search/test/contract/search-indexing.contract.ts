@@ -179,7 +179,7 @@ export function searchIndexingContract(makeIndex: MakeIndex): void {
       // The same index rebuilt from the catalog answers the same, minus a product the catalog lacks.
       const stray = aProduct({ name: 'Stray Phone' });
       await index.upsert(toSearchDocument(stray));
-      const summary = await reindexCatalog(index, listCatalog(catalog), { pageSize: 40 });
+      const summary = await reindexCatalog({ index, catalog: () => listCatalog(catalog) }, { pageSize: 40 });
       assert.deepEqual(summary, {
         read: catalog.length,
         indexed: expected.length,
@@ -196,10 +196,13 @@ export function searchIndexingContract(makeIndex: MakeIndex): void {
         [...stock].map(([sku, available]) => stockEvent(sku, available)),
       );
       const progress: number[] = [];
-      await reindexCatalog(index, listCatalog(catalog), {
-        pageSize: 64,
-        onProgress: (p) => progress.push(p.read),
-      });
+      await reindexCatalog(
+        { index, catalog: () => listCatalog(catalog) },
+        {
+          pageSize: 64,
+          onProgress: (p) => progress.push(p.read),
+        },
+      );
       assert.deepEqual(progress, [64, 128, 150]);
       assert.deepEqual(await results(index), incremental);
     });
