@@ -27,6 +27,6 @@ export {
   type InventoryLowData,
   type InventoryLowEvent,
 } from './domain/inventory-events.ts';
-export { InventoryConfigSchema, type InventoryConfig } from './inventory-config.ts';
+export { InventoryConfigSchema, type InventoryConfig } from './app/inventory-config.ts';
 export { setStock, type SetStockCommand } from './app/set-stock.ts';
 export type { InventoryDeps } from './app/inventory-deps.ts';

@@ -3,7 +3,7 @@ import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop
 import type { InventoryDeps } from './app/inventory-deps.ts';
 import { ReservationReaper } from './app/reservation-reaper.ts';
 import { inventoryRoutes } from './http/inventory-routes.ts';
-import { InventoryConfigSchema } from './inventory-config.ts';
+import { InventoryConfigSchema } from './app/inventory-config.ts';
 import { InventoryHttpClient, localInventoryClient, type InventoryClient } from './inventory-client.ts';
 import { openInventoryStorage, type InventoryStore } from './inventory-storage.ts';
 

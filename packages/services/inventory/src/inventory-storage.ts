@@ -9,7 +9,7 @@ import {
   INVENTORY_SCHEMA,
   PostgresInventoryRepository,
 } from './adapters/postgres/postgres-inventory-repository.ts';
-import type { InventoryConfig } from './inventory-config.ts';
+import type { InventoryConfig } from './app/inventory-config.ts';
 import type { InventoryRepository } from './ports/inventory-repository.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
