@@ -10,7 +10,7 @@ import { seedDefaultTemplates } from './app/manage-templates.ts';
 import { NotificationService } from './app/notification-service.ts';
 import { subscribeTriggers } from './app/notification-triggers.ts';
 import { loadNotificationsConfig } from './app/notifications-config.ts';
-import { notificationRoutes } from './http/notification-routes.ts';
+import { notificationsRoutes } from './http/notifications-routes.ts';
 import { NotificationsHttpClient, type NotificationsClient } from './notifications-client.ts';
 import type { NotificationRepository } from './ports/notification-repository.ts';
 
@@ -66,7 +66,7 @@ export async function createNotificationsService(
     service,
     repository,
     worker,
-    routes: notificationRoutes(service, context.authorizer),
+    routes: notificationsRoutes(service, context.authorizer),
     async start() {
       if (!subscribed) {
         subscribed = true;

@@ -5,7 +5,7 @@ import { PostgresPaymentRepository } from './adapters/postgres/postgres-payment-
 import { SandboxPaymentGateway } from './adapters/sandbox/sandbox-payment-gateway.ts';
 import { loadPaymentsConfig } from './app/payments-config.ts';
 import { PaymentsApp } from './app/payments-app.ts';
-import { paymentRoutes } from './http/payment-routes.ts';
+import { paymentsRoutes } from './http/payments-routes.ts';
 import { InProcessPaymentsClient, PaymentsHttpClient, type PaymentsClient } from './payments-client.ts';
 import type { PaymentGateway } from './ports/payment-gateway.ts';
 
@@ -53,7 +53,7 @@ export async function createPaymentsService(
     client: new InProcessPaymentsClient(app),
     app,
     relay,
-    routes: paymentRoutes(app, context.authorizer),
+    routes: paymentsRoutes(app, context.authorizer),
     async start() {
       relay.start();
       recovery = setInterval(() => {

@@ -6,7 +6,7 @@ import type { ProductsDeps } from '../app/products-deps.ts';
 import { createCategory, getCategory, listCategories, updateCategory } from '../app/manage-categories.ts';
 import { toCategoryView } from '../app/products-views.ts';
 import { etagOf, ifMatchVersion } from './preconditions.ts';
-import { CategoryBody, CategoryPatchBody, CategorySchema, SlugParams } from './product-schemas.ts';
+import { CategoryBody, CategoryPatchBody, CategorySchema, SlugParams } from './products-schemas.ts';
 
 /** `/products/categories`: categories and their attribute definitions (writes need products:write). */
 export function categoryRoutes(deps: ProductsDeps, authorizer: Authorizer): FastifyPluginAsync {

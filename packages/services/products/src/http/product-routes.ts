@@ -17,7 +17,7 @@ import {
   ProductSchema,
   VariantLookupBody,
   VariantSnapshotSchema,
-} from './product-schemas.ts';
+} from './products-schemas.ts';
 
 /**
  * `/products`: create, read, patch (If-Match), archive, and the filtered, faceted listing. Writes

@@ -17,7 +17,7 @@ import {
   TemplateParams,
   TemplateSchema,
   TemplateVersionQuery,
-} from './notification-schemas.ts';
+} from './notifications-schemas.ts';
 
 const RESOURCE = 'notifications';
 const tags = ['notifications'];
@@ -46,7 +46,10 @@ function requireSelfOrAdmin(principal: Principal, userId: string): void {
  * The delivery log (`notifications:read`, or one's own records), ad hoc sends (`notifications:send`),
  * templates (`notifications:admin`) and preferences (the user themself or `notifications:admin`).
  */
-export function notificationRoutes(service: NotificationService, authorizer: Authorizer): FastifyPluginAsync {
+export function notificationsRoutes(
+  service: NotificationService,
+  authorizer: Authorizer,
+): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     // Guards run before validation, so a caller without a token learns nothing about the body's shape.

@@ -16,7 +16,7 @@ import {
   RefundResultSchema,
   RevenueQuerystring,
   RevenueReportSchema,
-} from './payment-schemas.ts';
+} from './payments-schemas.ts';
 
 const tags = ['payments'];
 const security = [{ bearerAuth: [] }];
@@ -27,7 +27,7 @@ const security = [{ bearerAuth: [] }];
  * IETF Idempotency-Key draft advises); a replayed answer carries `Idempotent-Replayed: true`.
  * A declined card is 201 with `status: "failed"` and `reasonCode`.
  */
-export function paymentRoutes(payments: PaymentsApp, authorizer: Authorizer): FastifyPluginAsync {
+export function paymentsRoutes(payments: PaymentsApp, authorizer: Authorizer): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const write = authorizer.authorize('payments', 'write');
