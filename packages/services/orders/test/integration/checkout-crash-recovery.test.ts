@@ -124,6 +124,11 @@ for (const target of postgresTargets()) {
       );
     }
 
+    /** The statuses of the order's payments, oldest first. */
+    async function paymentStatuses(orderId: string): Promise<string[]> {
+      return (await paymentsOf(platform).findByOrder(orderId)).map((p) => p.status);
+    }
+
     let skuCount = 0;
     async function freshSku(): Promise<string> {
       const sku = `CRASH-${target.name}-${++skuCount}`;
@@ -178,10 +183,7 @@ for (const target of postgresTargets()) {
         const recovered = await recover(half);
         await assertSettled(recovered, sku, 'failed');
         assert.equal(recovered.failure?.reasonCode, 'INVENTORY.RESERVATION_RELEASED');
-        assert.deepEqual(
-          (await paymentsOf(platform).findByOrder(crashed.id)).map((p) => p.status),
-          ['voided'],
-        );
+        assert.deepEqual(await paymentStatuses(crashed.id), ['voided']);
       });
     }
 
@@ -256,10 +258,7 @@ for (const target of postgresTargets()) {
         card: CARDS.ok,
       });
       assert.equal(result.status, 'failed');
-      assert.deepEqual(
-        (await paymentsOf(platform).findByOrder(crashed.id)).map((p) => p.status),
-        ['voided'],
-      );
+      assert.deepEqual(await paymentStatuses(crashed.id), ['voided']);
       await assertSettled(result, sku, 'failed');
     });
 
@@ -277,17 +276,11 @@ for (const target of postgresTargets()) {
         card: CARDS.ok,
       });
       assert.deepEqual([reopened.status, reopened.saga.state], ['failed', 'compensating']);
-      assert.deepEqual(
-        (await paymentsOf(platform).findByOrder(crashed.id)).map((p) => p.status),
-        ['authorized'],
-      );
+      assert.deepEqual(await paymentStatuses(crashed.id), ['authorized']);
       const recovered = await recover(reopened);
       await assertSettled(recovered, sku, 'failed');
       assert.equal(recovered.failure?.reasonCode, 'ORDERS.PAYMENT_INTERRUPTED');
-      assert.deepEqual(
-        (await paymentsOf(platform).findByOrder(crashed.id)).map((p) => p.status),
-        ['voided'],
-      );
+      assert.deepEqual(await paymentStatuses(crashed.id), ['voided']);
     });
 
     it('leaves a saga whose driver still holds its lease alone, and a finished one untouched', async () => {
