@@ -1,10 +1,11 @@
 export { definition, createOrdersService, type OrdersModule } from './orders-module.ts';
-export { OrderService, ORDERS_SCHEMA, type OrderServiceOptions } from './app/order-service.ts';
+export { OrderService, type OrderServiceOptions } from './app/order-service.ts';
+export { ORDERS_SCHEMA, openOrdersStorage, type OrdersStorage } from './orders-storage.ts';
 export { loadOrdersConfig, OrdersConfigSchema, type OrdersConfig } from './app/orders-config.ts';
 export { SimulatedCrash, CRASH_EXIT_CODE, type SagaFault } from './app/saga-faults.ts';
 export { type OrdersClient, OrdersHttpClient } from './orders-client.ts';
-export type { OrderView } from './order-view.ts';
-export * from './domain/order-events.ts';
+export type { OrderView } from './app/orders-views.ts';
+export * from './domain/orders-events.ts';
 export { SAGA_STATES, SAGA_STEPS, type SagaState, type SagaStep } from './domain/checkout-saga.ts';
 export { ORDER_STATUSES, type OrderStatus } from './domain/order.ts';
 export { DEFAULT_REGIONS, type RegionPricingInput } from './domain/region-pricing.ts';

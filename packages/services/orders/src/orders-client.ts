@@ -1,7 +1,7 @@
 import { AppError, isUuid } from '@polyshop/kernel';
 import { ServiceHttpClient, type InternalClientOptions } from '@polyshop/http';
 import type { OrderRepository } from './ports/order-repository.ts';
-import { toOrderView, type OrderView } from './order-view.ts';
+import { toOrderView, type OrderView } from './app/orders-views.ts';
 
 /** The order service as other services see it, in-process or over HTTP with the same behaviour. */
 export interface OrdersClient {

@@ -5,6 +5,7 @@ import { OrderService } from './app/order-service.ts';
 import { loadOrdersConfig } from './app/orders-config.ts';
 import { orderRoutes } from './http/order-routes.ts';
 import { localOrdersClient, OrdersHttpClient, type OrdersClient } from './orders-client.ts';
+import { openOrdersStorage } from './orders-storage.ts';
 
 /** Where the order routes are mounted (`Location` headers name it). */
 const ORDERS_PREFIX = '/orders';
@@ -19,8 +20,12 @@ export type OrdersModule = ServiceModule<OrdersClient> & { service: OrderService
  */
 export async function createOrdersService(context: ServiceContext<'postgres'>): Promise<OrdersModule> {
   const config = loadOrdersConfig(context.env);
-  const service = await OrderService.open({
-    db: await context.postgres(),
+  const storage = await openOrdersStorage(await context.postgres(), {
+    logger: context.logger,
+    publisher: context.bus,
+  });
+  const service = new OrderService({
+    ...storage,
     catalog: context.client('products'),
     stock: new InventoryClientReservations(context.client('inventory')),
     payments: new PaymentsClientProcessor(context.client('payments')),
@@ -28,7 +33,6 @@ export async function createOrdersService(context: ServiceContext<'postgres'>): 
     clock: context.clock,
     logger: context.logger,
     config,
-    publisher: context.bus,
   });
   return {
     service,

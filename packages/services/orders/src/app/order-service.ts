@@ -1,8 +1,7 @@
-import { fileURLToPath } from 'node:url';
-import type { Clock, EventPublisher, Logger } from '@polyshop/kernel';
-import { migrate, OutboxRelay, type SqlDatabase } from '@polyshop/stores';
-import { PostgresOrderRepository } from '../adapters/postgres/postgres-order-repository.ts';
+import type { Clock, Logger } from '@polyshop/kernel';
 import type { CustomerDirectory } from '../ports/customer-directory.ts';
+import type { OrderEventRelay } from '../ports/order-event-relay.ts';
+import type { OrderRepository } from '../ports/order-repository.ts';
 import type { PaymentProcessor } from '../ports/payment-processor.ts';
 import type { ProductCatalog } from '../ports/product-catalog.ts';
 import type { StockReservations } from '../ports/stock-reservations.ts';
@@ -11,12 +10,10 @@ import type { OrdersDeps } from './orders-deps.ts';
 import { RecoveryWorker } from './recovery-worker.ts';
 import { SagaRunner } from './saga-runner.ts';
 
-/** The PostgreSQL schema the order service owns. */
-export const ORDERS_SCHEMA = 'orders';
-const MIGRATIONS = fileURLToPath(new URL('../../migrations', import.meta.url));
-
 export interface OrderServiceOptions {
-  db: SqlDatabase;
+  repository: OrderRepository;
+  /** Publishes order events; without it they stay in the outbox. */
+  relay?: OrderEventRelay;
   catalog: ProductCatalog;
   stock: StockReservations;
   payments: PaymentProcessor;
@@ -25,30 +22,25 @@ export interface OrderServiceOptions {
   clock: Clock;
   logger: Logger;
   config: OrdersConfig;
-  /** Where the outbox relay publishes order events (the platform's bus); without it events stay in the outbox. */
-  publisher?: EventPublisher;
 }
 
 /**
- * The order service's moving parts on one database: repository, saga runner, recovery worker and
- * outbox relay. The platform module wraps it; crash tests open a second one on the same database
- * to play the restarted process.
+ * The order service's moving parts over its storage: saga runner, recovery worker and outbox relay
+ * (the repository and relay come from `openOrdersStorage`). The platform module wraps it; crash tests
+ * open a second one on the same database to play the restarted process.
  */
 export class OrderService {
   readonly deps: OrdersDeps;
   readonly runner: SagaRunner;
   readonly recovery: RecoveryWorker;
-  readonly relay: OutboxRelay | undefined;
+  readonly relay: OrderEventRelay | undefined;
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #logger: Logger;
 
-  private constructor(options: OrderServiceOptions) {
-    const { db, clock, logger, config } = options;
+  constructor(options: OrderServiceOptions) {
+    const { repository, clock, logger, config } = options;
     this.#logger = logger;
-    const repository = new PostgresOrderRepository(db);
-    this.relay = options.publisher
-      ? new OutboxRelay({ db, schema: ORDERS_SCHEMA, publisher: options.publisher, logger })
-      : undefined;
+    this.relay = options.relay;
     this.runner = new SagaRunner({
       repository,
       stock: options.stock,
@@ -77,12 +69,6 @@ export class OrderService {
       requestTimeoutMs: config.requestTimeoutMs,
       track: (saga) => this.#track(saga),
     };
-  }
-
-  /** Applies the schema's migrations and builds the service (workers not started). */
-  static async open(options: OrderServiceOptions): Promise<OrderService> {
-    await migrate(options.db, { schema: ORDERS_SCHEMA, directory: MIGRATIONS });
-    return new OrderService(options);
   }
 
   /** Starts the outbox relay and the recovery worker (whose first pass runs right away). */

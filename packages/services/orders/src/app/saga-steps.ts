@@ -2,7 +2,7 @@ import { AppError, type Clock, type EventEnvelope } from '@polyshop/kernel';
 import type { PaymentInput } from '../domain/checkout-request.ts';
 import type { SagaStep, StepFailure } from '../domain/checkout-saga.ts';
 import type { Order, OrderFailure, OrderStatus } from '../domain/order.ts';
-import { orderEvent } from '../domain/order-events.ts';
+import { orderEvent } from '../domain/orders-events.ts';
 import type { PaymentProcessor, PaymentSummary } from '../ports/payment-processor.ts';
 import type { StockReservations } from '../ports/stock-reservations.ts';
 

@@ -8,7 +8,7 @@ import type { OrdersDeps, Viewer } from '../app/orders-deps.ts';
 import { placeOrder } from '../app/place-order.ts';
 import { getOrder, listOrders } from '../app/read-orders.ts';
 import type { Order } from '../domain/order.ts';
-import { toOrderView } from '../order-view.ts';
+import { toOrderView } from '../app/orders-views.ts';
 import {
   CancelBody,
   CheckoutBody,
@@ -17,7 +17,7 @@ import {
   OrderIdParams,
   OrderListSchema,
   OrderSchema,
-} from './schemas.ts';
+} from './orders-schemas.ts';
 
 const security = [{ bearerAuth: [] }];
 const tags = ['orders'];

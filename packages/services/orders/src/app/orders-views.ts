@@ -1,4 +1,4 @@
-import type { Order } from './domain/order.ts';
+import type { Order } from '../domain/order.ts';
 
 /** An order on the wire: amounts as decimal strings in `currency`, times ISO 8601. */
 export interface OrderView {
