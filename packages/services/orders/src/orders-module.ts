@@ -3,7 +3,7 @@ import { InventoryClientReservations } from './adapters/clients/inventory-client
 import { PaymentsClientProcessor } from './adapters/clients/payments-client-processor.ts';
 import { OrderService } from './app/order-service.ts';
 import { loadOrdersConfig } from './app/orders-config.ts';
-import { orderRoutes } from './http/order-routes.ts';
+import { ordersRoutes } from './http/orders-routes.ts';
 import { localOrdersClient, OrdersHttpClient, type OrdersClient } from './orders-client.ts';
 import { openOrdersStorage } from './orders-storage.ts';
 
@@ -37,7 +37,7 @@ export async function createOrdersService(context: ServiceContext<'postgres'>): 
   return {
     service,
     client: localOrdersClient(service.deps.repository),
-    routes: orderRoutes(service.deps, context.authorizer, ORDERS_PREFIX),
+    routes: ordersRoutes(service.deps, context.authorizer, ORDERS_PREFIX),
     async start() {
       service.start();
     },

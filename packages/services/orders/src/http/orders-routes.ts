@@ -51,7 +51,7 @@ function inputFailure(order: Order): AppError | undefined {
 }
 
 /** `/orders`: checkout, reading and cancelling orders. */
-export function orderRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: string): FastifyPluginAsync {
+export function ordersRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: string): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
     const authenticated = authorizer.authenticate();
