@@ -44,8 +44,12 @@ const anOrderConfirmed = () =>
   );
 
 describe('polyshop serve', () => {
-  it('stops with a configuration error naming NATS_URL when it is not set', async () => {
-    const { code, stderr } = await polyshop(['serve', 'products', '--port', '39999']);
+  it('stops with a configuration error naming NATS_URL when it is not set and servers up wrote none', async () => {
+    // An empty servers folder: `serve` would otherwise take the NATS URL `servers up` wrote.
+    const serversDir = mkdtempSync(join(tmpdir(), 'polyshop-no-servers-'));
+    const { code, stderr } = await polyshop(['serve', 'products', '--port', '39999'], {
+      SERVERS_DIR: serversDir,
+    });
     assert.equal(code, 78);
     assert.match(stderr, /NATS_URL: required by `polyshop serve`/);
   });

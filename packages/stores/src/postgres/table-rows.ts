@@ -30,7 +30,7 @@ type EveryColumn<Row, Listed extends ColumnsOf<Row>> = [Exclude<keyof Row, Liste
 
 /**
  * Declares a table whose rows have type `Row`. Curried so that `Row` is given and the column tuple
- * inferred: `defineTable<StockRow>()('inventory', 'stock', ['sku', 'quantity', …])` compiles only
+ * inferred: `defineTable<StockRow>()('shop', 'stock', ['sku', 'quantity', …])` compiles only
  * when the list names every key of `StockRow` and nothing else.
  */
 export function defineTable<Row extends object>() {
