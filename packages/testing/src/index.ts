@@ -3,3 +3,4 @@ export * from './postgres-targets.ts';
 export * from './polyglot-targets.ts';
 export * from './assert-tables-match-schema.ts';
 export * from './eventually.ts';
+export * from './schema-tables-suite.ts';

@@ -1,22 +1,8 @@
-import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { migrate, migratedTables, type SqlDatabase } from '@polyshop/stores';
-import { assertTablesMatchSchema, postgresTargets } from '@polyshop/testing';
+import { schemaTablesSuite } from '@polyshop/testing';
 import { INVENTORY_TABLES } from '../../src/adapters/postgres/inventory-tables.ts';
 
-const directory = fileURLToPath(new URL('../../migrations', import.meta.url));
-
-for (const target of postgresTargets()) {
-  describe(`inventory tables on ${target.name}`, { skip: target.skip }, () => {
-    let db: SqlDatabase;
-    before(async () => {
-      db = await target.open();
-      await migrate(db, { schema: 'inventory', directory });
-    });
-    after(() => db && target.close(db));
-
-    it('declares every table and column of the inventory schema, and nothing more', async () => {
-      await assertTablesMatchSchema(db, [...INVENTORY_TABLES, ...migratedTables('inventory')]);
-    });
-  });
-}
+schemaTablesSuite({
+  schema: 'inventory',
+  migrations: new URL('../../migrations', import.meta.url),
+  tables: INVENTORY_TABLES,
+});

@@ -1,22 +1,8 @@
-import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { migrate, migratedTables, type SqlDatabase } from '@polyshop/stores';
-import { assertTablesMatchSchema, postgresTargets } from '@polyshop/testing';
+import { schemaTablesSuite } from '@polyshop/testing';
 import { ORDERS_TABLES } from '../../src/adapters/postgres/orders-tables.ts';
 
-const directory = fileURLToPath(new URL('../../migrations', import.meta.url));
-
-for (const target of postgresTargets()) {
-  describe(`orders tables on ${target.name}`, { skip: target.skip }, () => {
-    let db: SqlDatabase;
-    before(async () => {
-      db = await target.open();
-      await migrate(db, { schema: 'orders', directory });
-    });
-    after(() => db && target.close(db));
-
-    it('declares every table and column of the orders schema, and nothing more', async () => {
-      await assertTablesMatchSchema(db, [...ORDERS_TABLES, ...migratedTables('orders')]);
-    });
-  });
-}
+schemaTablesSuite({
+  schema: 'orders',
+  migrations: new URL('../../migrations', import.meta.url),
+  tables: ORDERS_TABLES,
+});
