@@ -1,0 +1,57 @@
+import type { AddressInfo } from 'node:net';
+import { silentLogger } from '@polyshop/kernel';
+import { buildPlatform, type Platform } from '@polyshop/platform';
+import type { ServiceName } from '@polyshop/http';
+
+const ADMIN = { email: 'bench@polyshop.test', password: 'Bench-Only-Secret-2026!' };
+
+/** A platform listening on a loopback port, with an admin token: what a benchmark client talks to. */
+export interface BenchPlatform {
+  platform: Platform;
+  base: string;
+  token: string;
+  /** JSON over real HTTP with the admin token; resolves to the status and parsed body. */
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the platform in this process (PGlite in memory, or `databaseUrl`), listens on a free loopback
+ * port and logs the bootstrap admin in. Requests go over real HTTP, as a user's would.
+ */
+export async function startBenchPlatform(options: {
+  services: ServiceName[];
+  databaseUrl?: string | undefined;
+}): Promise<BenchPlatform> {
+  const platform = await buildPlatform({
+    env: {
+      LOG_LEVEL: 'silent',
+      POLYSHOP_ADMIN_EMAIL: ADMIN.email,
+      POLYSHOP_ADMIN_PASSWORD: ADMIN.password,
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl, DATABASE_POOL_SIZE: '20' } : {}),
+    },
+    inMemory: true,
+    logger: silentLogger(),
+    services: options.services,
+  });
+  await platform.start();
+  await platform.app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(platform.app.server.address() as AddressInfo).port}`;
+  let token = '';
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  };
+  const login = await call('POST', '/users/login', ADMIN);
+  if (login.status !== 200) throw new Error(`bench admin login answered ${login.status}`);
+  token = (login.body as { accessToken: string }).accessToken;
+  return { platform, base, token, call, close: () => platform.close() };
+}

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compareInterleaved, median, medianRun, quantile, runLoad, type LoadResult } from './measure.ts';
+
+const run = (perSecond: number): LoadResult => ({ perSecond, ok: 1, failed: 0, p50Ms: 1, p99Ms: 2 });
+
+describe('benchmark measures', () => {
+  it('takes nearest-rank quantiles and medians', () => {
+    const values = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
+    assert.equal(quantile(values, 0.5), 5);
+    assert.equal(quantile(values, 0.99), 10);
+    assert.equal(quantile(values, 0), 1);
+    assert.equal(quantile([], 0.5), 0);
+    assert.equal(median([3, 1, 2]), 2);
+  });
+
+  it('keeps the run whose rate is the median', () => {
+    assert.deepEqual(medianRun([run(10), run(30), run(20)]), run(20));
+  });
+
+  it('interleaves the rounds A B A B and reports the ratio of the medians', async () => {
+    const order: string[] = [];
+    const rates = { a: [10, 30, 20], b: [5, 15, 10] };
+    const result = await compareInterleaved({
+      scenario: 'x',
+      label: 'y',
+      anchorName: 'z',
+      rounds: 3,
+      polyshop: async () => (order.push('A'), run(rates.a.shift()!)),
+      anchor: async () => (order.push('B'), run(rates.b.shift()!)),
+    });
+    assert.deepEqual(order, ['A', 'B', 'A', 'B', 'A', 'B']);
+    assert.equal(result.polyshop.perSecond, 20);
+    assert.equal(result.anchor.perSecond, 10);
+    assert.equal(result.ratio, 2);
+  });
+
+  it('counts successes, refusals and throws separately from the loops', async () => {
+    const result = await runLoad({
+      concurrency: 3,
+      durationMs: 30,
+      operation: async (worker, sequence) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (worker === 2) throw new Error('boom');
+        return sequence % 2 === 0;
+      },
+    });
+    assert.ok(result.ok > 0 && result.failed > result.ok, JSON.stringify(result));
+    assert.ok(result.p99Ms >= result.p50Ms);
+  });
+});

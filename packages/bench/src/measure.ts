@@ -1,0 +1,107 @@
+/** What one timed run of an operation at a fixed concurrency measured. */
+export interface LoadResult {
+  /** Operations that succeeded per second of wall time. */
+  perSecond: number;
+  ok: number;
+  failed: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/** The value at quantile `q` (0–1) of `values` (nearest rank); 0 for none. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/** The median of `values`. */
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+/**
+ * Runs `operation` from `concurrency` loops for `durationMs` (each loop starts its next call when the
+ * previous one ends), and reports the success rate and latency. `operation` resolves `true` when the
+ * operation did what it should (a refused reservation is not a success) and may throw (counted failed).
+ */
+export async function runLoad(options: {
+  concurrency: number;
+  durationMs: number;
+  operation: (worker: number, sequence: number) => Promise<boolean>;
+}): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let ok = 0;
+  let failed = 0;
+  const started = performance.now();
+  const deadline = started + options.durationMs;
+  const loop = async (worker: number) => {
+    for (let sequence = 0; performance.now() < deadline; sequence++) {
+      const at = performance.now();
+      const succeeded = await options.operation(worker, sequence).catch(() => false);
+      latencies.push(performance.now() - at);
+      if (succeeded) ok++;
+      else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, (_, worker) => loop(worker)));
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    perSecond: ok / seconds,
+    ok,
+    failed,
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+  };
+}
+
+/** One figure of a scenario: polyshop's and its anchor's, medians over interleaved rounds. */
+export interface Comparison {
+  scenario: string;
+  /** What was measured, e.g. `PGlite c=16`. */
+  label: string;
+  polyshop: LoadResult;
+  anchor: LoadResult;
+  anchorName: string;
+  /** `polyshop.perSecond / anchor.perSecond`. */
+  ratio: number;
+  rounds: number;
+}
+
+/**
+ * Measures `polyshop` and `anchor` in interleaved rounds (A B A B …) so that a noisy neighbour slows
+ * both alike, and keeps the round whose rate is the median of each (its latencies with it).
+ */
+export async function compareInterleaved(options: {
+  scenario: string;
+  label: string;
+  anchorName: string;
+  rounds: number;
+  polyshop: () => Promise<LoadResult>;
+  anchor: () => Promise<LoadResult>;
+}): Promise<Comparison> {
+  const mine: LoadResult[] = [];
+  const theirs: LoadResult[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    mine.push(await options.polyshop());
+    theirs.push(await options.anchor());
+  }
+  const polyshop = medianRun(mine);
+  const anchor = medianRun(theirs);
+  return {
+    scenario: options.scenario,
+    label: options.label,
+    anchorName: options.anchorName,
+    polyshop,
+    anchor,
+    ratio: anchor.perSecond > 0 ? polyshop.perSecond / anchor.perSecond : 0,
+    rounds: options.rounds,
+  };
+}
+
+/** The run whose rate is the median of `runs`. */
+export function medianRun(runs: readonly LoadResult[]): LoadResult {
+  const rate = median(runs.map((run) => run.perSecond));
+  return runs.find((run) => run.perSecond === rate)!;
+}

@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import type { SqlDatabase } from '@polyshop/stores';
+import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
+import { compareInterleaved, runLoad, type Comparison } from '../measure.ts';
+import { pgbench } from '../pgbench.ts';
+import type { BenchTarget, ScenarioResult, Scale } from '../scenario.ts';
+
+const HOT_SKU = 'BENCH-HOT-1';
+const ANCHOR_TABLE = 'bench.hot_stock';
+
+/**
+ * The adapter's own reservation statement on one row (`postgres-inventory-repository.ts`), as a raw
+ * anchor: one conditional UPDATE per unit, nothing else.
+ */
+const CONDITIONAL_UPDATE = `UPDATE ${ANCHOR_TABLE} SET reserved = reserved + 1, version = version + 1, updated_at = now()
+  WHERE sku = '${HOT_SKU}' AND quantity - reserved >= 1 RETURNING sku, quantity, reserved, version`;
+
+/** The seed's pattern ("Lock contention at scale"): read the row FOR UPDATE, then update it. */
+const SEED_FOR_UPDATE = `BEGIN;
+SELECT quantity, reserved FROM ${ANCHOR_TABLE} WHERE sku = '${HOT_SKU}' FOR UPDATE;
+UPDATE ${ANCHOR_TABLE} SET reserved = reserved + 1, version = version + 1, updated_at = now() WHERE sku = '${HOT_SKU}';
+COMMIT;
+`;
+
+const SETTINGS = {
+  small: { concurrency: [1, 16], durationMs: 1000, rounds: 3, sellOut: 100 },
+  full: { concurrency: [1, 16, 64], durationMs: 5000, rounds: 5, sellOut: 1000 },
+} as const;
+
+async function createAnchorTable(db: SqlDatabase): Promise<void> {
+  await db.query('CREATE SCHEMA IF NOT EXISTS bench');
+  await db.query(
+    `CREATE TABLE IF NOT EXISTS ${ANCHOR_TABLE} (sku text PRIMARY KEY, quantity integer NOT NULL,
+     reserved integer NOT NULL, version integer NOT NULL, updated_at timestamptz NOT NULL)`,
+  );
+  await db.query(
+    `INSERT INTO ${ANCHOR_TABLE} VALUES ($1, 1000000000, 0, 1, now())
+     ON CONFLICT (sku) DO UPDATE SET quantity = 1000000000, reserved = 0`,
+    [HOT_SKU],
+  );
+}
+
+/** Reserves one unit of `sku` through `POST /inventory/reservations`; true on 201. */
+async function reserveOne(bench: BenchPlatform, sku: string, id: string): Promise<boolean> {
+  const { status } = await bench.call('POST', '/inventory/reservations', {
+    reservationId: id,
+    items: [{ sku, quantity: 1 }],
+    ttlSeconds: 3600,
+  });
+  return status === 201;
+}
+
+async function setStock(bench: BenchPlatform, sku: string, quantity: number): Promise<void> {
+  const { status } = await bench.call('PUT', `/inventory/${sku}`, { quantity, reason: 'benchmark' });
+  if (status !== 200 && status !== 201) throw new Error(`setting stock of ${sku} answered ${status}`);
+}
+
+/**
+ * Sells out a SKU of `units` to twice as many concurrent 1-unit reservations: exactly `units` must
+ * succeed and the SKU must end with `reserved = quantity`. Returns the units oversold (0 expected).
+ */
+async function sellOut(bench: BenchPlatform, units: number): Promise<{ oversold: number; accepted: number }> {
+  const sku = `BENCH-SELLOUT-${randomBytes(4).toString('hex')}`;
+  await setStock(bench, sku, units);
+  const answers = await Promise.all(
+    Array.from({ length: units * 2 }, (_, i) => reserveOne(bench, sku, `sellout-${sku}-${i}`)),
+  );
+  const accepted = answers.filter(Boolean).length;
+  const { body } = await bench.call('GET', `/inventory/${sku}`);
+  const { quantity, reserved } = body as { quantity: number; reserved: number };
+  const oversold = Math.max(0, reserved - quantity, accepted - units);
+  if (reserved !== accepted)
+    throw new Error(`${sku}: ${accepted} reservations accepted but ${reserved} reserved`);
+  return { oversold, accepted };
+}
+
+/**
+ * `hot-sku`: 1-unit reservations on one SKU through the HTTP API at each concurrency, against the raw
+ * conditional UPDATE the adapter itself runs (pgbench on PostgreSQL, an in-process loop on PGlite) and,
+ * on PostgreSQL, the seed's `SELECT … FOR UPDATE` pattern; then a sell-out that must not oversell.
+ */
+export async function hotSku(target: BenchTarget, scale: Scale): Promise<ScenarioResult> {
+  const settings = SETTINGS[scale];
+  const bench = await startBenchPlatform({
+    services: ['users', 'inventory'],
+    databaseUrl: target.databaseUrl,
+  });
+  const comparisons: Comparison[] = [];
+  try {
+    const db = await bench.platform.postgres();
+    await createAnchorTable(db);
+    await setStock(bench, HOT_SKU, 1_000_000_000);
+    let round = 0;
+    for (const concurrency of settings.concurrency) {
+      const polyshop = () => {
+        const prefix = `hot-${round++}-${randomBytes(3).toString('hex')}`;
+        return runLoad({
+          concurrency,
+          durationMs: settings.durationMs,
+          operation: (worker, sequence) => reserveOne(bench, HOT_SKU, `${prefix}-${worker}-${sequence}`),
+        });
+      };
+      const label = `${target.name} c=${concurrency}`;
+      if (target.pgbench && target.databaseUrl) {
+        const [binary, url] = [target.pgbench, target.databaseUrl];
+        const viaPgbench = (script: string) => () =>
+          pgbench({ binary, url, script: `${script}\n`, concurrency, durationMs: settings.durationMs });
+        comparisons.push(
+          await compareInterleaved({
+            scenario: 'hot-sku',
+            label,
+            anchorName: 'pgbench: the same conditional UPDATE',
+            rounds: settings.rounds,
+            polyshop,
+            anchor: viaPgbench(`${CONDITIONAL_UPDATE};`),
+          }),
+          await compareInterleaved({
+            scenario: 'hot-sku',
+            label,
+            anchorName: "pgbench: the seed's SELECT … FOR UPDATE",
+            rounds: settings.rounds,
+            polyshop,
+            anchor: viaPgbench(SEED_FOR_UPDATE),
+          }),
+        );
+      } else {
+        comparisons.push(
+          await compareInterleaved({
+            scenario: 'hot-sku',
+            label,
+            anchorName: 'raw loop: the same conditional UPDATE in this process',
+            rounds: settings.rounds,
+            polyshop,
+            anchor: () =>
+              runLoad({
+                concurrency,
+                durationMs: settings.durationMs,
+                operation: async () => (await db.query(CONDITIONAL_UPDATE)).length === 1,
+              }),
+          }),
+        );
+      }
+    }
+    const { oversold, accepted } = await sellOut(bench, settings.sellOut);
+    return {
+      scenario: 'hot-sku',
+      target: target.name,
+      comparisons,
+      checks: { oversold, sellOutAccepted: accepted, sellOutUnits: settings.sellOut },
+    };
+  } finally {
+    await bench.close();
+  }
+}
