@@ -16,7 +16,7 @@ import {
 import { adminRoutes } from './admin-routes.ts';
 import { loadPlatformConfig, type PlatformConfig } from './platform-config.ts';
 import { createPlatformEvents } from './platform-events.ts';
-import { createAuthorizer, serviceDefinitions } from './service-catalog.ts';
+import { createAuthorizer, findServiceDefinition, serviceDefinitions } from './service-catalog.ts';
 import { serviceUrl } from './service-ports.ts';
 
 export interface PlatformOptions {
@@ -105,7 +105,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
     const running = modules.get(name);
     if (running?.client !== undefined) return running.client as ServiceClient<N>;
     if (!local.has(name)) {
-      const definition = definitions.find((d) => d.name === name);
+      const definition = findServiceDefinition(name, definitions);
       if (!definition?.httpClient)
         throw new Error(`Service ${name} has no HTTP client; run it in this process.`);
       if (!remoteClients.has(name))

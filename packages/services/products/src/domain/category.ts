@@ -114,3 +114,20 @@ function requireName(name: unknown): string {
   }
   return name.trim();
 }
+
+/**
+ * Why a conditional category update matched nothing: the category is gone (`CATEGORY.NOT_FOUND`), or it
+ * moved past the expected version (`CATEGORY.VERSION_MISMATCH`, 412). Every store's adapter throws it.
+ */
+export function categoryUpdateRefused(
+  slug: string,
+  current: Pick<Category, 'version'> | undefined,
+): AppError {
+  if (!current) return AppError.notFound('CATEGORY.NOT_FOUND', `No category ${slug}.`, { field: 'slug' });
+  return new AppError(
+    'precondition_failed',
+    'CATEGORY.VERSION_MISMATCH',
+    `Category ${slug} changed meanwhile (now version ${current.version}).`,
+    { field: 'If-Match' },
+  );
+}

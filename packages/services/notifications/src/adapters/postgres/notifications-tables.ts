@@ -1,5 +1,6 @@
 import { defineTable } from '@polyshop/stores';
-import type { ChannelType, NotificationRecord } from '../../domain/notification.ts';
+import type { NotificationRecord } from '../../domain/notification.ts';
+import type { NotificationTemplate } from '../../domain/template.ts';
 import { SCHEMA } from './pg-scope.ts';
 
 /**
@@ -8,18 +9,10 @@ import { SCHEMA } from './pg-scope.ts';
  */
 
 /** A row of `notifications.templates`: one version of a template, keyed by (type, channel, version). */
-export interface TemplateRow {
-  type: string;
-  channel: ChannelType;
-  version: number;
-  subject: string | null;
-  body: string;
-  html: string | null;
-  variables: string[];
-  description: string | null;
+export type TemplateRow = Omit<NotificationTemplate, 'createdAt' | 'createdBy'> & {
   created_at: Date;
   created_by: string | null;
-}
+};
 
 /** A row of `notifications.records`: one notification and its per-channel deliveries. */
 export interface NotificationRecordRow {

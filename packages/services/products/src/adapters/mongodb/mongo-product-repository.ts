@@ -1,7 +1,7 @@
 import { AppError, type EventEnvelope } from '@polyshop/kernel';
 import { duplicateKeyIndex, MongoOutbox, writeMark, type MongoConnection } from '@polyshop/stores';
 import type { Collection } from 'mongodb';
-import type { Category } from '../../domain/category.ts';
+import { categoryUpdateRefused, type Category } from '../../domain/category.ts';
 import type { Product } from '../../domain/product.ts';
 import type { ProductSearch } from '../../domain/product-query.ts';
 import type { ProductPage, ProductRepository } from '../../ports/product-repository.ts';
@@ -76,15 +76,7 @@ export class MongoProductRepository implements ProductRepository {
     const { _id, createdAt, ...fields } = categoryDoc(category);
     const updated = await this.#categories.updateOne({ _id, version: expectedVersion }, { $set: fields });
     if (updated.matchedCount === 0) {
-      const exists = await this.findCategory(category.slug);
-      if (!exists)
-        throw AppError.notFound('CATEGORY.NOT_FOUND', `No category ${category.slug}.`, { field: 'slug' });
-      throw new AppError(
-        'precondition_failed',
-        'CATEGORY.VERSION_MISMATCH',
-        `Category ${category.slug} changed meanwhile (now version ${exists.version}).`,
-        { field: 'If-Match' },
-      );
+      throw categoryUpdateRefused(category.slug, await this.findCategory(category.slug));
     }
   }
 

@@ -8,7 +8,7 @@ import {
   type SqlDatabase,
   type SqlExecutor,
 } from '@polyshop/stores';
-import type { Category } from '../../domain/category.ts';
+import { categoryUpdateRefused, type Category } from '../../domain/category.ts';
 import type { Product } from '../../domain/product.ts';
 import type { ProductSearch } from '../../domain/product-query.ts';
 import type { ProductPage, ProductRepository } from '../../ports/product-repository.ts';
@@ -98,15 +98,7 @@ export class PostgresProductRepository implements ProductRepository {
       ],
     );
     if (updated === 0) {
-      const exists = await this.findCategory(category.slug);
-      if (!exists)
-        throw AppError.notFound('CATEGORY.NOT_FOUND', `No category ${category.slug}.`, { field: 'slug' });
-      throw new AppError(
-        'precondition_failed',
-        'CATEGORY.VERSION_MISMATCH',
-        `Category ${category.slug} changed meanwhile (now version ${exists.version}).`,
-        { field: 'If-Match' },
-      );
+      throw categoryUpdateRefused(category.slug, await this.findCategory(category.slug));
     }
   }
 
