@@ -2,16 +2,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
 import { openPostgres } from '@polyshop/stores';
-import { createTestDatabase, dropTestDatabase, testDatabaseUrl } from '@polyshop/testing';
+import { createTestDatabase, dropTestDatabase, testDatabaseUrl, testServerUrl } from '@polyshop/testing';
+import { startDurablePostgres, type BenchPostgres } from './durable-postgres.ts';
 import { findPgbench } from './pgbench.ts';
 import { formatResult } from './report.ts';
-import type { BenchTarget, Scale, ScenarioResult } from './scenario.ts';
-import { hotSku } from './scenarios/hot-sku.ts';
-
-/** Every scenario, by name. */
-const SCENARIOS: Record<string, (target: BenchTarget, scale: Scale) => Promise<ScenarioResult>> = {
-  'hot-sku': hotSku,
-};
+import {
+  TARGET_NAMES,
+  type BenchTarget,
+  type Scale,
+  type ScenarioResult,
+  type TargetName,
+} from './scenario.ts';
+import { SCENARIOS } from './scenarios/index.ts';
 
 /** How durable a server's commits are, as it says itself. */
 async function durabilityOf(url: string): Promise<string> {
@@ -25,61 +27,117 @@ async function durabilityOf(url: string): Promise<string> {
   }
 }
 
+/** The test servers' variables for the non-PostgreSQL targets (`scripts/servers up`). */
+const SERVER_VARIABLES: Partial<Record<TargetName, string>> = {
+  mongodb: 'POLYSHOP_TEST_MONGODB_URL',
+  opensearch: 'POLYSHOP_TEST_OPENSEARCH_URL',
+  dynamodb: 'POLYSHOP_TEST_DYNAMODB_ENDPOINT',
+};
+
+interface Options {
+  scale: Scale;
+  target?: TargetName[];
+  json?: string;
+  unsafeFast?: boolean;
+}
+
+/**
+ * The PostgreSQL server the benchmark runs on: `POLYSHOP_BENCH_DATABASE_URL` when set; else a private
+ * cluster with durable commits started for this run; with `--unsafe-fast`, the test server (fsync off).
+ */
+async function benchPostgres(
+  options: Options,
+): Promise<{ url: string; stop?: () => Promise<void> } | undefined> {
+  const given = process.env.POLYSHOP_BENCH_DATABASE_URL;
+  if (given) return { url: given };
+  if (options.unsafeFast) {
+    const url = testDatabaseUrl();
+    return url ? { url } : undefined;
+  }
+  const cluster: BenchPostgres | undefined = await startDurablePostgres();
+  return cluster;
+}
+
 async function main(argv: string[]): Promise<number> {
   const program = new Command('bench')
     .description(
       "polyshop's benchmarks: each figure beside an anchor measured in the same run (interleaved rounds, " +
-        'medians), and the ratio. PostgreSQL figures run on a fresh database of POLYSHOP_TEST_DATABASE_URL ' +
-        '(scripts/servers up postgres); PGlite always runs.',
+        'medians), and the ratio. PostgreSQL figures run on a private cluster with durable commits that the ' +
+        'benchmark starts from the installed binaries (or POLYSHOP_BENCH_DATABASE_URL); PGlite always runs; ' +
+        'mongodb, opensearch and dynamodb use the test servers (scripts/servers up).',
     )
-    .argument('[scenarios...]', `which scenarios (default: all): ${Object.keys(SCENARIOS).join(', ')}`)
+    .argument(
+      '[scenarios...]',
+      `which scenarios (default: all): ${SCENARIOS.map((s) => `${s.name} (${s.summary})`).join('; ')}`,
+    )
     .addOption(
       new Option('--scale <scale>', 'small: seconds (CI); full: the figures to quote')
         .choices(['small', 'full'])
         .default('full'),
     )
-    .addOption(new Option('--target <target...>', 'where to run').choices(['pglite', 'postgres']))
+    .addOption(
+      new Option('--target <target...>', 'where to run (default: every target a scenario supports)').choices(
+        TARGET_NAMES,
+      ),
+    )
+    .option(
+      '--unsafe-fast',
+      'run the PostgreSQL figures on the test server (POLYSHOP_TEST_DATABASE_URL, fsync off) instead of a durable one',
+    )
     .option('--json <file>', 'also write the raw results as JSON to this file')
     .showHelpAfterError();
   program.parse(argv, { from: 'user' });
-  const unknown = program.args.filter((name) => !(name in SCENARIOS));
+  const known = new Map(SCENARIOS.map((s) => [s.name, s]));
+  const unknown = program.args.filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    program.error(`unknown scenario ${unknown.join(', ')}: expected ${Object.keys(SCENARIOS).join(', ')}`);
+    program.error(`unknown scenario ${unknown.join(', ')}: expected ${[...known.keys()].join(', ')}`);
   }
-  const names = program.args.length ? program.args : Object.keys(SCENARIOS);
-  const options = program.opts<{ scale: Scale; target?: string[]; json?: string }>();
-  const wanted = new Set(options.target ?? ['pglite', 'postgres']);
-  const server = wanted.has('postgres') ? testDatabaseUrl() : undefined;
+  const scenarios = program.args.length ? program.args.map((name) => known.get(name)!) : SCENARIOS;
+  const options = program.opts<Options>();
+  const wanted = new Set<TargetName>(options.target ?? TARGET_NAMES);
+  const needsPostgres = scenarios.some((s) => s.targets.includes('postgres')) && wanted.has('postgres');
+  const server = needsPostgres ? await benchPostgres(options) : undefined;
+  const pgbenchBinary = findPgbench();
   const results: ScenarioResult[] = [];
   let failed = false;
-  for (const name of names) {
-    const targets: BenchTarget['name'][] = ['pglite', 'postgres'].filter(
-      (t): t is BenchTarget['name'] => wanted.has(t) && (t === 'pglite' || server !== undefined),
-    );
-    for (const targetName of targets) {
-      let database: { url: string; name: string } | undefined;
-      try {
-        const target: BenchTarget = { name: targetName };
-        if (targetName === 'postgres' && server) {
-          database = await createTestDatabase(server);
-          target.databaseUrl = database.url;
-          target.durability = await durabilityOf(database.url);
-          const binary = findPgbench();
-          if (binary) target.pgbench = binary;
+  try {
+    for (const scenario of scenarios) {
+      for (const targetName of scenario.targets.filter((t) => wanted.has(t))) {
+        let database: { url: string; name: string } | undefined;
+        try {
+          const target: BenchTarget = { name: targetName };
+          if (targetName === 'postgres') {
+            if (!server) {
+              process.stderr.write(`bench ${scenario.name} on postgres: no PostgreSQL installed, skipped\n`);
+              continue;
+            }
+            database = await createTestDatabase(server.url);
+            target.databaseUrl = database.url;
+            target.durability = await durabilityOf(database.url);
+            if (pgbenchBinary) target.pgbench = pgbenchBinary;
+          }
+          const variable = SERVER_VARIABLES[targetName];
+          if (variable) {
+            const url = testServerUrl(variable);
+            if (!url) continue;
+            target.serverUrl = url;
+          }
+          const result = await scenario.run(target, options.scale);
+          results.push(result);
+          process.stdout.write(formatResult(result, target));
+          if ((result.checks.oversold ?? 0) > 0) failed = true;
+        } catch (error) {
+          failed = true;
+          process.stderr.write(
+            `bench ${scenario.name} on ${targetName} failed: ${(error as Error).stack ?? String(error)}\n`,
+          );
+        } finally {
+          if (database && server) await dropTestDatabase(server.url, database.name);
         }
-        const result = await SCENARIOS[name]!(target, options.scale);
-        results.push(result);
-        process.stdout.write(formatResult(result, target));
-        if ((result.checks.oversold ?? 0) > 0) failed = true;
-      } catch (error) {
-        failed = true;
-        process.stderr.write(
-          `bench ${name} on ${targetName} failed: ${(error as Error).stack ?? String(error)}\n`,
-        );
-      } finally {
-        if (database && server) await dropTestDatabase(server, database.name);
       }
     }
+  } finally {
+    await server?.stop?.();
   }
   if (options.json) {
     mkdirSync(dirname(options.json), { recursive: true });

@@ -7,20 +7,23 @@ import type { LoadResult } from './measure.ts';
 
 const run = promisify(execFile);
 
-/** The pgbench binary: on PATH, or in Debian's PostgreSQL folder (`/usr/lib/postgresql/<v>/bin`). */
-export function findPgbench(): string | undefined {
+/** A PostgreSQL program (`pgbench`, `initdb`, `pg_ctl`): on PATH, or in Debian's `/usr/lib/postgresql/<v>/bin`. */
+export function findPostgresProgram(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir && existsSync(join(dir, 'pgbench'))) return join(dir, 'pgbench');
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
   }
   const debian = '/usr/lib/postgresql';
   if (!existsSync(debian)) return undefined;
   const versions = readdirSync(debian).sort((a, b) => Number(b) - Number(a));
   for (const version of versions) {
-    const path = join(debian, version, 'bin', 'pgbench');
+    const path = join(debian, version, 'bin', name);
     if (existsSync(path)) return path;
   }
   return undefined;
 }
+
+/** The pgbench binary, for the PostgreSQL anchors. */
+export const findPgbench = (): string | undefined => findPostgresProgram('pgbench');
 
 /**
  * Runs `script` (pgbench's custom-script syntax) against `url` at `concurrency` clients for

@@ -3,7 +3,7 @@ import type { SqlDatabase } from '@polyshop/stores';
 import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
 import { compareInterleaved, runLoad, type Comparison } from '../measure.ts';
 import { pgbench } from '../pgbench.ts';
-import type { BenchTarget, ScenarioResult, Scale } from '../scenario.ts';
+import type { BenchTarget, Scenario, ScenarioResult, Scale } from '../scenario.ts';
 
 const HOT_SKU = 'BENCH-HOT-1';
 const ANCHOR_TABLE = 'bench.hot_stock';
@@ -79,7 +79,7 @@ async function sellOut(bench: BenchPlatform, units: number): Promise<{ oversold:
  * conditional UPDATE the adapter itself runs (pgbench on PostgreSQL, an in-process loop on PGlite) and,
  * on PostgreSQL, the seed's `SELECT … FOR UPDATE` pattern; then a sell-out that must not oversell.
  */
-export async function hotSku(target: BenchTarget, scale: Scale): Promise<ScenarioResult> {
+async function runHotSku(target: BenchTarget, scale: Scale): Promise<ScenarioResult> {
   const settings = SETTINGS[scale];
   const bench = await startBenchPlatform({
     services: ['users', 'inventory'],
@@ -152,3 +152,11 @@ export async function hotSku(target: BenchTarget, scale: Scale): Promise<Scenari
     await bench.close();
   }
 }
+
+export const hotSku: Scenario = {
+  name: 'hot-sku',
+  summary:
+    '1-unit reservations on one SKU over HTTP vs the same conditional UPDATE (and the seed FOR UPDATE)',
+  targets: ['pglite', 'postgres'],
+  run: runHotSku,
+};

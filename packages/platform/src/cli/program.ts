@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerBenchCommand } from './bench-command.ts';
 import { registerEventsCommand } from './events-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
 import { registerSearchCommand } from './search-command.ts';
@@ -21,5 +22,6 @@ export function createProgram(): Command {
   registerSeedCommand(program);
   registerSearchCommand(program);
   registerEventsCommand(program);
+  registerBenchCommand(program);
   return program;
 }

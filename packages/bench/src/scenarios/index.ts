@@ -1,0 +1,5 @@
+import type { Scenario } from '../scenario.ts';
+import { hotSku } from './hot-sku.ts';
+
+/** Every scenario `npm run bench` knows, in the order it runs them. */
+export const SCENARIOS: readonly Scenario[] = [hotSku];
