@@ -7,6 +7,7 @@ import { categoryContract } from './category-contract.ts';
 import { crudContract } from './crud-contract.ts';
 import { filterContract } from './filter-contract.ts';
 import { facetAndPaginationContract } from './facet-pagination-contract.ts';
+import { facetUpkeepContract } from './facet-upkeep-contract.ts';
 
 /** One adapter under test: a repository on an empty store, and a view of the events it recorded. */
 export interface ProductRepositoryFixture {
@@ -72,5 +73,6 @@ export function productRepositoryContract(
     crudContract(get, needs);
     filterContract(get, needs);
     facetAndPaginationContract(get, needs);
+    facetUpkeepContract(get, needs);
   });
 }

@@ -2,6 +2,7 @@ import { defineTable } from '@polyshop/stores';
 import type { AttributeDefinition } from '../../domain/attribute-definition.ts';
 import type { Attributes, Specifications } from '../../domain/attribute-values.ts';
 import type { ProductStatus, VariantDocument } from '../../domain/product.ts';
+import type { FilterScalar } from '../../domain/product-query.ts';
 
 /** The catalog's PostgreSQL schema (the migrations name it too). */
 export const SCHEMA = 'catalog';
@@ -53,6 +54,19 @@ export interface ProductVariantRow {
   price: string;
 }
 
+/**
+ * A row of `catalog.facet_counts`, kept by triggers on `catalog.products`: how many products of a
+ * category and status hold an attribute value (`element`: counted as an element of a list attribute).
+ */
+export interface FacetCountRow {
+  category: string;
+  status: ProductStatus;
+  attribute: string;
+  element: boolean;
+  value: FilterScalar;
+  count: number;
+}
+
 export const PRODUCTS_TABLE = defineTable<ProductRow>()(SCHEMA, 'products', [
   'id',
   'slug',
@@ -88,5 +102,14 @@ export const PRODUCT_VARIANTS_TABLE = defineTable<ProductVariantRow>()(SCHEMA, '
   'price',
 ]);
 
+export const FACET_COUNTS_TABLE = defineTable<FacetCountRow>()(SCHEMA, 'facet_counts', [
+  'category',
+  'status',
+  'attribute',
+  'element',
+  'value',
+  'count',
+]);
+
 /** The service's own tables (`migrate` adds the messaging tables, declared in `@polyshop/stores`). */
-export const CATALOG_TABLES = [PRODUCTS_TABLE, CATEGORIES_TABLE, PRODUCT_VARIANTS_TABLE];
+export const CATALOG_TABLES = [PRODUCTS_TABLE, CATEGORIES_TABLE, PRODUCT_VARIANTS_TABLE, FACET_COUNTS_TABLE];

@@ -1,7 +1,8 @@
 import type { SqlExecutor } from '@polyshop/stores';
-import { byCountThenValue } from '../../domain/facets.ts';
+import { byCountThenValue, isWholeCategory } from '../../domain/facets.ts';
 import type {
   FacetCount,
+  FacetRequest,
   FilterScalar,
   ProductFilter,
   ProductSearch,
@@ -107,6 +108,39 @@ function positionOf(row: ProductRow, field: keyof typeof SORT): SearchPosition {
 async function facetsOf(db: SqlExecutor, search: ProductSearch): Promise<Record<string, FacetCount[]>> {
   const facets: Record<string, FacetCount[]> = {};
   if (search.facets.length === 0) return facets;
+  const rows = isWholeCategory(search.filter)
+    ? await maintainedCounts(db, search.filter, search.facets)
+    : await countedFacets(db, search);
+  for (const facet of search.facets) facets[facet.name] = [];
+  for (const row of rows) facets[row.facet]!.push({ value: row.value, count: row.count });
+  for (const counts of Object.values(facets)) counts.sort(byCountThenValue);
+  return facets;
+}
+
+type FacetCountResult = { facet: string; value: FilterScalar; count: number };
+
+/** The whole category's facets from `catalog.facet_counts` (kept by triggers): a few hundred rows at most. */
+function maintainedCounts(
+  db: SqlExecutor,
+  filter: ProductFilter & { category: string },
+  facets: readonly FacetRequest[],
+): Promise<FacetCountResult[]> {
+  return db.query<FacetCountResult>(
+    `SELECT attribute AS facet, value, sum(count)::int8 AS count FROM ${SCHEMA}.facet_counts
+     WHERE category = $1 AND status = ANY($2::text[]) AND attribute = ANY($3::text[])
+       AND element = (attribute = ANY($4::text[]))
+     GROUP BY attribute, value HAVING sum(count) > 0`,
+    [
+      filter.category,
+      filter.statuses,
+      facets.map((facet) => facet.name),
+      facets.filter((facet) => facet.multiValued).map((facet) => facet.name),
+    ],
+  );
+}
+
+/** Facets counted over the filtered products: one query, a UNION ALL of one count per facet. */
+function countedFacets(db: SqlExecutor, search: ProductSearch): Promise<FacetCountResult[]> {
   const params = new Params();
   const filtered = new Set(search.filter.attributes.map((attribute) => attribute.name));
   // Facets whose attribute is not filtered all count over the same set: one scan, materialised once.
@@ -129,14 +163,7 @@ async function facetsOf(db: SqlExecutor, search: ProductSearch): Promise<Record<
       countValues(key, facet.multiValued, `p.attributes -> ${key}`, `${SCHEMA}.products p`, where),
     );
   }
-  const rows = await db.query<{ facet: string; value: FilterScalar; count: number }>(
-    prefix + selects.join('\nUNION ALL\n'),
-    params.values,
-  );
-  for (const facet of search.facets) facets[facet.name] = [];
-  for (const row of rows) facets[row.facet]!.push({ value: row.value, count: row.count });
-  for (const counts of Object.values(facets)) counts.sort(byCountThenValue);
-  return facets;
+  return db.query<FacetCountResult>(prefix + selects.join('\nUNION ALL\n'), params.values);
 }
 
 /** Counts the values of one facet (`value` a jsonb expression over `from`); a list counts each element. */
