@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '@polyshop/kernel';
+import { appendBatchToOutbox } from './outbox-batch.ts';
 import type { SqlExecutor } from './sql-database.ts';
 
 /**
@@ -49,14 +50,15 @@ CREATE TABLE ${schema}.dead_letters (
 }
 
 /**
- * Writes events to the service's outbox. Call it with the transaction that makes the change, so the
- * events exist if and only if the change committed.
+ * Writes events to the service's outbox (several in one statement). Call it with the transaction that
+ * makes the change, so the events exist if and only if the change committed.
  */
 export async function appendToOutbox(
   tx: SqlExecutor,
   schema: string,
   events: readonly EventEnvelope[],
 ): Promise<void> {
+  if (events.length > 1) return appendBatchToOutbox(tx, schema, events);
   for (const event of events) {
     await tx.query(
       `INSERT INTO ${schema}.outbox (event_id, type, aggregate_type, aggregate_id, envelope) VALUES ($1, $2, $3, $4, $5)`,

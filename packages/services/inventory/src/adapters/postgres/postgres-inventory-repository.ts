@@ -3,13 +3,7 @@ import { appendToOutbox, type SqlDatabase, type SqlExecutor } from '@polyshop/st
 import { adjustmentRefusal } from '../../domain/adjustment-refusal.ts';
 import { belowReserved, skuNotFound } from '../../domain/inventory-errors.ts';
 import { MAX_STOCK_QUANTITY } from '../../domain/limits.ts';
-import {
-  sortItems,
-  type NewReservation,
-  type Reservation,
-  type ReservationItem,
-  type StockShortage,
-} from '../../domain/reservation.ts';
+import { sortItems, type NewReservation, type Reservation } from '../../domain/reservation.ts';
 import {
   countsBefore,
   countsOf,
@@ -36,7 +30,9 @@ import {
   toStockLevel,
 } from './postgres-inventory-rows.ts';
 import type { AdjustmentRow, ReservationRow, StockRow } from './inventory-tables.ts';
-import { RaceDetected, RollbackWith, runTransaction } from './run-transaction.ts';
+import { ReservationLanes } from './reservation-lanes.ts';
+import { reserveBatch, type BatchedReservation } from './reserve-batch.ts';
+import { RaceDetected, runTransaction } from './run-transaction.ts';
 
 /** The PostgreSQL schema the inventory service owns. */
 export const INVENTORY_SCHEMA = 'inventory';
@@ -44,6 +40,8 @@ export const INVENTORY_SCHEMA = 'inventory';
 export interface PostgresInventoryRepositoryOptions {
   /** Attempts per write after deadlocks, serialization failures or detected races. Default 5. */
   maxAttempts?: number;
+  /** Most concurrent reservations of the same SKUs coalesced into one transaction. Default 256. */
+  maxReservationBatch?: number;
   /** Called before a write is retried after a deadlock or serialization failure. */
   onTransientRetry?: (error: unknown, attempt: number) => void;
 }
@@ -74,9 +72,17 @@ export class PostgresInventoryRepository implements InventoryRepository {
   readonly #db: SqlDatabase;
   readonly #options: PostgresInventoryRepositoryOptions;
 
+  readonly #lanes: ReservationLanes<BatchedReservation, ReserveOutcome>;
+
   constructor(db: SqlDatabase, options: PostgresInventoryRepositoryOptions = {}) {
     this.#db = db;
     this.#options = options;
+    this.#lanes = new ReservationLanes({
+      keyOf: ({ reservation }) => reservation.items.map((item) => item.sku).join('\n'),
+      idOf: ({ reservation }) => reservation.id,
+      runBatch: (batch) => this.#run((tx) => reserveBatch(tx, batch)),
+      maxBatch: options.maxReservationBatch ?? 256,
+    });
   }
 
   async findStock(sku: string): Promise<StockLevel | undefined> {
@@ -157,33 +163,11 @@ export class PostgresInventoryRepository implements InventoryRepository {
     return rows.map(toAdjustment);
   }
 
-  async reserve(reservation: NewReservation, context: WriteContext): Promise<ReserveOutcome> {
-    const items = sortItems(reservation.items);
-    return this.#run(async (tx): Promise<ReserveOutcome> => {
-      // The reservation row first: a concurrent attempt with the same id waits here, then sees it.
-      const [inserted] = await tx.query<ReservationRow>(
-        `INSERT INTO inventory.reservations (id, status, items, ttl_seconds, expires_at, created_at, updated_at)
-         VALUES ($1, 'active', $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING RETURNING ${RESERVATION_COLUMNS}`,
-        [reservation.id, JSON.stringify(items), reservation.ttlSeconds, reservation.expiresAt, context.now],
-      );
-      if (!inserted) {
-        const existing = await findReservation(tx, reservation.id);
-        if (!existing) throw new RaceDetected();
-        return { status: 'exists', reservation: existing };
-      }
-      const changes: StockChange[] = [];
-      for (const [index, item] of items.entries()) {
-        const [row] = await tx.query<StockRow>(
-          `UPDATE inventory.stock SET reserved = reserved + $2, version = version + 1, updated_at = $3
-           WHERE sku = $1 AND quantity - reserved >= $2 RETURNING ${STOCK_COLUMNS}`,
-          [item.sku, item.quantity, context.now],
-        );
-        if (!row) throw new RollbackWith(await this.#shortages(tx, items.slice(index)));
-        const after = toStockLevel(row);
-        changes.push({ sku: item.sku, before: countsBefore(after, 0, item.quantity), after });
-      }
-      await this.#record(tx, context, changes);
-      return { status: 'reserved', reservation: toReservation(inserted), changes };
+  /** Coalesced: concurrent reservations of the same SKUs share one transaction (see `reserveBatch`). */
+  reserve(reservation: NewReservation, context: WriteContext): Promise<ReserveOutcome> {
+    return this.#lanes.submit({
+      reservation: { ...reservation, items: sortItems(reservation.items) },
+      context,
     });
   }
 
@@ -291,23 +275,6 @@ export class PostgresInventoryRepository implements InventoryRepository {
     }
     await this.#record(tx, context, changes);
     return { reservation, changes };
-  }
-
-  /**
-   * The shortages among items not yet reserved, the first of which was just refused. The read only
-   * explains the refusal; if it shows that SKU is no longer short, another write got in between: retry.
-   */
-  async #shortages(tx: SqlExecutor, unreserved: readonly ReservationItem[]): Promise<ReserveOutcome> {
-    const rows = await tx.query<{ sku: string; available: number }>(
-      `SELECT sku, quantity - reserved AS available FROM inventory.stock WHERE sku = ANY($1::text[])`,
-      [unreserved.map((item) => item.sku)],
-    );
-    const available = new Map(rows.map((row) => [row.sku, row.available]));
-    const shortages: StockShortage[] = unreserved
-      .map((item) => ({ sku: item.sku, requested: item.quantity, available: available.get(item.sku) ?? 0 }))
-      .filter((shortage) => shortage.available < shortage.requested);
-    if (shortages[0]?.sku !== unreserved[0]!.sku) throw new RaceDetected();
-    return { status: 'insufficient_stock', shortages };
   }
 
   /** The error for a refused move of `sku`'s quantity by `delta`, from a read made after the refusal. */
