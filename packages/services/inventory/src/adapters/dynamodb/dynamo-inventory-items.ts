@@ -7,7 +7,8 @@ import { countsOf, type StockAdjustment, type StockLevel } from '../../domain/st
  *
  * | item | PK | SK |
  * |---|---|---|
- * | stock of a SKU | `PRODUCT#<sku>` | `INVENTORY` |
+ * | stock of a SKU (its shard 0) | `PRODUCT#<sku>` | `INVENTORY` |
+ * | shard `k` ≥ 1 of a sharded SKU | `PRODUCT#<sku>#SHARD#<k>` | `SHARD` |
  * | adjustment of a SKU | `PRODUCT#<sku>` | `ADJUSTMENT#<stock version, 12 digits>` |
  * | reservation | `RESERVATION#<id>` | `RESERVATION` |
  * | outbox entry (events of one write) | `OUTBOX` | `EVENTS#<outbox key>` |
@@ -40,6 +41,11 @@ export interface StockItem extends ItemKey {
   updatedAt: string;
   /** The outbox key of the last write that changed this SKU (orders the outbox per SKU; see `nextOutboxKey`). */
   outboxKey?: string;
+  /**
+   * How many counters the SKU's stock is split over when it is sharded (2 or more; absent otherwise).
+   * This item is then shard 0 and holds only its share; see `dynamo-stock-parts.ts`.
+   */
+  shards?: number;
 }
 
 /**

@@ -4,6 +4,7 @@ import { adjustmentRefusal } from '../../domain/adjustment-refusal.ts';
 import { belowReserved, skuNotFound } from '../../domain/inventory-errors.ts';
 import type { NewReservation, Reservation } from '../../domain/reservation.ts';
 import type { StockAdjustment, StockChange, StockLevel } from '../../domain/stock-level.ts';
+import type { StockShards } from '../../domain/stock-shards.ts';
 import type {
   AdjustmentInput,
   InventoryRepository,
@@ -13,6 +14,7 @@ import type {
   SetQuantityInput,
   WriteContext,
 } from '../../ports/inventory-repository.ts';
+import type { ShardingInput, StockSharding } from '../../ports/stock-sharding.ts';
 import { batchGetItems } from './dynamo-batch-get.ts';
 import {
   ADJUSTMENT_PREFIX,
@@ -28,6 +30,8 @@ import {
   type StockItem,
 } from './dynamo-inventory-items.ts';
 import { DynamoReservations, type StepHook } from './dynamo-reservations.ts';
+import { readParts, sumParts } from './dynamo-stock-parts.ts';
+import { DynamoStockSharding } from './dynamo-stock-sharding.ts';
 import { DynamoStockWriter, type TransactAction } from './dynamo-stock-writer.ts';
 
 export interface DynamoInventoryRepositoryOptions {
@@ -48,13 +52,16 @@ export interface DynamoInventoryRepositoryOptions {
  * `InventoryRepository` on DynamoDB: one table (`PK`/`SK`, see `dynamo-inventory-items.ts`). Every
  * stock change is a `TransactWriteItems` of conditional writes made by `DynamoStockWriter` (the change,
  * its history or reservation item, and its events in the table's outbox); reservations are in
- * `DynamoReservations`. Reads are strongly consistent, except the reaper's index (a GSI).
+ * `DynamoReservations`. Reads are strongly consistent, except the reaper's index (a GSI). It is also the
+ * `StockSharding` of hot SKUs (`DynamoStockSharding`): a sharded SKU reads as the sums of its shards,
+ * taken at one instant (`TransactGetItems`), and a reservation that runs a shard dry rebalances them.
  */
-export class DynamoInventoryRepository implements InventoryRepository {
+export class DynamoInventoryRepository implements InventoryRepository, StockSharding {
   readonly #documents: DynamoDBDocumentClient;
   readonly #tableName: string;
   readonly #writer: DynamoStockWriter;
   readonly #reservations: DynamoReservations;
+  readonly #sharding: DynamoStockSharding;
 
   constructor(options: DynamoInventoryRepositoryOptions) {
     this.#documents = options.documents;
@@ -63,6 +70,12 @@ export class DynamoInventoryRepository implements InventoryRepository {
       documents: options.documents,
       tableName: options.tableName,
       onConflictRetry: options.onConflictRetry,
+      onShardDry: (sku, context) => this.#sharding.rebalance(sku, context),
+    });
+    this.#sharding = new DynamoStockSharding({
+      documents: options.documents,
+      tableName: options.tableName,
+      writer: this.#writer,
     });
     this.#reservations = new DynamoReservations({
       documents: options.documents,
@@ -78,7 +91,9 @@ export class DynamoInventoryRepository implements InventoryRepository {
     const { Item } = await this.#documents.send(
       new GetCommand({ TableName: this.#tableName, Key: stockKey(sku), ConsistentRead: true }),
     );
-    return Item && toStockLevel(Item as StockItem);
+    if (!Item) return undefined;
+    const [level] = await this.#summed([Item as StockItem]);
+    return level;
   }
 
   async findStocks(skus: readonly string[]): Promise<StockLevel[]> {
@@ -86,7 +101,20 @@ export class DynamoInventoryRepository implements InventoryRepository {
     const items = await batchGetItems<StockItem>(this.#documents, this.#tableName, keys, {
       consistent: true,
     });
-    return items.map(toStockLevel).sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+    const levels = await this.#summed(items);
+    return levels.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  }
+
+  findShards(sku: string): Promise<StockShards | undefined> {
+    return this.#sharding.findShards(sku);
+  }
+
+  setShards(input: ShardingInput, context: WriteContext): Promise<StockShards> {
+    return this.#sharding.setShards(input, context);
+  }
+
+  rebalance(sku: string, context: WriteContext): Promise<StockShards | undefined> {
+    return this.#sharding.rebalance(sku, context);
   }
 
   async setQuantity(input: SetQuantityInput, context: WriteContext): Promise<StockChange> {
@@ -188,6 +216,16 @@ export class DynamoInventoryRepository implements InventoryRepository {
       .sort((a, b) => (a.expiryKey < b.expiryKey ? -1 : a.expiryKey > b.expiryKey ? 1 : 0))
       .slice(0, limit)
       .map((item) => item.PK.slice('RESERVATION#'.length));
+  }
+
+  /** The levels of stock items as read, a sharded SKU's summed over its shards read at one instant. */
+  async #summed(items: readonly StockItem[]): Promise<StockLevel[]> {
+    const sharded = await readParts(this.#documents, this.#tableName, items, { snapshot: true });
+    return items.flatMap((item) => {
+      if (!sharded.has(item.sku)) return [toStockLevel(item)];
+      const read = sharded.get(item.sku)!;
+      return [toStockLevel(sumParts(read.stock, read.parts))];
+    });
   }
 
   /**

@@ -9,13 +9,20 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import AsyncLock from 'async-lock';
 import { AppError } from '@polyshop/kernel';
-import { MAX_STOCK_QUANTITY } from '../../domain/limits.ts';
 import { countsOf, type StockChange } from '../../domain/stock-level.ts';
 import type { WriteContext } from '../../ports/inventory-repository.ts';
 import { batchGetItems } from './dynamo-batch-get.ts';
 import { stockKey, toStockLevel, type ItemKey, type StockItem } from './dynamo-inventory-items.ts';
 import { nextOutboxKey, outboxItem } from './dynamo-outbox.ts';
 import { backoff } from './dynamo-retry.ts';
+import {
+  partUpdate,
+  readParts,
+  shardCount,
+  shardedStockActions,
+  sumParts,
+  type StockPart,
+} from './dynamo-stock-parts.ts';
 
 /** One action of a `TransactWriteItems` (a Put, Update, Delete or ConditionCheck, DocumentClient-shaped). */
 export type TransactAction = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -31,11 +38,12 @@ export interface StockTarget {
 }
 
 /**
- * What was read before a write: the stock of each SKU (absent when unknown) and the other items asked for, by
- * `PK|SK`.
+ * What was read before a write: the stock of each SKU (absent when unknown; for a sharded SKU the sums of
+ * its parts), the parts of each sharded SKU, and the other items asked for, by `PK|SK`.
  */
 export interface WriteBase {
   stock: ReadonlyMap<string, StockItem>;
+  parts: ReadonlyMap<string, readonly StockPart[]>;
   others: ReadonlyMap<string, Record<string, unknown>>;
 }
 
@@ -73,6 +81,11 @@ export interface DynamoStockWriterOptions {
   maxAttempts?: number;
   /** Called when a write is retried after a `TransactionConflict` or a throttled transaction. */
   onConflictRetry?: ((reasons: string[], attempt: number) => void) | undefined;
+  /**
+   * Called, and awaited, after a reservation ran a shard of a sharded SKU dry while the SKU had units to
+   * spare (the repository rebalances it); its failure does not fail the write.
+   */
+  onShardDry?: ((sku: string, context: WriteContext) => Promise<unknown>) | undefined;
 }
 
 export const itemKeyId = (key: ItemKey): string => `${key.PK}|${key.SK}`;
@@ -90,10 +103,18 @@ export const itemKeyId = (key: ItemKey): string => `${key.PK}|${key.SK}`;
  * values). Writes in one process take the SKUs' locks in SKU order first, so they queue rather than
  * cancel each other; writers in other processes are kept apart by the version conditions
  * (`ConditionalCheckFailed`) and DynamoDB's own `TransactionConflict`, both retried with backoff.
+ *
+ * A sharded SKU (see `dynamo-stock-parts.ts`) is read as the sums of its parts, so plans need not know;
+ * its changes of reserved units go to one shard unpinned and take no lock in this process (that is what
+ * lets one SKU take many writes at once), and a plan refused on a sharded SKU is planned once more on a
+ * snapshot of its parts before the refusal stands, so stock that exists is never refused because a
+ * read caught units between two shards.
  */
 export class DynamoStockWriter {
   readonly #options: DynamoStockWriterOptions;
   readonly #locks = new AsyncLock({ maxPending: Number.POSITIVE_INFINITY });
+  /** SKUs last read sharded: their writes take no lock here. */
+  readonly #sharded = new Set<string>();
 
   constructor(options: DynamoStockWriterOptions) {
     this.#options = options;
@@ -101,14 +122,23 @@ export class DynamoStockWriter {
 
   async write<R>(request: WriteRequest<R>): Promise<WriteOutcome<R>> {
     const skus = [...new Set(request.skus)].sort();
+    const locked = skus.filter((sku) => !this.#sharded.has(sku));
+    if (locked.length === 0) return this.#writeLocked(skus, request);
     return this.#locks.acquire(
-      skus.map((sku) => `sku:${sku}`),
+      locked.map((sku) => `sku:${sku}`),
       () => this.#writeLocked(skus, request),
     );
   }
 
-  /** The stock of `skus` and the items `others`, strongly consistent. */
-  async read(skus: readonly string[], others: readonly ItemKey[] = []): Promise<WriteBase> {
+  /**
+   * The stock of `skus` (a sharded SKU's summed over its parts) and the items `others`, strongly
+   * consistent; with `snapshot`, each sharded SKU's parts as of one instant.
+   */
+  async read(
+    skus: readonly string[],
+    others: readonly ItemKey[] = [],
+    options: { snapshot?: boolean } = {},
+  ): Promise<WriteBase> {
     const { documents, tableName } = this.#options;
     const keys = [...skus.map(stockKey), ...others];
     let items: Record<string, unknown>[];
@@ -127,18 +157,35 @@ export class DynamoStockWriter {
         stock.set((item as unknown as StockItem).sku, item as unknown as StockItem);
       else rest.set(itemKeyId(item as unknown as ItemKey), item);
     }
-    return { stock, others: rest };
+    for (const item of stock.values()) {
+      if (shardCount(item) > 1) this.#sharded.add(item.sku);
+      else this.#sharded.delete(item.sku);
+    }
+    const parts = new Map<string, readonly StockPart[]>();
+    const sharded = await readParts(documents, tableName, [...stock.values()], {
+      snapshot: options.snapshot ?? false,
+    });
+    for (const [sku, read] of sharded) {
+      stock.set(sku, sumParts(read.stock, read.parts));
+      parts.set(sku, read.parts);
+    }
+    return { stock, parts, others: rest };
   }
 
   async #writeLocked<R>(skus: string[], request: WriteRequest<R>): Promise<WriteOutcome<R>> {
     const maxAttempts = this.#options.maxAttempts ?? 50;
     for (let attempt = 1; ; attempt++) {
-      const base = await this.read(skus, request.read);
-      const plan = request.plan(base);
+      let base = await this.read(skus, request.read);
+      let plan = request.plan(base);
+      if ('refuse' in plan && base.parts.size > 0) {
+        base = await this.read(skus, request.read, { snapshot: true });
+        plan = request.plan(base);
+      }
       if ('refuse' in plan) return { status: 'refused', result: plan.refuse };
-      const { transaction, changes } = this.#transaction(plan, base, request.context);
+      const { transaction, changes, stockActions, dry } = this.#transaction(plan, base, request.context);
       try {
         await this.#options.documents.send(new TransactWriteCommand(transaction));
+        for (const sku of dry) await this.#options.onShardDry?.(sku, request.context).catch(() => undefined);
         return { status: 'written', changes };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
@@ -148,7 +195,7 @@ export class DynamoStockWriter {
         const stockMoved = reasons.some(
           (reason, index) =>
             index >= plan.actions.length &&
-            index < plan.actions.length + plan.stock.length &&
+            index < plan.actions.length + stockActions &&
             reason.Code === 'ConditionalCheckFailed',
         );
         const failed = stockMoved
@@ -186,13 +233,23 @@ export class DynamoStockWriter {
   ) {
     const { tableName } = this.#options;
     const now = context.now.toISOString();
+    // A sharded SKU's actions decide its version (one bump per part written), which its events carry, so
+    // they are made first, with the outbox key even when the write records no events (the key only orders
+    // the outbox: an unused one just raises the floor the SKU's next key starts from).
+    const outboxKey = nextOutboxKey(plan.stock.map((target) => base.stock.get(target.sku)?.outboxKey));
+    const sharded = new Map(
+      plan.stock.flatMap((target) => {
+        const parts = base.parts.get(target.sku);
+        return parts ? [[target.sku, shardedStockActions(tableName, target, parts, { now, outboxKey })]] : [];
+      }),
+    );
     const changes: StockChange[] = plan.stock.map((target) => {
       const before = base.stock.get(target.sku);
       const after = {
         sku: target.sku,
         quantity: target.quantity,
         reserved: target.reserved,
-        version: (before?.version ?? 0) + 1,
+        version: (before?.version ?? 0) + (sharded.get(target.sku)?.bumps ?? 1),
         updatedAt: now,
       };
       return {
@@ -206,19 +263,19 @@ export class DynamoStockWriter {
       };
     });
     const events = changes.length > 0 ? (context.events?.(changes) ?? []) : [];
-    const outboxKey =
-      events.length > 0
-        ? nextOutboxKey(plan.stock.map((target) => base.stock.get(target.sku)?.outboxKey))
-        : undefined;
-    const stockActions = plan.stock.map((target) =>
-      stockAction(tableName, target, base.stock.get(target.sku), now, outboxKey),
+    const used = events.length > 0 ? outboxKey : undefined;
+    const stockActions = plan.stock.flatMap(
+      (target) =>
+        sharded.get(target.sku)?.actions ?? [
+          stockAction(tableName, target, base.stock.get(target.sku), now, used),
+        ],
     );
-    const outbox: TransactAction[] = outboxKey
+    const outbox: TransactAction[] = used
       ? [
           {
             Put: {
               TableName: tableName,
-              Item: outboxItem(outboxKey, events),
+              Item: outboxItem(used, events),
               ConditionExpression: 'attribute_not_exists(PK)',
             },
           },
@@ -236,7 +293,8 @@ export class DynamoStockWriter {
       TransactItems: actions,
       ClientRequestToken: randomUUID(),
     };
-    return { transaction, changes };
+    const dry = [...sharded].flatMap(([sku, write]) => (write.dry ? [sku] : []));
+    return { transaction, changes, stockActions: stockActions.length, dry };
   }
 }
 
@@ -272,39 +330,12 @@ function stockAction(
       },
     };
   }
-  const dq = target.quantity - before.quantity;
-  const dr = target.reserved - before.reserved;
-  const da = dq - dr;
-  return {
-    Update: {
-      TableName: tableName,
-      Key: stockKey(target.sku),
-      UpdateExpression: `ADD #q :dq, #r :dr, #a :da, #v :one SET #u = :now${outboxKey ? ', #o = :o' : ''}`,
-      ConditionExpression: '#v = :v AND #a >= :minA AND #r >= :minR AND #q >= :minQ AND #q <= :maxQ',
-      ExpressionAttributeNames: {
-        '#q': 'quantity',
-        '#r': 'reserved',
-        '#a': 'available',
-        '#v': 'version',
-        '#u': 'updatedAt',
-        ...(outboxKey ? { '#o': 'outboxKey' } : {}),
-      },
-      ExpressionAttributeValues: {
-        ':dq': dq,
-        ':dr': dr,
-        ':da': da,
-        ':one': 1,
-        ':now': now,
-        ':v': before.version,
-        ':minA': -da,
-        ':minR': -dr,
-        ':minQ': -dq,
-        ':maxQ': MAX_STOCK_QUANTITY - dq,
-        ...(outboxKey ? { ':o': outboxKey } : {}),
-      },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
-  };
+  return partUpdate(
+    tableName,
+    stockKey(target.sku),
+    { quantity: target.quantity - before.quantity, reserved: target.reserved - before.reserved },
+    { now, pin: before.version, outboxKey },
+  );
 }
 
 function oldItem(reason: CancellationReason): Record<string, unknown> | undefined {
