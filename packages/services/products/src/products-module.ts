@@ -1,4 +1,5 @@
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
+import { loadConfig, newId } from '@polyshop/kernel';
 import { OutboxRelay } from '@polyshop/stores';
 import {
   migrateCatalog,
@@ -6,10 +7,13 @@ import {
 } from './adapters/postgres/postgres-product-repository.ts';
 import { SCHEMA } from './adapters/postgres/catalog-rows.ts';
 import { openMongoCatalog } from './adapters/mongodb/open-mongo-catalog.ts';
+import { ProductsConfigSchema } from './app/products-config.ts';
 import type { ProductsDeps } from './app/products-deps.ts';
+import { ReadCache } from './app/read-cache.ts';
 import { findVariants, listProducts } from './app/read-products.ts';
 import { getProduct } from './app/write-products.ts';
 import { toProductDocument } from './domain/product.ts';
+import { PRODUCT_EVENT_TYPES } from './domain/products-events.ts';
 import { categoryRoutes } from './http/category-routes.ts';
 import { productRoutes } from './http/product-routes.ts';
 import { ProductsHttpClient, type ProductsClient } from './products-client.ts';
@@ -36,12 +40,26 @@ async function openPostgresCatalog(context: ServiceContext<ProductsStore>) {
 
 /**
  * Builds the catalog on its store (`context.store`: PostgreSQL, or MongoDB with `PRODUCT_STORE=mongodb`
- * or the polyglot profile): repository, routes, outbox relay.
+ * or the polyglot profile): repository, routes, outbox relay, and the listing cache — dropped by this
+ * instance's writes before they answer, and by every `product.*` event (another instance's writes).
  */
 export async function createProductsService(context: ServiceContext<ProductsStore>): Promise<ProductsModule> {
+  const config = loadConfig(ProductsConfigSchema, context.env);
   const { repository, relay, ping } =
     context.store === 'mongodb' ? await openMongoCatalog(context) : await openPostgresCatalog(context);
-  const deps: ProductsDeps = { repository, clock: context.clock, afterCommit: () => relay.wake() };
+  const listingCache = new ReadCache<string>({
+    maxEntries: config.PRODUCTS_CACHE_MAX_ENTRIES,
+    ttlMs: config.PRODUCTS_CACHE_TTL_MS,
+  });
+  const deps: ProductsDeps = {
+    repository,
+    clock: context.clock,
+    listingCache,
+    afterCommit: () => {
+      listingCache.invalidate();
+      relay.wake();
+    },
+  };
   return {
     client: localProductsClient(deps),
     deps,
@@ -51,6 +69,14 @@ export async function createProductsService(context: ServiceContext<ProductsStor
       await app.register(productRoutes(deps, context.authorizer));
     },
     async start() {
+      if (config.PRODUCTS_CACHE_MAX_ENTRIES > 0) {
+        // every instance its own consumer: each must hear every write, not share them out
+        await context.bus.subscribe({
+          consumer: `products.listing-cache.${newId()}`,
+          types: [...PRODUCT_EVENT_TYPES],
+          handler: async () => listingCache.invalidate(),
+        });
+      }
       relay.start();
     },
     async stop() {

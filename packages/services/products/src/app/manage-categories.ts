@@ -11,6 +11,7 @@ import type { ProductsDeps } from './products-deps.ts';
 export async function createCategory(deps: ProductsDeps, input: NewCategoryInput): Promise<Category> {
   const category = newCategory(input, deps.clock.now());
   await deps.repository.createCategory(category);
+  deps.afterCommit?.();
   return category;
 }
 
@@ -47,5 +48,6 @@ export async function updateCategory(
   }
   const updated = patchCategory(current, patch, deps.clock.now());
   await deps.repository.updateCategory(updated, current.version);
+  deps.afterCommit?.();
   return updated;
 }

@@ -3,9 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Authorizer } from '@polyshop/http';
 import type { ProductsDeps } from '../app/products-deps.ts';
-import { findVariants, searchProducts } from '../app/read-products.ts';
+import { findVariants, searchProducts, type ProductListing } from '../app/read-products.ts';
 import { archiveProduct, createProduct, getProduct, updateProduct } from '../app/write-products.ts';
-import type { RawQuery } from '../domain/parse-product-search.ts';
 import { toProductDocument } from '../domain/product.ts';
 import { etagOf, ifMatchVersion, refuseNumericAmounts, requiredIfMatch } from './preconditions.ts';
 import {
@@ -64,12 +63,22 @@ export function productRoutes(deps: ProductsDeps, authorizer: Authorizer): Fasti
           description:
             'Also takes attr.<name>=v1,v2 (filterable attributes of ?category=, any of the values) and spec.<dotted.path>=value ' +
             "(exact; repeat the parameter for alternatives). Facets count the category's facet attributes over the filtered set, " +
-            'each ignoring its own filter. Pages are keyset cursors: stable under concurrent inserts.',
+            'each ignoring its own filter. Pages are keyset cursors: stable under concurrent inserts. Answers may come ' +
+            "from the instance's read cache (dropped on every product write); `Cache-Control: no-cache` asks the store.",
           querystring: ListingQuery,
           response: { 200: ProductListingSchema },
         },
       },
-      async (request) => searchProducts(deps, request.query as RawQuery),
+      async (request, reply) => {
+        // serialized once, with this route's response schema, so a cache hit skips serialization too
+        const search = async () => reply.serialize(await searchProducts(deps, request.query)) as string;
+        // `Cache-Control: no-cache` asks for an answer from the store (HTTP's meaning); it is not kept
+        const fresh = /\bno-cache\b/i.test(request.headers['cache-control'] ?? '');
+        const body =
+          deps.listingCache && !fresh ? await deps.listingCache.read(request.url, search) : await search();
+        // a string body goes out as it is (already the schema's JSON), not serialized again
+        return reply.type('application/json; charset=utf-8').send(body as unknown as ProductListing);
+      },
     );
 
     app.post(

@@ -60,9 +60,9 @@ export async function loadCatalogue(
         ? []
         : products.map((product) => productEvent('product.created', product, deps.clock));
     await deps.repository.createMany(products, events);
+    deps.afterCommit?.();
     done += count;
     options.onProgress?.(done, options.products);
   }
-  if (options.events !== false) deps.afterCommit?.();
   return { products: done };
 }
