@@ -7,3 +7,4 @@ export * from './config.ts';
 export * from './logger.ts';
 export * from './events.ts';
 export * from './env-file.ts';
+export * from './batch-lanes.ts';

@@ -1,4 +1,4 @@
-import { AppError } from '@polyshop/kernel';
+import { AppError, BatchLanes } from '@polyshop/kernel';
 import { appendToOutbox, type SqlDatabase, type SqlExecutor } from '@polyshop/stores';
 import { adjustmentRefusal } from '../../domain/adjustment-refusal.ts';
 import { belowReserved, skuNotFound } from '../../domain/inventory-errors.ts';
@@ -30,7 +30,6 @@ import {
   toStockLevel,
 } from './postgres-inventory-rows.ts';
 import type { AdjustmentRow, ReservationRow, StockRow } from './inventory-tables.ts';
-import { ReservationLanes } from './reservation-lanes.ts';
 import { reserveBatch, type BatchedReservation } from './reserve-batch.ts';
 import { RaceDetected, runTransaction } from './run-transaction.ts';
 
@@ -72,12 +71,12 @@ export class PostgresInventoryRepository implements InventoryRepository {
   readonly #db: SqlDatabase;
   readonly #options: PostgresInventoryRepositoryOptions;
 
-  readonly #lanes: ReservationLanes<BatchedReservation, ReserveOutcome>;
+  readonly #lanes: BatchLanes<BatchedReservation, ReserveOutcome>;
 
   constructor(db: SqlDatabase, options: PostgresInventoryRepositoryOptions = {}) {
     this.#db = db;
     this.#options = options;
-    this.#lanes = new ReservationLanes({
+    this.#lanes = new BatchLanes({
       keyOf: ({ reservation }) => reservation.items.map((item) => item.sku).join('\n'),
       idOf: ({ reservation }) => reservation.id,
       runBatch: (batch) => this.#run((tx) => reserveBatch(tx, batch)),

@@ -5,8 +5,8 @@ export interface LaneEntry<Request, Outcome> {
   reject: (error: unknown) => void;
 }
 
-export interface ReservationLanesOptions<Request, Outcome> {
-  /** Requests with the same key share a lane (for reservations: the same SKUs). */
+export interface BatchLanesOptions<Request, Outcome> {
+  /** Requests with the same key share a lane (reservations: the same SKUs; one lane for all when constant). */
   keyOf: (request: Request) => string;
   /** Requests that must not share a batch (the same reservation id): a later one waits for the next batch. */
   idOf: (request: Request) => string;
@@ -17,17 +17,18 @@ export interface ReservationLanesOptions<Request, Outcome> {
 }
 
 /**
- * Group commit for contended writes. Each key has a lane; a request whose lane is idle runs at once
- * (alone: no added latency when there is no contention), and requests arriving while the lane's batch
- * is in flight wait and go together in the next one. So a hot SKU costs one transaction per batch instead
- * of one per request, while unrelated SKUs run in parallel lanes. Every request keeps its own outcome;
- * a failed batch fails each of its requests with the batch's error.
+ * Group commit for contended writes and reads. Each key has a lane; a request whose lane is idle runs at
+ * once (alone: no added latency when there is no contention), and requests arriving while the lane's
+ * batch is in flight wait and go together in the next one, which starts after they arrived (so a batched
+ * read never answers with a state older than the request). A hot SKU costs one transaction per batch
+ * instead of one per request, while unrelated SKUs run in parallel lanes. Every request keeps its own
+ * outcome; a failed batch fails each of its requests with the batch's error.
  */
-export class ReservationLanes<Request, Outcome> {
-  readonly #options: ReservationLanesOptions<Request, Outcome>;
+export class BatchLanes<Request, Outcome> {
+  readonly #options: BatchLanesOptions<Request, Outcome>;
   readonly #waiting = new Map<string, LaneEntry<Request, Outcome>[]>();
 
-  constructor(options: ReservationLanesOptions<Request, Outcome>) {
+  constructor(options: BatchLanesOptions<Request, Outcome>) {
     this.#options = options;
   }
 

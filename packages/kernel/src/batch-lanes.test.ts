@@ -1,0 +1,72 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { BatchLanes } from './batch-lanes.ts';
+
+interface Request {
+  key: string;
+  id: string;
+}
+
+/** Lanes whose batches wait for `release()`, recording each batch's ids. */
+function gatedLanes(maxBatch = 100) {
+  const batches: string[][] = [];
+  const gates: (() => void)[] = [];
+  const lanes = new BatchLanes<Request, string>({
+    keyOf: (r) => r.key,
+    idOf: (r) => r.id,
+    maxBatch,
+    runBatch: async (requests) => {
+      batches.push(requests.map((r) => r.id));
+      await new Promise<void>((resolve) => gates.push(resolve));
+      if (requests.some((r) => r.id === 'boom')) throw new Error('batch failed');
+      return requests.map((r) => `done ${r.id}`);
+    },
+  });
+  const release = async () => {
+    while (gates.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    gates.shift()!();
+  };
+  return { lanes, batches, gates, release };
+}
+
+describe('BatchLanes', () => {
+  it('runs a request alone when its lane is idle, and batches those that arrive while it is in flight', async () => {
+    const { lanes, batches, release } = gatedLanes();
+    const answers = ['a', 'b', 'c', 'd'].map((id) => lanes.submit({ key: 'sku', id }));
+    await release();
+    await release();
+    assert.deepEqual(await Promise.all(answers), ['done a', 'done b', 'done c', 'done d']);
+    assert.deepEqual(batches, [['a'], ['b', 'c', 'd']]);
+  });
+
+  it('runs different keys in parallel lanes', async () => {
+    const { lanes, batches, gates, release } = gatedLanes();
+    const answers = [lanes.submit({ key: 'x', id: '1' }), lanes.submit({ key: 'y', id: '2' })];
+    while (gates.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(batches, [['1'], ['2']]);
+    await release();
+    await release();
+    assert.deepEqual(await Promise.all(answers), ['done 1', 'done 2']);
+  });
+
+  it('keeps a repeated id for the next batch, and caps a batch at maxBatch', async () => {
+    const { lanes, batches, release } = gatedLanes(2);
+    const answers = ['first', 'r', 'r', 's', 't'].map((id) => lanes.submit({ key: 'k', id }));
+    for (let i = 0; i < 3; i++) await release();
+    await Promise.all(answers);
+    assert.deepEqual(batches, [['first'], ['r', 's'], ['r', 't']]);
+  });
+
+  it('fails every request of a failed batch with its error, and goes on with the next batch', async () => {
+    const { lanes, release } = gatedLanes();
+    const first = lanes.submit({ key: 'k', id: 'first' });
+    const failing = [lanes.submit({ key: 'k', id: 'boom' }), lanes.submit({ key: 'k', id: 'with-boom' })];
+    await release();
+    await first;
+    const later = lanes.submit({ key: 'k', id: 'later' });
+    await release();
+    for (const answer of failing) await assert.rejects(answer, /batch failed/);
+    await release();
+    assert.equal(await later, 'done later');
+  });
+});
