@@ -22,6 +22,8 @@ export interface BenchPlatform {
 export async function startBenchPlatform(options: {
   services: ServiceName[];
   databaseUrl?: string | undefined;
+  /** More configuration, e.g. `SEARCH_STORE=opensearch` with `OPENSEARCH_URL`. */
+  env?: Record<string, string>;
 }): Promise<BenchPlatform> {
   const platform = await buildPlatform({
     env: {
@@ -29,6 +31,7 @@ export async function startBenchPlatform(options: {
       POLYSHOP_ADMIN_EMAIL: ADMIN.email,
       POLYSHOP_ADMIN_PASSWORD: ADMIN.password,
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl, DATABASE_POOL_SIZE: '20' } : {}),
+      ...options.env,
     },
     inMemory: true,
     logger: silentLogger(),

@@ -1,5 +1,6 @@
 import type { Scenario } from '../scenario.ts';
 import { hotSku } from './hot-sku.ts';
+import { search } from './search.ts';
 
 /** Every scenario `npm run bench` knows, in the order it runs them. */
-export const SCENARIOS: readonly Scenario[] = [hotSku];
+export const SCENARIOS: readonly Scenario[] = [hotSku, search];

@@ -25,3 +25,8 @@ export type { ReindexOptions, ReindexProgress, ReindexSummary } from './app/rein
 export type { CatalogSource, CatalogPage } from './ports/catalog-source.ts';
 export { PRODUCT_EVENT_TYPES, INVENTORY_CHANGED } from './domain/consumed-events.ts';
 export { SEARCH_CONSUMERS } from './app/search-consumers.ts';
+// What the adapters send for a search, so that a benchmark can time the very same request raw.
+export { parseSearchQuery } from './domain/parse-search-query.ts';
+export { searchStatement, type SqlStatement } from './adapters/postgres/postgres-product-search.ts';
+export { searchRequestBody } from './adapters/opensearch/opensearch-search-query.ts';
+export { searchIndexNames } from './adapters/opensearch/opensearch-mapping.ts';

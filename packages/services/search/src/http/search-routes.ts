@@ -14,7 +14,7 @@ export function searchRoutes(search: SearchClient): FastifyPluginAsync {
           tags: ['search'],
           summary: 'Full-text product search with filters, facets and a price histogram',
           description:
-            'Relevance: name weighs more than description; English stemming ("phones" finds "phone"). ' +
+            'Relevance: name weighs more than description; English stemming ("phones" finds "phone"); a word of 3-20 letters also matches inside the words of name, brand and category ("phone" finds "Smartphones"), below whole words. ' +
             'Facets and histogram count every product the query and filters match. ' +
             'price is the lowest price among the active variants; histogram buckets are [from, to), empty ones between the lowest and highest included.',
           querystring: SearchQuerystring,

@@ -80,18 +80,58 @@ const SIMILARITY = {
   },
 };
 
+/**
+ * Word parts: "phone" finds "Smartphones". The `parts` subfield of name, brand and category indexes
+ * every 3-20 character piece of each word (n-grams) and is searched with the English analyzer, so
+ * a stemmed query word of 3-20 characters matches inside a word — as PostgreSQL's '~' suffix
+ * lexemes with a prefix query do (`migrations/0003_word_parts.sql`).
+ */
+export const WORD_PART_GRAMS = { min: 3, max: 20 } as const;
+
+const ANALYSIS = {
+  filter: {
+    polyshop_word_parts: {
+      type: 'ngram' as const,
+      min_gram: WORD_PART_GRAMS.min,
+      max_gram: WORD_PART_GRAMS.max,
+    },
+  },
+  analyzer: {
+    polyshop_word_parts: {
+      type: 'custom' as const,
+      tokenizer: 'standard',
+      filter: ['lowercase', 'polyshop_word_parts'],
+    },
+  },
+};
+
 const text = { type: 'text', analyzer: 'english', similarity: 'polyshop_rank' } as const;
-const keywordWithText = { type: 'keyword', fields: { text } } as const;
+const parts = {
+  type: 'text',
+  analyzer: 'polyshop_word_parts',
+  search_analyzer: 'english',
+  similarity: 'polyshop_rank',
+} as const;
+const textWithParts = { ...text, fields: { parts } } as const;
+const keywordWithText = { type: 'keyword', fields: { text, parts } } as const;
+
+/**
+ * The products mapping's version, kept in its `_meta`. Bumped when the mapping changes: an index of an
+ * older version is upgraded in place when opened (`upgradeProductsIndex`) and a reindex fills the new
+ * fields of the documents written before. 2: word parts.
+ */
+const MAPPING_VERSION = 2;
 
 const productMappings = {
   dynamic: 'strict',
+  _meta: { mapping_version: MAPPING_VERSION },
   properties: {
     id: { type: 'keyword' },
     version: { type: 'long' },
     searchable: { type: 'boolean' },
     slug: { type: 'keyword', index: false },
     // Full text with English stemming and stop words (as PostgreSQL's `english` configuration).
-    name: text,
+    name: textWithParts,
     description: text,
     // Exact filters and facets on the keyword; words of the brand and category match `q` too.
     brand: keywordWithText,
@@ -128,15 +168,17 @@ const settings = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-/** Bumped when a mapping changes: a new concrete index `<alias>-v<n>` is then created (and filled by a reindex). */
-const MAPPING_VERSION = 1;
-
 const INDEXES = (names: SearchIndexNames) => [
   // Relevance pages go as deep as MAX_RELEVANCE_OFFSET, asking one hit more than the page.
   {
     alias: names.products,
     body: {
-      settings: settings({ max_result_window: MAX_RELEVANCE_OFFSET + MAX_LIMIT + 1, similarity: SIMILARITY }),
+      settings: settings({
+        max_result_window: MAX_RELEVANCE_OFFSET + MAX_LIMIT + 1,
+        max_ngram_diff: WORD_PART_GRAMS.max - WORD_PART_GRAMS.min,
+        similarity: SIMILARITY,
+        analysis: ANALYSIS,
+      }),
       mappings: productMappings,
     },
   },
@@ -150,20 +192,44 @@ function isAlreadyExists(error: unknown): boolean {
 }
 
 /**
+ * Brings a products index of an older mapping version up to this one in place: the analysis settings
+ * (static: the index is closed for that moment) and the new fields. Documents written before get the
+ * new fields when rewritten (`polyshop search reindex` rewrites them all).
+ */
+async function upgradeProductsIndex(client: Client, alias: string): Promise<void> {
+  const { body } = await client.indices.getMapping({ index: alias });
+  const held = body as Record<string, { mappings: { _meta?: { mapping_version?: number } } }>;
+  for (const [index, { mappings }] of Object.entries(held)) {
+    if ((mappings._meta?.mapping_version ?? 1) >= MAPPING_VERSION) continue;
+    await client.indices.close({ index });
+    try {
+      await client.indices.putSettings({
+        index,
+        body: { index: { max_ngram_diff: WORD_PART_GRAMS.max - WORD_PART_GRAMS.min, analysis: ANALYSIS } },
+      });
+    } finally {
+      await client.indices.open({ index, wait_for_active_shards: '1' });
+    }
+    await client.indices.putMapping({ index, body: productMappings });
+  }
+}
+
+/**
  * Creates the search indexes with their mappings when missing: each as a versioned index
  * (`<alias>-v1`) created together with its alias, so that two processes starting at once both
- * succeed (the loser's "already exists" is the outcome it wanted).
+ * succeed (the loser's "already exists" is the outcome it wanted). A products index of an older
+ * mapping is upgraded in place.
  */
 export async function ensureSearchIndexes(client: Client, prefix: string): Promise<SearchIndexNames> {
   const names = searchIndexNames(prefix);
   for (const { alias, body } of INDEXES(names)) {
     const exists = await client.indices.exists({ index: alias });
-    if (exists.body) continue;
+    if (exists.body) {
+      if (alias === names.products) await upgradeProductsIndex(client, alias);
+      continue;
+    }
     try {
-      await client.indices.create({
-        index: `${alias}-v${MAPPING_VERSION}`,
-        body: { ...body, aliases: { [alias]: {} } },
-      });
+      await client.indices.create({ index: `${alias}-v1`, body: { ...body, aliases: { [alias]: {} } } });
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
     }

@@ -10,9 +10,18 @@ import { fitsLong, PRICE_SCALE, scaledPrice } from './opensearch-mapping.ts';
 
 /**
  * The full-text fields and their boosts, in PostgreSQL's weights (name A 1.0, description B 0.4,
- * brand and category C 0.2): a name match outranks a description-only one.
+ * brand and category C 0.2, word parts D 0.1): a name match outranks a description-only one, and a
+ * whole-word match a part-word one.
  */
-export const QUERY_FIELDS = ['name^5', 'description^2', 'brand.text', 'category.text'];
+export const QUERY_FIELDS = [
+  'name^5',
+  'description^2',
+  'brand.text',
+  'category.text',
+  'name.parts^0.5',
+  'brand.parts^0.5',
+  'category.parts^0.5',
+];
 
 /** Highlighted fields: the whole name; up to two fragments of the description. */
 const HIGHLIGHT = {

@@ -65,7 +65,8 @@ const TOMBSTONE = `searchable = false, slug = NULL, name = NULL, brand = NULL, c
 
 /**
  * `ProductSearchIndex` on PostgreSQL full-text (schema `search`): a weighted `tsvector` column
- * (name A, description B, brand and category C) with a GIN index; see `searchProducts` for queries.
+ * (name A, description B, brand and category C, word parts of name, brand and category D) with a GIN
+ * index; see `searchStatement` for queries.
  * Also the service's event inbox, so an event's index changes and its inbox mark commit together.
  */
 export class PostgresProductSearchIndex implements ProductSearchIndex, SearchEventInbox {
@@ -121,8 +122,8 @@ export class PostgresProductSearchIndex implements ProductSearchIndex, SearchEve
   }
 
   async search(query: SearchQuery): Promise<SearchResult> {
-    if (this.#tx) return searchProducts(this.#tx, query);
-    return this.#db.transaction((tx) => searchProducts(tx, query), { isolation: 'repeatable read' });
+    // One statement: one snapshot for total, hits, facets and histogram.
+    return searchProducts(this.#tx ?? this.#db, query);
   }
 
   async count(): Promise<number> {
