@@ -205,6 +205,31 @@ export function usersStoreContract(
       );
     });
 
+    it('answers many access checks at once each for its own user and session (live, expired, revoked, another user’s)', async () => {
+      const users = [aUser(), aUser(), aUser()];
+      for (const user of users) await store.users.create(user);
+      const sessions = users.map((user) => aSession(user.id));
+      for (const session of sessions) await store.sessions.createSession(session);
+      await store.sessions.revokeSession(sessions[2]!.id, at(1), 'logout');
+      const checks: [string, string | undefined, number][] = [
+        [users[0]!.id, sessions[0]!.id, 2],
+        [users[1]!.id, sessions[1]!.id, 7200],
+        [users[2]!.id, sessions[2]!.id, 2],
+        [users[0]!.id, sessions[1]!.id, 2],
+        [users[1]!.id, undefined, 2],
+        [users[1]!.id, sessions[1]!.id, 2],
+      ];
+      const answers = await Promise.all(
+        checks.map(([userId, sessionId, seconds]) =>
+          store.users.findAccess(userId, { ...(sessionId ? { sessionId } : {}), at: at(seconds) }),
+        ),
+      );
+      assert.deepEqual(
+        answers.map((access) => access?.userId),
+        [users[0]!.id, undefined, undefined, undefined, users[1]!.id, users[1]!.id],
+      );
+    });
+
     it('stores refresh tokens by hash, marks them used, and revokes and redacts a user’s sessions', async () => {
       const user = aUser();
       await store.users.create(user);

@@ -1,4 +1,4 @@
-import { AppError } from '@polyshop/kernel';
+import { AppError, BatchLanes } from '@polyshop/kernel';
 import { isUniqueViolation, type SqlExecutor } from '@polyshop/stores';
 import type { User, UserAccess } from '../../domain/user.ts';
 import type { UserRepository } from '../../ports/user-repository.ts';
@@ -17,11 +17,28 @@ function toUser(row: UserRow): User {
   };
 }
 
+/** One access check of a batch: `i` tells the answers apart. */
+interface AccessCheck {
+  i: number;
+  user_id: string;
+  session_id: string | null;
+  at: string;
+}
+
 /** `UserRepository` on PostgreSQL (`users.users`, roles and permissions joined for access checks). */
 export class PostgresUserRepository implements UserRepository {
   readonly #sql: SqlExecutor;
+  readonly #accessChecks: BatchLanes<AccessCheck, UserAccess | undefined>;
+  #checks = 0;
+
   constructor(sql: SqlExecutor) {
     this.#sql = sql;
+    this.#accessChecks = new BatchLanes({
+      keyOf: () => 'access',
+      idOf: (check) => String(check.i),
+      runBatch: (checks) => this.#findAccesses(checks),
+      maxBatch: 500,
+    });
   }
 
   async create(user: User): Promise<void> {
@@ -65,40 +82,55 @@ export class PostgresUserRepository implements UserRepository {
     return true;
   }
 
-  async findAccess(
+  /**
+   * Concurrent access checks share one query (`BatchLanes`): a check arriving while one is in flight
+   * waits for the next, which starts after it arrived, so no answer predates its request — a logout or a
+   * revoked role still applies to the very next request.
+   */
+  findAccess(
     userId: string,
     options: { sessionId?: string; at?: Date } = {},
   ): Promise<UserAccess | undefined> {
     if (!isRowId(userId) || (options.sessionId !== undefined && !isRowId(options.sessionId)))
-      return undefined;
-    const params: unknown[] = [userId];
-    let sessionCheck = '';
-    if (options.sessionId !== undefined) {
-      params.push(options.sessionId, sqlTime(options.at ?? new Date()));
-      sessionCheck = `AND EXISTS (SELECT 1 FROM users.sessions s WHERE s.id = $2 AND s.user_id = u.id
-                        AND s.revoked_at IS NULL AND s.expires_at > $3::timestamptz)`;
-    }
-    // One statement, so the answer is one consistent snapshot of user, session, roles and permissions.
-    const [row] = await this.#sql.query<
-      Pick<UserRow, 'id' | 'email' | 'status'> & { roles: string[]; permissions: string[] }
+      return Promise.resolve(undefined);
+    return this.#accessChecks.submit({
+      i: this.#checks++,
+      user_id: userId,
+      session_id: options.sessionId ?? null,
+      at: sqlTime(options.at ?? new Date()),
+    });
+  }
+
+  /** One statement for a batch of checks, so each answer is one consistent snapshot of user, session, roles and permissions. */
+  async #findAccesses(checks: AccessCheck[]): Promise<(UserAccess | undefined)[]> {
+    const rows = await this.#sql.query<
+      Pick<UserRow, 'id' | 'email' | 'status'> & { i: number; roles: string[]; permissions: string[] }
     >(
-      `SELECT u.id, u.email, u.status,
+      `SELECT k.i, u.id, u.email, u.status,
          ARRAY(SELECT r.name FROM users.user_roles ur JOIN users.roles r ON r.id = ur.role_id
                WHERE ur.user_id = u.id ORDER BY r.name) AS roles,
          ARRAY(SELECT DISTINCT p.resource || ':' || p.action FROM users.user_roles ur
                JOIN users.role_permissions rp ON rp.role_id = ur.role_id
                JOIN users.permissions p ON p.id = rp.permission_id
                WHERE ur.user_id = u.id ORDER BY 1) AS permissions
-       FROM users.users u WHERE u.id = $1 ${sessionCheck}`,
-      params,
+       FROM jsonb_to_recordset($1::jsonb) AS k(i integer, user_id uuid, session_id uuid, at timestamptz)
+       JOIN users.users u ON u.id = k.user_id
+       WHERE k.session_id IS NULL OR EXISTS (SELECT 1 FROM users.sessions s WHERE s.id = k.session_id
+         AND s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > k.at)`,
+      [JSON.stringify(checks)],
     );
-    if (!row) return undefined;
-    return {
-      userId: row.id,
-      email: optional(row.email),
-      status: row.status,
-      roles: row.roles,
-      permissions: row.permissions,
-    };
+    const found = new Map(rows.map((row) => [row.i, row]));
+    return checks.map((check) => {
+      const row = found.get(check.i);
+      return (
+        row && {
+          userId: row.id,
+          email: optional(row.email),
+          status: row.status,
+          roles: row.roles,
+          permissions: row.permissions,
+        }
+      );
+    });
   }
 }
