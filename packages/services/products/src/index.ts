@@ -31,3 +31,10 @@ export type {
 export type { ProductsDeps } from './app/products-deps.ts';
 export { loadCatalogue, ensureDemoCategories, type LoadCatalogueOptions } from './seed/load-catalogue.ts';
 export { generateProduct, generateProducts } from './seed/generate-products.ts';
+/**
+ * The listing use case and the adapters behind it, for benchmarks whose anchors must run exactly the
+ * statements and pipelines the service runs (they record them through a store of their own).
+ */
+export { searchProducts } from './app/read-products.ts';
+export { PostgresProductRepository } from './adapters/postgres/postgres-product-repository.ts';
+export { MongoProductRepository } from './adapters/mongodb/mongo-product-repository.ts';

@@ -1,0 +1,237 @@
+import { randomBytes } from 'node:crypto';
+import { MongoClient, type Document } from 'mongodb';
+import { systemClock } from '@polyshop/kernel';
+import {
+  loadCatalogue,
+  MongoProductRepository,
+  PostgresProductRepository,
+  searchProducts,
+  type ProductsModule,
+} from '@polyshop/products';
+import { openPostgres, type SqlDatabase } from '@polyshop/stores';
+import { runHttpLoad } from '../http-load.ts';
+import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
+import { compareInterleaved, runLoad, type Comparison, type LoadResult } from '../measure.ts';
+import { pgbench } from '../pgbench.ts';
+import type { BenchTarget, Scenario, ScenarioResult, Scale } from '../scenario.ts';
+
+/** The page measured: the largest demo category (35% of the catalogue), default sort, its facets. */
+const CATEGORY = 'clothing';
+const PAGE = `/products?category=${CATEGORY}`;
+const CONCURRENCY = 16;
+
+const SETTINGS = {
+  small: { products: 3000, durationMs: 1000, rounds: 3 },
+  full: { products: 100_000, durationMs: 5000, rounds: 5 },
+} as const;
+
+/** On the MongoDB test server an uncached page takes seconds at 100k: longer rounds, so each holds dozens. */
+const MONGO_FULL = { durationMs: 30_000, rounds: 3 } as const;
+
+/** One statement the adapter ran, with its parameters. */
+interface Statement {
+  text: string;
+  params: readonly unknown[];
+}
+
+/** `db` whose `query` calls are also appended to `statements`. */
+function recording(db: SqlDatabase, statements: Statement[]): SqlDatabase {
+  return new Proxy(db, {
+    get(target, property, receiver) {
+      if (property === 'query')
+        return (text: string, params: readonly unknown[] = []) => {
+          statements.push({ text, params });
+          return target.query(text, params);
+        };
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** A parameter as an SQL literal (pgbench scripts take no bind values); the statement keeps its casts. */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value))
+    return literal(`{${value.map((item) => `"${String(item).replace(/["\\]/g, '\\$&')}"`).join(',')}}`);
+  if (typeof value === 'string') return `'${value.replace(/'/g, "''")}'`;
+  throw new Error(`cannot inline a ${typeof value} parameter into a pgbench script`);
+}
+
+/** The statements as one pgbench script, parameters inlined. */
+function pgbenchScript(statements: readonly Statement[]): string {
+  return statements
+    .map(({ text, params }) => {
+      const inlined = text.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]));
+      return `${inlined.replace(/\s*\n\s*/g, ' ')};\n`;
+    })
+    .join('');
+}
+
+/** The SQL the PostgreSQL adapter runs for the page (category lookup, page, facets), recorded once. */
+async function recordSql(db: SqlDatabase): Promise<Statement[]> {
+  const statements: Statement[] = [];
+  const repository = new PostgresProductRepository(recording(db, statements));
+  await searchProducts({ repository, clock: systemClock }, { category: CATEGORY });
+  return statements;
+}
+
+/** The commands the MongoDB adapter sends for the page, recorded by the driver's command monitoring. */
+async function recordMongo(url: string): Promise<{ client: MongoClient; commands: Document[][] }> {
+  const client = new MongoClient(url, { monitorCommands: true, ignoreUndefined: true });
+  await client.connect();
+  const sent: Document[] = [];
+  const listener = (event: { command: Document; commandName: string }) => {
+    if (event.commandName !== 'find' && event.commandName !== 'aggregate') return;
+    const { lsid: _lsid, $clusterTime: _time, $db: _db, $readPreference: _pref, ...command } = event.command;
+    sent.push(command);
+  };
+  client.on('commandStarted', listener);
+  const repository = new MongoProductRepository({ client, db: client.db(), supportsTransactions: false });
+  await searchProducts({ repository, clock: systemClock }, { category: CATEGORY });
+  client.off('commandStarted', listener);
+  // the category first; then the page and the facets, which the adapter sends together
+  return { client, commands: [sent.slice(0, 1), sent.slice(1)] };
+}
+
+interface Listing {
+  items: { id: string; name: string; version: number }[];
+  facets: Record<string, unknown[]>;
+}
+
+/**
+ * Correctness beside the figures: the page is full and has facets, the cached answer equals the
+ * store's, and a write is seen by its writer's very next read (which would otherwise hit the cache).
+ */
+async function checkPage(bench: BenchPlatform): Promise<Record<string, number>> {
+  const cached = (await bench.call('GET', PAGE)).body as Listing;
+  const fresh = await fetch(`${bench.base}${PAGE}`, { headers: { 'cache-control': 'no-cache' } });
+  const stored = (await fresh.json()) as Listing;
+  const product = cached.items[0]!;
+  const name = `Renamed ${randomBytes(3).toString('hex')}`;
+  const patched = await fetch(`${bench.base}/products/${product.id}`, {
+    method: 'PATCH',
+    headers: {
+      authorization: `Bearer ${bench.token}`,
+      'content-type': 'application/json',
+      'if-match': `"${product.version}"`,
+    },
+    body: JSON.stringify({ name }),
+  });
+  if (patched.status !== 200) throw new Error(`PATCH answered ${patched.status}: ${await patched.text()}`);
+  const after = (await bench.call('GET', PAGE)).body as Listing;
+  return {
+    pageItems: cached.items.length,
+    facetValues: Object.values(cached.facets).reduce((sum, values) => sum + values.length, 0),
+    cachedDiffersFromStore: JSON.stringify(cached) === JSON.stringify(stored) ? 0 : 1,
+    staleAfterOwnWrite: after.items.find((item) => item.id === product.id)?.name === name ? 0 : 1,
+  };
+}
+
+/**
+ * `catalog`: the category page with facets over HTTP at c=16 on a seeded catalogue — uncached
+ * (`Cache-Control: no-cache`) against the adapter's own statements run raw (pgbench on PostgreSQL, an
+ * in-process loop on PGlite, the official driver on MongoDB), and cached against uncached.
+ */
+async function runCatalog(target: BenchTarget, scale: Scale): Promise<ScenarioResult> {
+  const settings = {
+    ...SETTINGS[scale],
+    ...(target.name === 'mongodb' && scale === 'full' ? MONGO_FULL : {}),
+  };
+  const mongoUrl = target.name === 'mongodb' ? mongoDatabaseUrl(target.serverUrl!) : undefined;
+  const bench = await startBenchPlatform({
+    services: ['users', 'products'],
+    databaseUrl: target.databaseUrl,
+    env: mongoUrl ? { PRODUCT_STORE: 'mongodb', MONGODB_URL: mongoUrl } : {},
+  });
+  const cleanups: (() => Promise<unknown>)[] = [() => bench.close()];
+  try {
+    const { deps } = bench.platform.module('products') as ProductsModule;
+    await loadCatalogue(deps, { products: settings.products, events: false });
+    let anchor: () => Promise<LoadResult>;
+    let anchorName: string;
+    const load = (operation: () => Promise<boolean>) => () =>
+      runLoad({ concurrency: CONCURRENCY, durationMs: settings.durationMs, operation });
+    if (mongoUrl) {
+      const { client, commands } = await recordMongo(mongoUrl);
+      cleanups.unshift(async () => {
+        await client.db().dropDatabase();
+        await client.close();
+      });
+      const db = client.db();
+      anchorName = 'official driver: the adapter’s own find and $facet pipeline';
+      anchor = load(async () => {
+        for (const step of commands) await Promise.all(step.map((command) => db.command(command)));
+        return true;
+      });
+    } else if (target.databaseUrl && target.pgbench) {
+      const db = await openPostgres({ url: target.databaseUrl, poolSize: 2 });
+      cleanups.unshift(() => db.close());
+      await db.query('ANALYZE'); // what autovacuum does after a bulk load, done now so both sides plan alike
+      const script = pgbenchScript(await recordSql(db));
+      const [binary, url] = [target.pgbench, target.databaseUrl];
+      anchorName = 'pgbench: the adapter’s own SQL (category, page, facets)';
+      anchor = () =>
+        pgbench({ binary, url, script, concurrency: CONCURRENCY, durationMs: settings.durationMs });
+    } else {
+      const db = await bench.platform.postgres();
+      const statements = await recordSql(db);
+      anchorName = 'raw loop: the adapter’s own SQL in this process';
+      anchor = load(async () => {
+        for (const { text, params } of statements) await db.query(text, params);
+        return true;
+      });
+    }
+    // the HTTP clients run in a worker thread, off the event loop of the server they measure
+    const page = (headers: Record<string, string>) => () =>
+      runHttpLoad({
+        url: `${bench.base}${PAGE}`,
+        headers,
+        concurrency: CONCURRENCY,
+        durationMs: settings.durationMs,
+      });
+    const uncached = page({ 'cache-control': 'no-cache' });
+    const comparisons: Comparison[] = [
+      await compareInterleaved({
+        scenario: 'catalog',
+        label: `${target.name} c=${CONCURRENCY} uncached`,
+        anchorName,
+        rounds: settings.rounds,
+        polyshop: uncached,
+        anchor,
+      }),
+      await compareInterleaved({
+        scenario: 'catalog',
+        label: `${target.name} c=${CONCURRENCY} cached`,
+        anchorName: 'the same page uncached (Cache-Control: no-cache)',
+        rounds: settings.rounds,
+        polyshop: page({}),
+        anchor: uncached,
+      }),
+    ];
+    return {
+      scenario: 'catalog',
+      target: target.name,
+      comparisons,
+      checks: { products: settings.products, ...(await checkPage(bench)) },
+    };
+  } finally {
+    for (const cleanup of cleanups) await cleanup();
+  }
+}
+
+/** A fresh database on the MongoDB server, dropped after the run. */
+function mongoDatabaseUrl(server: string): string {
+  const url = new URL(server);
+  url.pathname = `/bench_catalog_${randomBytes(4).toString('hex')}`;
+  return url.toString();
+}
+
+export const catalog: Scenario = {
+  name: 'catalog',
+  summary:
+    'category page with facets over HTTP at c=16, uncached vs the adapter’s own queries, cached vs uncached',
+  targets: ['pglite', 'postgres', 'mongodb'],
+  run: runCatalog,
+};
