@@ -1,4 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import type { SqlDatabase, SqlExecutor, TransactionOptions } from './sql-database.ts';
 
@@ -6,6 +9,37 @@ const parsers = {
   [types.INT8]: (value: string) => Number(value),
   [types.NUMERIC]: (value: string) => value,
 };
+
+/**
+ * PostgreSQL's buffer pool, inside the WASM heap: initdb picks 128MB, all of it resident once touched.
+ * An embedded database's files are in this process's memory (in memory) or the OS cache (on disk)
+ * anyway, so a small pool costs a copy on a miss, not a disk read. 16MB takes about 110 MB off the
+ * idle RSS of `polyshop start`.
+ */
+const SHARED_BUFFERS = '16MB';
+
+const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`];
+
+/** A Node program that creates a PGlite cluster: `node --eval <it> <pglite module URL> <data folder> <start params>`. */
+const CREATE_CLUSTER = `const [url, dataDir, params] = process.argv.slice(1);
+const { PGlite } = await import(url);
+await (await PGlite.create(dataDir, { startParams: JSON.parse(params) })).close();`;
+
+/**
+ * Creates the cluster of a new data folder in a child process. PGlite runs initdb in a second WASM
+ * instance and copies its heap: in this process about 130 MB of that would stay resident for good
+ * (measured: 409 MB after initdb and a reopen against 277 MB for opening an existing folder).
+ */
+async function createCluster(dataDir: string): Promise<void> {
+  await promisify(execFile)(process.execPath, [
+    '--input-type=module',
+    '--eval',
+    CREATE_CLUSTER,
+    import.meta.resolve('@electric-sql/pglite'),
+    dataDir,
+    JSON.stringify(startParams),
+  ]);
+}
 
 /**
  * PostgreSQL compiled to WASM, in this process. `dataDir` keeps data on disk (`./.polyshop/pgdata`);
@@ -20,10 +54,13 @@ export class PgliteDatabase implements SqlDatabase {
     this.#db = db;
   }
 
-  static async open(options: { dataDir?: string } = {}): Promise<PgliteDatabase> {
-    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-    const db = await PGlite.create(options.dataDir, { parsers });
-    return new PgliteDatabase(db);
+  static async open(config: { dataDir?: string } = {}): Promise<PgliteDatabase> {
+    const { dataDir } = config;
+    if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) {
+      mkdirSync(dataDir, { recursive: true });
+      await createCluster(dataDir);
+    }
+    return new PgliteDatabase(await PGlite.create(dataDir, { parsers, startParams }));
   }
 
   async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
