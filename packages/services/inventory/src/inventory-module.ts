@@ -21,9 +21,10 @@ export async function createInventoryService(
   context: ServiceContext<InventoryStore>,
 ): Promise<InventoryModule> {
   const config = loadConfig(InventoryConfigSchema, context.env);
-  const { repository, relay, ready } = await openInventoryStorage(context, config);
+  const { repository, sharding, relay, ready } = await openInventoryStorage(context, config);
   const deps: InventoryDeps = {
     repository,
+    sharding,
     clock: context.clock,
     lowStockThreshold: config.INVENTORY_LOW_STOCK_THRESHOLD,
     eventsRecorded: () => relay.wake(),

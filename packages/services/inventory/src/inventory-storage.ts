@@ -11,6 +11,7 @@ import {
 } from './adapters/postgres/postgres-inventory-repository.ts';
 import type { InventoryConfig } from './app/inventory-config.ts';
 import type { InventoryRepository } from './ports/inventory-repository.ts';
+import type { StockSharding } from './ports/stock-sharding.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -20,6 +21,8 @@ export type InventoryStore = 'postgres' | 'dynamodb';
 /** Where inventory keeps its data: the repository, the relay publishing its outbox, and the `/readyz` probe. */
 export interface InventoryStorage {
   repository: InventoryRepository;
+  /** Sharded counters for hot SKUs, where the store has them (DynamoDB). */
+  sharding?: StockSharding;
   relay: { start(): void; wake(): void; stop(): Promise<void> };
   ready: () => Promise<void>;
 }
@@ -37,16 +40,18 @@ export async function openInventoryStorage(
     const { client, documents } = context.dynamodb();
     const tableName = config.INVENTORY_DYNAMODB_TABLE;
     await ensureInventoryTable(client, tableName);
+    const repository = new DynamoInventoryRepository({
+      documents,
+      tableName,
+      onConflictRetry: (reasons, attempt) =>
+        context.logger.warn(
+          { reasons, attempt },
+          'inventory write retried after a transaction conflict or throttling',
+        ),
+    });
     return {
-      repository: new DynamoInventoryRepository({
-        documents,
-        tableName,
-        onConflictRetry: (reasons, attempt) =>
-          context.logger.warn(
-            { reasons, attempt },
-            'inventory write retried after a transaction conflict or throttling',
-          ),
-      }),
+      repository,
+      sharding: repository,
       relay: new DynamoOutboxRelay({ documents, tableName, publisher: context.bus, logger: context.logger }),
       ready: async () => void (await client.send(new DescribeTableCommand({ TableName: tableName }))),
     };

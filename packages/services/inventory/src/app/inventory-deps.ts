@@ -2,10 +2,13 @@ import type { Clock } from '@polyshop/kernel';
 import { inventoryEvents } from '../domain/inventory-events.ts';
 import type { StockChange } from '../domain/stock-level.ts';
 import type { InventoryRepository, WriteContext } from '../ports/inventory-repository.ts';
+import type { StockSharding } from '../ports/stock-sharding.ts';
 
 /** What the inventory use cases run on. */
 export interface InventoryDeps {
   repository: InventoryRepository;
+  /** Sharded counters for hot SKUs, on a store that has them (DynamoDB); absent elsewhere. */
+  sharding?: StockSharding | undefined;
   clock: Clock;
   /** `inventory.low` fires when available units fall to this or below. */
   lowStockThreshold: number;

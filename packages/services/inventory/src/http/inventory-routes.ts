@@ -11,6 +11,7 @@ import { releaseReservation } from '../app/release-reservation.ts';
 import { reserveStock } from '../app/reserve-stock.ts';
 import { returnReservation } from '../app/return-reservation.ts';
 import { setStock } from '../app/set-stock.ts';
+import { getStockShards, shardStock } from '../app/shard-stock.ts';
 import {
   AdjustmentListSchema,
   AdjustmentsQuery,
@@ -20,6 +21,8 @@ import {
   ReserveBody,
   ReturnBody,
   SetStockBody,
+  ShardingBody,
+  ShardsSchema,
   SkuParams,
   StockListQuery,
   StockListSchema,
@@ -262,6 +265,42 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
       async (request) => ({
         items: (await listAdjustments(deps, request.params.sku, request.query.limit)).map(toAdjustmentView),
       }),
+    );
+
+    app.get(
+      '/:sku/sharding',
+      {
+        preValidation: read,
+        schema: {
+          tags: stockTags,
+          security,
+          summary: "How the SKU's stock is spread over counters (sharded counters for hot SKUs)",
+          params: SkuParams,
+          response: { 200: ShardsSchema, ...problems },
+        },
+      },
+      async (request) => getStockShards(deps, request.params.sku),
+    );
+
+    app.put(
+      '/:sku/sharding',
+      {
+        preValidation: write,
+        schema: {
+          tags: stockTags,
+          security,
+          summary: 'Spread a hot SKU over several counters, or fold it back (shards: 1)',
+          description:
+            "On DynamoDB a SKU's writes are capped by its item's write rate; N shards give it N counters, each reservation taking from one. " +
+            'Stock reads and their shape are unchanged (they add the shards up). Atomic, counts unchanged, available units spread evenly; ' +
+            'the same count again evens the spread (idempotent). 404 for an unknown SKU. On PostgreSQL (which coalesces writes to a hot row instead) ' +
+            'every SKU is one counter: shards 1 answers as it is, more answers 409 INVENTORY.SHARDING_UNSUPPORTED.',
+          params: SkuParams,
+          body: ShardingBody,
+          response: { 200: ShardsSchema, ...problems },
+        },
+      },
+      async (request) => shardStock(deps, { sku: request.params.sku, shards: request.body.shards }),
     );
   };
 }

@@ -9,6 +9,7 @@ import {
   RESERVATION_ID_PATTERN,
   SKU_PATTERN,
 } from '../domain/limits.ts';
+import { MAX_SHARDS } from '../domain/stock-shards.ts';
 
 const Sku = Type.String({ pattern: SKU_PATTERN, examples: ['IP15P-128-NT'] });
 const ReservationId = Type.String({
@@ -138,4 +139,30 @@ export const ReservationSchema = Type.Object({
   expiresAt: Timestamp,
   createdAt: Timestamp,
   updatedAt: Timestamp,
+});
+
+export const ShardingBody = Type.Object(
+  {
+    shards: Type.Integer({
+      minimum: 1,
+      maximum: MAX_SHARDS,
+      description:
+        'Counters to spread the SKU over: more for a hot SKU (each takes its own writes), 1 to fold it back into one.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const ShardsSchema = Type.Object({
+  sku: Type.String(),
+  shards: Type.Integer({ description: 'Counters the stock is spread over (1: not sharded).' }),
+  layout: Type.Array(
+    Type.Object({
+      shard: Type.Integer(),
+      quantity: Type.Integer(),
+      reserved: Type.Integer(),
+      available: Type.Integer(),
+    }),
+    { description: "Each counter's share; they add up to the SKU's stock." },
+  ),
 });

@@ -218,9 +218,12 @@ export class DynamoInventoryRepository implements InventoryRepository, StockShar
       .map((item) => item.PK.slice('RESERVATION#'.length));
   }
 
-  /** The levels of stock items as read, a sharded SKU's summed over its shards read at one instant. */
+  /**
+   * The levels of stock items as read, a sharded SKU's summed over its shards: read at one instant,
+   * unless transactions keep writing them (then each shard's latest; see `PartsRead`).
+   */
   async #summed(items: readonly StockItem[]): Promise<StockLevel[]> {
-    const sharded = await readParts(this.#documents, this.#tableName, items, { snapshot: true });
+    const sharded = await readParts(this.#documents, this.#tableName, items, 'preferred');
     return items.flatMap((item) => {
       if (!sharded.has(item.sku)) return [toStockLevel(item)];
       const read = sharded.get(item.sku)!;

@@ -29,7 +29,8 @@ import type { StockTarget, TransactAction } from './dynamo-stock-writer.ts';
  *   take, `reserved >= n` to give back), not pinned to any version: writers on different shards never
  *   meet, and a shard gone short cancels the write, which is planned again on fresh counts. Its
  *   `StockChange` (and events) carry the counts read just before plus its own change: other shards' writes
- *   in between are not in them. Reads (`findStock`) are exact.
+ *   in between are not in them, so the writer restates the SKU afterwards (`StockRestatements`). Reads
+ *   (`findStock`) are exact.
  * - a change of on-hand quantity (set, adjust, return) is pinned to every part's version and spreads the
  *   new available units evenly over the shards, so its counts, version and history entry are exact.
  */
@@ -84,46 +85,73 @@ export function toStockShards(sku: string, parts: readonly StockPart[]): StockSh
 }
 
 /**
- * The parts of each sharded SKU among `stock` (stock items as read), by SKU. `snapshot: false` reads the
- * shards with one `BatchGetItem` after the stock items (each item current, but not all at one instant:
- * fine for planning a write whose conditions check what it relies on); `snapshot: true` reads each SKU's
- * parts with `TransactGetItems`, serializable with the transactions that write them, so the sums are
- * exact (reads, and a refusal's last look), and replaces the stock item by the one read with them.
+ * How the parts of a sharded SKU are read. `latest`: one `BatchGetItem` after the stock items, each part
+ * current but not all at one instant (fine for planning a write whose conditions check what it relies
+ * on; a sum may catch a move between two shards half-way). `snapshot`: `TransactGetItems`, serializable
+ * with the transactions that write the parts, so the sums are exact; retried while transactions are
+ * writing them (a refusal's last look must be exact). `preferred`: a snapshot if one comes within a few
+ * tries, else `latest` (reads of a SKU so hot that its parts are always being written: DynamoDB refuses a
+ * transactional read of an item a transaction is writing).
+ */
+export type PartsRead = 'latest' | 'snapshot' | 'preferred';
+
+const SNAPSHOT_ATTEMPTS = { snapshot: 20, preferred: 3 };
+
+/**
+ * The parts of each sharded SKU among `stock` (stock items as read), by SKU, read as `how` says; a
+ * snapshot also replaces the stock item by the one read with the parts.
  */
 export async function readParts(
   documents: DynamoDBDocumentClient,
   tableName: string,
   stock: readonly StockItem[],
-  options: { snapshot: boolean },
+  how: PartsRead,
 ): Promise<Map<string, { stock: StockItem; parts: StockPart[] }>> {
-  const sharded = stock.filter((item) => shardCount(item) > 1);
+  let latest = stock.filter((item) => shardCount(item) > 1);
   const result = new Map<string, { stock: StockItem; parts: StockPart[] }>();
-  if (options.snapshot) {
-    const read = await Promise.all(sharded.map((item) => snapshotParts(documents, tableName, item)));
-    for (const entry of read) if (entry) result.set(entry.stock.sku, entry);
-    return result;
+  if (how !== 'latest') {
+    const read = await Promise.all(
+      latest.map((item) => snapshotParts(documents, tableName, item, SNAPSHOT_ATTEMPTS[how])),
+    );
+    latest = latest.filter((item, i) => {
+      const entry = read[i];
+      if (entry === 'contended' && how === 'snapshot') {
+        throw AppError.unavailable(
+          'INVENTORY.CONTENDED',
+          'The stock kept changing under this read; retry it.',
+          {
+            details: { sku: item.sku },
+          },
+        );
+      }
+      if (entry === 'contended') return true;
+      if (entry) result.set(item.sku, entry);
+      return false;
+    });
   }
-  const keys = sharded.flatMap((item) =>
+  const keys = latest.flatMap((item) =>
     Array.from({ length: shardCount(item) - 1 }, (_, i) => shardKey(item.sku, i + 1)),
   );
   const shards = keys.length
     ? await batchGetItems<StockPart>(documents, tableName, keys, { consistent: true })
     : [];
-  for (const item of sharded) {
+  for (const item of latest) {
     const own = shards.filter((part) => part.sku === item.sku).sort((a, b) => a.shard - b.shard);
     result.set(item.sku, { stock: item, parts: [{ ...item, shard: 0 }, ...own] });
   }
   return result;
 }
 
-const SNAPSHOT_ATTEMPTS = 20;
-
-/** One SKU's parts in one `TransactGetItems`, again if its shard count changed since `stock` was read. */
+/**
+ * One SKU's parts in one `TransactGetItems`, again if its shard count changed since `stock` was read;
+ * `contended` when transactions kept writing them for `attempts` tries, `undefined` when the SKU is gone.
+ */
 async function snapshotParts(
   documents: DynamoDBDocumentClient,
   tableName: string,
   stock: StockItem,
-): Promise<{ stock: StockItem; parts: StockPart[] } | undefined> {
+  attempts: number,
+): Promise<{ stock: StockItem; parts: StockPart[] } | 'contended' | undefined> {
   let shards = shardCount(stock);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -147,18 +175,8 @@ async function snapshotParts(
       shards = shardCount(current);
     } catch (error) {
       // a transaction was writing one of the parts: look again in a moment
-      if (!(error instanceof TransactionCanceledException) || attempt >= SNAPSHOT_ATTEMPTS) {
-        if (error instanceof TransactionCanceledException) {
-          throw AppError.unavailable(
-            'INVENTORY.CONTENDED',
-            'The stock kept changing under this read; retry it.',
-            {
-              details: { sku: stock.sku },
-            },
-          );
-        }
-        throw error;
-      }
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      if (attempt >= attempts) return 'contended';
       await backoff(attempt);
     }
   }
@@ -246,16 +264,16 @@ export function partPin(tableName: string, part: StockPart): TransactAction {
 
 /**
  * The actions taking a sharded SKU from its `parts` (as read) to `target` (the SKU's counts after the
- * write), how much they raise its version (one per part written), and whether a reservation ran a shard
- * dry (or needed several) while the SKU still has a unit for every shard: time to rebalance. See the two
- * kinds of write above.
+ * write), how much they raise its version (one per part written), whether a reservation ran a shard
+ * dry (or needed several) while the SKU still has a unit for every shard (time to rebalance), and whether
+ * the counts planned are exact (pinned) or may miss other shards' writes. See the two kinds of write above.
  */
 export function shardedStockActions(
   tableName: string,
   target: StockTarget,
   parts: readonly StockPart[],
   options: { now: string; outboxKey?: string | undefined; random?: () => number },
-): { actions: TransactAction[]; bumps: number; dry: boolean } {
+): { actions: TransactAction[]; bumps: number; dry: boolean; exact: boolean } {
   const total = (field: 'quantity' | 'reserved' | 'available') =>
     parts.reduce((sum, part) => sum + part[field], 0);
   const dq = target.quantity - total('quantity');
@@ -270,7 +288,7 @@ export function shardedStockActions(
         ? partPin(tableName, part)
         : partUpdate(tableName, shardKey(part.sku, part.shard), change, { ...write, pin: part.version });
     });
-    return { actions, bumps: actions.filter((action) => action.Update).length, dry: false };
+    return { actions, bumps: actions.filter((action) => action.Update).length, dry: false, exact: true };
   }
   let takes: ShardTake[] | undefined;
   let move: (units: number) => PartChange;
@@ -312,5 +330,5 @@ export function shardedStockActions(
     dr > 0 &&
     total('available') - dr >= parts.length &&
     (takes.length > 1 || parts[takes[0]!.shard]!.available === takes[0]!.units);
-  return { actions, bumps: actions.length, dry };
+  return { actions, bumps: actions.length, dry, exact: false };
 }

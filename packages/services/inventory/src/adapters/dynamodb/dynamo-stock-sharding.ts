@@ -7,7 +7,14 @@ import { evenSpread, reshard, type StockShards } from '../../domain/stock-shards
 import type { WriteContext } from '../../ports/inventory-repository.ts';
 import type { ShardingInput, StockSharding } from '../../ports/stock-sharding.ts';
 import { backoff } from './dynamo-retry.ts';
-import { partPin, partUpdate, shardKey, toStockShards, type StockPart } from './dynamo-stock-parts.ts';
+import {
+  partPin,
+  partUpdate,
+  shardKey,
+  toStockShards,
+  type PartsRead,
+  type StockPart,
+} from './dynamo-stock-parts.ts';
 import { retryableCancellation, type DynamoStockWriter, type TransactAction } from './dynamo-stock-writer.ts';
 
 export interface DynamoStockShardingOptions {
@@ -33,13 +40,13 @@ export class DynamoStockSharding implements StockSharding {
   }
 
   async findShards(sku: string): Promise<StockShards | undefined> {
-    const parts = await this.#parts(sku, true);
+    const parts = await this.#parts(sku, 'preferred');
     return parts && toStockShards(sku, parts);
   }
 
   async setShards(input: ShardingInput, context: WriteContext): Promise<StockShards> {
     const now = context.now.toISOString();
-    const changed = await this.#change(input.sku, true, (parts) => {
+    const changed = await this.#change(input.sku, 'snapshot', (parts) => {
       const layout = reshard(parts, input.shards);
       const unchanged =
         parts.length === input.shards && layout.every((counts, i) => counts.quantity === parts[i]!.quantity);
@@ -95,7 +102,7 @@ export class DynamoStockSharding implements StockSharding {
 
   async rebalance(sku: string, context: WriteContext): Promise<StockShards | undefined> {
     const now = context.now.toISOString();
-    return this.#change(sku, false, (parts) => {
+    return this.#change(sku, 'latest', (parts) => {
       const available = parts.map((part) => part.available);
       const even = evenSpread(
         available.reduce((sum, units) => sum + units, 0),
@@ -125,8 +132,8 @@ export class DynamoStockSharding implements StockSharding {
   }
 
   /** The SKU's parts (its stock item alone when not sharded), `undefined` when unknown. */
-  async #parts(sku: string, snapshot: boolean): Promise<StockPart[] | undefined> {
-    const base = await this.#options.writer.read([sku], [], { snapshot });
+  async #parts(sku: string, how: PartsRead): Promise<StockPart[] | undefined> {
+    const base = await this.#options.writer.read([sku], [], { parts: how });
     const stock = base.stock.get(sku);
     if (!stock) return undefined;
     return [...(base.parts.get(sku) ?? [{ ...stock, shard: 0 }])];
@@ -138,7 +145,7 @@ export class DynamoStockSharding implements StockSharding {
    */
   async #change(
     sku: string,
-    snapshot: boolean,
+    how: PartsRead,
     plan: (
       parts: StockPart[],
     ) =>
@@ -147,7 +154,7 @@ export class DynamoStockSharding implements StockSharding {
   ): Promise<StockShards | undefined> {
     const maxAttempts = this.#options.maxAttempts ?? 50;
     for (let attempt = 1; ; attempt++) {
-      const parts = await this.#parts(sku, snapshot);
+      const parts = await this.#parts(sku, how);
       if (!parts) return undefined;
       const planned = plan(parts);
       if (!planned) return toStockShards(sku, parts);

@@ -15,12 +15,14 @@ import { batchGetItems } from './dynamo-batch-get.ts';
 import { stockKey, toStockLevel, type ItemKey, type StockItem } from './dynamo-inventory-items.ts';
 import { nextOutboxKey, outboxItem } from './dynamo-outbox.ts';
 import { backoff } from './dynamo-retry.ts';
+import { StockRestatements } from './dynamo-stock-restatement.ts';
 import {
   partUpdate,
   readParts,
   shardCount,
   shardedStockActions,
   sumParts,
+  type PartsRead,
   type StockPart,
 } from './dynamo-stock-parts.ts';
 
@@ -115,9 +117,15 @@ export class DynamoStockWriter {
   readonly #locks = new AsyncLock({ maxPending: Number.POSITIVE_INFINITY });
   /** SKUs last read sharded: their writes take no lock here. */
   readonly #sharded = new Set<string>();
+  readonly #restatements: StockRestatements;
 
   constructor(options: DynamoStockWriterOptions) {
     this.#options = options;
+    this.#restatements = new StockRestatements({
+      documents: options.documents,
+      tableName: options.tableName,
+      read: async (skus) => (await this.read(skus)).stock,
+    });
   }
 
   async write<R>(request: WriteRequest<R>): Promise<WriteOutcome<R>> {
@@ -132,12 +140,12 @@ export class DynamoStockWriter {
 
   /**
    * The stock of `skus` (a sharded SKU's summed over its parts) and the items `others`, strongly
-   * consistent; with `snapshot`, each sharded SKU's parts as of one instant.
+   * consistent; each sharded SKU's parts read as `options.parts` says (default `latest`).
    */
   async read(
     skus: readonly string[],
     others: readonly ItemKey[] = [],
-    options: { snapshot?: boolean } = {},
+    options: { parts?: PartsRead } = {},
   ): Promise<WriteBase> {
     const { documents, tableName } = this.#options;
     const keys = [...skus.map(stockKey), ...others];
@@ -162,9 +170,7 @@ export class DynamoStockWriter {
       else this.#sharded.delete(item.sku);
     }
     const parts = new Map<string, readonly StockPart[]>();
-    const sharded = await readParts(documents, tableName, [...stock.values()], {
-      snapshot: options.snapshot ?? false,
-    });
+    const sharded = await readParts(documents, tableName, [...stock.values()], options.parts ?? 'latest');
     for (const [sku, read] of sharded) {
       stock.set(sku, sumParts(read.stock, read.parts));
       parts.set(sku, read.parts);
@@ -178,14 +184,22 @@ export class DynamoStockWriter {
       let base = await this.read(skus, request.read);
       let plan = request.plan(base);
       if ('refuse' in plan && base.parts.size > 0) {
-        base = await this.read(skus, request.read, { snapshot: true });
+        base = await this.read(skus, request.read, { parts: 'snapshot' });
         plan = request.plan(base);
       }
       if ('refuse' in plan) return { status: 'refused', result: plan.refuse };
-      const { transaction, changes, stockActions, dry } = this.#transaction(plan, base, request.context);
+      const { transaction, changes, stockActions, dry, inexact } = this.#transaction(
+        plan,
+        base,
+        request.context,
+      );
       try {
         await this.#options.documents.send(new TransactWriteCommand(transaction));
         for (const sku of dry) await this.#options.onShardDry?.(sku, request.context).catch(() => undefined);
+        await this.#restatements.after(
+          changes.filter((change) => inexact.has(change.sku)),
+          request.context,
+        );
         return { status: 'written', changes };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
@@ -294,7 +308,8 @@ export class DynamoStockWriter {
       ClientRequestToken: randomUUID(),
     };
     const dry = [...sharded].flatMap(([sku, write]) => (write.dry ? [sku] : []));
-    return { transaction, changes, stockActions: stockActions.length, dry };
+    const inexact = new Set([...sharded].flatMap(([sku, write]) => (write.exact ? [] : [sku])));
+    return { transaction, changes, stockActions: stockActions.length, dry, inexact };
   }
 }
 
