@@ -49,6 +49,21 @@ for (const target of postgresTargets()) {
       await assert.rejects(service.verifyAccessToken(token), hasCode('AUTH.TOKEN_EXPIRED'));
     });
 
+    it('a token verified once is still refused once expired, and a tampered copy is still refused', async () => {
+      const service = make();
+      const { token } = await service.issueAccessToken({ userId: 'u2', sessionId: 's2' });
+      assert.deepEqual(await service.verifyAccessToken(token), { userId: 'u2', sessionId: 's2' });
+      assert.deepEqual(await service.verifyAccessToken(token), { userId: 'u2', sessionId: 's2' });
+      const [header, payload, signature] = token.split('.');
+      const forged = Buffer.from(payload!, 'base64url').toString().replace('u2', 'u3');
+      const tampered = [header, Buffer.from(forged).toString('base64url'), signature].join('.');
+      await assert.rejects(service.verifyAccessToken(tampered), hasCode('AUTH.TOKEN_INVALID'));
+      clock.advance(899_000);
+      assert.deepEqual(await service.verifyAccessToken(token), { userId: 'u2', sessionId: 's2' });
+      clock.advance(1_000);
+      await assert.rejects(service.verifyAccessToken(token), hasCode('AUTH.TOKEN_EXPIRED'));
+    });
+
     it('signs with a configured PEM key (P-256), and rejects tokens of a key it does not know', async () => {
       const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
         .privateKey.export({ type: 'pkcs8', format: 'pem' })
