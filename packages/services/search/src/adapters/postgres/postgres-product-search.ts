@@ -52,8 +52,9 @@ interface Matches {
   where: string[];
   /** The score of `m` (NULL without `q`). */
   score: string;
-  /** The tsquery expression, when `q` is given (for headlines). */
+  /** The tsquery expression and the placeholder of `q`, when `q` is given (for headlines). */
   tsquery: string | undefined;
+  q?: string;
 }
 
 /** The bool query: `q` (AND of stemmed English words, each also as a word part) and the filters. */
@@ -68,7 +69,8 @@ function matchesOf(query: SearchQuery, params: SqlParams): Matches {
   if (query.q === '') {
     return { with: '', from: 'search.products m', where, score: 'NULL::real', tsquery: undefined };
   }
-  const tsquery = `search.with_word_parts(websearch_to_tsquery('english', ${params.add(query.q)}))`;
+  const q = params.add(query.q);
+  const tsquery = `search.with_word_parts(websearch_to_tsquery('english', ${q}))`;
   where.push(`m.document @@ ${tsquery}`);
   return {
     with: `WITH matches AS MATERIALIZED (SELECT m.id, m.brand, m.category, m.price, ${RANK(tsquery)} AS score
@@ -77,8 +79,12 @@ function matchesOf(query: SearchQuery, params: SqlParams): Matches {
     where: [],
     score: 'm.score',
     tsquery,
+    q,
   };
 }
+
+/** The weight of each highlighted field's lexemes in `document` (migration 0003). */
+const FIELD_WEIGHTS = { name: 'a', description: 'b' } as const;
 
 const conditions = (where: readonly string[]) => (where.length ? `WHERE ${where.join(' AND ')}` : '');
 
@@ -142,9 +148,13 @@ export function searchStatement(query: SearchQuery, position: CursorPosition | u
   const params = new SqlParams();
   const matches = matchesOf(query, params);
   const page = pageOf(query, matches, position, params);
+  // A field none of whose words is a word of `q` (its lexemes in `document`, at the field's weight)
+  // has nothing to mark: `ts_headline`, which parses the whole text, is skipped (NULL, no highlight).
   const headline = (column: keyof typeof HEADLINE_OPTIONS) =>
     matches.tsquery
-      ? `ts_headline('english', p.${column}, ${matches.tsquery}, ${params.add(HEADLINE_OPTIONS[column])})`
+      ? `CASE WHEN tsvector_to_array(ts_filter(p.document, '{${FIELD_WEIGHTS[column]}}'))
+                && tsvector_to_array(to_tsvector('english', ${matches.q}))
+         THEN ts_headline('english', p.${column}, ${matches.tsquery}, ${params.add(HEADLINE_OPTIONS[column])}) END`
       : 'NULL';
   const parts = [
     `(SELECT count(*) FROM ${matches.from} ${conditions(matches.where)}) AS total`,
