@@ -1,11 +1,13 @@
 import { AppError, type EventEnvelope } from '@polyshop/kernel';
 import { duplicateKeyIndex, MongoOutbox, writeMark, type MongoConnection } from '@polyshop/stores';
-import type { Collection } from 'mongodb';
+import type { ClientSession, Collection, Document } from 'mongodb';
 import { categoryUpdateRefused, type Category } from '../../domain/category.ts';
 import type { Product } from '../../domain/product.ts';
 import type { ProductSearch } from '../../domain/product-query.ts';
 import type { ProductPage, ProductRepository } from '../../ports/product-repository.ts';
+import { isWholeCategory } from '../../domain/facets.ts';
 import { ensureCatalogIndexes, PRODUCT_INDEX } from './mongo-catalog-indexes.ts';
+import { MongoFacetCounts, type Counted, type FacetCountDoc } from './mongo-facet-counts.ts';
 import { facetCounts, facetPipeline, pageQuery } from './mongo-product-filters.ts';
 import {
   categoryDoc,
@@ -23,6 +25,7 @@ export const CATALOG_COLLECTIONS = {
   products: 'products',
   categories: 'categories',
   outbox: 'outbox',
+  facetCounts: 'facet_counts',
 } as const;
 
 /**
@@ -36,17 +39,22 @@ export class MongoProductRepository implements ProductRepository {
   readonly outbox: MongoOutbox;
   readonly #products: Collection<ProductDoc>;
   readonly #categories: Collection<CategoryDoc>;
+  readonly #facetCounts: MongoFacetCounts;
 
   constructor(connection: Pick<MongoConnection, 'client' | 'db' | 'supportsTransactions'>) {
     this.#products = connection.db.collection<ProductDoc>(CATALOG_COLLECTIONS.products);
     this.#categories = connection.db.collection<CategoryDoc>(CATALOG_COLLECTIONS.categories);
+    this.#facetCounts = new MongoFacetCounts(
+      connection.db.collection<FacetCountDoc>(CATALOG_COLLECTIONS.facetCounts),
+    );
     this.outbox = new MongoOutbox(connection, CATALOG_COLLECTIONS.outbox);
   }
 
-  /** Creates the collections' indexes (idempotent; run at start-up). */
+  /** Creates the collections' indexes and, the first time, the facet counts (idempotent; run at start-up). */
   async ensureIndexes(): Promise<void> {
     await ensureCatalogIndexes(this.#products, await this.listCategories());
     await this.outbox.ensureIndexes();
+    await this.#facetCounts.ensure(this.#products);
   }
 
   async createCategory(category: Category): Promise<void> {
@@ -88,23 +96,26 @@ export class MongoProductRepository implements ProductRepository {
     if (products.length === 0) return;
     // one product: name the SKU at fault up front; a batch (catalogue loads) relies on the unique index alone
     if (products.length === 1) await this.#refuseTakenSkus(products);
-    await this.#translated(products, () =>
-      this.outbox.write(events, this.#probe(products, events), async ({ writeId, session }) => {
-        try {
-          await this.#products.insertMany(
-            products.map((product) => productDoc(product, writeId)),
-            { ordered: true, ...(session ? { session } : {}) },
-          );
-        } catch (error) {
-          // all or nothing without a transaction: take back what this write inserted before the failure
-          if (!session)
-            await this.#products.deleteMany({
-              _id: { $in: products.map((product) => product.id) },
-              writeIds: writeId,
-            });
-          throw error;
-        }
-      }),
+    await this.#counted([], products, (session) =>
+      this.#translated(products, () =>
+        this.outbox.write(events, this.#probe(products, events), async ({ writeId, session: tx }) => {
+          try {
+            await this.#products.insertMany(
+              products.map((product) => productDoc(product, writeId)),
+              { ordered: true, ...(tx ? { session: tx } : {}) },
+            );
+          } catch (error) {
+            // all or nothing without a transaction: take back what this write inserted before the failure
+            if (!tx)
+              await this.#products.deleteMany({
+                _id: { $in: products.map((product) => product.id) },
+                writeIds: writeId,
+              });
+            throw error;
+          }
+          await session(tx);
+        }),
+      ),
     );
   }
 
@@ -116,22 +127,31 @@ export class MongoProductRepository implements ProductRepository {
   async update(product: Product, expectedVersion: number, events: readonly EventEnvelope[]): Promise<void> {
     await this.#refuseTakenSkus([product]);
     const { brand, ...fields } = productFields(product);
-    await this.#translated([product], () =>
-      this.outbox.write(
-        events,
-        { collection: CATALOG_COLLECTIONS.products, id: product.id },
-        async ({ writeId, session }) => {
-          const updated = await this.#products.updateOne(
-            { _id: product.id, version: expectedVersion },
-            {
-              $set: brand === undefined ? fields : { ...fields, brand },
-              ...(brand === undefined ? { $unset: { brand: '' } } : {}),
-              ...writeMark(writeId),
-            },
-            session ? { session } : {},
-          );
-          if (updated.matchedCount === 0) await this.#refuseStale(product.id, expectedVersion);
-        },
+    const before: Counted[] = [];
+    await this.#counted(before, [product], (session) =>
+      this.#translated([product], () =>
+        this.outbox.write(
+          events,
+          { collection: CATALOG_COLLECTIONS.products, id: product.id },
+          async ({ writeId, session: tx }) => {
+            const previous = await this.#products.findOneAndUpdate(
+              { _id: product.id, version: expectedVersion },
+              {
+                $set: brand === undefined ? fields : { ...fields, brand },
+                ...(brand === undefined ? { $unset: { brand: '' } } : {}),
+                ...writeMark(writeId),
+              },
+              {
+                returnDocument: 'before',
+                projection: { category: 1, status: 1, attributes: 1 },
+                ...(tx ? { session: tx } : {}),
+              },
+            );
+            if (!previous) return this.#refuseStale(product.id, expectedVersion);
+            before.push(previous);
+            await session(tx);
+          },
+        ),
       ),
     );
   }
@@ -139,21 +159,16 @@ export class MongoProductRepository implements ProductRepository {
   async search(search: ProductSearch): Promise<ProductPage> {
     const { filter, sort } = pageQuery(search);
     const pipeline = facetPipeline(search);
-    const [docs, facetResult] = await Promise.all([
+    const [docs, facets] = await Promise.all([
       this.#products
         .find(filter)
         .sort(sort)
         .limit(search.limit + 1)
         .toArray(),
-      pipeline
-        ? this.#products.aggregate<Record<string, { _id: string; count: number }[]>>(pipeline).next()
-        : undefined,
+      this.#facets(search, pipeline),
     ]);
     const page = docs.slice(0, search.limit);
-    const result: ProductPage = {
-      items: page.map(productFromDoc),
-      facets: facetCounts(search, facetResult ?? undefined),
-    };
+    const result: ProductPage = { items: page.map(productFromDoc), facets };
     const last = page.at(-1);
     if (docs.length > search.limit && last) {
       const key =
@@ -167,6 +182,16 @@ export class MongoProductRepository implements ProductRepository {
     return result;
   }
 
+  /** The whole category's facets from the maintained counts; a filtered page's by aggregation. */
+  async #facets(search: ProductSearch, pipeline: Document[] | undefined): Promise<ProductPage['facets']> {
+    if (pipeline && isWholeCategory(search.filter))
+      return this.#facetCounts.read(search.filter.category, search.filter.statuses, search.facets);
+    const result = pipeline
+      ? await this.#products.aggregate<Record<string, { _id: string; count: number }[]>>(pipeline).next()
+      : undefined;
+    return facetCounts(search, result ?? undefined);
+  }
+
   async findBySkus(skus: readonly string[]): Promise<Product[]> {
     if (skus.length === 0) return [];
     return (await this.#products.find({ 'variants.sku': { $in: [...skus] } }).toArray()).map(productFromDoc);
@@ -174,6 +199,25 @@ export class MongoProductRepository implements ProductRepository {
 
   count(): Promise<number> {
     return this.#products.countDocuments({});
+  }
+
+  /**
+   * Runs a product write and moves the facet counts from `before` to `after`: in the write's
+   * transaction when there is one (`write` calls back with its session), else once the write is done.
+   */
+  async #counted(
+    before: readonly Counted[],
+    after: readonly Product[],
+    write: (inTransaction: (session: ClientSession | undefined) => Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    const added = after.map(({ category, status, attributes }) => ({ category, status, attributes }));
+    let counted = false;
+    await write(async (session) => {
+      if (!session) return;
+      await this.#facetCounts.apply(before, added, session);
+      counted = true;
+    });
+    if (!counted) await this.#facetCounts.apply(before, added);
   }
 
   /** The document the outbox reconciler checks for a write: the events' product if it is one of them. */
