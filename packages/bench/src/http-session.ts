@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { silentLogger } from '@polyshop/kernel';
-import { buildPlatform, type Platform } from '@polyshop/platform';
+import { buildPlatform, type Platform, type PlatformOptions } from '@polyshop/platform';
 import type { ServiceName } from '@polyshop/http';
 
 const ADMIN = { email: 'bench@polyshop.test', password: 'Bench-Only-Secret-2026!' };
@@ -22,6 +22,8 @@ export interface BenchPlatform {
 export async function startBenchPlatform(options: {
   services: ServiceName[];
   databaseUrl?: string | undefined;
+  /** Decorates the platform's PostgreSQL (see `PlatformOptions.wrapPostgres`). */
+  wrapPostgres?: PlatformOptions['wrapPostgres'];
   /** More configuration, e.g. `SEARCH_STORE=opensearch` with `OPENSEARCH_URL`. */
   env?: Record<string, string>;
 }): Promise<BenchPlatform> {
@@ -36,6 +38,7 @@ export async function startBenchPlatform(options: {
     inMemory: true,
     logger: silentLogger(),
     services: options.services,
+    ...(options.wrapPostgres ? { wrapPostgres: options.wrapPostgres } : {}),
   });
   await platform.start();
   await platform.app.listen({ port: 0, host: '127.0.0.1' });

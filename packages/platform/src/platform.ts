@@ -33,6 +33,8 @@ export interface PlatformOptions {
   definitions?: readonly AnyServiceDefinition[];
   /** Events must go over NATS (`polyshop serve`): start-up fails without `NATS_URL`. */
   natsRequired?: boolean;
+  /** Decorates the shared PostgreSQL once it is open (benchmarks count and record its statements). */
+  wrapPostgres?: (db: SqlDatabase) => SqlDatabase;
 }
 
 export interface Platform {
@@ -84,7 +86,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
       url: config.DATABASE_URL,
       dataDir: dataDir && join(dataDir, 'pgdata'),
       poolSize: config.DATABASE_POOL_SIZE,
-    }));
+    }).then((db) => options.wrapPostgres?.(db) ?? db));
 
   const stores = createStoreConnections(config, env);
 

@@ -1,7 +1,8 @@
 import type { Scenario } from '../scenario.ts';
 import { catalog } from './catalog.ts';
+import { checkoutScenario } from './checkout.ts';
 import { hotSku } from './hot-sku.ts';
 import { search } from './search.ts';
 
 /** Every scenario `npm run bench` knows, in the order it runs them. */
-export const SCENARIOS: readonly Scenario[] = [hotSku, search, catalog];
+export const SCENARIOS: readonly Scenario[] = [hotSku, search, catalog, checkoutScenario];

@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { serviceNames } from '@polyshop/platform';
+import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
+import { compareInterleaved, runLoad, type Comparison, type LoadResult } from '../measure.ts';
+import { pgbench } from '../pgbench.ts';
+import type { BenchTarget, Scenario, ScenarioResult, Scale } from '../scenario.ts';
+import { RecordingDatabase, type RecordedUnit } from '../statement-recorder.ts';
+import { freshUnits, pgbenchScript, replayUnits } from '../statement-replay.ts';
+import { seedProducts, Storefront, type Customer, type StorefrontOrder } from '../storefront.ts';
+
+const SETTINGS = {
+  small: { concurrency: [1, 16], durationMs: 1000, rounds: 1, sellOut: 20 },
+  full: { concurrency: [1, 16, 32], durationMs: 5000, rounds: 3, sellOut: 100 },
+} as const;
+
+/** Products on sale; each checkout buys one unit of two of them (a two-line order). */
+const PRODUCTS = 4;
+const CUSTOMERS = 8;
+const STOCK = 100_000_000;
+
+/** What the load left to check: orders that were accepted but did not end confirmed. */
+interface Ledger {
+  accepted: number;
+  unsettled: { customer: Customer; order: StorefrontOrder }[];
+}
+
+/** A unit that only read and found nothing: an idle poll (outbox relays, notification worker). */
+const idlePoll = (unit: RecordedUnit) =>
+  unit.statements.every((s) => /^\s*SELECT\b/i.test(s.text) && !/FOR UPDATE/i.test(s.text) && s.rows === 0);
+
+/**
+ * The statements one checkout makes the database run, from the request to the end of the work it
+ * triggers (outbox relays publishing its events, the consumers of those events): one warm checkout on
+ * its own, recorded until `quietMs` pass with nothing but idle polls. Idle polls after the answer are
+ * left out (they run whether anyone checks out or not).
+ */
+async function captureCheckout(
+  shop: Storefront,
+  db: RecordingDatabase,
+  customer: Customer,
+  skus: readonly string[],
+  quietMs = 600,
+): Promise<RecordedUnit[]> {
+  db.record();
+  const order = await shop.checkout(customer, skus);
+  if (order?.status !== 'confirmed') throw new Error(`the captured checkout ended ${order?.status}`);
+  const answered = db.stopRecording();
+  const after: RecordedUnit[] = [];
+  for (let quiet = false; !quiet;) {
+    db.record();
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+    const units = db.stopRecording().filter((unit) => !idlePoll(unit));
+    quiet = units.length === 0;
+    after.push(...units);
+  }
+  return [...answered, ...after];
+}
+
+/**
+ * Sells out a SKU of `units` to twice as many concurrent one-unit checkouts: exactly `units` must end
+ * confirmed and the stock at 0. Returns the units oversold (0 expected) and the orders confirmed.
+ */
+async function sellOut(
+  bench: BenchPlatform,
+  shop: Storefront,
+  customers: readonly Customer[],
+  units: number,
+) {
+  const sku = `BENCH-SELLOUT-${randomBytes(4).toString('hex')}`;
+  await seedProducts(bench, [sku], units);
+  const orders = await Promise.all(
+    Array.from({ length: units * 2 }, async (_, i) => {
+      const customer = customers[i % customers.length]!;
+      const order = await shop.checkout(customer, [sku]);
+      return order && shop.finalOrder(customer, order);
+    }),
+  );
+  const confirmed = orders.filter((order) => order?.status === 'confirmed').length;
+  const { body } = await bench.call('GET', `/inventory/${sku}`);
+  const { quantity, reserved } = body as { quantity: number; reserved: number };
+  const oversold = Math.max(0, confirmed - units, -quantity, reserved - quantity);
+  if (quantity !== units - confirmed)
+    throw new Error(`${sku}: ${confirmed} of ${units} units sold but ${quantity} left`);
+  return { oversold, confirmed };
+}
+
+/**
+ * `checkout`: customers place two-line orders through `POST /orders` (stock reservation, sandbox card
+ * authorization, commit, capture, `order.confirmed`) with the whole platform in this process, against
+ * the very statements one checkout makes the database run, replayed with the same transactions: by
+ * pgbench on PostgreSQL, by an in-process loop on PGlite. Then a sell-out that must not oversell.
+ */
+async function runCheckout(target: BenchTarget, scale: Scale): Promise<ScenarioResult> {
+  const settings = SETTINGS[scale];
+  let recorder: RecordingDatabase | undefined;
+  const bench = await startBenchPlatform({
+    services: [...serviceNames],
+    databaseUrl: target.databaseUrl,
+    wrapPostgres: (db) => (recorder = new RecordingDatabase(db)),
+  });
+  const comparisons: Comparison[] = [];
+  const shop = new Storefront(bench);
+  try {
+    await bench.platform.postgres();
+    const db = recorder!;
+    const skus = Array.from({ length: PRODUCTS }, (_, i) => `BENCH-CHECKOUT-${i + 1}`);
+    await seedProducts(bench, skus, STOCK);
+    const customers = await shop.signUp(CUSTOMERS);
+    const cart = (n: number) => [skus[n % PRODUCTS]!, skus[(n + 1) % PRODUCTS]!];
+    for (let i = 0; i < 5; i++) await shop.checkout(customers[0]!, cart(i)); // warm-up
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // its events consumed
+    const units = await captureCheckout(shop, db, customers[0]!, cart(0));
+    const statements = units.reduce((sum, unit) => sum + unit.statements.length, 0);
+    const transactions = units.filter((unit) => unit.transaction).length;
+
+    const ledger: Ledger = { accepted: 0, unsettled: [] };
+    const counted = { orders: 0, statements: 0, transactions: 0 };
+    const polyshop = (concurrency: number) => async (): Promise<LoadResult> => {
+      db.resetCounts();
+      const result = await runLoad({
+        concurrency,
+        durationMs: settings.durationMs,
+        operation: async (worker, sequence) => {
+          const customer = customers[worker % customers.length]!;
+          const order = await shop.checkout(customer, cart(worker + sequence));
+          if (!order) return false;
+          ledger.accepted++;
+          if (order.status === 'confirmed') return true;
+          ledger.unsettled.push({ customer, order });
+          return false;
+        },
+      });
+      const { statements: s, transactions: t } = db.counts();
+      counted.orders += result.ok;
+      counted.statements += s;
+      counted.transactions += t;
+      return result;
+    };
+    const script = target.pgbench && target.databaseUrl ? await pgbenchScript(db.inner, units) : undefined;
+    for (const concurrency of settings.concurrency) {
+      const anchor =
+        script && target.pgbench && target.databaseUrl
+          ? () =>
+              pgbench({
+                binary: target.pgbench!,
+                url: target.databaseUrl!,
+                script,
+                concurrency,
+                durationMs: settings.durationMs,
+              })
+          : () =>
+              runLoad({
+                concurrency,
+                durationMs: settings.durationMs,
+                operation: async () => {
+                  await replayUnits(db.inner, freshUnits(units));
+                  return true;
+                },
+              });
+      comparisons.push(
+        await compareInterleaved({
+          scenario: 'checkout',
+          label: `${target.name} c=${concurrency}`,
+          anchorName: script
+            ? `pgbench: one checkout's ${statements} statements (${transactions} transactions) replayed`
+            : `raw loop: one checkout's ${statements} statements (${transactions} transactions) replayed in this process`,
+          rounds: settings.rounds,
+          polyshop: polyshop(concurrency),
+          anchor,
+        }),
+      );
+    }
+    const finals = await Promise.all(
+      ledger.unsettled.map(({ customer, order }) => shop.finalOrder(customer, order)),
+    );
+    const notConfirmed = finals.filter((order) => order.status !== 'confirmed').length;
+    const sold = await sellOut(bench, shop, customers, settings.sellOut);
+    return {
+      scenario: 'checkout',
+      target: target.name,
+      comparisons,
+      checks: {
+        oversold: sold.oversold,
+        ordersAccepted: ledger.accepted,
+        acceptedNotConfirmed: notConfirmed,
+        sellOutConfirmed: sold.confirmed,
+        sellOutUnits: settings.sellOut,
+        statementsPerCheckout: statements,
+        transactionsPerCheckout: transactions,
+        statementsPerOrderUnderLoad: counted.orders ? counted.statements / counted.orders : 0,
+        transactionsPerOrderUnderLoad: counted.orders ? counted.transactions / counted.orders : 0,
+      },
+    };
+  } finally {
+    shop.close();
+    await bench.close();
+  }
+}
+
+export const checkoutScenario: Scenario = {
+  name: 'checkout',
+  summary: "two-line checkouts over HTTP vs a replay of one checkout's own statements and transactions",
+  targets: ['pglite', 'postgres'],
+  run: runCheckout,
+};
