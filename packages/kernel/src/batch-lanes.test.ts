@@ -30,13 +30,18 @@ function gatedLanes(maxBatch = 100) {
 }
 
 describe('BatchLanes', () => {
-  it('runs a request alone when its lane is idle, and batches those that arrive while it is in flight', async () => {
-    const { lanes, batches, release } = gatedLanes();
-    const answers = ['a', 'b', 'c', 'd'].map((id) => lanes.submit({ key: 'sku', id }));
+  it('batches the requests of one tick, then those that arrive while a batch is in flight', async () => {
+    const { lanes, batches, gates, release } = gatedLanes();
+    const answers = ['a', 'b'].map((id) => lanes.submit({ key: 'sku', id }));
+    while (gates.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    answers.push(...['c', 'd', 'e'].map((id) => lanes.submit({ key: 'sku', id })));
     await release();
     await release();
-    assert.deepEqual(await Promise.all(answers), ['done a', 'done b', 'done c', 'done d']);
-    assert.deepEqual(batches, [['a'], ['b', 'c', 'd']]);
+    assert.deepEqual(await Promise.all(answers), ['done a', 'done b', 'done c', 'done d', 'done e']);
+    assert.deepEqual(batches, [
+      ['a', 'b'],
+      ['c', 'd', 'e'],
+    ]);
   });
 
   it('runs different keys in parallel lanes', async () => {
@@ -54,18 +59,26 @@ describe('BatchLanes', () => {
     const answers = ['first', 'r', 'r', 's', 't'].map((id) => lanes.submit({ key: 'k', id }));
     for (let i = 0; i < 3; i++) await release();
     await Promise.all(answers);
-    assert.deepEqual(batches, [['first'], ['r', 's'], ['r', 't']]);
+    assert.deepEqual(batches, [['first', 'r'], ['r', 's'], ['t']]);
   });
 
   it('fails every request of a failed batch with its error, and goes on with the next batch', async () => {
-    const { lanes, release } = gatedLanes();
+    const { lanes, gates, release } = gatedLanes();
     const first = lanes.submit({ key: 'k', id: 'first' });
-    const failing = [lanes.submit({ key: 'k', id: 'boom' }), lanes.submit({ key: 'k', id: 'with-boom' })];
+    while (gates.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    const failing = Promise.allSettled([
+      lanes.submit({ key: 'k', id: 'boom' }),
+      lanes.submit({ key: 'k', id: 'with-boom' }),
+    ]);
     await release();
-    await first;
+    assert.equal(await first, 'done first');
+    while (gates.length === 0) await new Promise((resolve) => setImmediate(resolve));
     const later = lanes.submit({ key: 'k', id: 'later' });
     await release();
-    for (const answer of failing) await assert.rejects(answer, /batch failed/);
+    assert.deepEqual(
+      (await failing).map((answer) => answer.status === 'rejected' && (answer.reason as Error).message),
+      ['batch failed', 'batch failed'],
+    );
     await release();
     assert.equal(await later, 'done later');
   });

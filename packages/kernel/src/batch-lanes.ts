@@ -17,10 +17,12 @@ export interface BatchLanesOptions<Request, Outcome> {
 }
 
 /**
- * Group commit for contended writes and reads. Each key has a lane; a request whose lane is idle runs at
- * once (alone: no added latency when there is no contention), and requests arriving while the lane's
- * batch is in flight wait and go together in the next one, which starts after they arrived (so a batched
- * read never answers with a state older than the request). A hot SKU costs one transaction per batch
+ * Group commit for contended writes and reads. Each key has a lane; a request whose lane is idle runs
+ * after the event loop's current I/O phase (one `setImmediate`: microseconds, and the requests read in the
+ * same phase join it), and requests arriving while the lane's batch is in flight wait and go together in
+ * the next one, which starts after they arrived (so a batched read never answers with a state older than
+ * the request). The `setImmediate` matters on PGlite, whose statements run synchronously in this thread:
+ * without it a batch would start and finish inside one request's microtasks, and nothing could join it. A hot SKU costs one transaction per batch
  * instead of one per request, while unrelated SKUs run in parallel lanes. Every request keeps its own
  * outcome; a failed batch fails each of its requests with the batch's error.
  */
@@ -42,13 +44,15 @@ export class BatchLanes<Request, Outcome> {
       }
       const queue = [{ request, resolve, reject }];
       this.#waiting.set(key, queue);
-      void this.#drain(key, queue);
+      setImmediate(() => void this.#drain(key, queue));
     });
   }
 
   /** Runs the lane's batches until nothing waits in it. */
   async #drain(key: string, queue: LaneEntry<Request, Outcome>[]): Promise<void> {
-    while (queue.length > 0) {
+    for (let first = true; queue.length > 0; first = false) {
+      // Between batches, let the event loop read what has arrived meanwhile (see the class comment).
+      if (!first) await new Promise((resolve) => setImmediate(resolve));
       const batch = this.#take(queue);
       try {
         const outcomes = await this.#options.runBatch(batch.map((entry) => entry.request));
