@@ -99,13 +99,15 @@ const SNAPSHOT_ATTEMPTS = { snapshot: 20, preferred: 3 };
 
 /**
  * The parts of each sharded SKU among `stock` (stock items as read), by SKU, read as `how` says; a
- * snapshot also replaces the stock item by the one read with the parts.
+ * snapshot also replaces the stock item by the one read with the parts. `early`: shard items read with
+ * the stock items (when the shard count was known beforehand): `latest` reads only the shards missing.
  */
 export async function readParts(
   documents: DynamoDBDocumentClient,
   tableName: string,
   stock: readonly StockItem[],
   how: PartsRead,
+  early: readonly StockPart[] = [],
 ): Promise<Map<string, { stock: StockItem; parts: StockPart[] }>> {
   let latest = stock.filter((item) => shardCount(item) > 1);
   const result = new Map<string, { stock: StockItem; parts: StockPart[] }>();
@@ -129,12 +131,20 @@ export async function readParts(
       return false;
     });
   }
+  const inRange = (part: StockPart) => {
+    const item = latest.find((candidate) => candidate.sku === part.sku);
+    return item !== undefined && part.shard < shardCount(item);
+  };
+  const known = early.filter(inRange);
+  const has = new Set(known.map((part) => `${part.sku}#${part.shard}`));
   const keys = latest.flatMap((item) =>
-    Array.from({ length: shardCount(item) - 1 }, (_, i) => shardKey(item.sku, i + 1)),
+    Array.from({ length: shardCount(item) - 1 }, (_, i) => i + 1)
+      .filter((shard) => !has.has(`${item.sku}#${shard}`))
+      .map((shard) => shardKey(item.sku, shard)),
   );
   const shards = keys.length
-    ? await batchGetItems<StockPart>(documents, tableName, keys, { consistent: true })
-    : [];
+    ? [...known, ...(await batchGetItems<StockPart>(documents, tableName, keys, { consistent: true }))]
+    : known;
   for (const item of latest) {
     const own = shards.filter((part) => part.sku === item.sku).sort((a, b) => a.shard - b.shard);
     result.set(item.sku, { stock: item, parts: [{ ...item, shard: 0 }, ...own] });

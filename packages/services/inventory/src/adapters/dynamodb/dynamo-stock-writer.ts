@@ -19,7 +19,9 @@ import { StockRestatements } from './dynamo-stock-restatement.ts';
 import {
   partUpdate,
   readParts,
+  SHARD_SK,
   shardCount,
+  shardKey,
   shardedStockActions,
   sumParts,
   type PartsRead,
@@ -115,8 +117,11 @@ export const itemKeyId = (key: ItemKey): string => `${key.PK}|${key.SK}`;
 export class DynamoStockWriter {
   readonly #options: DynamoStockWriterOptions;
   readonly #locks = new AsyncLock({ maxPending: Number.POSITIVE_INFINITY });
-  /** SKUs last read sharded: their writes take no lock here. */
-  readonly #sharded = new Set<string>();
+  /**
+   * The shard count of each SKU last read sharded: its writes take no lock here, and its shards are read
+   * in the same request as its stock item.
+   */
+  readonly #shardCounts = new Map<string, number>();
   readonly #restatements: StockRestatements;
 
   constructor(options: DynamoStockWriterOptions) {
@@ -130,7 +135,7 @@ export class DynamoStockWriter {
 
   async write<R>(request: WriteRequest<R>): Promise<WriteOutcome<R>> {
     const skus = [...new Set(request.skus)].sort();
-    const locked = skus.filter((sku) => !this.#sharded.has(sku));
+    const locked = skus.filter((sku) => !this.#shardCounts.has(sku));
     if (locked.length === 0) return this.#writeLocked(skus, request);
     return this.#locks.acquire(
       locked.map((sku) => `sku:${sku}`),
@@ -148,7 +153,10 @@ export class DynamoStockWriter {
     options: { parts?: PartsRead } = {},
   ): Promise<WriteBase> {
     const { documents, tableName } = this.#options;
-    const keys = [...skus.map(stockKey), ...others];
+    const guessed = skus.flatMap((sku) =>
+      Array.from({ length: (this.#shardCounts.get(sku) ?? 1) - 1 }, (_, i) => shardKey(sku, i + 1)),
+    );
+    const keys = [...skus.map(stockKey), ...others, ...guessed];
     let items: Record<string, unknown>[];
     if (keys.length === 1) {
       const { Item } = await documents.send(
@@ -160,17 +168,25 @@ export class DynamoStockWriter {
     }
     const stock = new Map<string, StockItem>();
     const rest = new Map<string, Record<string, unknown>>();
+    const early: StockPart[] = [];
     for (const item of items) {
       if (item.SK === 'INVENTORY')
         stock.set((item as unknown as StockItem).sku, item as unknown as StockItem);
+      else if (item.SK === SHARD_SK) early.push(item as unknown as StockPart);
       else rest.set(itemKeyId(item as unknown as ItemKey), item);
     }
     for (const item of stock.values()) {
-      if (shardCount(item) > 1) this.#sharded.add(item.sku);
-      else this.#sharded.delete(item.sku);
+      if (shardCount(item) > 1) this.#shardCounts.set(item.sku, shardCount(item));
+      else this.#shardCounts.delete(item.sku);
     }
     const parts = new Map<string, readonly StockPart[]>();
-    const sharded = await readParts(documents, tableName, [...stock.values()], options.parts ?? 'latest');
+    const sharded = await readParts(
+      documents,
+      tableName,
+      [...stock.values()],
+      options.parts ?? 'latest',
+      early,
+    );
     for (const [sku, read] of sharded) {
       stock.set(sku, sumParts(read.stock, read.parts));
       parts.set(sku, read.parts);
