@@ -2,22 +2,24 @@ import { Worker } from 'node:worker_threads';
 import { quantile, type LoadResult } from './measure.ts';
 
 /**
- * The load loop of `runHttpLoad`, run in a worker thread: `concurrency` loops of GET requests until the
+ * The load loop of `runHttpLoad`, run in a worker thread: `concurrency` loops of requests until the
  * deadline, each reading the whole body; posts back the latencies and the successes (2xx answers).
  */
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { url, headers, concurrency, durationMs } = workerData;
+const { url, method, headers, body, concurrency, durationMs } = workerData;
 const latencies = [];
 let ok = 0;
 let failed = 0;
 const started = performance.now();
 const deadline = started + durationMs;
-async function loop() {
-  while (performance.now() < deadline) {
+async function loop(_, worker) {
+  for (let sequence = 0; performance.now() < deadline; sequence++) {
     const at = performance.now();
     try {
-      const response = await fetch(url, { headers });
+      const init = { method, headers };
+      if (body !== undefined) init.body = body.replaceAll('{{request}}', worker + '-' + sequence);
+      const response = await fetch(url, init);
       await response.arrayBuffer();
       if (response.status >= 200 && response.status < 300) ok++;
       else failed++;
@@ -33,19 +35,30 @@ Promise.all(Array.from({ length: concurrency }, loop)).then(() =>
 `;
 
 /**
- * `runLoad` for a plain HTTP GET, with the clients in a worker thread: the loop that makes the requests
+ * `runLoad` for one HTTP request (a GET, or a POST whose body varies per request), with the clients in a worker thread: the loop that makes the requests
  * does not share the event loop of the server it measures (as pgbench is a process of its own beside
  * PostgreSQL). Same figures as `runLoad`: successes per second of wall time, p50 and p99 latency.
  */
 export async function runHttpLoad(options: {
   url: string;
+  /** GET unless told. */
+  method?: string;
   headers?: Record<string, string>;
+  /** A request body; every `{{request}}` in it becomes `<loop>-<sequence>`, unique within the run. */
+  body?: string;
   concurrency: number;
   durationMs: number;
 }): Promise<LoadResult> {
   const worker = new Worker(WORKER, {
     eval: true,
-    workerData: { ...options, headers: options.headers ?? {} },
+    workerData: {
+      ...options,
+      method: options.method ?? 'GET',
+      headers: {
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...options.headers,
+      },
+    },
   });
   const result = await new Promise<{ latencies: number[]; ok: number; failed: number; seconds: number }>(
     (resolve, reject) => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SqlDatabase } from '@polyshop/stores';
 import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
+import { runHttpLoad } from '../http-load.ts';
 import { compareInterleaved, runLoad, type Comparison } from '../measure.ts';
 import { pgbench } from '../pgbench.ts';
 import type { BenchTarget, Scenario, ScenarioResult, Scale } from '../scenario.ts';
@@ -75,7 +76,8 @@ async function sellOut(bench: BenchPlatform, units: number): Promise<{ oversold:
 }
 
 /**
- * `hot-sku`: 1-unit reservations on one SKU through the HTTP API at each concurrency, against the raw
+ * `hot-sku`: 1-unit reservations on one SKU through the HTTP API at each concurrency (the clients in a
+ * worker thread, as a load tool would be), against the raw
  * conditional UPDATE the adapter itself runs (pgbench on PostgreSQL, an in-process loop on PGlite) and,
  * on PostgreSQL, the seed's `SELECT … FOR UPDATE` pattern; then a sell-out that must not oversell.
  */
@@ -94,10 +96,17 @@ async function runHotSku(target: BenchTarget, scale: Scale): Promise<ScenarioRes
     for (const concurrency of settings.concurrency) {
       const polyshop = () => {
         const prefix = `hot-${round++}-${randomBytes(3).toString('hex')}`;
-        return runLoad({
+        return runHttpLoad({
+          url: `${bench.base}/inventory/reservations`,
+          method: 'POST',
+          headers: { authorization: `Bearer ${bench.token}` },
+          body: JSON.stringify({
+            reservationId: `${prefix}-{{request}}`,
+            items: [{ sku: HOT_SKU, quantity: 1 }],
+            ttlSeconds: 3600,
+          }),
           concurrency,
           durationMs: settings.durationMs,
-          operation: (worker, sequence) => reserveOne(bench, HOT_SKU, `${prefix}-${worker}-${sequence}`),
         });
       };
       const label = `${target.name} c=${concurrency}`;
