@@ -207,6 +207,21 @@ export function stockShardingContract(open: () => Promise<ShardedInventoryFixtur
     await layoutOf(sku);
   });
 
+  it('an adjustment and a set land exactly while reservations run on every shard', async () => {
+    const sku = await sharded(30, 8);
+    const outcomes = await Promise.all([
+      ...range(30).map(() => repo().reserve(aReservation([{ sku, quantity: 1 }]), { now: T0 })),
+      repo()
+        .adjust({ sku, delta: 10, reason: 'delivery' }, { now: T0 })
+        .then(() => undefined),
+    ]);
+    assert.equal(outcomes.filter((o) => o?.status === 'reserved').length, 30);
+    assert.deepEqual(await counts(sku), [40, 30, 10]);
+    const [entry] = await repo().listAdjustments(sku, 1);
+    assert.deepEqual([entry?.kind, entry?.delta, entry?.quantityAfter], ['adjust', 10, 40]);
+    await layoutOf(sku);
+  });
+
   it('rebalancing evens the shards and keeps the counts, also while reservations run', async () => {
     const sku = await sharded(64, 4);
     // 1-unit reservations from random shards leave them uneven

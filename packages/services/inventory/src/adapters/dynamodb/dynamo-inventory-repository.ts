@@ -34,6 +34,9 @@ import { readParts, sumParts } from './dynamo-stock-parts.ts';
 import { DynamoStockSharding } from './dynamo-stock-sharding.ts';
 import { DynamoStockWriter, type TransactAction } from './dynamo-stock-writer.ts';
 
+/** Tries of the rebalance a reservation that ran a shard dry makes before it answers (a best effort). */
+const DRY_REBALANCE_ATTEMPTS = 3;
+
 export interface DynamoInventoryRepositoryOptions {
   documents: DynamoDBDocumentClient;
   /** The inventory table (see `ensureInventoryTable`). */
@@ -70,7 +73,7 @@ export class DynamoInventoryRepository implements InventoryRepository, StockShar
       documents: options.documents,
       tableName: options.tableName,
       onConflictRetry: options.onConflictRetry,
-      onShardDry: (sku, context) => this.#sharding.rebalance(sku, context),
+      onShardDry: (sku, context) => this.#sharding.rebalance(sku, context, DRY_REBALANCE_ATTEMPTS),
     });
     this.#sharding = new DynamoStockSharding({
       documents: options.documents,

@@ -46,7 +46,7 @@ export class DynamoStockSharding implements StockSharding {
 
   async setShards(input: ShardingInput, context: WriteContext): Promise<StockShards> {
     const now = context.now.toISOString();
-    const changed = await this.#change(input.sku, 'snapshot', (parts) => {
+    const changed = await this.#change(input.sku, 'snapshot', undefined, (parts) => {
       const layout = reshard(parts, input.shards);
       const unchanged =
         parts.length === input.shards && layout.every((counts, i) => counts.quantity === parts[i]!.quantity);
@@ -100,9 +100,13 @@ export class DynamoStockSharding implements StockSharding {
     return changed;
   }
 
-  async rebalance(sku: string, context: WriteContext): Promise<StockShards | undefined> {
+  /**
+   * See `StockSharding.rebalance`; `attempts` bounds the tries when reservations keep moving the shards
+   * (a reservation that ran a shard dry rebalances with a few, so its answer never waits long).
+   */
+  async rebalance(sku: string, context: WriteContext, attempts?: number): Promise<StockShards | undefined> {
     const now = context.now.toISOString();
-    return this.#change(sku, 'latest', (parts) => {
+    return this.#change(sku, 'latest', attempts, (parts) => {
       const available = parts.map((part) => part.available);
       const even = evenSpread(
         available.reduce((sum, units) => sum + units, 0),
@@ -146,13 +150,14 @@ export class DynamoStockSharding implements StockSharding {
   async #change(
     sku: string,
     how: PartsRead,
+    attempts: number | undefined,
     plan: (
       parts: StockPart[],
     ) =>
       | { actions: TransactAction[]; layout: { quantity: number; reserved: number; available: number }[] }
       | undefined,
   ): Promise<StockShards | undefined> {
-    const maxAttempts = this.#options.maxAttempts ?? 50;
+    const maxAttempts = attempts ?? this.#options.maxAttempts ?? 50;
     for (let attempt = 1; ; attempt++) {
       const parts = await this.#parts(sku, how);
       if (!parts) return undefined;
