@@ -223,4 +223,62 @@ describe('OpenSearchProductSearchIndex beyond the contract', { skip: target.skip
     const ids = (await search(index, { q: 'crimson or azure' })).hits.map((hit) => hit.id).sort();
     assert.deepEqual(ids, [red.id, blue.id].sort());
   });
+
+  it('upgrades a products index of mapping version 1 in place, and a rebuild gives its products word parts', async () => {
+    const prefix = `${opened.namespace}-upgrade`;
+    const { client } = opened.connection;
+    const text = { type: 'text', analyzer: 'english', similarity: 'polyshop_rank' };
+    const keyword = { type: 'keyword', fields: { text } };
+    const script = 'return query.boost * Math.sqrt(doc.freq) / Math.sqrt(doc.length);';
+    // The products index as mapping version 1 created it: no word parts, no _meta.
+    await client.indices.create({
+      index: `${prefix}-products-v1`,
+      body: {
+        settings: {
+          number_of_shards: 1,
+          similarity: { polyshop_rank: { type: 'scripted', script: { source: script } } },
+        },
+        mappings: {
+          dynamic: 'strict',
+          properties: {
+            ...Object.fromEntries(
+              ['id', 'rebuild_pending', 'skus'].map((field) => [field, { type: 'keyword' }]),
+            ),
+            ...Object.fromEntries(
+              ['slug', 'currency', 'price'].map((field) => [field, { type: 'keyword', index: false }]),
+            ),
+            version: { type: 'long' },
+            price_scaled: { type: 'long' },
+            searchable: { type: 'boolean' },
+            in_stock: { type: 'boolean' },
+            name: text,
+            description: text,
+            brand: keyword,
+            category: keyword,
+          },
+        },
+        aliases: { [`${prefix}-products`]: {} },
+      } as never,
+    });
+    const product = aProduct({ name: 'Smartphones Deluxe 9' });
+    const doc = toSearchDocument(product);
+    const { skus, ...content } = doc;
+    await client.index({
+      index: `${prefix}-products`,
+      id: doc.id,
+      refresh: true,
+      body: { ...content, skus, searchable: true, in_stock: false, price_scaled: '100000' },
+    });
+    const index = await OpenSearchProductSearchIndex.open(client, prefix);
+    assert.equal((await search(index, { q: 'deluxe' })).total, 1, 'still searchable after the upgrade');
+    assert.equal((await search(index, { q: 'phone' })).total, 0, 'written before: no parts yet');
+    const rebuild = await index.startRebuild();
+    await rebuild.add([doc]);
+    await rebuild.commit();
+    assert.deepEqual(
+      (await search(index, { q: 'phone' })).hits.map((hit) => hit.id),
+      [product.id],
+    );
+    await OpenSearchProductSearchIndex.open(client, prefix); // already upgraded: nothing to do
+  });
 });
