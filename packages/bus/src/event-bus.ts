@@ -9,6 +9,12 @@ export interface Subscription {
   /** Event types it receives (`order.confirmed`); `*` for all. */
   types: string[];
   handler: EventHandler;
+  /**
+   * For this process only (a per-instance cache to drop): it hears the events published from now
+   * on, not the stream's past, and the broker forgets it soon after the process is gone. Default:
+   * durable, from the oldest event kept. The in-process bus is always both.
+   */
+  transient?: boolean;
 }
 
 /**

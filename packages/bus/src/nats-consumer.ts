@@ -9,6 +9,9 @@ import {
 import type { EventEnvelope, Logger } from '@polyshop/kernel';
 import { acceptsType, retryDelay, type DeadLetterHandler, type Subscription } from './event-bus.ts';
 
+/** How long the server keeps a transient consumer that no process pulls from (pulls repeat every few seconds). */
+const TRANSIENT_IDLE_MS = 5 * 60_000;
+
 /** What every consumer of one NatsEventBus shares. */
 export interface NatsConsumerSettings {
   stream: string;
@@ -80,7 +83,10 @@ export class NatsConsumer {
         durable_name: this.#durable,
         description: this.#subscription.consumer,
         ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
+        ...(this.#subscription.transient
+          ? // new events only, and removed by the server once no process has pulled for a while
+            { deliver_policy: DeliverPolicy.New, inactive_threshold: nanos(TRANSIENT_IDLE_MS) }
+          : { deliver_policy: DeliverPolicy.All }),
         ...tunable,
       })
       .catch(async (error: unknown) => {

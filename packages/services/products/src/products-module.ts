@@ -75,6 +75,7 @@ export async function createProductsService(context: ServiceContext<ProductsStor
           consumer: `products.listing-cache.${newId()}`,
           types: [...PRODUCT_EVENT_TYPES],
           handler: async () => listingCache.invalidate(),
+          transient: true,
         });
       }
       relay.start();
