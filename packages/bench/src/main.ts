@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
           const result = await scenario.run(target, options.scale);
           results.push(result);
           process.stdout.write(formatResult(result, target));
-          if ((result.checks.oversold ?? 0) > 0) failed = true;
+          if ((result.checks.oversold ?? 0) > 0 || (result.checks.deadlocks ?? 0) > 0) failed = true;
         } catch (error) {
           failed = true;
           process.stderr.write(

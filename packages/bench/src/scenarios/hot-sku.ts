@@ -41,6 +41,14 @@ async function createAnchorTable(db: SqlDatabase): Promise<void> {
   );
 }
 
+/** Deadlocks the database has detected (PostgreSQL's own count; the benchmark's database is fresh). */
+async function deadlocks(db: SqlDatabase): Promise<number> {
+  const [row] = await db.query<{ deadlocks: string }>(
+    'SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()',
+  );
+  return Number(row?.deadlocks ?? 0);
+}
+
 /** Reserves one unit of `sku` through `POST /inventory/reservations`; true on 201. */
 async function reserveOne(bench: BenchPlatform, sku: string, id: string): Promise<boolean> {
   const { status } = await bench.call('POST', '/inventory/reservations', {
@@ -155,7 +163,12 @@ async function runHotSku(target: BenchTarget, scale: Scale): Promise<ScenarioRes
       scenario: 'hot-sku',
       target: target.name,
       comparisons,
-      checks: { oversold, sellOutAccepted: accepted, sellOutUnits: settings.sellOut },
+      checks: {
+        oversold,
+        deadlocks: await deadlocks(db),
+        sellOutAccepted: accepted,
+        sellOutUnits: settings.sellOut,
+      },
     };
   } finally {
     await bench.close();
