@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@polyshop/kernel';
+import { runAsWorkFrom } from '@polyshop/stores';
 import { installProblemHandlers } from './problem-handler.ts';
 
 export interface HttpAppOptions {
@@ -33,6 +34,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true },
     },
   });
+  // Everything a request starts is work of that request's age: a one-connection store serves the oldest first.
+  app.addHook('onRequest', (_request, _reply, done) => runAsWorkFrom(performance.now(), done));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

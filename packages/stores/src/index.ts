@@ -7,3 +7,4 @@ export * from './dynamodb/open-dynamodb.ts';
 export * from './opensearch/open-opensearch.ts';
 export * from './store-selection.ts';
 export * from './polling-relay.ts';
+export * from './work-origin.ts';

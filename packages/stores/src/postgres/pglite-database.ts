@@ -2,8 +2,15 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PGlite, types, type Transaction } from '@electric-sql/pglite';
-import type { SqlDatabase, SqlExecutor, TransactionOptions } from './sql-database.ts';
+import { PGlite, types } from '@electric-sql/pglite';
+import { OldestFirstGate } from './oldest-first-gate.ts';
+import { runPgliteStatement } from './pglite-statement.ts';
+import {
+  beginStatement,
+  type SqlDatabase,
+  type SqlExecutor,
+  type TransactionOptions,
+} from './sql-database.ts';
 
 const parsers = {
   [types.INT8]: (value: string) => Number(value),
@@ -49,6 +56,8 @@ async function createCluster(dataDir: string): Promise<void> {
 export class PgliteDatabase implements SqlDatabase {
   readonly engine = 'pglite' as const;
   readonly #db: PGlite;
+  /** PGlite is one connection: statements and transactions take turns, the oldest request's first. */
+  readonly #gate = new OldestFirstGate();
 
   private constructor(db: PGlite) {
     this.#db = db;
@@ -64,31 +73,58 @@ export class PgliteDatabase implements SqlDatabase {
   }
 
   async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
-    const result = await this.#db.query<R>(text, params as unknown[]);
-    return result.rows;
+    const result = await this.#gate.run(() => this.#statement(text, params, false));
+    return result.rows as R[];
   }
 
   async execute(text: string, params: readonly unknown[] = []): Promise<number> {
-    const result = await this.#db.query(text, params as unknown[]);
+    const result = await this.#gate.run(() => this.#statement(text, params, false));
     return result.affectedRows ?? 0;
   }
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
-    // PGlite has a single connection: its transaction() holds a mutex, so statements of other
+    // PGlite has a single connection: a transaction holds it until it ends, so statements of other
     // callers wait instead of landing inside this transaction.
-    return this.#db.transaction(async (tx) => {
-      if (options?.isolation)
-        await tx.query(`SET TRANSACTION ISOLATION LEVEL ${options.isolation.toUpperCase()}`);
-      return work(new PgliteTransaction(tx));
+    return this.#gate.run(async () => {
+      await this.#db.exec(beginStatement(options));
+      let open = true;
+      const tx: SqlExecutor = {
+        query: async <R>(text: string, params: readonly unknown[] = []) => {
+          if (!open) throw new Error('This transaction has ended.');
+          return (await this.#statement(text, params, true)).rows as R[];
+        },
+        execute: async (text: string, params: readonly unknown[] = []) => {
+          if (!open) throw new Error('This transaction has ended.');
+          return (await this.#statement(text, params, true)).affectedRows ?? 0;
+        },
+      };
+      try {
+        const result = await work(tx);
+        open = false;
+        const [commit] = await this.#db.exec('COMMIT');
+        // A statement failed inside and `work` went on: PostgreSQL answers COMMIT with ROLLBACK.
+        if (commit?.command === 'ROLLBACK') throw new TransactionAbortedError();
+        return result;
+      } catch (error) {
+        if (open) {
+          open = false;
+          await this.#db.exec('ROLLBACK');
+        }
+        throw error;
+      }
     });
   }
 
+  #statement(text: string, params: readonly unknown[], inTransaction: boolean) {
+    return runPgliteStatement(this.#db, text, params, { inTransaction });
+  }
+
   async exec(script: string): Promise<void> {
-    await this.#db.exec(script);
+    await this.#gate.run(() => this.#db.exec(script));
   }
 
   async ping(): Promise<void> {
-    await this.#db.query('SELECT 1');
+    await this.#gate.run(() => this.#db.query('SELECT 1'));
   }
 
   async close(): Promise<void> {
@@ -96,15 +132,10 @@ export class PgliteDatabase implements SqlDatabase {
   }
 }
 
-class PgliteTransaction implements SqlExecutor {
-  readonly #tx: Transaction;
-  constructor(tx: Transaction) {
-    this.#tx = tx;
-  }
-  async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
-    return (await this.#tx.query<R>(text, params as unknown[])).rows;
-  }
-  async execute(text: string, params: readonly unknown[] = []): Promise<number> {
-    return (await this.#tx.query(text, params as unknown[])).affectedRows ?? 0;
+/** COMMIT of a transaction in which a statement failed: nothing was committed. */
+export class TransactionAbortedError extends Error {
+  constructor() {
+    super('The transaction was rolled back: a statement in it failed.');
+    this.name = 'TransactionAbortedError';
   }
 }
