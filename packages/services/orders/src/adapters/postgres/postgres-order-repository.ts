@@ -11,6 +11,7 @@ import type {
   SagaReopening,
   SagaTransition,
 } from '../../ports/order-repository.ts';
+import { ImmutableRowCache } from './immutable-row-cache.ts';
 import { ORDER_COLUMNS, toOrder } from './postgres-order-rows.ts';
 import { ORDER_ITEMS_TABLE, type OrderItemRow, type OrderRow } from './orders-tables.ts';
 
@@ -19,20 +20,23 @@ const SCHEMA = 'orders';
 /** Orders on PostgreSQL (PGlite or a server): `orders.orders` + `orders.order_items`, events via the outbox. */
 export class PostgresOrderRepository implements OrderRepository {
   readonly #db: SqlDatabase;
+  /** Order lines never change once written: a saga step need not read them again. */
+  readonly #items = new ImmutableRowCache<OrderItemRow[]>(10_000);
 
   constructor(db: SqlDatabase) {
     this.#db = db;
   }
 
   async create(order: NewOrder, lease: SagaLease): Promise<{ order: Order; created: boolean }> {
-    const created = await this.#db.transaction(async (tx) => {
-      const inserted = await tx.execute(
+    const stored = await this.#db.transaction(async (tx) => {
+      const [row] = await tx.query<OrderRow>(
         `INSERT INTO orders.orders (id, order_number, user_id, customer_email, customer_name, status, currency, subtotal, tax,
            shipping, total, shipping_address, region, payment_method, idempotency_key, request_hash, saga_state, saga_attempts,
            next_attempt_at, lease_owner, created_at, updated_at)
          VALUES ($1, 'ORD-' || nextval('orders.order_number_seq'), $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $12,
            $13, $14, 'started', 0, $15, $16, $17, $17)
-         ON CONFLICT (user_id, idempotency_key) DO NOTHING`,
+         ON CONFLICT (user_id, idempotency_key) DO NOTHING
+         RETURNING ${ORDER_COLUMNS}`,
         [
           order.id,
           order.userId,
@@ -53,31 +57,32 @@ export class PostgresOrderRepository implements OrderRepository {
           order.createdAt,
         ],
       );
-      if (inserted === 0) return false;
-      let position = 0;
-      for (const item of order.items) {
-        await tx.query(
-          `INSERT INTO orders.order_items (order_id, position, sku, product_id, name, quantity, unit_price, line_total)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [
-            order.id,
-            position++,
-            item.sku,
-            item.productId,
-            item.name,
-            item.quantity,
-            item.unitPrice.toExactString(),
-            item.lineTotal.toExactString(),
-          ],
-        );
-      }
-      return true;
+      if (!row) return undefined;
+      // All lines in one statement; they come back as stored, as a read would return them.
+      const items = await tx.query<OrderItemRow>(
+        `INSERT INTO orders.order_items (order_id, position, sku, product_id, name, quantity, unit_price, line_total)
+         SELECT $1::uuid, line.position - 1, line.sku, line.product_id, line.name, line.quantity, line.unit_price, line.line_total
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::numeric[], $7::numeric[])
+           WITH ORDINALITY AS line(sku, product_id, name, quantity, unit_price, line_total, position)
+         RETURNING ${ORDER_ITEMS_TABLE.columnList}`,
+        [
+          order.id,
+          order.items.map((item) => item.sku),
+          order.items.map((item) => item.productId),
+          order.items.map((item) => item.name),
+          order.items.map((item) => item.quantity),
+          order.items.map((item) => item.unitPrice.toExactString()),
+          order.items.map((item) => item.lineTotal.toExactString()),
+        ],
+      );
+      items.sort((a, b) => a.position - b.position);
+      this.#items.remember(order.id, items);
+      return toOrder(row, items);
     });
-    const stored = created
-      ? await this.findById(order.id)
-      : await this.findByIdempotencyKey(order.userId, order.idempotencyKey);
-    if (!stored) throw new Error(`order ${order.id} vanished after it was written`);
-    return { order: stored, created };
+    if (stored) return { order: stored, created: true };
+    const existing = await this.findByIdempotencyKey(order.userId, order.idempotencyKey);
+    if (!existing) throw new Error(`order ${order.id} vanished after it was written`);
+    return { order: existing, created: false };
   }
 
   async findById(id: string): Promise<Order | undefined> {
@@ -203,18 +208,17 @@ export class PostgresOrderRepository implements OrderRepository {
   }
 
   async #withItems(executor: SqlExecutor, rows: readonly OrderRow[]): Promise<Order[]> {
-    if (rows.length === 0) return [];
-    const items = await executor.query<OrderItemRow>(
-      `SELECT ${ORDER_ITEMS_TABLE.columnList}
-       FROM orders.order_items WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, position`,
-      [rows.map((row) => row.id)],
-    );
-    const byOrder = new Map<string, OrderItemRow[]>();
-    for (const item of items) {
-      const list = byOrder.get(item.order_id) ?? [];
-      list.push(item);
-      byOrder.set(item.order_id, list);
+    const missing = rows.filter((row) => !this.#items.has(row.id)).map((row) => row.id);
+    if (missing.length > 0) {
+      const items = await executor.query<OrderItemRow>(
+        `SELECT ${ORDER_ITEMS_TABLE.columnList}
+         FROM orders.order_items WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, position`,
+        [missing],
+      );
+      const byOrder = new Map<string, OrderItemRow[]>(missing.map((id) => [id, []]));
+      for (const item of items) byOrder.get(item.order_id)?.push(item);
+      for (const [id, list] of byOrder) this.#items.remember(id, list);
     }
-    return rows.map((row) => toOrder(row, byOrder.get(row.id) ?? []));
+    return rows.map((row) => toOrder(row, this.#items.get(row.id) ?? []));
   }
 }
