@@ -86,10 +86,11 @@ async function sellOut(bench: BenchPlatform, units: number, shards: number) {
  * many items; then sell-outs on both that must not oversell.
  *
  * What the figures show on moto (the test server): what the sharded path costs per reservation beside
- * the unsharded one (its extra read of the shards, the restatement read after it) and beside the bare
- * conditional write. What they cannot show: the gain, since moto has no per-item write limit (and
- * serves one request at a time), which is what sharding removes on DynamoDB itself, where one item
- * takes about 1,000 writes a second and 8 shards about 8 times as many.
+ * the unsharded one (the shards in its read, the restatement read after it) and beside the bare
+ * conditional write. What they cannot show: the gain, since moto has no per-item write limit, which is
+ * what sharding removes on DynamoDB itself, where one item takes about 1,000 writes a second and 8
+ * shards about 8 times as many (moto also copies a table on each transaction, so its figures fall as
+ * the table grows; see docs/benchmarks.md).
  */
 async function runHotSkuDynamo(target: BenchTarget, scale: Scale): Promise<ScenarioResult> {
   const endpoint = target.serverUrl;
