@@ -53,6 +53,26 @@ async function seedAndIndex(bench: BenchPlatform, products: number, seed: boolea
   await search.client.reindex({});
 }
 
+/**
+ * After the bulk load, the steady state a running system reaches by itself before it is measured:
+ * OpenSearch's segment merges done (else they take a core during the rounds that follow), and
+ * PostgreSQL's tables vacuumed and analysed (what autovacuum would do).
+ */
+async function settle(
+  bench: BenchPlatform,
+  openSearch?: { connection: OpenSearchConnection; prefix: string },
+) {
+  if (openSearch) {
+    const index = searchIndexNames(openSearch.prefix).products;
+    await openSearch.connection.client.indices.forcemerge(
+      { index, max_num_segments: 1 },
+      { requestTimeout: 600_000 },
+    );
+  } else {
+    await (await bench.platform.postgres()).exec('VACUUM ANALYZE search.products');
+  }
+}
+
 /** The search service on OpenSearch under a fresh index prefix (the catalog on `databaseUrl` or PGlite). */
 function openSearchEnv(url: string): { env: Record<string, string>; prefix: string } {
   const prefix = `bench-search-${randomBytes(4).toString('hex')}`;
@@ -123,14 +143,17 @@ async function runSearch(target: BenchTarget, scale: Scale): Promise<ScenarioRes
   const cleanups: (() => Promise<void>)[] = [() => bench.close()];
   try {
     await seedAndIndex(bench, settings.products, true);
-    const checks = { products: settings.products, ...(await searchChecks(bench)) };
-    const statement = searchStatement(parseSearchQuery({ q: QUERY }), undefined);
-    if (onOpenSearch) {
-      const connection = openOpenSearch({ url: target.serverUrl! });
+    const connection = onOpenSearch ? openOpenSearch({ url: target.serverUrl! }) : undefined;
+    if (connection && onOpenSearch) {
       cleanups.unshift(async () => {
         await deleteIndexes(connection, onOpenSearch.prefix);
         await connection.close();
       });
+    }
+    await settle(bench, connection && onOpenSearch ? { connection, prefix: onOpenSearch.prefix } : undefined);
+    const checks = { products: settings.products, ...(await searchChecks(bench)) };
+    const statement = searchStatement(parseSearchQuery({ q: QUERY }), undefined);
+    if (onOpenSearch && connection) {
       comparisons.push(
         await compare(
           'raw _search: the same body, official client',
@@ -180,6 +203,7 @@ async function runSearch(target: BenchTarget, scale: Scale): Promise<ScenarioRes
         await connection.close();
       });
       await seedAndIndex(onBoth, settings.products, false);
+      await settle(onBoth, { connection, prefix: other.prefix });
       const openSearchChecks = await searchChecks(onBoth);
       Object.assign(checks, {
         openSearchHits: openSearchChecks.hits,
