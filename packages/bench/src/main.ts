@@ -15,6 +15,9 @@ import {
 } from './scenario.ts';
 import { SCENARIOS } from './scenarios/index.ts';
 
+/** Correctness checks a scenario may report: any of them above 0 fails the run (and CI). */
+const MUST_BE_ZERO = ['oversold', 'deadlocks', 'acceptedNotConfirmed', 'staleAfterOwnWrite'];
+
 /** How durable a server's commits are, as it says itself. */
 async function durabilityOf(url: string): Promise<string> {
   const db = await openPostgres({ url, poolSize: 1 });
@@ -125,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
           const result = await scenario.run(target, options.scale);
           results.push(result);
           process.stdout.write(formatResult(result, target));
-          if ((result.checks.oversold ?? 0) > 0 || (result.checks.deadlocks ?? 0) > 0) failed = true;
+          if (MUST_BE_ZERO.some((check) => (result.checks[check] ?? 0) > 0)) failed = true;
         } catch (error) {
           failed = true;
           process.stderr.write(
