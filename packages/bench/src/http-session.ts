@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { silentLogger } from '@polyshop/kernel';
 import { buildPlatform, type Platform, type PlatformOptions } from '@polyshop/platform';
 import type { ServiceName } from '@polyshop/http';
+import { jsonClient } from './http-client.ts';
 
 const ADMIN = { email: 'bench@polyshop.test', password: 'Bench-Only-Secret-2026!' };
 
@@ -44,20 +45,20 @@ export async function startBenchPlatform(options: {
   await platform.app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(platform.app.server.address() as AddressInfo).port}`;
   let token = '';
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-  };
+  const client = jsonClient(base);
+  const call = (method: string, path: string, body?: unknown) =>
+    client.send(method, path, body, token ? { authorization: `Bearer ${token}` } : {});
   const login = await call('POST', '/users/login', ADMIN);
   if (login.status !== 200) throw new Error(`bench admin login answered ${login.status}`);
   token = (login.body as { accessToken: string }).accessToken;
-  return { platform, base, token, call, close: () => platform.close() };
+  return {
+    platform,
+    base,
+    token,
+    call,
+    close: async () => {
+      client.close();
+      await platform.close();
+    },
+  };
 }
