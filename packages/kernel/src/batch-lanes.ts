@@ -18,13 +18,14 @@ export interface BatchLanesOptions<Request, Outcome> {
 
 /**
  * Group commit for contended writes and reads. Each key has a lane; a request whose lane is idle runs
- * after the event loop's current I/O phase (one `setImmediate`: microseconds, and the requests read in the
- * same phase join it), and requests arriving while the lane's batch is in flight wait and go together in
- * the next one, which starts after they arrived (so a batched read never answers with a state older than
- * the request). The `setImmediate` matters on PGlite, whose statements run synchronously in this thread:
- * without it a batch would start and finish inside one request's microtasks, and nothing could join it. A hot SKU costs one transaction per batch
- * instead of one per request, while unrelated SKUs run in parallel lanes. Every request keeps its own
- * outcome; a failed batch fails each of its requests with the batch's error.
+ * after the event loop's current I/O phase (one `setImmediate`: microseconds, and the requests read in
+ * the same phase join it), and requests arriving while the lane's batch is in flight wait and go
+ * together in the next one, which starts after they arrived (so a batched read never answers with a
+ * state older than the request). The `setImmediate` matters on PGlite, whose statements run
+ * synchronously in this thread: without it a batch would start and finish inside one request's
+ * microtasks, and nothing could join it. A hot SKU costs one transaction per batch instead of one per
+ * request, while unrelated SKUs run in parallel lanes. Every request keeps its own outcome; a failed
+ * batch fails each of its requests with the batch's error.
  */
 export class BatchLanes<Request, Outcome> {
   readonly #options: BatchLanesOptions<Request, Outcome>;
