@@ -5,6 +5,7 @@ import { openDynamo, type DynamoConnection } from '@polyshop/stores';
 import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
 import { compareInterleaved, runLoad, type Comparison } from '../measure.ts';
 import type { BenchTarget, Scenario, ScenarioResult, Scale } from '../scenario.ts';
+import { reserveOne, sellOut } from './reservation-calls.ts';
 
 /** The hot SKU's stock: more than any run reserves. */
 const STOCK = 1_000_000_000;
@@ -15,16 +16,6 @@ const SETTINGS = {
   small: { concurrency: [1, 16], durationMs: 1000, rounds: 3, sellOut: 40 },
   full: { concurrency: [1, 16, 64], durationMs: 5000, rounds: 5, sellOut: 400 },
 } as const;
-
-/** Reserves one unit of `sku` through `POST /inventory/reservations`; true on 201. */
-async function reserveOne(bench: BenchPlatform, sku: string, id: string): Promise<boolean> {
-  const { status } = await bench.call('POST', '/inventory/reservations', {
-    reservationId: id,
-    items: [{ sku, quantity: 1 }],
-    ttlSeconds: 3600,
-  });
-  return status === 201;
-}
 
 /** A fresh SKU with `quantity` units spread over `shards` counters, as an operator would make it. */
 async function hotSku(bench: BenchPlatform, quantity: number, shards: number): Promise<string> {
@@ -61,23 +52,6 @@ async function rawCounters(connection: DynamoConnection, tableName: string, item
     );
     return true;
   };
-}
-
-/**
- * Sells out a SKU of `units` on `shards` counters to twice as many concurrent 1-unit reservations:
- * exactly `units` must succeed and reads must show `reserved = quantity`. Returns the units oversold.
- */
-async function sellOut(bench: BenchPlatform, units: number, shards: number) {
-  const sku = await hotSku(bench, units, shards);
-  const answers = await Promise.all(
-    Array.from({ length: units * 2 }, (_, i) => reserveOne(bench, sku, `sellout-${sku}-${i}`)),
-  );
-  const accepted = answers.filter(Boolean).length;
-  const { body } = await bench.call('GET', `/inventory/${sku}`);
-  const { quantity, reserved } = body as { quantity: number; reserved: number };
-  if (reserved !== accepted)
-    throw new Error(`${sku}: ${accepted} reservations accepted but ${reserved} reserved`);
-  return { oversold: Math.max(0, reserved - quantity, accepted - units), accepted };
 }
 
 /**
@@ -128,7 +102,11 @@ async function runHotSkuDynamo(target: BenchTarget, scale: Scale): Promise<Scena
           }),
         );
       }
-      const { oversold, accepted } = await sellOut(bench, settings.sellOut, shards);
+      const { oversold, accepted } = await sellOut(
+        bench,
+        await hotSku(bench, settings.sellOut, shards),
+        settings.sellOut,
+      );
       checks.oversold = (checks.oversold ?? 0) + oversold;
       checks[`sellOutAccepted(shards=${shards})`] = accepted;
     }

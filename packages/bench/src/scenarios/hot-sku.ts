@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SqlDatabase } from '@polyshop/stores';
 import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
 import { runHttpLoad } from '../http-load.ts';
+import { sellOut } from './reservation-calls.ts';
 import { compareInterleaved, runLoad, type Comparison } from '../measure.ts';
 import { pgbench } from '../pgbench.ts';
 import type { BenchTarget, Scenario, ScenarioResult, Scale } from '../scenario.ts';
@@ -49,38 +50,9 @@ async function deadlocks(db: SqlDatabase): Promise<number> {
   return Number(row?.deadlocks ?? 0);
 }
 
-/** Reserves one unit of `sku` through `POST /inventory/reservations`; true on 201. */
-async function reserveOne(bench: BenchPlatform, sku: string, id: string): Promise<boolean> {
-  const { status } = await bench.call('POST', '/inventory/reservations', {
-    reservationId: id,
-    items: [{ sku, quantity: 1 }],
-    ttlSeconds: 3600,
-  });
-  return status === 201;
-}
-
 async function setStock(bench: BenchPlatform, sku: string, quantity: number): Promise<void> {
   const { status } = await bench.call('PUT', `/inventory/${sku}`, { quantity, reason: 'benchmark' });
   if (status !== 200 && status !== 201) throw new Error(`setting stock of ${sku} answered ${status}`);
-}
-
-/**
- * Sells out a SKU of `units` to twice as many concurrent 1-unit reservations: exactly `units` must
- * succeed and the SKU must end with `reserved = quantity`. Returns the units oversold (0 expected).
- */
-async function sellOut(bench: BenchPlatform, units: number): Promise<{ oversold: number; accepted: number }> {
-  const sku = `BENCH-SELLOUT-${randomBytes(4).toString('hex')}`;
-  await setStock(bench, sku, units);
-  const answers = await Promise.all(
-    Array.from({ length: units * 2 }, (_, i) => reserveOne(bench, sku, `sellout-${sku}-${i}`)),
-  );
-  const accepted = answers.filter(Boolean).length;
-  const { body } = await bench.call('GET', `/inventory/${sku}`);
-  const { quantity, reserved } = body as { quantity: number; reserved: number };
-  const oversold = Math.max(0, reserved - quantity, accepted - units);
-  if (reserved !== accepted)
-    throw new Error(`${sku}: ${accepted} reservations accepted but ${reserved} reserved`);
-  return { oversold, accepted };
 }
 
 /**
@@ -158,7 +130,9 @@ async function runHotSku(target: BenchTarget, scale: Scale): Promise<ScenarioRes
         );
       }
     }
-    const { oversold, accepted } = await sellOut(bench, settings.sellOut);
+    const sellOutSku = `BENCH-SELLOUT-${randomBytes(4).toString('hex')}`;
+    await setStock(bench, sellOutSku, settings.sellOut);
+    const { oversold, accepted } = await sellOut(bench, sellOutSku, settings.sellOut);
     return {
       scenario: 'hot-sku',
       target: target.name,
