@@ -41,15 +41,8 @@ export function shardKey(sku: string, shard: number): ItemKey {
 }
 
 /** One counter of a SKU: its stock item (shard 0) or a shard item (which has the same count fields). */
-export interface StockPart extends ItemKey {
-  sku: string;
+export interface StockPart extends Omit<StockItem, 'shards'> {
   shard: number;
-  quantity: number;
-  reserved: number;
-  available: number;
-  version: number;
-  updatedAt: string;
-  outboxKey?: string;
 }
 
 export const shardCount = (stock: StockItem): number => stock.shards ?? 1;
