@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { appendToOutbox, type SqlDatabase, type SqlExecutor } from '@polyshop/stores';
 import { isTerminal } from '../../domain/checkout-saga.ts';
 import type { Order, OrderFailure } from '../../domain/order.ts';
@@ -11,7 +12,6 @@ import type {
   SagaReopening,
   SagaTransition,
 } from '../../ports/order-repository.ts';
-import { ImmutableRowCache } from './immutable-row-cache.ts';
 import { ORDER_COLUMNS, toOrder } from './postgres-order-rows.ts';
 import { ORDER_ITEMS_TABLE, type OrderItemRow, type OrderRow } from './orders-tables.ts';
 
@@ -20,8 +20,8 @@ const SCHEMA = 'orders';
 /** Orders on PostgreSQL (PGlite or a server): `orders.orders` + `orders.order_items`, events via the outbox. */
 export class PostgresOrderRepository implements OrderRepository {
   readonly #db: SqlDatabase;
-  /** Order lines never change once written: a saga step need not read them again. */
-  readonly #items = new ImmutableRowCache<OrderItemRow[]>(10_000);
+  /** Order lines never change once written (no invalidation needed): a saga step need not read them again. */
+  readonly #items = new LRUCache<string, OrderItemRow[]>({ max: 10_000 });
 
   constructor(db: SqlDatabase) {
     this.#db = db;
@@ -76,7 +76,7 @@ export class PostgresOrderRepository implements OrderRepository {
         ],
       );
       items.sort((a, b) => a.position - b.position);
-      this.#items.remember(order.id, items);
+      this.#items.set(order.id, items);
       return toOrder(row, items);
     });
     if (stored) return { order: stored, created: true };
@@ -217,7 +217,7 @@ export class PostgresOrderRepository implements OrderRepository {
       );
       const byOrder = new Map<string, OrderItemRow[]>(missing.map((id) => [id, []]));
       for (const item of items) byOrder.get(item.order_id)?.push(item);
-      for (const [id, list] of byOrder) this.#items.remember(id, list);
+      for (const [id, list] of byOrder) this.#items.set(id, list);
     }
     return rows.map((row) => toOrder(row, this.#items.get(row.id) ?? []));
   }
