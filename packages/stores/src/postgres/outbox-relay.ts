@@ -14,6 +14,11 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** How long a relay's claim on the schema lasts without renewal (a crashed relay's successor waits this long). */
   leaseMs?: number;
+  /**
+   * Longest a published row waits to be marked published (default 100 ms): marks are written in
+   * groups, with the next read, instead of one durable commit per batch.
+   */
+  markDelayMs?: number;
 }
 
 /**
@@ -28,21 +33,36 @@ export interface OutboxRelayOptions {
  * to the same database (a single connection on PGlite). A crash between publishing and marking
  * republishes the rows (at-least-once): the NATS bus drops duplicates within its window, and
  * consumers de-duplicate on the event id (`handleOnce`).
+ *
+ * Marks are grouped: the rows published since the last mark are kept in memory (and left out of the
+ * next reads), then marked in the same statement as a later read once `markDelayMs` has passed or a
+ * batch's worth has gathered, on `flush()` and on `stop()`. A crash republishes at most those rows.
  */
 export class OutboxRelay extends PollingRelay {
   readonly #options: Required<Omit<OutboxRelayOptions, 'logger'>> & { logger: Logger };
   readonly #holder = randomUUID();
   /** When this relay's lease must be renewed (`performance.now()` ms); 0 when it holds none. */
   #renewAt = 0;
+  /** Published rows not yet marked, and when rows were last marked (`performance.now()` ms). */
+  #unmarked: number[] = [];
+  #markedAt = 0;
 
   constructor(options: OutboxRelayOptions) {
-    const resolved = { intervalMs: 250, batchSize: 100, leaseMs: 30_000, ...options };
+    const resolved = { intervalMs: 250, batchSize: 100, leaseMs: 30_000, markDelayMs: 100, ...options };
     super(resolved);
     this.#options = resolved;
+    this.#markedAt = performance.now();
+  }
+
+  override async flush(): Promise<number> {
+    const published = await super.flush();
+    await this.#markPublished();
+    return published;
   }
 
   protected async releaseLease(): Promise<void> {
     const { db, schema } = this.#options;
+    await this.#markPublished().catch(() => undefined);
     this.#renewAt = 0;
     await db
       .execute(`DELETE FROM ${schema}.outbox_relay_lease WHERE holder = $1`, [this.#holder])
@@ -78,27 +98,43 @@ export class OutboxRelay extends PollingRelay {
     return true;
   }
 
+  /** Marks every published row not marked yet. */
+  async #markPublished(): Promise<void> {
+    if (this.#unmarked.length === 0) return;
+    const { db, schema } = this.#options;
+    const seqs = [...this.#unmarked];
+    await db.query(`UPDATE ${schema}.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [seqs]);
+    this.#unmarked = this.#unmarked.slice(seqs.length);
+    this.#markedAt = performance.now();
+  }
+
   protected async publishBatch(): Promise<RelayBatch> {
-    const { db, schema, publisher, batchSize } = this.#options;
+    const { db, schema, publisher, batchSize, markDelayMs } = this.#options;
     if (!(await this.#lease())) return { published: 0, more: false };
+    const unmarked = [...this.#unmarked];
+    const markNow =
+      unmarked.length > 0 &&
+      (unmarked.length >= batchSize || performance.now() - this.#markedAt >= markDelayMs);
+    const read = `SELECT seq, envelope FROM ${schema}.outbox
+       WHERE published_at IS NULL AND seq <> ALL($2::bigint[]) ORDER BY seq LIMIT $1`;
+    // The read does not see the mark made in its own statement, hence `seq <> ALL(...)` in both forms.
     const rows = await db.query<Pick<OutboxRow, 'seq' | 'envelope'>>(
-      `SELECT seq, envelope FROM ${schema}.outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
-      [batchSize],
+      markNow
+        ? `WITH marked AS (UPDATE ${schema}.outbox SET published_at = now() WHERE seq = ANY($2::bigint[])) ${read}`
+        : read,
+      [batchSize, unmarked],
     );
-    const published: number[] = [];
-    try {
-      for (const row of rows) {
-        await publisher.publish(row.envelope);
-        published.push(row.seq);
-      }
-    } finally {
-      // Mark what reached the bus even when a later event of the batch failed: fewer duplicates.
-      if (published.length > 0) {
-        await db.query(`UPDATE ${schema}.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [
-          published,
-        ]);
-      }
+    if (markNow) {
+      this.#unmarked = this.#unmarked.slice(unmarked.length);
+      this.#markedAt = performance.now();
     }
-    return { published: published.length, more: rows.length === batchSize };
+    let published = 0;
+    for (const row of rows) {
+      await publisher.publish(row.envelope);
+      // Kept even when a later event of the batch fails: marked with a later read, fewer duplicates.
+      this.#unmarked.push(row.seq);
+      published += 1;
+    }
+    return { published, more: rows.length === batchSize };
   }
 }
