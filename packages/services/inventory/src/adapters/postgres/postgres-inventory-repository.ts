@@ -1,5 +1,11 @@
 import { AppError, BatchLanes } from '@polyshop/kernel';
-import { appendToOutbox, type SqlDatabase, type SqlExecutor } from '@polyshop/stores';
+import {
+  appendToOutbox,
+  isTransientTransactionError,
+  isUniqueViolation,
+  type SqlDatabase,
+  type SqlExecutor,
+} from '@polyshop/stores';
 import { adjustmentRefusal } from '../../domain/adjustment-refusal.ts';
 import { belowReserved, skuNotFound } from '../../domain/inventory-errors.ts';
 import { MAX_STOCK_QUANTITY } from '../../domain/limits.ts';
@@ -30,7 +36,9 @@ import {
   toStockLevel,
 } from './postgres-inventory-rows.ts';
 import type { AdjustmentRow, ReservationRow, StockRow } from './inventory-tables.ts';
+import { KnownStockRows } from './known-stock-rows.ts';
 import { reserveBatch, type BatchedReservation } from './reserve-batch.ts';
+import { reserveOnKnownStock } from './reserve-known-stock.ts';
 import { RaceDetected, runTransaction } from './run-transaction.ts';
 
 /** The PostgreSQL schema the inventory service owns. */
@@ -72,6 +80,8 @@ export class PostgresInventoryRepository implements InventoryRepository {
   readonly #options: PostgresInventoryRepositoryOptions;
 
   readonly #lanes: BatchLanes<BatchedReservation, ReserveOutcome>;
+  /** Rows as this process last wrote them: when a batch's SKU is known, it is one statement. */
+  readonly #known = new KnownStockRows();
 
   constructor(db: SqlDatabase, options: PostgresInventoryRepositoryOptions = {}) {
     this.#db = db;
@@ -79,7 +89,7 @@ export class PostgresInventoryRepository implements InventoryRepository {
     this.#lanes = new BatchLanes({
       keyOf: ({ reservation }) => reservation.items.map((item) => item.sku).join('\n'),
       idOf: ({ reservation }) => reservation.id,
-      runBatch: (batch) => this.#run((tx) => reserveBatch(tx, batch)),
+      runBatch: (batch) => this.#reserveBatch(batch),
       maxBatch: options.maxReservationBatch ?? 256,
     });
   }
@@ -134,7 +144,7 @@ export class PostgresInventoryRepository implements InventoryRepository {
       await this.#history(tx, 'set', { ...input, delta }, change.after, context.now);
       await this.#record(tx, context, [change]);
       return change;
-    });
+    }).then((change) => this.#remember(change));
   }
 
   async adjust(input: AdjustmentInput, context: WriteContext): Promise<StockChange> {
@@ -151,7 +161,7 @@ export class PostgresInventoryRepository implements InventoryRepository {
       await this.#history(tx, 'adjust', input, after, context.now);
       await this.#record(tx, context, [change]);
       return change;
-    });
+    }).then((change) => this.#remember(change));
   }
 
   async listAdjustments(sku: string, limit: number): Promise<StockAdjustment[]> {
@@ -176,15 +186,19 @@ export class PostgresInventoryRepository implements InventoryRepository {
         (await this.#end(tx, id, COMMIT, context)) ??
         (await this.#end(tx, id, EXPIRE, context)) ??
         unchanged(tx, id),
-    );
+    ).then((transition) => this.#remember(transition));
   }
 
   async releaseReservation(id: string, context: WriteContext): Promise<ReservationTransition | undefined> {
-    return this.#run(async (tx) => (await this.#end(tx, id, RELEASE, context)) ?? unchanged(tx, id));
+    return this.#run(async (tx) => (await this.#end(tx, id, RELEASE, context)) ?? unchanged(tx, id)).then(
+      (transition) => this.#remember(transition),
+    );
   }
 
   async expireReservation(id: string, context: WriteContext): Promise<ReservationTransition | undefined> {
-    return this.#run(async (tx) => (await this.#end(tx, id, EXPIRE, context)) ?? unchanged(tx, id));
+    return this.#run(async (tx) => (await this.#end(tx, id, EXPIRE, context)) ?? unchanged(tx, id)).then(
+      (transition) => this.#remember(transition),
+    );
   }
 
   async returnReservation(
@@ -221,7 +235,7 @@ export class PostgresInventoryRepository implements InventoryRepository {
       }
       await this.#record(tx, context, changes);
       return { reservation, changes };
-    });
+    }).then((transition) => this.#remember(transition));
   }
 
   async findReservation(id: string): Promise<Reservation | undefined> {
@@ -311,6 +325,37 @@ export class PostgresInventoryRepository implements InventoryRepository {
   async #record(tx: SqlExecutor, context: WriteContext, changes: readonly StockChange[]): Promise<void> {
     if (changes.length === 0 || !context.events) return;
     await appendToOutbox(tx, INVENTORY_SCHEMA, context.events(changes));
+  }
+
+  /**
+   * One batch of coalesced reservations: one statement when every request takes one item of a SKU
+   * whose row this process knows (`reserveOnKnownStock`), else the general transaction (`reserveBatch`).
+   */
+  async #reserveBatch(batch: readonly BatchedReservation[]): Promise<ReserveOutcome[]> {
+    const sku = batch[0]!.reservation.items[0]!.sku;
+    const known = batch.every(({ reservation }) => reservation.items.length === 1)
+      ? this.#known.get(sku)
+      : undefined;
+    if (known) {
+      const fast = await reserveOnKnownStock(this.#db, batch, known).catch((error: unknown) => {
+        // Another writer inserted one of the ids meanwhile, or a deadlock: the general path answers.
+        if (isUniqueViolation(error) || isTransientTransactionError(error)) return undefined;
+        throw error;
+      });
+      if (fast) {
+        this.#known.set(fast.row);
+        return fast.outcomes;
+      }
+    }
+    const outcomes = await this.#run((tx) => reserveBatch(tx, batch));
+    for (const outcome of outcomes) if (outcome.status === 'reserved') this.#known.remember(outcome.changes);
+    return outcomes;
+  }
+
+  /** Remembers the stock rows a committed write left (see `KnownStockRows`); returns its result. */
+  #remember<T extends StockChange | ReservationTransition | undefined>(result: T): T {
+    if (result) this.#known.remember('changes' in result ? result.changes : [result]);
+    return result;
   }
 
   #run<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {

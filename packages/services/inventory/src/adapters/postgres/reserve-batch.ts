@@ -103,25 +103,38 @@ export async function reserveBatch(
   return outcomes as ReserveOutcome[];
 }
 
+/** Reservation rows as `insertFromJson` reads them: one JSON record per new reservation. */
+export function reservationRecords(batch: readonly BatchedReservation[]): string {
+  return JSON.stringify(
+    batch.map(({ reservation, context }) => ({
+      id: reservation.id,
+      items: reservation.items,
+      ttl_seconds: reservation.ttlSeconds,
+      expires_at: reservation.expiresAt.toISOString(),
+      created_at: context.now.toISOString(),
+    })),
+  );
+}
+
+/**
+ * The INSERT of new, active reservation rows from the JSON records of `reservationRecords` in
+ * parameter `param`; `guard` as in `outboxInsertFromJson` (a CTE that makes the insert conditional).
+ */
+export function reservationsInsertFromJson(param: string, guard?: string): string {
+  return `INSERT INTO inventory.reservations (id, status, items, ttl_seconds, expires_at, created_at, updated_at)
+     SELECT r.id, 'active', r.items, r.ttl_seconds, r.expires_at, r.created_at, r.created_at
+     FROM jsonb_to_recordset(${param}::jsonb)
+       AS r(id text, items jsonb, ttl_seconds integer, expires_at timestamptz, created_at timestamptz)${guard ? `, ${guard}` : ''}`;
+}
+
 /** Inserts every reservation row in one statement; returns the rows actually inserted, by id. */
 async function insertReservations(
   tx: SqlExecutor,
   batch: readonly BatchedReservation[],
 ): Promise<Map<string, ReservationRow>> {
-  const records = batch.map(({ reservation, context }) => ({
-    id: reservation.id,
-    items: reservation.items,
-    ttl_seconds: reservation.ttlSeconds,
-    expires_at: reservation.expiresAt.toISOString(),
-    created_at: context.now.toISOString(),
-  }));
   const rows = await tx.query<ReservationRow>(
-    `INSERT INTO inventory.reservations (id, status, items, ttl_seconds, expires_at, created_at, updated_at)
-     SELECT r.id, 'active', r.items, r.ttl_seconds, r.expires_at, r.created_at, r.created_at
-     FROM jsonb_to_recordset($1::jsonb)
-       AS r(id text, items jsonb, ttl_seconds integer, expires_at timestamptz, created_at timestamptz)
-     ON CONFLICT (id) DO NOTHING RETURNING ${RESERVATION_COLUMNS}`,
-    [JSON.stringify(records)],
+    `${reservationsInsertFromJson('$1')} ON CONFLICT (id) DO NOTHING RETURNING ${RESERVATION_COLUMNS}`,
+    [reservationRecords(batch)],
   );
   return new Map(rows.map((row) => [row.id, row]));
 }
@@ -226,7 +239,7 @@ async function settle(tx: SqlExecutor, ledgers: Map<string, SkuLedger>, now: Dat
 }
 
 /** A SKU's counts before the batch's first accepted request, from its final row. */
-interface Running {
+export interface Running {
   row: StockRow | undefined;
   reserved: number;
   version: number;
@@ -242,7 +255,7 @@ function startOf(ledger: SkuLedger): Running {
 }
 
 /** One accepted item's share of its SKU's change: the counts before and after it, in arrival order. */
-function shareOf(running: Running, item: ReservationItem): StockChange {
+export function shareOf(running: Running, item: ReservationItem): StockChange {
   const row = running.row!;
   const before = countsOf(row.quantity, running.reserved);
   running.reserved += item.quantity;
