@@ -1,0 +1,62 @@
+/**
+ * What a migratable service gives the engine for each of its stores: a small adapter that reads its
+ * records in key order, writes a record only if it is newer, and knows nothing about phases. The
+ * engine copies, compares and repairs through it; the service's own repository keeps serving users.
+ */
+
+/** One record of a service, store-neutral: the domain object as the service's repository reads it. */
+export interface MigrationRecord {
+  /** The record's key within its kind (a product id, a category slug, a SKU). */
+  key: string;
+  /** Grows with every change of the record (the repository's compare-and-set version). */
+  version: number;
+  /** The domain object (`Product`, `Category`, …); `MigrationSide.canonical` turns it into plain JSON. */
+  body: unknown;
+}
+
+/** How `upsertIfNewer` treats a record whose stored version is the same or higher. */
+export interface UpsertOptions {
+  /** Write even when the stored version is the same or higher (repair copies the source side over). */
+  force?: boolean;
+}
+
+/**
+ * A service's data in one store, as the engine sees it. Both stores of a service implement it, and
+ * they pass the same contract suite: what one side `scan`s, the other side's `upsertIfNewer` stores
+ * so that both `canonical` forms are equal.
+ */
+export interface MigrationSide {
+  /** The store (`postgres`, `mongodb`, `dynamodb`, `opensearch`). */
+  readonly store: string;
+  /**
+   * The kinds of record, in the order they are copied (a kind others refer to first, e.g.
+   * `categories` before `products`).
+   */
+  readonly kinds: readonly string[];
+  /** Up to `limit` records of `kind` with keys strictly after `after` (all when undefined), in key order (code points). */
+  scan(kind: string, after: string | undefined, limit: number): Promise<MigrationRecord[]>;
+  /** The records of `kind` with these keys; a key with no record is simply absent. */
+  read(kind: string, keys: readonly string[]): Promise<MigrationRecord[]>;
+  /**
+   * Stores each record unless this side holds the same key at the same or a higher version
+   * (`force` writes anyway). Writes no events: the source of truth's repository already did.
+   * Resolves to the keys actually written.
+   */
+  upsertIfNewer(
+    kind: string,
+    records: readonly MigrationRecord[],
+    options?: UpsertOptions,
+  ): Promise<string[]>;
+  /** Removes these keys of `kind` (repair of a record the source side does not have). */
+  remove(kind: string, keys: readonly string[]): Promise<void>;
+  /** How many records of `kind` this side holds. */
+  count(kind: string): Promise<number>;
+  /**
+   * The record as plain JSON for comparison: money as decimal strings, timestamps as ISO strings to
+   * the millisecond, set-like arrays sorted, no store-only fields. Equal on both sides when the
+   * records are the same.
+   */
+  canonical(kind: string, body: unknown): unknown;
+  /** Deletes every record of the service on this side (`cleanup`, after `finished`). */
+  drop(): Promise<void>;
+}

@@ -1,0 +1,225 @@
+import { canonicalDigest, compareCodePoints } from './canonical-digest.ts';
+import { copyKeys } from './copy-keys.ts';
+import type { MigrationRecord, MigrationSide } from './migration-side.ts';
+import type { MigrationStateStore } from './migration-state.ts';
+
+/** How a key differs between the two sides. */
+export type DifferenceType = 'missing' | 'extra' | 'different';
+
+/** One side's copy of a record, as compared. */
+export interface ComparedRecord {
+  version: number;
+  /** `MigrationSide.canonical` of the body: what was compared. */
+  canonical: unknown;
+}
+
+/** A key on which the sides disagree: `missing` in the target, `extra` in the target, or `different`. */
+export interface Difference {
+  kind: string;
+  key: string;
+  type: DifferenceType;
+  /** Absent for `extra`. */
+  source?: ComparedRecord;
+  /** Absent for `missing`. */
+  target?: ComparedRecord;
+}
+
+/** What one kind holds on each side, and how many keys differ, by type. */
+export interface KindComparison {
+  source: number;
+  target: number;
+  missing: number;
+  extra: number;
+  different: number;
+}
+
+/** What a repairing pass fixed. */
+export interface RepairSummary {
+  /** Records copied from the source over the target's copy (missing or different). */
+  copied: number;
+  /** Records removed from the target (extra, and still absent from the source when repaired). */
+  removed: number;
+  /** Keys whose repair failed (added to the repair log when one was given). */
+  failed: number;
+}
+
+/** The result of a verify pass. */
+export interface VerifyReport {
+  /** No difference found (a repairing pass that fixed differences is not clean: verify again). */
+  clean: boolean;
+  /** Every difference found, all kinds. */
+  differences: number;
+  kinds: Record<string, KindComparison>;
+  /** The first `detailLimit` differences, in kind and key order. */
+  details: Difference[];
+  repaired?: RepairSummary;
+}
+
+/** Where a verify pass records the keys it could not repair. */
+export interface RepairLogTarget {
+  state: MigrationStateStore;
+  service: string;
+}
+
+export interface VerifyOptions {
+  /** The source of truth (its records win a repair). */
+  source: MigrationSide;
+  target: MigrationSide;
+  /** Records per scan, on each side. */
+  batchSize: number;
+  /** Copy the source over every difference (forced) and remove the target's extras. */
+  repair?: boolean;
+  /** When repairing: keys whose repair fails go to this log, and keys repaired leave it. */
+  repairLog?: RepairLogTarget;
+  /** How many differences the report details (default 100); all are counted. */
+  detailLimit?: number;
+}
+
+/**
+ * Compares every record of both sides, kind by kind (`source.kinds`): a merge join of the two
+ * scans in key order, one batch of each side in memory at a time, comparing the digests of
+ * `canonical` forms. With `repair`, each batch's differences are fixed as they are found: the keys
+ * are read again from the source (a record may have changed since the scan) and copied over the
+ * target with `force`, and keys the source no longer holds are removed from the target.
+ */
+export async function verifyStores(options: VerifyOptions): Promise<VerifyReport> {
+  const { source, target, batchSize, repair = false, repairLog } = options;
+  const detailLimit = options.detailLimit ?? 100;
+  const report: VerifyReport = { clean: true, differences: 0, kinds: {}, details: [] };
+  const repaired: RepairSummary = { copied: 0, removed: 0, failed: 0 };
+
+  for (const kind of source.kinds) {
+    const comparison: KindComparison = { source: 0, target: 0, missing: 0, extra: 0, different: 0 };
+    report.kinds[kind] = comparison;
+    let pending: string[] = [];
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const keys = pending;
+      pending = [];
+      try {
+        const done = await copyKeys(source, target, kind, keys, { force: true });
+        repaired.copied += done.written.length;
+        repaired.removed += done.removed.length;
+        await repairLog?.state.repairs.remove(repairLog.service, kind, keys);
+      } catch (error) {
+        repaired.failed += keys.length;
+        await repairLog?.state.repairs.add(repairLog.service, kind, keys, reasonOf(error));
+      }
+    };
+    const differ = async (difference: Difference) => {
+      comparison[difference.type] += 1;
+      report.differences += 1;
+      if (report.details.length < detailLimit) report.details.push(difference);
+      if (repair) {
+        pending.push(difference.key);
+        if (pending.length >= batchSize) await flush();
+      }
+    };
+    const left = cursor(source, kind, batchSize);
+    const right = cursor(target, kind, batchSize);
+    let a = await left.next();
+    let b = await right.next();
+    while (a || b) {
+      const order = !a ? 1 : !b ? -1 : compareCodePoints(a.key, b.key);
+      if (order < 0) {
+        comparison.source += 1;
+        await differ({ kind, key: a!.key, type: 'missing', source: compared(source, kind, a!) });
+        a = await left.next();
+      } else if (order > 0) {
+        comparison.target += 1;
+        await differ({ kind, key: b!.key, type: 'extra', target: compared(target, kind, b!) });
+        b = await right.next();
+      } else {
+        comparison.source += 1;
+        comparison.target += 1;
+        const x = compared(source, kind, a!);
+        const y = compared(target, kind, b!);
+        if (canonicalDigest(x.canonical) !== canonicalDigest(y.canonical)) {
+          await differ({ kind, key: a!.key, type: 'different', source: x, target: y });
+        }
+        a = await left.next();
+        b = await right.next();
+      }
+    }
+    await flush();
+  }
+  report.clean = report.differences === 0;
+  if (repair) report.repaired = repaired;
+  return report;
+}
+
+/** What `retryRepairs` did. */
+export interface RetryResult {
+  /** Keys tried. */
+  retried: number;
+  /** Keys copied (or removed) and taken off the log. */
+  fixed: number;
+  /** Keys that failed again (their attempts grew). */
+  failed: number;
+}
+
+/**
+ * Copies again every key of the service's repair log from `primary` (the source of truth now) to
+ * `mirror`: read by key, `upsertIfNewer` (an equal or newer mirror copy is left alone), removed from
+ * the mirror when the primary no longer holds it. Entries that succeed leave the log; those that fail
+ * stay with one more attempt and the new reason. Walks the log in pages of `batchSize` per kind.
+ */
+export async function retryRepairs(
+  state: MigrationStateStore,
+  service: string,
+  primary: MigrationSide,
+  mirror: MigrationSide,
+  options: { batchSize?: number } = {},
+): Promise<RetryResult> {
+  const batchSize = options.batchSize ?? 100;
+  const result: RetryResult = { retried: 0, fixed: 0, failed: 0 };
+  let after: { kind: string; key: string } | undefined;
+  for (;;) {
+    const entries = await state.repairs.list(service, batchSize, after);
+    if (entries.length === 0) return result;
+    after = entries[entries.length - 1]!;
+    const byKind = new Map<string, string[]>();
+    for (const entry of entries) byKind.set(entry.kind, [...(byKind.get(entry.kind) ?? []), entry.key]);
+    for (const [kind, keys] of byKind) {
+      result.retried += keys.length;
+      try {
+        await copyKeys(primary, mirror, kind, keys);
+        await state.repairs.remove(service, kind, keys);
+        result.fixed += keys.length;
+      } catch (error) {
+        await state.repairs.add(service, kind, keys, reasonOf(error));
+        result.failed += keys.length;
+      }
+    }
+  }
+}
+
+/** The records of one kind of a side in key order, fetched `batchSize` at a time as they are consumed. */
+function cursor(side: MigrationSide, kind: string, batchSize: number) {
+  let batch: MigrationRecord[] = [];
+  let index = 0;
+  let after: string | undefined;
+  let exhausted = false;
+  return {
+    async next(): Promise<MigrationRecord | undefined> {
+      if (index >= batch.length) {
+        if (exhausted) return undefined;
+        batch = await side.scan(kind, after, batchSize);
+        index = 0;
+        if (batch.length < batchSize) exhausted = true;
+        if (batch.length === 0) return undefined;
+        after = batch[batch.length - 1]!.key;
+      }
+      return batch[index++];
+    },
+  };
+}
+
+function compared(side: MigrationSide, kind: string, record: MigrationRecord): ComparedRecord {
+  return { version: record.version, canonical: side.canonical(kind, record.body) };
+}
+
+/** A failure's message, for the repair log. */
+export function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message || error.name : String(error);
+}
