@@ -1,0 +1,108 @@
+import type { MigrationSide } from './migration-side.ts';
+import type { MigrationStateStore } from './migration-state.ts';
+import type { BackfillCheckpoint } from './migration-tables.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+/** Where a backfill is, after each batch. */
+export interface BackfillProgress {
+  /** The kind being copied. */
+  kind: string;
+  /** Records written to the target so far, over every run of this migration. */
+  copied: number;
+  /** Records left because the target held them at the same or a newer version, over every run. */
+  skipped: number;
+  /** How many records the source holds, all kinds (an estimate: it changes while users write). */
+  total: number;
+  /** Records per second in this run so far (copied and skipped). */
+  rate: number;
+}
+
+export interface BackfillOptions {
+  state: MigrationStateStore;
+  service: string;
+  /** The old store (the source of truth during backfill). */
+  source: MigrationSide;
+  /** The new store. */
+  target: MigrationSide;
+  /** Records per scan and per write. */
+  batchSize: number;
+  /** Records per second; when absent, the rate saved with the migration (`setRate`), re-read every batch. */
+  rate?: number;
+  /** Stops the run after the batch in hand; the checkpoint stays where the last saved batch ended. */
+  signal?: AbortSignal;
+  onProgress?: (progress: BackfillProgress) => void;
+}
+
+/** What one run of `runBackfill` did. */
+export interface BackfillResult {
+  /** Records this run wrote to the target. */
+  copied: number;
+  /** Records this run found already there at the same or a newer version. */
+  skipped: number;
+  /** Every kind is copied (false when aborted or paused: run again to resume). */
+  completed: boolean;
+  /** Why the run stopped before the end, if it did. */
+  stopped: 'aborted' | 'paused' | undefined;
+  checkpoint: BackfillCheckpoint;
+}
+
+/**
+ * Copies what the source held before dual-write began into the target, kind by kind in
+ * `source.kinds` order and key order within a kind, `batchSize` records at a time, resuming from the
+ * checkpoint saved in the state store. Each batch goes through `upsertIfNewer`, so a record that
+ * dual-write already put in the target at a newer version is left alone and a batch copied again
+ * after a crash writes nothing; the checkpoint is saved after each batch (a crash repeats at most one
+ * batch). Throttled to `rate` records per second with a token bucket; re-reads the migration every
+ * batch, so a pause stops it and a new rate applies, and `saveCheckpoint` stops it (409) once the
+ * migration left `backfill`. `signal` stops it between batches, or during a throttle wait.
+ */
+export async function runBackfill(options: BackfillOptions): Promise<BackfillResult> {
+  const { state, service, source, target, batchSize, signal } = options;
+  let migration = await state.require(service);
+  const checkpoint: BackfillCheckpoint = structuredClone(migration.checkpoint);
+  const bucket = new TokenBucket(options.rate ?? migration.rate);
+  const counts = await Promise.all(source.kinds.map((kind) => source.count(kind)));
+  const total = counts.reduce((sum, n) => sum + n, 0);
+  const started = performance.now();
+  let copied = 0;
+  let skipped = 0;
+  const result = (stopped: BackfillResult['stopped']): BackfillResult => ({
+    copied,
+    skipped,
+    completed: stopped === undefined,
+    stopped,
+    checkpoint,
+  });
+
+  for (const kind of source.kinds) {
+    if (checkpoint.done.includes(kind)) continue;
+    for (;;) {
+      if (signal?.aborted) return result('aborted');
+      if (migration.paused) return result('paused');
+      const records = await source.scan(kind, checkpoint.after[kind], batchSize);
+      if (records.length === 0) break;
+      if (!(await bucket.take(records.length, signal))) return result('aborted');
+      const written = await target.upsertIfNewer(kind, records);
+      checkpoint.after[kind] = records[records.length - 1]!.key;
+      const batch = { copied: written.length, skipped: records.length - written.length };
+      copied += batch.copied;
+      skipped += batch.skipped;
+      migration = await state.saveCheckpoint(service, checkpoint, batch);
+      if (options.rate === undefined) bucket.setRate(migration.rate);
+      const seconds = (performance.now() - started) / 1000;
+      options.onProgress?.({
+        kind,
+        copied: migration.backfill.copied,
+        skipped: migration.backfill.skipped,
+        total,
+        rate: seconds > 0 ? (copied + skipped) / seconds : 0,
+      });
+      if (records.length < batchSize) break;
+    }
+    checkpoint.done.push(kind);
+    migration = await state.saveCheckpoint(service, checkpoint);
+  }
+  checkpoint.completed = true;
+  await state.saveCheckpoint(service, checkpoint);
+  return result(undefined);
+}

@@ -1,0 +1,164 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { AppError } from '@polyshop/kernel';
+import type { SqlDatabase } from '@polyshop/stores';
+import { postgresTargets } from '@polyshop/testing';
+import { MigrationStateStore, runBackfill, type BackfillProgress } from '../src/index.ts';
+import { record, records, TableSide } from './table-side.ts';
+
+for (const target of postgresTargets()) {
+  describe(`backfill on ${target.name}`, { skip: target.skip }, () => {
+    let db: SqlDatabase;
+    let state: MigrationStateStore;
+    before(async () => {
+      db = await target.open();
+      await MigrationStateStore.migrate(db);
+      state = new MigrationStateStore(db);
+    });
+    after(() => db && target.close(db));
+
+    /** Two fresh stores for `service`, the source seeded, and its migration in backfill. */
+    async function setUp(service: string, categories: number, products: number) {
+      const source = await new TableSide(db, `${service}_old`).create();
+      const target = await new TableSide(db, `${service}_new`).create();
+      await source.put('categories', records(categories, 'c'));
+      await source.put('products', records(products, 'p'));
+      await state.start(service, source.store, target.store);
+      await state.advance(service, 'dual-write');
+      return { source, target };
+    }
+
+    it('copies every kind in order and key order, and resumes after an abort from its checkpoint, writing no record twice', async () => {
+      const { source, target } = await setUp('resume', 5, 95);
+      const controller = new AbortController();
+      const seen: BackfillProgress[] = [];
+      const first = await runBackfill({
+        state,
+        service: 'resume',
+        source,
+        target,
+        batchSize: 10,
+        signal: controller.signal,
+        onProgress: (progress) => {
+          seen.push(progress);
+          if (progress.copied >= 35) controller.abort();
+        },
+      });
+      assert.equal(first.stopped, 'aborted');
+      assert.equal(first.completed, false);
+      assert.equal(first.copied, 35); // the 5 categories, then 3 batches of products
+      assert.equal(first.skipped, 0);
+      assert.deepEqual(
+        seen.map((progress) => progress.kind),
+        ['categories', 'products', 'products', 'products'],
+      );
+      assert.ok(seen.every((progress) => progress.total === 100));
+      const saved = await state.require('resume');
+      assert.deepEqual(saved.checkpoint, {
+        after: { categories: 'c0005', products: 'p0030' },
+        done: ['categories'],
+        completed: false,
+      });
+      assert.equal(await target.count('products'), 30);
+
+      const second = await runBackfill({ state, service: 'resume', source, target, batchSize: 10 });
+      assert.equal(second.completed, true);
+      assert.equal(second.copied, 65); // only the rest
+      assert.equal(second.skipped, 0); // nothing copied twice
+      assert.deepEqual((await state.require('resume')).backfill, { copied: 100, skipped: 0 });
+      assert.deepEqual((await state.require('resume')).checkpoint.done, ['categories', 'products']);
+      assert.deepEqual(
+        await target.scan('products', undefined, 1000),
+        await source.scan('products', undefined, 1000),
+      );
+      assert.deepEqual(
+        await target.scan('categories', undefined, 1000),
+        await source.scan('categories', undefined, 1000),
+      );
+    });
+
+    it('writes nothing when batches are copied again (a crash between the write and its checkpoint)', async () => {
+      const { source, target } = await setUp('again', 0, 40);
+      await runBackfill({ state, service: 'again', source, target, batchSize: 10 });
+      // Back to the checkpoint of 20 records ago, as if the last two saves were lost.
+      await state.saveCheckpoint('again', {
+        after: { products: 'p0020' },
+        done: ['categories'],
+        completed: false,
+      });
+      const replay = await runBackfill({ state, service: 'again', source, target, batchSize: 10 });
+      assert.deepEqual([replay.copied, replay.skipped, replay.completed], [0, 20, true]);
+    });
+
+    it('never overwrites a newer dual-written record with the older snapshot', async () => {
+      const { source, target } = await setUp('newer', 0, 20);
+      await target.put('products', [record('p0005', 3, 'dual-written'), record('p0006', 1, 'same version')]);
+      const result = await runBackfill({ state, service: 'newer', source, target, batchSize: 8 });
+      assert.deepEqual([result.copied, result.skipped], [18, 2]);
+      const [kept, same] = await target.read('products', ['p0005', 'p0006']);
+      assert.deepEqual([kept!.version, (kept!.body as { name: string }).name], [3, 'dual-written']);
+      assert.deepEqual([same!.version, (same!.body as { name: string }).name], [1, 'same version']);
+    });
+
+    it('keeps to the rate: N records at R per second take at least about N / R seconds', async () => {
+      const { source, target } = await setUp('rate', 0, 60);
+      const started = performance.now();
+      const result = await runBackfill({ state, service: 'rate', source, target, batchSize: 10, rate: 200 });
+      const elapsed = performance.now() - started;
+      assert.equal(result.copied, 60);
+      assert.ok(elapsed >= (60 / 200) * 1000 * 0.9, `60 records at 200/s took ${elapsed} ms`);
+    });
+
+    it('takes the rate saved with the migration when none is given', async () => {
+      const { source, target } = await setUp('saved_rate', 0, 30);
+      await state.setRate('saved_rate', 100);
+      const started = performance.now();
+      await runBackfill({ state, service: 'saved_rate', source, target, batchSize: 10 });
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed >= (30 / 100) * 1000 * 0.9, `30 records at 100/s took ${elapsed} ms`);
+    });
+
+    it('stops during a throttle wait when aborted, leaving the checkpoint of the last batch', async () => {
+      const { source, target } = await setUp('abort_wait', 0, 50);
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 150);
+      const result = await runBackfill({
+        state,
+        service: 'abort_wait',
+        source,
+        target,
+        batchSize: 10,
+        rate: 20,
+        signal: controller.signal,
+      });
+      assert.equal(result.stopped, 'aborted');
+      assert.ok(result.copied < 50);
+      const saved = await state.require('abort_wait');
+      assert.equal(await target.count('products'), saved.backfill.copied);
+    });
+
+    it('does not run while paused', async () => {
+      const { source, target } = await setUp('paused', 0, 10);
+      await state.pause('paused');
+      const result = await runBackfill({ state, service: 'paused', source, target, batchSize: 10 });
+      assert.deepEqual([result.stopped, result.copied], ['paused', 0]);
+      await state.resume('paused');
+      assert.equal(
+        (await runBackfill({ state, service: 'paused', source, target, batchSize: 10 })).copied,
+        10,
+      );
+    });
+
+    it('stops with PHASE_CHANGED when the migration is rolled back under it', async () => {
+      const { source, target } = await setUp('rolled', 0, 50);
+      const running = runBackfill({ state, service: 'rolled', source, target, batchSize: 10, rate: 50 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await state.rollback('rolled');
+      await assert.rejects(
+        running,
+        (error: unknown) => error instanceof AppError && error.code === 'MIGRATION.PHASE_CHANGED',
+      );
+      assert.ok((await target.count('products')) < 50);
+    });
+  });
+}

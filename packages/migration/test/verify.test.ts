@@ -1,0 +1,194 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { SqlDatabase } from '@polyshop/stores';
+import { postgresTargets } from '@polyshop/testing';
+import { Mirror, MigrationStateStore, retryRepairs, verifyStores } from '../src/index.ts';
+import { record, records, TableSide } from './table-side.ts';
+
+for (const target of postgresTargets()) {
+  describe(`verify, repair and mirror on ${target.name}`, { skip: target.skip }, () => {
+    let db: SqlDatabase;
+    let state: MigrationStateStore;
+    before(async () => {
+      db = await target.open();
+      await MigrationStateStore.migrate(db);
+      state = new MigrationStateStore(db);
+    });
+    after(() => db && target.close(db));
+
+    async function stores(name: string) {
+      return {
+        source: await new TableSide(db, `${name}_old`).create(),
+        target: await new TableSide(db, `${name}_new`).create(),
+      };
+    }
+
+    it('finds records missing in the target, extra in it and different, with both canonical forms', async () => {
+      const { source, target } = await stores('diff');
+      await source.put('categories', records(2, 'c'));
+      await source.put('products', records(10, 'p'));
+      await target.put('categories', records(1, 'c'));
+      await target.put('products', [
+        ...records(10, 'p').filter((r) => r.key !== 'p0003' && r.key !== 'p0005'),
+        record('p0005', 1, 'renamed'),
+        record('p0011'),
+      ]);
+      // Tags in another order are the same set: canonically equal.
+      await target.put('products', [
+        { ...record('p0007'), body: { name: 'p0007', price: '1.00', tags: ['a', 'b'] } },
+      ]);
+
+      const report = await verifyStores({ source, target, batchSize: 3 });
+      assert.equal(report.clean, false);
+      assert.equal(report.differences, 4);
+      assert.deepEqual(report.kinds, {
+        categories: { source: 2, target: 1, missing: 1, extra: 0, different: 0 },
+        products: { source: 10, target: 10, missing: 1, extra: 1, different: 1 },
+      });
+      assert.deepEqual(report.details, [
+        {
+          kind: 'categories',
+          key: 'c0002',
+          type: 'missing',
+          source: { version: 1, canonical: { name: 'c0002', price: '1.00', tags: ['a', 'b'] } },
+        },
+        {
+          kind: 'products',
+          key: 'p0003',
+          type: 'missing',
+          source: { version: 1, canonical: { name: 'p0003', price: '1.00', tags: ['a', 'b'] } },
+        },
+        {
+          kind: 'products',
+          key: 'p0005',
+          type: 'different',
+          source: { version: 1, canonical: { name: 'p0005', price: '1.00', tags: ['a', 'b'] } },
+          target: { version: 1, canonical: { name: 'renamed', price: '1.00', tags: ['a', 'b'] } },
+        },
+        {
+          kind: 'products',
+          key: 'p0011',
+          type: 'extra',
+          target: { version: 1, canonical: { name: 'p0011', price: '1.00', tags: ['a', 'b'] } },
+        },
+      ]);
+      assert.equal(report.repaired, undefined);
+
+      const short = await verifyStores({ source, target, batchSize: 100, detailLimit: 2 });
+      assert.equal(short.differences, 4);
+      assert.equal(short.details.length, 2);
+    });
+
+    it('with repair, copies the source over the differences and removes the extras; the next pass is clean', async () => {
+      const { source, target } = await stores('diff');
+      const repairing = await verifyStores({
+        source,
+        target,
+        batchSize: 2,
+        repair: true,
+        repairLog: { state, service: 'diff' },
+      });
+      assert.equal(repairing.clean, false);
+      assert.deepEqual(repairing.repaired, { copied: 3, removed: 1, failed: 0 });
+      const again = await verifyStores({ source, target, batchSize: 2 });
+      assert.equal(again.clean, true);
+      assert.deepEqual(again.details, []);
+      assert.equal(await state.repairs.size('diff'), 0);
+    });
+
+    it('merges keys in code point order, as the stores sort them, above U+FFFF too', async () => {
+      const { source, target } = await stores('unicode');
+      const keys = ['a', 'z', '\uFFFD', '\u{1F600}', 'é'];
+      await source.put(
+        'products',
+        keys.map((key) => record(key)),
+      );
+      await target.put(
+        'products',
+        keys.map((key) => record(key)),
+      );
+      const report = await verifyStores({ source, target, batchSize: 2 });
+      assert.equal(report.clean, true, JSON.stringify(report.details));
+      assert.deepEqual(report.kinds.products, { source: 5, target: 5, missing: 0, extra: 0, different: 0 });
+    });
+
+    it('a repair that fails goes to the repair log with its reason', async () => {
+      const { source, target } = await stores('failing');
+      await source.put('products', records(3, 'p'));
+      await target.breakTable();
+      await assert.rejects(verifyStores({ source, target, batchSize: 10 })); // cannot even read it
+      await target.create();
+      await target.put('products', records(1, 'p'));
+      // The target refuses one of the records for real: the batch holding it fails and goes to the log.
+      await db.query(`ALTER TABLE failing_new.items ADD CONSTRAINT refuses_p2 CHECK (key <> 'p0002')`);
+      const report = await verifyStores({
+        source,
+        target,
+        batchSize: 10,
+        repair: true,
+        repairLog: { state, service: 'failing' },
+      });
+      assert.deepEqual(report.repaired, { copied: 0, removed: 0, failed: 2 });
+      const log = await state.repairs.list('failing', 10);
+      assert.match(log[0]!.reason, /refuses_p2/);
+      assert.deepEqual(
+        log.map((entry) => [entry.kind, entry.key, entry.reason]),
+        [
+          ['products', 'p0002', log[0]!.reason],
+          ['products', 'p0003', log[0]!.reason],
+        ],
+      );
+    });
+
+    it('retries the repair log: copies what the source holds, removes what it does not, clears what worked', async () => {
+      const { source, target } = await stores('retry');
+      await source.put('products', [record('p1'), record('p2'), record('p3', 2)]);
+      await target.put('products', [record('p1'), record('p3', 1), record('p9')]);
+      await state.repairs.add('retry', 'products', ['p2', 'p3', 'p9', 'p8'], 'mirror write failed');
+      await target.breakTable();
+      const failed = await retryRepairs(state, 'retry', source, target, { batchSize: 3 });
+      assert.deepEqual(failed, { retried: 4, fixed: 0, failed: 4 });
+      assert.deepEqual(
+        (await state.repairs.list('retry', 10)).map((entry) => entry.attempts),
+        [2, 2, 2, 2],
+      );
+
+      await target.create();
+      await target.put('products', [record('p1'), record('p3', 1), record('p9')]);
+      const result = await retryRepairs(state, 'retry', source, target, { batchSize: 3 });
+      assert.deepEqual(result, { retried: 4, fixed: 4, failed: 0 });
+      assert.equal(await state.repairs.size('retry'), 0);
+      assert.equal((await verifyStores({ source, target, batchSize: 10 })).clean, true);
+    });
+
+    it('mirrors writes and deletes; a failing mirror store goes to the repair log and never throws', async () => {
+      const { source, target } = await stores('mirror');
+      const mirror = new Mirror({ state, service: 'mirror', primary: source, mirror: target });
+      await source.put('products', [record('p1'), record('p2')]);
+      assert.deepEqual(await mirror.copy('products', ['p1', 'p2']), { copied: ['p1', 'p2'], failed: [] });
+      await source.remove('products', ['p1']);
+      await source.put('products', [record('p2', 2)]);
+      assert.deepEqual(await mirror.copy('products', ['p1', 'p2']), { copied: ['p2', 'p1'], failed: [] });
+      assert.deepEqual(
+        await target.scan('products', undefined, 10),
+        await source.scan('products', undefined, 10),
+      );
+
+      await target.breakTable(); // the new store fails for real
+      await source.put('products', [record('p3')]);
+      const result = await mirror.copy('products', ['p3']);
+      assert.deepEqual(result, { copied: [], failed: ['p3'] });
+      const [entry] = await state.repairs.list('mirror', 10);
+      assert.deepEqual([entry!.kind, entry!.key, entry!.attempts], ['products', 'p3', 1]);
+      assert.match(entry!.reason, /items/);
+
+      await target.create();
+      assert.deepEqual(await retryRepairs(state, 'mirror', source, target), {
+        retried: 1,
+        fixed: 1,
+        failed: 0,
+      });
+      assert.deepEqual(await target.read('products', ['p3']), await source.read('products', ['p3']));
+    });
+  });
+}
