@@ -1,0 +1,153 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { AppError } from '@polyshop/kernel';
+import type { SqlDatabase } from '@polyshop/stores';
+import { postgresTargets } from '@polyshop/testing';
+import { MigrationEngine, MigrationRouter, MigrationStateStore, type MigrationSides } from '../src/index.ts';
+import { record, records, TableSide } from './table-side.ts';
+
+/** Asserts that `promise` rejects with a 409 AppError of this code, and returns it. */
+async function conflict(promise: Promise<unknown>, code: string): Promise<AppError> {
+  let caught: AppError | undefined;
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
+    assert.equal(error.kind, 'conflict');
+    assert.equal(error.code, code);
+    caught = error;
+    return true;
+  });
+  return caught!;
+}
+
+for (const target of postgresTargets()) {
+  describe(`migration engine on ${target.name}`, { skip: target.skip }, () => {
+    let db: SqlDatabase;
+    let state: MigrationStateStore;
+    let engine: MigrationEngine;
+    const routers: MigrationRouter[] = [];
+    before(async () => {
+      db = await target.open();
+      await MigrationStateStore.migrate(db);
+      state = new MigrationStateStore(db);
+      engine = new MigrationEngine({ state, ackTimeoutMs: 300, pollMs: 20 });
+    });
+    after(async () => {
+      for (const router of routers) await router.stop();
+      if (db) await target.close(db);
+    });
+
+    /** A process of `service` that refreshes only when told to. */
+    async function process(service: string): Promise<MigrationRouter> {
+      const router = new MigrationRouter({ state, service, configuredStore: 'old', refreshMs: 60_000 });
+      routers.push(router);
+      await router.start();
+      return router;
+    }
+
+    async function sides(service: string): Promise<MigrationSides & { from: TableSide; to: TableSide }> {
+      return {
+        from: await new TableSide(db, `${service}_old`).create(),
+        to: await new TableSide(db, `${service}_new`).create(),
+      };
+    }
+
+    it('does not leave a phase until every live process acknowledged its epoch (409 MEMBERS_BEHIND naming them)', async () => {
+      const one = await process('acks');
+      const two = await process('acks');
+      await engine.start('acks', 'old', 'new');
+      await one.refresh();
+      const error = await conflict(engine.advance('acks'), 'MIGRATION.MEMBERS_BEHIND');
+      assert.deepEqual(
+        (error.details!.members as { processId: string }[]).map((member) => member.processId),
+        [two.processId],
+      );
+      assert.equal((await state.require('acks')).phase, 'dual-write');
+
+      // advance waits: the laggard acknowledges meanwhile and the phase moves on.
+      const patient = new MigrationEngine({ state, ackTimeoutMs: 10_000, pollMs: 20 });
+      const advancing = patient.advance('acks', 'dual-write');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await two.refresh();
+      assert.equal((await advancing).phase, 'backfill');
+    });
+
+    it('does not wait for a process whose heartbeat is older than aliveWithinMs', async () => {
+      await state.heartbeat('ghosts', 'crashed-process', 0);
+      await engine.start('ghosts', 'old', 'new');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const brisk = new MigrationEngine({ state, aliveWithinMs: 200, ackTimeoutMs: 300 });
+      assert.equal((await brisk.advance('ghosts')).phase, 'backfill');
+    });
+
+    it('goes through every phase only past its gate: backfill complete, a clean verify and an empty repair log', async () => {
+      const router = await process('gates');
+      const stores = await sides('gates');
+      await stores.from.put('products', records(12, 'p'));
+      await engine.start('gates', 'old', 'new');
+      await conflict(
+        engine.runBackfill({ service: 'gates', sides: stores, batchSize: 5 }),
+        'MIGRATION.WRONG_PHASE',
+      );
+      await router.refresh();
+      await engine.advance('gates', 'dual-write');
+      await router.refresh();
+      await conflict(engine.advance('gates'), 'MIGRATION.BACKFILL_INCOMPLETE');
+
+      const backfill = await engine.runBackfill({ service: 'gates', sides: stores, batchSize: 5 });
+      assert.equal(backfill.completed, true);
+      // A user write the mirror failed to copy, after the backfill passed its key.
+      await stores.from.put('products', [record('p0003', 2, 'changed')]);
+      await state.repairs.add('gates', 'products', ['p0003'], 'mirror timed out');
+      // A verify pass during backfill does not count for the switch.
+      assert.equal((await engine.verify({ service: 'gates', sides: stores, batchSize: 5 })).clean, false);
+      await engine.advance('gates', 'backfill');
+      await router.refresh();
+      await conflict(engine.advance('gates'), 'MIGRATION.NOT_VERIFIED');
+
+      const dirty = await engine.verify({ service: 'gates', sides: stores, batchSize: 5 });
+      assert.equal(dirty.differences, 1);
+      await conflict(engine.advance('gates'), 'MIGRATION.NOT_VERIFIED');
+      await engine.verify({ service: 'gates', sides: stores, batchSize: 5, repair: true });
+      assert.equal((await engine.verify({ service: 'gates', sides: stores, batchSize: 5 })).clean, true);
+      assert.equal(await state.repairs.size('gates'), 0); // the repair took the key off the log
+
+      await state.repairs.add('gates', 'products', ['p0004'], 'mirror timed out');
+      const pending = await conflict(engine.advance('gates'), 'MIGRATION.NOT_VERIFIED');
+      assert.equal(pending.details!.repairs, 1);
+      assert.deepEqual(await engine.retryRepairs('gates', stores), { retried: 1, fixed: 1, failed: 0 });
+      assert.equal((await engine.advance('gates')).phase, 'read-switch');
+      await router.refresh();
+
+      await state.repairs.add('gates', 'products', ['p0005'], 'mirror timed out');
+      await conflict(engine.advance('gates'), 'MIGRATION.REPAIRS_PENDING');
+      await engine.retryRepairs('gates', stores);
+      assert.equal((await engine.advance('gates')).phase, 'write-switch');
+      await router.refresh();
+      assert.equal(router.routing().primary, 'to');
+
+      // After the write switch the new store is the source: a write the old one missed is repaired from it.
+      await stores.to.put('products', [record('p0006', 5, 'written to the new store')]);
+      const late = await engine.verify({ service: 'gates', sides: stores, batchSize: 5, repair: true });
+      assert.deepEqual(late.repaired, { copied: 1, removed: 0, failed: 0 });
+      assert.equal((await stores.from.read('products', ['p0006']))[0]!.version, 5);
+
+      assert.equal((await engine.advance('gates')).phase, 'finished');
+      await router.refresh();
+      await conflict(engine.advance('gates'), 'MIGRATION.NO_NEXT_PHASE');
+      assert.equal((await engine.cleanup('gates', stores.from)).phase, 'cleanup');
+      assert.equal(await stores.from.count('products'), 0);
+      assert.equal(await stores.to.count('products'), 12);
+    });
+
+    it('rolls back at once, without waiting for members', async () => {
+      const router = await process('undo');
+      await engine.start('undo', 'old', 'new');
+      await router.refresh();
+      await engine.advance('undo');
+      // The router has not seen backfill: a rollback does not wait for it.
+      assert.equal((await engine.rollback('undo')).phase, 'idle');
+      await router.refresh();
+      assert.deepEqual([router.routing().phase, router.routing().primary], ['idle', 'from']);
+    });
+  });
+}
