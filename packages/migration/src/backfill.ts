@@ -17,6 +17,7 @@ export interface BackfillProgress {
   rate: number;
 }
 
+/** What `runBackfill` copies, between which stores, and how fast. */
 export interface BackfillOptions {
   state: MigrationStateStore;
   service: string;

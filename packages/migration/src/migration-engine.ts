@@ -9,6 +9,7 @@ import { retryRepairs, verifyStores, type RetryResult, type VerifyReport } from 
 /** Phases `advance` does not leave: `idle` (`start`), `finished` (`cleanup`) and `cleanup` (the end). */
 const NOT_ADVANCED: readonly Phase[] = ['idle', 'finished', 'cleanup'];
 
+/** The engine's control store, and how long it waits for the processes of a service. */
 export interface MigrationEngineOptions {
   state: MigrationStateStore;
   /** A member that has not heartbeat for this long is taken for dead and not waited for (default 10 000 ms). */

@@ -17,6 +17,7 @@ export interface ServiceRouting extends Routing {
 /** Called when the routing changed (a new epoch); the router acknowledges the epoch once it resolves. */
 export type RoutingListener = (routing: ServiceRouting, previous: ServiceRouting) => void | Promise<void>;
 
+/** Which service a router follows, in which control store, and how often it looks. */
 export interface MigrationRouterOptions {
   state: MigrationStateStore;
   service: string;
@@ -78,7 +79,10 @@ export class MigrationRouter {
     }
   }
 
-  /** Stops refreshing and leaves the membership, so the engine no longer waits for this process. */
+  /**
+   * Stops refreshing and leaves the membership, so the engine no longer waits for this process. Waits
+   * for a refresh in progress first, listeners included.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);

@@ -4,6 +4,7 @@ import type { MigrationSide } from './migration-side.ts';
 import type { MigrationStateStore } from './migration-state.ts';
 import { reasonOf } from './verify.ts';
 
+/** The two stores a `Mirror` keeps in step, and where its failures go. */
 export interface MirrorOptions {
   state: MigrationStateStore;
   service: string;

@@ -15,6 +15,7 @@ export const PHASES = [
   'cleanup',
 ] as const;
 
+/** One phase of a migration (`PHASES`). */
 export type Phase = (typeof PHASES)[number];
 
 /** Where one process sends a service's reads and writes in a phase. */
@@ -38,6 +39,7 @@ const ROUTING: Record<Phase, Routing> = {
   cleanup: { primary: 'to', mirror: undefined, reads: 'to' },
 };
 
+/** Where reads and writes go in `phase`: the same in every process that applied its epoch. */
 export function routingOf(phase: Phase): Routing {
   return ROUTING[phase];
 }

@@ -61,6 +61,7 @@ export interface RepairLogTarget {
   service: string;
 }
 
+/** What `verifyStores` compares, in what batches, and whether it repairs. */
 export interface VerifyOptions {
   /** The source of truth (its records win a repair). */
   source: MigrationSide;
