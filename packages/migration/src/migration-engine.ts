@@ -72,8 +72,14 @@ export class MigrationEngine {
     return this.state.advance(service, phase);
   }
 
-  /** Back to `idle` on the old store, at once (no waiting for members); see `MigrationStateStore.rollback`. */
-  rollback(service: string): Promise<MigrationState> {
+  /**
+   * Back to `idle` on the old store, at once (no waiting for members); see
+   * `MigrationStateStore.rollback`. From `write-switch`, with `sides`, the repair log's writes are
+   * first copied from the new store to the old one, so the old store has every write made in between.
+   */
+  async rollback(service: string, sides?: MigrationSides): Promise<MigrationState> {
+    const migration = await this.state.require(service);
+    if (migration.phase === 'write-switch' && sides) await this.retryRepairs(service, sides);
     return this.state.rollback(service);
   }
 

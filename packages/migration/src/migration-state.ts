@@ -3,6 +3,7 @@ import { appendToOutbox, migrate, type SqlDatabase, type SqlExecutor } from '@po
 import {
   MIGRATION_HISTORY_TABLE,
   MIGRATION_MEMBERS_TABLE,
+  MIGRATION_REPAIRS_TABLE,
   MIGRATION_STATE_MIGRATIONS,
   MIGRATIONS_TABLE,
   PLATFORM_SCHEMA,
@@ -80,6 +81,7 @@ const RUNNING: readonly Phase[] = PHASES.slice(PHASES.indexOf('dual-write'), PHA
 const M = MIGRATIONS_TABLE.qualified;
 const H = MIGRATION_HISTORY_TABLE.qualified;
 const P = MIGRATION_MEMBERS_TABLE.qualified;
+const R = MIGRATION_REPAIRS_TABLE.qualified;
 
 /**
  * The control store of every migration: one row per service in `platform.migrations` with its
@@ -211,6 +213,8 @@ export class MigrationStateStore {
           now,
         ],
       );
+      // Entries left by an earlier attempt name copies to another to store.
+      await tx.query(`DELETE FROM ${R} WHERE service = $1`, [service]);
       await this.#recordChange(tx, row!, previous?.phase ?? 'idle');
       return stateOf(row!);
     });
@@ -246,7 +250,9 @@ export class MigrationStateStore {
   /**
    * Takes the service back to `idle` on its from store, from any phase before `finished`
    * (`canRollBack`); a 409 `MIGRATION.CANNOT_ROLL_BACK` otherwise. The row keeps the stores and the
-   * history; the to store's copy stays until a new start overwrites it.
+   * history; the to store's copy stays until a new start overwrites it, and the repair log (copies
+   * to the abandoned to store) is cleared. From `write-switch` the log's entries are writes the from
+   * store missed: a 409 `MIGRATION.REPAIRS_PENDING` while it holds any (retry them first).
    */
   async rollback(service: string): Promise<MigrationState> {
     return this.#db.transaction(async (tx) => {
@@ -259,6 +265,19 @@ export class MigrationStateStore {
           { details: { service, phase: row.phase } },
         );
       }
+      if (row.phase === 'write-switch') {
+        const [pending] = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${R} WHERE service = $1`, [
+          service,
+        ]);
+        if (pending!.n > 0) {
+          throw AppError.conflict(
+            'MIGRATION.REPAIRS_PENDING',
+            `${service} cannot roll back yet: ${pending!.n} writes made to ${row.to_store} have not reached ${row.from_store} (retry the repair log first).`,
+            { details: { service, repairs: pending!.n } },
+          );
+        }
+      }
+      await tx.query(`DELETE FROM ${R} WHERE service = $1`, [service]);
       return this.#move(tx, row, 'idle');
     });
   }

@@ -139,6 +139,25 @@ for (const target of postgresTargets()) {
       assert.equal(await stores.to.count('products'), 12);
     });
 
+    it('rolls back from write-switch only after the writes the old store missed reached it', async () => {
+      const stores = await sides('back');
+      await stores.from.put('products', records(3, 'p'));
+      await stores.to.put('products', records(3, 'p'));
+      await engine.start('back', 'old', 'new');
+      for (const phase of ['dual-write', 'backfill', 'verify', 'read-switch'] as const) {
+        if (phase === 'backfill') await engine.runBackfill({ service: 'back', sides: stores, batchSize: 10 });
+        if (phase === 'verify') await engine.verify({ service: 'back', sides: stores, batchSize: 10 });
+        await engine.advance('back', phase);
+      }
+      // The new store is the source of truth; a write's copy to the old one failed.
+      await stores.to.put('products', [record('p0002', 4, 'written after the switch')]);
+      await state.repairs.add('back', 'products', ['p0002'], 'old store timed out');
+      await conflict(engine.rollback('back'), 'MIGRATION.REPAIRS_PENDING');
+      assert.equal((await engine.rollback('back', stores)).phase, 'idle');
+      const [kept] = await stores.from.read('products', ['p0002']);
+      assert.equal(kept!.version, 4);
+    });
+
     it('rolls back at once, without waiting for members', async () => {
       const router = await process('undo');
       await engine.start('undo', 'old', 'new');

@@ -152,6 +152,24 @@ for (const target of postgresTargets()) {
       }
     });
 
+    it('refuses a rollback from write-switch while writes to the new store have not reached the old one', async () => {
+      await startAndAdvanceTo(state, 'unsynced', 'write-switch');
+      await state.repairs.add('unsynced', 'products', ['p1'], 'old store down');
+      await rejectsWith(state.rollback('unsynced'), 'conflict', 'MIGRATION.REPAIRS_PENDING');
+      await state.repairs.remove('unsynced', 'products', ['p1']);
+      assert.equal((await state.rollback('unsynced')).phase, 'idle');
+    });
+
+    it('clears the repair log at a rollback before write-switch and at a new start', async () => {
+      await startAndAdvanceTo(state, 'stale-log', 'verify');
+      await state.repairs.add('stale-log', 'products', ['p1'], 'new store down');
+      await state.rollback('stale-log');
+      assert.equal(await state.repairs.size('stale-log'), 0);
+      await state.repairs.add('stale-log', 'products', ['p2'], 'left over');
+      await state.start('stale-log', 'postgres', 'mongodb');
+      assert.equal(await state.repairs.size('stale-log'), 0);
+    });
+
     it('refuses rollback in idle, finished and cleanup, and cleanup before finished', async () => {
       await startAndAdvanceTo(state, 'done', 'finished');
       await rejectsWith(state.rollback('done'), 'conflict', 'MIGRATION.CANNOT_ROLL_BACK');
