@@ -55,11 +55,12 @@ export interface BackfillResult {
  * after a crash writes nothing; the checkpoint is saved after each batch (a crash repeats at most one
  * batch). Throttled to `rate` records per second with a token bucket; re-reads the migration every
  * batch, so a pause stops it and a new rate applies, and `saveCheckpoint` stops it (409) once the
- * migration left `backfill`. `signal` stops it between batches, or during a throttle wait.
+ * migration left `backfill` or its epoch. `signal` stops it between batches, or during a throttle wait.
  */
 export async function runBackfill(options: BackfillOptions): Promise<BackfillResult> {
   const { state, service, source, target, batchSize, signal } = options;
   let migration = await state.require(service);
+  const { epoch } = migration;
   const checkpoint: BackfillCheckpoint = structuredClone(migration.checkpoint);
   const bucket = new TokenBucket(options.rate ?? migration.rate);
   const counts = await Promise.all(source.kinds.map((kind) => source.count(kind)));
@@ -88,7 +89,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
       const batch = { copied: written.length, skipped: records.length - written.length };
       copied += batch.copied;
       skipped += batch.skipped;
-      migration = await state.saveCheckpoint(service, checkpoint, batch);
+      migration = await state.saveCheckpoint(service, checkpoint, batch, epoch);
       if (options.rate === undefined) bucket.setRate(migration.rate);
       const seconds = (performance.now() - started) / 1000;
       options.onProgress?.({
@@ -101,9 +102,9 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
       if (records.length < batchSize) break;
     }
     checkpoint.done.push(kind);
-    migration = await state.saveCheckpoint(service, checkpoint);
+    migration = await state.saveCheckpoint(service, checkpoint, undefined, epoch);
   }
   checkpoint.completed = true;
-  await state.saveCheckpoint(service, checkpoint);
+  await state.saveCheckpoint(service, checkpoint, undefined, epoch);
   return result(undefined);
 }

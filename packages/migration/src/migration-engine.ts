@@ -166,7 +166,7 @@ export class MigrationEngine {
       repairLog: { state: this.state, service },
       ...(options.detailLimit === undefined ? {} : { detailLimit: options.detailLimit }),
     });
-    await this.state.recordVerify(service, report);
+    await this.state.recordVerify(service, report, { phase: migration.phase, epoch: migration.epoch });
     return report;
   }
 

@@ -329,33 +329,44 @@ export class MigrationStateStore {
 
   /**
    * Saves the backfill's checkpoint and adds a batch's counts, only while the service is in
-   * `backfill`: a 409 `MIGRATION.PHASE_CHANGED` otherwise, which stops a backfill overtaken by a
-   * rollback.
+   * `backfill` (and, when `epoch` is given, still in that epoch): a 409 `MIGRATION.PHASE_CHANGED`
+   * otherwise, which stops a backfill overtaken by a rollback, even one followed by a new start.
    */
   async saveCheckpoint(
     service: string,
     checkpoint: BackfillCheckpoint,
     add: BackfillCounts = ZERO_COUNTS,
+    epoch?: number,
   ): Promise<MigrationState> {
     const rows = await this.#db.query<MigrationRow>(
       `UPDATE ${M} SET checkpoint = $2,
          backfill = jsonb_build_object('copied', (backfill->>'copied')::bigint + $3, 'skipped', (backfill->>'skipped')::bigint + $4),
          updated_at = $5
-       WHERE service = $1 AND phase = 'backfill' RETURNING ${MIGRATIONS_TABLE.columnList}`,
-      [service, JSON.stringify(checkpoint), add.copied, add.skipped, this.#clock.now()],
+       WHERE service = $1 AND phase = 'backfill' AND ($6::integer IS NULL OR epoch = $6::integer)
+       RETURNING ${MIGRATIONS_TABLE.columnList}`,
+      [service, JSON.stringify(checkpoint), add.copied, add.skipped, this.#clock.now(), epoch ?? null],
     );
     if (rows[0]) return stateOf(rows[0]);
     const state = await this.require(service);
     throw phaseChanged(service, 'backfill', state.phase);
   }
 
-  /** Records a verify pass, with the phase and epoch the migration is in now. */
-  async recordVerify(service: string, report: VerifyReport): Promise<MigrationState> {
+  /**
+   * Records a verify pass, tagged with the phase and epoch it ran in: those given (the engine passes
+   * the ones the pass began in, so a pass overtaken by a phase change does not count for the new
+   * phase), else the migration's current ones.
+   */
+  async recordVerify(
+    service: string,
+    report: VerifyReport,
+    ranIn?: { phase: Phase; epoch: number },
+  ): Promise<MigrationState> {
     const now = this.#clock.now();
     const rows = await this.#db.query<MigrationRow>(
-      `UPDATE ${M} SET last_verify = jsonb_build_object('phase', phase, 'epoch', epoch, 'at', $3::text) || $2::jsonb, updated_at = $4
+      `UPDATE ${M} SET last_verify = jsonb_build_object('phase', coalesce($5::text, phase), 'epoch', coalesce($6::integer, epoch), 'at', $3::text) || $2::jsonb,
+         updated_at = $4
        WHERE service = $1 RETURNING ${MIGRATIONS_TABLE.columnList}`,
-      [service, JSON.stringify(report), now.toISOString(), now],
+      [service, JSON.stringify(report), now.toISOString(), now, ranIn?.phase ?? null, ranIn?.epoch ?? null],
     );
     if (!rows[0]) throw notFound(service);
     return stateOf(rows[0]);

@@ -149,6 +149,22 @@ for (const target of postgresTargets()) {
       );
     });
 
+    it('stops with PHASE_CHANGED when rolled back and started again under it (another epoch)', async () => {
+      const { source, target } = await setUp('restarted', 0, 50);
+      const running = runBackfill({ state, service: 'restarted', source, target, batchSize: 10, rate: 50 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await state.rollback('restarted');
+      await state.start('restarted', source.store, target.store);
+      await state.advance('restarted', 'dual-write');
+      await assert.rejects(
+        running,
+        (error: unknown) => error instanceof AppError && error.code === 'MIGRATION.PHASE_CHANGED',
+      );
+      const fresh = await state.require('restarted');
+      assert.deepEqual(fresh.checkpoint, { after: {}, done: [], completed: false });
+      assert.deepEqual(fresh.backfill, { copied: 0, skipped: 0 });
+    });
+
     it('stops with PHASE_CHANGED when the migration is rolled back under it', async () => {
       const { source, target } = await setUp('rolled', 0, 50);
       const running = runBackfill({ state, service: 'rolled', source, target, batchSize: 10, rate: 50 });

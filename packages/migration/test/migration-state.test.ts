@@ -224,6 +224,8 @@ for (const target of postgresTargets()) {
         epoch: 2,
         at: saved.lastVerify!.at,
       });
+      const earlier = await state.recordVerify('points', report, { phase: 'dual-write', epoch: 1 });
+      assert.deepEqual([earlier.lastVerify!.phase, earlier.lastVerify!.epoch], ['dual-write', 1]);
     });
 
     it('keeps one repair entry per key, counting attempts, listed in pages and removed by key', async () => {
