@@ -29,6 +29,11 @@ export interface BackfillOptions {
   batchSize: number;
   /** Records per second; when absent, the rate saved with the migration (`setRate`), re-read every batch. */
   rate?: number;
+  /**
+   * Called before every batch with the rate in force; returns the rate to apply to that batch, e.g.
+   * half of it while the service's live p99 is above its target (undefined: unthrottled).
+   */
+  throttle?: (rate: number | undefined) => number | undefined;
   /** Stops the run after the batch in hand; the checkpoint stays where the last saved batch ended. */
   signal?: AbortSignal;
   onProgress?: (progress: BackfillProgress) => void;
@@ -53,16 +58,21 @@ export interface BackfillResult {
  * checkpoint saved in the state store. Each batch goes through `upsertIfNewer`, so a record that
  * dual-write already put in the target at a newer version is left alone and a batch copied again
  * after a crash writes nothing; the checkpoint is saved after each batch (a crash repeats at most one
- * batch). Throttled to `rate` records per second with a token bucket; re-reads the migration every
- * batch, so a pause stops it and a new rate applies, and `saveCheckpoint` stops it (409) once the
- * migration left `backfill` or its epoch. `signal` stops it between batches, or during a throttle wait.
+ * batch). Throttled to `rate` records per second with a token bucket (`throttle` may lower it per
+ * batch); re-reads the migration every batch, so a pause stops it and a new rate applies, and
+ * `saveCheckpoint` stops it (409) once the migration left `backfill` or its epoch. `signal` stops it
+ * between batches, or during a throttle wait.
  */
 export async function runBackfill(options: BackfillOptions): Promise<BackfillResult> {
   const { state, service, source, target, batchSize, signal } = options;
   let migration = await state.require(service);
   const { epoch } = migration;
   const checkpoint: BackfillCheckpoint = structuredClone(migration.checkpoint);
-  const bucket = new TokenBucket(options.rate ?? migration.rate);
+  const rateNow = () => {
+    const configured = options.rate ?? migration.rate;
+    return options.throttle ? options.throttle(configured) : configured;
+  };
+  const bucket = new TokenBucket(rateNow());
   const counts = await Promise.all(source.kinds.map((kind) => source.count(kind)));
   const total = counts.reduce((sum, n) => sum + n, 0);
   const started = performance.now();
@@ -83,6 +93,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
       if (migration.paused) return result('paused');
       const records = await source.scan(kind, checkpoint.after[kind], batchSize);
       if (records.length === 0) break;
+      bucket.setRate(rateNow());
       if (!(await bucket.take(records.length, signal))) return result('aborted');
       const written = await target.upsertIfNewer(kind, records);
       checkpoint.after[kind] = records[records.length - 1]!.key;
@@ -90,7 +101,6 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
       copied += batch.copied;
       skipped += batch.skipped;
       migration = await state.saveCheckpoint(service, checkpoint, batch, epoch);
-      if (options.rate === undefined) bucket.setRate(migration.rate);
       const seconds = (performance.now() - started) / 1000;
       options.onProgress?.({
         kind,

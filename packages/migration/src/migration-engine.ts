@@ -120,6 +120,7 @@ export class MigrationEngine {
     sides: MigrationSides;
     batchSize: number;
     rate?: number;
+    throttle?: (rate: number | undefined) => number | undefined;
     signal?: AbortSignal;
     onProgress?: (progress: BackfillProgress) => void;
   }): Promise<BackfillResult> {
@@ -132,6 +133,7 @@ export class MigrationEngine {
       target: sides.to,
       batchSize: options.batchSize,
       ...(options.rate === undefined ? {} : { rate: options.rate }),
+      ...(options.throttle ? { throttle: options.throttle } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });

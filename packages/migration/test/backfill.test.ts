@@ -118,6 +118,26 @@ for (const target of postgresTargets()) {
       assert.ok(elapsed >= (30 / 100) * 1000 * 0.9, `30 records at 100/s took ${elapsed} ms`);
     });
 
+    it('lets throttle lower the rate batch by batch (a live p99 above its target)', async () => {
+      const { source, target } = await setUp('backoff', 0, 40);
+      const seen: (number | undefined)[] = [];
+      const started = performance.now();
+      await runBackfill({
+        state,
+        service: 'backoff',
+        source,
+        target,
+        batchSize: 10,
+        throttle: (rate) => {
+          seen.push(rate);
+          return 100; // unthrottled by configuration, slowed to 100/s by the hook
+        },
+      });
+      const elapsed = performance.now() - started;
+      assert.ok(seen.length >= 4 && seen.every((rate) => rate === undefined));
+      assert.ok(elapsed >= (40 / 100) * 1000 * 0.9, `40 records at 100/s took ${elapsed} ms`);
+    });
+
     it('stops during a throttle wait when aborted, leaving the checkpoint of the last batch', async () => {
       const { source, target } = await setUp('abort_wait', 0, 50);
       const controller = new AbortController();
