@@ -11,3 +11,4 @@ export * from './verify.ts';
 export * from './mirror.ts';
 export * from './migration-router.ts';
 export * from './migration-engine.ts';
+export * from './write-gate.ts';
