@@ -20,8 +20,8 @@ import {
   productFromRow,
   productRecord,
   SCHEMA,
-  variantRecords,
 } from './catalog-rows.ts';
+import { insertVariants } from './product-variants.ts';
 import type { CategoryRow, ProductRow } from './catalog-tables.ts';
 import { searchProducts } from './postgres-product-search.ts';
 
@@ -115,7 +115,7 @@ export class PostgresProductRepository implements ProductRepository {
          SELECT ${PRODUCT_COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS r(${PRODUCT_RECORD_TYPES})`,
         [JSON.stringify(products.map(productRecord))],
       );
-      await this.#insertVariants(tx, products);
+      await insertVariants(tx, products);
       await appendBatchToOutbox(tx, SCHEMA, events);
     });
   }
@@ -158,7 +158,7 @@ export class PostgresProductRepository implements ProductRepository {
       }
       await this.#refuseTakenSkus(tx, [product]);
       await tx.query(`DELETE FROM ${SCHEMA}.product_variants WHERE product_id = $1`, [product.id]);
-      await this.#insertVariants(tx, [product]);
+      await insertVariants(tx, [product]);
       await appendBatchToOutbox(tx, SCHEMA, events);
     });
   }
@@ -228,13 +228,5 @@ export class PostgresProductRepository implements ProductRepository {
       field: index >= 0 ? `variants.${index}.sku` : 'variants',
       details: { sku: taken },
     });
-  }
-
-  async #insertVariants(tx: SqlExecutor, products: readonly Product[]): Promise<void> {
-    await tx.query(
-      `INSERT INTO ${SCHEMA}.product_variants (sku, product_id, price)
-       SELECT sku, product_id, price FROM jsonb_to_recordset($1::jsonb) AS r(sku text, product_id uuid, price numeric)`,
-      [JSON.stringify(products.flatMap(variantRecords))],
-    );
   }
 }
