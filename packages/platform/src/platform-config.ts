@@ -34,6 +34,11 @@ export const PlatformConfigSchema = Type.Object({
     pattern: '^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$',
   }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
+  /**
+   * `on`: each pooled connection prepares the adapters' statements once (named statements); `off` for a
+   * pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+   */
+  DATABASE_PREPARED_STATEMENTS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
   /** Largest request body accepted, in bytes. */
   HTTP_BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
   /** How long shutdown waits for in-flight requests and workers before forcing exit. */

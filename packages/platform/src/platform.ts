@@ -86,6 +86,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
       url: config.DATABASE_URL,
       dataDir: dataDir && join(dataDir, 'pgdata'),
       poolSize: config.DATABASE_POOL_SIZE,
+      preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'on',
     }).then((db) => options.wrapPostgres?.(db) ?? db));
 
   const stores = createStoreConnections(config, env);

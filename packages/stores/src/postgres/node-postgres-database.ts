@@ -79,15 +79,18 @@ export interface NodePostgresOptions {
   /** Connections in the pool. */
   poolSize?: number;
   applicationName?: string;
+  /** Run parameterised statements by name, planned once per connection (default true; see `StatementNames`). */
+  preparedStatements?: boolean;
 }
 
 /** A real PostgreSQL server through a node-postgres connection pool. */
 export class NodePostgresDatabase implements SqlDatabase {
   readonly engine = 'postgres' as const;
   readonly #pool: pg.Pool;
-  readonly #names = new StatementNames(1000);
+  readonly #names: StatementNames;
 
   constructor(options: NodePostgresOptions) {
+    this.#names = new StatementNames(options.preparedStatements === false ? 0 : 1000);
     this.#pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,

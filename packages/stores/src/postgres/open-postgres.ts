@@ -8,12 +8,18 @@ export interface PostgresConfig {
   /** PGlite data folder; without it (and without url) the database is in memory. */
   dataDir?: string | undefined;
   poolSize?: number;
+  /** Named (prepared) statements on a real server; default true. */
+  preparedStatements?: boolean;
 }
 
 /** Opens the process's PostgreSQL: a pool to a real server when a URL is given, else PGlite. */
 export async function openPostgres(config: PostgresConfig): Promise<SqlDatabase> {
   if (config.url) {
-    const db = new NodePostgresDatabase({ url: config.url, poolSize: config.poolSize ?? 10 });
+    const db = new NodePostgresDatabase({
+      url: config.url,
+      poolSize: config.poolSize ?? 10,
+      preparedStatements: config.preparedStatements ?? true,
+    });
     await db.ping();
     return db;
   }
