@@ -60,6 +60,7 @@ export default tseslint.config(
                 '!@polyshop/stores',
                 '!@polyshop/bus',
                 '!@polyshop/http',
+                '!@polyshop/migration',
               ],
               allowTypeImports: true,
               message:

@@ -1,12 +1,6 @@
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
 import { loadConfig, newId } from '@polyshop/kernel';
-import { OutboxRelay } from '@polyshop/stores';
-import {
-  migrateCatalog,
-  PostgresProductRepository,
-} from './adapters/postgres/postgres-product-repository.ts';
-import { SCHEMA } from './adapters/postgres/catalog-rows.ts';
-import { openMongoCatalog } from './adapters/mongodb/open-mongo-catalog.ts';
+import { CatalogStores, type ProductsStore } from './catalog-stores.ts';
 import { ProductsConfigSchema } from './app/products-config.ts';
 import type { ProductsDeps } from './app/products-deps.ts';
 import { ReadCache } from './app/read-cache.ts';
@@ -30,14 +24,6 @@ export function localProductsClient(deps: ProductsDeps): ProductsClient {
   };
 }
 
-/** The catalog on PostgreSQL (schema `catalog`): migrations, repository, outbox relay. */
-async function openPostgresCatalog(context: ServiceContext<ProductsStore>) {
-  const db = await context.postgres();
-  await migrateCatalog(db);
-  const relay = new OutboxRelay({ db, schema: SCHEMA, publisher: context.bus, logger: context.logger });
-  return { repository: new PostgresProductRepository(db), relay, ping: () => db.ping() };
-}
-
 /**
  * Builds the catalog on its store (`context.store`: PostgreSQL, or MongoDB with `PRODUCT_STORE=mongodb`
  * or the polyglot profile): repository, routes, outbox relay, and the listing cache — dropped by this
@@ -45,19 +31,18 @@ async function openPostgresCatalog(context: ServiceContext<ProductsStore>) {
  */
 export async function createProductsService(context: ServiceContext<ProductsStore>): Promise<ProductsModule> {
   const config = loadConfig(ProductsConfigSchema, context.env);
-  const { repository, relay, ping } =
-    context.store === 'mongodb' ? await openMongoCatalog(context) : await openPostgresCatalog(context);
+  const stores = await CatalogStores.open(context);
   const listingCache = new ReadCache<string>({
     maxEntries: config.PRODUCTS_CACHE_MAX_ENTRIES,
     ttlMs: config.PRODUCTS_CACHE_TTL_MS,
   });
   const deps: ProductsDeps = {
-    repository,
+    repository: stores.repository,
     clock: context.clock,
     listingCache,
     afterCommit: () => {
       listingCache.invalidate();
-      relay.wake();
+      stores.wake();
     },
   };
   return {
@@ -78,19 +63,18 @@ export async function createProductsService(context: ServiceContext<ProductsStor
           transient: true,
         });
       }
-      relay.start();
+      stores.start();
     },
     async stop() {
-      await relay.stop();
+      await stores.stop();
     },
     async ready() {
-      await ping();
+      await stores.ping();
     },
   };
 }
 
-/** The stores the catalog runs on. */
-export type ProductsStore = 'postgres' | 'mongodb';
+export type { ProductsStore } from './catalog-stores.ts';
 
 declare module '@polyshop/http' {
   interface ServiceRegistry {

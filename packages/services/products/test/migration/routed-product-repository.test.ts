@@ -26,6 +26,7 @@ import type { ProductsDeps } from '../../src/app/products-deps.ts';
 import { createCategory } from '../../src/app/manage-categories.ts';
 import { createProduct, updateProduct } from '../../src/app/write-products.ts';
 import type { Product } from '../../src/domain/product.ts';
+import type { ProductRepository } from '../../src/ports/product-repository.ts';
 import { aGadget, gadgetsCategory } from '../contract/catalog-builders.ts';
 
 const SERVICE = 'products';
@@ -77,10 +78,11 @@ for (const target of postgresTargets()) {
           routing: () => gate.routing(),
           mirror: async (routing, kind, keys) => void (await mirrors[routing.primary].copy(kind, keys)),
         };
-        const repository = new RoutedProductRepository(
-          { from: new PostgresProductRepository(db), to: mongoRepository },
-          route,
-        );
+        const repositories: Record<string, ProductRepository> = {
+          postgres: new PostgresProductRepository(db),
+          mongodb: mongoRepository,
+        };
+        const repository = new RoutedProductRepository((store) => repositories[store]!, route);
         deps = { repository, clock };
       });
       after(async () => {

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@polyshop/kernel';
-import type { Routing } from '@polyshop/migration';
+import type { ServiceRouting } from '@polyshop/migration';
 import type { Category } from '../../domain/category.ts';
 import type { Product } from '../../domain/product.ts';
 import type { ProductSearch } from '../../domain/product-query.ts';
@@ -13,14 +13,19 @@ export interface CatalogRoute {
    * whole write follows, and `end` to call when it is done (the engine acknowledges a new phase only
    * once the writes begun under the old one have ended). `WriteGate` is one.
    */
-  begin(): Promise<{ routing: Routing; end(): void }>;
+  begin(): Promise<{ routing: ServiceRouting; end(): void }>;
   /** The routing now (reads follow its `reads`). */
-  routing(): Routing;
+  routing(): ServiceRouting;
   /**
    * Copies these keys from the primary store to the mirror after a primary write. Never throws: a
    * failure goes to the repair log, and verify reports it until repaired.
    */
-  mirror(routing: Routing, kind: CatalogKind, keys: readonly string[]): Promise<void>;
+  mirror(routing: ServiceRouting, kind: CatalogKind, keys: readonly string[]): Promise<void>;
+}
+
+/** The store a routing names for `which` end of the move. */
+export function storeOf(routing: ServiceRouting, which: 'from' | 'to'): string {
+  return which === 'from' ? routing.fromStore : routing.toStore;
 }
 
 /**
@@ -31,11 +36,12 @@ export interface CatalogRoute {
  * and nothing is mirrored.
  */
 export class RoutedProductRepository implements ProductRepository {
-  readonly #stores: Record<'from' | 'to', ProductRepository>;
+  readonly #repositoryOf: (store: string) => ProductRepository;
   readonly #route: CatalogRoute;
 
-  constructor(stores: Record<'from' | 'to', ProductRepository>, route: CatalogRoute) {
-    this.#stores = stores;
+  /** `repositoryOf` gives the repository of a store the route names (it is open by then). */
+  constructor(repositoryOf: (store: string) => ProductRepository, route: CatalogRoute) {
+    this.#repositoryOf = repositoryOf;
     this.#route = route;
   }
 
@@ -90,7 +96,8 @@ export class RoutedProductRepository implements ProductRepository {
   }
 
   #reader(): ProductRepository {
-    return this.#stores[this.#route.routing().reads];
+    const routing = this.#route.routing();
+    return this.#repositoryOf(storeOf(routing, routing.reads));
   }
 
   /** The write on the primary store, then (when it succeeded) the copy of its keys to the mirror. */
@@ -102,7 +109,7 @@ export class RoutedProductRepository implements ProductRepository {
     const pinned = await this.#route.begin();
     const { routing } = pinned;
     try {
-      await write(this.#stores[routing.primary]);
+      await write(this.#repositoryOf(storeOf(routing, routing.primary)));
       if (routing.mirror) await this.#route.mirror(routing, kind, keys);
     } finally {
       pinned.end();
