@@ -13,7 +13,10 @@ import {
   type ServiceModuleOf,
   type ServiceName,
 } from '@polyshop/http';
+import { MigrationStateStore } from '@polyshop/migration';
 import { adminRoutes } from './admin-routes.ts';
+import { migrationAdminRoutes } from './migration/migration-admin-routes.ts';
+import { createMigrationSides } from './migration/migration-sides.ts';
 import { loadPlatformConfig, type PlatformConfig } from './platform-config.ts';
 import { createPlatformEvents } from './platform-events.ts';
 import { createAuthorizer, findServiceDefinition, serviceDefinitions } from './service-catalog.ts';
@@ -121,6 +124,8 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
 
   const app = await createHttpApp({ logger, bodyLimit: config.HTTP_BODY_LIMIT });
   try {
+    // The control store of online store migrations (`platform` schema), before any service reads it.
+    await MigrationStateStore.migrate(await sharedPostgres());
     for (const definition of definitions) {
       if (!local.has(definition.name)) continue;
       const context: ServiceContext = {
@@ -142,6 +147,21 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
       await app.register(created.routes, { prefix: definition.prefix });
     }
     await app.register(adminRoutes(deadLetters, authorizer), { prefix: '/admin' });
+    await app.register(
+      migrationAdminRoutes({
+        postgres: sharedPostgres,
+        sides: createMigrationSides({ postgres: sharedPostgres, mongodb: stores.mongodb }),
+        configuredStore: (service) => {
+          const definition = findServiceDefinition(service, definitions);
+          if (!definition)
+            throw AppError.notFound('PLATFORM.UNKNOWN_SERVICE', `Unknown service "${service}".`);
+          return stores.storeFor(definition);
+        },
+        authorizer,
+        clock,
+      }),
+      { prefix: '/admin' },
+    );
   } catch (error) {
     await closeStores();
     throw error;

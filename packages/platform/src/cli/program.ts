@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerBenchCommand } from './bench-command.ts';
 import { registerEventsCommand } from './events-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
+import { registerMigrateStoreCommand } from './migrate-store-command.ts';
 import { registerSearchCommand } from './search-command.ts';
 import { registerSeedCommand } from './seed-command.ts';
 import { registerServeCommand } from './serve-command.ts';
@@ -17,6 +18,7 @@ export function createProgram(): Command {
   registerStartCommand(program);
   registerServeCommand(program);
   registerMigrateCommand(program);
+  registerMigrateStoreCommand(program);
   registerServersCommand(program);
   registerUsersCommand(program);
   registerSeedCommand(program);

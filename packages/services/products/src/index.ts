@@ -38,3 +38,7 @@ export { generateProduct, generateProducts } from './seed/generate-products.ts';
 export { searchProducts } from './app/read-products.ts';
 export { PostgresProductRepository } from './adapters/postgres/postgres-product-repository.ts';
 export { MongoProductRepository } from './adapters/mongodb/mongo-product-repository.ts';
+/** The catalogue's two sides for the migration engine (`polyshop migrate-store products`), and the schema they need. */
+export { PostgresCatalogSide } from './adapters/migration/postgres-catalog-side.ts';
+export { MongoCatalogSide } from './adapters/migration/mongo-catalog-side.ts';
+export { migrateCatalog } from './adapters/postgres/postgres-product-repository.ts';

@@ -1,0 +1,419 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { AppError } from '@polyshop/kernel';
+import type { MigrationSides, MigrationState, Phase, VerifyReport } from '@polyshop/migration';
+import { loadPlatformConfig } from '../platform-config.ts';
+import { openMigrationConnections, type MigrationConnections } from '../migration/migration-connections.ts';
+import { currentStore } from '../migration/migration-sides.ts';
+
+/** The phases `--phase` may stop at, in order. */
+const TARGET_PHASES = [
+  'dual-write',
+  'backfill',
+  'verify',
+  'read-switch',
+  'write-switch',
+  'finished',
+] as const;
+
+/** Records per scan and per write of the backfill and verify passes. */
+const BATCH_SIZE = 500;
+
+/** How many differences a failed verify prints. */
+const SHOWN_DIFFERENCES = 20;
+
+/** What `polyshop migrate-store <service> --to <store>` was asked to do. */
+export interface MigrateStoreOptions {
+  service: string;
+  to: string;
+  /** Stop once the migration reaches this phase (default: `finished`). */
+  phase?: Phase;
+  /** Backfill records per second (saved with the migration). */
+  rate?: number;
+  /** Verify repairs the new store's differences (then verifies again). */
+  repair?: boolean;
+  /** Go on past `read-switch` to switch writes (else stop there and say how to continue). */
+  yes?: boolean;
+  /** A progress bar on stderr during the backfill. */
+  progress?: boolean;
+  /** Where the command's lines go (stdout). */
+  print: (line: string) => void;
+  /** Stops a backfill after its batch (Ctrl-C); run again to resume. */
+  signal?: AbortSignal;
+}
+
+/** A refusal of the command itself (no AppError from the engine): printed, exit code 1. */
+function refuse(code: string, message: string, field?: string): AppError {
+  return AppError.conflict(code, message, field ? { field } : {});
+}
+
+/**
+ * Drives a service's migration to `to` phase by phase: starts it (from the store the service is on
+ * now) unless one to the same store is under way, then dual-write → backfill (runs it, with a progress
+ * bar) → verify (runs it; stops listing the differences unless clean, repairing first with `repair`)
+ * → read-switch → (only with `yes`) write-switch → finished. Stops at `phase` when given. Resolves to
+ * the migration as it was left.
+ */
+export async function migrateStore(
+  connections: MigrationConnections,
+  options: MigrateStoreOptions,
+): Promise<MigrationState> {
+  const { engine, sides } = connections;
+  const { service, to, print } = options;
+  const target = options.phase ?? 'finished';
+  await sides.side(service, to, 'to');
+  let migration = await engine.state.get(service);
+  const underWay =
+    migration &&
+    migration.phase !== 'idle' &&
+    migration.phase !== 'finished' &&
+    migration.phase !== 'cleanup';
+  if (migration && underWay && migration.toStore !== to) {
+    throw refuse(
+      'MIGRATION.ALREADY_RUNNING',
+      `${service} is already migrating from ${migration.fromStore} to ${migration.toStore} (phase ${migration.phase}); finish or roll it back first.`,
+      'to',
+    );
+  }
+  if (migration && !underWay && currentStore(migration, '') === to) {
+    print(`${service} is already on ${to} (phase ${migration.phase}, epoch ${migration.epoch}).`);
+    return migration;
+  }
+  if (!migration || !underWay) {
+    const from = currentStore(migration, connections.configuredStore(service));
+    migration = await engine.start(service, from, to);
+    print(`${service}: migration ${from} → ${to} started: dual-write (epoch ${migration.epoch})`);
+  } else {
+    print(`${service}: resuming migration ${migration.fromStore} → ${to} in ${migration.phase}`);
+  }
+  if (options.rate !== undefined) migration = await engine.state.setRate(service, options.rate);
+  const order = (phase: Phase) => TARGET_PHASES.indexOf(phase as (typeof TARGET_PHASES)[number]);
+  if (order(migration.phase) > order(target)) {
+    print(`${service} is in ${migration.phase}, past ${target}: nothing to do.`);
+    return migration;
+  }
+  const migrationSides = await sides.sidesOf(migration);
+  const advance = async (from: Phase) => {
+    migration = await engine.advance(service, from);
+    print(`${service}: ${migration.phase} (epoch ${migration.epoch})`);
+  };
+  const retryRepairs = async () => {
+    if ((await engine.state.repairs.size(service)) === 0) return;
+    const retried = await engine.retryRepairs(service, migrationSides, BATCH_SIZE);
+    print(`${service}: repair log retried: ${retried.fixed} fixed, ${retried.failed} still failing`);
+  };
+
+  while (migration.phase !== target) {
+    switch (migration.phase) {
+      case 'dual-write':
+        await advance('dual-write');
+        break;
+      case 'backfill': {
+        if (!migration.checkpoint.completed) {
+          const result = await backfill(connections, migration, migrationSides, options);
+          if (!result.completed) {
+            print(
+              `${service}: backfill ${result.stopped === 'paused' ? 'paused' : 'stopped'} after ${result.copied} records copied; run the command again to resume.`,
+            );
+            return engine.state.require(service);
+          }
+        }
+        await advance('backfill');
+        break;
+      }
+      case 'verify': {
+        await retryRepairs();
+        const report = await verify(connections, service, migrationSides, options);
+        if (!report.clean) {
+          throw refuse(
+            'MIGRATION.NOT_VERIFIED',
+            `${service}: verify found ${report.differences} differences between ${migration.fromStore} and ${migration.toStore}:\n${formatDifferences(report)}\nRun again with --repair to copy ${migration.fromStore} over them, or --rollback.`,
+          );
+        }
+        await advance('verify');
+        break;
+      }
+      case 'read-switch':
+        if (!options.yes) {
+          print(
+            `${service}: reads now come from ${migration.toStore}; writes still go to ${migration.fromStore} first.\n` +
+              `To switch writes: polyshop migrate-store ${service} --to ${to} --yes (or --rollback to go back).`,
+          );
+          return migration;
+        }
+        await retryRepairs();
+        await advance('read-switch');
+        break;
+      case 'write-switch':
+        await advance('write-switch');
+        break;
+      default:
+        throw refuse('MIGRATION.NO_NEXT_PHASE', `${service} cannot advance from ${migration.phase}.`);
+    }
+  }
+  if (migration.phase === 'finished') {
+    print(
+      `${service} now runs on ${migration.toStore}. Set ${service.toUpperCase()}_STORE accordingly; ` +
+        `polyshop migrate-store ${service} --cleanup deletes its data from ${migration.fromStore}.`,
+    );
+  }
+  return migration;
+}
+
+async function backfill(
+  { engine }: MigrationConnections,
+  migration: MigrationState,
+  sides: MigrationSides,
+  options: MigrateStoreOptions,
+) {
+  const { service, print } = options;
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `backfill ${service} {kind} [{bar}] {percentage}% | {value}/{total} records | {rate} records/s | ETA {eta_formatted}`,
+      hideCursor: true,
+      stream: process.stderr,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const showBar = options.progress === true;
+  let started = false;
+  const before = migration.backfill.copied + migration.backfill.skipped;
+  const startedAt = performance.now();
+  try {
+    const result = await engine.runBackfill({
+      service,
+      sides,
+      batchSize: BATCH_SIZE,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (progress) => {
+        if (!showBar) return;
+        const done = progress.copied + progress.skipped;
+        const payload = { kind: progress.kind, rate: Math.round(progress.rate) };
+        if (!started) {
+          started = true;
+          bar.start(Math.max(progress.total, done), done, payload);
+        } else {
+          if (done > bar.getTotal()) bar.setTotal(done);
+          bar.update(done, payload);
+        }
+      },
+    });
+    if (started) bar.stop();
+    const seconds = (performance.now() - startedAt) / 1000;
+    const records = result.copied + result.skipped;
+    print(
+      `${service}: backfill ${result.completed ? 'complete' : 'stopped'}: ${result.copied} copied, ${result.skipped} already there` +
+        ` (${before + records} in all) in ${seconds.toFixed(1)} s, ${seconds > 0 ? Math.round(records / seconds) : records} records/s`,
+    );
+    return result;
+  } finally {
+    if (started) bar.stop();
+  }
+}
+
+async function verify(
+  { engine }: MigrationConnections,
+  service: string,
+  sides: MigrationSides,
+  options: MigrateStoreOptions,
+): Promise<VerifyReport> {
+  const { print } = options;
+  let report = await engine.verify({
+    service,
+    sides,
+    batchSize: BATCH_SIZE,
+    repair: options.repair ?? false,
+  });
+  if (report.repaired) {
+    const { copied, removed, failed } = report.repaired;
+    print(
+      `${service}: verify repaired ${copied} copied, ${removed} removed, ${failed} failed; verifying again`,
+    );
+    if (report.differences > 0) report = await engine.verify({ service, sides, batchSize: BATCH_SIZE });
+  }
+  print(
+    `${service}: verify ${report.clean ? 'clean' : `found ${report.differences} differences`}: ${Object.entries(
+      report.kinds,
+    )
+      .map(([kind, counts]) => `${kind} ${counts.source}/${counts.target}`)
+      .join(', ')}`,
+  );
+  return report;
+}
+
+/** The first differences of a verify report, one per line. */
+export function formatDifferences(report: VerifyReport): string {
+  const lines = report.details.slice(0, SHOWN_DIFFERENCES).map((difference) => {
+    const versions = [
+      difference.source ? `source v${difference.source.version}` : 'not in source',
+      difference.target ? `target v${difference.target.version}` : 'not in target',
+    ].join(', ');
+    return `  ${difference.kind} ${difference.key}: ${difference.type} (${versions})`;
+  });
+  if (report.differences > lines.length) lines.push(`  … and ${report.differences - lines.length} more`);
+  return lines.join('\n');
+}
+
+/** One block per migration: stores, phase, epoch, counts, repair log and last verify. */
+export function formatMigrationStatus(migration: MigrationState, repairs: number): string {
+  const verify = migration.lastVerify;
+  return [
+    `${migration.service}: ${migration.fromStore} → ${migration.toStore}, phase ${migration.phase}, epoch ${migration.epoch}${
+      migration.paused ? ' (backfill paused)' : ''
+    }`,
+    `  backfill: ${migration.backfill.copied} copied, ${migration.backfill.skipped} already there, ${
+      migration.checkpoint.completed ? 'complete' : `done: ${migration.checkpoint.done.join(', ') || 'none'}`
+    }${migration.rate ? `, rate ${migration.rate} records/s` : ''}`,
+    `  repair log: ${repairs} keys`,
+    `  last verify: ${
+      verify
+        ? `${verify.clean ? 'clean' : `${verify.differences} differences`} (in ${verify.phase}, epoch ${verify.epoch}, ${verify.at})`
+        : 'none'
+    }`,
+    `  started ${migration.startedAt.toISOString()}, updated ${migration.updatedAt.toISOString()}`,
+  ].join('\n');
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < 1)
+    throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return number;
+}
+
+/** The command's flags, as commander parses them. */
+export interface MigrateStoreCommandOptions {
+  to?: string;
+  phase?: Phase;
+  status?: boolean;
+  rollback?: boolean;
+  cleanup?: boolean;
+  rate?: number;
+  repair?: boolean;
+  yes?: boolean;
+  dataDir?: string;
+}
+
+/**
+ * What `polyshop migrate-store [service] [flags]` does once the stores are open: `--status`,
+ * `--rollback`, `--cleanup`, or `migrateStore`. Lines go to `print`; a refusal is thrown as an AppError.
+ */
+export async function runMigrateStore(
+  service: string | undefined,
+  options: MigrateStoreCommandOptions,
+  connections: MigrationConnections,
+  print: (line: string) => void,
+): Promise<void> {
+  const { engine, sides } = connections;
+  const modes = [options.status, options.rollback, options.cleanup].filter(Boolean).length;
+  if (modes > 1) {
+    throw AppError.invalidInput(
+      'MIGRATION.OPTIONS',
+      'Use one of --status, --rollback and --cleanup at a time.',
+    );
+  }
+  if (options.status) {
+    const all = service ? [await engine.state.require(service)] : await engine.state.list();
+    if (all.length === 0) print('no store migration was started');
+    for (const migration of all) {
+      print(formatMigrationStatus(migration, await engine.state.repairs.size(migration.service)));
+    }
+    return;
+  }
+  if (!service) {
+    throw AppError.invalidInput(
+      'MIGRATION.SERVICE_REQUIRED',
+      `Name the service to migrate (${sides.services().join(', ')}).`,
+      {
+        field: 'service',
+      },
+    );
+  }
+  sides.stores(service);
+  if (options.rollback || options.cleanup) {
+    const migration = await engine.state.require(service);
+    const after = options.rollback
+      ? await engine.rollback(service, await sides.sidesOf(migration))
+      : await engine.cleanup(service, await sides.side(service, migration.fromStore, 'from'));
+    print(
+      options.rollback
+        ? `${service}: rolled back to ${after.fromStore} (idle, epoch ${after.epoch})`
+        : `${service}: cleanup: its data on ${after.fromStore} is deleted (epoch ${after.epoch})`,
+    );
+    return;
+  }
+  if (!options.to) {
+    throw AppError.invalidInput(
+      'MIGRATION.STORE_REQUIRED',
+      `Name the store to move ${service} to with --to.`,
+      {
+        field: 'to',
+      },
+    );
+  }
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    await migrateStore(connections, {
+      service,
+      to: options.to,
+      ...(options.phase ? { phase: options.phase } : {}),
+      ...(options.rate ? { rate: options.rate } : {}),
+      repair: options.repair ?? false,
+      yes: options.yes ?? false,
+      progress: process.stderr.isTTY,
+      print,
+      signal: abort.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/**
+ * `polyshop migrate-store <service> --to <store>`: moves a service to another store while it serves,
+ * through `MigrationEngine` over the platform's PostgreSQL (the control store) and the two stores.
+ */
+export function registerMigrateStoreCommand(program: Command): void {
+  program
+    .command('migrate-store')
+    .description(
+      'move a service to another store online: dual-write → backfill → verify → read-switch → write-switch → finished',
+    )
+    .argument('[service]', 'the service to move (products); optional with --status')
+    .option('--to <store>', 'the store to move to (products: postgres, mongodb)')
+    .addOption(
+      new Option('--phase <name>', 'advance only up to this phase, then stop').choices([...TARGET_PHASES]),
+    )
+    .option('--status', "print every service's migration (or this service's): phase, stores, epoch, counts")
+    .option('--rollback', 'go back to the old store (any phase before finished)')
+    .option('--cleanup', 'after finished: delete the service’s data from the old store')
+    .option('--rate <n>', 'backfill at most n records per second (saved with the migration)', positiveInteger)
+    .option('--repair', 'let verify copy the old store over every difference it finds, then verify again')
+    .option('--yes', 'go on past read-switch and switch writes to the new store (else it stops there)')
+    .option(
+      '--data-dir <dir>',
+      'PGlite data folder (default: POLYSHOP_DATA_DIR or ./.polyshop); stop a server using it first',
+    )
+    .action(async (service: string | undefined, options: MigrateStoreCommandOptions) => {
+      const env = process.env;
+      const config = {
+        ...loadPlatformConfig(env),
+        ...(options.dataDir ? { POLYSHOP_DATA_DIR: options.dataDir } : {}),
+      };
+      let connections: MigrationConnections | undefined;
+      try {
+        connections = await openMigrationConnections(config, env);
+        await runMigrateStore(service, options, connections, (line) => process.stdout.write(`${line}\n`));
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        process.stderr.write(
+          `polyshop migrate-store: ${error.message}${error.field ? ` (${error.field})` : ''}\n`,
+        );
+        process.exitCode = 1;
+      } finally {
+        await connections?.close();
+      }
+    });
+}

@@ -1,0 +1,304 @@
+import type { FastifyPluginAsync } from 'fastify';
+import Type, { type Static } from 'typebox';
+import { AppError, type Clock } from '@polyshop/kernel';
+import { MigrationEngine, MigrationStateStore, type MigrationState } from '@polyshop/migration';
+import { ProblemSchema, type Authorizer } from '@polyshop/http';
+import type { SqlDatabase } from '@polyshop/stores';
+import {
+  BackfillReportSchema,
+  MigrationSchema,
+  PhaseSchema,
+  toBackfillReport,
+  toMigrationView,
+  toVerifyReport,
+  VerifyReportSchema,
+} from './migration-schemas.ts';
+import { currentStore, type MigrationSideCatalog } from './migration-sides.ts';
+
+/** Records per scan and per write of a backfill or verify run from the admin API. */
+const BATCH_SIZE = 500;
+
+/** What the admin migration routes drive, and how they learn where a service runs. */
+export interface MigrationAdminOptions {
+  /** The control store's PostgreSQL (the platform's). */
+  postgres: () => Promise<SqlDatabase>;
+  sides: MigrationSideCatalog;
+  /** The store a service is configured on (`<SERVICE>_STORE` or the profile), before any migration. */
+  configuredStore: (service: string) => string;
+  authorizer: Authorizer;
+  clock: Clock;
+}
+
+const ServiceParams = Type.Object({
+  service: Type.String({ pattern: '^[a-z][a-z0-9-]*$', maxLength: 60 }),
+});
+type Params = Static<typeof ServiceParams>;
+const StartBody = Type.Object(
+  {
+    to: Type.String({
+      minLength: 1,
+      maxLength: 60,
+      description: 'the store to move to',
+      examples: ['mongodb'],
+    }),
+  },
+  { additionalProperties: false },
+);
+const AdvanceBody = Type.Object(
+  {
+    /** Refused with 409 MIGRATION.PHASE_CHANGED when the migration is no longer in it. */
+    expectedPhase: Type.Optional(PhaseSchema),
+  },
+  { additionalProperties: false },
+);
+const BackfillBody = Type.Object(
+  {
+    rate: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'records/s, saved with the migration (applies to later runs too)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const VerifyBody = Type.Object(
+  { repair: Type.Optional(Type.Boolean({ description: 'copy the source of truth over every difference' })) },
+  { additionalProperties: false },
+);
+
+/**
+ * `/admin/migrations`: the online store migrations of the services (`MigrationEngine`), the same
+ * operations as `polyshop migrate-store`. Every route needs `platform:admin`. `advance` only moves the
+ * phase (with the engine's gates); `backfill` and `verify` run those steps and answer their reports.
+ */
+export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPluginAsync {
+  const { sides, authorizer } = options;
+  let opened: Promise<MigrationEngine> | undefined;
+  const engine = () =>
+    (opened ??= options.postgres().then(async (db) => {
+      await MigrationStateStore.migrate(db);
+      return new MigrationEngine({ state: new MigrationStateStore(db, { clock: options.clock }) });
+    })).catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    });
+  const view = async (state: MigrationState) =>
+    toMigrationView(state, await (await engine()).state.repairs.size(state.service));
+  const migratable = (service: string) => {
+    if (!sides.has(service)) {
+      throw AppError.notFound(
+        'MIGRATION.UNKNOWN_SERVICE',
+        `No service named ${service} can migrate between stores (those that can: ${sides.services().join(', ')}).`,
+        { field: 'service' },
+      );
+    }
+    return service;
+  };
+  /** Backfills running in this process, by service: a second one is refused. */
+  const running = new Set<string>();
+
+  return async (app) => {
+    const preValidation = authorizer.authorize('platform', 'admin');
+    const tags = ['admin'];
+    const security = [{ bearerAuth: [] }];
+    const errors = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema };
+
+    app.get(
+      '/migrations',
+      {
+        preValidation,
+        schema: {
+          tags,
+          security,
+          summary: "Every service's store migration",
+          response: { 200: Type.Object({ items: Type.Array(MigrationSchema) }) },
+        },
+      },
+      async () => {
+        const all = await (await engine()).state.list();
+        return { items: await Promise.all(all.map(view)) };
+      },
+    );
+
+    app.get<{ Params: Params }>(
+      '/migrations/:service',
+      {
+        preValidation,
+        schema: {
+          tags,
+          security,
+          summary: "A service's store migration: phase, stores, epoch, backfill, last verify, repair log",
+          params: ServiceParams,
+          response: { 200: MigrationSchema, 404: ProblemSchema },
+        },
+      },
+      async (request) => view(await (await engine()).state.require(migratable(request.params.service))),
+    );
+
+    app.post<{ Params: Params; Body: Static<typeof StartBody> }>(
+      '/migrations/:service',
+      {
+        preValidation,
+        schema: {
+          tags,
+          security,
+          summary: 'Start moving a service to another store (phase dual-write)',
+          description:
+            'From the store the service runs on now. 400 MIGRATION.UNKNOWN_STORE (field to), 409 MIGRATION.ALREADY_RUNNING.',
+          params: ServiceParams,
+          body: StartBody,
+          response: { 201: MigrationSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const service = migratable(request.params.service);
+        const { to } = request.body;
+        await sides.side(service, to, 'to');
+        const { state } = await engine();
+        const from = currentStore(await state.get(service), options.configuredStore(service));
+        const started = await (await engine()).start(service, from, to);
+        return reply.status(201).send(await view(started));
+      },
+    );
+
+    app.post<{ Params: Params; Body: Static<typeof AdvanceBody> | undefined }>(
+      '/migrations/:service/advance',
+      {
+        preValidation,
+        schema: {
+          tags,
+          security,
+          summary: 'Move the migration to its next phase (never skips one)',
+          description:
+            'Once every live process acknowledged the current epoch. 409: MIGRATION.PHASE_CHANGED, MEMBERS_BEHIND, ' +
+            'BACKFILL_INCOMPLETE, NOT_VERIFIED, REPAIRS_PENDING, NO_NEXT_PHASE.',
+          params: ServiceParams,
+          body: Type.Optional(AdvanceBody),
+          response: { 200: MigrationSchema, ...errors },
+        },
+      },
+      async (request) => {
+        const service = migratable(request.params.service);
+        return view(await (await engine()).advance(service, request.body?.expectedPhase));
+      },
+    );
+
+    app.post<{ Params: Params; Body: Static<typeof BackfillBody> | undefined }>(
+      '/migrations/:service/backfill',
+      {
+        preValidation,
+        schema: {
+          tags,
+          security,
+          summary: 'Copy what the old store holds to the new one (in backfill; resumes from its checkpoint)',
+          description:
+            'Answers when the run ends: completed, or stopped by a pause. 409 MIGRATION.WRONG_PHASE, 409 MIGRATION.BACKFILL_RUNNING.',
+          params: ServiceParams,
+          body: Type.Optional(BackfillBody),
+          response: { 200: BackfillReportSchema, ...errors },
+        },
+      },
+      async (request) => {
+        const service = migratable(request.params.service);
+        if (running.has(service)) {
+          throw AppError.conflict(
+            'MIGRATION.BACKFILL_RUNNING',
+            `A backfill of ${service} is already running.`,
+          );
+        }
+        running.add(service);
+        try {
+          const migrations = await engine();
+          const rate = request.body?.rate;
+          const migration =
+            rate === undefined
+              ? await migrations.state.require(service)
+              : await migrations.state.setRate(service, rate);
+          const result = await migrations.runBackfill({
+            service,
+            sides: await sides.sidesOf(migration),
+            batchSize: BATCH_SIZE,
+          });
+          return toBackfillReport(result);
+        } finally {
+          running.delete(service);
+        }
+      },
+    );
+
+    app.post<{ Params: Params; Body: Static<typeof VerifyBody> | undefined }>(
+      '/migrations/:service/verify',
+      {
+        preValidation,
+        schema: {
+          tags,
+          security,
+          summary: 'Compare both stores record by record (optionally repairing the copy); recorded',
+          description: '409 MIGRATION.WRONG_PHASE outside backfill … write-switch.',
+          params: ServiceParams,
+          body: Type.Optional(VerifyBody),
+          response: { 200: VerifyReportSchema, ...errors },
+        },
+      },
+      async (request) => {
+        const service = migratable(request.params.service);
+        const migrations = await engine();
+        const migration = await migrations.state.require(service);
+        const report = await migrations.verify({
+          service,
+          sides: await sides.sidesOf(migration),
+          batchSize: BATCH_SIZE,
+          repair: request.body?.repair ?? false,
+        });
+        return toVerifyReport(report);
+      },
+    );
+
+    const simple = (
+      path: string,
+      summary: string,
+      description: string,
+      run: (migrations: MigrationEngine, migration: MigrationState) => Promise<MigrationState>,
+    ) =>
+      app.post<{ Params: Params }>(
+        `/migrations/:service/${path}`,
+        {
+          preValidation,
+          schema: {
+            tags,
+            security,
+            summary,
+            description,
+            params: ServiceParams,
+            response: { 200: MigrationSchema, ...errors },
+          },
+        },
+        async (request) => {
+          const migrations = await engine();
+          const migration = await migrations.state.require(migratable(request.params.service));
+          return view(await run(migrations, migration));
+        },
+      );
+
+    simple('pause', 'Pause the backfill (a running one stops after its batch)', '', (m, { service }) =>
+      m.state.pause(service),
+    );
+    simple('resume', 'Let the backfill run again (run it with POST …/backfill)', '', (m, { service }) =>
+      m.state.resume(service),
+    );
+    simple(
+      'rollback',
+      'Back to idle on the old store (any phase before finished)',
+      'From write-switch, the repair log is first copied to the old store. 409 MIGRATION.CANNOT_ROLL_BACK, REPAIRS_PENDING.',
+      async (m, migration) => m.rollback(migration.service, await sides.sidesOf(migration)),
+    );
+    simple(
+      'cleanup',
+      "Delete the service's data from the old store (finished → cleanup; again to retry the delete)",
+      '409 MIGRATION.NOT_FINISHED.',
+      async (m, migration) =>
+        m.cleanup(migration.service, await sides.side(migration.service, migration.fromStore, 'from')),
+    );
+  };
+}

@@ -1,0 +1,113 @@
+import { AppError } from '@polyshop/kernel';
+import type { MigrationSide, MigrationSides, MigrationState } from '@polyshop/migration';
+import {
+  migrateCatalog,
+  MongoCatalogSide,
+  MongoProductRepository,
+  PostgresCatalogSide,
+} from '@polyshop/products';
+import type { MongoConnection, SqlDatabase } from '@polyshop/stores';
+
+/** The platform's store connections a side opens on (each opened on first use and shared). */
+export interface SideConnections {
+  /** The platform's PostgreSQL (PGlite or `DATABASE_URL`). */
+  postgres: () => Promise<SqlDatabase>;
+  /** The `MONGODB_URL` connection (a 400 naming `MONGODB_URL` when it is not set). */
+  mongodb: () => Promise<MongoConnection>;
+}
+
+/** Opens a service's data on one store as the engine sees it, the store's schema or indexes made first. */
+export type SideOpener = (connections: SideConnections) => Promise<MigrationSide>;
+
+/** Per migratable service, per store it can run on, how to open its side. */
+export type SideRegistry = Readonly<Record<string, Readonly<Record<string, SideOpener>>>>;
+
+/**
+ * The services that can move between stores, and their stores. A service that becomes migratable
+ * (inventory → DynamoDB, notifications → MongoDB, search → OpenSearch) adds its entry here, with the
+ * connection it needs added to `SideConnections`.
+ */
+export const MIGRATABLE_SERVICES: SideRegistry = {
+  products: {
+    async postgres({ postgres }) {
+      const db = await postgres();
+      await migrateCatalog(db);
+      return new PostgresCatalogSide(db);
+    },
+    async mongodb({ mongodb }) {
+      const connection = await mongodb();
+      await new MongoProductRepository(connection).ensureIndexes();
+      return new MongoCatalogSide(connection);
+    },
+  },
+};
+
+/** The sides of the migratable services over one set of connections (the CLI's, or the running platform's). */
+export interface MigrationSideCatalog {
+  /** The services that can migrate, by name. */
+  services(): string[];
+  /** Whether `service` can migrate. */
+  has(service: string): boolean;
+  /** The stores `service` can run on (a 400 naming `service` for a service that cannot migrate). */
+  stores(service: string): string[];
+  /**
+   * The side of `service` on `store`: a 400 naming `service` for a service that cannot migrate, and
+   * one naming `field` (default `to`) for a store it cannot run on.
+   */
+  side(service: string, store: string, field?: string): Promise<MigrationSide>;
+  /** Both sides of a migration, its from and to stores. */
+  sidesOf(migration: Pick<MigrationState, 'service' | 'fromStore' | 'toStore'>): Promise<MigrationSides>;
+}
+
+/** The sides of `registry`'s services (default: every migratable service) over `connections`. */
+export function createMigrationSides(
+  connections: SideConnections,
+  registry: SideRegistry = MIGRATABLE_SERVICES,
+): MigrationSideCatalog {
+  const storesOf = (service: string) => {
+    const stores = Object.hasOwn(registry, service) ? registry[service] : undefined;
+    if (!stores) {
+      throw AppError.invalidInput(
+        'MIGRATION.UNKNOWN_SERVICE',
+        `${service} cannot migrate between stores; services that can: ${Object.keys(registry).join(', ')}.`,
+        { field: 'service' },
+      );
+    }
+    return stores;
+  };
+  const side = async (service: string, store: string, field = 'to') => {
+    const stores = storesOf(service);
+    const open = Object.hasOwn(stores, store) ? stores[store] : undefined;
+    if (!open) {
+      throw AppError.invalidInput(
+        'MIGRATION.UNKNOWN_STORE',
+        `${service} cannot run on "${store}"; its stores: ${Object.keys(stores).join(', ')}.`,
+        { field },
+      );
+    }
+    return open(connections);
+  };
+  return {
+    services: () => Object.keys(registry),
+    has: (service) => Object.hasOwn(registry, service),
+    stores: (service) => Object.keys(storesOf(service)),
+    side,
+    async sidesOf(migration) {
+      return {
+        from: await side(migration.service, migration.fromStore, 'from'),
+        to: await side(migration.service, migration.toStore, 'to'),
+      };
+    },
+  };
+}
+
+/**
+ * The store a service runs on now: after a migration, its `finished` (or `cleanup`) to store, or its
+ * from store after a rollback (`idle`) or while one is under way; without any, the configured store.
+ */
+export function currentStore(migration: MigrationState | undefined, configured: string): string {
+  if (!migration) return configured;
+  return migration.phase === 'finished' || migration.phase === 'cleanup'
+    ? migration.toStore
+    : migration.fromStore;
+}

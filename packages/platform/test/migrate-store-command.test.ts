@@ -1,0 +1,151 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MigrationRecord, MigrationSide } from '@polyshop/migration';
+import { MongoCatalogSide, PostgresCatalogSide } from '@polyshop/products';
+import { mongoTarget, testServerUrl, type ServerTarget } from '@polyshop/testing';
+import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
+import type { MongoConnection } from '@polyshop/stores';
+import { runMigrateStore, type MigrateStoreCommandOptions } from '../src/cli/migrate-store-command.ts';
+import { seedCatalogue } from '../src/cli/seed-command.ts';
+import { loadPlatformConfig } from '../src/platform-config.ts';
+import { openMigrationConnections } from '../src/migration/migration-connections.ts';
+
+const bin = fileURLToPath(new URL('../bin/polyshop.mjs', import.meta.url));
+const {
+  NATS_URL: _nats,
+  DATABASE_URL: _db,
+  MONGODB_URL: _mongo,
+  POLYSHOP_DATA_DIR: _dir,
+  ...baseEnv
+} = process.env;
+
+function polyshop(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...baseEnv, LOG_LEVEL: 'silent', CI: '', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+async function scanAll(side: MigrationSide, kind: string): Promise<MigrationRecord[]> {
+  const all: MigrationRecord[] = [];
+  for (let after: string | undefined; ;) {
+    const page = await side.scan(kind, after, 100);
+    all.push(...page);
+    if (page.length < 100) return all;
+    after = page[page.length - 1]!.key;
+  }
+}
+
+/** Every record of every kind, as `kind/key → version and canonical form`. */
+async function contents(side: MigrationSide): Promise<Map<string, unknown>> {
+  const records = new Map<string, unknown>();
+  for (const kind of side.kinds) {
+    for (const record of await scanAll(side, kind)) {
+      records.set(`${kind}/${record.key}`, {
+        version: record.version,
+        canonical: side.canonical(kind, record.body),
+      });
+    }
+  }
+  return records;
+}
+
+const mongo: ServerTarget<MongoConnection> = mongoTarget();
+const postgresUrl = testServerUrl('POLYSHOP_TEST_DATABASE_URL');
+const skip = mongo.skip || (postgresUrl ? false : 'POLYSHOP_TEST_DATABASE_URL is not set');
+
+describe('polyshop migrate-store products, PostgreSQL → MongoDB', { skip }, () => {
+  let platform: TestPlatform;
+  let opened: Awaited<ReturnType<typeof mongo.open>>;
+  let env: Record<string, string>;
+
+  before(async () => {
+    platform = await createTestPlatform({ target: 'postgres', services: ['users', 'products'] });
+    await seedCatalogue(platform, { products: 40, seed: 7, batchSize: 20, progress: false });
+    opened = await mongo.open();
+    const mongoUrl = new URL(testServerUrl('POLYSHOP_TEST_MONGODB_URL')!);
+    mongoUrl.pathname = `/${opened.namespace}`;
+    env = {
+      DATABASE_URL: platform.config.DATABASE_URL!,
+      MONGODB_URL: mongoUrl.toString(),
+      POLYSHOP_DATA_DIR: mkdtempSync(join(tmpdir(), 'polyshop-migrate-store-')),
+    };
+  });
+  after(async () => {
+    await platform?.dispose();
+    if (opened) await mongo.close(opened);
+  });
+
+  /** The command's work in this process (no child start-up): its lines, or the AppError it refused with. */
+  async function inProcess(service: string | undefined, options: MigrateStoreCommandOptions) {
+    const connections = await openMigrationConnections(loadPlatformConfig(env), env);
+    const lines: string[] = [];
+    try {
+      await runMigrateStore(service, options, connections, (line) => lines.push(line));
+      return lines.join('\n');
+    } finally {
+      await connections.close();
+    }
+  }
+
+  it('says there is nothing to show before any migration', async () => {
+    assert.match(await inProcess(undefined, { status: true }), /no store migration was started/);
+  });
+
+  it('stops at read-switch without --yes, then finishes with it: MongoDB holds the same catalogue', async () => {
+    const first = await polyshop(['migrate-store', 'products', '--to', 'mongodb', '--rate', '1000'], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /migration postgres → mongodb started/);
+    assert.match(first.stdout, /backfill complete: \d+ copied/);
+    assert.match(first.stdout, /verify clean/);
+    assert.match(first.stdout, /To switch writes: polyshop migrate-store products --to mongodb --yes/);
+
+    const status = await polyshop(['migrate-store', 'products', '--status'], env);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /products: postgres → mongodb, phase read-switch, epoch 4/);
+    assert.match(status.stdout, /rate 1000 records\/s/);
+    assert.match(status.stdout, /last verify: clean \(in verify, epoch 3/);
+
+    const second = await polyshop(['migrate-store', 'products', '--to', 'mongodb', '--yes'], env);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /products: finished \(epoch 6\)/);
+
+    const all = await inProcess(undefined, { status: true });
+    assert.match(all, /products: postgres → mongodb, phase finished, epoch 6/);
+    assert.match(all, /repair log: 0 keys/);
+
+    const source = await contents(new PostgresCatalogSide(await platform.postgres()));
+    const target = await contents(new MongoCatalogSide(opened.connection));
+    assert.equal([...source.keys()].filter((key) => key.startsWith('products/')).length, 40);
+    assert.deepEqual(target, source);
+  });
+
+  it('refuses with the problem’s message, a non-zero exit and no stack trace', async () => {
+    const store = await polyshop(['migrate-store', 'products', '--to', 'cassandra'], env);
+    assert.equal(store.code, 1);
+    assert.match(store.stderr, /products cannot run on "cassandra"; its stores: postgres, mongodb\. \(to\)/);
+    assert.doesNotMatch(store.stderr, /\n\s+at /);
+    await assert.rejects(inProcess('users', { to: 'mongodb' }), {
+      code: 'MIGRATION.UNKNOWN_SERVICE',
+      field: 'service',
+      message: /users cannot migrate between stores/,
+    });
+    await assert.rejects(inProcess('products', { rollback: true }), {
+      code: 'MIGRATION.CANNOT_ROLL_BACK',
+      message: /products cannot roll back from finished/,
+    });
+    assert.match(await inProcess('products', { to: 'mongodb' }), /products is already on mongodb/);
+  });
+});
