@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { AppError, type Clock } from '@polyshop/kernel';
 import { MigrationEngine, MigrationStateStore, type MigrationState } from '@polyshop/migration';
@@ -100,6 +100,13 @@ export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPlu
 
   return async (app) => {
     const preValidation = authorizer.authorize('platform', 'admin');
+    // A POST whose body is optional: no body is an empty object (validated as one).
+    const optionalBody = [
+      preValidation,
+      async (request: FastifyRequest) => {
+        request.body ??= {};
+      },
+    ];
     const tags = ['admin'];
     const security = [{ bearerAuth: [] }];
     const errors = { 400: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema };
@@ -162,10 +169,10 @@ export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPlu
       },
     );
 
-    app.post<{ Params: Params; Body: Static<typeof AdvanceBody> | undefined }>(
+    app.post<{ Params: Params; Body: Static<typeof AdvanceBody> }>(
       '/migrations/:service/advance',
       {
-        preValidation,
+        preValidation: optionalBody,
         schema: {
           tags,
           security,
@@ -174,20 +181,20 @@ export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPlu
             'Once every live process acknowledged the current epoch. 409: MIGRATION.PHASE_CHANGED, MEMBERS_BEHIND, ' +
             'BACKFILL_INCOMPLETE, NOT_VERIFIED, REPAIRS_PENDING, NO_NEXT_PHASE.',
           params: ServiceParams,
-          body: Type.Optional(AdvanceBody),
+          body: AdvanceBody,
           response: { 200: MigrationSchema, ...errors },
         },
       },
       async (request) => {
         const service = migratable(request.params.service);
-        return view(await (await engine()).advance(service, request.body?.expectedPhase));
+        return view(await (await engine()).advance(service, request.body.expectedPhase));
       },
     );
 
-    app.post<{ Params: Params; Body: Static<typeof BackfillBody> | undefined }>(
+    app.post<{ Params: Params; Body: Static<typeof BackfillBody> }>(
       '/migrations/:service/backfill',
       {
-        preValidation,
+        preValidation: optionalBody,
         schema: {
           tags,
           security,
@@ -195,7 +202,7 @@ export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPlu
           description:
             'Answers when the run ends: completed, or stopped by a pause. 409 MIGRATION.WRONG_PHASE, 409 MIGRATION.BACKFILL_RUNNING.',
           params: ServiceParams,
-          body: Type.Optional(BackfillBody),
+          body: BackfillBody,
           response: { 200: BackfillReportSchema, ...errors },
         },
       },
@@ -210,7 +217,7 @@ export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPlu
         running.add(service);
         try {
           const migrations = await engine();
-          const rate = request.body?.rate;
+          const rate = request.body.rate;
           const migration =
             rate === undefined
               ? await migrations.state.require(service)
@@ -227,17 +234,17 @@ export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPlu
       },
     );
 
-    app.post<{ Params: Params; Body: Static<typeof VerifyBody> | undefined }>(
+    app.post<{ Params: Params; Body: Static<typeof VerifyBody> }>(
       '/migrations/:service/verify',
       {
-        preValidation,
+        preValidation: optionalBody,
         schema: {
           tags,
           security,
           summary: 'Compare both stores record by record (optionally repairing the copy); recorded',
           description: '409 MIGRATION.WRONG_PHASE outside backfill … write-switch.',
           params: ServiceParams,
-          body: Type.Optional(VerifyBody),
+          body: VerifyBody,
           response: { 200: VerifyReportSchema, ...errors },
         },
       },
@@ -249,7 +256,7 @@ export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPlu
           service,
           sides: await sides.sidesOf(migration),
           batchSize: BATCH_SIZE,
-          repair: request.body?.repair ?? false,
+          repair: request.body.repair ?? false,
         });
         return toVerifyReport(report);
       },
