@@ -149,3 +149,69 @@ describe('polyshop migrate-store products, PostgreSQL → MongoDB', { skip }, ()
     assert.match(await inProcess('products', { to: 'mongodb' }), /products is already on mongodb/);
   });
 });
+
+describe(
+  'polyshop migrate-store: verify differences, --repair, --phase and --rollback (in process)',
+  { skip },
+  () => {
+    let platform: TestPlatform;
+    let opened: Awaited<ReturnType<typeof mongo.open>>;
+    let env: Record<string, string>;
+
+    before(async () => {
+      platform = await createTestPlatform({ target: 'postgres', services: ['users', 'products'] });
+      await seedCatalogue(platform, { products: 10, seed: 11, batchSize: 10, progress: false });
+      opened = await mongo.open();
+      const mongoUrl = new URL(testServerUrl('POLYSHOP_TEST_MONGODB_URL')!);
+      mongoUrl.pathname = `/${opened.namespace}`;
+      env = { DATABASE_URL: platform.config.DATABASE_URL!, MONGODB_URL: mongoUrl.toString() };
+    });
+    after(async () => {
+      await platform?.dispose();
+      if (opened) await mongo.close(opened);
+    });
+
+    async function command(service: string | undefined, options: MigrateStoreCommandOptions) {
+      const connections = await openMigrationConnections(loadPlatformConfig(env), env);
+      const lines: string[] = [];
+      try {
+        await runMigrateStore(service, options, connections, (line) => lines.push(line));
+        return lines.join('\n');
+      } finally {
+        await connections.close();
+      }
+    }
+
+    it('stops at --phase, lists the differences verify found, repairs them with --repair, and rolls back', async () => {
+      const toVerify = await command('products', { to: 'mongodb', phase: 'verify' });
+      assert.match(toVerify, /backfill complete: 15 copied/);
+      assert.match(toVerify, /products: verify \(epoch 3\)$/);
+      assert.doesNotMatch(toVerify, /verify clean/);
+
+      const lost = await opened.connection.db.collection<{ _id: string }>('products').findOne({});
+      await opened.connection.db.collection<{ _id: string }>('products').deleteOne({ _id: lost!._id });
+      await assert.rejects(command('products', { to: 'mongodb' }), (error: Error & { code: string }) => {
+        assert.equal(error.code, 'MIGRATION.NOT_VERIFIED');
+        assert.match(error.message, /verify found 1 differences between postgres and mongodb/);
+        assert.ok(
+          error.message.includes(`products ${lost!._id}: missing (source v1, not in target)`),
+          error.message,
+        );
+        assert.match(error.message, /Run again with --repair/);
+        return true;
+      });
+
+      const repaired = await command('products', { to: 'mongodb', repair: true });
+      assert.match(repaired, /verify repaired 1 copied, 0 removed, 0 failed; verifying again/);
+      assert.match(repaired, /verify clean/);
+      assert.match(repaired, /products: read-switch \(epoch 4\)/);
+      assert.match(repaired, /To switch writes/);
+
+      assert.match(
+        await command('products', { rollback: true }),
+        /rolled back to postgres \(idle, epoch 5\)/,
+      );
+      assert.match(await command(undefined, { status: true }), /phase idle, epoch 5/);
+    });
+  },
+);
