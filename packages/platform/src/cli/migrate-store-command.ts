@@ -5,6 +5,7 @@ import type { MigrationSides, MigrationState, Phase, VerifyReport } from '@polys
 import { loadPlatformConfig } from '../platform-config.ts';
 import { openMigrationConnections, type MigrationConnections } from '../migration/migration-connections.ts';
 import { currentStore } from '../migration/migration-sides.ts';
+import { findServiceDefinition } from '../service-catalog.ts';
 
 /** The phases `--phase` may stop at, in order. */
 const TARGET_PHASES = [
@@ -152,8 +153,9 @@ export async function migrateStore(
     }
   }
   if (migration.phase === 'finished') {
+    const variable = findServiceDefinition(service)?.stores.variable;
     print(
-      `${service} now runs on ${migration.toStore}. Set ${service.toUpperCase()}_STORE accordingly; ` +
+      `${service} now runs on ${migration.toStore}${variable ? ` (set ${variable}=${migration.toStore} so the configuration says so too)` : ''}; ` +
         `polyshop migrate-store ${service} --cleanup deletes its data from ${migration.fromStore}.`,
     );
   }
