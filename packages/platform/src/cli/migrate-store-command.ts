@@ -105,6 +105,10 @@ export async function migrateStore(
   };
 
   while (migration.phase !== target) {
+    if (options.signal?.aborted) {
+      print(`${service}: stopped in ${migration.phase}; run the command again to go on.`);
+      return migration;
+    }
     switch (migration.phase) {
       case 'dual-write':
         await advance('dual-write');
@@ -354,8 +358,13 @@ export async function runMigrateStore(
     );
   }
   const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  // Ctrl-C stops after the step in hand (a backfill after its batch); a second one quits at once.
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    abort.abort();
+    process.stderr.write('\nstopping after this step (Ctrl-C again to quit now)\n');
+  };
+  process.on('SIGINT', onSigint);
   try {
     await migrateStore(connections, {
       service,
@@ -368,6 +377,7 @@ export async function runMigrateStore(
       print,
       signal: abort.signal,
     });
+    if (abort.signal.aborted) process.exitCode = 130;
   } finally {
     process.off('SIGINT', onSigint);
   }
