@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { silentLogger } from '@polyshop/kernel';
 import type { MigrationRecord, MigrationSide } from '@polyshop/migration';
 import { MongoCatalogSide, PostgresCatalogSide } from '@polyshop/products';
 import { mongoTarget, testServerUrl, type ServerTarget } from '@polyshop/testing';
@@ -12,6 +13,7 @@ import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testin
 import type { MongoConnection } from '@polyshop/stores';
 import { runMigrateStore, type MigrateStoreCommandOptions } from '../src/cli/migrate-store-command.ts';
 import { seedCatalogue } from '../src/cli/seed-command.ts';
+import { buildPlatform } from '../src/platform.ts';
 import { loadPlatformConfig } from '../src/platform-config.ts';
 import { openMigrationConnections } from '../src/migration/migration-connections.ts';
 
@@ -215,3 +217,39 @@ describe(
     });
   },
 );
+
+describe('polyshop migrate-store products on a PGlite data folder', { skip: mongo.skip }, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'polyshop-migrate-store-pglite-'));
+  let opened: Awaited<ReturnType<typeof mongo.open>>;
+  let env: Record<string, string>;
+
+  before(async () => {
+    const platform = await buildPlatform({
+      env: { LOG_LEVEL: 'silent' },
+      overrides: { POLYSHOP_DATA_DIR: dataDir },
+      services: ['products'],
+      logger: silentLogger(),
+    });
+    await seedCatalogue(platform, { products: 8, seed: 5, batchSize: 8, events: false, progress: false });
+    await platform.close();
+    opened = await mongo.open();
+    const mongoUrl = new URL(testServerUrl('POLYSHOP_TEST_MONGODB_URL')!);
+    mongoUrl.pathname = `/${opened.namespace}`;
+    env = { MONGODB_URL: mongoUrl.toString() };
+  });
+  after(async () => {
+    if (opened) await mongo.close(opened);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('moves the catalogue to MongoDB with --yes (the server stopped, as PGlite has one process)', async () => {
+    const moved = await polyshop(
+      ['migrate-store', 'products', '--to', 'mongodb', '--yes', '--data-dir', dataDir],
+      env,
+    );
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.match(moved.stdout, /backfill complete: 13 copied/);
+    assert.match(moved.stdout, /products now runs on mongodb \(set PRODUCT_STORE=mongodb/);
+    assert.equal(await opened.connection.db.collection('products').countDocuments(), 8);
+  });
+});
