@@ -1,3 +1,4 @@
+import { compareCodePoints } from './canonical-digest.ts';
 import type { MigrationSide } from './migration-side.ts';
 import type { MigrationStateStore } from './migration-state.ts';
 import type { BackfillCheckpoint } from './migration-tables.ts';
@@ -88,10 +89,14 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
 
   for (const kind of source.kinds) {
     if (checkpoint.done.includes(kind)) continue;
+    checkpoint.until ??= {};
+    if (!(kind in checkpoint.until)) checkpoint.until[kind] = (await source.lastKey(kind)) ?? null;
+    const until = checkpoint.until[kind];
     for (;;) {
       if (signal?.aborted) return result('aborted');
       if (migration.paused) return result('paused');
-      const records = await source.scan(kind, checkpoint.after[kind], batchSize);
+      const scanned = until === null ? [] : await source.scan(kind, checkpoint.after[kind], batchSize);
+      const records = scanned.filter((record) => compareCodePoints(record.key, until!) <= 0);
       if (records.length === 0) break;
       bucket.setRate(rateNow());
       if (!(await bucket.take(records.length, signal))) return result('aborted');
@@ -109,7 +114,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
         total,
         rate: seconds > 0 ? (copied + skipped) / seconds : 0,
       });
-      if (records.length < batchSize) break;
+      if (records.length < scanned.length || scanned.length < batchSize) break;
     }
     checkpoint.done.push(kind);
     migration = await state.saveCheckpoint(service, checkpoint, undefined, epoch);

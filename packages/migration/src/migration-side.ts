@@ -35,6 +35,11 @@ export interface MigrationSide {
   readonly kinds: readonly string[];
   /** Up to `limit` records of `kind` with keys strictly after `after` (all when undefined), in key order (code points). */
   scan(kind: string, after: string | undefined, limit: number): Promise<MigrationRecord[]>;
+  /**
+   * The highest key of `kind` (code-point order), or undefined when there is none. The backfill copies
+   * up to the highest key at its start: records created later were written to both stores already.
+   */
+  lastKey(kind: string): Promise<string | undefined>;
   /** The records of `kind` with these keys; a key with no record is simply absent. */
   read(kind: string, keys: readonly string[]): Promise<MigrationRecord[]>;
   /**

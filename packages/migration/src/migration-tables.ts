@@ -8,6 +8,11 @@ export const PLATFORM_SCHEMA = 'platform';
 export interface BackfillCheckpoint {
   /** Per kind, the last key copied; the next batch scans strictly after it. */
   after: Record<string, string>;
+  /**
+   * Per kind, the highest key when its copy began (absent: none yet, or an empty kind): the copy
+   * ends there, so live creates with higher keys (already dual-written) cannot keep it going.
+   */
+  until?: Record<string, string | null>;
   /** Kinds copied to the end, in the order they finished. */
   done: string[];
   /** Every kind of the source is done (set by `runBackfill` at its end). */

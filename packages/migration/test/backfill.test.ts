@@ -28,6 +28,28 @@ for (const target of postgresTargets()) {
       return { source, target };
     }
 
+    it('ends at the highest key it saw at its start: live creates with higher keys (dual-written already) do not keep it going', async () => {
+      const { source, target } = await setUp('highwater', 1, 20);
+      let created = 0;
+      // users keep creating while the copy runs, 10 before every batch (written to both stores: dual-write)
+      const busy = new Proxy(source, {
+        get(side, property) {
+          const value: unknown = Reflect.get(side, property, side);
+          if (property !== 'scan') return typeof value === 'function' ? value.bind(side) : value;
+          return async (kind: string, after: string | undefined, limit: number) => {
+            const live = Array.from({ length: 10 }, () => record(`p9${String(created++).padStart(4, '0')}`));
+            await source.put('products', live);
+            await target.put('products', live);
+            return source.scan(kind, after, limit);
+          };
+        },
+      });
+      const result = await runBackfill({ state, service: 'highwater', source: busy, target, batchSize: 5 });
+      assert.equal(result.completed, true);
+      assert.equal(result.copied, 21);
+      assert.equal(await target.count('products'), 20 + created);
+    });
+
     it('copies every kind in order and key order, and resumes after an abort from its checkpoint, writing no record twice', async () => {
       const { source, target } = await setUp('resume', 5, 95);
       const controller = new AbortController();
@@ -56,6 +78,7 @@ for (const target of postgresTargets()) {
       const saved = await state.require('resume');
       assert.deepEqual(saved.checkpoint, {
         after: { categories: 'c0005', products: 'p0030' },
+        until: { categories: 'c0005', products: 'p0095' },
         done: ['categories'],
         completed: false,
       });

@@ -49,6 +49,14 @@ export class TableSide implements MigrationSide {
     );
   }
 
+  async lastKey(kind: string): Promise<string | undefined> {
+    const [row] = await this.#db.query<{ key: string }>(
+      `SELECT key FROM ${this.#table} WHERE kind = $1 ORDER BY key COLLATE "C" DESC LIMIT 1`,
+      [kind],
+    );
+    return row?.key;
+  }
+
   async read(kind: string, keys: readonly string[]): Promise<MigrationRecord[]> {
     return this.#db.query<MigrationRecord>(
       `SELECT key, version, body FROM ${this.#table} WHERE kind = $1 AND key = ANY($2::text[]) ORDER BY key COLLATE "C"`,

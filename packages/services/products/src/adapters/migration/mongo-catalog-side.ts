@@ -57,6 +57,14 @@ export class MongoCatalogSide implements MigrationSide {
     return docs.map((doc) => productRecordOf(productFromDoc(doc)));
   }
 
+  async lastKey(kind: string): Promise<string | undefined> {
+    const last = (options: { projection: { _id: 1 }; sort: { _id: -1 } }) =>
+      catalogKind(kind) === 'categories'
+        ? this.#categories.findOne({}, options)
+        : this.#products.findOne({}, options);
+    return (await last({ projection: { _id: 1 }, sort: { _id: -1 } }))?._id;
+  }
+
   async read(kind: string, keys: readonly string[]): Promise<MigrationRecord[]> {
     if (keys.length === 0) return [];
     const filter = { _id: { $in: [...keys] } };

@@ -71,6 +71,15 @@ export class PostgresCatalogSide implements MigrationSide {
     return rows.map((row) => productRecordOf(productFromRow(row)));
   }
 
+  async lastKey(kind: string): Promise<string | undefined> {
+    const [row] = await this.#db.query<{ key: string }>(
+      catalogKind(kind) === 'categories'
+        ? `SELECT slug AS key FROM ${SCHEMA}.categories ORDER BY slug COLLATE "C" DESC LIMIT 1`
+        : `SELECT id::text AS key FROM ${SCHEMA}.products ORDER BY id DESC LIMIT 1`,
+    );
+    return row?.key;
+  }
+
   async read(kind: string, keys: readonly string[]): Promise<MigrationRecord[]> {
     if (keys.length === 0) return [];
     if (catalogKind(kind) === 'categories') {
