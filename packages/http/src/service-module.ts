@@ -79,6 +79,11 @@ export interface ServiceModule<Client = unknown> {
   start?(): Promise<void>;
   /** Stops them; the platform closes shared stores afterwards. */
   stop?(): Promise<void>;
+  /**
+   * Where the service reads and writes now (`/readyz`): its phase when it can move between stores
+   * (issue 13), the store reads go to, the source of truth, and the store writes are copied to.
+   */
+  stores?(): { phase: string; reads: string; writes: string; mirror?: string | undefined };
   /** Rejects when a store the service needs is unreachable (`/readyz`). */
   ready?(): Promise<void>;
 }

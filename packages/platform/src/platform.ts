@@ -183,14 +183,18 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
         (e: Error) => ((ready = false), e.message),
       );
     }
+    const routes: Record<string, unknown> = {};
     for (const [name, module] of modules) {
+      if (module.stores) routes[name] = module.stores();
       if (!module.ready) continue;
       checks[name] = await module.ready().then(
         () => 'ok',
         (e: Error) => ((ready = false), e.message),
       );
     }
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
+    return reply
+      .status(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'unavailable', checks, stores: routes });
   });
 
   let started = false;

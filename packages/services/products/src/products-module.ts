@@ -71,6 +71,7 @@ export async function createProductsService(context: ServiceContext<ProductsStor
     async ready() {
       await stores.ping();
     },
+    stores: () => stores.describe(),
   };
 }
 

@@ -106,6 +106,10 @@ describe(
         { force: true },
       );
       await eventually(async () => (await call('GET', `/products/${dual.id}`)).name === 'Seen in MongoDB');
+      const ready = await platform.app.inject('/readyz');
+      assert.deepEqual(ready.json<{ stores: unknown }>().stores, {
+        products: { phase: 'read-switch', reads: 'mongodb', writes: 'postgres', mirror: 'mongodb' },
+      });
 
       assert.equal(await advance(), 'write-switch');
       const after = await eventually(async () => {
