@@ -1,21 +1,20 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { AppError } from '@polyshop/kernel';
-import type { MigrationSides, MigrationState, Phase, VerifyReport } from '@polyshop/migration';
+import {
+  PHASES,
+  type MigrationSides,
+  type MigrationState,
+  type Phase,
+  type VerifyReport,
+} from '@polyshop/migration';
 import { loadPlatformConfig } from '../platform-config.ts';
 import { openMigrationConnections, type MigrationConnections } from '../migration/migration-connections.ts';
 import { currentStore } from '../migration/migration-sides.ts';
 import { findServiceDefinition } from '../service-catalog.ts';
 
 /** The phases `--phase` may stop at, in order. */
-const TARGET_PHASES = [
-  'dual-write',
-  'backfill',
-  'verify',
-  'read-switch',
-  'write-switch',
-  'finished',
-] as const;
+const TARGET_PHASES = PHASES.filter((phase) => phase !== 'idle' && phase !== 'cleanup');
 
 /** Records per scan and per write of the backfill and verify passes. */
 const BATCH_SIZE = 500;
@@ -88,7 +87,7 @@ export async function migrateStore(
     print(`${service}: resuming migration ${migration.fromStore} → ${to} in ${migration.phase}`);
   }
   if (options.rate !== undefined) migration = await engine.state.setRate(service, options.rate);
-  const order = (phase: Phase) => TARGET_PHASES.indexOf(phase as (typeof TARGET_PHASES)[number]);
+  const order = (phase: Phase) => (TARGET_PHASES as readonly Phase[]).indexOf(phase);
   if (order(migration.phase) > order(target)) {
     print(`${service} is in ${migration.phase}, past ${target}: nothing to do.`);
     return migration;

@@ -2,16 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { EventEnvelope } from '@polyshop/kernel';
-import { MigrationEngine, MigrationStateStore, type MigrationSides } from '@polyshop/migration';
-import { adminToken, createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
-import { openMongo, type MongoConnection, type SqlDatabase } from '@polyshop/stores';
-import { skipReason, testServerUrl } from '@polyshop/testing';
-import { MongoCatalogSide } from '../../src/adapters/migration/mongo-catalog-side.ts';
-import { PostgresCatalogSide } from '../../src/adapters/migration/postgres-catalog-side.ts';
+import type { MigrationEngine, MigrationSides } from '@polyshop/migration';
+import type { TestPlatform } from '@polyshop/platform/testing';
+import type { MongoConnection, SqlDatabase } from '@polyshop/stores';
 import type { Product } from '../../src/domain/product.ts';
+import { liveMoveSkip, openLiveMove, type LiveMove } from './live-move-harness.ts';
 
-const MONGO = 'POLYSHOP_TEST_MONGODB_URL';
-const mongoServer = testServerUrl(MONGO);
 const SERVICE = 'products';
 /** Bounded: a few seconds of load at this concurrency per phase, so the test stays short in CI. */
 const CONCURRENCY = 8;
@@ -37,33 +33,19 @@ class Ledger {
  * no 5xx, verify finds no difference, every acknowledged write is in MongoDB with its last value, and
  * each acknowledged change has exactly one `product.*` event across both stores' outboxes.
  */
-describe('moving the catalogue under load', { skip: skipReason(MONGO, mongoServer) }, () => {
+describe('moving the catalogue under load', { skip: liveMoveSkip }, () => {
   let platform: TestPlatform;
   let token: string;
   let mongo: MongoConnection;
   let db: SqlDatabase;
   let engine: MigrationEngine;
   let sides: MigrationSides;
+  let move: LiveMove | undefined;
   before(async () => {
-    const database = `polyshop_t_${randomBytes(5).toString('hex')}`;
-    const url = new URL(mongoServer!);
-    url.pathname = `/${database}`;
-    platform = await createTestPlatform({
-      target: 'pglite',
-      services: ['users', 'products'],
-      env: { MONGODB_URL: url.toString() },
-    });
-    token = await adminToken(platform);
-    mongo = await openMongo({ url: mongoServer!, database });
-    db = await platform.postgres();
-    engine = new MigrationEngine({ state: new MigrationStateStore(db), pollMs: 20 });
-    sides = { from: new PostgresCatalogSide(db), to: new MongoCatalogSide(mongo) };
+    move = await openLiveMove();
+    ({ platform, token, mongo, db, engine, sides } = move);
   });
-  after(async () => {
-    await platform?.dispose();
-    await mongo?.db.dropDatabase().catch(() => undefined);
-    await mongo?.close();
-  });
+  after(() => move?.close());
 
   const request = (method: 'GET' | 'POST' | 'PATCH', url: string, body?: object, ifMatch?: number) =>
     platform.app.inject({

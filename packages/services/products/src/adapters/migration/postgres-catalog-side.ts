@@ -12,7 +12,7 @@ import {
   SCHEMA,
 } from '../postgres/catalog-rows.ts';
 import { insertVariants } from '../postgres/product-variants.ts';
-import type { CategoryRow, ProductRow } from '../postgres/catalog-tables.ts';
+import { PRODUCTS_TABLE, type CategoryRow, type ProductRow } from '../postgres/catalog-tables.ts';
 import {
   CATALOG_KINDS,
   canonicalCatalogRecord,
@@ -21,22 +21,9 @@ import {
   productRecordOf,
 } from './catalog-migration-kinds.ts';
 
-const PRODUCT_UPDATES = [
-  'slug',
-  'name',
-  'category',
-  'brand',
-  'description',
-  'currency',
-  'base_price',
-  'min_price',
-  'attributes',
-  'specifications',
-  'variants',
-  'status',
-  'version',
-  'updated_at',
-]
+/** Every column but the key and the creation time: what a newer copy of a product replaces. */
+const PRODUCT_UPDATES = PRODUCTS_TABLE.columns
+  .filter((column) => column !== 'id' && column !== 'created_at')
   .map((column) => `${column} = EXCLUDED.${column}`)
   .join(', ');
 
