@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '@polyshop/kernel';
 import { compareCodePoints } from './canonical-digest.ts';
 import type { MigrationSide } from './migration-side.ts';
 import type { MigrationStateStore } from './migration-state.ts';
@@ -38,7 +40,18 @@ export interface BackfillOptions {
   /** Stops the run after the batch in hand; the checkpoint stays where the last saved batch ended. */
   signal?: AbortSignal;
   onProgress?: (progress: BackfillProgress) => void;
+  /** Who runs this backfill, in the lease (default: a fresh random id per run). */
+  holder?: string;
+  /**
+   * How long the backfill lease lasts unless renewed (default `DEFAULT_BACKFILL_LEASE_MS`): renewed
+   * with every checkpoint and every third of it while waiting; after a crash, another run may take
+   * the backfill over this long after the last renewal.
+   */
+  leaseMs?: number;
 }
+
+/** How long a backfill lease lasts unless renewed, by default. */
+export const DEFAULT_BACKFILL_LEASE_MS = 30_000;
 
 /** What one run of `runBackfill` did. */
 export interface BackfillResult {
@@ -63,9 +76,54 @@ export interface BackfillResult {
  * batch); re-reads the migration every batch, so a pause stops it and a new rate applies, and
  * `saveCheckpoint` stops it (409) once the migration left `backfill` or its epoch. `signal` stops it
  * between batches, or during a throttle wait.
+ *
+ * One backfill per service at a time, across processes: the run first takes the service's lease in
+ * the state store (409 `MIGRATION.BACKFILL_RUNNING` while another run holds a live one), renews it
+ * with each checkpoint and on a timer, and gives it up at its end. A run that lost its lease (it
+ * stalled past `leaseMs` and another took over) stops with the same 409 at its next checkpoint or
+ * renewal, before it advances the checkpoint.
  */
 export async function runBackfill(options: BackfillOptions): Promise<BackfillResult> {
-  const { state, service, source, target, batchSize, signal } = options;
+  const { state, service } = options;
+  const lease = {
+    holder: options.holder ?? randomUUID(),
+    ttlMs: options.leaseMs ?? DEFAULT_BACKFILL_LEASE_MS,
+  };
+  await state.require(service);
+  await state.acquireBackfillLease(service, lease.holder, lease.ttlMs);
+  const lost = new AbortController();
+  let renewal: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    renewal = state.renewBackfillLease(service, lease.holder, lease.ttlMs).then(
+      (held) => held || lost.abort(),
+      () => undefined, // a failed renewal is retried on the next tick; the checkpoint renews too
+    );
+  }, lease.ttlMs / 3);
+  timer.unref?.();
+  const signal = options.signal ? AbortSignal.any([options.signal, lost.signal]) : lost.signal;
+  try {
+    const result = await copy(options, signal, lease);
+    if (lost.signal.aborted) {
+      throw AppError.conflict(
+        'MIGRATION.BACKFILL_RUNNING',
+        `The backfill of ${service} lost its lease to another run; that run goes on from the checkpoint.`,
+        { details: { service, holder: lease.holder } },
+      );
+    }
+    return result;
+  } finally {
+    clearInterval(timer);
+    await renewal;
+    await state.releaseBackfillLease(service, lease.holder).catch(() => undefined);
+  }
+}
+
+async function copy(
+  options: BackfillOptions,
+  signal: AbortSignal,
+  lease: { holder: string; ttlMs: number },
+): Promise<BackfillResult> {
+  const { state, service, source, target, batchSize } = options;
   let migration = await state.require(service);
   const { epoch } = migration;
   const checkpoint: BackfillCheckpoint = structuredClone(migration.checkpoint);
@@ -93,7 +151,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
     if (!(kind in checkpoint.until)) checkpoint.until[kind] = (await source.lastKey(kind)) ?? null;
     const until = checkpoint.until[kind];
     for (;;) {
-      if (signal?.aborted) return result('aborted');
+      if (signal.aborted) return result('aborted');
       if (migration.paused) return result('paused');
       const scanned = until === null ? [] : await source.scan(kind, checkpoint.after[kind], batchSize);
       const records = scanned.filter((record) => compareCodePoints(record.key, until!) <= 0);
@@ -105,7 +163,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
       const batch = { copied: written.length, skipped: records.length - written.length };
       copied += batch.copied;
       skipped += batch.skipped;
-      migration = await state.saveCheckpoint(service, checkpoint, batch, epoch);
+      migration = await state.saveCheckpoint(service, checkpoint, batch, epoch, lease);
       const seconds = (performance.now() - started) / 1000;
       options.onProgress?.({
         kind,
@@ -117,9 +175,9 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
       if (records.length < scanned.length || scanned.length < batchSize) break;
     }
     checkpoint.done.push(kind);
-    migration = await state.saveCheckpoint(service, checkpoint, undefined, epoch);
+    migration = await state.saveCheckpoint(service, checkpoint, undefined, epoch, lease);
   }
   checkpoint.completed = true;
-  await state.saveCheckpoint(service, checkpoint, undefined, epoch);
+  await state.saveCheckpoint(service, checkpoint, undefined, epoch, lease);
   return result(undefined);
 }

@@ -1,6 +1,7 @@
 import { AppError, createEvent, systemClock, type Clock, type EventEnvelope } from '@polyshop/kernel';
 import { appendToOutbox, migrate, type SqlDatabase, type SqlExecutor } from '@polyshop/stores';
 import {
+  MIGRATION_BACKFILL_LEASES_TABLE,
   MIGRATION_HISTORY_TABLE,
   MIGRATION_MEMBERS_TABLE,
   MIGRATION_REPAIRS_TABLE,
@@ -9,6 +10,7 @@ import {
   PLATFORM_SCHEMA,
   type BackfillCheckpoint,
   type BackfillCounts,
+  type MigrationBackfillLeaseRow,
   type MigrationHistoryRow,
   type MigrationMemberRow,
   type MigrationRow,
@@ -70,6 +72,20 @@ export interface Member {
   seenAt: Date;
 }
 
+/** Who runs a service's backfill, and until when its lease holds unless renewed (database time). */
+export interface BackfillLease {
+  service: string;
+  holder: string;
+  acquiredAt: Date;
+  expiresAt: Date;
+}
+
+/** A lease holder's identity and how long each acquisition or renewal lasts. */
+export interface BackfillLeaseHolder {
+  holder: string;
+  ttlMs: number;
+}
+
 /** The event type appended to `platform.outbox` at every phase change. */
 export const PHASE_CHANGED = 'migration.phase_changed';
 
@@ -82,6 +98,7 @@ const M = MIGRATIONS_TABLE.qualified;
 const H = MIGRATION_HISTORY_TABLE.qualified;
 const P = MIGRATION_MEMBERS_TABLE.qualified;
 const R = MIGRATION_REPAIRS_TABLE.qualified;
+const L = MIGRATION_BACKFILL_LEASES_TABLE.qualified;
 
 /**
  * The control store of every migration: one row per service in `platform.migrations` with its
@@ -331,24 +348,89 @@ export class MigrationStateStore {
    * Saves the backfill's checkpoint and adds a batch's counts, only while the service is in
    * `backfill` (and, when `epoch` is given, still in that epoch): a 409 `MIGRATION.PHASE_CHANGED`
    * otherwise, which stops a backfill overtaken by a rollback, even one followed by a new start.
+   * With `lease`, only while that holder still holds the service's backfill lease, which the same
+   * statement renews: a 409 `MIGRATION.BACKFILL_RUNNING` once another process took it over (this
+   * holder's lease expired), so two backfills never both advance the checkpoint.
    */
   async saveCheckpoint(
     service: string,
     checkpoint: BackfillCheckpoint,
     add: BackfillCounts = ZERO_COUNTS,
     epoch?: number,
+    lease?: BackfillLeaseHolder,
   ): Promise<MigrationState> {
     const rows = await this.#db.query<MigrationRow>(
-      `UPDATE ${M} SET checkpoint = $2,
+      `WITH lease AS (
+         UPDATE ${L} SET expires_at = now() + make_interval(secs => $8::double precision / 1000)
+         WHERE service = $1 AND holder = $7::text RETURNING holder)
+       UPDATE ${M} SET checkpoint = $2,
          backfill = jsonb_build_object('copied', (backfill->>'copied')::bigint + $3, 'skipped', (backfill->>'skipped')::bigint + $4),
          updated_at = $5
        WHERE service = $1 AND phase = 'backfill' AND ($6::integer IS NULL OR epoch = $6::integer)
+         AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM lease))
        RETURNING ${MIGRATIONS_TABLE.columnList}`,
-      [service, JSON.stringify(checkpoint), add.copied, add.skipped, this.#clock.now(), epoch ?? null],
+      [
+        service,
+        JSON.stringify(checkpoint),
+        add.copied,
+        add.skipped,
+        this.#clock.now(),
+        epoch ?? null,
+        lease?.holder ?? null,
+        lease?.ttlMs ?? 0,
+      ],
     );
     if (rows[0]) return stateOf(rows[0]);
     const state = await this.require(service);
+    if (lease && state.phase === 'backfill' && (epoch === undefined || state.epoch === epoch)) {
+      throw backfillRunning(service, await this.backfillLease(service), lease.holder);
+    }
     throw phaseChanged(service, 'backfill', state.phase);
+  }
+
+  /**
+   * Takes the service's backfill lease for `holder` for `ttlMs` (database time): granted when no one
+   * holds it, when `holder` does already (a renewal), or when the last holder's lease expired (it
+   * died, e.g. `kill -9`, and cannot renew). Otherwise a 409 `MIGRATION.BACKFILL_RUNNING` naming the
+   * holder and when its lease expires. One statement, so two processes racing get one winner.
+   */
+  async acquireBackfillLease(service: string, holder: string, ttlMs: number): Promise<BackfillLease> {
+    const [row] = await this.#db.query<MigrationBackfillLeaseRow>(
+      `INSERT INTO ${L} AS lease (service, holder, acquired_at, expires_at)
+       VALUES ($1, $2, now(), now() + make_interval(secs => $3::double precision / 1000))
+       ON CONFLICT (service) DO UPDATE SET holder = excluded.holder,
+         acquired_at = CASE WHEN lease.holder = excluded.holder THEN lease.acquired_at ELSE excluded.acquired_at END,
+         expires_at = excluded.expires_at
+       WHERE lease.holder = excluded.holder OR lease.expires_at < now()
+       RETURNING ${MIGRATION_BACKFILL_LEASES_TABLE.columnList}`,
+      [service, holder, ttlMs],
+    );
+    if (row) return leaseOf(row);
+    throw backfillRunning(service, await this.backfillLease(service), holder);
+  }
+
+  /** Extends `holder`'s lease by `ttlMs` from now; false when it no longer holds it (taken over). */
+  async renewBackfillLease(service: string, holder: string, ttlMs: number): Promise<boolean> {
+    const rows = await this.#db.query<{ holder: string }>(
+      `UPDATE ${L} SET expires_at = now() + make_interval(secs => $3::double precision / 1000)
+       WHERE service = $1 AND holder = $2 RETURNING holder`,
+      [service, holder, ttlMs],
+    );
+    return rows.length > 0;
+  }
+
+  /** Gives the lease up (the run ended), if `holder` still holds it. */
+  async releaseBackfillLease(service: string, holder: string): Promise<void> {
+    await this.#db.query(`DELETE FROM ${L} WHERE service = $1 AND holder = $2`, [service, holder]);
+  }
+
+  /** The service's backfill lease as stored (possibly expired), or undefined when none is held. */
+  async backfillLease(service: string): Promise<BackfillLease | undefined> {
+    const [row] = await this.#db.query<MigrationBackfillLeaseRow>(
+      `SELECT ${MIGRATION_BACKFILL_LEASES_TABLE.columnList} FROM ${L} WHERE service = $1`,
+      [service],
+    );
+    return row && leaseOf(row);
   }
 
   /**
@@ -479,6 +561,31 @@ function stateOf(row: MigrationRow): MigrationState {
     startedAt: row.started_at,
     updatedAt: row.updated_at,
   };
+}
+
+function leaseOf(row: MigrationBackfillLeaseRow): BackfillLease {
+  return {
+    service: row.service,
+    holder: row.holder,
+    acquiredAt: row.acquired_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+function backfillRunning(service: string, lease: BackfillLease | undefined, holder: string): AppError {
+  const by = lease ? `${lease.holder}, its lease until ${lease.expiresAt.toISOString()}` : 'another process';
+  return AppError.conflict(
+    'MIGRATION.BACKFILL_RUNNING',
+    `A backfill of ${service} is already running (${by}); wait for it, or, if that process died, until its lease expires.`,
+    {
+      details: {
+        service,
+        holder: lease?.holder ?? null,
+        expiresAt: lease?.expiresAt.toISOString() ?? null,
+        refused: holder,
+      },
+    },
+  );
 }
 
 function notFound(service: string): AppError {

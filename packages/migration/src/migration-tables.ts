@@ -74,6 +74,17 @@ export interface MigrationMemberRow {
   seen_at: Date;
 }
 
+/**
+ * A row of `platform.migration_backfill_leases`: which process runs a service's backfill, until when
+ * (database time). One row per service; a holder renews it while it copies and deletes it at the end.
+ */
+export interface MigrationBackfillLeaseRow {
+  service: string;
+  holder: string;
+  acquired_at: Date;
+  expires_at: Date;
+}
+
 /** `platform.migrations`. */
 export const MIGRATIONS_TABLE = defineTable<MigrationRow>()(PLATFORM_SCHEMA, 'migrations', [
   'service',
@@ -111,12 +122,20 @@ export const MIGRATION_MEMBERS_TABLE = defineTable<MigrationMemberRow>()(
   ['service', 'process_id', 'epoch', 'seen_at'],
 );
 
+/** `platform.migration_backfill_leases`. */
+export const MIGRATION_BACKFILL_LEASES_TABLE = defineTable<MigrationBackfillLeaseRow>()(
+  PLATFORM_SCHEMA,
+  'migration_backfill_leases',
+  ['service', 'holder', 'acquired_at', 'expires_at'],
+);
+
 /** Every table the migration engine adds to the `platform` schema. */
 export const MIGRATION_TABLES = [
   MIGRATIONS_TABLE,
   MIGRATION_HISTORY_TABLE,
   MIGRATION_REPAIRS_TABLE,
   MIGRATION_MEMBERS_TABLE,
+  MIGRATION_BACKFILL_LEASES_TABLE,
 ] as const;
 
 /**
@@ -169,6 +188,19 @@ CREATE TABLE platform.migration_members (
   epoch integer NOT NULL,
   seen_at timestamptz NOT NULL,
   PRIMARY KEY (service, process_id)
+);`,
+  },
+  {
+    // A table of its own (not a column of platform.migrations): databases made by migration-0001 get
+    // it on their next start, and the rows and queries of platform.migrations stay as they were.
+    version: 'migration-0002',
+    name: 'migration_backfill_leases',
+    sql: `
+CREATE TABLE platform.migration_backfill_leases (
+  service text PRIMARY KEY,
+  holder text NOT NULL,
+  acquired_at timestamptz NOT NULL,
+  expires_at timestamptz NOT NULL
 );`,
   },
 ];

@@ -1,9 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '@polyshop/kernel';
-import type { SqlDatabase } from '@polyshop/stores';
+import { migrate, type SqlDatabase } from '@polyshop/stores';
 import { postgresTargets } from '@polyshop/testing';
-import { MigrationStateStore, runBackfill, type BackfillProgress } from '../src/index.ts';
+import {
+  MIGRATION_STATE_MIGRATIONS,
+  MigrationStateStore,
+  runBackfill,
+  type BackfillProgress,
+} from '../src/index.ts';
 import { record, records, TableSide } from './table-side.ts';
 
 for (const target of postgresTargets()) {
@@ -192,6 +197,59 @@ for (const target of postgresTargets()) {
       );
     });
 
+    const running = (error: unknown) =>
+      error instanceof AppError && error.code === 'MIGRATION.BACKFILL_RUNNING' && error.kind === 'conflict';
+
+    it('runs one backfill of a service at a time: a second is refused with BACKFILL_RUNNING while the first holds its lease', async () => {
+      const { source, target } = await setUp('lease', 0, 60);
+      const first = runBackfill({ state, service: 'lease', source, target, batchSize: 10, rate: 200 });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await assert.rejects(
+        runBackfill({ state, service: 'lease', source, target, batchSize: 10 }),
+        (error) => {
+          assert.ok(running(error), String(error));
+          assert.match((error as AppError).message, /A backfill of lease is already running/);
+          return true;
+        },
+      );
+      const done = await first;
+      assert.deepEqual([done.completed, done.copied, done.skipped], [true, 60, 0]);
+      assert.deepEqual((await state.require('lease')).backfill, { copied: 60, skipped: 0 });
+      assert.equal(await state.backfillLease('lease'), undefined); // given up at the end
+    });
+
+    it('takes over the lease of a holder that died once it expires, and goes on from the checkpoint', async () => {
+      const { source, target } = await setUp('dead_holder', 0, 30);
+      await target.put('products', records(10, 'p')); // what the dead run had copied and checkpointed
+      await state.saveCheckpoint('dead_holder', {
+        after: { products: 'p0010' },
+        done: ['categories'],
+        completed: false,
+      });
+      await state.acquireBackfillLease('dead_holder', 'killed-process', 300); // never renewed: kill -9
+      await assert.rejects(
+        runBackfill({ state, service: 'dead_holder', source, target, batchSize: 10 }),
+        running,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const result = await runBackfill({ state, service: 'dead_holder', source, target, batchSize: 10 });
+      assert.deepEqual([result.completed, result.copied, result.skipped], [true, 20, 0]);
+    });
+
+    it('stops with BACKFILL_RUNNING, before advancing the checkpoint, once another run took its lease over', async () => {
+      const { source, target } = await setUp('taken_over', 0, 50);
+      const stalled = runBackfill({ state, service: 'taken_over', source, target, batchSize: 10, rate: 40 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // as if its lease had expired during a stall and another process had taken it
+      await db.query(
+        `UPDATE platform.migration_backfill_leases SET holder = 'other' WHERE service = 'taken_over'`,
+      );
+      const before = (await state.require('taken_over')).checkpoint;
+      await assert.rejects(stalled, running);
+      assert.deepEqual((await state.require('taken_over')).checkpoint, before);
+      assert.equal((await state.backfillLease('taken_over'))?.holder, 'other'); // not released by the loser
+    });
+
     it('stops with PHASE_CHANGED when rolled back and started again under it (another epoch)', async () => {
       const { source, target } = await setUp('restarted', 0, 50);
       const running = runBackfill({ state, service: 'restarted', source, target, batchSize: 10, rate: 50 });
@@ -220,4 +278,38 @@ for (const target of postgresTargets()) {
       assert.ok((await target.count('products')) < 50);
     });
   });
+}
+
+for (const target of postgresTargets()) {
+  describe(
+    `backfill lease on a ${target.name} state store made before it existed`,
+    { skip: target.skip },
+    () => {
+      it('adds its table (migration-0002) to a migration-0001 database, whose migrations go on', async () => {
+        const db = await target.open();
+        try {
+          await migrate(db, { schema: 'platform', migrations: MIGRATION_STATE_MIGRATIONS.slice(0, 1) });
+          const old = new MigrationStateStore(db);
+          await old.start('upgraded', 'postgres', 'mongodb');
+          await old.advance('upgraded', 'dual-write');
+          await MigrationStateStore.migrate(db);
+          const state = new MigrationStateStore(db);
+          assert.equal((await state.require('upgraded')).phase, 'backfill');
+          const source = await new TableSide(db, 'upgraded_old').create();
+          const copy = await new TableSide(db, 'upgraded_new').create();
+          await source.put('products', records(3, 'p'));
+          const result = await runBackfill({
+            state,
+            service: 'upgraded',
+            source,
+            target: copy,
+            batchSize: 2,
+          });
+          assert.deepEqual([result.completed, result.copied], [true, 3]);
+        } finally {
+          await target.close(db);
+        }
+      });
+    },
+  );
 }
