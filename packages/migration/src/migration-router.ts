@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, type Logger } from '@polyshop/kernel';
-import type { MigrationState, MigrationStateStore } from './migration-state.ts';
+import { AppError, type EventEnvelope, type Logger } from '@polyshop/kernel';
+import {
+  PHASE_CHANGED,
+  type MigrationState,
+  type MigrationStateStore,
+  type PhaseChangedData,
+} from './migration-state.ts';
 import { routingOf, type Phase, type Routing } from './phases.ts';
 
 /** Where this process sends a service's reads and writes now. */
@@ -38,8 +43,9 @@ export interface MigrationRouterOptions {
 
 /**
  * One process's view of one service's migration. It reads the migration from the control store
- * every `refreshMs` (and at once on `refresh()`), tells its listeners when the epoch changed, and
- * then heartbeats the epoch it has applied, which the engine waits for before the next phase.
+ * every `refreshMs` (and at once on `refresh()`, or on a `migration.phase_changed` event of its
+ * service: `phaseChangeSubscription`), tells its listeners when the epoch changed, and then
+ * heartbeats the epoch it has applied, which the engine waits for before the next phase.
  *
  * Fencing: a process that cannot read the control store (and write its heartbeat) for `fenceMs`
  * no longer knows the phase, so `assertWritable` throws a 503 `MIGRATION.CONTROL_UNREACHABLE`
@@ -61,6 +67,11 @@ export class MigrationRouter {
     this.processId = options.processId ?? randomUUID();
     this.#options = { refreshMs: 1000, fenceMs: 5000, ...options };
     this.#routing = idleRouting(options.configuredStore);
+  }
+
+  /** The service whose migration this router follows. */
+  get service(): string {
+    return this.#options.service;
   }
 
   /** Reads the state once (rejecting if it cannot), then keeps refreshing every `refreshMs` until `stop`. */
@@ -108,6 +119,16 @@ export class MigrationRouter {
     this.#running = run;
     await run;
     if (this.#running === run) this.#running = undefined;
+  }
+
+  /**
+   * A `migration.phase_changed` event announced `epoch` of this router's service: refreshes now
+   * instead of at the next poll. Ignored while the router is not running (before `start`, after
+   * `stop`: a refresh then would heartbeat a process that left) and for an epoch it has applied.
+   */
+  async phaseChanged(epoch: number): Promise<void> {
+    if (this.#stopped || epoch <= this.#routing.epoch) return;
+    await this.refresh();
   }
 
   /** The routing this process applies now. */
@@ -166,6 +187,32 @@ export class MigrationRouter {
     }, this.#options.refreshMs);
     this.#timer.unref();
   }
+}
+
+/** A bus subscription, as `EventBus.subscribe` takes it (this package does not depend on the bus). */
+export interface PhaseChangeSubscription {
+  consumer: string;
+  types: string[];
+  handler: (event: EventEnvelope) => Promise<void>;
+  transient: true;
+}
+
+/**
+ * The subscription that makes `router` refresh as soon as its service's phase changes: every process
+ * hears the `migration.phase_changed` events (the platform relays `platform.outbox` to the bus), each
+ * through its own transient consumer. The router's poll stays the fallback for a lost event.
+ */
+export function phaseChangeSubscription(router: MigrationRouter): PhaseChangeSubscription {
+  return {
+    consumer: `${router.service}.migration-router.${router.processId}`,
+    types: [PHASE_CHANGED],
+    transient: true,
+    handler: async (event) => {
+      const data = event.data as Partial<PhaseChangedData> | undefined;
+      if (data?.service !== router.service || typeof data.epoch !== 'number') return;
+      await router.phaseChanged(data.epoch);
+    },
+  };
 }
 
 function routingOfState(state: MigrationState): ServiceRouting {
