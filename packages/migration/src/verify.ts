@@ -1,5 +1,6 @@
 import { canonicalDigest, compareCodePoints } from './canonical-digest.ts';
 import { copyKeys } from './copy-keys.ts';
+import { sleep } from './token-bucket.ts';
 import type { MigrationRecord, MigrationSide } from './migration-side.ts';
 import type { MigrationStateStore } from './migration-state.ts';
 
@@ -74,6 +75,12 @@ export interface VerifyOptions {
   repairLog?: RepairLogTarget;
   /** How many differences the report details (default 100); all are counted. */
   detailLimit?: number;
+  /**
+   * How often a difference is read again before it counts (default 4), the first time after
+   * `pauseMs` (default 25), then twice as long each time: a write in flight — committed on the
+   * primary, its copy to the mirror not yet — agrees by then and is no difference.
+   */
+  settle?: { attempts?: number; pauseMs?: number };
 }
 
 /**
@@ -82,10 +89,16 @@ export interface VerifyOptions {
  * `canonical` forms. With `repair`, each batch's differences are fixed as they are found: the keys
  * are read again from the source (a record may have changed since the scan) and copied over the
  * target with `force`, and keys the source no longer holds are removed from the target.
+ *
+ * The stores are compared while the service writes both: a key found different is read again (the
+ * source, then the target) a few times with growing pauses (`settle`), and counts only if it still
+ * differs, so a write caught between its primary commit and its mirror copy is not reported.
  */
 export async function verifyStores(options: VerifyOptions): Promise<VerifyReport> {
   const { source, target, batchSize, repair = false, repairLog } = options;
   const detailLimit = options.detailLimit ?? 100;
+  const attempts = options.settle?.attempts ?? 4;
+  const pauseMs = options.settle?.pauseMs ?? 25;
   const report: VerifyReport = { clean: true, differences: 0, kinds: {}, details: [] };
   const repaired: RepairSummary = { copied: 0, removed: 0, failed: 0 };
 
@@ -116,6 +129,40 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
         if (pending.length >= batchSize) await flush();
       }
     };
+    const compare = (
+      key: string,
+      a: MigrationRecord | undefined,
+      b: MigrationRecord | undefined,
+    ): Difference | undefined => {
+      if (!a && !b) return undefined;
+      if (!b) return { kind, key, type: 'missing', source: compared(source, kind, a!) };
+      if (!a) return { kind, key, type: 'extra', target: compared(target, kind, b) };
+      const x = compared(source, kind, a);
+      const y = compared(target, kind, b);
+      if (canonicalDigest(x.canonical) === canonicalDigest(y.canonical)) return undefined;
+      return { kind, key, type: 'different', source: x, target: y };
+    };
+    /** Differences found by the scan, not yet read again (`settle`). */
+    let suspects: Difference[] = [];
+    const settle = async () => {
+      let doubtful = suspects;
+      suspects = [];
+      for (let attempt = 0; attempt < attempts && doubtful.length > 0; attempt++) {
+        await sleep(pauseMs * 2 ** attempt);
+        const keys = doubtful.map((difference) => difference.key);
+        const sourceRecords = byKey(await source.read(kind, keys));
+        const targetRecords = byKey(await target.read(kind, keys));
+        doubtful = keys.flatMap((key) => {
+          const difference = compare(key, sourceRecords.get(key), targetRecords.get(key));
+          return difference ? [difference] : [];
+        });
+      }
+      for (const difference of doubtful) await differ(difference);
+    };
+    const suspect = async (difference: Difference) => {
+      suspects.push(difference);
+      if (suspects.length >= batchSize) await settle();
+    };
     const left = cursor(source, kind, batchSize);
     const right = cursor(target, kind, batchSize);
     let a = await left.next();
@@ -124,24 +171,22 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
       const order = !a ? 1 : !b ? -1 : compareCodePoints(a.key, b.key);
       if (order < 0) {
         comparison.source += 1;
-        await differ({ kind, key: a!.key, type: 'missing', source: compared(source, kind, a!) });
+        await suspect(compare(a!.key, a, undefined)!);
         a = await left.next();
       } else if (order > 0) {
         comparison.target += 1;
-        await differ({ kind, key: b!.key, type: 'extra', target: compared(target, kind, b!) });
+        await suspect(compare(b!.key, undefined, b)!);
         b = await right.next();
       } else {
         comparison.source += 1;
         comparison.target += 1;
-        const x = compared(source, kind, a!);
-        const y = compared(target, kind, b!);
-        if (canonicalDigest(x.canonical) !== canonicalDigest(y.canonical)) {
-          await differ({ kind, key: a!.key, type: 'different', source: x, target: y });
-        }
+        const difference = compare(a!.key, a, b);
+        if (difference) await suspect(difference);
         a = await left.next();
         b = await right.next();
       }
     }
+    await settle();
     await flush();
   }
   report.clean = report.differences === 0;
@@ -193,6 +238,10 @@ export async function retryRepairs(
       }
     }
   }
+}
+
+function byKey(records: readonly MigrationRecord[]): Map<string, MigrationRecord> {
+  return new Map(records.map((record) => [record.key, record]));
 }
 
 /** The records of one kind of a side in key order, fetched `batchSize` at a time as they are consumed. */
