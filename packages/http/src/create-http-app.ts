@@ -5,6 +5,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@polyshop/kernel';
 import { runAsWorkFrom } from '@polyshop/stores';
 import { installProblemHandlers } from './problem-handler.ts';
+import { LatencyWindow } from './latency-window.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** How long the app's live requests took lately (not `/admin`, `/docs` or health checks). */
+    latencies: LatencyWindow;
+  }
+}
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -38,6 +46,13 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   app.addHook('onRequest', (_request, _reply, done) => runAsWorkFrom(performance.now(), done));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Live traffic's latencies, for what must yield to it (a store migration's backfill backs off).
+  app.decorate('latencies', new LatencyWindow());
+  app.addHook('onResponse', (request, reply, done) => {
+    const url = request.routeOptions.url ?? request.url;
+    if (!/^\/(admin|docs|healthz|readyz)(\/|$)/.test(url)) app.latencies.record(reply.elapsedTime);
+    done();
   });
   installProblemHandlers(app);
   await app.register(swagger, {

@@ -4,3 +4,4 @@ export * from './authorizer.ts';
 export * from './service-module.ts';
 export * from './schemas.ts';
 export * from './service-http-client.ts';
+export * from './latency-window.ts';

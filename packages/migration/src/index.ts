@@ -12,3 +12,4 @@ export * from './mirror.ts';
 export * from './migration-router.ts';
 export * from './migration-engine.ts';
 export * from './write-gate.ts';
+export * from './latency-backoff.ts';
