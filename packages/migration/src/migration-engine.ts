@@ -114,6 +114,7 @@ export class MigrationEngine {
   /**
    * Runs the service's backfill (in `backfill` only: 409 `MIGRATION.WRONG_PHASE` otherwise) from the
    * old store to the new one, resuming from its checkpoint; progress and counts go to the state store.
+   * One run per service at a time, across processes (409 `MIGRATION.BACKFILL_RUNNING`; see `runBackfill`).
    */
   async runBackfill(options: {
     service: string;
@@ -123,6 +124,9 @@ export class MigrationEngine {
     throttle?: (rate: number | undefined) => number | undefined;
     signal?: AbortSignal;
     onProgress?: (progress: BackfillProgress) => void;
+    /** The backfill lease's holder and duration (`BackfillOptions.holder`, `leaseMs`). */
+    holder?: string;
+    leaseMs?: number;
   }): Promise<BackfillResult> {
     const { service, sides } = options;
     await this.#requirePhase(service, ['backfill']);
@@ -136,6 +140,8 @@ export class MigrationEngine {
       ...(options.throttle ? { throttle: options.throttle } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.holder === undefined ? {} : { holder: options.holder }),
+      ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
     });
   }
 

@@ -1,7 +1,13 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { AppError, type Clock } from '@polyshop/kernel';
-import { MigrationEngine, MigrationStateStore, type MigrationState } from '@polyshop/migration';
+import {
+  LatencyBackoff,
+  MigrationEngine,
+  MigrationStateStore,
+  p99,
+  type MigrationState,
+} from '@polyshop/migration';
 import { ProblemSchema, type Authorizer } from '@polyshop/http';
 import type { SqlDatabase } from '@polyshop/stores';
 import {
@@ -17,6 +23,12 @@ import { currentStore, type MigrationSideCatalog } from './migration-sides.ts';
 
 /** Records per scan and per write of a backfill or verify run from the admin API. */
 const BATCH_SIZE = 500;
+
+/** The window of live request latencies a backfill's back-off looks at, before every batch. */
+const LIVE_WINDOW_MS = 10_000;
+
+/** Fewer live requests than this before a backfill: no baseline p99 (back-off only with maxP99Ms). */
+const BASELINE_SAMPLES = 20;
 
 /** What the admin migration routes drive, and how they learn where a service runs. */
 export interface MigrationAdminOptions {
@@ -59,6 +71,13 @@ const BackfillBody = Type.Object(
         description: 'records/s, saved with the migration (applies to later runs too)',
       }),
     ),
+    maxP99Ms: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'halve the rate while the live p99 (last 10 s) is above this many ms; default: twice the p99 before the run began, at least 50 ms',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -95,9 +114,6 @@ export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPlu
     }
     return service;
   };
-  /** Backfills running in this process, by service: a second one is refused. */
-  const running = new Set<string>();
-
   return async (app) => {
     const preValidation = authorizer.authorize('platform', 'admin');
     // A POST whose body is optional: no body is an empty object (validated as one).
@@ -200,7 +216,8 @@ export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPlu
           security,
           summary: 'Copy what the old store holds to the new one (in backfill; resumes from its checkpoint)',
           description:
-            'Answers when the run ends: completed, or stopped by a pause. 409 MIGRATION.WRONG_PHASE, 409 MIGRATION.BACKFILL_RUNNING.',
+            'Answers when the run ends: completed, or stopped by a pause. Halves its rate while the live p99 is above maxP99Ms. ' +
+            '409 MIGRATION.WRONG_PHASE; 409 MIGRATION.BACKFILL_RUNNING while another run (any process) holds the backfill lease.',
           params: ServiceParams,
           body: BackfillBody,
           response: { 200: BackfillReportSchema, ...errors },
@@ -208,29 +225,27 @@ export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPlu
       },
       async (request) => {
         const service = migratable(request.params.service);
-        if (running.has(service)) {
-          throw AppError.conflict(
-            'MIGRATION.BACKFILL_RUNNING',
-            `A backfill of ${service} is already running.`,
-          );
-        }
-        running.add(service);
-        try {
-          const migrations = await engine();
-          const rate = request.body.rate;
-          const migration =
-            rate === undefined
-              ? await migrations.state.require(service)
-              : await migrations.state.setRate(service, rate);
-          const result = await migrations.runBackfill({
-            service,
-            sides: await sides.sidesOf(migration),
-            batchSize: BATCH_SIZE,
-          });
-          return toBackfillReport(result);
-        } finally {
-          running.delete(service);
-        }
+        const migrations = await engine();
+        const { rate, maxP99Ms } = request.body;
+        const migration =
+          rate === undefined
+            ? await migrations.state.require(service)
+            : await migrations.state.setRate(service, rate);
+        // Backs off while this process's live requests slow down (the lease makes it one run per service).
+        const live = () => app.latencies.samples(LIVE_WINDOW_MS);
+        const before = live();
+        const baseline = before.length >= BASELINE_SAMPLES ? p99(before) : undefined;
+        const backoff = new LatencyBackoff(live, {
+          ...(maxP99Ms === undefined ? {} : { maxP99Ms }),
+          ...(baseline === undefined ? {} : { baselineP99Ms: baseline }),
+        });
+        const result = await migrations.runBackfill({
+          service,
+          sides: await sides.sidesOf(migration),
+          batchSize: BATCH_SIZE,
+          throttle: backoff.throttle,
+        });
+        return toBackfillReport(result);
       },
     );
 
