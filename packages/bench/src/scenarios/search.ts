@@ -8,7 +8,7 @@ import {
   type SearchResult,
   type SqlStatement,
 } from '@polyshop/search';
-import { openOpenSearch, type OpenSearchConnection } from '@polyshop/stores';
+import { openOpenSearch, type OpenSearchConnection, type SqlExecutor } from '@polyshop/stores';
 import { testServerUrl } from '@polyshop/testing';
 import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
 import { compareInterleaved, runLoad, type Comparison, type LoadResult } from '../measure.ts';
@@ -32,6 +32,13 @@ export function inlineParams(statement: SqlStatement): string {
     throw new Error(`no literal for ${typeof value}`);
   };
   return statement.sql.replace(/\$(\d+)/g, (_, n: string) => literal(statement.params[Number(n) - 1]));
+}
+
+/** The statement as a pgbench script: with its settings, in a transaction of its own, as the adapter runs it. */
+export function pgbenchScript(statement: SqlStatement): string {
+  const sql = `${inlineParams(statement)};\n`;
+  if (statement.settings.length === 0) return sql;
+  return `BEGIN;\n${statement.settings.map((setting) => `${setting};\n`).join('')}${sql}COMMIT;\n`;
 }
 
 /** `GET /search/products` with `q`; resolves to the answer (throws on anything but 200). */
@@ -168,7 +175,7 @@ async function runSearch(target: BenchTarget, scale: Scale): Promise<ScenarioRes
           pgbench({
             binary,
             url,
-            script: `${inlineParams(statement)};\n`,
+            script: pgbenchScript(statement),
             concurrency: CONCURRENCY,
             durationMs: settings.durationMs,
           }),
@@ -176,12 +183,16 @@ async function runSearch(target: BenchTarget, scale: Scale): Promise<ScenarioRes
       );
     } else {
       const db = await bench.platform.postgres();
+      const run = async (tx: SqlExecutor) => {
+        for (const setting of statement.settings) await tx.execute(setting);
+        return tx.query(statement.sql, statement.params);
+      };
       comparisons.push(
         await compare('raw loop: the same statement in this process', overHttp(bench), () =>
           runLoad({
             concurrency: CONCURRENCY,
             durationMs: settings.durationMs,
-            operation: async () => (await db.query(statement.sql, statement.params)).length === 1,
+            operation: async () => (await db.transaction(run)).length === 1,
           }),
         ),
       );

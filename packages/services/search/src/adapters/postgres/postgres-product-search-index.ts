@@ -123,7 +123,8 @@ export class PostgresProductSearchIndex implements ProductSearchIndex, SearchEve
 
   async search(query: SearchQuery): Promise<SearchResult> {
     // One statement: one snapshot for total, hits, facets and histogram.
-    return searchProducts(this.#tx ?? this.#db, query);
+    if (this.#tx) return searchProducts(this.#tx, query);
+    return searchProducts(this.#db, query, (work) => this.#db.transaction(work));
   }
 
   async count(): Promise<number> {

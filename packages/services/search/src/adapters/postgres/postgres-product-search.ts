@@ -1,5 +1,5 @@
 import { Money } from '@polyshop/kernel';
-import type { SqlExecutor } from '@polyshop/stores';
+import type { SqlDatabase, SqlExecutor } from '@polyshop/stores';
 import { fillHistogram, type CountedBucket } from '../../domain/histogram.ts';
 import { decodeCursor, encodeCursor, type CursorPosition } from '../../domain/search-cursor.ts';
 import {
@@ -23,11 +23,22 @@ class SqlParams {
   }
 }
 
-/** One parameterised statement. */
+/** One parameterised statement, and the planner settings it runs with (`SET LOCAL`, in its own transaction). */
 export interface SqlStatement {
   sql: string;
   params: unknown[];
+  settings: readonly string[];
 }
+
+/**
+ * With `q`: the matches are found through the GIN index, not a scan of the whole table. At 100k
+ * products and 13k matches the planner, costing the index's heap visits as random reads
+ * (`random_page_cost` 4, for spinning disks), chose a sequential scan evaluating `@@` on every row:
+ * 59 ms against 35 ms through the index (the search table is read from memory, as a hot index is).
+ * The setting is the one PostgreSQL's documentation suggests for data in memory or on SSDs, and
+ * holds for this statement's transaction only.
+ */
+const FULL_TEXT_SETTINGS = ['SET LOCAL random_page_cost = 1.1'] as const;
 
 /** Facet fields → columns (a closed list: nothing from the request reaches the SQL text). */
 const FACET_COLUMNS: Record<FacetField, string> = { brand: 'm.brand', category: 'm.category' };
@@ -167,7 +178,11 @@ export function searchStatement(query: SearchQuery, position: CursorPosition | u
   for (const field of query.facets) parts.push(`${facetOf(field, matches)} AS ${field}`);
   if (query.histogram)
     parts.push(`${priceHistogramOf(query.histogram.interval, matches, params)} AS histogram`);
-  return { sql: `${matches.with} SELECT ${parts.join(',\n')}`, params: params.values };
+  return {
+    sql: `${matches.with} SELECT ${parts.join(',\n')}`,
+    params: params.values,
+    settings: matches.tsquery ? FULL_TEXT_SETTINGS : [],
+  };
 }
 
 /** A hit as the statement returns it: searchable rows only (their content is set), with score and headlines. */
@@ -215,10 +230,21 @@ function nextPosition(
  * Runs a search on PostgreSQL full-text with `searchStatement`: exact numeric price filters, GROUP
  * BY for facets and histogram, all in one statement (so total, hits, facets and histogram agree).
  */
-export async function searchProducts(db: SqlExecutor, query: SearchQuery): Promise<SearchResult> {
+export async function searchProducts(
+  db: SqlExecutor,
+  query: SearchQuery,
+  /** Runs the statement with its settings in a transaction of its own (absent: inside the caller's, as it is). */
+  transaction?: SqlDatabase['transaction'],
+): Promise<SearchResult> {
   const position = decodeCursor(query);
   const statement = searchStatement(query, position);
-  const [row] = await db.query<SearchRow>(statement.sql, statement.params);
+  const [row] =
+    transaction && statement.settings.length
+      ? await transaction(async (tx) => {
+          for (const setting of statement.settings) await tx.execute(setting);
+          return tx.query<SearchRow>(statement.sql, statement.params);
+        })
+      : await db.query<SearchRow>(statement.sql, statement.params);
   const { total, hits } = row!;
   const facets: SearchResult['facets'] = {};
   for (const field of query.facets) facets[field] = row![field]!;
