@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { AppError, createLogger, systemClock, type Clock, type Logger } from '@polyshop/kernel';
 import type { DeadLetters, EventBus } from '@polyshop/bus';
-import { openPostgres, type SqlDatabase } from '@polyshop/stores';
+import { OutboxRelay, openPostgres, type SqlDatabase } from '@polyshop/stores';
 import { createStoreConnections } from './store-connections.ts';
 import {
   createHttpApp,
@@ -13,7 +13,7 @@ import {
   type ServiceModuleOf,
   type ServiceName,
 } from '@polyshop/http';
-import { MigrationStateStore } from '@polyshop/migration';
+import { MigrationStateStore, PLATFORM_SCHEMA } from '@polyshop/migration';
 import { adminRoutes } from './admin-routes.ts';
 import { migrationAdminRoutes } from './migration/migration-admin-routes.ts';
 import { createMigrationSides } from './migration/migration-sides.ts';
@@ -198,11 +198,24 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
   });
 
   let started = false;
+  /**
+   * Publishes `platform.outbox` (the `migration.phase_changed` events of the control store) to the
+   * bus, so every process's migration routers hear a phase change at once rather than at their next
+   * poll. Every host runs one; the schema's lease lets one publish at a time.
+   */
+  let platformRelay: OutboxRelay | undefined;
   async function start() {
     if (started) return;
     started = true;
     await app.ready();
     for (const module of modules.values()) await module.start?.();
+    platformRelay = new OutboxRelay({
+      db: await sharedPostgres(),
+      schema: PLATFORM_SCHEMA,
+      publisher: bus,
+      logger: logger.child({ component: 'platform-relay' }),
+    });
+    platformRelay.start();
   }
   async function closeStores() {
     await bus.close().catch((error) => logger.warn({ err: error }, 'closing the bus failed'));
@@ -231,6 +244,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
         for (const [service, running] of [...modules.entries()].reverse()) {
           await running.stop?.().catch((error) => logger.warn({ err: error, service }, 'stopping failed'));
         }
+        await platformRelay?.stop();
       }
       await closeStores();
     },

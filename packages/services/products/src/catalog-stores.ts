@@ -3,6 +3,7 @@ import {
   MigrationRouter,
   MigrationStateStore,
   Mirror,
+  phaseChangeSubscription,
   WriteGate,
   type MigrationSide,
   type ServiceRouting,
@@ -109,8 +110,12 @@ export class CatalogStores {
     return stores;
   }
 
-  /** Starts every open store's relay (and those of stores opened later). */
-  start(): void {
+  /**
+   * Has the router refresh on every `migration.phase_changed` event of the catalogue (its poll stays
+   * the fallback), and starts every open store's relay (and those of stores opened later).
+   */
+  async start(): Promise<void> {
+    await this.#context.bus.subscribe(phaseChangeSubscription(this.router));
     this.#started = true;
     for (const store of this.#opened.values()) store.relay.start();
   }

@@ -63,7 +63,7 @@ export async function createProductsService(context: ServiceContext<ProductsStor
           transient: true,
         });
       }
-      stores.start();
+      await stores.start();
     },
     async stop() {
       await stores.stop();
