@@ -1,8 +1,17 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { MigrationEngine, MigrationStateStore, type MigrationSides } from '@polyshop/migration';
+import type { ServiceName } from '@polyshop/http';
+import type { EventEnvelope } from '@polyshop/kernel';
+import {
+  MigrationEngine,
+  MigrationStateStore,
+  type MigrationSide,
+  type MigrationSides,
+} from '@polyshop/migration';
 import { adminToken, createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
 import { openMongo, type MongoConnection, type SqlDatabase } from '@polyshop/stores';
-import { skipReason, testServerUrl } from '@polyshop/testing';
+import { postgresTargets, skipReason, testServerUrl } from '@polyshop/testing';
+import type { Product } from '../../src/domain/product.ts';
 import { MongoCatalogSide } from '../../src/adapters/migration/mongo-catalog-side.ts';
 import { PostgresCatalogSide } from '../../src/adapters/migration/postgres-catalog-side.ts';
 
@@ -12,7 +21,26 @@ const mongoServer = testServerUrl(MONGO);
 /** Why a live-move test cannot run here (no MongoDB test server), or false. */
 export const liveMoveSkip = skipReason(MONGO, mongoServer);
 
-/** A running platform (users + products on PGlite, MONGODB_URL on a fresh database) and an engine to move it. */
+/** The PostgreSQL engine a live move starts from: in-memory PGlite, or a fresh database on the real server. */
+export type LiveMoveSource = 'pglite' | 'postgres';
+
+/**
+ * Every source a live move must work from, each with its skip reason: PGlite always, the real
+ * PostgreSQL server from `POLYSHOP_TEST_DATABASE_URL` (skipped loudly when missing locally, a failure
+ * under CI=true), both into MongoDB from `POLYSHOP_TEST_MONGODB_URL`.
+ */
+export const LIVE_MOVE_SOURCES: { source: LiveMoveSource; skip: string | false }[] = postgresTargets().map(
+  (target) => ({ source: target.name, skip: liveMoveSkip || target.skip }),
+);
+
+/** What a test reads of an HTTP answer. */
+export interface Answer {
+  statusCode: number;
+  body: string;
+  json<T = unknown>(): T;
+}
+
+/** A running platform (users + products on PostgreSQL, MONGODB_URL on a fresh database) and an engine to move it. */
 export interface LiveMove {
   platform: TestPlatform;
   token: string;
@@ -21,16 +49,25 @@ export interface LiveMove {
   engine: MigrationEngine;
   /** The catalogue's PostgreSQL side (`from`) and MongoDB side (`to`). */
   sides: MigrationSides;
+  /** An HTTP request as the admin (`If-Match: "<ifMatch>"` when given). */
+  request(method: 'GET' | 'POST' | 'PATCH', url: string, body?: object, ifMatch?: number): Promise<Answer>;
   close(): Promise<void>;
 }
 
-export async function openLiveMove(): Promise<LiveMove> {
+export interface LiveMoveOptions {
+  /** The platform's PostgreSQL (default `pglite`). */
+  source?: LiveMoveSource;
+  /** The platform's services (default users and products). */
+  services?: ServiceName[];
+}
+
+export async function openLiveMove(options: LiveMoveOptions = {}): Promise<LiveMove> {
   const database = `polyshop_t_${randomBytes(5).toString('hex')}`;
   const url = new URL(mongoServer!);
   url.pathname = `/${database}`;
   const platform = await createTestPlatform({
-    target: 'pglite',
-    services: ['users', 'products'],
+    target: options.source ?? 'pglite',
+    services: options.services ?? ['users', 'products'],
     env: { MONGODB_URL: url.toString() },
   });
   const token = await adminToken(platform);
@@ -43,10 +80,165 @@ export async function openLiveMove(): Promise<LiveMove> {
     db,
     engine: new MigrationEngine({ state: new MigrationStateStore(db), pollMs: 20 }),
     sides: { from: new PostgresCatalogSide(db), to: new MongoCatalogSide(mongo) },
+    request: async (method, requestUrl, body, ifMatch) =>
+      await platform.app.inject({
+        method,
+        url: requestUrl,
+        ...(body ? { payload: body } : {}),
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(ifMatch === undefined ? {} : { 'if-match': `"${ifMatch}"` }),
+        },
+      }),
     async close() {
       await platform.dispose();
       await mongo.db.dropDatabase().catch(() => undefined);
       await mongo.close();
     },
   };
+}
+
+/** A product as an acknowledged write returned it. */
+export interface Written {
+  id: string;
+  version: number;
+  name: string;
+}
+
+/** What the clients were told: every acknowledged write, per product, the last one last. */
+export class Ledger {
+  readonly last = new Map<string, Written>();
+  /** Acknowledged changes per product (creates and patches): each must have one event, no more. */
+  readonly changes = new Map<string, number>();
+  /** Per product, the lowest version acknowledged by a write that began after `cut()`. */
+  readonly sinceCut = new Map<string, number>();
+  readonly failures: string[] = [];
+  #cut = false;
+
+  /** From now on, writes that begin are counted in `sinceCut`. */
+  cut(): void {
+    this.#cut = true;
+  }
+
+  /** Whether `cut()` was called: read it before a request begins. */
+  get isCut(): boolean {
+    return this.#cut;
+  }
+
+  acknowledge(product: Written, begunAfterCut = false): void {
+    const known = this.last.get(product.id);
+    if (!known || known.version < product.version) this.last.set(product.id, product);
+    this.changes.set(product.id, (this.changes.get(product.id) ?? 0) + 1);
+    if (begunAfterCut) {
+      const first = this.sinceCut.get(product.id);
+      if (first === undefined || product.version < first) this.sinceCut.set(product.id, product.version);
+    }
+  }
+}
+
+/** Clients running against a live move; `stop` ends them and resolves once every request answered. */
+export interface Load {
+  ledger: Ledger;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `concurrency` clients that create products (category `mugs`, created first), patch the ones
+ * they know with If-Match and read them, until `stop`. Each acknowledged write goes to the ledger, each
+ * 5xx to `ledger.failures`.
+ */
+export async function startLoad(move: LiveMove, concurrency: number): Promise<Load> {
+  const created = await move.request('POST', '/products/categories', { slug: 'mugs', name: 'Mugs' });
+  assert.equal(created.statusCode, 201, created.body);
+  const ledger = new Ledger();
+  let stopped = false;
+  const clients = Array.from({ length: concurrency }, (_, i) => client(move, ledger, () => stopped, i + 1));
+  return {
+    ledger,
+    async stop() {
+      stopped = true;
+      await Promise.all(clients);
+    },
+  };
+}
+
+/** One client: creates, patches what it knows with If-Match, and reads, until `stop`. */
+async function client(move: LiveMove, ledger: Ledger, stop: () => boolean, seed: number): Promise<void> {
+  const mine: string[] = [];
+  for (let step = 0; !stop(); step++) {
+    const roll = (seed * 31 + step * 17) % 10;
+    const afterCut = ledger.isCut;
+    let response;
+    let write = true;
+    if (mine.length === 0 || roll < 3) {
+      response = await move.request('POST', '/products', {
+        name: `Mug ${seed}-${step}`,
+        category: 'mugs',
+        currency: 'EUR',
+        basePrice: '12.50',
+        status: 'active',
+        attributes: {},
+        variants: [{ sku: `MUG-${seed}-${step}-${randomBytes(2).toString('hex')}` }],
+      });
+      if (response.statusCode === 201) mine.push(response.json<Product>().id);
+    } else if (roll < 8) {
+      const id = mine[step % mine.length]!;
+      const known = ledger.last.get(id)!;
+      response = await move.request(
+        'PATCH',
+        `/products/${id}`,
+        { name: `Mug ${seed}-${step}` },
+        known.version,
+      );
+    } else {
+      write = false;
+      response = await move.request('GET', `/products/${mine[step % mine.length]!}`);
+    }
+    if (response.statusCode >= 500) ledger.failures.push(`${response.statusCode} ${response.body}`);
+    else if (response.statusCode < 300 && write) ledger.acknowledge(response.json<Written>(), afterCut);
+  }
+}
+
+/** Resolves after `ms` of load. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Asserts `side` holds every product of the ledger with its last acknowledged version and name. */
+export async function assertHoldsLedger(side: MigrationSide, ledger: Ledger): Promise<void> {
+  const stored = new Map(
+    (await side.read('products', [...ledger.last.keys()])).map((record) => [
+      record.key,
+      record.body as Product,
+    ]),
+  );
+  for (const [id, last] of ledger.last) {
+    assert.deepEqual(
+      [stored.get(id)?.version, stored.get(id)?.name],
+      [last.version, last.name],
+      `product ${id} in ${side.store}`,
+    );
+  }
+}
+
+/** The `product.*` events recorded across both outboxes (PostgreSQL's, and MongoDB's confirmed ones). */
+export async function productEvents(move: LiveMove): Promise<EventEnvelope[]> {
+  const events = (
+    await move.db.query<{ envelope: EventEnvelope }>(
+      `SELECT envelope FROM catalog.outbox WHERE type LIKE 'product.%'`,
+    )
+  ).map((row) => row.envelope);
+  for (const document of await move.mongo.db
+    .collection<{ envelope: EventEnvelope; status?: string }>('outbox')
+    .find({ status: { $ne: 'pending' } })
+    .toArray())
+    if (document.envelope.type.startsWith('product.')) events.push(document.envelope);
+  return events;
+}
+
+/** Asserts each acknowledged change has exactly one `product.*` event, in whichever outbox recorded it. */
+export async function assertOneEventPerChange(move: LiveMove, ledger: Ledger): Promise<void> {
+  const events = new Map<string, number>();
+  for (const event of await productEvents(move))
+    events.set(event.aggregateId, (events.get(event.aggregateId) ?? 0) + 1);
+  for (const [id, changes] of ledger.changes) assert.equal(events.get(id), changes, `events of ${id}`);
+  assert.equal(events.size, ledger.changes.size, 'events of products no client was told of');
 }
