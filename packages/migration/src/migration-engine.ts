@@ -73,14 +73,36 @@ export class MigrationEngine {
   }
 
   /**
-   * Back to `idle` on the old store, at once (no waiting for members); see
+   * Back to `idle` on the old store, at once (no waiting for members first); see
    * `MigrationStateStore.rollback`. From `write-switch`, with `sides`, the repair log's writes are
    * first copied from the new store to the old one, so the old store has every write made in between.
+   *
+   * Writes begun in `write-switch` may still be in flight when the rollback commits: a copy of one to
+   * the old store that fails then lands in the repair log after the rollback emptied it, and a retry
+   * in `idle` would copy the other way — the old store, the source of truth again, would miss an
+   * acknowledged write. So from `write-switch` the rollback then waits until every live process has
+   * applied it (their older writes have ended; 409 `MIGRATION.MEMBERS_BEHIND` after `ackTimeoutMs`)
+   * and copies those late keys from the new store to the old one; a 503
+   * `MIGRATION.ROLLBACK_REPAIRS_FAILED` names the keys it could not copy (they stay in the log).
    */
   async rollback(service: string, sides?: MigrationSides): Promise<MigrationState> {
     const migration = await this.state.require(service);
-    if (migration.phase === 'write-switch' && sides) await this.retryRepairs(service, sides);
-    return this.state.rollback(service);
+    if (migration.phase !== 'write-switch' || !sides) return this.state.rollback(service);
+    await this.retryRepairs(service, sides);
+    const rolledBack = await this.state.rollback(service);
+    await this.waitForMembers(service, rolledBack.epoch);
+    const late = await retryRepairs(this.state, service, sides.to, sides.from);
+    if (late.failed > 0) {
+      const keys = await this.state.repairs.list(service, 20);
+      throw AppError.unavailable(
+        'MIGRATION.ROLLBACK_REPAIRS_FAILED',
+        `${service} rolled back to ${rolledBack.fromStore}, but ${late.failed} write(s) made to ${rolledBack.toStore} before the rollback could not be copied to it yet: ${keys
+          .map((entry) => `${entry.kind}/${entry.key}`)
+          .join(', ')}.`,
+        { details: { service, failed: late.failed } },
+      );
+    }
+    return rolledBack;
   }
 
   /**

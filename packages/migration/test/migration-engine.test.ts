@@ -2,8 +2,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '@polyshop/kernel';
 import type { SqlDatabase } from '@polyshop/stores';
-import { postgresTargets } from '@polyshop/testing';
-import { MigrationEngine, MigrationRouter, MigrationStateStore, type MigrationSides } from '../src/index.ts';
+import { eventually, postgresTargets } from '@polyshop/testing';
+import {
+  MigrationEngine,
+  MigrationRouter,
+  MigrationStateStore,
+  WriteGate,
+  type MigrationSides,
+} from '../src/index.ts';
 import { record, records, TableSide } from './table-side.ts';
 
 /** Asserts that `promise` rejects with a 409 AppError of this code, and returns it. */
@@ -156,6 +162,38 @@ for (const target of postgresTargets()) {
       assert.equal((await engine.rollback('back', stores)).phase, 'idle');
       const [kept] = await stores.from.read('products', ['p0002']);
       assert.equal(kept!.version, 4);
+    });
+
+    it('from write-switch, copies to the old store a write in flight whose copy failed after the rollback', async () => {
+      const service = 'late';
+      const stores = await sides(service);
+      await stores.from.put('products', [record('p0001')]);
+      await stores.to.put('products', [record('p0001')]);
+      const router = await process(service);
+      const gate = new WriteGate({ router, state, service, pollMs: 10 });
+      try {
+        await state.start(service, 'old', 'new');
+        for (let phase = (await state.require(service)).phase; phase !== 'write-switch';)
+          phase = (await state.advance(service, phase)).phase;
+        await router.refresh();
+        // a write begun in write-switch: on the new store (the source of truth) already …
+        const write = await gate.begin();
+        assert.equal(write.routing.phase, 'write-switch');
+        await stores.to.put('products', [record('p0001', 2, 'written in write-switch')]);
+        // … when the rollback commits (the repair log is empty: nothing to copy first)
+        const rolling = engine.rollback(service, stores);
+        await eventually(async () => (await state.require(service)).phase === 'idle');
+        // … and its copy to the old store fails: Mirror puts the key in the log, after the rollback
+        await state.repairs.add(service, 'products', ['p0001'], 'old store timed out');
+        write.end();
+        await router.refresh(); // this process applies the rollback
+        assert.equal((await rolling).phase, 'idle');
+        // the old store, the source of truth again, has the acknowledged write; the log is empty
+        assert.equal((await stores.from.read('products', ['p0001']))[0]!.version, 2);
+        assert.equal(await state.repairs.size(service), 0);
+      } finally {
+        gate.close();
+      }
     });
 
     it('rolls back at once, without waiting for members', async () => {
