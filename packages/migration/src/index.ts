@@ -13,3 +13,4 @@ export * from './migration-router.ts';
 export * from './migration-engine.ts';
 export * from './write-gate.ts';
 export * from './latency-backoff.ts';
+export * from './movable-stores.ts';
