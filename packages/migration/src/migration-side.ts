@@ -20,6 +20,25 @@ export interface UpsertOptions {
   force?: boolean;
 }
 
+/** One view on which two sides disagree (e.g. one query of a sample): its name and each side's answer. */
+export interface ViewDifference {
+  /** Names the view (e.g. the query), unique within its comparison. */
+  key: string;
+  /** What the source side shows, as plain JSON. */
+  source: unknown;
+  /** What the target side shows, as plain JSON. */
+  target: unknown;
+}
+
+/** What `MigrationSide.compareViews` found: how many views it compared, and those that differ. */
+export interface ViewComparison {
+  /** The name the report files these under, beside the record kinds (e.g. `queries`). */
+  kind: string;
+  /** Views compared. */
+  compared: number;
+  differences: ViewDifference[];
+}
+
 /**
  * A service's data in one store, as the engine sees it. Both stores of a service implement it, and
  * they pass the same contract suite: what one side `scan`s, the other side's `upsertIfNewer` stores
@@ -64,4 +83,11 @@ export interface MigrationSide {
   canonical(kind: string, body: unknown): unknown;
   /** Deletes every record of the service on this side (`cleanup`, after `finished`). */
   drop(): Promise<void>;
+  /**
+   * Optional: compares what users see through this side with what they see through `other` (the
+   * same service on the other store), beyond record digests — e.g. a derived index answering a fixed
+   * sample of queries. Verify calls it on the source side after the records, reads again like a
+   * record difference (`settle`) and reports each difference under `ViewComparison.kind`.
+   */
+  compareViews?(other: MigrationSide): Promise<ViewComparison>;
 }

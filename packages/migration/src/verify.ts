@@ -90,6 +90,10 @@ export interface VerifyOptions {
  * are read again from the source (a record may have changed since the scan) and copied over the
  * target with `force`, and keys the source no longer holds are removed from the target.
  *
+ * A side with `compareViews` (what users see, beyond the records: a search index's answers to a
+ * sample of queries) is asked after the records; its differences are read again the same way and
+ * reported under its kind (never repaired directly: repairing the records they derive from does).
+ *
  * The stores are compared while the service writes both: a key found different is read again (the
  * source, then the target) a few times with growing pauses (`settle`), and counts only if it still
  * differs, so a write caught between its primary commit and its mirror copy is not reported.
@@ -188,6 +192,32 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
     }
     await settle();
     await flush();
+  }
+  if (source.compareViews) {
+    let views = await source.compareViews(target);
+    for (let attempt = 0; attempt < attempts && views.differences.length > 0; attempt++) {
+      await sleep(pauseMs * 2 ** attempt);
+      views = await source.compareViews(target);
+    }
+    const comparison: KindComparison = {
+      source: views.compared,
+      target: views.compared,
+      missing: 0,
+      extra: 0,
+      different: views.differences.length,
+    };
+    report.kinds[views.kind] = comparison;
+    report.differences += views.differences.length;
+    for (const view of views.differences) {
+      if (report.details.length >= detailLimit) break;
+      report.details.push({
+        kind: views.kind,
+        key: view.key,
+        type: 'different',
+        source: { version: 0, canonical: view.source },
+        target: { version: 0, canonical: view.target },
+      });
+    }
   }
   report.clean = report.differences === 0;
   if (repair) report.repaired = repaired;
