@@ -67,6 +67,15 @@ async function drill(move: LiveMove, phase: 'read-switch' | 'write-switch'): Pro
   await assertHoldsLedger(sides.from, ledger);
   // each acknowledged change has exactly one event, in whichever outbox was the source of truth's
   await assertOneEventPerChange(move, ledger);
+  if (phase === 'write-switch') {
+    const inMongoOutbox = await move.mongo.db
+      .collection('outbox')
+      .countDocuments({ type: { $regex: '^product\\.' } });
+    assert.ok(
+      inMongoOutbox > 0,
+      'no write went to MongoDB first in write-switch: the drill rolled back nothing',
+    );
+  }
   // writes begun after the rollback reached PostgreSQL only: MongoDB has none of them
   const inMongo = new Map(
     (await sides.to.read('products', [...ledger.sinceCut.keys()])).map((record) => [
