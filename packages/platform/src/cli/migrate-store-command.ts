@@ -16,8 +16,11 @@ import { findServiceDefinition } from '../service-catalog.ts';
 /** The phases `--phase` may stop at, in order. */
 const TARGET_PHASES = PHASES.filter((phase) => phase !== 'idle' && phase !== 'cleanup');
 
-/** Records per scan and per write of the backfill and verify passes. */
+/** Records per scan and per write of the backfill and verify passes (default of `--batch-size`). */
 const BATCH_SIZE = 500;
+
+/** The variable that sets how long the CLI's backfill lease lasts unless renewed (ms). */
+export const BACKFILL_LEASE_VARIABLE = 'MIGRATION_BACKFILL_LEASE_MS';
 
 /** How many differences a failed verify prints. */
 const SHOWN_DIFFERENCES = 20;
@@ -30,6 +33,10 @@ export interface MigrateStoreOptions {
   phase?: Phase;
   /** Backfill records per second (saved with the migration). */
   rate?: number;
+  /** Records per backfill batch (one scan, one write, one checkpoint); default 500. */
+  batchSize?: number;
+  /** How long the backfill lease lasts unless renewed (default: the engine's, 30 s). */
+  leaseMs?: number;
   /** Verify repairs the new store's differences (then verifies again). */
   repair?: boolean;
   /** Go on past `read-switch` to switch writes (else stop there and say how to continue). */
@@ -183,12 +190,20 @@ async function backfill(
   const showBar = options.progress === true;
   let started = false;
   const before = migration.backfill.copied + migration.backfill.skipped;
+  const resumed = Object.entries(migration.checkpoint.after);
+  if (resumed.length > 0 || migration.checkpoint.done.length > 0) {
+    print(
+      `${service}: backfill resumes from its checkpoint: after ${resumed.map(([kind, key]) => `${kind} ${key}`).join(', ') || 'nothing'}` +
+        ` (done: ${migration.checkpoint.done.join(', ') || 'none'}; ${migration.backfill.copied} copied, ${migration.backfill.skipped} already there before)`,
+    );
+  }
   const startedAt = performance.now();
   try {
     const result = await engine.runBackfill({
       service,
       sides,
-      batchSize: BATCH_SIZE,
+      batchSize: options.batchSize ?? BATCH_SIZE,
+      ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (progress) => {
         if (!showBar) return;
@@ -279,6 +294,21 @@ export function formatMigrationStatus(migration: MigrationState, repairs: number
   ].join('\n');
 }
 
+/** `MIGRATION_BACKFILL_LEASE_MS`, when set: a whole number of ms ≥ 100. */
+function leaseFrom(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env[BACKFILL_LEASE_VARIABLE];
+  if (value === undefined || value === '') return undefined;
+  const ms = Number(value);
+  if (!Number.isSafeInteger(ms) || ms < 100) {
+    throw AppError.invalidInput(
+      'MIGRATION.INVALID_LEASE',
+      `${BACKFILL_LEASE_VARIABLE} is a whole number of milliseconds, at least 100 (got "${value}").`,
+      { field: BACKFILL_LEASE_VARIABLE },
+    );
+  }
+  return ms;
+}
+
 function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number < 1)
@@ -294,9 +324,12 @@ export interface MigrateStoreCommandOptions {
   rollback?: boolean;
   cleanup?: boolean;
   rate?: number;
+  batchSize?: number;
   repair?: boolean;
   yes?: boolean;
   dataDir?: string;
+  /** From `MIGRATION_BACKFILL_LEASE_MS` (not a flag). */
+  leaseMs?: number;
 }
 
 /**
@@ -370,6 +403,8 @@ export async function runMigrateStore(
       to: options.to,
       ...(options.phase ? { phase: options.phase } : {}),
       ...(options.rate ? { rate: options.rate } : {}),
+      ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
       repair: options.repair ?? false,
       yes: options.yes ?? false,
       progress: process.stderr.isTTY,
@@ -401,6 +436,11 @@ export function registerMigrateStoreCommand(program: Command): void {
     .option('--rollback', 'go back to the old store (any phase before finished)')
     .option('--cleanup', 'after finished: delete the service’s data from the old store')
     .option('--rate <n>', 'backfill at most n records per second (saved with the migration)', positiveInteger)
+    .option(
+      '--batch-size <n>',
+      `backfill n records per batch: one scan, one write, one checkpoint (default ${BATCH_SIZE})`,
+      positiveInteger,
+    )
     .option('--repair', 'let verify copy the old store over every difference it finds, then verify again')
     .option('--yes', 'go on past read-switch and switch writes to the new store (else it stops there)')
     .option(
@@ -415,8 +455,14 @@ export function registerMigrateStoreCommand(program: Command): void {
       };
       let connections: MigrationConnections | undefined;
       try {
+        const leaseMs = leaseFrom(env);
         connections = await openMigrationConnections(config, env);
-        await runMigrateStore(service, options, connections, (line) => process.stdout.write(`${line}\n`));
+        await runMigrateStore(
+          service,
+          { ...options, ...(leaseMs === undefined ? {} : { leaseMs }) },
+          connections,
+          (line) => process.stdout.write(`${line}\n`),
+        );
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         process.stderr.write(
