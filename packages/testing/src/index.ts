@@ -4,3 +4,4 @@ export * from './polyglot-targets.ts';
 export * from './assert-tables-match-schema.ts';
 export * from './eventually.ts';
 export * from './schema-tables-suite.ts';
+export * from './tcp-proxy.ts';
