@@ -177,6 +177,9 @@ describe('polyshop migrate-store products: kill -9 during the backfill, then res
     //    command's work in this process: a second process start-up could outlast the lease.)
     const connections = await openMigrationConnections(loadPlatformConfig(env), env);
     try {
+      const status: string[] = [];
+      await runMigrateStore('products', { status: true }, connections, (line) => status.push(line));
+      assert.match(status.join('\n'), new RegExp(`backfill lease: ${lease.holder} until `));
       await assert.rejects(
         runMigrateStore(
           'products',

@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import { AppError } from '@polyshop/kernel';
 import {
   PHASES,
+  type BackfillLease,
   type MigrationSides,
   type MigrationState,
   type Phase,
@@ -274,8 +275,12 @@ export function formatDifferences(report: VerifyReport): string {
   return lines.join('\n');
 }
 
-/** One block per migration: stores, phase, epoch, counts, repair log and last verify. */
-export function formatMigrationStatus(migration: MigrationState, repairs: number): string {
+/** One block per migration: stores, phase, epoch, counts, backfill lease, repair log and last verify. */
+export function formatMigrationStatus(
+  migration: MigrationState,
+  repairs: number,
+  lease?: BackfillLease,
+): string {
   const verify = migration.lastVerify;
   return [
     `${migration.service}: ${migration.fromStore} → ${migration.toStore}, phase ${migration.phase}, epoch ${migration.epoch}${
@@ -284,6 +289,9 @@ export function formatMigrationStatus(migration: MigrationState, repairs: number
     `  backfill: ${migration.backfill.copied} copied, ${migration.backfill.skipped} already there, ${
       migration.checkpoint.completed ? 'complete' : `done: ${migration.checkpoint.done.join(', ') || 'none'}`
     }${migration.rate ? `, rate ${migration.rate} records/s` : ''}`,
+    ...(lease
+      ? [`  backfill lease: ${lease.holder} until ${lease.expiresAt.toISOString()} (renewed while it runs)`]
+      : []),
     `  repair log: ${repairs} keys`,
     `  last verify: ${
       verify
@@ -354,7 +362,13 @@ export async function runMigrateStore(
     const all = service ? [await engine.state.require(service)] : await engine.state.list();
     if (all.length === 0) print('no store migration was started');
     for (const migration of all) {
-      print(formatMigrationStatus(migration, await engine.state.repairs.size(migration.service)));
+      print(
+        formatMigrationStatus(
+          migration,
+          await engine.state.repairs.size(migration.service),
+          await engine.state.backfillLease(migration.service),
+        ),
+      );
     }
     return;
   }
