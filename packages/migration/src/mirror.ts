@@ -14,7 +14,17 @@ export interface MirrorOptions {
   mirror: MigrationSide;
   /** Told when even the repair log cannot be written (the key then shows up in verify). */
   logger?: Logger;
+  /**
+   * Longest a copy may hold the user's write (default 2000 ms): then its keys go to the repair log
+   * and `copy` resolves. A store that has gone away can leave a request to it unanswered for as long
+   * as its driver waits (MongoDB's: for ever on a connection that died silently). The copy abandoned
+   * may still land later; it is by version, so it never overwrites a newer copy.
+   */
+  timeoutMs?: number;
 }
+
+/** The default `MirrorOptions.timeoutMs`. */
+export const MIRROR_TIMEOUT_MS = 2000;
 
 /** What one `copy` did. */
 export interface MirrorResult {
@@ -27,7 +37,9 @@ export interface MirrorResult {
 /**
  * Keeps the mirror store in step with the primary after each write, during dual-write and after
  * the write switch. A failure of the mirror never fails the user's request: `copy` never throws;
- * the keys go to the repair log with the reason (`retryRepairs` copies them again, verify shows them).
+ * the keys go to the repair log with the reason (`retryRepairs` copies them again, verify shows them),
+ * and a copy that takes longer than `timeoutMs` goes there too, so a dead mirror store costs a write
+ * at most that long.
  */
 export class Mirror {
   readonly #options: MirrorOptions;
@@ -43,9 +55,20 @@ export class Mirror {
    */
   async copy(kind: string, keys: readonly string[]): Promise<MirrorResult> {
     const { state, service, primary, mirror, logger } = this.#options;
+    const timeoutMs = this.#options.timeoutMs ?? MIRROR_TIMEOUT_MS;
     if (keys.length === 0) return { copied: [], failed: [] };
+    const copying = copyKeys(primary, mirror, kind, keys);
+    // abandoned after a timeout, it may still fail: nobody waits for it any more
+    copying.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the copy to ${mirror.store} did not finish within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
     try {
-      const done = await copyKeys(primary, mirror, kind, keys);
+      const done = await Promise.race([copying, timeout]);
       return { copied: [...done.written, ...done.removed], failed: [] };
     } catch (error) {
       const reason = reasonOf(error);
@@ -58,6 +81,8 @@ export class Mirror {
         );
       }
       return { copied: [], failed: [...keys] };
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

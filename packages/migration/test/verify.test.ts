@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SqlDatabase } from '@polyshop/stores';
-import { postgresTargets } from '@polyshop/testing';
+import { eventually, postgresTargets } from '@polyshop/testing';
 import { Mirror, MigrationStateStore, retryRepairs, verifyStores } from '../src/index.ts';
 import { record, records, TableSide } from './table-side.ts';
 
@@ -185,6 +185,46 @@ for (const target of postgresTargets()) {
       assert.equal(await state.repairs.size('retry'), 0);
       assert.equal((await verifyStores({ source, target, batchSize: 10 })).clean, true);
     });
+
+    it(
+      'a mirror copy that does not answer within timeoutMs goes to the repair log; the write waits no longer',
+      {
+        skip: target.name === 'pglite' && 'one connection: a lock held on it blocks nobody',
+      },
+      async () => {
+        const { source, target: stuck } = await stores('slow');
+        const mirror = new Mirror({ state, service: 'slow', primary: source, mirror: stuck, timeoutMs: 200 });
+        await source.put('products', [record('p1')]);
+        let release!: () => void;
+        let locked!: () => void;
+        const held = new Promise<void>((resolve) => (release = resolve));
+        const hasLock = new Promise<void>((resolve) => (locked = resolve));
+        // another connection holds the mirror's table: its write waits for the lock, for real
+        const holder = db.transaction(async (tx) => {
+          await tx.query('LOCK TABLE slow_new.items IN ACCESS EXCLUSIVE MODE');
+          locked();
+          await held;
+        });
+        await hasLock;
+        const began = performance.now();
+        const result = await mirror.copy('products', ['p1']);
+        const took = performance.now() - began;
+        release();
+        await holder;
+        assert.deepEqual(result, { copied: [], failed: ['p1'] });
+        assert.ok(took < 2000, `copy resolved after ${Math.round(took)} ms`);
+        const [entry] = await state.repairs.list('slow', 10);
+        assert.deepEqual([entry!.key, entry!.attempts], ['p1', 1]);
+        assert.match(entry!.reason, /did not finish within 200 ms/);
+        // the abandoned copy lands once the lock is gone; the log still names the key until a retry
+        await eventually(async () => (await stuck.read('products', ['p1'])).length === 1);
+        assert.deepEqual(await retryRepairs(state, 'slow', source, stuck), {
+          retried: 1,
+          fixed: 1,
+          failed: 0,
+        });
+      },
+    );
 
     it('mirrors writes and deletes; a failing mirror store goes to the repair log and never throws', async () => {
       const { source, target } = await stores('mirror');
