@@ -169,7 +169,8 @@ export class MigrationEngine {
 
   /**
    * Compares both stores (from `backfill` to `write-switch`: 409 `MIGRATION.WRONG_PHASE` otherwise),
-   * the old store as the source, optionally repairing the new one, and records the report.
+   * the old store as the source, optionally repairing the new one (the repair log's keys copied
+   * again first, see `retryRepairs`), and records the report.
    */
   async verify(options: {
     service: string;
@@ -188,6 +189,12 @@ export class MigrationEngine {
     // After the write switch the new store is the source of truth: repairs copy it over the old one.
     const [source, target] =
       migration.phase === 'write-switch' ? [sides.to, sides.from] : [sides.from, sides.to];
+    // A repairing pass first copies the repair log's keys again: a key whose copy holds by now (a
+    // backfill copied it since its mirror write failed) leaves the log, which the comparison alone,
+    // finding nothing to repair there, would never do — and the log would keep read-switch shut.
+    if (options.repair) {
+      await retryRepairs(this.state, service, source, target, { batchSize: options.batchSize });
+    }
     const report = await verifyStores({
       source,
       target,

@@ -145,6 +145,33 @@ for (const target of postgresTargets()) {
       assert.equal(await stores.to.count('products'), 12);
     });
 
+    it('verify with repair first retries the repair log: keys a backfill copied since leave it, and read-switch opens', async () => {
+      const router = await process('relog');
+      const stores = await sides('relog');
+      await engine.start('relog', 'old', 'new');
+      await router.refresh();
+      // two user writes during dual-write whose copies failed (the new store was down)
+      await stores.from.put('products', [record('p1', 2), record('p2')]);
+      await state.repairs.add('relog', 'products', ['p1', 'p2'], 'the new store was down');
+      await engine.advance('relog', 'dual-write');
+      await router.refresh();
+      // the backfill copies both since: the stores agree, the log still names them
+      assert.equal(
+        (await engine.runBackfill({ service: 'relog', sides: stores, batchSize: 10 })).completed,
+        true,
+      );
+      await engine.advance('relog', 'backfill');
+      await router.refresh();
+      assert.equal((await engine.verify({ service: 'relog', sides: stores, batchSize: 10 })).clean, true);
+      const pending = await conflict(engine.advance('relog'), 'MIGRATION.NOT_VERIFIED');
+      assert.equal(pending.details!.repairs, 2);
+
+      const repaired = await engine.verify({ service: 'relog', sides: stores, batchSize: 10, repair: true });
+      assert.equal(repaired.clean, true);
+      assert.equal(await state.repairs.size('relog'), 0);
+      assert.equal((await engine.advance('relog')).phase, 'read-switch');
+    });
+
     it('rolls back from write-switch only after the writes the old store missed reached it', async () => {
       const stores = await sides('back');
       await stores.from.put('products', records(3, 'p'));
