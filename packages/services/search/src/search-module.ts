@@ -1,4 +1,9 @@
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
+import { MovableStores } from '@polyshop/migration';
+import { OpenSearchSearchSide } from './adapters/migration/opensearch-search-side.ts';
+import { PostgresSearchSide } from './adapters/migration/postgres-search-side.ts';
+import { RoutedSearchIndex, type SearchStoreHandle } from './adapters/migration/routed-search-index.ts';
+import { searchIndexNames } from './adapters/opensearch/opensearch-mapping.ts';
 import { OpenSearchProductSearchIndex } from './adapters/opensearch/opensearch-product-search-index.ts';
 import {
   migrateSearchSchema,
@@ -10,7 +15,7 @@ import { subscribeSearchConsumers } from './app/search-consumers.ts';
 import type { SearchDeps } from './app/search-deps.ts';
 import { searchProducts } from './app/search-products.ts';
 import { searchRoutes } from './http/search-routes.ts';
-import type { ProductSearchIndex, SearchEventInbox } from './ports/product-search-index.ts';
+import type { ProductSearchIndex } from './ports/product-search-index.ts';
 import { SearchHttpClient, type SearchClient } from './search-client.ts';
 
 /** The in-process client, plus what only the process holding the index can do (the CLI uses it). */
@@ -30,31 +35,54 @@ export function localSearchClient(deps: SearchDeps): LocalSearchClient {
   };
 }
 
-/** The index and its event inbox, and the probe `/readyz` runs. */
-interface SearchStore {
-  index: ProductSearchIndex & SearchEventInbox;
-  ready: () => Promise<void>;
-}
+/** The migration engine's name for this service. */
+export const MIGRATION_SERVICE = 'search';
 
-/** The index on the store the platform chose for search (`SEARCH_STORE`, `POLYSHOP_PROFILE`). */
-async function openSearchIndex(context: ServiceContext<SearchStoreKind>): Promise<SearchStore> {
-  if (context.store === 'opensearch') {
+/** The index on one store: its index and inbox, its migration side, its probe. */
+async function openSearchStore(
+  context: ServiceContext<SearchStoreKind>,
+  store: string,
+): Promise<SearchStoreHandle> {
+  if (store === 'opensearch') {
     const config = loadSearchConfig(context.env);
-    const connection = context.opensearch();
-    const index = await OpenSearchProductSearchIndex.open(
-      connection.client,
-      config.SEARCH_OPENSEARCH_INDEX_PREFIX,
-    );
-    return { index, ready: () => index.ping() };
+    const { client } = context.opensearch();
+    const prefix = config.SEARCH_OPENSEARCH_INDEX_PREFIX;
+    const index = await OpenSearchProductSearchIndex.open(client, prefix);
+    return {
+      index,
+      side: new OpenSearchSearchSide(client, searchIndexNames(prefix)),
+      ping: () => index.ping(),
+    };
   }
-  const db = await context.postgres();
-  await migrateSearchSchema(db);
-  return { index: new PostgresProductSearchIndex(db), ready: () => db.ping() };
+  if (store === 'postgres') {
+    const db = await context.postgres();
+    await migrateSearchSchema(db);
+    return {
+      index: new PostgresProductSearchIndex(db),
+      side: new PostgresSearchSide(db),
+      ping: () => db.ping(),
+    };
+  }
+  throw new Error(`search cannot run on ${store}`);
 }
 
-/** Builds the search service on its store (PostgreSQL full-text or OpenSearch): index, consumers, routes. */
+/**
+ * Builds the search service on its store (PostgreSQL full-text or OpenSearch): index, consumers,
+ * routes. The index is routed by the migration engine (`MovableStores`): while search moves between
+ * stores, events and writes go to the phase's source of truth and are copied to the other store, and
+ * searches read where the phase says; the phase comes from the control store in the platform's
+ * PostgreSQL.
+ */
 export async function createSearchService(context: ServiceContext<SearchStoreKind>): Promise<SearchModule> {
-  const { index, ready } = await openSearchIndex(context);
+  const stores = await MovableStores.open<SearchStoreHandle>({
+    service: MIGRATION_SERVICE,
+    control: await context.postgres(),
+    configuredStore: context.store,
+    openStore: (store) => openSearchStore(context, store),
+    subscribe: (subscription) => context.bus.subscribe(subscription),
+    logger: context.logger,
+  });
+  const index = new RoutedSearchIndex(stores);
   const deps: SearchDeps = { index, inbox: index, catalog: () => context.client('products') };
   const client = localSearchClient(deps);
   return {
@@ -62,9 +90,12 @@ export async function createSearchService(context: ServiceContext<SearchStoreKin
     index,
     routes: searchRoutes(client),
     async start() {
+      await stores.start();
       await subscribeSearchConsumers(deps, context.bus);
     },
-    ready,
+    stop: () => stores.stop(),
+    ready: () => stores.ping(),
+    stores: () => stores.describe(),
   };
 }
 
