@@ -4,8 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
-import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { NatsEventBus } from '@polyshop/bus';
 import { AppError, silentLogger, type EventEnvelope } from '@polyshop/kernel';
 import {
@@ -22,8 +21,10 @@ import {
   dropTestDatabase,
   eventually,
   skipReason,
+  startTcpProxy,
   testDatabaseUrl,
   testServerUrl,
+  type TcpProxy,
 } from '@polyshop/testing';
 import { httpJson, startPolyshop, type PolyshopProcess } from '@polyshop/platform/testing';
 import { buildPlatform, type Platform } from '../../src/platform.ts';
@@ -34,70 +35,6 @@ const SERVICE = 'products';
 const pgServer = testDatabaseUrl();
 const mongoServer = testServerUrl('POLYSHOP_TEST_MONGODB_URL');
 const natsUrl = testServerUrl('POLYSHOP_TEST_NATS_URL');
-
-/** A TCP proxy to PostgreSQL that one process connects through, so the test can cut that process off alone. */
-interface TcpProxy {
-  /** `url` with the proxy's host and port. */
-  url(url: string): string;
-  /** Refuses new connections and destroys the open ones, both ends (the server looks gone). */
-  cut(): Promise<void>;
-  /** Listens again, on the same port. */
-  restore(): Promise<void>;
-  close(): Promise<void>;
-}
-
-/**
- * A minimal one, until the shared `startTcpProxy` of `@polyshop/testing` is available (being written
- * at the same time as this test); it does what this test needs and no more.
- */
-async function startTcpProxy(target: string): Promise<TcpProxy> {
-  const { hostname, port: targetPort } = new URL(target);
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const listen = async () => {
-    const listening = createServer((client) => {
-      const upstream = connect(Number(targetPort), hostname);
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket
-          .on('error', () => undefined)
-          .on('close', () => {
-            sockets.delete(socket);
-            client.destroy();
-            upstream.destroy();
-          });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    listening.listen(port, '127.0.0.1');
-    await once(listening, 'listening');
-    port = (listening.address() as AddressInfo).port;
-    server = listening;
-  };
-  const cut = async () => {
-    const closing = server;
-    server = undefined;
-    if (!closing) return;
-    const closed = new Promise<void>((resolve) => closing.close(() => resolve()));
-    for (const socket of sockets) socket.destroy();
-    await closed;
-  };
-  await listen();
-  return {
-    url(url) {
-      const parsed = new URL(url);
-      parsed.hostname = '127.0.0.1';
-      parsed.port = String(port);
-      return parsed.toString();
-    },
-    cut,
-    async restore() {
-      if (!server) await listen();
-    },
-    close: cut,
-  };
-}
 
 /** What `/readyz` says of where the catalogue reads and writes now. */
 interface CatalogueRoute {
@@ -174,7 +111,7 @@ describe(
         handler: async (event) => void relayed.push(event as EventEnvelope<PhaseChangedData>),
         transient: true,
       });
-      proxy = await startTcpProxy(database.url);
+      proxy = await startTcpProxy({ target: database.url });
       const env = { ...shared, POLYSHOP_USERS_URL: usersUrl, SHUTDOWN_TIMEOUT_MS: '5000' };
       const serve = (name: string, databaseUrl: string) =>
         startPolyshop({
