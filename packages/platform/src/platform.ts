@@ -150,7 +150,12 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
     await app.register(
       migrationAdminRoutes({
         postgres: sharedPostgres,
-        sides: createMigrationSides({ postgres: sharedPostgres, mongodb: stores.mongodb }),
+        sides: createMigrationSides({
+          postgres: sharedPostgres,
+          mongodb: stores.mongodb,
+          opensearch: stores.opensearch,
+          env,
+        }),
         configuredStore: (service) => {
           const definition = findServiceDefinition(service, definitions);
           if (!definition)

@@ -50,7 +50,12 @@ export async function openMigrationConnections(
         state,
         ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
       }),
-      sides: createMigrationSides({ postgres: sharedPostgres, mongodb: stores.mongodb }),
+      sides: createMigrationSides({
+        postgres: sharedPostgres,
+        mongodb: stores.mongodb,
+        opensearch: stores.opensearch,
+        env,
+      }),
       configuredStore(service) {
         const definition = findServiceDefinition(service);
         if (!definition) {

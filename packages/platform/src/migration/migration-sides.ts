@@ -6,7 +6,13 @@ import {
   MongoProductRepository,
   PostgresCatalogSide,
 } from '@polyshop/products';
-import type { MongoConnection, SqlDatabase } from '@polyshop/stores';
+import {
+  loadSearchConfig,
+  migrateSearchSchema,
+  OpenSearchSearchSide,
+  PostgresSearchSide,
+} from '@polyshop/search';
+import type { MongoConnection, OpenSearchConnection, SqlDatabase } from '@polyshop/stores';
 
 /** The platform's store connections a side opens on (each opened on first use and shared). */
 export interface SideConnections {
@@ -14,6 +20,10 @@ export interface SideConnections {
   postgres: () => Promise<SqlDatabase>;
   /** The `MONGODB_URL` connection (a 400 naming `MONGODB_URL` when it is not set). */
   mongodb: () => Promise<MongoConnection>;
+  /** The `OPENSEARCH_URL` connection (a 400 naming `OPENSEARCH_URL` when it is not set or not given). */
+  opensearch?: () => OpenSearchConnection;
+  /** The services' variables (e.g. `SEARCH_OPENSEARCH_INDEX_PREFIX`); default `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Opens a service's data on one store as the engine sees it, the store's schema or indexes made first. */
@@ -24,8 +34,9 @@ export type SideRegistry = Readonly<Record<string, Readonly<Record<string, SideO
 
 /**
  * The services that can move between stores, and their stores. A service that becomes migratable
- * (inventory → DynamoDB, notifications → MongoDB, search → OpenSearch) adds its entry here, with the
- * connection it needs added to `SideConnections`.
+ * (inventory → DynamoDB, notifications → MongoDB) adds its entry here, with the connection it needs
+ * added to `SideConnections`. Search's index moves between PostgreSQL and OpenSearch (its sides also
+ * compare a sample of queries in verify).
  */
 export const MIGRATABLE_SERVICES: SideRegistry = {
   products: {
@@ -38,6 +49,24 @@ export const MIGRATABLE_SERVICES: SideRegistry = {
       const connection = await mongodb();
       await new MongoProductRepository(connection).ensureIndexes();
       return new MongoCatalogSide(connection);
+    },
+  },
+  search: {
+    async postgres({ postgres }) {
+      const db = await postgres();
+      await migrateSearchSchema(db);
+      return new PostgresSearchSide(db);
+    },
+    async opensearch({ opensearch, env }) {
+      if (!opensearch) {
+        throw AppError.invalidInput(
+          'CONFIG.MISSING',
+          'OPENSEARCH_URL is required: search is moving to or from OpenSearch.',
+          { field: 'OPENSEARCH_URL' },
+        );
+      }
+      const prefix = loadSearchConfig(env ?? process.env).SEARCH_OPENSEARCH_INDEX_PREFIX;
+      return OpenSearchSearchSide.open(opensearch().client, prefix);
     },
   },
 };

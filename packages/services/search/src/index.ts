@@ -30,3 +30,8 @@ export { parseSearchQuery } from './domain/parse-search-query.ts';
 export { searchStatement, type SqlStatement } from './adapters/postgres/postgres-product-search.ts';
 export { searchRequestBody } from './adapters/opensearch/opensearch-search-query.ts';
 export { searchIndexNames } from './adapters/opensearch/opensearch-mapping.ts';
+// The index's migration sides (the platform's registry of movable services opens them).
+export { PostgresSearchSide } from './adapters/migration/postgres-search-side.ts';
+export { OpenSearchSearchSide } from './adapters/migration/opensearch-search-side.ts';
+export { migrateSearchSchema } from './adapters/postgres/postgres-product-search-index.ts';
+export { loadSearchConfig } from './app/search-config.ts';
