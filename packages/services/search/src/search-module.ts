@@ -48,11 +48,8 @@ async function openSearchStore(
     const { client } = context.opensearch();
     const prefix = config.SEARCH_OPENSEARCH_INDEX_PREFIX;
     const index = await OpenSearchProductSearchIndex.open(client, prefix);
-    return {
-      index,
-      side: new OpenSearchSearchSide(client, searchIndexNames(prefix)),
-      ping: () => index.ping(),
-    };
+    const side = new OpenSearchSearchSide(client, searchIndexNames(prefix));
+    return { index, side, ping: () => index.ping(), visible: () => side.visible() };
   }
   if (store === 'postgres') {
     const db = await context.postgres();

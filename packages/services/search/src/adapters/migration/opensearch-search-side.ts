@@ -250,6 +250,11 @@ export class OpenSearchSearchSide implements MigrationSide, SearchSampleSide {
     }
   }
 
+  /** Makes every product write so far (this side's copies included) visible to searches. */
+  async visible(): Promise<void> {
+    await this.#client.indices.refresh({ index: this.#names.products });
+  }
+
   /** Runs a search as users run it, on what every process wrote so far (the query sample of verify). */
   async search(query: SearchQuery): Promise<SearchResult> {
     await this.#client.indices.refresh({ index: this.#names.products });

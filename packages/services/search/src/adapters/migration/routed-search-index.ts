@@ -8,6 +8,11 @@ import type { SearchKind } from './search-migration-kinds.ts';
 /** One store of the search index, open: the index (and its event inbox) and its migration side. */
 export interface SearchStoreHandle extends MovableStore {
   index: ProductSearchIndex & SearchEventInbox;
+  /**
+   * Makes writes made through `side` visible to `index.search` (OpenSearch: a refresh; its index
+   * refreshes after its own writes only). Absent when they are at once (PostgreSQL).
+   */
+  visible?(): Promise<void>;
 }
 
 /** The keys a write touched, per kind (what the mirror copies after it). */
@@ -44,6 +49,18 @@ function recording(index: ProductSearchIndex, touched: Touched): ProductSearchIn
   };
 }
 
+/** `index` and its inbox, recording the keys each write touches (an event's changes included). */
+function recordingInbox(
+  index: ProductSearchIndex & SearchEventInbox,
+  touched: Touched,
+): ProductSearchIndex & SearchEventInbox {
+  return {
+    ...recording(index, touched),
+    handleOnce: (consumer, event, work) =>
+      index.handleOnce(consumer, event, (changed) => work(recording(changed, touched))),
+  };
+}
+
 /**
  * The search index while it moves between stores: each write — an event's changes, or a direct
  * upsert, removal or stock level — goes to the phase's source of truth and is then copied by key to
@@ -55,9 +72,11 @@ function recording(index: ProductSearchIndex, touched: Touched): ProductSearchIn
  * guarded by version.)
  */
 export class RoutedSearchIndex implements ProductSearchIndex, SearchEventInbox {
-  readonly #stores: Pick<MovableStores<SearchStoreHandle>, 'write' | 'reader' | 'routing' | 'service'>;
+  readonly #stores: Pick<MovableStores<SearchStoreHandle>, 'write' | 'reader' | 'routing' | 'store'>;
+  /** Stores that received copies not yet made visible to searches. */
+  readonly #copiedTo = new Set<SearchStoreHandle>();
 
-  constructor(stores: Pick<MovableStores<SearchStoreHandle>, 'write' | 'reader' | 'routing' | 'service'>) {
+  constructor(stores: Pick<MovableStores<SearchStoreHandle>, 'write' | 'reader' | 'routing' | 'store'>) {
     this.#stores = stores;
   }
 
@@ -73,8 +92,15 @@ export class RoutedSearchIndex implements ProductSearchIndex, SearchEventInbox {
     return this.#write((index) => index.setStock(sku, available, version));
   }
 
-  search(query: SearchQuery): Promise<SearchResult> {
-    return this.#stores.reader().index.search(query);
+  /**
+   * Searches where the phase reads. When that store received copies since the last search here (it
+   * is the mirror: `read-switch`), they are made visible first, so a change this process applied is
+   * found by its next search, as without a migration.
+   */
+  async search(query: SearchQuery): Promise<SearchResult> {
+    const reader = this.#stores.reader();
+    if (this.#copiedTo.delete(reader)) await reader.visible?.();
+    return reader.index.search(query);
   }
 
   count(): Promise<number> {
@@ -104,20 +130,20 @@ export class RoutedSearchIndex implements ProductSearchIndex, SearchEventInbox {
     event: EventEnvelope,
     work: (index: ProductSearchIndex) => Promise<void>,
   ): Promise<boolean> {
-    return this.#stores.write(async (primary) => {
-      const touched = new Touched();
-      const result = await primary.index.handleOnce(consumer, event, (index) =>
-        work(recording(index, touched)),
-      );
-      return { result, touched: touched.entries() };
-    });
+    return this.#write((index) => index.handleOnce(consumer, event, work));
   }
 
-  #write<T>(work: (index: ProductSearchIndex) => Promise<T>): Promise<T> {
-    return this.#stores.write(async (primary) => {
+  #write<T>(work: (index: ProductSearchIndex & SearchEventInbox) => Promise<T>): Promise<T> {
+    return this.#stores.write(async (primary, routing) => {
       const touched = new Touched();
-      const result = await work(recording(primary.index, touched));
-      return { result, touched: touched.entries() };
+      const result = await work(recordingInbox(primary.index, touched));
+      const entries = touched.entries();
+      if (routing.mirror && entries.length > 0) {
+        this.#copiedTo.add(
+          this.#stores.store(routing.mirror === 'from' ? routing.fromStore : routing.toStore),
+        );
+      }
+      return { result, touched: entries };
     });
   }
 }
