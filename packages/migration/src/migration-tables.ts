@@ -64,6 +64,13 @@ export interface MigrationRepairRow {
   attempts: number;
   first_seen_at: Date;
   last_seen_at: Date;
+  /**
+   * The store the key must be copied from (the source of truth of the write that failed to copy) and
+   * the one it must be copied to; null in entries recorded before `migration-0003` (and by callers
+   * that name no direction): those are copied from the current primary to the mirror.
+   */
+  source_store: string | null;
+  target_store: string | null;
 }
 
 /** A row of `platform.migration_members`: a live process of a service and the epoch it has applied. */
@@ -112,7 +119,17 @@ export const MIGRATION_HISTORY_TABLE = defineTable<MigrationHistoryRow>()(
 export const MIGRATION_REPAIRS_TABLE = defineTable<MigrationRepairRow>()(
   PLATFORM_SCHEMA,
   'migration_repairs',
-  ['service', 'kind', 'key', 'reason', 'attempts', 'first_seen_at', 'last_seen_at'],
+  [
+    'service',
+    'kind',
+    'key',
+    'reason',
+    'attempts',
+    'first_seen_at',
+    'last_seen_at',
+    'source_store',
+    'target_store',
+  ],
 );
 
 /** `platform.migration_members`. */
@@ -202,5 +219,16 @@ CREATE TABLE platform.migration_backfill_leases (
   acquired_at timestamptz NOT NULL,
   expires_at timestamptz NOT NULL
 );`,
+  },
+  {
+    // The direction of each repair: a retry after the source of truth flipped (write-switch, or a
+    // rollback from it) must still copy from the store the write went to first. Existing entries keep
+    // null (no direction): they are copied from the current primary, as before.
+    version: 'migration-0003',
+    name: 'migration_repair_direction',
+    sql: `
+ALTER TABLE platform.migration_repairs ADD COLUMN source_store text, ADD COLUMN target_store text;
+ALTER TABLE platform.migration_repairs ADD CONSTRAINT migration_repairs_direction
+  CHECK ((source_store IS NULL) = (target_store IS NULL));`,
   },
 ];

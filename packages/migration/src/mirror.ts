@@ -2,6 +2,7 @@ import type { Logger } from '@polyshop/kernel';
 import { copyKeys } from './copy-keys.ts';
 import type { MigrationSide } from './migration-side.ts';
 import type { MigrationStateStore } from './migration-state.ts';
+import type { RepairDirection } from './repair-log.ts';
 import { reasonOf } from './verify.ts';
 
 /** The two stores a `Mirror` keeps in step, and where its failures go. */
@@ -12,6 +13,12 @@ export interface MirrorOptions {
   primary: MigrationSide;
   /** The other store, kept in step. */
   mirror: MigrationSide;
+  /**
+   * The stores a failed copy's repair goes from and to, as the migration names them: the primary
+   * and the mirror of the write's pinned routing (default: the sides' `store`s). Recorded with each
+   * repair entry, so a retry after the source of truth flipped still copies the way this write went.
+   */
+  direction?: RepairDirection;
   /** Told when even the repair log cannot be written (the key then shows up in verify). */
   logger?: Logger;
   /**
@@ -73,7 +80,13 @@ export class Mirror {
     } catch (error) {
       const reason = reasonOf(error);
       try {
-        await state.repairs.add(service, kind, keys, reason);
+        await state.repairs.add(
+          service,
+          kind,
+          keys,
+          reason,
+          this.#options.direction ?? { source: primary.store, target: mirror.store },
+        );
       } catch (logError) {
         logger?.error(
           { err: logError, service, kind, keys, reason },

@@ -143,11 +143,15 @@ export class MovableStores<S extends MovableStore> {
    */
   async mirror(routing: ServiceRouting, kind: string, keys: readonly string[]): Promise<MirrorResult> {
     if (!routing.mirror || keys.length === 0) return { copied: [], failed: [] };
+    const source = storeOfRouting(routing, routing.primary);
+    const target = storeOfRouting(routing, routing.mirror);
     return new Mirror({
       state: this.state,
       service: this.service,
-      primary: this.primary(routing).side,
-      mirror: this.store(storeOfRouting(routing, routing.mirror)).side,
+      primary: this.store(source).side,
+      mirror: this.store(target).side,
+      // a failed copy is repaired the way this write went, even once the source of truth flipped
+      direction: { source, target },
       ...(this.#options.logger ? { logger: this.#options.logger } : {}),
     }).copy(kind, keys);
   }

@@ -2,6 +2,15 @@ import type { Clock } from '@polyshop/kernel';
 import type { SqlExecutor } from '@polyshop/stores';
 import { MIGRATION_REPAIRS_TABLE, type MigrationRepairRow } from './migration-tables.ts';
 
+/**
+ * Which way a repair copies: from the store the write went to first (its source of truth, as the
+ * write's pinned routing named it) to the other one. Store names as the migration names them.
+ */
+export interface RepairDirection {
+  source: string;
+  target: string;
+}
+
 /** A key of the repair log: its mirror copy failed and waits to be copied again. */
 export interface RepairEntry {
   service: string;
@@ -12,6 +21,11 @@ export interface RepairEntry {
   attempts: number;
   firstSeenAt: Date;
   lastSeenAt: Date;
+  /**
+   * Which way the key is copied; absent for entries recorded without one (before `migration-0003`):
+   * those are copied from the current primary to the mirror.
+   */
+  direction?: RepairDirection;
 }
 
 /** Where `RepairLog.list` continues: the last entry of the previous page. */
@@ -36,15 +50,36 @@ export class RepairLog {
     this.#clock = clock;
   }
 
-  /** Adds `keys` of `kind` with the failure's `reason`; a key already there counts one more attempt. */
-  async add(service: string, kind: string, keys: readonly string[], reason: string): Promise<void> {
+  /**
+   * Adds `keys` of `kind` with the failure's `reason` and the `direction` their copy goes (the
+   * write's source of truth to its mirror); a key already there counts one more attempt and takes the
+   * new direction (the latest write's), keeping its old one when none is given.
+   */
+  async add(
+    service: string,
+    kind: string,
+    keys: readonly string[],
+    reason: string,
+    direction?: RepairDirection,
+  ): Promise<void> {
     if (keys.length === 0) return;
+    const T = MIGRATION_REPAIRS_TABLE.name;
     await this.#db.query(
-      `INSERT INTO ${R} (service, kind, key, reason, attempts, first_seen_at, last_seen_at)
-       SELECT $1, $2, key, $4, 1, $5, $5 FROM unnest($3::text[]) AS key
+      `INSERT INTO ${R} (service, kind, key, reason, attempts, first_seen_at, last_seen_at, source_store, target_store)
+       SELECT $1, $2, key, $4, 1, $5, $5, $6, $7 FROM unnest($3::text[]) AS key
        ON CONFLICT (service, kind, key) DO UPDATE SET reason = excluded.reason,
-         attempts = ${MIGRATION_REPAIRS_TABLE.name}.attempts + 1, last_seen_at = excluded.last_seen_at`,
-      [service, kind, [...new Set(keys)], reason, this.#clock.now()],
+         attempts = ${T}.attempts + 1, last_seen_at = excluded.last_seen_at,
+         source_store = coalesce(excluded.source_store, ${T}.source_store),
+         target_store = coalesce(excluded.target_store, ${T}.target_store)`,
+      [
+        service,
+        kind,
+        [...new Set(keys)],
+        reason,
+        this.#clock.now(),
+        direction?.source ?? null,
+        direction?.target ?? null,
+      ],
     );
   }
 
@@ -65,6 +100,9 @@ export class RepairLog {
       attempts: row.attempts,
       firstSeenAt: row.first_seen_at,
       lastSeenAt: row.last_seen_at,
+      ...(row.source_store !== null && row.target_store !== null
+        ? { direction: { source: row.source_store, target: row.target_store } }
+        : {}),
     }));
   }
 
@@ -78,11 +116,22 @@ export class RepairLog {
     ]);
   }
 
-  /** How many keys the service's log holds. */
-  async size(service: string): Promise<number> {
-    const [row] = await this.#db.query<{ n: number }>(`SELECT count(*) AS n FROM ${R} WHERE service = $1`, [
-      service,
-    ]);
+  /** Which of these keys of `kind` the service's log holds. */
+  async pending(service: string, kind: string, keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.#db.query<{ key: string }>(
+      `SELECT key FROM ${R} WHERE service = $1 AND kind = $2 AND key = ANY($3::text[])`,
+      [service, kind, [...keys]],
+    );
+    return new Set(rows.map((row) => row.key));
+  }
+
+  /** How many keys the service's log holds (only those to be copied to `target`, when given). */
+  async size(service: string, target?: string): Promise<number> {
+    const [row] = await this.#db.query<{ n: number }>(
+      `SELECT count(*) AS n FROM ${R} WHERE service = $1 AND ($2::text IS NULL OR target_store = $2::text)`,
+      [service, target ?? null],
+    );
     return row!.n;
   }
 }

@@ -289,9 +289,15 @@ for (const target of postgresTargets()) {
         const db = await target.open();
         try {
           await migrate(db, { schema: 'platform', migrations: MIGRATION_STATE_MIGRATIONS.slice(0, 1) });
-          const old = new MigrationStateStore(db);
-          await old.start('upgraded', 'postgres', 'mongodb');
-          await old.advance('upgraded', 'dual-write');
+          // a migration in backfill, as the code of migration-0001 wrote it
+          await db.query(
+            `INSERT INTO platform.migrations (service, from_store, to_store, phase, epoch, paused, rate, checkpoint, backfill, last_verify, started_at, updated_at)
+             VALUES ('upgraded', 'postgres', 'mongodb', 'backfill', 2, false, NULL, $1, $2, NULL, now(), now())`,
+            [
+              JSON.stringify({ after: {}, done: [], completed: false }),
+              JSON.stringify({ copied: 0, skipped: 0 }),
+            ],
+          );
           await MigrationStateStore.migrate(db);
           const state = new MigrationStateStore(db);
           assert.equal((await state.require('upgraded')).phase, 'backfill');
