@@ -74,35 +74,53 @@ export class MigrationEngine {
 
   /**
    * Back to `idle` on the old store, at once (no waiting for members first); see
-   * `MigrationStateStore.rollback`. From `write-switch`, with `sides`, the repair log's writes are
-   * first copied from the new store to the old one, so the old store has every write made in between.
+   * `MigrationStateStore.rollback`. From `write-switch`, with `sides`, the repair log is first retried
+   * (each entry the way its write went, see `retryRepairs`), so the old store has every write made in
+   * between.
    *
    * Writes begun in `write-switch` may still be in flight when the rollback commits: a copy of one to
-   * the old store that fails then lands in the repair log after the rollback emptied it, and a retry
-   * in `idle` would copy the other way — the old store, the source of truth again, would miss an
-   * acknowledged write. So from `write-switch` the rollback then waits until every live process has
-   * applied it (their older writes have ended; 409 `MIGRATION.MEMBERS_BEHIND` after `ackTimeoutMs`)
-   * and copies those late keys from the new store to the old one; a 503
-   * `MIGRATION.ROLLBACK_REPAIRS_FAILED` names the keys it could not copy (they stay in the log).
+   * the old store that fails then lands in the repair log after the rollback, with its direction (new
+   * store → old store), which the rollback keeps. So from `write-switch` the rollback then waits until
+   * every live process has applied it (their older writes have ended; 409 `MIGRATION.MEMBERS_BEHIND`
+   * after `ackTimeoutMs`) and retries the log again; a 503 `MIGRATION.ROLLBACK_REPAIRS_FAILED` names
+   * the keys it could not copy (they stay in the log, a new start is refused while they do, and a
+   * rollback run again in `idle` retries them).
    */
   async rollback(service: string, sides?: MigrationSides): Promise<MigrationState> {
     const migration = await this.state.require(service);
+    if (sides && migration.phase === 'idle' && (await this.#owedTo(migration)) > 0) {
+      return this.#retryOwed(migration, sides);
+    }
     if (migration.phase !== 'write-switch' || !sides) return this.state.rollback(service);
     await this.retryRepairs(service, sides);
     const rolledBack = await this.state.rollback(service);
     await this.waitForMembers(service, rolledBack.epoch);
-    const late = await retryRepairs(this.state, service, sides.to, sides.from);
-    if (late.failed > 0) {
-      const keys = await this.state.repairs.list(service, 20);
+    return this.#retryOwed(rolledBack, sides);
+  }
+
+  /** How many entries of the log are writes still to be copied to the store the service is on (`idle`). */
+  #owedTo(migration: MigrationState): Promise<number> {
+    return this.state.repairs.size(migration.service, migration.fromStore);
+  }
+
+  /** After a rollback: retries the log; a 503 naming the writes the old store still misses. */
+  async #retryOwed(migration: MigrationState, sides: MigrationSides): Promise<MigrationState> {
+    const { service } = migration;
+    await this.retryRepairs(service, sides);
+    const owed = await this.#owedTo(migration);
+    if (owed > 0) {
+      const keys = (await this.state.repairs.list(service, 100))
+        .filter((entry) => entry.direction?.target === migration.fromStore)
+        .slice(0, 20);
       throw AppError.unavailable(
         'MIGRATION.ROLLBACK_REPAIRS_FAILED',
-        `${service} rolled back to ${rolledBack.fromStore}, but ${late.failed} write(s) made to ${rolledBack.toStore} before the rollback could not be copied to it yet: ${keys
+        `${service} rolled back to ${migration.fromStore}, but ${owed} write(s) made to ${migration.toStore} before the rollback could not be copied to it yet: ${keys
           .map((entry) => `${entry.kind}/${entry.key}`)
-          .join(', ')}.`,
-        { details: { service, failed: late.failed } },
+          .join(', ')}. Roll back again to retry them.`,
+        { details: { service, failed: owed } },
       );
     }
-    return rolledBack;
+    return migration;
   }
 
   /**
@@ -169,8 +187,11 @@ export class MigrationEngine {
 
   /**
    * Compares both stores (from `backfill` to `write-switch`: 409 `MIGRATION.WRONG_PHASE` otherwise),
-   * the old store as the source, optionally repairing the new one (the repair log's keys copied
-   * again first, see `retryRepairs`), and records the report.
+   * the source of truth as the source (the old store, the new one in `write-switch`), optionally
+   * repairing (the repair log's keys copied again first, see `retryRepairs`), and records the report.
+   * Up to `read-switch` a repair copies the old store over the new one (`force`); in `write-switch`
+   * by version (`by-version`: the newer copy wins whichever store holds it), so a write the old store
+   * took before the switch and the new one missed is never overwritten by the new store's older copy.
    */
   async verify(options: {
     service: string;
@@ -186,33 +207,45 @@ export class MigrationEngine {
       'read-switch',
       'write-switch',
     ]);
-    // After the write switch the new store is the source of truth: repairs copy it over the old one.
-    const [source, target] =
-      migration.phase === 'write-switch' ? [sides.to, sides.from] : [sides.from, sides.to];
-    // A repairing pass first copies the repair log's keys again: a key whose copy holds by now (a
-    // backfill copied it since its mirror write failed) leaves the log, which the comparison alone,
-    // finding nothing to repair there, would never do — and the log would keep read-switch shut.
-    if (options.repair) {
-      await retryRepairs(this.state, service, source, target, { batchSize: options.batchSize });
-    }
+    // After the write switch the new store is the source of truth: it is compared as the source.
+    const switched = migration.phase === 'write-switch';
+    const [source, target] = switched ? [sides.to, sides.from] : [sides.from, sides.to];
+    const [sourceStore, targetStore] = switched
+      ? [migration.toStore, migration.fromStore]
+      : [migration.fromStore, migration.toStore];
+    // A repairing pass first copies the repair log's keys again, each its own way: a key whose copy
+    // holds by now (a backfill copied it since its mirror write failed) leaves the log, which the
+    // comparison alone, finding nothing to repair there, would never do — and the log would keep
+    // read-switch shut.
+    if (options.repair) await this.retryRepairs(service, sides, options.batchSize);
     const report = await verifyStores({
       source,
       target,
       batchSize: options.batchSize,
       repair: options.repair ?? false,
-      repairLog: { state: this.state, service },
+      // Once the source of truth flipped, the old store may hold a newer copy (a write made before the
+      // switch whose copy failed): the newer record wins, never the source's by force.
+      repairMode: switched ? 'by-version' : 'force',
+      repairLog: { state: this.state, service, direction: { source: sourceStore, target: targetStore } },
       ...(options.detailLimit === undefined ? {} : { detailLimit: options.detailLimit }),
     });
     await this.state.recordVerify(service, report, { phase: migration.phase, epoch: migration.epoch });
     return report;
   }
 
-  /** Copies the repair log's keys again from the current primary store to the mirror (see `retryRepairs`). */
+  /**
+   * Copies the repair log's keys again, each the way its entry records (from the store its write went
+   * to first, by the migration's store names), entries without a direction from the current primary
+   * store to the mirror (see `retryRepairs`).
+   */
   async retryRepairs(service: string, sides: MigrationSides, batchSize?: number): Promise<RetryResult> {
     const migration = await this.state.require(service);
     const [primary, mirror] =
       migration.phase === 'write-switch' ? [sides.to, sides.from] : [sides.from, sides.to];
-    return retryRepairs(this.state, service, primary, mirror, batchSize === undefined ? {} : { batchSize });
+    return retryRepairs(this.state, service, primary, mirror, {
+      stores: { [migration.fromStore]: sides.from, [migration.toStore]: sides.to },
+      ...(batchSize === undefined ? {} : { batchSize }),
+    });
   }
 
   async #checkGate(migration: MigrationState): Promise<void> {

@@ -171,7 +171,9 @@ export class MigrationStateStore {
    * no verify. Refused with a 409 `MIGRATION.ALREADY_RUNNING` while a migration of the service is
    * between `dual-write` and `write-switch`; with a 400 `MIGRATION.SAME_STORE` when both stores are
    * one; and with a 400 `MIGRATION.FROM_STORE_MISMATCH` when an earlier migration left the service on
-   * another store than `fromStore` (`idle` after a rollback: its from store; `finished`: its to store).
+   * another store than `fromStore` (`idle` after a rollback: its from store; `finished`: its to store),
+   * and with a 409 `MIGRATION.REPAIRS_PENDING` while the repair log holds writes still to be copied to
+   * `fromStore` (made before a rollback from `write-switch`). Other entries of the service are cleared.
    */
   async start(service: string, fromStore: string, toStore: string): Promise<MigrationState> {
     if (!fromStore)
@@ -230,7 +232,20 @@ export class MigrationStateStore {
           now,
         ],
       );
-      // Entries left by an earlier attempt name copies to another to store.
+      // Entries left by an earlier attempt name copies to another to store, except those to the store
+      // the service is on: writes made to the other store before a rollback from write-switch that
+      // have not reached it yet (a new start would lose them).
+      const [owed] = await tx.query<{ n: number }>(
+        `SELECT count(*) AS n FROM ${R} WHERE service = $1 AND target_store = $2`,
+        [service, fromStore],
+      );
+      if (owed!.n > 0) {
+        throw AppError.conflict(
+          'MIGRATION.REPAIRS_PENDING',
+          `${service} cannot start a migration yet: ${owed!.n} writes made before the rollback have not reached ${fromStore} (roll back again to retry them).`,
+          { details: { service, repairs: owed!.n } },
+        );
+      }
       await tx.query(`DELETE FROM ${R} WHERE service = $1`, [service]);
       await this.#recordChange(tx, row!, previous?.phase ?? 'idle');
       return stateOf(row!);
@@ -241,7 +256,8 @@ export class MigrationStateStore {
    * Moves the service's migration to the phase after `expectedPhase` (compare-and-set): a 409
    * `MIGRATION.PHASE_CHANGED` when it is no longer in `expectedPhase` (another operator moved it);
    * `idle` is left with `start`, `finished` with `cleanup`, and nothing follows `cleanup`
-   * (409 `MIGRATION.NO_NEXT_PHASE`).
+   * (409 `MIGRATION.NO_NEXT_PHASE`). `write-switch → finished` is refused (409
+   * `MIGRATION.REPAIRS_PENDING`) while the repair log holds writes still to be copied to the to store.
    */
   async advance(service: string, expectedPhase: Phase): Promise<MigrationState> {
     return this.#db.transaction(async (tx) => {
@@ -260,6 +276,21 @@ export class MigrationStateStore {
           },
         );
       }
+      if (row.phase === 'write-switch') {
+        // A write made before the switch whose copy to the to store failed: finishing would leave the
+        // to store, the only one from now on, without it.
+        const [owed] = await tx.query<{ n: number }>(
+          `SELECT count(*) AS n FROM ${R} WHERE service = $1 AND target_store = $2`,
+          [service, row.to_store],
+        );
+        if (owed!.n > 0) {
+          throw AppError.conflict(
+            'MIGRATION.REPAIRS_PENDING',
+            `${service} cannot finish while ${owed!.n} writes made to ${row.from_store} have not reached ${row.to_store}: retry the repair log first.`,
+            { details: { service, repairs: owed!.n } },
+          );
+        }
+      }
       return this.#move(tx, row, next);
     });
   }
@@ -267,9 +298,10 @@ export class MigrationStateStore {
   /**
    * Takes the service back to `idle` on its from store, from any phase before `finished`
    * (`canRollBack`); a 409 `MIGRATION.CANNOT_ROLL_BACK` otherwise. The row keeps the stores and the
-   * history; the to store's copy stays until a new start overwrites it, and the repair log (copies
-   * to the abandoned to store) is cleared. From `write-switch` the log's entries are writes the from
-   * store missed: a 409 `MIGRATION.REPAIRS_PENDING` while it holds any (retry them first).
+   * history; the to store's copy stays until a new start overwrites it, and the repair log's copies
+   * to the abandoned to store are cleared (entries to the from store stay). From `write-switch` the
+   * log's entries are writes one store missed: a 409 `MIGRATION.REPAIRS_PENDING` while it holds any
+   * (retry them first).
    */
   async rollback(service: string): Promise<MigrationState> {
     return this.#db.transaction(async (tx) => {
@@ -294,7 +326,12 @@ export class MigrationStateStore {
           );
         }
       }
-      await tx.query(`DELETE FROM ${R} WHERE service = $1`, [service]);
+      // Copies to the abandoned to store go; copies to the from store (none but a write's that began
+      // in write-switch and failed after this) stay with their direction, for the engine to retry.
+      await tx.query(`DELETE FROM ${R} WHERE service = $1 AND target_store IS DISTINCT FROM $2`, [
+        service,
+        row.from_store,
+      ]);
       return this.#move(tx, row, 'idle');
     });
   }

@@ -3,6 +3,7 @@ import { copyKeys } from './copy-keys.ts';
 import { sleep } from './token-bucket.ts';
 import type { MigrationRecord, MigrationSide } from './migration-side.ts';
 import type { MigrationStateStore } from './migration-state.ts';
+import type { RepairDirection, RepairEntry } from './repair-log.ts';
 
 /** How a key differs between the two sides. */
 export type DifferenceType = 'missing' | 'extra' | 'different';
@@ -42,6 +43,11 @@ export interface RepairSummary {
   removed: number;
   /** Keys whose repair failed (added to the repair log when one was given). */
   failed: number;
+  /**
+   * `by-version` repairs: keys left alone because the repair log holds them (its retry copies them);
+   * absent when none.
+   */
+  logged?: number;
 }
 
 /** The result of a verify pass. */
@@ -60,7 +66,22 @@ export interface VerifyReport {
 export interface RepairLogTarget {
   state: MigrationStateStore;
   service: string;
+  /** The direction recorded with a failed repair (default: the source's store to the target's). */
+  direction?: RepairDirection;
 }
+
+/**
+ * How a repairing pass fixes a difference:
+ * - `force` (default): the source's record is copied over the target's whatever their versions, and
+ *   the target's extras are removed — while the source is the source of truth and every write went to
+ *   it first (up to `read-switch`);
+ * - `by-version`: the newer record wins, whichever side holds it (it is written into the other side
+ *   with `upsertIfNewer`), the source's wins at equal versions, a target's extra is removed, and keys
+ *   the repair log holds are left to it (its entries know which way they go). After the source of
+ *   truth flipped (`write-switch`), the old store may still hold the newer copy of a write made before
+ *   the flip whose copy failed: forcing the new store over it would lose that write.
+ */
+export type RepairMode = 'force' | 'by-version';
 
 /** What `verifyStores` compares, in what batches, and whether it repairs. */
 export interface VerifyOptions {
@@ -69,8 +90,10 @@ export interface VerifyOptions {
   target: MigrationSide;
   /** Records per scan, on each side. */
   batchSize: number;
-  /** Copy the source over every difference (forced) and remove the target's extras. */
+  /** Fix every difference (see `repairMode`). */
   repair?: boolean;
+  /** How differences are fixed (default `force`). */
+  repairMode?: RepairMode;
   /** When repairing: keys whose repair fails go to this log, and keys repaired leave it. */
   repairLog?: RepairLogTarget;
   /** How many differences the report details (default 100); all are counted. */
@@ -100,6 +123,7 @@ export interface VerifyOptions {
  */
 export async function verifyStores(options: VerifyOptions): Promise<VerifyReport> {
   const { source, target, batchSize, repair = false, repairLog } = options;
+  const byVersion = options.repairMode === 'by-version';
   const detailLimit = options.detailLimit ?? 100;
   const attempts = options.settle?.attempts ?? 4;
   const pauseMs = options.settle?.pauseMs ?? 25;
@@ -112,16 +136,33 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
     let pending: string[] = [];
     const flush = async () => {
       if (pending.length === 0) return;
-      const keys = pending;
+      let keys = pending;
       pending = [];
       try {
-        const done = await copyKeys(source, target, kind, keys, { force: true });
-        repaired.copied += done.written.length;
-        repaired.removed += done.removed.length;
+        if (byVersion) {
+          const logged = repairLog
+            ? await repairLog.state.repairs.pending(repairLog.service, kind, keys)
+            : new Set<string>();
+          keys = keys.filter((key) => !logged.has(key));
+          if (logged.size > 0) repaired.logged = (repaired.logged ?? 0) + logged.size;
+          const done = await copyNewer(source, target, kind, keys);
+          repaired.copied += done.copied;
+          repaired.removed += done.removed;
+        } else {
+          const done = await copyKeys(source, target, kind, keys, { force: true });
+          repaired.copied += done.written.length;
+          repaired.removed += done.removed.length;
+        }
         await repairLog?.state.repairs.remove(repairLog.service, kind, keys);
       } catch (error) {
         repaired.failed += keys.length;
-        await repairLog?.state.repairs.add(repairLog.service, kind, keys, reasonOf(error));
+        await repairLog?.state.repairs.add(
+          repairLog.service,
+          kind,
+          keys,
+          reasonOf(error),
+          repairLog.direction ?? { source: source.store, target: target.store },
+        );
       }
     };
     const differ = async (difference: Difference) => {
@@ -224,6 +265,41 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
   return report;
 }
 
+/**
+ * The `by-version` repair of these keys: the newer record of the two sides is written into the other
+ * (`upsertIfNewer`), the source's over the target's at equal versions, and a key only the target
+ * holds is removed from it.
+ */
+async function copyNewer(
+  source: MigrationSide,
+  target: MigrationSide,
+  kind: string,
+  keys: readonly string[],
+): Promise<{ copied: number; removed: number }> {
+  if (keys.length === 0) return { copied: 0, removed: 0 };
+  const inSource = byKey(await source.read(kind, keys));
+  const inTarget = byKey(await target.read(kind, keys));
+  const toTarget: MigrationRecord[] = [];
+  const toSource: MigrationRecord[] = [];
+  const sameVersion: MigrationRecord[] = [];
+  const extra: string[] = [];
+  for (const key of keys) {
+    const a = inSource.get(key);
+    const b = inTarget.get(key);
+    if (a && (!b || a.version > b.version)) toTarget.push(a);
+    else if (a && b && b.version > a.version) toSource.push(b);
+    else if (a) sameVersion.push(a);
+    else if (b) extra.push(key);
+  }
+  let copied = 0;
+  if (toTarget.length > 0) copied += (await target.upsertIfNewer(kind, toTarget)).length;
+  if (sameVersion.length > 0)
+    copied += (await target.upsertIfNewer(kind, sameVersion, { force: true })).length;
+  if (toSource.length > 0) copied += (await source.upsertIfNewer(kind, toSource)).length;
+  if (extra.length > 0) await target.remove(kind, extra);
+  return { copied, removed: extra.length };
+}
+
 /** What `retryRepairs` did. */
 export interface RetryResult {
   /** Keys tried. */
@@ -235,39 +311,65 @@ export interface RetryResult {
 }
 
 /**
- * Copies again every key of the service's repair log from `primary` (the source of truth now) to
- * `mirror`: read by key, `upsertIfNewer` (an equal or newer mirror copy is left alone), removed from
- * the mirror when the primary no longer holds it. Entries that succeed leave the log; those that fail
- * stay with one more attempt and the new reason. Walks the log in pages of `batchSize` per kind.
+ * Copies again every key of the service's repair log, each the way its entry says (`direction`: from
+ * the store its write went to first to the other one, whichever is the primary now), else (entries
+ * recorded without one) from `primary` (the source of truth now) to `mirror`: read by key,
+ * `upsertIfNewer` (an equal or newer copy in the target is left alone), removed from the target when
+ * the source no longer holds it — as the mirror copy would have done. A direction's stores are found in
+ * `stores` (by name), then among `primary` and `mirror` by their `store`; an entry naming a store that
+ * is neither fails (it stays, never copied the wrong way). Entries that succeed leave the log; those
+ * that fail stay with one more attempt and the new reason. Walks the log in pages of `batchSize`.
  */
 export async function retryRepairs(
   state: MigrationStateStore,
   service: string,
   primary: MigrationSide,
   mirror: MigrationSide,
-  options: { batchSize?: number } = {},
+  options: { batchSize?: number; stores?: Readonly<Record<string, MigrationSide>> } = {},
 ): Promise<RetryResult> {
   const batchSize = options.batchSize ?? 100;
+  const stores: Record<string, MigrationSide> = {
+    [mirror.store]: mirror,
+    [primary.store]: primary,
+    ...options.stores,
+  };
   const result: RetryResult = { retried: 0, fixed: 0, failed: 0 };
   let after: { kind: string; key: string } | undefined;
   for (;;) {
     const entries = await state.repairs.list(service, batchSize, after);
     if (entries.length === 0) return result;
     after = entries[entries.length - 1]!;
-    const byKind = new Map<string, string[]>();
-    for (const entry of entries) byKind.set(entry.kind, [...(byKind.get(entry.kind) ?? []), entry.key]);
-    for (const [kind, keys] of byKind) {
+    const groups = new Map<string, { kind: string; direction?: RepairDirection; keys: string[] }>();
+    for (const entry of entries) {
+      const id = JSON.stringify([entry.kind, entry.direction?.source, entry.direction?.target]);
+      const group = groups.get(id) ?? { kind: entry.kind, ...directionOf(entry), keys: [] };
+      group.keys.push(entry.key);
+      groups.set(id, group);
+    }
+    for (const { kind, direction, keys } of groups.values()) {
       result.retried += keys.length;
       try {
-        await copyKeys(primary, mirror, kind, keys);
+        const from = direction ? stores[direction.source] : primary;
+        const to = direction ? stores[direction.target] : mirror;
+        if (!from || !to) {
+          const unknown = !from ? direction!.source : direction!.target;
+          throw new Error(
+            `no side of the store ${unknown} to copy ${direction!.source} → ${direction!.target}`,
+          );
+        }
+        await copyKeys(from, to, kind, keys);
         await state.repairs.remove(service, kind, keys);
         result.fixed += keys.length;
       } catch (error) {
-        await state.repairs.add(service, kind, keys, reasonOf(error));
+        await state.repairs.add(service, kind, keys, reasonOf(error), direction);
         result.failed += keys.length;
       }
     }
   }
+}
+
+function directionOf(entry: RepairEntry): { direction?: RepairDirection } {
+  return entry.direction ? { direction: entry.direction } : {};
 }
 
 function byKey(records: readonly MigrationRecord[]): Map<string, MigrationRecord> {

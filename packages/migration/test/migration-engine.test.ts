@@ -210,8 +210,12 @@ for (const target of postgresTargets()) {
         // … when the rollback commits (the repair log is empty: nothing to copy first)
         const rolling = engine.rollback(service, stores);
         await eventually(async () => (await state.require(service)).phase === 'idle');
-        // … and its copy to the old store fails: Mirror puts the key in the log, after the rollback
-        await state.repairs.add(service, 'products', ['p0001'], 'old store timed out');
+        // … and its copy to the old store fails: Mirror puts the key in the log, after the rollback,
+        // with the direction of the write's pinned routing (new store → old store)
+        await state.repairs.add(service, 'products', ['p0001'], 'old store timed out', {
+          source: 'new',
+          target: 'old',
+        });
         write.end();
         await router.refresh(); // this process applies the rollback
         assert.equal((await rolling).phase, 'idle');
