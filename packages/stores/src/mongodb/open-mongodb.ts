@@ -16,8 +16,23 @@ export interface MongoConnection {
   close(): Promise<void>;
 }
 
+/**
+ * No operation waits on a socket longer than this. Without it, an operation sent on a connection
+ * that died unnoticed (a server gone behind a proxy, a dropped route) never answers: the outbox relay,
+ * a migration's backfill or verify, a readiness probe would hang for good. Long enough for the
+ * slowest legitimate operation (a facet aggregation over 100k products on the test server takes seconds).
+ */
+export const MONGO_SOCKET_TIMEOUT_MS = 60_000;
+
+/** A readiness probe answers within this, or the store counts as unreachable. */
+const PING_TIMEOUT_MS = 5000;
+
 export async function openMongo(config: MongoConfig): Promise<MongoConnection> {
-  const client = new MongoClient(config.url, { serverSelectionTimeoutMS: 5000, ignoreUndefined: true });
+  const client = new MongoClient(config.url, {
+    serverSelectionTimeoutMS: 5000,
+    socketTimeoutMS: MONGO_SOCKET_TIMEOUT_MS,
+    ignoreUndefined: true,
+  });
   await client.connect();
   const db = client.db(config.database ?? (new URL(config.url).pathname.replace(/^\//, '') || 'polyshop'));
   // `hello` (MongoDB 4.4.2+); servers that lack it (mongo-java-server) still answer the older `isMaster`
@@ -33,7 +48,7 @@ export async function openMongo(config: MongoConfig): Promise<MongoConnection> {
     db,
     supportsTransactions: Boolean(hello.setName) || hello.msg === 'isdbgrid',
     async ping() {
-      await db.command({ ping: 1 });
+      await db.command({ ping: 1 }, { timeoutMS: PING_TIMEOUT_MS });
     },
     close: () => client.close(),
   };
