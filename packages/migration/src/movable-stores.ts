@@ -9,6 +9,7 @@ import {
 } from './migration-router.ts';
 import { MigrationStateStore } from './migration-state.ts';
 import { Mirror, type MirrorResult } from './mirror.ts';
+import { retryRepairs } from './verify.ts';
 import { WriteGate, type GatedWrite } from './write-gate.ts';
 
 /** A store's outbox relay (a store whose repository writes events has one). */
@@ -94,7 +95,12 @@ export class MovableStores<S extends MovableStore> {
     this.router.onChange(async (next) => {
       await Promise.all([this.#openStore(next.fromStore), this.#openStore(next.toStore)]);
     });
-    this.#gate = new WriteGate({ router: this.router, state, service: options.service });
+    this.#gate = new WriteGate({
+      router: this.router,
+      state,
+      service: options.service,
+      beforeRelease: (routing) => this.#repairTowards(routing),
+    });
   }
 
   /** Opens the configured store and the control store, and reads the current phase. */
@@ -216,6 +222,31 @@ export class MovableStores<S extends MovableStore> {
       writes: storeOfRouting(routing, routing.primary),
       mirror: routing.mirror && storeOfRouting(routing, routing.mirror),
     };
+  }
+
+  /**
+   * After the source of truth flipped and every process follows: copies to the new primary the
+   * writes of the old routing whose copies to it failed (the repair log's entries to it), before the
+   * write gate lets writes on it go on.
+   */
+  async #repairTowards(routing: ServiceRouting): Promise<void> {
+    const primary = storeOfRouting(routing, routing.primary);
+    const other = primary === routing.fromStore ? routing.toStore : routing.fromStore;
+    if (primary === other || (await this.state.repairs.size(this.service, primary)) === 0) return;
+    const sides = {
+      [routing.fromStore]: this.store(routing.fromStore).side,
+      [routing.toStore]: this.store(routing.toStore).side,
+    };
+    const result = await retryRepairs(this.state, this.service, sides[primary]!, sides[other]!, {
+      stores: sides,
+      target: primary,
+    });
+    if (result.failed > 0) {
+      this.#options.logger?.warn(
+        { service: this.service, store: primary, failed: result.failed },
+        'writes made before the switch could not be copied to the new source of truth yet (they stay in the repair log)',
+      );
+    }
   }
 
   async #openStore(store: string): Promise<void> {

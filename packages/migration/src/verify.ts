@@ -325,7 +325,12 @@ export async function retryRepairs(
   service: string,
   primary: MigrationSide,
   mirror: MigrationSide,
-  options: { batchSize?: number; stores?: Readonly<Record<string, MigrationSide>> } = {},
+  options: {
+    batchSize?: number;
+    stores?: Readonly<Record<string, MigrationSide>>;
+    /** Only the entries whose direction copies to this store. */
+    target?: string;
+  } = {},
 ): Promise<RetryResult> {
   const batchSize = options.batchSize ?? 100;
   const stores: Record<string, MigrationSide> = {
@@ -341,6 +346,7 @@ export async function retryRepairs(
     after = entries[entries.length - 1]!;
     const groups = new Map<string, { kind: string; direction?: RepairDirection; keys: string[] }>();
     for (const entry of entries) {
+      if (options.target !== undefined && entry.direction?.target !== options.target) continue;
       const id = JSON.stringify([entry.kind, entry.direction?.source, entry.direction?.target]);
       const group = groups.get(id) ?? { kind: entry.kind, ...directionOf(entry), keys: [] };
       group.keys.push(entry.key);

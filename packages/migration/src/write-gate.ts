@@ -12,6 +12,14 @@ export interface WriteGateOptions {
   pollMs?: number;
   /** Longest a write waits for a cut-over before it is refused with a 503 (default 10 s). */
   holdTimeoutMs?: number;
+  /**
+   * Run at the end of a held cut-over, once every process acknowledged the new epoch and before the
+   * held writes go on: copies to the new source of truth the writes it missed (writes of the old
+   * routing whose copies failed), so no write on it starts from a record older than one acknowledged
+   * before the flip. Its failure only delays those copies (the repair log keeps them); it is given at
+   * most `holdTimeoutMs / 2`.
+   */
+  beforeRelease?: (routing: ServiceRouting) => Promise<void>;
 }
 
 /** A write in progress: the routing it follows from start to end, and `end` to call when it is done. */
@@ -33,7 +41,8 @@ export interface GatedWrite {
  *   The pause lasts about one refresh of the slowest process (gh-ost's cut-over, in small).
  */
 export class WriteGate {
-  readonly #options: Required<WriteGateOptions>;
+  readonly #options: Required<Omit<WriteGateOptions, 'beforeRelease'>> &
+    Pick<WriteGateOptions, 'beforeRelease'>;
   #routing: ServiceRouting;
   readonly #inFlight = new Set<Promise<void>>();
   #held: Promise<void> | undefined;
@@ -92,10 +101,24 @@ export class WriteGate {
         await new Promise((resolve) => setTimeout(resolve, pollMs).unref());
         if (this.#closed) throw AppError.unavailable('MIGRATION.CLOSED', `${service} is shutting down.`);
         const acknowledged = await state.allAcknowledged(service, epoch, aliveWithinMs).catch(() => false);
+        if (acknowledged && this.#routing.epoch === epoch) await this.#beforeRelease(this.#routing);
         if (acknowledged || this.#routing.epoch !== epoch) return;
       }
     } finally {
       this.#held = undefined;
+    }
+  }
+
+  /** `beforeRelease`, bounded by half the hold timeout; a failure leaves the repair log as it is. */
+  async #beforeRelease(routing: ServiceRouting): Promise<void> {
+    const { beforeRelease, holdTimeoutMs } = this.#options;
+    if (!beforeRelease) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, holdTimeoutMs / 2)));
+    try {
+      await Promise.race([beforeRelease(routing).catch(() => undefined), timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -170,6 +170,9 @@ for (const target of postgresTargets()) {
       assert.deepEqual(entry!.direction, { source: 'old', target: 'new' });
       await stores.router.refresh();
       assert.equal(stores.routing().phase, 'write-switch');
+      // the cut-over's copy to the new store (before writes on it go on) fails too: it is still down
+      (await stores.begin()).end();
+      assert.equal(await state.repairs.size(service, 'new'), 1);
 
       // the new store, the source of truth now, misses the write: the migration cannot finish
       await rejectsWith(engine.advance(service), 'MIGRATION.REPAIRS_PENDING');
@@ -184,6 +187,31 @@ for (const target of postgresTargets()) {
       assert.equal(await state.repairs.size(service), 0);
       assert.equal((await engine.verify({ service, sides, batchSize: 10 })).clean, true);
       assert.equal((await engine.advance(service)).phase, 'finished');
+    });
+
+    it('at the write switch, held writes go on only after the writes the new store missed were copied to it', async () => {
+      const service = 'cutover';
+      const { stores, sides } = await serve(service);
+      await sides.from.put('products', [record('p1')]);
+      await sides.to.put('products', [record('p1')]);
+      await moveTo(service, 'read-switch', stores);
+      await stores.write(async (primary) => {
+        await primary.side.upsertIfNewer('products', [record('p1', 2, 'acknowledged')]);
+        await engine.advance(service, 'read-switch');
+        sides.to.down = true;
+        return { result: undefined, touched: [['products', ['p1']]] };
+      });
+      sides.to.down = false; // back before this process applies write-switch
+      await stores.router.refresh();
+      // the first write on the new store finds the acknowledged write there, with no retry by anyone
+      const next = await stores.begin();
+      try {
+        assert.equal(next.routing.phase, 'write-switch');
+        assert.equal(await version(sides.to, 'p1'), 2);
+        assert.equal(await state.repairs.size(service), 0);
+      } finally {
+        next.end();
+      }
     });
 
     it('in write-switch, verify --repair lets the newer record win, never forcing the new store over a newer old copy', async () => {
