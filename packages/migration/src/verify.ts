@@ -156,13 +156,24 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
         await repairLog?.state.repairs.remove(repairLog.service, kind, keys);
       } catch (error) {
         repaired.failed += keys.length;
-        await repairLog?.state.repairs.add(
-          repairLog.service,
-          kind,
-          keys,
-          reasonOf(error),
-          repairLog.direction ?? { source: source.store, target: target.store },
-        );
+        if (repairLog) {
+          const forward = repairLog.direction ?? { source: source.store, target: target.store };
+          // a by-version repair whose newer copy is the target's goes the other way
+          const back = new Set(error instanceof NewerInTarget ? error.keys : []);
+          const reason = reasonOf(error instanceof NewerInTarget ? error.cause : error);
+          const log = repairLog.state.repairs;
+          await log.add(
+            repairLog.service,
+            kind,
+            keys.filter((key) => !back.has(key)),
+            reason,
+            forward,
+          );
+          await log.add(repairLog.service, kind, [...back], reason, {
+            source: forward.target,
+            target: forward.source,
+          });
+        }
       }
     };
     const differ = async (difference: Difference) => {
@@ -292,12 +303,29 @@ async function copyNewer(
     else if (b) extra.push(key);
   }
   let copied = 0;
-  if (toTarget.length > 0) copied += (await target.upsertIfNewer(kind, toTarget)).length;
-  if (sameVersion.length > 0)
-    copied += (await target.upsertIfNewer(kind, sameVersion, { force: true })).length;
-  if (toSource.length > 0) copied += (await source.upsertIfNewer(kind, toSource)).length;
-  if (extra.length > 0) await target.remove(kind, extra);
+  try {
+    if (toTarget.length > 0) copied += (await target.upsertIfNewer(kind, toTarget)).length;
+    if (sameVersion.length > 0)
+      copied += (await target.upsertIfNewer(kind, sameVersion, { force: true })).length;
+    if (toSource.length > 0) copied += (await source.upsertIfNewer(kind, toSource)).length;
+    if (extra.length > 0) await target.remove(kind, extra);
+  } catch (error) {
+    throw new NewerInTarget(
+      toSource.map((record) => record.key),
+      error,
+    );
+  }
   return { copied, removed: extra.length };
+}
+
+/** A `by-version` repair failed; `keys` had their newer copy in the target (their repair goes target → source). */
+class NewerInTarget extends Error {
+  readonly keys: string[];
+
+  constructor(keys: string[], cause: unknown) {
+    super(reasonOf(cause), { cause });
+    this.keys = keys;
+  }
 }
 
 /** What `retryRepairs` did. */

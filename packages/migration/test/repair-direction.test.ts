@@ -19,6 +19,8 @@ import { record, TableSide } from './table-side.ts';
 /** A side whose store can be cut off: while `down`, every read and write rejects. */
 class FlakySide implements MigrationSide {
   down = false;
+  /** While set, writes reject and reads still answer. */
+  writesDown = false;
   readonly #side: TableSide;
 
   constructor(side: TableSide) {
@@ -58,11 +60,17 @@ class FlakySide implements MigrationSide {
     options?: UpsertOptions,
   ): Promise<string[]> {
     this.#up();
+    this.#writable();
     return this.#side.upsertIfNewer(kind, records, options);
+  }
+
+  #writable(): void {
+    if (this.writesDown) throw new Error(`${this.store} refuses writes`);
   }
 
   async remove(kind: string, keys: readonly string[]): Promise<void> {
     this.#up();
+    this.#writable();
     return this.#side.remove(kind, keys);
   }
 
@@ -235,6 +243,24 @@ for (const target of postgresTargets()) {
       }
       assert.equal(await version(sides.from, 'p4'), undefined);
       assert.equal((await engine.verify({ service, sides, batchSize: 10 })).clean, true);
+    });
+
+    it("in write-switch, a by-version repair that cannot copy the old store's newer record logs it old → new", async () => {
+      const service = 'newer_failed';
+      const { stores, sides } = await serve(service);
+      await sides.from.put('products', [record('p1', 3, 'old is newer')]);
+      await sides.to.put('products', [record('p1')]);
+      await moveTo(service, 'write-switch', stores);
+      sides.to.writesDown = true;
+      const report = await engine.verify({ service, sides, batchSize: 10, repair: true });
+      assert.deepEqual(report.repaired, { copied: 0, removed: 0, failed: 1 });
+      const [entry] = await state.repairs.list(service, 10);
+      assert.deepEqual(entry!.direction, { source: 'old', target: 'new' });
+      await rejectsWith(engine.advance(service), 'MIGRATION.REPAIRS_PENDING');
+      sides.to.writesDown = false;
+      assert.deepEqual(await engine.retryRepairs(service, sides), { retried: 1, fixed: 1, failed: 0 });
+      assert.equal(await version(sides.to, 'p1'), 3);
+      assert.equal(await version(sides.from, 'p1'), 3);
     });
 
     it('a write of write-switch whose copy failed after a rollback reaches the old store, by a rollback run again', async () => {
