@@ -52,7 +52,9 @@ describe('notification documents and indexes on MongoDB', { skip: target.skip },
       'template',
       'type',
       'updatedAt',
+      'version',
     ]);
+    assert.equal(doc.version, 1, 'a new record is at version 1 (the store migration copies by it)');
     assert.ok(doc.createdAt instanceof Date);
     assert.deepEqual(doc.recipient, record.recipient);
     assert.deepEqual(doc.template.variables, record.template.variables);

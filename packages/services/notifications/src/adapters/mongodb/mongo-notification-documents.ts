@@ -26,13 +26,23 @@ export interface Stamped {
   stamp: string;
 }
 
+/**
+ * A mutable document's version (records, preferences, recipients, order recipients): grows with every
+ * write (`$inc`, or the read version + 1 in a compare-and-set), so the store-migration engine copies a
+ * document between MongoDB and PostgreSQL only when it is newer. Absent on documents written before it
+ * existed (read as 0). Template versions are immutable and need none.
+ */
+export interface Versioned {
+  version?: number;
+}
+
 type DateFields<T, K extends keyof T> = Omit<T, K> & { [P in K]: Date | null };
 
 /** A channel entry as stored: its times as BSON dates. */
 export type ChannelDoc = DateFields<ChannelDelivery, 'nextAttemptAt' | 'sentAt'>;
 
 /** A notification record as stored: the seed's document with BSON dates and the adapter's bookkeeping. */
-export interface RecordDoc extends Stamped {
+export interface RecordDoc extends Stamped, Versioned {
   _id: string;
   type: string;
   status: NotificationRecord['status'];
@@ -66,19 +76,20 @@ export interface TemplateDoc extends Stamped, Omit<NotificationTemplate, 'create
 }
 
 /** A user's preferences as stored, `_id` = user id. */
-export interface PreferenceDoc extends Stamped, Omit<NotificationPreferences, 'userId' | 'updatedAt'> {
+export interface PreferenceDoc
+  extends Stamped, Versioned, Omit<NotificationPreferences, 'userId' | 'updatedAt'> {
   _id: string;
   updatedAt: Date;
 }
 
 /** A user of the recipient projection as stored, `_id` = user id. */
-export interface RecipientDoc extends Stamped, Omit<KnownRecipient, 'userId' | 'erasedAt'> {
+export interface RecipientDoc extends Stamped, Versioned, Omit<KnownRecipient, 'userId' | 'erasedAt'> {
   _id: string;
   erasedAt: Date | null;
 }
 
 /** Whose an order is, as stored, `_id` = order id. */
-export interface OrderRecipientDoc extends Stamped, Omit<OrderRecipient, 'orderId'> {
+export interface OrderRecipientDoc extends Stamped, Versioned, Omit<OrderRecipient, 'orderId'> {
   _id: string;
 }
 
@@ -110,7 +121,7 @@ function storableVariables(variables: Record<string, unknown>): Record<string, u
 
 export function recordDoc(
   record: NotificationRecord,
-  bookkeeping: Stamped & { held?: string | undefined },
+  bookkeeping: Stamped & { held?: string | undefined; version?: number | undefined },
 ): RecordDoc {
   const due = nextAttemptOf(record);
   return {
@@ -129,6 +140,7 @@ export function recordDoc(
     updatedAt: new Date(record.updatedAt),
     ...(due ? { dueAt: new Date(due) } : {}),
     stamp: bookkeeping.stamp,
+    version: bookkeeping.version ?? 1,
     ...(bookkeeping.held ? { held: bookkeeping.held } : {}),
   };
 }

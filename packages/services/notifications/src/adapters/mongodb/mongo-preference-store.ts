@@ -25,7 +25,7 @@ export class MongoPreferenceStore implements PreferenceStore {
 
   async save(preferences: NotificationPreferences): Promise<NotificationPreferences> {
     const stamp = await this.#scope.prepareWrite(this.#preferences, { ids: [preferences.userId] });
-    const doc: PreferenceDoc = {
+    const doc: Omit<PreferenceDoc, 'version'> = {
       _id: preferences.userId,
       email: preferences.email,
       sms: preferences.sms,
@@ -34,7 +34,12 @@ export class MongoPreferenceStore implements PreferenceStore {
       updatedAt: preferences.updatedAt ? new Date(preferences.updatedAt) : new Date(),
       stamp,
     };
-    await this.#preferences.replaceOne({ _id: doc._id }, doc, { upsert: true, ...this.#scope.options });
+    const { _id, ...fields } = doc;
+    await this.#preferences.updateOne(
+      { _id },
+      { $set: fields, $inc: { version: 1 } },
+      { upsert: true, ...this.#scope.options },
+    );
     return preferencesFromDoc(doc);
   }
 

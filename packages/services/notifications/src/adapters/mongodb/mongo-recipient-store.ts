@@ -50,14 +50,14 @@ export class MongoRecipientStore implements RecipientStore {
     const { set, onInsert } = keepKnown(recipient);
     const known = await this.#users.updateOne(
       { _id: recipient.userId, erasedAt: null },
-      { $set: { ...set, stamp } },
+      { $set: { ...set, stamp }, $inc: { version: 1 } },
       this.#scope.options,
     );
     if (known.matchedCount === 1) return;
     // New, or erased: only an insert may happen here, so a tombstone stays as it is.
     await this.#users.updateOne(
       { _id: recipient.userId },
-      { $setOnInsert: { ...set, ...onInsert, erasedAt: null, stamp } },
+      { $setOnInsert: { ...set, ...onInsert, erasedAt: null, stamp, version: 1 } },
       { upsert: true, ...this.#scope.options },
     );
   }
@@ -66,19 +66,19 @@ export class MongoRecipientStore implements RecipientStore {
     const stamp = await this.#scope.prepareWrite(this.#users, { ids: [userId] });
     await this.#users.updateOne(
       { _id: userId },
-      { $set: { email: null, name: null, stamp }, $setOnInsert: { erasedAt: now } },
+      { $set: { email: null, name: null, stamp }, $setOnInsert: { erasedAt: now }, $inc: { version: 1 } },
       { upsert: true, ...this.#scope.options },
     );
     // the first erasure's time stays
     await this.#users.updateOne(
       { _id: userId, erasedAt: null },
-      { $set: { erasedAt: now } },
+      { $set: { erasedAt: now }, $inc: { version: 1 } },
       this.#scope.options,
     );
     const orderStamp = await this.#scope.prepareWrite(this.#orders, { filter: { userId } });
     await this.#orders.updateMany(
       { userId },
-      { $set: { email: null, name: null, stamp: orderStamp } },
+      { $set: { email: null, name: null, stamp: orderStamp }, $inc: { version: 1 } },
       this.#scope.options,
     );
   }
@@ -90,6 +90,7 @@ export class MongoRecipientStore implements RecipientStore {
       { _id: order.orderId },
       {
         $set: { ...set, userId: order.userId, orderNumber: order.orderNumber, stamp },
+        $inc: { version: 1 },
         ...(Object.keys(onInsert).length > 0 ? { $setOnInsert: onInsert } : {}),
       },
       { upsert: true, ...this.#scope.options },

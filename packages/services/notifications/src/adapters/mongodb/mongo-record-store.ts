@@ -94,7 +94,10 @@ export class MongoRecordStore implements NotificationRecordStore {
         // dueAt (sparse index, earliest first) narrows to records with something due; $elemMatch keeps
         // records due only on other channels from crowding out the ones this worker can take.
         { dueAt: { $lte: now }, held: { $exists: false }, channels: { $elemMatch: due } },
-        { $set: { 'channels.$[due].nextAttemptAt': leaseUntil, stamp: newStamp() } },
+        {
+          $set: { 'channels.$[due].nextAttemptAt': leaseUntil, stamp: newStamp() },
+          $inc: { version: 1 },
+        },
         {
           arrayFilters: [
             { 'due.status': due.status, 'due.type': due.type, 'due.nextAttemptAt': due.nextAttemptAt },
@@ -148,7 +151,7 @@ export class MongoRecordStore implements NotificationRecordStore {
       const stamp = await this.#scope.prepareWrite(this.#records, { ids: [id], before: [doc] });
       const written = await this.#records.replaceOne(
         { _id: id, stamp: doc.stamp },
-        recordDoc(next, { stamp, held: doc.held }),
+        recordDoc(next, { stamp, held: doc.held, version: (doc.version ?? 0) + 1 }),
         this.#scope.options,
       );
       if (written.matchedCount === 1) return next;

@@ -27,6 +27,8 @@ export interface NotificationRecordRow {
   created_at: Date;
   updated_at: Date;
   next_attempt_at: Date | null;
+  /** Grows with every change (migration-0002's trigger): the migration engine copies by it. */
+  version: number;
 }
 
 /** A row of `notifications.preferences`: a user's channel choices. */
@@ -37,6 +39,8 @@ export interface PreferenceRow {
   push: boolean;
   phone: string | null;
   updated_at: Date;
+  /** Grows with every change (migration-0002's trigger). */
+  version: number;
 }
 
 /** A row of `notifications.recipients`: what the service knows of a user (until erased). */
@@ -45,6 +49,8 @@ export interface RecipientRow {
   email: string | null;
   name: string | null;
   erased_at: Date | null;
+  /** Grows with every change (migration-0002's trigger). */
+  version: number;
 }
 
 /** A row of `notifications.order_recipients`: who an order's notifications go to. */
@@ -54,6 +60,8 @@ export interface OrderRecipientRow {
   order_number: string;
   email: string | null;
   name: string | null;
+  /** Grows with every change (migration-0002's trigger). */
+  version: number;
 }
 
 export const TEMPLATES_TABLE = defineTable<TemplateRow>()(SCHEMA, 'templates', [
@@ -81,6 +89,7 @@ export const RECORDS_TABLE = defineTable<NotificationRecordRow>()(SCHEMA, 'recor
   'created_at',
   'updated_at',
   'next_attempt_at',
+  'version',
 ]);
 
 export const PREFERENCES_TABLE = defineTable<PreferenceRow>()(SCHEMA, 'preferences', [
@@ -90,6 +99,7 @@ export const PREFERENCES_TABLE = defineTable<PreferenceRow>()(SCHEMA, 'preferenc
   'push',
   'phone',
   'updated_at',
+  'version',
 ]);
 
 export const RECIPIENTS_TABLE = defineTable<RecipientRow>()(SCHEMA, 'recipients', [
@@ -97,6 +107,7 @@ export const RECIPIENTS_TABLE = defineTable<RecipientRow>()(SCHEMA, 'recipients'
   'email',
   'name',
   'erased_at',
+  'version',
 ]);
 
 export const ORDER_RECIPIENTS_TABLE = defineTable<OrderRecipientRow>()(SCHEMA, 'order_recipients', [
@@ -105,6 +116,7 @@ export const ORDER_RECIPIENTS_TABLE = defineTable<OrderRecipientRow>()(SCHEMA, '
   'order_number',
   'email',
   'name',
+  'version',
 ]);
 
 /** The service's own tables (`migrate` adds the messaging tables, declared in `@polyshop/stores`). */

@@ -20,7 +20,7 @@ import { iso, SCHEMA, type PgScope } from './pg-scope.ts';
 import { decodeRecordCursor, encodeRecordCursor } from '../../domain/record-cursor.ts';
 
 /** A record as the store reads it (`COLUMNS`): the row without the columns only queries use. */
-type RecordRow = Omit<NotificationRecordRow, 'user_id' | 'next_attempt_at'>;
+type RecordRow = Omit<NotificationRecordRow, 'user_id' | 'next_attempt_at' | 'version'>;
 
 const COLUMNS = 'id, type, status, recipient, template, channels, metadata, created_at, updated_at';
 

@@ -1,0 +1,232 @@
+import type { MigrationRecord, MigrationSide, UpsertOptions } from '@polyshop/migration';
+import { duplicateKeyIndex, type MongoConnection } from '@polyshop/stores';
+import type { Collection, Document, Filter } from 'mongodb';
+import type { NotificationRecord } from '../../domain/notification.ts';
+import type { NotificationPreferences } from '../../domain/preferences.ts';
+import type { KnownRecipient, OrderRecipient } from '../../domain/recipient.ts';
+import type { NotificationTemplate } from '../../domain/template.ts';
+import {
+  NOTIFICATION_COLLECTIONS,
+  orderRecipientFromDoc,
+  preferencesFromDoc,
+  recipientFromDoc,
+  recordDoc,
+  recordFromDoc,
+  templateDoc,
+  templateFromDoc,
+  type OrderRecipientDoc,
+  type PreferenceDoc,
+  type RecipientDoc,
+  type RecordDoc,
+  type TemplateDoc,
+} from '../mongodb/mongo-notification-documents.ts';
+import { newStamp } from '../mongodb/mongo-scope.ts';
+import {
+  canonicalNotificationRecord,
+  NOTIFICATION_KINDS,
+  notificationKind,
+  notificationRecord,
+  orderRecord,
+  preferencesRecord,
+  recipientRecord,
+  templateRecord,
+  type NotificationKind,
+} from './notification-migration-kinds.ts';
+
+type AnyDoc = Document & { _id: string; version?: number };
+
+const COLLECTION: Record<NotificationKind, string> = {
+  templates: NOTIFICATION_COLLECTIONS.templates,
+  preferences: NOTIFICATION_COLLECTIONS.preferences,
+  recipients: NOTIFICATION_COLLECTIONS.recipients,
+  orders: NOTIFICATION_COLLECTIONS.orders,
+  records: NOTIFICATION_COLLECTIONS.records,
+};
+
+/**
+ * Records an inbox handling without transactions created and has not committed yet (`held`): not
+ * records yet (the handling may be undone); the copy after its commit finds them released.
+ */
+const VISIBLE = { held: { $exists: false } };
+
+function toMigrationRecord(kind: NotificationKind, doc: AnyDoc): MigrationRecord {
+  const version = doc.version ?? 0;
+  switch (kind) {
+    case 'templates':
+      return templateRecord(templateFromDoc(doc as unknown as TemplateDoc));
+    case 'preferences':
+      return preferencesRecord(preferencesFromDoc(doc as unknown as PreferenceDoc), version);
+    case 'recipients':
+      return recipientRecord(recipientFromDoc(doc as unknown as RecipientDoc), version);
+    case 'orders':
+      return orderRecord(orderRecipientFromDoc(doc as unknown as OrderRecipientDoc), version);
+    case 'records':
+      return notificationRecord(recordFromDoc(doc as unknown as RecordDoc), version);
+  }
+}
+
+/** The document a copy stores (a fresh `stamp`: the copy is the document's latest write). */
+function toDoc(kind: NotificationKind, record: MigrationRecord): AnyDoc {
+  const stamp = newStamp();
+  switch (kind) {
+    case 'templates':
+      return templateDoc(record.body as NotificationTemplate, stamp);
+    case 'preferences': {
+      const p = record.body as NotificationPreferences;
+      return {
+        _id: p.userId,
+        email: p.email,
+        sms: p.sms,
+        push: p.push,
+        phone: p.phone,
+        updatedAt: p.updatedAt ? new Date(p.updatedAt) : new Date(0),
+        stamp,
+        version: record.version,
+      };
+    }
+    case 'recipients': {
+      const r = record.body as KnownRecipient;
+      return {
+        _id: r.userId,
+        email: r.email,
+        name: r.name,
+        erasedAt: r.erasedAt ? new Date(r.erasedAt) : null,
+        stamp,
+        version: record.version,
+      };
+    }
+    case 'orders': {
+      const o = record.body as OrderRecipient;
+      return {
+        _id: o.orderId,
+        userId: o.userId,
+        orderNumber: o.orderNumber,
+        email: o.email,
+        name: o.name,
+        stamp,
+        version: record.version,
+      };
+    }
+    case 'records':
+      return recordDoc(record.body as NotificationRecord, {
+        stamp,
+        version: record.version,
+      });
+  }
+}
+
+/**
+ * The notification service in MongoDB as the migration engine reads and writes it: `_id` order
+ * (binary, the code-point order PostgreSQL's side uses), writes by `version` without inbox entries.
+ * A write by version is a replace filtered on `version < new` with upsert: when the stored document is
+ * as new or newer the filter misses and the upsert's insert meets the `_id` index, which means "skip".
+ * Template versions are immutable: one is inserted when missing (replaced only when forced).
+ */
+export class MongoNotificationSide implements MigrationSide {
+  readonly store = 'mongodb';
+  readonly kinds = NOTIFICATION_KINDS;
+  readonly #db: MongoConnection['db'];
+
+  constructor(connection: Pick<MongoConnection, 'db'>) {
+    this.#db = connection.db;
+  }
+
+  #collection(kind: NotificationKind): Collection<AnyDoc> {
+    return this.#db.collection<AnyDoc>(COLLECTION[kind]);
+  }
+
+  #visible(kind: NotificationKind, filter: Filter<AnyDoc>): Filter<AnyDoc> {
+    return kind === 'records' ? { ...filter, ...VISIBLE } : filter;
+  }
+
+  async scan(kind: string, after: string | undefined, limit: number): Promise<MigrationRecord[]> {
+    const k = notificationKind(kind);
+    const docs = await this.#collection(k)
+      .find(this.#visible(k, after === undefined ? {} : { _id: { $gt: after } }))
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map((doc) => toMigrationRecord(k, doc));
+  }
+
+  async lastKey(kind: string): Promise<string | undefined> {
+    const k = notificationKind(kind);
+    const last = await this.#collection(k).findOne(this.#visible(k, {}), {
+      projection: { _id: 1 },
+      sort: { _id: -1 },
+    });
+    return last?._id;
+  }
+
+  async read(kind: string, keys: readonly string[]): Promise<MigrationRecord[]> {
+    if (keys.length === 0) return [];
+    const k = notificationKind(kind);
+    const docs = await this.#collection(k)
+      .find(this.#visible(k, { _id: { $in: [...keys] } }))
+      .toArray();
+    return docs.map((doc) => toMigrationRecord(k, doc));
+  }
+
+  async upsertIfNewer(
+    kind: string,
+    records: readonly MigrationRecord[],
+    options: UpsertOptions = {},
+  ): Promise<string[]> {
+    const k = notificationKind(kind);
+    const collection = this.#collection(k);
+    const written: string[] = [];
+    for (const record of records) {
+      const { _id, ...fields } = toDoc(k, record);
+      if (k === 'templates' && !options.force) {
+        const inserted = await collection.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true });
+        if (inserted.upsertedCount === 1) written.push(record.key);
+        continue;
+      }
+      const filter: Filter<AnyDoc> = options.force
+        ? { _id }
+        : { _id, $or: [{ version: { $lt: record.version } }, { version: { $exists: false } }] };
+      try {
+        await collection.replaceOne(filter, fields, { upsert: true });
+        written.push(record.key);
+      } catch (error) {
+        // the stored document is as new or newer: the upsert's insert met its `_id`
+        if (duplicateKeyIndex(error) !== '_id_') throw error;
+      }
+    }
+    return written;
+  }
+
+  async remove(kind: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.#collection(notificationKind(kind)).deleteMany({ _id: { $in: [...keys] } });
+  }
+
+  count(kind: string): Promise<number> {
+    const k = notificationKind(kind);
+    return this.#collection(k).countDocuments(this.#visible(k, {}));
+  }
+
+  canonical(kind: string, body: unknown): unknown {
+    return canonicalNotificationRecord(kind, body);
+  }
+
+  async drop(): Promise<void> {
+    for (const kind of NOTIFICATION_KINDS) await this.#collection(kind).deleteMany({});
+  }
+
+  /** The keys of a user's delivery-log records (what an erasure rewrote). */
+  async recordKeysOfUser(userId: string): Promise<string[]> {
+    const docs = await this.#collection('records')
+      .find({ 'recipient.userId': userId }, { projection: { _id: 1 } })
+      .toArray();
+    return docs.map((doc) => doc._id);
+  }
+
+  /** The keys of a user's orders in the projection (what an erasure blanked). */
+  async orderKeysOfUser(userId: string): Promise<string[]> {
+    const docs = await this.#collection('orders')
+      .find({ userId }, { projection: { _id: 1 } })
+      .toArray();
+    return docs.map((doc) => doc._id);
+  }
+}
