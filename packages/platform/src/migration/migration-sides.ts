@@ -1,6 +1,12 @@
 import { AppError } from '@polyshop/kernel';
 import type { MigrationSide, MigrationSides, MigrationState } from '@polyshop/migration';
 import {
+  migrateNotifications,
+  MongoNotificationRepository,
+  MongoNotificationSide,
+  PostgresNotificationSide,
+} from '@polyshop/notifications';
+import {
   migrateCatalog,
   MongoCatalogSide,
   MongoProductRepository,
@@ -36,7 +42,8 @@ export type SideRegistry = Readonly<Record<string, Readonly<Record<string, SideO
  * The services that can move between stores, and their stores. A service that becomes migratable
  * (inventory → DynamoDB, notifications → MongoDB) adds its entry here, with the connection it needs
  * added to `SideConnections`. Search's index moves between PostgreSQL and OpenSearch (its sides also
- * compare a sample of queries in verify).
+ * compare a sample of queries in verify). Notifications move between PostgreSQL and MongoDB with their
+ * templates, preferences, recipient projection and delivery log (claims and leases included).
  */
 export const MIGRATABLE_SERVICES: SideRegistry = {
   products: {
@@ -49,6 +56,18 @@ export const MIGRATABLE_SERVICES: SideRegistry = {
       const connection = await mongodb();
       await new MongoProductRepository(connection).ensureIndexes();
       return new MongoCatalogSide(connection);
+    },
+  },
+  notifications: {
+    async postgres({ postgres }) {
+      const db = await postgres();
+      await migrateNotifications(db);
+      return new PostgresNotificationSide(db);
+    },
+    async mongodb({ mongodb }) {
+      const connection = await mongodb();
+      await new MongoNotificationRepository(connection).ensureIndexes();
+      return new MongoNotificationSide(connection);
     },
   },
   search: {

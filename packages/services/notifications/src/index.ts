@@ -25,3 +25,8 @@ export { TRIGGERS } from './app/notification-triggers.ts';
 export type { UserRegistered, UserErased, OrderEvent, PaymentRefunded } from './app/trigger-events.ts';
 export type { WebhookPayload } from './adapters/channels/webhook-channel.ts';
 export { NotificationsConfigSchema } from './app/notifications-config.ts';
+export { migrateNotifications } from './adapters/postgres/postgres-notification-repository.ts';
+export { MongoNotificationRepository } from './adapters/mongodb/mongo-notification-repository.ts';
+export { PostgresNotificationSide } from './adapters/migration/postgres-notification-side.ts';
+export { MongoNotificationSide } from './adapters/migration/mongo-notification-side.ts';
+export { NOTIFICATION_KINDS } from './adapters/migration/notification-migration-kinds.ts';

@@ -1,5 +1,12 @@
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
+import { MovableStores } from '@polyshop/migration';
 import { createChannels } from './adapters/channels/create-channels.ts';
+import { MongoNotificationSide } from './adapters/migration/mongo-notification-side.ts';
+import { PostgresNotificationSide } from './adapters/migration/postgres-notification-side.ts';
+import {
+  RoutedNotificationRepository,
+  type OpenNotificationStore,
+} from './adapters/migration/routed-notification-repository.ts';
 import { openMongoNotifications } from './adapters/mongodb/open-mongo-notifications.ts';
 import {
   migrateNotifications,
@@ -21,15 +28,32 @@ export interface NotificationsModule extends ServiceModule<NotificationsClient> 
   worker: DeliveryWorker;
 }
 
-/**
- * The repository on the service's store: MongoDB (`NOTIFICATION_STORE=mongodb`, or the polyglot profile) or
- * PostgreSQL.
- */
-async function openRepository(context: ServiceContext<NotificationsStore>): Promise<NotificationRepository> {
-  if (context.store === 'mongodb') return openMongoNotifications(context);
-  const db = await context.postgres();
-  await migrateNotifications(db);
-  return new PostgresNotificationRepository(db);
+/** The migration engine's name for this service. */
+export const MIGRATION_SERVICE = 'notifications';
+
+/** One of the service's stores, opened (its schema or indexes made): repository, migration side, probe. */
+async function openStore(
+  context: ServiceContext<NotificationsStore>,
+  store: string,
+): Promise<OpenNotificationStore> {
+  if (store === 'mongodb') {
+    const repository = await openMongoNotifications(context);
+    return {
+      repository,
+      side: new MongoNotificationSide(await context.mongodb()),
+      ping: () => repository.ping(),
+    };
+  }
+  if (store === 'postgres') {
+    const db = await context.postgres();
+    await migrateNotifications(db);
+    return {
+      repository: new PostgresNotificationRepository(db),
+      side: new PostgresNotificationSide(db),
+      ping: () => db.ping(),
+    };
+  }
+  throw new Error(`notifications cannot run on ${store}`);
 }
 
 /**
@@ -41,7 +65,19 @@ export async function createNotificationsService(
   context: ServiceContext<NotificationsStore>,
 ): Promise<NotificationsModule> {
   const config = loadNotificationsConfig(context.env);
-  const repository = await openRepository(context);
+  // Routed by the migration engine (issue 14): with no move only the configured store is open; while
+  // the service moves between PostgreSQL and MongoDB, writes (the delivery worker's claims and outcomes
+  // among them) go to the phase's source of truth and are copied to the other store, reads go where the
+  // phase says. The phase comes from the control store in the platform's PostgreSQL.
+  const stores = await MovableStores.open<OpenNotificationStore>({
+    service: MIGRATION_SERVICE,
+    control: await context.postgres(),
+    configuredStore: context.store,
+    openStore: (store) => openStore(context, store),
+    subscribe: (subscription) => context.bus.subscribe(subscription),
+    logger: context.logger,
+  });
+  const repository = new RoutedNotificationRepository(stores);
   await seedDefaultTemplates(repository.templates, context.clock);
   const channels = createChannels(config);
   const worker = new DeliveryWorker({
@@ -68,6 +104,7 @@ export async function createNotificationsService(
     worker,
     routes: notificationsRoutes(service, context.authorizer),
     async start() {
+      await stores.start();
       if (!subscribed) {
         subscribed = true;
         await subscribeTriggers({
@@ -84,10 +121,12 @@ export async function createNotificationsService(
     async stop() {
       await worker.stop();
       await Promise.all(Object.values(channels).map((channel) => channel.close()));
+      await stores.stop();
     },
     async ready() {
       await repository.ping();
     },
+    stores: () => stores.describe(),
   };
 }
 
