@@ -1,4 +1,4 @@
-import type { Logger } from '@polyshop/kernel';
+import { AppError, type Logger } from '@polyshop/kernel';
 import { copyKeys } from './copy-keys.ts';
 import type { MigrationSide } from './migration-side.ts';
 import type { MigrationStateStore } from './migration-state.ts';
@@ -19,7 +19,7 @@ export interface MirrorOptions {
    * repair entry, so a retry after the source of truth flipped still copies the way this write went.
    */
   direction?: RepairDirection;
-  /** Told when even the repair log cannot be written (the key then shows up in verify). */
+  /** Told when even the repair log cannot be written (`copy` then rejects with a 503). */
   logger?: Logger;
   /**
    * Longest a copy may hold the user's write (default 2000 ms): then its keys go to the repair log
@@ -43,10 +43,12 @@ export interface MirrorResult {
 
 /**
  * Keeps the mirror store in step with the primary after each write, during dual-write and after
- * the write switch. A failure of the mirror never fails the user's request: `copy` never throws;
- * the keys go to the repair log with the reason (`retryRepairs` copies them again, verify shows them),
- * and a copy that takes longer than `timeoutMs` goes there too, so a dead mirror store costs a write
- * at most that long.
+ * the write switch. A failure of the mirror never fails the user's request: the keys go to the repair
+ * log with the reason (`retryRepairs` copies them again, verify shows them), and a copy that takes
+ * longer than `timeoutMs` goes there too, so a dead mirror store costs a write at most that long.
+ * Only when the repair log cannot be written either (the control store unreachable too) does `copy`
+ * reject, with a 503 `MIGRATION.MIRROR_UNRECORDED`: a write on one store that nothing records is not
+ * acknowledged.
  */
 export class Mirror {
   readonly #options: MirrorOptions;
@@ -58,7 +60,7 @@ export class Mirror {
   /**
    * Reads these keys of `kind` from the primary and `upsertIfNewer`s them into the mirror (a copy
    * already newer there is left alone); keys the primary no longer holds are removed from the mirror.
-   * Call it after the primary's write committed. Resolves, never rejects.
+   * Call it after the primary's write committed. Rejects only when the repair log cannot be written.
    */
   async copy(kind: string, keys: readonly string[]): Promise<MirrorResult> {
     const { state, service, primary, mirror, logger } = this.#options;
@@ -88,9 +90,15 @@ export class Mirror {
           this.#options.direction ?? { source: primary.store, target: mirror.store },
         );
       } catch (logError) {
+        // Acknowledged, this write would be on one store with nothing to say so (the repair log lives
+        // in the control store, which this process cannot reach now): a rollback would lose it.
         logger?.error(
           { err: logError, service, kind, keys, reason },
           'mirror write failed and the repair log could not record it',
+        );
+        throw AppError.unavailable(
+          'MIGRATION.MIRROR_UNRECORDED',
+          `The write was applied to ${primary.store}, but neither its copy to ${mirror.store} nor the repair log could be written (${reason}). Read the record again before retrying.`,
         );
       }
       return { copied: [], failed: [...keys] };

@@ -145,7 +145,8 @@ export class MovableStores<S extends MovableStore> {
 
   /**
    * Copies these keys of `kind` from the routing's primary store to its mirror, after a primary write
-   * committed (nothing when the routing has no mirror). Never rejects: failures go to the repair log.
+   * committed (nothing when the routing has no mirror). Failures go to the repair log; rejects (503)
+   * only when that cannot be written either.
    */
   async mirror(routing: ServiceRouting, kind: string, keys: readonly string[]): Promise<MirrorResult> {
     if (!routing.mirror || keys.length === 0) return { copied: [], failed: [] };

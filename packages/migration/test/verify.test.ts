@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { AppError } from '@polyshop/kernel';
 import type { SqlDatabase } from '@polyshop/stores';
 import { eventually, postgresTargets } from '@polyshop/testing';
 import { Mirror, MigrationStateStore, retryRepairs, verifyStores } from '../src/index.ts';
@@ -254,6 +255,29 @@ for (const target of postgresTargets()) {
         failed: 0,
       });
       assert.deepEqual(await target.read('products', ['p3']), await source.read('products', ['p3']));
+    });
+
+    it('rejects (503) when neither the mirror nor the repair log can be written', async () => {
+      const { source, target } = await stores('unrecorded');
+      const mirror = new Mirror({ state, service: 'unrecorded', primary: source, mirror: target });
+      await source.put('products', [record('p1')]);
+      await target.breakTable();
+      // the control store is unreachable too: its repair log cannot be written, for real
+      await db.exec('ALTER TABLE platform.migration_repairs RENAME TO migration_repairs_away');
+      try {
+        await assert.rejects(mirror.copy('products', ['p1']), (error: AppError) => {
+          assert.equal(error.kind, 'unavailable');
+          assert.equal(error.code, 'MIGRATION.MIRROR_UNRECORDED');
+          return true;
+        });
+      } finally {
+        await db.exec('ALTER TABLE platform.migration_repairs_away RENAME TO migration_repairs');
+      }
+      await target.create();
+      // with the log back, the same failure is recorded and the copy resolves
+      await target.breakTable();
+      assert.deepEqual(await mirror.copy('products', ['p1']), { copied: [], failed: ['p1'] });
+      assert.equal(await state.repairs.size('unrecorded'), 1);
     });
   });
 }

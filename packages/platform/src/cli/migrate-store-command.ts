@@ -157,6 +157,8 @@ export async function migrateStore(
         await advance('read-switch');
         break;
       case 'write-switch':
+        // writes owed to the new store (copies that failed as writes switched) land before it finishes
+        await retryRepairs();
         await advance('write-switch');
         break;
       default:

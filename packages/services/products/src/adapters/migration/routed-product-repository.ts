@@ -17,8 +17,9 @@ export interface CatalogRoute {
   /** The routing now (reads follow its `reads`). */
   routing(): ServiceRouting;
   /**
-   * Copies these keys from the primary store to the mirror after a primary write. Never throws: a
-   * failure goes to the repair log, and verify reports it until repaired.
+   * Copies these keys from the primary store to the mirror after a primary write. A failure goes to
+   * the repair log, and verify reports it until repaired; rejects (503) only when that log cannot be
+   * written either.
    */
   mirror(routing: ServiceRouting, kind: CatalogKind, keys: readonly string[]): Promise<void>;
 }
