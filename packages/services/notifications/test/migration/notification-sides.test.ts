@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createEvent, systemClock, type EventEnvelope } from '@polyshop/kernel';
 import type { MigrationRecord, MigrationSide } from '@polyshop/migration';
 import type { MongoConnection, SqlDatabase } from '@polyshop/stores';
 import { mongoTarget, postgresTargets } from '@polyshop/testing';
@@ -15,6 +16,13 @@ import {
 import { replaceChannel } from '../../src/domain/notification.ts';
 import type { NotificationRepository } from '../../src/ports/notification-repository.ts';
 import { aChannel, aNotification, aTemplate } from '../support/builders.ts';
+
+const anEvent = (): EventEnvelope =>
+  createEvent(
+    'orders',
+    { type: 'order.confirmed', aggregateType: 'order', aggregateId: randomUUID(), data: {} },
+    systemClock,
+  );
 
 /** One store of the service in a test: its repository (users' writes) and its migration side. */
 interface NotificationStore {
@@ -176,6 +184,47 @@ for (const target of postgresTargets()) {
         await copyAndCompare(mg.side, pg.side);
         assert.equal((await pg.repository.preferences.find('user-1'))?.email, false);
         assert.equal((await pg.repository.recipients.findOrder('order-1'))?.email, null);
+      });
+
+      it('copies the inbox: an event handled on one store is skipped on the other', async () => {
+        const handle = (repository: NotificationRepository, event: EventEnvelope) =>
+          repository.handleOnce('notifications.order.confirmed', event, async (inner) => {
+            await inner.recipients.rememberOrder({
+              orderId: event.aggregateId,
+              userId: 'user-9',
+              orderNumber: 'PS-9',
+              email: null,
+              name: null,
+            });
+          });
+        const onPostgres = anEvent();
+        const onMongo = anEvent();
+        assert.equal(await handle(pg.repository, onPostgres), true);
+        assert.equal(await handle(mg.repository, onMongo), true);
+        const copy = async (from: MigrationSide, to: MigrationSide) => {
+          for (const kind of ['orders', 'inbox']) await to.upsertIfNewer(kind, await scanAll(from, kind));
+        };
+        await copy(pg.side, mg.side);
+        assert.equal(
+          await handle(mg.repository, onPostgres),
+          false,
+          'handled on PostgreSQL: skipped on MongoDB',
+        );
+        await copy(mg.side, pg.side);
+        for (const kind of ['orders', 'inbox']) {
+          const [a, b] = [await scanAll(pg.side, kind), await scanAll(mg.side, kind)];
+          assert.deepEqual(canonicalOf(mg.side, kind, b), canonicalOf(pg.side, kind, a), kind);
+        }
+        assert.equal(
+          await handle(pg.repository, onMongo),
+          false,
+          'handled on MongoDB: skipped on PostgreSQL',
+        );
+        const keys = (await scanAll(pg.side, 'inbox')).map((record) => record.key);
+        assert.ok(keys.includes(`notifications.order.confirmed ${onMongo.id}`), keys.join(', '));
+        await pg.side.remove('inbox', [`notifications.order.confirmed ${onMongo.id}`]);
+        await mg.side.remove('inbox', [`notifications.order.confirmed ${onMongo.id}`]);
+        assert.equal(await handle(pg.repository, onMongo), true, 'removed: handled again');
       });
 
       it('writes only newer versions unless forced, removes by key', async () => {

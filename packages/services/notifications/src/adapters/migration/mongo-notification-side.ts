@@ -20,22 +20,27 @@ import {
   type RecordDoc,
   type TemplateDoc,
 } from '../mongodb/mongo-notification-documents.ts';
+import type { InboxDoc } from '../mongodb/mongo-notification-inbox.ts';
 import { newStamp } from '../mongodb/mongo-scope.ts';
 import {
   canonicalNotificationRecord,
+  inboxKey,
+  inboxRecord,
   NOTIFICATION_KINDS,
   notificationKind,
   notificationRecord,
   orderRecord,
   preferencesRecord,
   recipientRecord,
+  parseInboxKey,
   templateRecord,
+  type HandledEvent,
   type NotificationKind,
 } from './notification-migration-kinds.ts';
 
 type AnyDoc = Document & { _id: string; version?: number };
 
-const COLLECTION: Record<NotificationKind, string> = {
+const COLLECTION: Record<Exclude<NotificationKind, 'inbox'>, string> = {
   templates: NOTIFICATION_COLLECTIONS.templates,
   preferences: NOTIFICATION_COLLECTIONS.preferences,
   recipients: NOTIFICATION_COLLECTIONS.recipients,
@@ -43,13 +48,18 @@ const COLLECTION: Record<NotificationKind, string> = {
   records: NOTIFICATION_COLLECTIONS.records,
 };
 
+const handledRecord = ({ consumer, eventId }: InboxDoc) => inboxRecord({ consumer, eventId });
+
+/** An inbox entry is a handled event once its handling committed (`done`). */
+const HANDLED = { status: 'done' as const };
+
 /**
  * Records an inbox handling without transactions created and has not committed yet (`held`): not
  * records yet (the handling may be undone); the copy after its commit finds them released.
  */
 const VISIBLE = { held: { $exists: false } };
 
-function toMigrationRecord(kind: NotificationKind, doc: AnyDoc): MigrationRecord {
+function toMigrationRecord(kind: Exclude<NotificationKind, 'inbox'>, doc: AnyDoc): MigrationRecord {
   const version = doc.version ?? 0;
   switch (kind) {
     case 'templates':
@@ -66,7 +76,7 @@ function toMigrationRecord(kind: NotificationKind, doc: AnyDoc): MigrationRecord
 }
 
 /** The document a copy stores (a fresh `stamp`: the copy is the document's latest write). */
-function toDoc(kind: NotificationKind, record: MigrationRecord): AnyDoc {
+function toDoc(kind: Exclude<NotificationKind, 'inbox'>, record: MigrationRecord): AnyDoc {
   const stamp = newStamp();
   switch (kind) {
     case 'templates':
@@ -131,16 +141,39 @@ export class MongoNotificationSide implements MigrationSide {
     this.#db = connection.db;
   }
 
-  #collection(kind: NotificationKind): Collection<AnyDoc> {
+  #collection(kind: Exclude<NotificationKind, 'inbox'>): Collection<AnyDoc> {
     return this.#db.collection<AnyDoc>(COLLECTION[kind]);
   }
 
-  #visible(kind: NotificationKind, filter: Filter<AnyDoc>): Filter<AnyDoc> {
+  get #inbox(): Collection<InboxDoc> {
+    return this.#db.collection<InboxDoc>(NOTIFICATION_COLLECTIONS.inbox);
+  }
+
+  #visible(kind: Exclude<NotificationKind, 'inbox'>, filter: Filter<AnyDoc>): Filter<AnyDoc> {
     return kind === 'records' ? { ...filter, ...VISIBLE } : filter;
   }
 
   async scan(kind: string, after: string | undefined, limit: number): Promise<MigrationRecord[]> {
     const k = notificationKind(kind);
+    if (k === 'inbox') {
+      const from = after === undefined ? undefined : parseInboxKey(after);
+      const docs = await this.#inbox
+        .find({
+          ...HANDLED,
+          ...(from
+            ? {
+                $or: [
+                  { consumer: { $gt: from.consumer } },
+                  { consumer: from.consumer, eventId: { $gt: from.eventId } },
+                ],
+              }
+            : {}),
+        })
+        .sort({ consumer: 1, eventId: 1 })
+        .limit(limit)
+        .toArray();
+      return docs.map(handledRecord);
+    }
     const docs = await this.#collection(k)
       .find(this.#visible(k, after === undefined ? {} : { _id: { $gt: after } }))
       .sort({ _id: 1 })
@@ -151,6 +184,10 @@ export class MongoNotificationSide implements MigrationSide {
 
   async lastKey(kind: string): Promise<string | undefined> {
     const k = notificationKind(kind);
+    if (k === 'inbox') {
+      const last = await this.#inbox.findOne(HANDLED, { sort: { consumer: -1, eventId: -1 } });
+      return last ? inboxKey(last.consumer, last.eventId) : undefined;
+    }
     const last = await this.#collection(k).findOne(this.#visible(k, {}), {
       projection: { _id: 1 },
       sort: { _id: -1 },
@@ -161,6 +198,10 @@ export class MongoNotificationSide implements MigrationSide {
   async read(kind: string, keys: readonly string[]): Promise<MigrationRecord[]> {
     if (keys.length === 0) return [];
     const k = notificationKind(kind);
+    if (k === 'inbox') {
+      const docs = await this.#inbox.find({ ...HANDLED, $or: keys.map(parseInboxKey) }).toArray();
+      return docs.map(handledRecord);
+    }
     const docs = await this.#collection(k)
       .find(this.#visible(k, { _id: { $in: [...keys] } }))
       .toArray();
@@ -173,6 +214,7 @@ export class MongoNotificationSide implements MigrationSide {
     options: UpsertOptions = {},
   ): Promise<string[]> {
     const k = notificationKind(kind);
+    if (k === 'inbox') return this.#addHandled(records);
     const collection = this.#collection(k);
     const written: string[] = [];
     for (const record of records) {
@@ -198,11 +240,17 @@ export class MongoNotificationSide implements MigrationSide {
 
   async remove(kind: string, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.#collection(notificationKind(kind)).deleteMany({ _id: { $in: [...keys] } });
+    const k = notificationKind(kind);
+    if (k === 'inbox') {
+      await this.#inbox.deleteMany({ $or: keys.map(parseInboxKey) });
+      return;
+    }
+    await this.#collection(k).deleteMany({ _id: { $in: [...keys] } });
   }
 
   count(kind: string): Promise<number> {
     const k = notificationKind(kind);
+    if (k === 'inbox') return this.#inbox.countDocuments(HANDLED);
     return this.#collection(k).countDocuments(this.#visible(k, {}));
   }
 
@@ -211,7 +259,39 @@ export class MongoNotificationSide implements MigrationSide {
   }
 
   async drop(): Promise<void> {
-    for (const kind of NOTIFICATION_KINDS) await this.#collection(kind).deleteMany({});
+    for (const kind of NOTIFICATION_KINDS) {
+      if (kind === 'inbox') await this.#inbox.deleteMany({});
+      else await this.#collection(kind).deleteMany({});
+    }
+  }
+
+  /**
+   * Marks events handled (a copy of the other store's inbox): an entry that exists — handled, or being
+   * handled here — is left as it is.
+   */
+  async #addHandled(records: readonly MigrationRecord[]): Promise<string[]> {
+    const written: string[] = [];
+    for (const record of records) {
+      const { consumer, eventId } = record.body as HandledEvent;
+      const now = new Date();
+      const added = await this.#inbox.updateOne(
+        { consumer, eventId },
+        {
+          $setOnInsert: {
+            consumer,
+            eventId,
+            eventType: '',
+            status: 'done',
+            token: newStamp(),
+            startedAt: now,
+            handledAt: now,
+          },
+        },
+        { upsert: true },
+      );
+      if (added.upsertedCount === 1) written.push(record.key);
+    }
+    return written;
   }
 
   /** The keys of a user's delivery-log records (what an erasure rewrote). */

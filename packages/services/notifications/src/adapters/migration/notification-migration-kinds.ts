@@ -7,11 +7,20 @@ import type { NotificationTemplate } from '../../domain/template.ts';
 /**
  * The notification service's record kinds for the migration engine, in copy order: templates (what
  * records were rendered from), preferences, the recipient projection (users, then whose each order
- * is), and last the delivery log — each record with its per-channel deliveries, and with them the
- * delivery worker's claims and leases (a claimed channel's `nextAttemptAt` is its lease end), so a
- * claim made on one store is seen on the other and a retry's due time moves with its record.
+ * is), the delivery log — each record with its per-channel deliveries, and with them the delivery
+ * worker's claims and leases (a claimed channel's `nextAttemptAt` is its lease end), so a claim made
+ * on one store is seen on the other and a retry's due time moves with its record — and last the inbox:
+ * which (consumer, event) the service handled, so an event handled on one store and redelivered after
+ * the source of truth changed is skipped on the other too (no second notification, no second email).
  */
-export const NOTIFICATION_KINDS = ['templates', 'preferences', 'recipients', 'orders', 'records'] as const;
+export const NOTIFICATION_KINDS = [
+  'templates',
+  'preferences',
+  'recipients',
+  'orders',
+  'records',
+  'inbox',
+] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export function notificationKind(kind: string): NotificationKind {
@@ -57,6 +66,29 @@ export const notificationRecord = (record: NotificationRecord, version: number):
   body: record,
 });
 
+/** One handled (consumer, event): immutable once handled. */
+export interface HandledEvent {
+  consumer: string;
+  eventId: string;
+}
+
+/**
+ * An inbox entry's key: `<consumer> <eventId>`. A space sorts below every character of a consumer name,
+ * so the key's code-point order is the (consumer, eventId) order both stores scan in.
+ */
+export const inboxKey = (consumer: string, eventId: string): string => `${consumer} ${eventId}`;
+
+export function parseInboxKey(key: string): HandledEvent {
+  const at = key.lastIndexOf(' ');
+  return { consumer: key.slice(0, at), eventId: key.slice(at + 1) };
+}
+
+export const inboxRecord = (handled: HandledEvent): MigrationRecord => ({
+  key: inboxKey(handled.consumer, handled.eventId),
+  version: 1,
+  body: handled,
+});
+
 /** ISO 8601 to the millisecond, the same from a BSON date and a timestamptz. */
 const instant = (value: string | null): string | null =>
   value === null ? null : new Date(value).toISOString();
@@ -82,6 +114,11 @@ export function canonicalNotificationRecord(kind: string, body: unknown): unknow
     }
     case 'orders':
       return body;
+    case 'inbox': {
+      // when it was handled is each store's own clock: not compared
+      const { consumer, eventId } = body as HandledEvent;
+      return { consumer, eventId };
+    }
     case 'records': {
       const record = body as NotificationRecord;
       return {

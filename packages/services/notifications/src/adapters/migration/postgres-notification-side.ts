@@ -7,6 +7,7 @@ import type { NotificationTemplate } from '../../domain/template.ts';
 import { iso, SCHEMA } from '../postgres/pg-scope.ts';
 import {
   canonicalNotificationRecord,
+  inboxRecord,
   NOTIFICATION_KINDS,
   notificationKind,
   notificationRecord,
@@ -14,6 +15,7 @@ import {
   preferencesRecord,
   recipientRecord,
   templateRecord,
+  type HandledEvent,
   type NotificationKind,
 } from './notification-migration-kinds.ts';
 
@@ -40,6 +42,7 @@ const TABLES: Record<NotificationKind, { table: string; key: string; columns: st
     key: 'id::text',
     columns: 'id, type, status, recipient, template, channels, metadata, created_at, updated_at, version',
   },
+  inbox: { table: 'inbox', key: `(consumer || ' ' || event_id::text)`, columns: 'consumer, event_id' },
 };
 
 type Row = Record<string, unknown>;
@@ -47,6 +50,8 @@ type Row = Record<string, unknown>;
 function toMigrationRecord(kind: NotificationKind, row: Row): MigrationRecord {
   const version = Number(row.version);
   switch (kind) {
+    case 'inbox':
+      return inboxRecord({ consumer: row.consumer as string, eventId: row.event_id as string });
     case 'templates':
       return templateRecord({
         type: row.type as string,
@@ -226,6 +231,15 @@ async function upsertOne(
 ): Promise<boolean> {
   const newer = (table: string) => (force ? '' : `WHERE ${table}.version < EXCLUDED.version`);
   switch (kind) {
+    case 'inbox': {
+      // handled is handled: an entry is only ever added
+      const { consumer, eventId } = record.body as HandledEvent;
+      const rows = await tx.query(
+        `INSERT INTO ${SCHEMA}.inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING consumer`,
+        [consumer, eventId],
+      );
+      return rows.length > 0;
+    }
     case 'templates': {
       const t = record.body as NotificationTemplate;
       const rows = await tx.query(

@@ -14,7 +14,12 @@ import type {
   RecipientStore,
   TemplateStore,
 } from '../../ports/notification-repository.ts';
-import { NOTIFICATION_KINDS, templateKey, type NotificationKind } from './notification-migration-kinds.ts';
+import {
+  inboxKey,
+  NOTIFICATION_KINDS,
+  templateKey,
+  type NotificationKind,
+} from './notification-migration-kinds.ts';
 
 /** A side that can also say which keys an erasure rewrote (both notification sides can). */
 export interface NotificationSide extends MigrationSide {
@@ -133,8 +138,12 @@ function tracked(repository: NotificationRepository, touched: Touched): Notifica
     templates: templateStore,
     preferences: preferenceStore,
     recipients: recipientStore,
-    handleOnce: (consumer, event, work) =>
-      repository.handleOnce(consumer, event, (inner) => work(tracked(inner, touched))),
+    async handleOnce(consumer, event, work) {
+      const handled = await repository.handleOnce(consumer, event, (inner) => work(tracked(inner, touched)));
+      // the mark goes with the writes: a redelivery after the source of truth changed is skipped there too
+      if (handled) touched.add('inbox', inboxKey(consumer, event.id));
+      return handled;
+    },
     ping: () => repository.ping(),
   };
 }
