@@ -38,6 +38,8 @@ export interface AdjustmentRow {
   actor: string | null;
   reservation_id: string | null;
   created_at: Date;
+  /** The SKU's stock version this entry's write made (migration-0003): its key on every store. */
+  stock_version: number | null;
 }
 
 export const STOCK_TABLE = defineTable<StockRow>()('inventory', 'stock', [
@@ -68,6 +70,7 @@ export const ADJUSTMENTS_TABLE = defineTable<AdjustmentRow>()('inventory', 'adju
   'actor',
   'reservation_id',
   'created_at',
+  'stock_version',
 ]);
 
 /** The service's own tables (`migrate` adds the messaging tables, declared in `@polyshop/stores`). */
