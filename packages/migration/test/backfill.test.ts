@@ -9,16 +9,14 @@ import {
   runBackfill,
   type BackfillProgress,
 } from '../src/index.ts';
-import { record, records, TableSide } from './table-side.ts';
+import { openStateDatabase, record, records, TableSide } from './table-side.ts';
 
 for (const target of postgresTargets()) {
   describe(`backfill on ${target.name}`, { skip: target.skip }, () => {
     let db: SqlDatabase;
     let state: MigrationStateStore;
     before(async () => {
-      db = await target.open();
-      await MigrationStateStore.migrate(db);
-      state = new MigrationStateStore(db);
+      ({ db, state } = await openStateDatabase(target));
     });
     after(() => db && target.close(db));
 

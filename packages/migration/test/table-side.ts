@@ -1,4 +1,6 @@
 import type { SqlDatabase } from '@polyshop/stores';
+import type { PostgresTarget } from '@polyshop/testing';
+import { MigrationStateStore } from '../src/migration-state.ts';
 import type { MigrationRecord, MigrationSide, UpsertOptions } from '../src/migration-side.ts';
 
 /** The body of a test record: a name, a price as a decimal string and a set of tags. */
@@ -121,4 +123,13 @@ export function records(count: number, prefix = 'k', version = 1): MigrationReco
 /** One record; `name` defaults to the key. */
 export function record(key: string, version = 1, name = key): MigrationRecord {
   return { key, version, body: { name, price: `${version}.00`, tags: ['b', 'a'] } satisfies ItemBody };
+}
+
+/** A fresh database of `target` with the migration state tables, and the state store over it. */
+export async function openStateDatabase(
+  target: PostgresTarget,
+): Promise<{ db: SqlDatabase; state: MigrationStateStore }> {
+  const db = await target.open();
+  await MigrationStateStore.migrate(db);
+  return { db, state: new MigrationStateStore(db) };
 }

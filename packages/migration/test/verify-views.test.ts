@@ -4,12 +4,12 @@ import type { SqlDatabase } from '@polyshop/stores';
 import { postgresTargets } from '@polyshop/testing';
 import {
   MigrationEngine,
-  MigrationStateStore,
+  type MigrationStateStore,
   verifyStores,
   type MigrationSide,
   type ViewComparison,
 } from '../src/index.ts';
-import { record, records, TableSide } from './table-side.ts';
+import { openStateDatabase, record, records, TableSide } from './table-side.ts';
 
 /**
  * A side whose users also see a derived view: how many products each tag has (as a search index
@@ -50,9 +50,7 @@ for (const target of postgresTargets()) {
     let db: SqlDatabase;
     let state: MigrationStateStore;
     before(async () => {
-      db = await target.open();
-      await MigrationStateStore.migrate(db);
-      state = new MigrationStateStore(db);
+      ({ db, state } = await openStateDatabase(target));
     });
     after(() => db && target.close(db));
 

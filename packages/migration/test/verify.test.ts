@@ -3,17 +3,15 @@ import assert from 'node:assert/strict';
 import type { AppError } from '@polyshop/kernel';
 import type { SqlDatabase } from '@polyshop/stores';
 import { eventually, postgresTargets } from '@polyshop/testing';
-import { Mirror, MigrationStateStore, retryRepairs, verifyStores } from '../src/index.ts';
-import { record, records, TableSide } from './table-side.ts';
+import { Mirror, type MigrationStateStore, retryRepairs, verifyStores } from '../src/index.ts';
+import { openStateDatabase, record, records, TableSide } from './table-side.ts';
 
 for (const target of postgresTargets()) {
   describe(`verify, repair and mirror on ${target.name}`, { skip: target.skip }, () => {
     let db: SqlDatabase;
     let state: MigrationStateStore;
     before(async () => {
-      db = await target.open();
-      await MigrationStateStore.migrate(db);
-      state = new MigrationStateStore(db);
+      ({ db, state } = await openStateDatabase(target));
     });
     after(() => db && target.close(db));
 
