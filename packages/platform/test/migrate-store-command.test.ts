@@ -6,15 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@polyshop/kernel';
-import type { MigrationRecord, MigrationSide } from '@polyshop/migration';
+import { sideContents } from '@polyshop/migration/testing';
 import { MongoCatalogSide, PostgresCatalogSide } from '@polyshop/products';
-import { mongoTarget, testServerUrl, type ServerTarget } from '@polyshop/testing';
+import { testServerUrl } from '@polyshop/testing';
 import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
-import type { MongoConnection } from '@polyshop/stores';
 import { runMigrateStore, type MigrateStoreCommandOptions } from '../src/cli/migrate-store-command.ts';
 import { seedCatalogue } from '../src/cli/seed-command.ts';
 import { buildPlatform } from '../src/platform.ts';
 import { loadPlatformConfig } from '../src/platform-config.ts';
+import { mongoAndPostgres } from './support/catalogue-migration.ts';
 import { openMigrationConnections } from '../src/migration/migration-connections.ts';
 
 const bin = fileURLToPath(new URL('../bin/polyshop.mjs', import.meta.url));
@@ -40,33 +40,7 @@ function polyshop(
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
-async function scanAll(side: MigrationSide, kind: string): Promise<MigrationRecord[]> {
-  const all: MigrationRecord[] = [];
-  for (let after: string | undefined; ;) {
-    const page = await side.scan(kind, after, 100);
-    all.push(...page);
-    if (page.length < 100) return all;
-    after = page[page.length - 1]!.key;
-  }
-}
-
-/** Every record of every kind, as `kind/key → version and canonical form`. */
-async function contents(side: MigrationSide): Promise<Map<string, unknown>> {
-  const records = new Map<string, unknown>();
-  for (const kind of side.kinds) {
-    for (const record of await scanAll(side, kind)) {
-      records.set(`${kind}/${record.key}`, {
-        version: record.version,
-        canonical: side.canonical(kind, record.body),
-      });
-    }
-  }
-  return records;
-}
-
-const mongo: ServerTarget<MongoConnection> = mongoTarget();
-const postgresUrl = testServerUrl('POLYSHOP_TEST_DATABASE_URL');
-const skip = mongo.skip || (postgresUrl ? false : 'POLYSHOP_TEST_DATABASE_URL is not set');
+const { mongo, skip } = mongoAndPostgres();
 
 describe('polyshop migrate-store products, PostgreSQL → MongoDB', { skip }, () => {
   let platform: TestPlatform;
@@ -128,8 +102,8 @@ describe('polyshop migrate-store products, PostgreSQL → MongoDB', { skip }, ()
     assert.match(all, /products: postgres → mongodb, phase finished, epoch 6/);
     assert.match(all, /repair log: 0 keys/);
 
-    const source = await contents(new PostgresCatalogSide(await platform.postgres()));
-    const target = await contents(new MongoCatalogSide(opened.connection));
+    const source = await sideContents(new PostgresCatalogSide(await platform.postgres()));
+    const target = await sideContents(new MongoCatalogSide(opened.connection));
     assert.equal([...source.keys()].filter((key) => key.startsWith('products/')).length, 40);
     assert.deepEqual(target, source);
   });

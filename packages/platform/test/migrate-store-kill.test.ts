@@ -5,21 +5,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  compareCodePoints,
-  MigrationStateStore,
-  type MigrationRecord,
-  type MigrationSide,
-  type MigrationState,
-} from '@polyshop/migration';
+import { compareCodePoints, MigrationStateStore, type MigrationState } from '@polyshop/migration';
+import { scanAll, sideContents } from '@polyshop/migration/testing';
 import { MongoCatalogSide, PostgresCatalogSide } from '@polyshop/products';
-import { dropTestDatabase, mongoTarget, testServerUrl, type ServerTarget } from '@polyshop/testing';
+import { dropTestDatabase, testServerUrl } from '@polyshop/testing';
 import { createTestPlatform } from '@polyshop/platform/testing';
-import { NodePostgresDatabase, type MongoConnection } from '@polyshop/stores';
+import { NodePostgresDatabase } from '@polyshop/stores';
 import { runMigrateStore } from '../src/cli/migrate-store-command.ts';
 import { seedCatalogue } from '../src/cli/seed-command.ts';
 import { openMigrationConnections } from '../src/migration/migration-connections.ts';
 import { loadPlatformConfig } from '../src/platform-config.ts';
+import { mongoAndPostgres } from './support/catalogue-migration.ts';
 
 /**
  * `kill -9` of `polyshop migrate-store` in the middle of its backfill, on the real PostgreSQL (a
@@ -76,33 +72,7 @@ function polyshop(args: string[], env: Record<string, string>): Run {
   };
 }
 
-async function scanAll(side: MigrationSide, kind: string): Promise<MigrationRecord[]> {
-  const all: MigrationRecord[] = [];
-  for (let after: string | undefined; ;) {
-    const page = await side.scan(kind, after, 500);
-    all.push(...page);
-    if (page.length < 500) return all;
-    after = page[page.length - 1]!.key;
-  }
-}
-
-/** Every record of every kind, as `kind/key → version and canonical form`. */
-async function contents(side: MigrationSide): Promise<Map<string, unknown>> {
-  const records = new Map<string, unknown>();
-  for (const kind of side.kinds) {
-    for (const record of await scanAll(side, kind)) {
-      records.set(`${kind}/${record.key}`, {
-        version: record.version,
-        canonical: side.canonical(kind, record.body),
-      });
-    }
-  }
-  return records;
-}
-
-const mongo: ServerTarget<MongoConnection> = mongoTarget();
-const postgresUrl = testServerUrl('POLYSHOP_TEST_DATABASE_URL');
-const skip = mongo.skip || (postgresUrl ? false : 'POLYSHOP_TEST_DATABASE_URL is not set');
+const { mongo, postgresUrl, skip } = mongoAndPostgres();
 
 describe('polyshop migrate-store products: kill -9 during the backfill, then restart', { skip }, () => {
   let db: NodePostgresDatabase;
@@ -197,9 +167,9 @@ describe('polyshop migrate-store products: kill -9 during the backfill, then res
     // What MongoDB holds past the checkpoint: the batch the dead process was writing.
     const checkpointed = left.checkpoint.after.products;
     assert.ok(checkpointed, JSON.stringify(left.checkpoint));
-    const inMongo = await scanAll(target, 'products');
+    const inMongo = await scanAll(target, 'products', 500);
     const inFlight = inMongo.filter((record) => compareCodePoints(record.key, checkpointed) > 0).length;
-    const categories = (await scanAll(target, 'categories')).length;
+    const categories = (await scanAll(target, 'categories', 500)).length;
     // every record below the checkpoint is in MongoDB, and the checkpoint's count says so
     assert.equal(categories + inMongo.length - inFlight, left.backfill.copied);
     assert.ok(inFlight <= BATCH, `${inFlight} records written past the checkpoint (batch ${BATCH})`);
@@ -217,7 +187,7 @@ describe('polyshop migrate-store products: kill -9 during the backfill, then res
     const report = /backfill complete: (\d+) copied, (\d+) already there/.exec(second.stdout);
     assert.ok(report, second.stdout);
     const [copiedAgain, alreadyThere] = [Number(report[1]), Number(report[2])];
-    const sourceProducts = await scanAll(source, 'products');
+    const sourceProducts = await scanAll(source, 'products', 500);
     const rest = sourceProducts.filter((record) => compareCodePoints(record.key, checkpointed) > 0).length;
     assert.equal(copiedAgain + alreadyThere, rest, 'the restart scanned from the checkpoint, not from zero');
     assert.equal(alreadyThere, inFlight, 'copied twice: what the store held past the checkpoint');
@@ -229,7 +199,7 @@ describe('polyshop migrate-store products: kill -9 during the backfill, then res
     assert.equal(finished.checkpoint.completed, true);
     assert.deepEqual(finished.backfill, { copied: total - inFlight, skipped: inFlight });
     assert.equal(await state.backfillLease('products'), undefined);
-    assert.deepEqual(await contents(target), await contents(source));
+    assert.deepEqual(await sideContents(target), await sideContents(source));
     process.stdout.write(
       `# kill -9 at ${left.backfill.copied}/${total} checkpointed; copied twice: ${alreadyThere} (batch ${BATCH})\n`,
     );

@@ -1,40 +1,29 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminToken, createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
+import type { TestPlatform } from '@polyshop/platform/testing';
 import { MigrationStateStore } from '@polyshop/migration';
-import { mongoTarget, testServerUrl, type ServerTarget } from '@polyshop/testing';
-import type { MongoConnection } from '@polyshop/stores';
-import { seedCatalogue } from '../src/cli/seed-command.ts';
+import {
+  closeCataloguePlatform,
+  mongoAndPostgres,
+  openCataloguePlatform,
+  type MongoNamespace,
+} from './support/catalogue-migration.ts';
 
-const mongo: ServerTarget<MongoConnection> = mongoTarget();
-const postgresUrl = testServerUrl('POLYSHOP_TEST_DATABASE_URL');
-const skip = mongo.skip || (postgresUrl ? false : 'POLYSHOP_TEST_DATABASE_URL is not set');
+const { mongo, skip } = mongoAndPostgres();
 
 describe('POST /admin/migrations/:service/backfill and the backfill lease', { skip }, () => {
   let platform: TestPlatform;
-  let opened: Awaited<ReturnType<typeof mongo.open>>;
+  let opened: MongoNamespace;
   let admin: string;
   let state: MigrationStateStore;
   const post = (url: string, payload: object = {}) =>
     platform.app.inject({ method: 'POST', url, payload, headers: { authorization: `Bearer ${admin}` } });
 
   before(async () => {
-    opened = await mongo.open();
-    const mongoUrl = new URL(testServerUrl('POLYSHOP_TEST_MONGODB_URL')!);
-    mongoUrl.pathname = `/${opened.namespace}`;
-    platform = await createTestPlatform({
-      target: 'postgres',
-      services: ['users', 'products'],
-      env: { MONGODB_URL: mongoUrl.toString() },
-    });
-    await seedCatalogue(platform, { products: 12, seed: 3, batchSize: 12, progress: false });
-    admin = await adminToken(platform);
+    ({ platform, opened, admin } = await openCataloguePlatform(mongo));
     state = new MigrationStateStore(await platform.postgres());
   });
-  after(async () => {
-    await platform?.dispose();
-    if (opened) await mongo.close(opened);
-  });
+  after(() => closeCataloguePlatform(mongo, platform, opened));
 
   it('answers 409 MIGRATION.BACKFILL_RUNNING (problem+json) while another process holds the lease, and runs once it is free', async () => {
     assert.equal((await post('/admin/migrations/products', { to: 'mongodb' })).statusCode, 201);

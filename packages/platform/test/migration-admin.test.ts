@@ -1,22 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
 import {
-  adminToken,
-  createTestPlatform,
-  userWithPermissions,
-  type TestPlatform,
-} from '@polyshop/platform/testing';
-import { mongoTarget, testServerUrl, type ServerTarget } from '@polyshop/testing';
-import type { MongoConnection } from '@polyshop/stores';
-import { seedCatalogue } from '../src/cli/seed-command.ts';
+  closeCataloguePlatform,
+  mongoAndPostgres,
+  openCataloguePlatform,
+  type MongoNamespace,
+} from './support/catalogue-migration.ts';
 
-const mongo: ServerTarget<MongoConnection> = mongoTarget();
-const postgresUrl = testServerUrl('POLYSHOP_TEST_DATABASE_URL');
-const skip = mongo.skip || (postgresUrl ? false : 'POLYSHOP_TEST_DATABASE_URL is not set');
+const { mongo, skip } = mongoAndPostgres();
 
 describe('admin store migrations over HTTP (PostgreSQL → MongoDB)', { skip }, () => {
   let platform: TestPlatform;
-  let opened: Awaited<ReturnType<typeof mongo.open>>;
+  let opened: MongoNamespace;
   let admin: string;
   const call = (method: 'GET' | 'POST', url: string, payload?: object, token: string | null = admin) =>
     platform.app.inject({
@@ -27,21 +23,9 @@ describe('admin store migrations over HTTP (PostgreSQL → MongoDB)', { skip }, 
     });
 
   before(async () => {
-    opened = await mongo.open();
-    const mongoUrl = new URL(testServerUrl('POLYSHOP_TEST_MONGODB_URL')!);
-    mongoUrl.pathname = `/${opened.namespace}`;
-    platform = await createTestPlatform({
-      target: 'postgres',
-      services: ['users', 'products'],
-      env: { MONGODB_URL: mongoUrl.toString() },
-    });
-    await seedCatalogue(platform, { products: 12, seed: 3, batchSize: 12, progress: false });
-    admin = await adminToken(platform);
+    ({ platform, opened, admin } = await openCataloguePlatform(mongo));
   });
-  after(async () => {
-    await platform?.dispose();
-    if (opened) await mongo.close(opened);
-  });
+  after(() => closeCataloguePlatform(mongo, platform, opened));
 
   it('401 without a token, 403 without platform:admin', async () => {
     assert.equal((await call('GET', '/admin/migrations', undefined, null)).statusCode, 401);

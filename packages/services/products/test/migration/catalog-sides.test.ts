@@ -4,6 +4,7 @@ import { ManualClock } from '@polyshop/kernel';
 import type { MigrationRecord, MigrationSide } from '@polyshop/migration';
 import type { MongoConnection, SqlDatabase } from '@polyshop/stores';
 import { mongoTarget, postgresTargets } from '@polyshop/testing';
+import { canonicalOf, scanAll } from '@polyshop/migration/testing';
 import { MongoCatalogSide } from '../../src/adapters/migration/mongo-catalog-side.ts';
 import { PostgresCatalogSide } from '../../src/adapters/migration/postgres-catalog-side.ts';
 import { MongoProductRepository } from '../../src/adapters/mongodb/mongo-product-repository.ts';
@@ -51,19 +52,6 @@ async function openMongo(): Promise<CatalogStore> {
     close: () => server.close(opened),
   };
 }
-
-async function scanAll(side: MigrationSide, kind: string, pageSize = 3): Promise<MigrationRecord[]> {
-  const all: MigrationRecord[] = [];
-  for (let after: string | undefined; ;) {
-    const page = await side.scan(kind, after, pageSize);
-    all.push(...page);
-    if (page.length < pageSize) return all;
-    after = page.at(-1)!.key;
-  }
-}
-
-const canonicalOf = (side: MigrationSide, kind: string, records: readonly MigrationRecord[]) =>
-  records.map((record) => [record.key, record.version, side.canonical(kind, record.body)]);
 
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 

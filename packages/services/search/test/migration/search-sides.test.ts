@@ -1,13 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  compareCodePoints,
-  verifyStores,
-  type MigrationRecord,
-  type MigrationSide,
-} from '@polyshop/migration';
+import { compareCodePoints, verifyStores, type MigrationSide } from '@polyshop/migration';
 import type { OpenSearchConnection, SqlDatabase } from '@polyshop/stores';
 import { openSearchTarget, postgresTargets } from '@polyshop/testing';
+import { canonicalOf, scanAll } from '@polyshop/migration/testing';
 import { OpenSearchSearchSide } from '../../src/adapters/migration/opensearch-search-side.ts';
 import { PostgresSearchSide } from '../../src/adapters/migration/postgres-search-side.ts';
 import type { IndexedProduct } from '../../src/adapters/migration/search-migration-kinds.ts';
@@ -19,19 +15,6 @@ import {
 import { parseSearchQuery } from '../../src/domain/parse-search-query.ts';
 import type { SearchDocument } from '../../src/domain/search-document.ts';
 import type { ProductSearchIndex } from '../../src/ports/product-search-index.ts';
-
-async function scanAll(side: MigrationSide, kind: string, pageSize = 3): Promise<MigrationRecord[]> {
-  const all: MigrationRecord[] = [];
-  for (let after: string | undefined; ;) {
-    const page = await side.scan(kind, after, pageSize);
-    all.push(...page);
-    if (page.length < pageSize) return all;
-    after = page.at(-1)!.key;
-  }
-}
-
-const canonicalOf = (side: MigrationSide, kind: string, records: readonly MigrationRecord[]) =>
-  records.map((record) => [record.key, record.version, side.canonical(kind, record.body)]);
 
 function doc(id: string, overrides: Partial<SearchDocument> = {}): SearchDocument {
   return {
