@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { AppError } from '@polyshop/kernel';
 import { MovableStores, type MigrationRecord, type Phase, type UpsertOptions } from '@polyshop/migration';
 import type { MongoConnection, SqlDatabase } from '@polyshop/stores';
 import { mongoTarget, postgresTargets } from '@polyshop/testing';
@@ -7,6 +8,7 @@ import { MongoNotificationSide } from '../../src/adapters/migration/mongo-notifi
 import { PostgresNotificationSide } from '../../src/adapters/migration/postgres-notification-side.ts';
 import {
   RoutedNotificationRepository,
+  whileMigrationBusy,
   type OpenNotificationStore,
 } from '../../src/adapters/migration/routed-notification-repository.ts';
 import { MongoNotificationRepository } from '../../src/adapters/mongodb/mongo-notification-repository.ts';
@@ -28,6 +30,31 @@ class FailableMongoSide extends MongoNotificationSide {
     return super.upsertIfNewer(kind, records, options);
   }
 }
+
+describe('an outcome refused by the write gate for a moment', () => {
+  it('is written again until the gate lets it through, within a bound; other errors are not retried', async () => {
+    let calls = 0;
+    const busy = () => AppError.unavailable('MIGRATION.CUTOVER_IN_PROGRESS', 'switching');
+    const written = await whileMigrationBusy(() => {
+      calls += 1;
+      return calls < 3 ? Promise.reject(busy()) : Promise.resolve('written');
+    });
+    assert.deepEqual([written, calls], ['written', 3]);
+    await assert.rejects(
+      whileMigrationBusy(() => Promise.reject(busy()), 250),
+      (error: AppError) => error.code === 'MIGRATION.CUTOVER_IN_PROGRESS',
+    );
+    calls = 0;
+    await assert.rejects(
+      whileMigrationBusy(() => {
+        calls += 1;
+        return Promise.reject(new Error('connection reset'));
+      }),
+      /connection reset/,
+    );
+    assert.equal(calls, 1);
+  });
+});
 
 const mongo = mongoTarget();
 for (const target of postgresTargets()) {

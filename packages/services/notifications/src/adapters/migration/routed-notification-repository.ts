@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '@polyshop/kernel';
+import { AppError, type EventEnvelope } from '@polyshop/kernel';
 import type { MigrationSide, MovableStore, MovableStores } from '@polyshop/migration';
 import type { ChannelDelivery, ChannelType, NotificationRecord } from '../../domain/notification.ts';
 import type { NotificationPreferences } from '../../domain/preferences.ts';
@@ -148,6 +148,30 @@ function tracked(repository: NotificationRepository, touched: Touched): Notifica
   };
 }
 
+/** How long an outcome is retried while the engine refuses writes for a moment (well within a lease). */
+export const OUTCOME_RETRY_MS = 20_000;
+
+/**
+ * Runs `write`, again after a pause while the migration engine refuses it with a 503 (a cut-over held
+ * longer than the gate waits, or the control store out of reach for a moment), for up to `withinMs`.
+ */
+export async function whileMigrationBusy<T>(
+  write: () => Promise<T>,
+  withinMs = OUTCOME_RETRY_MS,
+): Promise<T> {
+  const until = Date.now() + withinMs;
+  for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
+    try {
+      return await write();
+    } catch (error) {
+      const busy =
+        error instanceof AppError && error.kind === 'unavailable' && error.code.startsWith('MIGRATION.');
+      if (!busy || Date.now() + pause > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
 /**
  * The notification service's repository while it moves between two stores (issue 14), on
  * `MovableStores`: each write — a new record, an event handled through the inbox, a template version,
@@ -184,8 +208,9 @@ export class RoutedNotificationRepository implements NotificationRepository {
         channels: readonly ChannelType[],
       ): Promise<ClaimedNotification[]> =>
         this.#write((r) => r.records.claimDue(now, leaseUntil, limit, channels)),
+      // an outcome is held on to through a cut-over: dropped, its lease would lapse and the message go out again
       updateChannel: (id: string, channel: ChannelDelivery, now: Date) =>
-        this.#write((r) => r.records.updateChannel(id, channel, now)),
+        whileMigrationBusy(() => this.#write((r) => r.records.updateChannel(id, channel, now))),
       eraseRecipient: (userId: string, now: Date) =>
         this.#write((r) => r.records.eraseRecipient(userId, now)),
     };
