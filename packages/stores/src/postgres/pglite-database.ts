@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PGlite, types } from '@electric-sql/pglite';
 import { OldestFirstGate } from './oldest-first-gate.ts';
@@ -48,6 +52,44 @@ async function createCluster(dataDir: string): Promise<void> {
   ]);
 }
 
+/** Where the fresh in-memory cluster is kept between processes: one file per PGlite build and start parameters. */
+function templatePath(): string {
+  const entry = fileURLToPath(import.meta.resolve('@electric-sql/pglite'));
+  let dir = dirname(entry);
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
+  const key = createHash('sha256')
+    .update(`${version}\0${JSON.stringify(startParams)}`)
+    .digest('hex');
+  return join(tmpdir(), `polyshop-pglite-${version}-${key.slice(0, 12)}.tar`);
+}
+
+let template: Promise<Blob> | undefined;
+
+/**
+ * A new, empty cluster as a data-folder dump, to load instead of running initdb: an in-memory open
+ * (every test opens several) then costs a load, about a quarter of an initdb. Made once (initdb,
+ * dump) and kept in the OS temp folder for the processes that follow, keyed by the PGlite version
+ * and start parameters; written to a unique name and renamed, so concurrent processes never read half
+ * a file.
+ */
+function freshCluster(): Promise<Blob> {
+  template ??= (async () => {
+    const path = templatePath();
+    const kept = await readFile(path).catch(() => undefined);
+    if (kept) return new Blob([kept]);
+    const db = await PGlite.create({ startParams });
+    const dump = await db.dumpDataDir('none');
+    await db.close();
+    const partial = `${path}.${process.pid}.${Date.now()}`;
+    await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
+    await rename(partial, path);
+    return dump;
+  })();
+  template.catch(() => (template = undefined));
+  return template;
+}
+
 /**
  * PostgreSQL compiled to WASM, in this process. `dataDir` keeps data on disk (`./.polyshop/pgdata`);
  * without it the database lives in memory (tests). Open one per process and share it: a cold start
@@ -68,6 +110,10 @@ export class PgliteDatabase implements SqlDatabase {
     if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) {
       mkdirSync(dataDir, { recursive: true });
       await createCluster(dataDir);
+    }
+    if (!dataDir) {
+      const loadDataDir = await freshCluster();
+      return new PgliteDatabase(await PGlite.create({ parsers, startParams, loadDataDir }));
     }
     return new PgliteDatabase(await PGlite.create(dataDir, { parsers, startParams }));
   }

@@ -1,0 +1,26 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { PgliteDatabase } from '../src/index.ts';
+
+it('opens each in-memory PGlite as a new, empty cluster loaded from the kept template', async () => {
+  const first = await PgliteDatabase.open();
+  await first.exec('CREATE TABLE kept_apart (id int); INSERT INTO kept_apart VALUES (1)');
+  await first.close();
+  assert.ok(
+    readdirSync(tmpdir()).some((name) => /^polyshop-pglite-.*\.tar$/.test(name)),
+    'the template is kept in the temp folder',
+  );
+  const second = await PgliteDatabase.open();
+  try {
+    const [row] = await second.query<{ found: string | null }>(
+      `SELECT to_regclass('public.kept_apart')::text AS found`,
+    );
+    assert.equal(row?.found, null, 'a table of another in-memory cluster is not in this one');
+    const [version] = await second.query<{ server_version_num: string }>('SHOW server_version_num');
+    assert.ok(Number(version?.server_version_num) >= 160000);
+  } finally {
+    await second.close();
+  }
+});
