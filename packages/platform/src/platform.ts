@@ -154,6 +154,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
           postgres: sharedPostgres,
           mongodb: stores.mongodb,
           opensearch: stores.opensearch,
+          dynamodb: stores.dynamodb,
           env,
         }),
         configuredStore: (service) => {

@@ -54,6 +54,7 @@ export async function openMigrationConnections(
         postgres: sharedPostgres,
         mongodb: stores.mongodb,
         opensearch: stores.opensearch,
+        dynamodb: stores.dynamodb,
         env,
       }),
       configuredStore(service) {

@@ -1,4 +1,11 @@
-import { AppError } from '@polyshop/kernel';
+import {
+  DynamoInventorySide,
+  ensureInventoryTable,
+  InventoryConfigSchema,
+  migrateInventory,
+  PostgresInventorySide,
+} from '@polyshop/inventory';
+import { AppError, loadConfig } from '@polyshop/kernel';
 import type { MigrationSide, MigrationSides, MigrationState } from '@polyshop/migration';
 import {
   migrateNotifications,
@@ -18,7 +25,7 @@ import {
   OpenSearchSearchSide,
   PostgresSearchSide,
 } from '@polyshop/search';
-import type { MongoConnection, OpenSearchConnection, SqlDatabase } from '@polyshop/stores';
+import type { DynamoConnection, MongoConnection, OpenSearchConnection, SqlDatabase } from '@polyshop/stores';
 
 /** The platform's store connections a side opens on (each opened on first use and shared). */
 export interface SideConnections {
@@ -28,6 +35,8 @@ export interface SideConnections {
   mongodb: () => Promise<MongoConnection>;
   /** The `OPENSEARCH_URL` connection (a 400 naming `OPENSEARCH_URL` when it is not set or not given). */
   opensearch?: () => OpenSearchConnection;
+  /** The `DYNAMODB_ENDPOINT` / `DYNAMODB_REGION` connection (a 400 when it is not given). */
+  dynamodb?: () => DynamoConnection;
   /** The services' variables (e.g. `SEARCH_OPENSEARCH_INDEX_PREFIX`); default `process.env`. */
   env?: NodeJS.ProcessEnv;
 }
@@ -44,6 +53,8 @@ export type SideRegistry = Readonly<Record<string, Readonly<Record<string, SideO
  * added to `SideConnections`. Search's index moves between PostgreSQL and OpenSearch (its sides also
  * compare a sample of queries in verify). Notifications move between PostgreSQL and MongoDB with their
  * templates, preferences, recipient projection and delivery log (claims and leases included).
+ * Inventory moves between PostgreSQL and DynamoDB with its stock (by version, as absolute counts),
+ * reservations (forward in status only) and adjustment history.
  */
 export const MIGRATABLE_SERVICES: SideRegistry = {
   products: {
@@ -68,6 +79,26 @@ export const MIGRATABLE_SERVICES: SideRegistry = {
       const connection = await mongodb();
       await new MongoNotificationRepository(connection).ensureIndexes();
       return new MongoNotificationSide(connection);
+    },
+  },
+  inventory: {
+    async postgres({ postgres }) {
+      const db = await postgres();
+      await migrateInventory(db);
+      return new PostgresInventorySide(db);
+    },
+    async dynamodb({ dynamodb, env }) {
+      if (!dynamodb) {
+        throw AppError.invalidInput(
+          'CONFIG.MISSING',
+          'A DynamoDB connection is required: inventory is moving to or from DynamoDB.',
+          { field: 'DYNAMODB_ENDPOINT' },
+        );
+      }
+      const { client, documents } = dynamodb();
+      const tableName = loadConfig(InventoryConfigSchema, env ?? process.env).INVENTORY_DYNAMODB_TABLE;
+      await ensureInventoryTable(client, tableName);
+      return new DynamoInventorySide(documents, tableName);
     },
   },
   search: {

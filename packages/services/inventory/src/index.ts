@@ -30,3 +30,7 @@ export {
 export { InventoryConfigSchema, type InventoryConfig } from './app/inventory-config.ts';
 export { setStock, type SetStockCommand } from './app/set-stock.ts';
 export type { InventoryDeps } from './app/inventory-deps.ts';
+export { migrateInventory, PostgresInventorySide } from './adapters/migration/postgres-inventory-side.ts';
+export { DynamoInventorySide } from './adapters/migration/dynamo-inventory-side.ts';
+export { ensureInventoryTable } from './adapters/dynamodb/dynamo-inventory-table.ts';
+export { MIGRATION_SERVICE as INVENTORY_MIGRATION_SERVICE } from './inventory-module.ts';

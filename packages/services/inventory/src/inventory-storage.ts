@@ -9,6 +9,9 @@ import {
   INVENTORY_SCHEMA,
   PostgresInventoryRepository,
 } from './adapters/postgres/postgres-inventory-repository.ts';
+import { DynamoInventorySide } from './adapters/migration/dynamo-inventory-side.ts';
+import { PostgresInventorySide } from './adapters/migration/postgres-inventory-side.ts';
+import type { InventorySide } from './adapters/migration/routed-inventory-repository.ts';
 import type { InventoryConfig } from './app/inventory-config.ts';
 import type { InventoryRepository } from './ports/inventory-repository.ts';
 import type { StockSharding } from './ports/stock-sharding.ts';
@@ -25,6 +28,8 @@ export interface InventoryStorage {
   sharding?: StockSharding;
   relay: { start(): void; wake(): void; stop(): Promise<void> };
   ready: () => Promise<void>;
+  /** The data on this store as the migration engine copies it (issue 14). */
+  side: InventorySide;
 }
 
 /**
@@ -35,8 +40,9 @@ export interface InventoryStorage {
 export async function openInventoryStorage(
   context: ServiceContext<InventoryStore>,
   config: InventoryConfig,
+  store: string = context.store,
 ): Promise<InventoryStorage> {
-  if (context.store === 'dynamodb') {
+  if (store === 'dynamodb') {
     const { client, documents } = context.dynamodb();
     const tableName = config.INVENTORY_DYNAMODB_TABLE;
     await ensureInventoryTable(client, tableName);
@@ -54,8 +60,10 @@ export async function openInventoryStorage(
       sharding: repository,
       relay: new DynamoOutboxRelay({ documents, tableName, publisher: context.bus, logger: context.logger }),
       ready: async () => void (await client.send(new DescribeTableCommand({ TableName: tableName }))),
+      side: new DynamoInventorySide(documents, tableName),
     };
   }
+  if (store !== 'postgres') throw new Error(`inventory cannot run on ${store}`);
   const db = await context.postgres();
   await migrate(db, { schema: INVENTORY_SCHEMA, directory: MIGRATIONS });
   return {
@@ -65,5 +73,6 @@ export async function openInventoryStorage(
     }),
     relay: new OutboxRelay({ db, schema: INVENTORY_SCHEMA, publisher: context.bus, logger: context.logger }),
     ready: () => db.ping(),
+    side: new PostgresInventorySide(db),
   };
 }

@@ -3,8 +3,10 @@ import {
   BatchWriteCommand,
   DeleteCommand,
   PutCommand,
+  QueryCommand,
   ScanCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { MigrationRecord, MigrationSide, UpsertOptions } from '@polyshop/migration';
@@ -139,6 +141,22 @@ export class DynamoInventorySide implements MigrationSide {
     return (await this.#keys(inventoryKind(kind))).length;
   }
 
+  /** The keys of the SKU's newest history entries, newest first (what a write just added, to copy). */
+  async latestAdjustmentKeys(sku: string, limit: number): Promise<string[]> {
+    const { Items = [] } = await this.#documents.send(
+      new QueryCommand({
+        TableName: this.#tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': `PRODUCT#${sku}`, ':prefix': ADJUSTMENT_PREFIX },
+        ProjectionExpression: 'SK',
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return Items.map((item) => adjustmentKeyOf(sku, Number(String(item.SK).slice(ADJUSTMENT_PREFIX.length))));
+  }
+
   canonical(kind: string, body: unknown): unknown {
     return canonicalInventoryRecord(kind, body);
   }
@@ -259,6 +277,39 @@ export class DynamoInventorySide implements MigrationSide {
       updatedAt: new Date(level.updatedAt).toISOString(),
     };
     for (let attempt = 1; ; attempt++) {
+      try {
+        // one item (not sharded): the absolute counts, if the stored version is lower; one request
+        await this.#documents.send(
+          new UpdateCommand({
+            TableName: this.#tableName,
+            Key: stockKey(level.sku),
+            UpdateExpression: 'SET #sku = :sku, #q = :q, #r = :r, #a = :a, #v = :v, #u = :u',
+            ConditionExpression: force
+              ? 'attribute_not_exists(#n)'
+              : 'attribute_not_exists(PK) OR (attribute_not_exists(#n) AND #v < :v)',
+            ExpressionAttributeNames: {
+              '#sku': 'sku',
+              '#q': 'quantity',
+              '#r': 'reserved',
+              '#a': 'available',
+              '#v': 'version',
+              '#u': 'updatedAt',
+              '#n': 'shards',
+            },
+            ExpressionAttributeValues: {
+              ':sku': target.sku,
+              ':q': target.quantity,
+              ':r': target.reserved,
+              ':a': target.available,
+              ':v': target.version,
+              ':u': target.updatedAt,
+            },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
       const [current] = await batchGetItems<StockItem>(
         this.#documents,
         this.#tableName,
@@ -267,63 +318,32 @@ export class DynamoInventorySide implements MigrationSide {
           consistent: true,
         },
       );
-      try {
-        if (!current || (current.shards ?? 1) <= 1) {
-          // one item: the absolute counts, if the stored version is lower
-          await this.#documents.send(
-            new PutCommand({
-              TableName: this.#tableName,
-              Item: {
-                ...stockKey(level.sku),
-                ...target,
-                ...(current?.outboxKey ? { outboxKey: current.outboxKey } : {}),
-              },
-              ConditionExpression: current
-                ? `#v = :read AND attribute_not_exists(#n)${force ? '' : ' AND #v < :v'}`
-                : 'attribute_not_exists(PK)',
-              ...(current
-                ? {
-                    ExpressionAttributeNames: { '#v': 'version', '#n': 'shards' },
-                    ExpressionAttributeValues: {
-                      ':read': current.version,
-                      ...(force ? {} : { ':v': record.version }),
-                    },
-                  }
-                : {}),
-            }),
-          );
-          return true;
-        }
-        const read = (await readParts(this.#documents, this.#tableName, [current], 'snapshot')).get(
-          level.sku,
-        );
-        if (!read) continue;
-        const summed = sumParts(read.stock, read.parts);
-        if (!force && summed.version >= record.version) return false;
-        await this.#documents.send(
-          new TransactWriteCommand({ TransactItems: this.#shardedPuts(read.stock, read.parts, target) }),
-        );
-        return true;
-      } catch (error) {
-        const name = (error as Error).name;
-        const moved =
-          error instanceof TransactionCanceledException || name === 'ConditionalCheckFailedException';
-        if (!moved) throw error;
-        // a newer version already there (not forced): nothing to write
-        if (!force && name === 'ConditionalCheckFailedException') {
-          const [now] = await batchGetItems<StockItem>(
-            this.#documents,
-            this.#tableName,
-            [stockKey(level.sku)],
-            {
-              consistent: true,
-            },
-          );
-          if (now && (now.shards ?? 1) <= 1 && now.version >= record.version) return false;
-        }
-        if (attempt >= STOCK_COPY_ATTEMPTS) throw error;
-        await backoff(attempt);
+      if (current && (current.shards ?? 1) <= 1) {
+        // a newer version there (not forced): nothing to write; else it was unsharded meanwhile
+        if (!force && current.version >= record.version) return false;
+        continue;
       }
+      if (current) {
+        try {
+          const read = (await readParts(this.#documents, this.#tableName, [current], 'snapshot')).get(
+            level.sku,
+          );
+          if (read) {
+            if (!force && sumParts(read.stock, read.parts).version >= record.version) return false;
+            await this.#documents.send(
+              new TransactWriteCommand({ TransactItems: this.#shardedPuts(read.stock, read.parts, target) }),
+            );
+            return true;
+          }
+        } catch (error) {
+          // a part moved under the copy: read again
+          if (!(error instanceof TransactionCanceledException)) throw error;
+        }
+      }
+      if (attempt >= STOCK_COPY_ATTEMPTS) {
+        throw new Error(`the stock of ${level.sku} kept changing under its copy`);
+      }
+      await backoff(attempt);
     }
   }
 

@@ -199,6 +199,16 @@ export class PostgresInventorySide implements MigrationSide {
     return Number(row?.count ?? 0);
   }
 
+  /** The keys of the SKU's newest history entries, newest first (what a write just added, to copy). */
+  async latestAdjustmentKeys(sku: string, limit: number): Promise<string[]> {
+    const rows = await this.#db.query<{ key: string }>(
+      `SELECT ${TABLES.adjustments.key} AS key FROM inventory.adjustments
+       WHERE sku = $1 ORDER BY stock_version DESC LIMIT $2`,
+      [sku, limit],
+    );
+    return rows.map((row) => row.key);
+  }
+
   canonical(kind: string, body: unknown): unknown {
     return canonicalInventoryRecord(kind, body);
   }
