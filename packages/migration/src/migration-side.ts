@@ -14,6 +14,11 @@ export interface MigrationRecord {
   body: unknown;
 }
 
+/** The records by their key (a key twice: the last one). */
+export function recordsByKey(records: readonly MigrationRecord[]): Map<string, MigrationRecord> {
+  return new Map(records.map((record) => [record.key, record]));
+}
+
 /** How `upsertIfNewer` treats a record whose stored version is the same or higher. */
 export interface UpsertOptions {
   /** Write even when the stored version is the same or higher (repair copies the source side over). */

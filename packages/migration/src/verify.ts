@@ -1,7 +1,7 @@
 import { canonicalDigest, compareCodePoints } from './canonical-digest.ts';
 import { copyKeys } from './copy-keys.ts';
 import { sleep } from './token-bucket.ts';
-import type { MigrationRecord, MigrationSide } from './migration-side.ts';
+import { recordsByKey, type MigrationRecord, type MigrationSide } from './migration-side.ts';
 import type { MigrationStateStore } from './migration-state.ts';
 import type { RepairDirection, RepairEntry } from './repair-log.ts';
 
@@ -206,8 +206,8 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
       for (let attempt = 0; attempt < attempts && doubtful.length > 0; attempt++) {
         await sleep(pauseMs * 2 ** attempt);
         const keys = doubtful.map((difference) => difference.key);
-        const sourceRecords = byKey(await source.read(kind, keys));
-        const targetRecords = byKey(await target.read(kind, keys));
+        const sourceRecords = recordsByKey(await source.read(kind, keys));
+        const targetRecords = recordsByKey(await target.read(kind, keys));
         doubtful = keys.flatMap((key) => {
           const difference = compare(key, sourceRecords.get(key), targetRecords.get(key));
           return difference ? [difference] : [];
@@ -288,8 +288,8 @@ async function copyNewer(
   keys: readonly string[],
 ): Promise<{ copied: number; removed: number }> {
   if (keys.length === 0) return { copied: 0, removed: 0 };
-  const inSource = byKey(await source.read(kind, keys));
-  const inTarget = byKey(await target.read(kind, keys));
+  const inSource = recordsByKey(await source.read(kind, keys));
+  const inTarget = recordsByKey(await target.read(kind, keys));
   const toTarget: MigrationRecord[] = [];
   const toSource: MigrationRecord[] = [];
   const sameVersion: MigrationRecord[] = [];
@@ -404,10 +404,6 @@ export async function retryRepairs(
 
 function directionOf(entry: RepairEntry): { direction?: RepairDirection } {
   return entry.direction ? { direction: entry.direction } : {};
-}
-
-function byKey(records: readonly MigrationRecord[]): Map<string, MigrationRecord> {
-  return new Map(records.map((record) => [record.key, record]));
 }
 
 /** The records of one kind of a side in key order, fetched `batchSize` at a time as they are consumed. */

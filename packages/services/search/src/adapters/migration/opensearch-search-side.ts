@@ -1,5 +1,11 @@
 import type { Client } from '@opensearch-project/opensearch';
-import type { MigrationRecord, MigrationSide, UpsertOptions, ViewComparison } from '@polyshop/migration';
+import {
+  recordsByKey,
+  type MigrationRecord,
+  type MigrationSide,
+  type UpsertOptions,
+  type ViewComparison,
+} from '@polyshop/migration';
 import type { SearchDocument } from '../../domain/search-document.ts';
 import type { SearchQuery, SearchResult } from '../../domain/search-query.ts';
 import {
@@ -16,8 +22,8 @@ import {
   SEARCH_KINDS,
   searchKind,
   stockRecord,
+  upsertStockLevels,
   type IndexedProduct,
-  type SkuStockLevel,
 } from './search-migration-kinds.ts';
 import { compareSampleQueries, type SearchSampleSide } from './search-query-sample.ts';
 
@@ -145,28 +151,18 @@ export class OpenSearchSearchSide implements MigrationSide, SearchSampleSide {
     options: UpsertOptions = {},
   ): Promise<string[]> {
     if (records.length === 0) return [];
-    const held = new Map(
-      (
-        await this.read(
-          kind,
-          records.map((record) => record.key),
-        )
-      ).map((record) => [record.key, record]),
+    const held = recordsByKey(
+      await this.read(
+        kind,
+        records.map((record) => record.key),
+      ),
     );
-    const written: string[] = [];
     if (searchKind(kind) === 'stock') {
-      for (const record of records) {
-        const stock = record.body as SkuStockLevel;
-        const before = held.get(record.key)?.body as SkuStockLevel | undefined;
-        const same = before?.version === stock.version && before.available === stock.available;
-        if (same && !options.force) continue;
-        if (!replaces(record, before && before.version, options.force || stock.version === null)) continue;
+      return upsertStockLevels(records, held, options, async (stock, heldBefore) => {
         // a forced copy first forgets the held version (the level's own guard would keep a newer one)
-        if (before) await this.#forgetStockVersion(stock.sku);
+        if (heldBefore) await this.#forgetStockVersion(stock.sku);
         await this.#documents.setStock(stock.sku, stock.available, stock.version ?? undefined);
-        written.push(record.key);
-      }
-      return written;
+      });
     }
     const fresh = records.filter((record) => replaces(record, held.get(record.key)?.version, options.force));
     if (options.force) {

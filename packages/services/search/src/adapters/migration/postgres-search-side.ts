@@ -1,4 +1,10 @@
-import type { MigrationRecord, MigrationSide, UpsertOptions, ViewComparison } from '@polyshop/migration';
+import {
+  recordsByKey,
+  type MigrationRecord,
+  type MigrationSide,
+  type UpsertOptions,
+  type ViewComparison,
+} from '@polyshop/migration';
 import type { SqlDatabase, SqlExecutor } from '@polyshop/stores';
 import type { SearchQuery, SearchResult } from '../../domain/search-query.ts';
 import { PostgresProductSearchIndex } from '../postgres/postgres-product-search-index.ts';
@@ -10,6 +16,7 @@ import {
   SEARCH_KINDS,
   searchKind,
   stockRecord,
+  upsertStockLevels,
   type IndexedProduct,
   type SkuStockLevel,
 } from './search-migration-kinds.ts';
@@ -124,30 +131,21 @@ export class PostgresSearchSide implements MigrationSide, SearchSampleSide {
     return this.#db.transaction(async (tx) => {
       await tx.query(LOCK);
       const index = new PostgresProductSearchIndex(this.#db, tx);
-      const held = new Map(
-        (
-          await this.#read(
-            tx,
-            kind,
-            records.map((record) => record.key),
-          )
-        ).map((record) => [record.key, record]),
+      const held = recordsByKey(
+        await this.#read(
+          tx,
+          kind,
+          records.map((record) => record.key),
+        ),
       );
-      const written: string[] = [];
       if (searchKind(kind) === 'stock') {
-        for (const record of records) {
-          const stock = record.body as SkuStockLevel;
-          const before = held.get(record.key)?.body as SkuStockLevel | undefined;
-          const same = before?.version === stock.version && before.available === stock.available;
-          if (same && !options.force) continue;
-          if (!replaces(record, before && before.version, options.force || stock.version === null)) continue;
-          if (before)
+        return upsertStockLevels(records, held, options, async (stock, heldBefore) => {
+          if (heldBefore)
             await tx.query(`UPDATE search.sku_stock SET version = NULL WHERE sku = $1`, [stock.sku]);
           await index.setStock(stock.sku, stock.available, stock.version ?? undefined);
-          written.push(record.key);
-        }
-        return written;
+        });
       }
+      const written: string[] = [];
       for (const record of records) {
         const product = record.body as IndexedProduct;
         if (!replaces(record, held.get(record.key)?.version, options.force)) continue;

@@ -1,5 +1,5 @@
 import { Decimal } from '@polyshop/kernel';
-import type { MigrationRecord } from '@polyshop/migration';
+import type { MigrationRecord, UpsertOptions } from '@polyshop/migration';
 import type { SearchDocument } from '../../domain/search-document.ts';
 import { withoutMarks } from '../postgres/postgres-highlight.ts';
 
@@ -89,4 +89,29 @@ export function replaces(
   if (force || held === undefined) return true;
   if (held === null) return true;
   return held < record.version;
+}
+
+/**
+ * The stock half of `upsertIfNewer`, the same on every store: each level of `records` that replaces
+ * what the side holds (`held`, by key) by version — a level without a version always, the very same
+ * level only when forced — is written by `write` (told whether a level was held, which a forced copy
+ * must forget first). Resolves to the keys written.
+ */
+export async function upsertStockLevels(
+  records: readonly MigrationRecord[],
+  held: ReadonlyMap<string, MigrationRecord>,
+  options: UpsertOptions,
+  write: (stock: SkuStockLevel, heldBefore: boolean) => Promise<void>,
+): Promise<string[]> {
+  const written: string[] = [];
+  for (const record of records) {
+    const stock = record.body as SkuStockLevel;
+    const before = held.get(record.key)?.body as SkuStockLevel | undefined;
+    const same = before?.version === stock.version && before.available === stock.available;
+    if (same && !options.force) continue;
+    if (!replaces(record, before && before.version, options.force || stock.version === null)) continue;
+    await write(stock, before !== undefined);
+    written.push(record.key);
+  }
+  return written;
 }
