@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpenSearchSearchSide, PostgresSearchSide, type LocalSearchClient } from '@polyshop/search';
 import type { ProductsClient } from '@polyshop/products';
-import { adminToken, createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
+import { adminToken, createTestPlatform, requestOk, type TestPlatform } from '@polyshop/platform/testing';
 import type { OpenSearchConnection } from '@polyshop/stores';
-import { eventually, openSearchTarget, testServerUrl } from '@polyshop/testing';
+import { eventually, openSearchTarget, repeatUntilStopped, testServerUrl } from '@polyshop/testing';
 import { runMigrateStore, type MigrateStoreCommandOptions } from '../src/cli/migrate-store-command.ts';
 import { openMigrationConnections } from '../src/migration/migration-connections.ts';
 import { loadPlatformConfig } from '../src/platform-config.ts';
@@ -66,54 +66,36 @@ describe('polyshop migrate-store search, PostgreSQL ⇄ OpenSearch, live', { ski
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const request = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: object) => {
-    const response = await platform.app.inject({
-      method,
-      url,
-      ...(body ? { payload: body } : {}),
-      headers: { authorization: `Bearer ${token}`, ...(method === 'PATCH' ? { 'if-match': '*' } : {}) },
-    });
-    assert.ok(response.statusCode < 300, `${method} ${url}: ${response.statusCode} ${response.body}`);
-    return response;
-  };
+  const request = (method: 'GET' | 'POST' | 'DELETE', url: string, body?: object) =>
+    requestOk(platform, token, method, url, body);
 
   /** Creates, renames and archives products until stopped; resolves to the writes made. */
   function startWriter(): { stop(): Promise<number> } {
-    let running = true;
     let writes = 0;
-    const loop = (async () => {
-      const ids: string[] = [];
-      while (running) {
-        const created = (await request('POST', '/products', aShoe())).json<{ id: string; version: number }>();
-        ids.push(created.id);
-        writes += 1;
-        if (writes % 3 === 0) {
-          const id = ids[Math.floor(ids.length / 2)]!;
-          const held = (await request('GET', `/products/${id}`)).json<{ version: number; status: string }>();
-          if (held.status === 'active') {
-            await platform.app.inject({
-              method: 'PATCH',
-              url: `/products/${id}`,
-              payload: { name: `Renamed shoe ${writes}` },
-              headers: { authorization: `Bearer ${token}`, 'if-match': `"${held.version}"` },
-            });
-            writes += 1;
-          }
-        }
-        if (writes % 7 === 0) {
-          await request('DELETE', `/products/${ids.shift()!}`);
+    const ids: string[] = [];
+    const loop = repeatUntilStopped(async () => {
+      const created = (await request('POST', '/products', aShoe())).json<{ id: string; version: number }>();
+      ids.push(created.id);
+      writes += 1;
+      if (writes % 3 === 0) {
+        const id = ids[Math.floor(ids.length / 2)]!;
+        const held = (await request('GET', `/products/${id}`)).json<{ version: number; status: string }>();
+        if (held.status === 'active') {
+          await platform.app.inject({
+            method: 'PATCH',
+            url: `/products/${id}`,
+            payload: { name: `Renamed shoe ${writes}` },
+            headers: { authorization: `Bearer ${token}`, 'if-match': `"${held.version}"` },
+          });
           writes += 1;
         }
-        await new Promise((resolve) => setTimeout(resolve, 150));
       }
-    })();
-    return {
-      async stop() {
-        running = false;
-        await loop;
-        return writes;
-      },
-    };
+      if (writes % 7 === 0) {
+        await request('DELETE', `/products/${ids.shift()!}`);
+        writes += 1;
+      }
+    }, 150);
+    return { stop: async () => (await loop.stop(), writes) };
   }
 
   /** `polyshop migrate-store search …` in this process: its lines. */

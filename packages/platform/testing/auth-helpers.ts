@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Platform } from '../src/platform.ts';
 import { TEST_ADMIN } from './test-platform.ts';
@@ -69,4 +70,26 @@ export async function userWithPermissions(
     await call(platform, 'PUT', `/users/${userId}/roles/${role.id}`, undefined, admin);
   }
   return { userId, email, token: await loginToken(platform, email, TEST_PASSWORD) };
+}
+
+/**
+ * An HTTP request to `platform` as the holder of `token` (`If-Match: "<version>"` when a version is
+ * given), asserted to answer 2xx; resolves to the answer.
+ */
+export async function requestOk(
+  platform: Platform,
+  token: string,
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  url: string,
+  body?: object,
+  version?: number,
+) {
+  const response = await platform.app.inject({
+    method,
+    url,
+    ...(body ? { payload: body } : {}),
+    headers: { authorization: `Bearer ${token}`, ...(version ? { 'if-match': `"${version}"` } : {}) },
+  });
+  assert.ok(response.statusCode < 300, `${method} ${url}: ${response.statusCode} ${response.body}`);
+  return response;
 }

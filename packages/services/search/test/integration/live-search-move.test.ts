@@ -2,9 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MigrationEngine, MigrationStateStore, type MigrationSides, type Phase } from '@polyshop/migration';
 import type { ProductsClient } from '@polyshop/products';
-import { adminToken, createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
+import { adminToken, createTestPlatform, requestOk, type TestPlatform } from '@polyshop/platform/testing';
 import type { OpenSearchConnection } from '@polyshop/stores';
-import { eventually, openSearchTarget, testServerUrl } from '@polyshop/testing';
+import { eventually, openSearchTarget, repeatUntilStopped, testServerUrl } from '@polyshop/testing';
 import { OpenSearchSearchSide } from '../../src/adapters/migration/opensearch-search-side.ts';
 import { PostgresSearchSide } from '../../src/adapters/migration/postgres-search-side.ts';
 
@@ -68,50 +68,31 @@ describe(
       if (opened) await opensearch.close(opened);
     });
 
-    const request = async (
+    const request = (
       method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
       url: string,
       body?: object,
       version?: number,
-    ) => {
-      const response = await platform.app.inject({
-        method,
-        url,
-        ...(body ? { payload: body } : {}),
-        headers: { authorization: `Bearer ${token}`, ...(version ? { 'if-match': `"${version}"` } : {}) },
-      });
-      assert.ok(response.statusCode < 300, `${method} ${url}: ${response.statusCode} ${response.body}`);
-      return response;
-    };
+    ) => requestOk(platform, token, method, url, body, version);
 
     function startWriter(): { stop(): Promise<number> } {
-      let running = true;
       let writes = 0;
-      const loop = (async () => {
-        const ids: string[] = [];
-        while (running) {
-          ids.push((await request('POST', '/products', aLamp())).json<{ id: string }>().id);
-          writes += 1;
-          if (writes % 3 === 0) {
-            const id = ids.at(-2)!;
-            const held = (await request('GET', `/products/${id}`)).json<{
-              version: number;
-              status: string;
-            }>();
-            if (held.status === 'active')
-              await request('PATCH', `/products/${id}`, { name: `Renamed lamp ${writes}` }, held.version);
-          }
-          if (writes % 5 === 0) await request('DELETE', `/products/${ids.shift()!}`);
-          await new Promise((resolve) => setTimeout(resolve, 150));
+      const ids: string[] = [];
+      const loop = repeatUntilStopped(async () => {
+        ids.push((await request('POST', '/products', aLamp())).json<{ id: string }>().id);
+        writes += 1;
+        if (writes % 3 === 0) {
+          const id = ids.at(-2)!;
+          const held = (await request('GET', `/products/${id}`)).json<{
+            version: number;
+            status: string;
+          }>();
+          if (held.status === 'active')
+            await request('PATCH', `/products/${id}`, { name: `Renamed lamp ${writes}` }, held.version);
         }
-      })();
-      return {
-        async stop() {
-          running = false;
-          await loop;
-          return writes;
-        },
-      };
+        if (writes % 5 === 0) await request('DELETE', `/products/${ids.shift()!}`);
+      }, 150);
+      return { stop: async () => (await loop.stop(), writes) };
     }
 
     async function searchEqualsCatalogue(): Promise<void> {
