@@ -202,6 +202,25 @@ async function client(move: LiveMove, ledger: Ledger, stop: () => boolean, seed:
 /** Resolves after `ms` of load. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Clients of a move under load (`startLoad`): bounded so each drill stays short in CI. */
+export const LOAD_CONCURRENCY = 8;
+
+/**
+ * Under load: `pauseMs`, the move of the catalogue to MongoDB starts, `pauseMs`, then backfill (run
+ * to completion) and verify, which must find it clean. Leaves the migration in `verify`.
+ */
+export async function moveUntilVerified(move: LiveMove, pauseMs: number): Promise<void> {
+  const { engine, sides } = move;
+  await sleep(pauseMs);
+  await engine.start('products', 'postgres', 'mongodb');
+  await sleep(pauseMs);
+  await engine.advance('products'); // backfill
+  assert.equal((await engine.runBackfill({ service: 'products', sides, batchSize: 25 })).completed, true);
+  await engine.advance('products'); // verify
+  const report = await engine.verify({ service: 'products', sides, batchSize: 50 });
+  assert.equal(report.clean, true, JSON.stringify(report.details.slice(0, 3)));
+}
+
 /** Asserts `side` holds every product of the ledger with its last acknowledged version and name. */
 export async function assertHoldsLedger(side: MigrationSide, ledger: Ledger): Promise<void> {
   const stored = new Map(

@@ -6,6 +6,8 @@ import {
   assertHoldsLedger,
   assertOneEventPerChange,
   LIVE_MOVE_SOURCES,
+  LOAD_CONCURRENCY,
+  moveUntilVerified,
   openLiveMove,
   productEvents,
   sleep,
@@ -14,8 +16,7 @@ import {
 } from './live-move-harness.ts';
 
 const SERVICE = 'products';
-/** Bounded: a second or so of load at this concurrency per phase, so the test stays short in CI. */
-const CONCURRENCY = 8;
+/** A second or so of load per phase, so the test stays short in CI. */
 const PHASE_LOAD_MS = 1000;
 
 /**
@@ -36,16 +37,9 @@ for (const { source, skip } of LIVE_MOVE_SOURCES) {
 
     it('keeps every acknowledged write, once, with its event once, at search once', async () => {
       const { engine, sides, db } = move!;
-      const load = await startLoad(move!, CONCURRENCY);
+      const load = await startLoad(move!, LOAD_CONCURRENCY);
       try {
-        await sleep(PHASE_LOAD_MS);
-        await engine.start(SERVICE, 'postgres', 'mongodb');
-        await sleep(PHASE_LOAD_MS);
-        await engine.advance(SERVICE); // backfill
-        assert.equal((await engine.runBackfill({ service: SERVICE, sides, batchSize: 25 })).completed, true);
-        await engine.advance(SERVICE); // verify
-        const report = await engine.verify({ service: SERVICE, sides, batchSize: 50 });
-        assert.equal(report.clean, true, JSON.stringify(report.details.slice(0, 3)));
+        await moveUntilVerified(move!, PHASE_LOAD_MS);
         for (const phase of ['read-switch', 'write-switch', 'finished'] as const) {
           await sleep(PHASE_LOAD_MS);
           assert.equal((await engine.advance(SERVICE)).phase, phase);
@@ -56,7 +50,7 @@ for (const { source, skip } of LIVE_MOVE_SOURCES) {
       }
       const { ledger } = load;
       assert.deepEqual(ledger.failures, []);
-      assert.ok(ledger.last.size > CONCURRENCY, `only ${ledger.last.size} products were written`);
+      assert.ok(ledger.last.size > LOAD_CONCURRENCY, `only ${ledger.last.size} products were written`);
 
       // every acknowledged write is in MongoDB (now the source of truth) with its last value
       await assertHoldsLedger(sides.to, ledger);

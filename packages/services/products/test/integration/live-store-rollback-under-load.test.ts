@@ -4,6 +4,8 @@ import {
   assertHoldsLedger,
   assertOneEventPerChange,
   LIVE_MOVE_SOURCES,
+  LOAD_CONCURRENCY,
+  moveUntilVerified,
   openLiveMove,
   sleep,
   startLoad,
@@ -11,8 +13,7 @@ import {
 } from './live-move-harness.ts';
 
 const SERVICE = 'products';
-/** Bounded: under a second of load at this concurrency per phase, so each drill stays short in CI. */
-const CONCURRENCY = 8;
+/** Under a second of load per phase, so each drill stays short in CI. */
 const PHASE_LOAD_MS = 800;
 
 /**
@@ -24,17 +25,10 @@ const PHASE_LOAD_MS = 800;
  */
 async function drill(move: LiveMove, phase: 'read-switch' | 'write-switch'): Promise<void> {
   const { engine, sides } = move;
-  const load = await startLoad(move, CONCURRENCY);
+  const load = await startLoad(move, LOAD_CONCURRENCY);
   const { ledger } = load;
   try {
-    await sleep(PHASE_LOAD_MS);
-    await engine.start(SERVICE, 'postgres', 'mongodb');
-    await sleep(PHASE_LOAD_MS);
-    await engine.advance(SERVICE); // backfill
-    assert.equal((await engine.runBackfill({ service: SERVICE, sides, batchSize: 25 })).completed, true);
-    await engine.advance(SERVICE); // verify
-    const report = await engine.verify({ service: SERVICE, sides, batchSize: 50 });
-    assert.equal(report.clean, true, JSON.stringify(report.details.slice(0, 3)));
+    await moveUntilVerified(move, PHASE_LOAD_MS);
     for (;;) {
       await sleep(PHASE_LOAD_MS);
       const advanced = await engine.advance(SERVICE);
@@ -52,7 +46,7 @@ async function drill(move: LiveMove, phase: 'read-switch' | 'write-switch'): Pro
     await load.stop();
   }
   assert.deepEqual(ledger.failures, []);
-  assert.ok(ledger.last.size > CONCURRENCY, `only ${ledger.last.size} products were written`);
+  assert.ok(ledger.last.size > LOAD_CONCURRENCY, `only ${ledger.last.size} products were written`);
   assert.ok(ledger.sinceCut.size > 0, 'no write was acknowledged after the rollback');
 
   // the migration is idle on PostgreSQL, and the process reads and writes there, mirroring nothing
