@@ -14,17 +14,11 @@ import { runMigrateStore, type MigrateStoreCommandOptions } from '../src/cli/mig
 import { seedCatalogue } from '../src/cli/seed-command.ts';
 import { buildPlatform } from '../src/platform.ts';
 import { loadPlatformConfig } from '../src/platform-config.ts';
-import { mongoAndPostgres } from './support/catalogue-migration.ts';
+import { envWithoutPlatformStores, mongoAndPostgres } from './support/catalogue-migration.ts';
 import { openMigrationConnections } from '../src/migration/migration-connections.ts';
 
 const bin = fileURLToPath(new URL('../bin/polyshop.mjs', import.meta.url));
-const {
-  NATS_URL: _nats,
-  DATABASE_URL: _db,
-  MONGODB_URL: _mongo,
-  POLYSHOP_DATA_DIR: _dir,
-  ...baseEnv
-} = process.env;
+const baseEnv = envWithoutPlatformStores();
 
 function polyshop(
   args: string[],

@@ -15,7 +15,7 @@ import { runMigrateStore } from '../src/cli/migrate-store-command.ts';
 import { seedCatalogue } from '../src/cli/seed-command.ts';
 import { openMigrationConnections } from '../src/migration/migration-connections.ts';
 import { loadPlatformConfig } from '../src/platform-config.ts';
-import { mongoAndPostgres } from './support/catalogue-migration.ts';
+import { envWithoutPlatformStores, mongoAndPostgres } from './support/catalogue-migration.ts';
 
 /**
  * `kill -9` of `polyshop migrate-store` in the middle of its backfill, on the real PostgreSQL (a
@@ -34,13 +34,7 @@ import { mongoAndPostgres } from './support/catalogue-migration.ts';
 
 const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const platformDir = fileURLToPath(new URL('..', import.meta.url));
-const {
-  NATS_URL: _nats,
-  DATABASE_URL: _db,
-  MONGODB_URL: _mongo,
-  POLYSHOP_DATA_DIR: _dir,
-  ...baseEnv
-} = process.env;
+const baseEnv = envWithoutPlatformStores();
 
 const PRODUCTS = 300;
 const BATCH = 20;

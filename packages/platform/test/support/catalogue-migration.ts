@@ -56,3 +56,15 @@ export async function closeCataloguePlatform(
   await platform?.dispose();
   if (opened) await mongo.close(opened);
 }
+
+/** This process's environment without the platform's stores and data folder: a CLI child gets its own. */
+export function envWithoutPlatformStores(): NodeJS.ProcessEnv {
+  const {
+    NATS_URL: _nats,
+    DATABASE_URL: _db,
+    MONGODB_URL: _mongo,
+    POLYSHOP_DATA_DIR: _dir,
+    ...rest
+  } = process.env;
+  return rest;
+}
