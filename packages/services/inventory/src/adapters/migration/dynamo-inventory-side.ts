@@ -141,17 +141,16 @@ export class DynamoInventorySide implements MigrationSide {
     return (await this.#keys(inventoryKind(kind))).length;
   }
 
-  /** The keys of the SKU's newest history entries, newest first (what a write just added, to copy). */
-  async latestAdjustmentKeys(sku: string, limit: number): Promise<string[]> {
+  /** The keys of the SKU's history entries made by stock versions `from` to `to` (what writes just added, to copy). */
+  async adjustmentKeysBetween(sku: string, from: number, to: number): Promise<string[]> {
+    const sk = (version: number) => `${ADJUSTMENT_PREFIX}${String(Math.max(0, version)).padStart(12, '0')}`;
     const { Items = [] } = await this.#documents.send(
       new QueryCommand({
         TableName: this.#tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': `PRODUCT#${sku}`, ':prefix': ADJUSTMENT_PREFIX },
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': `PRODUCT#${sku}`, ':from': sk(from), ':to': sk(to) },
         ProjectionExpression: 'SK',
-        ScanIndexForward: false,
         ConsistentRead: true,
-        Limit: limit,
       }),
     );
     return Items.map((item) => adjustmentKeyOf(sku, Number(String(item.SK).slice(ADJUSTMENT_PREFIX.length))));

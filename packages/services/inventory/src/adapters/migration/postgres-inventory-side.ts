@@ -199,12 +199,12 @@ export class PostgresInventorySide implements MigrationSide {
     return Number(row?.count ?? 0);
   }
 
-  /** The keys of the SKU's newest history entries, newest first (what a write just added, to copy). */
-  async latestAdjustmentKeys(sku: string, limit: number): Promise<string[]> {
+  /** The keys of the SKU's history entries made by stock versions `from` to `to` (what writes just added, to copy). */
+  async adjustmentKeysBetween(sku: string, from: number, to: number): Promise<string[]> {
     const rows = await this.#db.query<{ key: string }>(
       `SELECT ${TABLES.adjustments.key} AS key FROM inventory.adjustments
-       WHERE sku = $1 ORDER BY stock_version DESC LIMIT $2`,
-      [sku, limit],
+       WHERE sku = $1 AND stock_version BETWEEN $2 AND $3 ORDER BY stock_version`,
+      [sku, from, to],
     );
     return rows.map((row) => row.key);
   }

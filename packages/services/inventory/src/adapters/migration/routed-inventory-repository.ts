@@ -2,7 +2,7 @@ import { AppError } from '@polyshop/kernel';
 import type { MigrationSide, MovableStore, MovableStores } from '@polyshop/migration';
 import type { NewReservation, Reservation } from '../../domain/reservation.ts';
 import type { StockAdjustment, StockChange, StockLevel } from '../../domain/stock-level.ts';
-import type { StockShards } from '../../domain/stock-shards.ts';
+import { MAX_SHARDS, type StockShards } from '../../domain/stock-shards.ts';
 import type {
   AdjustmentInput,
   InventoryRepository,
@@ -17,7 +17,8 @@ import { INVENTORY_KINDS, type InventoryKind } from './inventory-migration-kinds
 
 /** A side that can also name the history entries a write just added (both inventory sides can). */
 export interface InventorySide extends MigrationSide {
-  latestAdjustmentKeys(sku: string, limit: number): Promise<string[]>;
+  /** The keys of the SKU's history entries made by stock versions `from` to `to`. */
+  adjustmentKeysBetween(sku: string, from: number, to: number): Promise<string[]>;
 }
 
 /** One store of the inventory service, open: its repository, its sharded counters (DynamoDB) and its side. */
@@ -28,15 +29,17 @@ export interface OpenInventoryStore extends MovableStore {
 }
 
 /**
- * History entries copied after a write that added one per SKU: its own and the one before (a
- * concurrent write on the same SKU copies its own too; a copy of an entry already there writes nothing).
+ * How far below the version a write left a SKU at its history entry can be keyed: PostgreSQL keys it
+ * by that version exactly; DynamoDB by the version it started from + 1, and a write to a sharded SKU
+ * raises the version by one per part it writes (at most `MAX_SHARDS`). Entries of other writes in the
+ * range are copied too, harmlessly (each is written once; a copy of one already there writes nothing).
  */
-const ADJUSTMENTS_PER_WRITE = 2;
+const HISTORY_SPAN = MAX_SHARDS;
 
 /** The keys one write touched, per kind, to copy to the mirror once it committed. */
 class Touched {
   readonly #keys = new Map<InventoryKind, Set<string>>();
-  readonly #history = new Set<string>();
+  readonly #history = new Map<string, number>();
 
   add(kind: InventoryKind, ...keys: string[]): this {
     let set = this.#keys.get(kind);
@@ -50,16 +53,18 @@ class Touched {
     return this.add('stock', ...changes.map((change) => change.sku));
   }
 
-  /** The SKUs whose history the write added to (their keys found once it committed). */
-  history(...skus: string[]): this {
-    for (const sku of skus) this.#history.add(sku);
+  /** The SKUs whose history the write added to, by the stock it left (their keys found once it committed). */
+  history(...changes: readonly StockChange[]): this {
+    for (const change of changes) {
+      this.#history.set(change.sku, Math.max(this.#history.get(change.sku) ?? 0, change.after.version));
+    }
     return this;
   }
 
   /** The keys per kind, in copy order (stock before the reservations and history that refer to it). */
   async resolve(primary: InventorySide): Promise<[string, string[]][]> {
-    for (const sku of this.#history) {
-      this.add('adjustments', ...(await primary.latestAdjustmentKeys(sku, ADJUSTMENTS_PER_WRITE)));
+    for (const [sku, version] of this.#history) {
+      this.add('adjustments', ...(await primary.adjustmentKeysBetween(sku, version - HISTORY_SPAN, version)));
     }
     return INVENTORY_KINDS.filter((kind) => this.#keys.get(kind)?.size).map((kind) => [
       kind,
@@ -73,7 +78,7 @@ function transitionTouched(transition: ReservationTransition | undefined, histor
   const touched = new Touched();
   if (!transition || transition.changes.length === 0) return touched;
   touched.add('reservations', transition.reservation.id).changes(transition.changes);
-  if (history) touched.history(...transition.changes.map((change) => change.sku));
+  if (history) touched.history(...transition.changes);
   return touched;
 }
 
@@ -123,14 +128,14 @@ export class RoutedInventoryRepository implements InventoryRepository {
   setQuantity(input: SetQuantityInput, context: WriteContext): Promise<StockChange> {
     return this.#write(
       (repository) => repository.setQuantity(input, context),
-      (change) => new Touched().changes([change]).history(change.sku),
+      (change) => new Touched().changes([change]).history(change),
     );
   }
 
   adjust(input: AdjustmentInput, context: WriteContext): Promise<StockChange> {
     return this.#write(
       (repository) => repository.adjust(input, context),
-      (change) => new Touched().changes([change]).history(change.sku),
+      (change) => new Touched().changes([change]).history(change),
     );
   }
 
