@@ -50,6 +50,17 @@ export interface MovableStoresOptions<S extends MovableStore> {
   refreshMs?: number;
 }
 
+/**
+ * What a service's context offers `MovableStores.openFor` (the platform's `ServiceContext`): the store
+ * it is configured on, the platform's PostgreSQL (the control store), its bus and logger.
+ */
+export interface MovableServiceContext {
+  store: string;
+  postgres(): Promise<SqlDatabase>;
+  bus: { subscribe(subscription: PhaseChangeSubscription): Promise<void> };
+  logger: Logger;
+}
+
 /** Where reads and writes of a service go now (`/readyz`). */
 export interface StoresDescription {
   phase: string;
@@ -100,6 +111,25 @@ export class MovableStores<S extends MovableStore> {
       state,
       service: options.service,
       beforeRelease: (routing) => this.#repairTowards(routing),
+    });
+  }
+
+  /**
+   * `open` for a service in the platform: the control store is the context's PostgreSQL, the
+   * configured store the context's, phase changes come over its bus and logs go to its logger.
+   */
+  static async openFor<S extends MovableStore>(
+    context: MovableServiceContext,
+    service: string,
+    openStore: (store: string) => Promise<S>,
+  ): Promise<MovableStores<S>> {
+    return MovableStores.open<S>({
+      service,
+      control: await context.postgres(),
+      configuredStore: context.store,
+      openStore,
+      subscribe: (subscription) => context.bus.subscribe(subscription),
+      logger: context.logger,
     });
   }
 

@@ -71,14 +71,9 @@ export class CatalogStores {
 
   /** Opens the configured store and the control store, and reads the current phase. */
   static async open(context: ServiceContext<ProductsStore>): Promise<CatalogStores> {
-    const stores = await MovableStores.open<OpenCatalogStore>({
-      service: MIGRATION_SERVICE,
-      control: await context.postgres(),
-      configuredStore: context.store,
-      openStore: (store) => openCatalogStore(context, store),
-      subscribe: (subscription) => context.bus.subscribe(subscription),
-      logger: context.logger,
-    });
+    const stores = await MovableStores.openFor<OpenCatalogStore>(context, MIGRATION_SERVICE, (store) =>
+      openCatalogStore(context, store),
+    );
     return new CatalogStores(stores);
   }
 

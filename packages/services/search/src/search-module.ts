@@ -71,14 +71,9 @@ async function openSearchStore(
  * PostgreSQL.
  */
 export async function createSearchService(context: ServiceContext<SearchStoreKind>): Promise<SearchModule> {
-  const stores = await MovableStores.open<SearchStoreHandle>({
-    service: MIGRATION_SERVICE,
-    control: await context.postgres(),
-    configuredStore: context.store,
-    openStore: (store) => openSearchStore(context, store),
-    subscribe: (subscription) => context.bus.subscribe(subscription),
-    logger: context.logger,
-  });
+  const stores = await MovableStores.openFor<SearchStoreHandle>(context, MIGRATION_SERVICE, (store) =>
+    openSearchStore(context, store),
+  );
   const index = new RoutedSearchIndex(stores);
   const deps: SearchDeps = { index, inbox: index, catalog: () => context.client('products') };
   const client = localSearchClient(deps);
