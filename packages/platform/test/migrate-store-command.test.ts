@@ -8,13 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@polyshop/kernel';
 import { sideContents } from '@polyshop/migration/testing';
 import { MongoCatalogSide, PostgresCatalogSide } from '@polyshop/products';
-import { testServerUrl } from '@polyshop/testing';
 import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
 import { runMigrateStore, type MigrateStoreCommandOptions } from '../src/cli/migrate-store-command.ts';
 import { seedCatalogue } from '../src/cli/seed-command.ts';
 import { buildPlatform } from '../src/platform.ts';
 import { loadPlatformConfig } from '../src/platform-config.ts';
-import { envWithoutPlatformStores, mongoAndPostgres } from './support/catalogue-migration.ts';
+import { envWithoutPlatformStores, mongoAndPostgres, mongoUrlOf } from './support/catalogue-migration.ts';
 import { openMigrationConnections } from '../src/migration/migration-connections.ts';
 
 const bin = fileURLToPath(new URL('../bin/polyshop.mjs', import.meta.url));
@@ -45,11 +44,9 @@ describe('polyshop migrate-store products, PostgreSQL → MongoDB', { skip }, ()
     platform = await createTestPlatform({ target: 'postgres', services: ['users', 'products'] });
     await seedCatalogue(platform, { products: 40, seed: 7, batchSize: 20, progress: false });
     opened = await mongo.open();
-    const mongoUrl = new URL(testServerUrl('POLYSHOP_TEST_MONGODB_URL')!);
-    mongoUrl.pathname = `/${opened.namespace}`;
     env = {
       DATABASE_URL: platform.config.DATABASE_URL!,
-      MONGODB_URL: mongoUrl.toString(),
+      MONGODB_URL: mongoUrlOf(opened),
       POLYSHOP_DATA_DIR: mkdtempSync(join(tmpdir(), 'polyshop-migrate-store-')),
     };
   });
@@ -132,9 +129,7 @@ describe(
       platform = await createTestPlatform({ target: 'postgres', services: ['users', 'products'] });
       await seedCatalogue(platform, { products: 10, seed: 11, batchSize: 10, progress: false });
       opened = await mongo.open();
-      const mongoUrl = new URL(testServerUrl('POLYSHOP_TEST_MONGODB_URL')!);
-      mongoUrl.pathname = `/${opened.namespace}`;
-      env = { DATABASE_URL: platform.config.DATABASE_URL!, MONGODB_URL: mongoUrl.toString() };
+      env = { DATABASE_URL: platform.config.DATABASE_URL!, MONGODB_URL: mongoUrlOf(opened) };
     });
     after(async () => {
       await platform?.dispose();
@@ -201,9 +196,7 @@ describe('polyshop migrate-store products on a PGlite data folder', { skip: mong
     await seedCatalogue(platform, { products: 8, seed: 5, batchSize: 8, events: false, progress: false });
     await platform.close();
     opened = await mongo.open();
-    const mongoUrl = new URL(testServerUrl('POLYSHOP_TEST_MONGODB_URL')!);
-    mongoUrl.pathname = `/${opened.namespace}`;
-    env = { MONGODB_URL: mongoUrl.toString() };
+    env = { MONGODB_URL: mongoUrlOf(opened) };
   });
   after(async () => {
     if (opened) await mongo.close(opened);

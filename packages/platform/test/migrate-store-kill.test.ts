@@ -8,14 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { compareCodePoints, MigrationStateStore, type MigrationState } from '@polyshop/migration';
 import { scanAll, sideContents } from '@polyshop/migration/testing';
 import { MongoCatalogSide, PostgresCatalogSide } from '@polyshop/products';
-import { dropTestDatabase, testServerUrl } from '@polyshop/testing';
+import { dropTestDatabase } from '@polyshop/testing';
 import { createTestPlatform } from '@polyshop/platform/testing';
 import { NodePostgresDatabase } from '@polyshop/stores';
 import { runMigrateStore } from '../src/cli/migrate-store-command.ts';
 import { seedCatalogue } from '../src/cli/seed-command.ts';
 import { openMigrationConnections } from '../src/migration/migration-connections.ts';
 import { loadPlatformConfig } from '../src/platform-config.ts';
-import { envWithoutPlatformStores, mongoAndPostgres } from './support/catalogue-migration.ts';
+import { envWithoutPlatformStores, mongoAndPostgres, mongoUrlOf } from './support/catalogue-migration.ts';
 
 /**
  * `kill -9` of `polyshop migrate-store` in the middle of its backfill, on the real PostgreSQL (a
@@ -85,11 +85,9 @@ describe('polyshop migrate-store products: kill -9 during the backfill, then res
     database = new URL(platform.config.DATABASE_URL!).pathname.slice(1);
     db = new NodePostgresDatabase({ url: platform.config.DATABASE_URL!, poolSize: 4 });
     opened = await mongo.open();
-    const mongoUrl = new URL(testServerUrl('POLYSHOP_TEST_MONGODB_URL')!);
-    mongoUrl.pathname = `/${opened.namespace}`;
     env = {
       DATABASE_URL: platform.config.DATABASE_URL!,
-      MONGODB_URL: mongoUrl.toString(),
+      MONGODB_URL: mongoUrlOf(opened),
       POLYSHOP_DATA_DIR: dataDir,
       MIGRATION_BACKFILL_LEASE_MS: String(LEASE_MS),
     };

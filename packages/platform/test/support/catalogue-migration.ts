@@ -32,12 +32,10 @@ export async function openCataloguePlatform(
   const opened = await mongo.open();
   let platform: TestPlatform | undefined;
   try {
-    const mongoUrl = new URL(testServerUrl('POLYSHOP_TEST_MONGODB_URL')!);
-    mongoUrl.pathname = `/${opened.namespace}`;
     platform = await createTestPlatform({
       target: 'postgres',
       services: ['users', 'products'],
-      env: { MONGODB_URL: mongoUrl.toString() },
+      env: { MONGODB_URL: mongoUrlOf(opened) },
     });
     await seedCatalogue(platform, { products: 12, seed: 3, batchSize: 12, progress: false });
     return { platform, opened, admin: await adminToken(platform) };
@@ -67,4 +65,11 @@ export function envWithoutPlatformStores(): NodeJS.ProcessEnv {
     ...rest
   } = process.env;
   return rest;
+}
+
+/** The `MONGODB_URL` of a namespace opened on the real MongoDB test server. */
+export function mongoUrlOf(opened: MongoNamespace): string {
+  const url = new URL(testServerUrl('POLYSHOP_TEST_MONGODB_URL')!);
+  url.pathname = `/${opened.namespace}`;
+  return url.toString();
 }
