@@ -36,6 +36,7 @@ export const LIVE_MOVE_SOURCES: { source: LiveMoveSource; skip: string | false }
 /** What a test reads of an HTTP answer. */
 export interface Answer {
   statusCode: number;
+  headers: Record<string, string | string[] | number | undefined>;
   body: string;
   json<T = unknown>(): T;
 }
@@ -50,7 +51,12 @@ export interface LiveMove {
   /** The catalogue's PostgreSQL side (`from`) and MongoDB side (`to`). */
   sides: MigrationSides;
   /** An HTTP request as the admin (`If-Match: "<ifMatch>"` when given). */
-  request(method: 'GET' | 'POST' | 'PATCH', url: string, body?: object, ifMatch?: number): Promise<Answer>;
+  request(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    body?: object,
+    ifMatch?: number,
+  ): Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -103,6 +109,8 @@ export interface Written {
   id: string;
   version: number;
   name: string;
+  category: string;
+  status: string;
 }
 
 /** What the clients were told: every acknowledged write, per product, the last one last. */
@@ -142,14 +150,20 @@ export interface Load {
   stop(): Promise<void>;
 }
 
+/** The categories the clients move products between (created before the load starts). */
+const CATEGORIES = ['mugs', 'cups'] as const;
+
 /**
- * Starts `concurrency` clients that create products (category `mugs`, created first), patch the ones
- * they know with If-Match and read them, until `stop`. Each acknowledged write goes to the ledger, each
- * 5xx to `ledger.failures`.
+ * Starts `concurrency` clients that create products (in the categories `mugs` and `cups`, created
+ * first), patch the ones they know with If-Match (a new name, now and then a new category), archive
+ * some and read them, until `stop`. Each acknowledged write goes to the ledger, each 5xx to
+ * `ledger.failures`.
  */
 export async function startLoad(move: LiveMove, concurrency: number): Promise<Load> {
-  const created = await move.request('POST', '/products/categories', { slug: 'mugs', name: 'Mugs' });
-  assert.equal(created.statusCode, 201, created.body);
+  for (const slug of CATEGORIES) {
+    const created = await move.request('POST', '/products/categories', { slug, name: slug });
+    assert.equal(created.statusCode, 201, created.body);
+  }
   const ledger = new Ledger();
   let stopped = false;
   const clients = Array.from({ length: concurrency }, (_, i) => client(move, ledger, () => stopped, i + 1));
@@ -162,18 +176,22 @@ export async function startLoad(move: LiveMove, concurrency: number): Promise<Lo
   };
 }
 
-/** One client: creates, patches what it knows with If-Match, and reads, until `stop`. */
+/**
+ * One client: creates, patches what it knows with If-Match (its name; every third patch its category
+ * too), archives one now and then (If-Match; an archived product is not written again), and reads,
+ * until `stop`.
+ */
 async function client(move: LiveMove, ledger: Ledger, stop: () => boolean, seed: number): Promise<void> {
   const mine: string[] = [];
   for (let step = 0; !stop(); step++) {
-    const roll = (seed * 31 + step * 17) % 10;
+    const roll = (seed * 31 + step * 17) % 20;
     const afterCut = ledger.isCut;
     let response;
     let write = true;
-    if (mine.length === 0 || roll < 3) {
+    if (mine.length === 0 || roll < 6) {
       response = await move.request('POST', '/products', {
         name: `Mug ${seed}-${step}`,
-        category: 'mugs',
+        category: CATEGORIES[step % CATEGORIES.length],
         currency: 'EUR',
         basePrice: '12.50',
         status: 'active',
@@ -181,15 +199,25 @@ async function client(move: LiveMove, ledger: Ledger, stop: () => boolean, seed:
         variants: [{ sku: `MUG-${seed}-${step}-${randomBytes(2).toString('hex')}` }],
       });
       if (response.statusCode === 201) mine.push(response.json<Product>().id);
-    } else if (roll < 8) {
+    } else if (roll < 16) {
       const id = mine[step % mine.length]!;
       const known = ledger.last.get(id)!;
+      const category = step % 3 === 0 ? { category: CATEGORIES[(step / 3) % CATEGORIES.length] } : {};
       response = await move.request(
         'PATCH',
         `/products/${id}`,
-        { name: `Mug ${seed}-${step}` },
+        { name: `Mug ${seed}-${step}`, ...category },
         known.version,
       );
+    } else if (roll === 16) {
+      const id = mine.splice(step % mine.length, 1)[0]!;
+      const known = ledger.last.get(id)!;
+      response = await move.request('DELETE', `/products/${id}`, undefined, known.version);
+      if (response.statusCode === 204) {
+        const version = Number(String(response.headers.etag).replaceAll('"', ''));
+        ledger.acknowledge({ ...known, version, status: 'archived' }, afterCut);
+        continue;
+      }
     } else {
       write = false;
       response = await move.request('GET', `/products/${mine[step % mine.length]!}`);
@@ -230,9 +258,10 @@ export async function assertHoldsLedger(side: MigrationSide, ledger: Ledger): Pr
     ]),
   );
   for (const [id, last] of ledger.last) {
+    const held = stored.get(id);
     assert.deepEqual(
-      [stored.get(id)?.version, stored.get(id)?.name],
-      [last.version, last.name],
+      [held?.version, held?.name, held?.category, held?.status],
+      [last.version, last.name, last.category, last.status],
       `product ${id} in ${side.store}`,
     );
   }

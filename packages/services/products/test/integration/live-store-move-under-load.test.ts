@@ -76,15 +76,20 @@ for (const { source, skip } of LIVE_MOVE_SOURCES) {
       const catalogue = (await sides.to.scan('products', undefined, 100_000)).map(
         (record) => record.body as Product,
       );
-      const indexed = await db.query<{ id: string; version: number; name: string }>(
-        `SELECT id, version, name FROM search.products WHERE searchable`,
+      const indexed = await db.query<{ id: string; version: number; name: string; category: string }>(
+        `SELECT id, version, name, category FROM search.products WHERE searchable`,
       );
       assert.deepEqual(
-        indexed.map((row) => [row.id, row.version, row.name]).sort(byId),
-        catalogue.map((product) => [product.id, product.version, product.name]).sort(byId),
-        'the search index equals the catalogue',
+        indexed.map((row) => [row.id, row.version, row.name, row.category]).sort(byId),
+        catalogue
+          .filter((product) => product.status === 'active')
+          .map((product) => [product.id, product.version, product.name, product.category])
+          .sort(byId),
+        'the search index holds exactly the active catalogue',
       );
       assert.equal(catalogue.length, ledger.last.size, 'the catalogue holds the products the clients made');
+      const archived = [...ledger.last.values()].filter((product) => product.status === 'archived');
+      assert.ok(archived.length > 0, 'the clients archived products during the move');
     });
   });
 }
