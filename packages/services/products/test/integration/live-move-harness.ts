@@ -7,8 +7,14 @@ import {
   MigrationStateStore,
   type MigrationSide,
   type MigrationSides,
+  type Phase,
 } from '@polyshop/migration';
-import { adminToken, createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
+import {
+  adminToken,
+  createTestPlatform,
+  migrateStoreInProcess,
+  type TestPlatform,
+} from '@polyshop/platform/testing';
 import { openMongo, type MongoConnection, type SqlDatabase } from '@polyshop/stores';
 import { postgresTargets, skipReason, testServerUrl } from '@polyshop/testing';
 import type { Product } from '../../src/domain/product.ts';
@@ -234,18 +240,33 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export const LOAD_CONCURRENCY = 8;
 
 /**
- * Under load: `pauseMs`, the move of the catalogue to MongoDB starts, `pauseMs`, then backfill (run
- * to completion) and verify, which must find it clean. Leaves the migration in `verify`.
+ * `polyshop migrate-store products --to mongodb [--phase <phase>] [--yes]`, in this process over the
+ * move's stores (the command's own sequence: backfill, verify — refusing to go on unless clean —, and
+ * the pause before write-switch without `--yes`). Asserts it reached `phase`.
+ */
+export async function migrateStoreTo(move: LiveMove, phase: Phase, yes = false): Promise<void> {
+  const { migration, lines } = await migrateStoreInProcess(
+    {
+      engine: move.engine,
+      configuredStore: 'postgres',
+      postgres: async () => move.db,
+      mongodb: async () => move.mongo,
+    },
+    { service: 'products', to: 'mongodb', phase, yes, batchSize: 25 },
+  );
+  assert.equal(migration.phase, phase, lines.join('\n'));
+}
+
+/**
+ * Under load: `pauseMs`, `migrate-store products --to mongodb` starts the move (dual-write),
+ * `pauseMs`, then runs it to `verify` (backfill to completion, then a verify that must be clean).
  */
 export async function moveUntilVerified(move: LiveMove, pauseMs: number): Promise<void> {
-  const { engine, sides } = move;
   await sleep(pauseMs);
-  await engine.start('products', 'postgres', 'mongodb');
+  await migrateStoreTo(move, 'dual-write');
   await sleep(pauseMs);
-  await engine.advance('products'); // backfill
-  assert.equal((await engine.runBackfill({ service: 'products', sides, batchSize: 25 })).completed, true);
-  await engine.advance('products'); // verify
-  const report = await engine.verify({ service: 'products', sides, batchSize: 50 });
+  await migrateStoreTo(move, 'verify');
+  const report = await move.engine.verify({ service: 'products', sides: move.sides, batchSize: 50 });
   assert.equal(report.clean, true, JSON.stringify(report.details.slice(0, 3)));
 }
 
