@@ -4,7 +4,13 @@ import type { MigrationSide } from './migration-side.ts';
 import type { Member, MigrationState, MigrationStateStore } from './migration-state.ts';
 import type { Phase } from './phases.ts';
 import { sleep } from './token-bucket.ts';
-import { retryRepairs, verifyStores, type RetryResult, type VerifyReport } from './verify.ts';
+import {
+  retryRepairs,
+  verifyStores,
+  type RetryResult,
+  type VerifyOptions,
+  type VerifyReport,
+} from './verify.ts';
 
 /** Phases `advance` does not leave: `idle` (`start`), `finished` (`cleanup`) and `cleanup` (the end). */
 const NOT_ADVANCED: readonly Phase[] = ['idle', 'finished', 'cleanup'];
@@ -199,6 +205,7 @@ export class MigrationEngine {
     batchSize: number;
     repair?: boolean;
     detailLimit?: number;
+    onProgress?: VerifyOptions['onProgress'];
   }): Promise<VerifyReport> {
     const { service, sides } = options;
     const migration = await this.#requirePhase(service, [
@@ -228,6 +235,7 @@ export class MigrationEngine {
       repairMode: switched ? 'by-version' : 'force',
       repairLog: { state: this.state, service, direction: { source: sourceStore, target: targetStore } },
       ...(options.detailLimit === undefined ? {} : { detailLimit: options.detailLimit }),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     await this.state.recordVerify(service, report, { phase: migration.phase, epoch: migration.epoch });
     return report;

@@ -104,6 +104,19 @@ export interface VerifyOptions {
    * primary, its copy to the mirror not yet — agrees by then and is no difference.
    */
   settle?: { attempts?: number; pauseMs?: number };
+  /** Told after each record compared on the source side, per kind (for a progress bar). */
+  onProgress?: (progress: VerifyProgress) => void;
+}
+
+/** How far a verify pass has come in one kind. */
+export interface VerifyProgress {
+  kind: string;
+  /** Records of the source side compared so far in this kind. */
+  compared: number;
+  /** The source side's records of this kind when the pass began it (`count`). */
+  total: number;
+  /** Records compared per second since the pass began. */
+  rate: number;
 }
 
 /**
@@ -130,9 +143,23 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
   const report: VerifyReport = { clean: true, differences: 0, kinds: {}, details: [] };
   const repaired: RepairSummary = { copied: 0, removed: 0, failed: 0 };
 
+  const began = performance.now();
+  let comparedInAll = 0;
   for (const kind of source.kinds) {
     const comparison: KindComparison = { source: 0, target: 0, missing: 0, extra: 0, different: 0 };
     report.kinds[kind] = comparison;
+    const total = options.onProgress ? await source.count(kind) : 0;
+    const progressed = () => {
+      comparedInAll += 1;
+      if (!options.onProgress || comparison.source % batchSize !== 0) return;
+      const seconds = (performance.now() - began) / 1000;
+      options.onProgress({
+        kind,
+        compared: comparison.source,
+        total,
+        rate: seconds > 0 ? comparedInAll / seconds : 0,
+      });
+    };
     let pending: string[] = [];
     const flush = async () => {
       if (pending.length === 0) return;
@@ -227,6 +254,7 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
       const order = !a ? 1 : !b ? -1 : compareCodePoints(a.key, b.key);
       if (order < 0) {
         comparison.source += 1;
+        progressed();
         await suspect(compare(a!.key, a, undefined)!);
         a = await left.next();
       } else if (order > 0) {
@@ -236,6 +264,7 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
       } else {
         comparison.source += 1;
         comparison.target += 1;
+        progressed();
         const difference = compare(a!.key, a, b);
         if (difference) await suspect(difference);
         a = await left.next();
@@ -244,6 +273,13 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
     }
     await settle();
     await flush();
+    const seconds = (performance.now() - began) / 1000;
+    options.onProgress?.({
+      kind,
+      compared: comparison.source,
+      total,
+      rate: seconds > 0 ? comparedInAll / seconds : 0,
+    });
   }
   if (source.compareViews) {
     let views = await source.compareViews(target);

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import type { AppError } from '@polyshop/kernel';
 import type { SqlDatabase } from '@polyshop/stores';
 import { eventually, postgresTargets } from '@polyshop/testing';
-import { Mirror, type MigrationStateStore, retryRepairs, verifyStores } from '../src/index.ts';
+import {
+  Mirror,
+  retryRepairs,
+  verifyStores,
+  type MigrationStateStore,
+  type VerifyProgress,
+} from '../src/index.ts';
 import { openStateDatabase, record, records, TableSide } from './table-side.ts';
 
 for (const target of postgresTargets()) {
@@ -253,6 +259,28 @@ for (const target of postgresTargets()) {
         failed: 0,
       });
       assert.deepEqual(await target.read('products', ['p3']), await source.read('products', ['p3']));
+    });
+
+    it('reports its progress per kind: records compared against the source count, and a rate', async () => {
+      const { source, target } = await stores('progress');
+      await source.put('categories', records(3, 'c'));
+      await source.put('products', records(7, 'p'));
+      await target.put('products', records(7, 'p'));
+      const seen: VerifyProgress[] = [];
+      await verifyStores({ source, target, batchSize: 3, onProgress: (progress) => seen.push(progress) });
+      const last = (kind: string) => seen.filter((progress) => progress.kind === kind).at(-1);
+      assert.deepEqual(
+        ['categories', 'products'].map((kind) => [last(kind)?.compared, last(kind)?.total]),
+        [
+          [3, 3],
+          [7, 7],
+        ],
+      );
+      assert.deepEqual(
+        seen.filter((progress) => progress.kind === 'products').map((progress) => progress.compared),
+        [3, 6, 7],
+      );
+      assert.ok(seen.every((progress) => progress.rate >= 0));
     });
 
     it('rejects (503) when neither the mirror nor the repair log can be written', async () => {

@@ -42,7 +42,7 @@ export interface MigrateStoreOptions {
   repair?: boolean;
   /** Go on past `read-switch` to switch writes (else stop there and say how to continue). */
   yes?: boolean;
-  /** A progress bar on stderr during the backfill. */
+  /** A progress bar on stderr during the backfill and the verify passes (records, rate, ETA). */
   progress?: boolean;
   /** Where the command's lines go (stdout). */
   print: (line: string) => void;
@@ -182,16 +182,7 @@ async function backfill(
   options: MigrateStoreOptions,
 ) {
   const { service, print } = options;
-  const bar = new cliProgress.SingleBar(
-    {
-      format: `backfill ${service} {kind} [{bar}] {percentage}% | {value}/{total} records | {rate} records/s | ETA {eta_formatted}`,
-      hideCursor: true,
-      stream: process.stderr,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  const showBar = options.progress === true;
-  let started = false;
+  const bar = phaseBar('backfill', service, options.progress === true);
   const before = migration.backfill.copied + migration.backfill.skipped;
   const resumed = Object.entries(migration.checkpoint.after);
   if (resumed.length > 0 || migration.checkpoint.done.length > 0) {
@@ -208,20 +199,10 @@ async function backfill(
       batchSize: options.batchSize ?? BATCH_SIZE,
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
       ...(options.signal ? { signal: options.signal } : {}),
-      onProgress: (progress) => {
-        if (!showBar) return;
-        const done = progress.copied + progress.skipped;
-        const payload = { kind: progress.kind, rate: Math.round(progress.rate) };
-        if (!started) {
-          started = true;
-          bar.start(Math.max(progress.total, done), done, payload);
-        } else {
-          if (done > bar.getTotal()) bar.setTotal(done);
-          bar.update(done, payload);
-        }
-      },
+      onProgress: (progress) =>
+        bar.show(progress.kind, progress.copied + progress.skipped, progress.total, progress.rate),
     });
-    if (started) bar.stop();
+    bar.stop();
     const seconds = (performance.now() - startedAt) / 1000;
     const records = result.copied + result.skipped;
     print(
@@ -230,8 +211,42 @@ async function backfill(
     );
     return result;
   } finally {
-    if (started) bar.stop();
+    bar.stop();
   }
+}
+
+/**
+ * A progress bar on stderr for one phase's pass (records, rate, ETA), one bar per kind, or nothing
+ * when `enabled` is false (not a terminal, tests).
+ */
+function phaseBar(phase: string, service: string, enabled: boolean) {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${phase} ${service} {kind} [{bar}] {percentage}% | {value}/{total} records | {rate} records/s | ETA {eta_formatted}`,
+      hideCursor: true,
+      stream: process.stderr,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let kind: string | undefined;
+  return {
+    show(current: string, done: number, total: number, rate: number) {
+      if (!enabled) return;
+      const payload = { kind: current, rate: Math.round(rate) };
+      if (kind !== current) {
+        if (kind !== undefined) bar.stop();
+        kind = current;
+        bar.start(Math.max(total, done), done, payload);
+      } else {
+        if (done > bar.getTotal()) bar.setTotal(done);
+        bar.update(done, payload);
+      }
+    },
+    stop() {
+      if (kind !== undefined) bar.stop();
+      kind = undefined;
+    },
+  };
 }
 
 async function verify(
@@ -241,12 +256,16 @@ async function verify(
   options: MigrateStoreOptions,
 ): Promise<VerifyReport> {
   const { print } = options;
-  let report = await engine.verify({
-    service,
-    sides,
-    batchSize: BATCH_SIZE,
-    repair: options.repair ?? false,
-  });
+  const bar = phaseBar('verify', service, options.progress === true);
+  let report = await engine
+    .verify({
+      service,
+      sides,
+      batchSize: BATCH_SIZE,
+      repair: options.repair ?? false,
+      onProgress: (progress) => bar.show(progress.kind, progress.compared, progress.total, progress.rate),
+    })
+    .finally(() => bar.stop());
   if (report.repaired) {
     const { copied, removed, failed } = report.repaired;
     print(
