@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MigrationRecord, MigrationSide } from '@polyshop/migration';
+import type { MigrationSide } from '@polyshop/migration';
+import { canonicalOf, scanAll } from '@polyshop/migration/testing';
 import type { SqlDatabase } from '@polyshop/stores';
 import { postgresTargets } from '@polyshop/testing';
 import { DynamoInventorySide } from '../../src/adapters/migration/dynamo-inventory-side.ts';
@@ -15,25 +16,12 @@ import type { InventoryRepository } from '../../src/ports/inventory-repository.t
 import { aReservation, aSku, at } from '../contract/inventory-fixtures.ts';
 import { dynamo, openTestTable, type DynamoTestTable } from '../dynamodb/dynamo-test-table.ts';
 
-async function scanAll(side: MigrationSide, kind: string, pageSize = 2): Promise<MigrationRecord[]> {
-  const all: MigrationRecord[] = [];
-  for (let after: string | undefined; ;) {
-    const page = await side.scan(kind, after, pageSize);
-    all.push(...page);
-    if (page.length < pageSize) return all;
-    after = page.at(-1)!.key;
-  }
-}
-
-const canonicalOf = (side: MigrationSide, kind: string, records: readonly MigrationRecord[]) =>
-  records.map((record) => [record.key, record.version, side.canonical(kind, record.body)]);
-
 /** Copies every kind from `from` to `to` (by version); both then hold the same records, and a second copy writes nothing. */
 async function copyAndCompare(from: MigrationSide, to: MigrationSide): Promise<void> {
   for (const kind of INVENTORY_KINDS) {
-    const records = await scanAll(from, kind);
+    const records = await scanAll(from, kind, 2);
     await to.upsertIfNewer(kind, records);
-    const copied = await scanAll(to, kind);
+    const copied = await scanAll(to, kind, 2);
     assert.deepEqual(canonicalOf(to, kind, copied), canonicalOf(from, kind, records), kind);
     assert.equal(await to.count(kind), records.length, `${kind} count`);
     assert.equal(await to.lastKey(kind), records.at(-1)?.key, `${kind} last key`);
