@@ -1,10 +1,11 @@
 import type { MigrationRecord, MigrationSide, UpsertOptions } from '@polyshop/migration';
 import type { SqlDatabase, SqlExecutor } from '@polyshop/stores';
-import { nextAttemptOf, type NotificationRecord } from '../../domain/notification.ts';
+import type { NotificationRecord } from '../../domain/notification.ts';
 import type { NotificationPreferences } from '../../domain/preferences.ts';
 import type { KnownRecipient, OrderRecipient } from '../../domain/recipient.ts';
 import type { NotificationTemplate } from '../../domain/template.ts';
 import { iso, SCHEMA } from '../postgres/pg-scope.ts';
+import { recordRowValues } from '../postgres/postgres-record-store.ts';
 import {
   canonicalNotificationRecord,
   inboxRecord,
@@ -314,20 +315,7 @@ async function upsertOne(
            metadata = EXCLUDED.metadata, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
            next_attempt_at = EXCLUDED.next_attempt_at, version = EXCLUDED.version
          ${newer('records')} RETURNING id`,
-        [
-          n.id,
-          n.type,
-          n.recipient.userId,
-          n.status,
-          JSON.stringify(n.recipient),
-          JSON.stringify(n.template),
-          JSON.stringify(n.channels),
-          JSON.stringify(n.metadata),
-          n.createdAt,
-          n.updatedAt,
-          nextAttemptOf(n),
-          record.version,
-        ],
+        [...recordRowValues(n), record.version],
       );
       return rows.length > 0;
     }

@@ -38,6 +38,26 @@ function toRecord(row: RecordRow): NotificationRecord {
   };
 }
 
+/**
+ * A record's row, in the column order `id, type, user_id, status, recipient, template, channels,
+ * metadata, created_at, updated_at, next_attempt_at` (inserted here, and copied by the migration side).
+ */
+export function recordRowValues(record: NotificationRecord): unknown[] {
+  return [
+    record.id,
+    record.type,
+    record.recipient.userId,
+    record.status,
+    JSON.stringify(record.recipient),
+    JSON.stringify(record.template),
+    JSON.stringify(record.channels),
+    JSON.stringify(record.metadata),
+    record.createdAt,
+    record.updatedAt,
+    nextAttemptOf(record),
+  ];
+}
+
 /** Writes every mutable part of a record document back, with its query columns. */
 async function writeBack(tx: SqlExecutor, record: NotificationRecord): Promise<void> {
   await tx.query(
@@ -68,19 +88,7 @@ export class PostgresRecordStore implements NotificationRecordStore {
     await this.#scope.executor.query(
       `INSERT INTO ${SCHEMA}.records (id, type, user_id, status, recipient, template, channels, metadata, created_at, updated_at, next_attempt_at)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb, $9, $10, $11)`,
-      [
-        record.id,
-        record.type,
-        record.recipient.userId,
-        record.status,
-        JSON.stringify(record.recipient),
-        JSON.stringify(record.template),
-        JSON.stringify(record.channels),
-        JSON.stringify(record.metadata),
-        record.createdAt,
-        record.updatedAt,
-        nextAttemptOf(record),
-      ],
+      recordRowValues(record),
     );
   }
 
