@@ -7,7 +7,8 @@ import {
 } from '@polyshop/migration';
 import type { SqlDatabase, SqlExecutor } from '@polyshop/stores';
 import type { SearchQuery, SearchResult } from '../../domain/search-query.ts';
-import { PostgresProductSearchIndex } from '../postgres/postgres-product-search-index.ts';
+// a copy takes the index's write lock: it serialises with the service's writes
+import { INDEX_WRITE_LOCK, PostgresProductSearchIndex } from '../postgres/postgres-product-search-index.ts';
 import type { SearchProductRow, SkuStockRow } from '../postgres/search-tables.ts';
 import {
   canonicalSearchRecord,
@@ -21,9 +22,6 @@ import {
   type SkuStockLevel,
 } from './search-migration-kinds.ts';
 import { compareSampleQueries, type SearchSampleSide } from './search-query-sample.ts';
-
-// The index's write lock (see postgres-product-search-index.ts): a copy serialises with the service's writes.
-const LOCK = `SELECT pg_advisory_xact_lock(hashtext('polyshop.search.index.write'))`;
 
 const PRODUCT_COLUMNS =
   'id, version, searchable, slug, name, brand, category, description, currency, price::text AS price, skus, in_stock';
@@ -129,7 +127,7 @@ export class PostgresSearchSide implements MigrationSide, SearchSampleSide {
   ): Promise<string[]> {
     if (records.length === 0) return [];
     return this.#db.transaction(async (tx) => {
-      await tx.query(LOCK);
+      await tx.query(INDEX_WRITE_LOCK);
       const index = new PostgresProductSearchIndex(this.#db, tx);
       const held = recordsByKey(
         await this.#read(
@@ -161,7 +159,7 @@ export class PostgresSearchSide implements MigrationSide, SearchSampleSide {
   async remove(kind: string, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.#db.transaction(async (tx) => {
-      await tx.query(LOCK);
+      await tx.query(INDEX_WRITE_LOCK);
       if (searchKind(kind) === 'products') {
         await tx.query(`DELETE FROM search.products WHERE id = ANY($1::text[])`, [keys]);
         return;
@@ -188,7 +186,7 @@ export class PostgresSearchSide implements MigrationSide, SearchSampleSide {
 
   async drop(): Promise<void> {
     await this.#db.transaction(async (tx) => {
-      await tx.query(LOCK);
+      await tx.query(INDEX_WRITE_LOCK);
       await tx.query('DELETE FROM search.products');
       await tx.query('DELETE FROM search.sku_stock');
       await tx.query('DELETE FROM search.inbox');

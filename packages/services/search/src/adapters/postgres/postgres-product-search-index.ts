@@ -19,7 +19,7 @@ export async function migrateSearchSchema(db: SqlDatabase): Promise<void> {
 
 // Writes are serialised: a product written while its SKU's stock changes must see the other's
 // result (each statement after the lock reads what committed before it, even in read committed).
-const LOCK = `SELECT pg_advisory_xact_lock(hashtext('polyshop.search.index.write'))`;
+export const INDEX_WRITE_LOCK = `SELECT pg_advisory_xact_lock(hashtext('polyshop.search.index.write'))`;
 
 const IN_STOCK = (skus: string) =>
   `EXISTS (SELECT 1 FROM search.sku_stock s WHERE s.sku = ANY (${skus}) AND s.available > 0)`;
@@ -81,7 +81,7 @@ export class PostgresProductSearchIndex implements ProductSearchIndex, SearchEve
 
   async #write<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const run = async (tx: SqlExecutor) => {
-      await tx.query(LOCK);
+      await tx.query(INDEX_WRITE_LOCK);
       return work(tx);
     };
     return this.#tx ? run(this.#tx) : this.#db.transaction(run);
