@@ -5,7 +5,7 @@ import { canonicalOf, scanAll } from '@polyshop/migration/testing';
 import type { SqlDatabase } from '@polyshop/stores';
 import { postgresTargets } from '@polyshop/testing';
 import { DynamoInventorySide } from '../../src/adapters/migration/dynamo-inventory-side.ts';
-import { INVENTORY_KINDS } from '../../src/adapters/migration/inventory-migration-kinds.ts';
+import { adjustmentRecord, INVENTORY_KINDS } from '../../src/adapters/migration/inventory-migration-kinds.ts';
 import {
   migrateInventory,
   PostgresInventorySide,
@@ -62,6 +62,40 @@ for (const target of postgresTargets()) {
       after(async () => {
         await table?.drop();
         if (db) await target.close(db);
+      });
+
+      it("lists a SKU's history newest stock version first on both stores, whatever order it was copied in", async () => {
+        const sku = aSku('history');
+        await pg.setQuantity({ sku, quantity: 10, reason: 'initial' }, { now: at(0) });
+        await dy.setQuantity({ sku, quantity: 10, reason: 'initial' }, { now: at(0) });
+        // entries copied newest first (as a backfill and the router's copies may land them)
+        const entry = (version: number) =>
+          adjustmentRecord(
+            {
+              id: `${sku}:${version}`,
+              sku,
+              kind: 'adjust',
+              delta: 1,
+              quantityAfter: 10 * version,
+              reason: `copy ${version}`,
+              at: at(version),
+            },
+            version,
+          );
+        for (const version of [4, 3, 2]) {
+          assert.deepEqual(await pgSide.upsertIfNewer('adjustments', [entry(version)]), [entry(version).key]);
+          assert.deepEqual(await dySide.upsertIfNewer('adjustments', [entry(version)]), [entry(version).key]);
+        }
+        const newestFirst = [40, 30, 20, 10];
+        const listed = async (repository: InventoryRepository) =>
+          (await repository.listAdjustments(sku, 10)).map((adjustment) => adjustment.quantityAfter);
+        assert.deepEqual(await listed(pg), newestFirst, 'PostgreSQL');
+        assert.deepEqual(await listed(dy), newestFirst, 'DynamoDB');
+        assert.deepEqual(
+          (await pg.listAdjustments(sku, 2)).map((adjustment) => adjustment.quantityAfter),
+          [40, 30],
+          'PostgreSQL, the newest two',
+        );
       });
 
       it('copies stock (absolute counts by version, sharded SKUs summed), reservations and history both ways', async () => {

@@ -164,9 +164,14 @@ export class PostgresInventoryRepository implements InventoryRepository {
     }).then((change) => this.#remember(change));
   }
 
+  /**
+   * Newest first by the stock version each entry's write made (as DynamoDB sorts them), not by row id:
+   * entries copied from DynamoDB by a migration are inserted in whatever order the copies land.
+   */
   async listAdjustments(sku: string, limit: number): Promise<StockAdjustment[]> {
     const rows = await this.#db.query<AdjustmentRow>(
-      `SELECT ${ADJUSTMENT_COLUMNS} FROM inventory.adjustments WHERE sku = $1 ORDER BY id DESC LIMIT $2`,
+      `SELECT ${ADJUSTMENT_COLUMNS} FROM inventory.adjustments WHERE sku = $1
+       ORDER BY stock_version DESC LIMIT $2`,
       [sku, limit],
     );
     return rows.map(toAdjustment);
