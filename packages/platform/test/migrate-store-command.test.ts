@@ -114,6 +114,38 @@ describe('polyshop migrate-store products, PostgreSQL → MongoDB', { skip }, ()
       message: /products cannot roll back from finished/,
     });
     assert.match(await inProcess('products', { to: 'mongodb' }), /products is already on mongodb/);
+    await assert.rejects(inProcess('products', { all: true, to: 'polyglot' }), {
+      code: 'MIGRATION.OPTIONS',
+      field: 'service',
+    });
+    await assert.rejects(inProcess(undefined, { all: true, to: 'mongodb' }), {
+      code: 'MIGRATION.PLATFORM_TARGET',
+      field: 'to',
+      message: /With --all, --to names a deployment: polyglot or phase1 \(got "mongodb"\)/,
+    });
+    await assert.rejects(inProcess(undefined, { all: true, cleanup: true }), { field: 'cleanup' });
+    assert.match(
+      await inProcess(undefined, { all: true, rollback: true }),
+      /no store migration is under way: nothing to roll back/,
+    );
+  });
+
+  it('--all --to phase1 moves every service not on PostgreSQL back, one after another, and skips the rest', async () => {
+    const run = await polyshop(['migrate-store', '--all', '--to', 'phase1', '--batch-size', '15'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /\[1\/4\] products → postgres\n/);
+    assert.match(run.stdout, /products: migration mongodb → postgres started/);
+    assert.match(run.stdout, /products: finished/);
+    for (const [index, service] of ['inventory', 'search', 'notifications'].entries()) {
+      assert.match(run.stdout, new RegExp(`\\[${index + 2}/4\\] ${service} is already on postgres`));
+    }
+    assert.match(run.stdout, /every movable service is on PostgreSQL/);
+    assert.match(
+      await inProcess(undefined, { status: true }),
+      /products: mongodb → postgres, phase finished/,
+    );
+    const again = await inProcess(undefined, { all: true, to: 'phase1' });
+    assert.match(again, /\[1\/4\] products is already on postgres/);
   });
 });
 

@@ -12,7 +12,7 @@ import {
 import { loadPlatformConfig } from '../platform-config.ts';
 import { openMigrationConnections, type MigrationConnections } from '../migration/migration-connections.ts';
 import { currentStore } from '../migration/migration-sides.ts';
-import { findServiceDefinition } from '../service-catalog.ts';
+import { findServiceDefinition, serviceNames } from '../service-catalog.ts';
 
 /** The phases `--phase` may stop at, in order. */
 const TARGET_PHASES = PHASES.filter((phase) => phase !== 'idle' && phase !== 'cleanup');
@@ -55,6 +55,16 @@ function refuse(code: string, message: string, field?: string): AppError {
   return AppError.conflict(code, message, field ? { field } : {});
 }
 
+/** Whether a migration is between `dual-write` and `write-switch` (not idle, finished or cleaned up). */
+function isUnderWay(migration: MigrationState | undefined): migration is MigrationState {
+  return (
+    migration !== undefined &&
+    migration.phase !== 'idle' &&
+    migration.phase !== 'finished' &&
+    migration.phase !== 'cleanup'
+  );
+}
+
 /**
  * Drives a service's migration to `to` phase by phase: starts it (from the store the service is on
  * now) unless one to the same store is under way, then dual-write → backfill (runs it, with a progress
@@ -71,11 +81,7 @@ export async function migrateStore(
   const target = options.phase ?? 'finished';
   await sides.side(service, to, 'to');
   let migration = await engine.state.get(service);
-  const underWay =
-    migration &&
-    migration.phase !== 'idle' &&
-    migration.phase !== 'finished' &&
-    migration.phase !== 'cleanup';
+  const underWay = isUnderWay(migration);
   if (migration && underWay && migration.toStore !== to) {
     throw refuse(
       'MIGRATION.ALREADY_RUNNING',
@@ -173,6 +179,58 @@ export async function migrateStore(
     );
   }
   return migration;
+}
+
+/** The deployments `--all --to` moves the platform between: each movable service to its polyglot store, or all to PostgreSQL. */
+export const PLATFORM_TARGETS = ['polyglot', 'phase1'] as const;
+export type PlatformTarget = (typeof PLATFORM_TARGETS)[number];
+
+/** The store `service` runs on in `target`: its definition's polyglot store, or PostgreSQL in Phase 1. */
+export function storeIn(service: string, target: PlatformTarget): string {
+  if (target === 'phase1') return 'postgres';
+  const polyglot = findServiceDefinition(service)?.stores.polyglot;
+  if (!polyglot) throw refuse('MIGRATION.UNKNOWN_SERVICE', `${service} has no polyglot store.`, 'service');
+  return polyglot;
+}
+
+/**
+ * `polyshop migrate-store --all --to <polyglot|phase1>`: moves every movable service, one after
+ * another in the catalog's order, to its store in `target`, each through every phase to `finished`
+ * (or to `phase`), skipping those already there. Stops at the first service that does not get there
+ * (a refusal is thrown; a stopped backfill returns), so a rerun goes on from it. Resolves to the
+ * services' migrations as they were left.
+ */
+export async function migrateAll(
+  connections: MigrationConnections,
+  options: Omit<MigrateStoreOptions, 'service' | 'to' | 'yes'> & { to: PlatformTarget },
+): Promise<MigrationState[]> {
+  const { to, ...rest } = options;
+  const movable = connections.sides.services();
+  const services = serviceNames.filter((name) => movable.includes(name));
+  const target = options.phase ?? 'finished';
+  const left: MigrationState[] = [];
+  for (const [index, service] of services.entries()) {
+    const store = storeIn(service, to);
+    const before = await connections.engine.state.get(service);
+    if (!isUnderWay(before) && currentStore(before, connections.configuredStore(service)) === store) {
+      options.print(`[${index + 1}/${services.length}] ${service} is already on ${store}`);
+      if (before) left.push(before);
+      continue;
+    }
+    options.print(`[${index + 1}/${services.length}] ${service} → ${store}`);
+    const migration = await migrateStore(connections, { ...rest, service, to: store, yes: true });
+    left.push(migration);
+    if (migration.phase !== target) {
+      options.print(`stopped at ${service} (phase ${migration.phase}); run the command again to go on.`);
+      return left;
+    }
+  }
+  options.print(
+    to === 'polyglot'
+      ? `every movable service is on its polyglot store (${services.map((s) => `${s}: ${storeIn(s, to)}`).join(', ')}); set POLYSHOP_PROFILE=polyglot so the configuration says so too.`
+      : `every movable service is on PostgreSQL (${services.join(', ')}); set POLYSHOP_PROFILE=phase1 (the default) so the configuration says so too.`,
+  );
+  return left;
 }
 
 async function backfill(
@@ -350,6 +408,8 @@ export interface MigrateStoreCommandOptions {
   to?: string;
   phase?: Phase;
   status?: boolean;
+  /** Every movable service: `--to polyglot|phase1`, or `--rollback` of every migration under way. */
+  all?: boolean;
   rollback?: boolean;
   cleanup?: boolean;
   rate?: number;
@@ -393,6 +453,17 @@ export async function runMigrateStore(
     }
     return;
   }
+  if (options.all) {
+    if (service) {
+      throw AppError.invalidInput(
+        'MIGRATION.OPTIONS',
+        `Name a service or use --all, not both (got "${service}").`,
+        { field: 'service' },
+      );
+    }
+    await runForAll(options, connections, print);
+    return;
+  }
   if (!service) {
     throw AppError.invalidInput(
       'MIGRATION.SERVICE_REQUIRED',
@@ -424,8 +495,71 @@ export async function runMigrateStore(
       },
     );
   }
+  const to = options.to;
+  await untilCtrlC((signal) =>
+    migrateStore(connections, {
+      ...runOptions(options, print, signal),
+      service,
+      to,
+      yes: options.yes ?? false,
+    }),
+  );
+}
+
+/** `--all`: every movable service to its store in `--to polyglot|phase1`, or `--rollback` of each under way. */
+async function runForAll(
+  options: MigrateStoreCommandOptions,
+  connections: MigrationConnections,
+  print: (line: string) => void,
+): Promise<void> {
+  const { engine, sides } = connections;
+  if (options.rollback) {
+    const underWay = (await engine.state.list()).filter(isUnderWay);
+    if (underWay.length === 0) print('no store migration is under way: nothing to roll back');
+    for (const migration of underWay) {
+      const after = await engine.rollback(migration.service, await sides.sidesOf(migration));
+      print(`${after.service}: rolled back to ${after.fromStore} (idle, epoch ${after.epoch})`);
+    }
+    return;
+  }
+  if (options.cleanup) {
+    throw AppError.invalidInput('MIGRATION.OPTIONS', '--cleanup takes one service at a time, not --all.', {
+      field: 'cleanup',
+    });
+  }
+  const to = options.to;
+  if (!to || !(PLATFORM_TARGETS as readonly string[]).includes(to)) {
+    throw AppError.invalidInput(
+      'MIGRATION.PLATFORM_TARGET',
+      `With --all, --to names a deployment: ${PLATFORM_TARGETS.join(' or ')}${to ? ` (got "${to}")` : ''}.`,
+      { field: 'to' },
+    );
+  }
+  await untilCtrlC((signal) =>
+    migrateAll(connections, { ...runOptions(options, print, signal), to: to as PlatformTarget }),
+  );
+}
+
+/** The flags a move takes, as `migrateStore` / `migrateAll` options. */
+function runOptions(options: MigrateStoreCommandOptions, print: (line: string) => void, signal: AbortSignal) {
+  return {
+    ...(options.phase ? { phase: options.phase } : {}),
+    ...(options.rate ? { rate: options.rate } : {}),
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    repair: options.repair ?? false,
+    progress: process.stderr.isTTY,
+    print,
+    signal,
+  };
+}
+
+/**
+ * Runs `work` with a signal that Ctrl-C aborts: the work stops after the step in hand (a backfill
+ * after its batch) and the exit code is 130; a second Ctrl-C quits at once.
+ */
+async function untilCtrlC(work: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
   const abort = new AbortController();
-  // Ctrl-C stops after the step in hand (a backfill after its batch); a second one quits at once.
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(130);
     abort.abort();
@@ -433,19 +567,7 @@ export async function runMigrateStore(
   };
   process.on('SIGINT', onSigint);
   try {
-    await migrateStore(connections, {
-      service,
-      to: options.to,
-      ...(options.phase ? { phase: options.phase } : {}),
-      ...(options.rate ? { rate: options.rate } : {}),
-      ...(options.batchSize ? { batchSize: options.batchSize } : {}),
-      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
-      repair: options.repair ?? false,
-      yes: options.yes ?? false,
-      progress: process.stderr.isTTY,
-      print,
-      signal: abort.signal,
-    });
+    await work(abort.signal);
     if (abort.signal.aborted) process.exitCode = 130;
   } finally {
     process.off('SIGINT', onSigint);
@@ -462,8 +584,18 @@ export function registerMigrateStoreCommand(program: Command): void {
     .description(
       'move a service to another store online: dual-write → backfill → verify → read-switch → write-switch → finished',
     )
-    .argument('[service]', 'the service to move (products); optional with --status')
-    .option('--to <store>', 'the store to move to (products: postgres, mongodb)')
+    .argument(
+      '[service]',
+      'the service to move (products, inventory, search, notifications); optional with --status, left out with --all',
+    )
+    .option(
+      '--to <store>',
+      'the store to move to (products, notifications: postgres, mongodb; inventory: postgres, dynamodb; search: postgres, opensearch); with --all: polyglot or phase1',
+    )
+    .option(
+      '--all',
+      'every movable service, one after another, each through every phase to finished: --to polyglot (each to its target store) or --to phase1 (all to postgres); with --rollback, roll back every migration under way',
+    )
     .addOption(
       new Option('--phase <name>', 'advance only up to this phase, then stop').choices([...TARGET_PHASES]),
     )
