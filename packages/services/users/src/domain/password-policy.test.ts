@@ -18,6 +18,19 @@ describe('password policy', () => {
     assert.match(passwordWeakness('a1'.repeat(200))!, /at most/);
   });
 
+  it('refuses common and easily guessed passwords that pass the length and kinds rules, saying why', () => {
+    assert.match(passwordWeakness('password12')!, /too easy to guess \(it is a commonly used password\)/);
+    assert.match(passwordWeakness('Passwordpassword')!, /too easy to guess.*at least 3 of 4/);
+    assert.match(passwordWeakness('P@ssw0rd123!')!, /too easy to guess/);
+    assert.match(passwordWeakness('Qwerty12345!')!, /too easy to guess/);
+  });
+
+  it('keeps estimating a crafted long password quickly (only its first 64 characters are read)', () => {
+    const started = performance.now();
+    assert.match(passwordWeakness('p@ssw0rd'.repeat(32))!, /too easy to guess/);
+    assert.ok(performance.now() - started < 2000, `took ${performance.now() - started} ms`);
+  });
+
   it('throws invalid input naming the field', () => {
     assert.throws(
       () => assertStrongPassword('short'),
@@ -25,7 +38,8 @@ describe('password policy', () => {
         error instanceof AppError &&
         error.kind === 'invalid_input' &&
         error.field === 'password' &&
-        error.code === 'USERS.WEAK_PASSWORD',
+        error.code === 'USERS.WEAK_PASSWORD' &&
+        /not a common or easily guessed password/.test(String(error.details?.rule)),
     );
   });
 });

@@ -66,6 +66,17 @@ for (const target of httpTargets) {
           field: 'password',
           code: 'USERS.WEAK_PASSWORD',
         },
+        // Long enough and two kinds of characters, but common: the strength estimate refuses them.
+        {
+          body: { email: uniqueEmail(), password: 'password12', name: 'x' },
+          field: 'password',
+          code: 'USERS.WEAK_PASSWORD',
+        },
+        {
+          body: { email: uniqueEmail(), password: 'Passwordpassword', name: 'x' },
+          field: 'password',
+          code: 'USERS.WEAK_PASSWORD',
+        },
         {
           body: { email: 'not-an-email', password: STRONG_PASSWORD, name: 'x' },
           field: 'email',
@@ -83,7 +94,12 @@ for (const target of httpTargets) {
         assert.equal(response.statusCode, 400, JSON.stringify(body));
         assert.match(response.headers['content-type'] as string, /^application\/problem\+json/);
         assert.deepEqual({ field: response.json().field, code: response.json().code }, { field, code });
+        if (code === 'USERS.WEAK_PASSWORD') assert.match(response.json().rule, /zxcvbn/);
       }
+      const common = await call(platform, 'POST', '/users/register', {
+        body: { email: uniqueEmail(), password: 'password12', name: 'x' },
+      });
+      assert.match(common.json().detail, /commonly used password.*at least 3 of 4/);
     });
 
     it('answers 409 for an email already taken, whatever its case', async () => {

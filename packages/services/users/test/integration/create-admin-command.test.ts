@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { silentLogger } from '@polyshop/kernel';
+import { ConfigError, silentLogger } from '@polyshop/kernel';
 import { buildPlatform, type PlatformOptions } from '@polyshop/platform';
 import { createTestDatabase, dropTestDatabase, repoRoot, testDatabaseUrl } from '@polyshop/testing';
 import { call, httpTargets } from '../support/http.ts';
@@ -30,7 +30,7 @@ async function polyshop(
 
 for (const target of httpTargets) {
   describe(`polyshop users create-admin on ${target.name}`, { skip: target.skip }, () => {
-    it('creates an admin holding *:* once, refuses a second time and a weak password', async () => {
+    it('creates an admin holding *:* once, refuses a second time and a common password', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'polyshop-admin-'));
       const server = target.name === 'postgres' ? testDatabaseUrl() : undefined;
       const database = server ? await createTestDatabase(server) : undefined;
@@ -59,14 +59,15 @@ for (const target of httpTargets) {
             '--email',
             'other@example.com',
             '--password',
-            'short',
+            // Long enough, two kinds of characters, but a common password.
+            'Passwordpassword',
             '--data-dir',
             dataDir,
           ],
           env,
         );
         assert.equal(weak.code, 65);
-        assert.match(weak.stderr, /password/);
+        assert.match(weak.stderr, /password: The password is too easy to guess/);
 
         const options: PlatformOptions = {
           env: { LOG_LEVEL: 'silent', ...env },
@@ -83,7 +84,7 @@ for (const target of httpTargets) {
           const me = await call(platform, 'GET', '/users/me', { token: login.json().accessToken });
           assert.deepEqual(me.json().permissions, ['*:*']);
           const other = await call(platform, 'POST', '/users/login', {
-            body: { email: 'other@example.com', password: 'short' },
+            body: { email: 'other@example.com', password: 'Passwordpassword' },
           });
           assert.equal(other.statusCode, 401);
         } finally {
@@ -94,5 +95,37 @@ for (const target of httpTargets) {
         if (server && database) await dropTestDatabase(server, database.name);
       }
     });
+
+    it('refuses a common POLYSHOP_ADMIN_PASSWORD at start-up, naming the variable', async () => {
+      const server = target.name === 'postgres' ? testDatabaseUrl() : undefined;
+      const database = server ? await createTestDatabase(server) : undefined;
+      try {
+        await assert.rejects(
+          createTestPlatformFor(database?.url, { POLYSHOP_ADMIN_PASSWORD: 'password12' }),
+          (error: unknown) =>
+            error instanceof ConfigError &&
+            error.variables.includes('POLYSHOP_ADMIN_PASSWORD') &&
+            /too easy to guess/.test(error.message),
+        );
+      } finally {
+        if (server && database) await dropTestDatabase(server, database.name);
+      }
+    });
   });
+}
+
+/** Builds (and closes) the user service alone, in memory, with the bootstrap admin of `env`. */
+async function createTestPlatformFor(databaseUrl: string | undefined, env: NodeJS.ProcessEnv) {
+  const platform = await buildPlatform({
+    env: {
+      LOG_LEVEL: 'silent',
+      POLYSHOP_ADMIN_EMAIL: 'boot@example.com',
+      ...env,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    },
+    services: ['users'],
+    inMemory: true,
+    logger: silentLogger(),
+  });
+  await platform.close();
 }
