@@ -13,14 +13,16 @@ export interface TcpProxyOptions {
 
 /**
  * A TCP proxy in front of a real server, for tests that need that server to go away and come back
- * without stopping it (it may be shared): give the code under test `url(...)` instead of the server's
- * address, then `cut()` and `restore()`.
+ * without stopping it (it may be shared), or to stop answering for a while: give the code under test
+ * `url(...)` instead of the server's address, then `cut()` and `restore()`, or `hold()` and `release()`.
  */
 export interface TcpProxy {
   readonly host: string;
   readonly port: number;
   /** True between `cut()` and `restore()`. */
   readonly isCut: boolean;
+  /** True between `hold()` and `release()`. */
+  readonly isHeld: boolean;
   /** Client connections open through the proxy now. */
   readonly connections: number;
   /** `url` (the target's, by default) with its host and port replaced by the proxy's. */
@@ -32,6 +34,14 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** The server is back: listens again on the same port. */
   restore(): Promise<void>;
+  /**
+   * The line goes quiet, connections stay open: nothing more is forwarded either way (new connections
+   * are accepted, and held too) until `release()`. What was forwarded before reached the other end: a
+   * request the server got is carried out, its answer held back from the client.
+   */
+  hold(): void;
+  /** Forwards again, held bytes first. */
+  release(): void;
   /** Cuts, for good. */
   close(): Promise<void>;
 }
@@ -48,6 +58,19 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
   let clients = 0;
   let server: Server | undefined;
   let port = options.port ?? 0;
+  /** Each open connection's two ends, to stop and restart forwarding between them. */
+  const pairs = new Set<[Socket, Socket]>();
+  let held = false;
+  const forward = ([client, upstream]: [Socket, Socket]) => {
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
+  const stop = ([client, upstream]: [Socket, Socket]) => {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
+  };
 
   const listen = async () => {
     const listening = createServer((client) => {
@@ -63,8 +86,11 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
       };
       client.on('error', end).on('close', end);
       upstream.on('error', end).on('close', end);
-      client.pipe(upstream);
-      upstream.pipe(client);
+      const pair: [Socket, Socket] = [client, upstream];
+      pairs.add(pair);
+      client.once('close', () => pairs.delete(pair));
+      if (held) stop(pair);
+      else forward(pair);
     });
     listening.listen(port, host);
     await once(listening, 'listening');
@@ -92,6 +118,9 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     get isCut() {
       return server === undefined;
     },
+    get isHeld() {
+      return held;
+    },
     get connections() {
       return clients;
     },
@@ -104,6 +133,16 @@ export async function startTcpProxy(options: TcpProxyOptions): Promise<TcpProxy>
     cut,
     async restore() {
       if (!server) await listen();
+    },
+    hold() {
+      if (held) return;
+      held = true;
+      for (const pair of pairs) stop(pair);
+    },
+    release() {
+      if (!held) return;
+      held = false;
+      for (const pair of pairs) forward(pair);
     },
     close: cut,
   };

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { eventually } from '../src/eventually.ts';
 import { startTcpProxy, type TcpProxy } from '../src/tcp-proxy.ts';
 
 /** Sends `text` through a new connection to `port` and resolves to the echo. */
@@ -56,5 +57,35 @@ describe('startTcpProxy', () => {
     assert.equal(proxy.isCut, false);
     assert.equal(proxy.port, port);
     assert.equal(await echo(port, 'again'), 'again');
+  });
+
+  it('hold forwards nothing either way on open or new connections, and release sends what was held', async () => {
+    const open: Socket = connect(proxy.port, '127.0.0.1');
+    await once(open, 'connect');
+    open.write('before');
+    assert.equal(((await once(open, 'data')) as [Buffer])[0].toString(), 'before');
+    const received: string[] = [];
+    open.on('data', (data: Buffer) => received.push(data.toString()));
+
+    proxy.hold();
+    assert.equal(proxy.isHeld, true);
+    open.write('held');
+    const late = connect(proxy.port, '127.0.0.1');
+    await once(late, 'connect');
+    const lateReceived: string[] = [];
+    late.on('data', (data: Buffer) => lateReceived.push(data.toString()));
+    late.write('late');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual([received, lateReceived], [[], []]);
+    assert.equal(proxy.connections, 2, 'held connections stay open');
+
+    proxy.release();
+    assert.equal(proxy.isHeld, false);
+    await eventually(() => received.join('') === 'held' && lateReceived.join('') === 'late', {
+      timeoutMs: 5000,
+      message: 'the held bytes to be forwarded on release',
+    });
+    open.destroy();
+    late.destroy();
   });
 });
