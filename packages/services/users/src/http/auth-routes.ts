@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '@polyshop/kernel';
 import type { Authorizer } from '@polyshop/http';
-import { introspect } from '../app/introspect.ts';
+import { assertInternalCaller, introspect } from '../app/introspect.ts';
 import { findUserSummary, getProfile } from '../app/read-users.ts';
 import { registerUser } from '../app/register-user.ts';
 import { logIn, logOut, refreshSession } from '../app/sessions.ts';
@@ -115,10 +115,14 @@ export function authRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlug
     app.post(
       '/internal/introspect',
       {
+        // Checked before the body: a caller without the internal credential learns nothing.
+        preValidation: async (request) => assertInternalCaller(deps, bearerToken(request)),
         schema: {
           tags: ['internal'],
-          summary: 'The current principal of a token (other services’ authorizers)',
+          summary:
+            'The current principal of a token (other services’ authorizers; needs POLYSHOP_INTERNAL_TOKEN)',
           body: IntrospectBody,
+          security: bearerSecurity,
           response: { 200: PrincipalSchema },
         },
       },

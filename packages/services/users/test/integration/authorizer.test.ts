@@ -73,6 +73,28 @@ for (const target of httpTargets) {
         401,
       );
     });
+
+    it('answers POST /users/internal/introspect only to a caller holding the internal credential', async () => {
+      const user = await userWithPermissions(platform, ['products:write']);
+      const introspect = (token: string | undefined) =>
+        call(platform, 'POST', '/users/internal/introspect', { body: { token: user.token }, token });
+      const anonymous = await introspect(undefined);
+      assert.equal(anonymous.statusCode, 401, anonymous.body);
+      assert.equal(anonymous.json().code, 'AUTH.TOKEN_MISSING');
+      // Its own access token does not let a user read principals (its own or a stolen one's).
+      for (const token of [user.token, await adminToken(platform), `${INTERNAL_TOKEN}x`]) {
+        const refused = await introspect(token);
+        assert.equal(refused.statusCode, 403, refused.body);
+        assert.equal(refused.json().code, 'AUTH.INTERNAL_ONLY');
+        assert.equal(refused.json().permissions, undefined);
+      }
+      const service = await introspect(INTERNAL_TOKEN);
+      assert.equal(service.statusCode, 200, service.body);
+      assert.deepEqual(
+        { userId: service.json().userId, permissions: service.json().permissions },
+        { userId: user.userId, permissions: ['products:write'] },
+      );
+    });
   });
 }
 
@@ -85,6 +107,17 @@ describe('authorizer without POLYSHOP_INTERNAL_TOKEN', () => {
 
   it('does not accept a would-be internal token', async () => {
     assert.equal((await call(platform, 'POST', '/probe/things', { token: INTERNAL_TOKEN })).statusCode, 401);
+  });
+
+  it('lets nobody introspect over HTTP', async () => {
+    const admin = await adminToken(platform);
+    for (const token of [admin, INTERNAL_TOKEN]) {
+      const response = await call(platform, 'POST', '/users/internal/introspect', {
+        body: { token: admin },
+        token,
+      });
+      assert.equal(response.statusCode, 403, response.body);
+    }
   });
 });
 

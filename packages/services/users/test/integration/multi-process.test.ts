@@ -19,7 +19,10 @@ for (const target of httpTargets) {
     () => {
       let usersHost: TestPlatform;
       let other: TestPlatform;
+      const previousToken = process.env.POLYSHOP_INTERNAL_TOKEN;
       before(async () => {
+        // The other process's HTTP clients send its POLYSHOP_INTERNAL_TOKEN (introspection needs it).
+        process.env.POLYSHOP_INTERNAL_TOKEN = INTERNAL_TOKEN;
         usersHost = await createTestPlatform({
           target: target.name,
           definitions: [users],
@@ -37,6 +40,8 @@ for (const target of httpTargets) {
       after(async () => {
         await other?.dispose();
         await usersHost?.dispose();
+        if (previousToken === undefined) delete process.env.POLYSHOP_INTERNAL_TOKEN;
+        else process.env.POLYSHOP_INTERNAL_TOKEN = previousToken;
       });
 
       it('runs no user service in the other process', () => {
@@ -98,20 +103,13 @@ for (const target of httpTargets) {
       it('finds a user summary over HTTP with the client', async () => {
         const user = await userWithPermissions(usersHost, []);
         const client = users.httpClient!(usersHost.app.listeningOrigin, { logger: other.logger });
-        const previous = process.env.POLYSHOP_INTERNAL_TOKEN;
-        process.env.POLYSHOP_INTERNAL_TOKEN = INTERNAL_TOKEN;
-        try {
-          assert.deepEqual(await client.findUser(user.userId), {
-            id: user.userId,
-            email: user.email,
-            name: user.email.replace(/^user-(\w+)@.*$/, 'Test user $1'),
-            status: 'active',
-          });
-          assert.equal(await client.findUser('01900000-0000-7000-8000-000000000000'), undefined);
-        } finally {
-          if (previous === undefined) delete process.env.POLYSHOP_INTERNAL_TOKEN;
-          else process.env.POLYSHOP_INTERNAL_TOKEN = previous;
-        }
+        assert.deepEqual(await client.findUser(user.userId), {
+          id: user.userId,
+          email: user.email,
+          name: user.email.replace(/^user-(\w+)@.*$/, 'Test user $1'),
+          status: 'active',
+        });
+        assert.equal(await client.findUser('01900000-0000-7000-8000-000000000000'), undefined);
       });
     },
   );
