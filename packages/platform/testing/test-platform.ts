@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { silentLogger, type Clock, type Logger } from '@polyshop/kernel';
 import type { AnyServiceDefinition, ServiceName } from '@polyshop/http';
 import {
@@ -24,11 +27,29 @@ export interface TestPlatformOptions {
   clock?: Clock;
   logger?: Logger;
   definitions?: AnyServiceDefinition[];
+  /**
+   * Keep PGlite's data in a temporary folder instead of in memory, so that `restart()` finds it
+   * (PostgreSQL keeps its database either way).
+   */
+  restartable?: boolean;
 }
 
 export interface TestPlatform extends Platform {
-  /** Closes the platform and drops its database. */
+  /** Closes the platform and drops its database (or removes its data folder). */
   dispose(): Promise<void>;
+  /**
+   * Closes this platform (gracefully, as a restart would) and builds a new one on the same data — the
+   * same PGlite folder (`restartable`) or PostgreSQL database — with `env` added to its environment.
+   * Use the platform it resolves to (and dispose that one); this one is closed.
+   */
+  restart(env?: Record<string, string>): Promise<TestPlatform>;
+}
+
+/** Where a test platform keeps its data between restarts, and how it is removed. */
+interface TestData {
+  env: Record<string, string>;
+  inMemory: boolean;
+  remove(): Promise<void>;
 }
 
 /**
@@ -36,17 +57,34 @@ export interface TestPlatform extends Platform {
  * database of the real PostgreSQL test server. Workers are started; nothing listens on a port.
  */
 export async function createTestPlatform(options: TestPlatformOptions): Promise<TestPlatform> {
-  let database: { url: string; name: string } | undefined;
-  const server = options.target === 'postgres' ? testDatabaseUrl() : undefined;
+  return startTestPlatform(options, await createTestData(options));
+}
+
+async function createTestData(options: TestPlatformOptions): Promise<TestData> {
   if (options.target === 'postgres') {
+    const server = testDatabaseUrl();
     if (!server) throw new Error('POLYSHOP_TEST_DATABASE_URL is not set');
-    database = await createTestDatabase(server);
+    const database = await createTestDatabase(server);
+    return {
+      env: { DATABASE_URL: database.url },
+      inMemory: true,
+      remove: () => dropTestDatabase(server, database.name),
+    };
   }
-  const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'silent', ...TEST_ADMIN_ENV, ...options.env };
-  if (database) env.DATABASE_URL = database.url;
+  if (!options.restartable) return { env: {}, inMemory: true, remove: async () => {} };
+  const folder = await mkdtemp(join(tmpdir(), 'polyshop-test-'));
+  return {
+    env: { POLYSHOP_DATA_DIR: folder },
+    inMemory: false,
+    remove: () => rm(folder, { recursive: true, force: true }),
+  };
+}
+
+async function startTestPlatform(options: TestPlatformOptions, data: TestData): Promise<TestPlatform> {
+  const env: NodeJS.ProcessEnv = { LOG_LEVEL: 'silent', ...TEST_ADMIN_ENV, ...options.env, ...data.env };
   const platform = await buildPlatform({
     env,
-    inMemory: true,
+    inMemory: data.inMemory,
     logger: options.logger ?? silentLogger(),
     ...(options.services ? { services: options.services } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
@@ -56,7 +94,14 @@ export async function createTestPlatform(options: TestPlatformOptions): Promise<
   return Object.assign(platform, {
     async dispose() {
       await platform.close();
-      if (database && server) await dropTestDatabase(server, database.name);
+      await data.remove();
+    },
+    async restart(extra: Record<string, string> = {}) {
+      if (data.inMemory && options.target === 'pglite') {
+        throw new Error('An in-memory PGlite platform cannot restart: create it with `restartable: true`.');
+      }
+      await platform.close();
+      return startTestPlatform({ ...options, env: { ...options.env, ...extra } }, data);
     },
   });
 }

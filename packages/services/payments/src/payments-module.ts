@@ -30,7 +30,7 @@ export async function createPaymentsService(
   });
   const gateway =
     options.gateway ??
-    new SandboxPaymentGateway({
+    new SandboxPaymentGateway(db, {
       latencyMs: config.PAYMENTS_SANDBOX_LATENCY_MS,
       failureRate: config.PAYMENTS_SANDBOX_FAILURE_RATE,
       clock: context.clock,

@@ -2,6 +2,7 @@ import { defineTable } from '@polyshop/stores';
 import type { PaymentReasonCode, Refund } from '../../domain/payment.ts';
 import type { PaymentMethod } from '../../domain/payment-request.ts';
 import type { PaymentStatus } from '../../domain/payment-status.ts';
+import { SANDBOX_TABLES } from '../sandbox/sandbox-tables.ts';
 import { PAYMENTS_SCHEMA } from './payments-schema.ts';
 
 /**
@@ -121,5 +122,14 @@ export const IDEMPOTENCY_KEYS_TABLE = defineTable<IdempotencyKeyRow>()(PAYMENTS_
   'completed_at',
 ]);
 
-/** The service's own tables (`migrate` adds the messaging tables, declared in `@polyshop/stores`). */
-export const PAYMENTS_TABLES = [PAYMENTS_TABLE, AUDIT_LOG_TABLE, REFUNDS_TABLE, IDEMPOTENCY_KEYS_TABLE];
+/**
+ * The service's own tables, the sandbox gateway's included (`migrate` adds the messaging tables,
+ * declared in `@polyshop/stores`).
+ */
+export const PAYMENTS_TABLES = [
+  PAYMENTS_TABLE,
+  AUDIT_LOG_TABLE,
+  REFUNDS_TABLE,
+  IDEMPOTENCY_KEYS_TABLE,
+  ...SANDBOX_TABLES,
+];
