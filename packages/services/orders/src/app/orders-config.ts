@@ -26,6 +26,11 @@ export const OrdersConfigSchema = Type.Object({
   ORDERS_RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
   /** Transient failures of one step before a checkout that can still be undone is compensated. */
   ORDERS_SAGA_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 1000, default: 8 }),
+  /**
+   * Failed attempts of one step before a saga that can no longer be undone (capture, refund,
+   * compensation) is parked as needing attention instead of retried (listed and replayed by admins).
+   */
+  ORDERS_SAGA_ATTENTION_AFTER_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
   /** First retry delay after a transient failure; doubles up to ORDERS_SAGA_RETRY_MAX_MS. */
   ORDERS_SAGA_RETRY_BASE_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 1_000 }),
   ORDERS_SAGA_RETRY_MAX_MS: Type.Integer({ minimum: 1, maximum: 86_400_000, default: 300_000 }),
@@ -62,6 +67,7 @@ export function loadOrdersConfig(env: NodeJS.ProcessEnv): OrdersConfig {
       leaseMs: vars.ORDERS_SAGA_LEASE_MS,
       reservationTtlSeconds: vars.ORDERS_RESERVATION_TTL_SECONDS,
       maxAttempts: vars.ORDERS_SAGA_MAX_ATTEMPTS,
+      attentionAfterAttempts: vars.ORDERS_SAGA_ATTENTION_AFTER_ATTEMPTS,
       retryBaseMs: vars.ORDERS_SAGA_RETRY_BASE_MS,
       retryMaxMs: Math.max(vars.ORDERS_SAGA_RETRY_MAX_MS, vars.ORDERS_SAGA_RETRY_BASE_MS),
     },

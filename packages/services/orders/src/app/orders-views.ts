@@ -27,7 +27,13 @@ export interface OrderView {
   region: string;
   paymentMethod: string;
   paymentId?: string;
-  saga: { state: Order['saga']['state']; attempts: number; nextAttemptAt?: string };
+  saga: {
+    state: Order['saga']['state'];
+    attempts: number;
+    nextAttemptAt?: string;
+    /** Present while the saga is parked: since when, and the failure that parked it. */
+    needsAttention?: { since: string; reasonCode: string; message?: string };
+  };
   createdAt: string;
   updatedAt: string;
 }
@@ -65,5 +71,13 @@ export function toOrderView(order: Order): OrderView {
   }
   if (order.paymentId) view.paymentId = order.paymentId;
   if (order.saga.nextAttemptAt) view.saga.nextAttemptAt = order.saga.nextAttemptAt.toISOString();
+  const attention = order.saga.needsAttention;
+  if (attention) {
+    view.saga.needsAttention = {
+      since: attention.since.toISOString(),
+      reasonCode: attention.failure.reasonCode,
+      ...(attention.failure.message !== undefined ? { message: attention.failure.message } : {}),
+    };
+  }
   return view;
 }

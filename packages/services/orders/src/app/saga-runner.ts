@@ -27,6 +27,11 @@ export interface SagaSettings {
   reservationTtlSeconds: number;
   /** Transient failures of one step before a saga that can still be undone is compensated. */
   maxAttempts: number;
+  /**
+   * Failed attempts of one step before a saga that can no longer be undone (capture, refund, any
+   * compensation step) stops retrying and is parked as needing attention, for an admin to replay.
+   */
+  attentionAfterAttempts: number;
   /** Delay before the first retry; doubles per attempt up to `retryMaxMs`. */
   retryBaseMs: number;
   retryMaxMs: number;
@@ -133,6 +138,13 @@ export class SagaRunner {
         message: `Gave up after ${attempts} attempts: ${failure.message ?? failure.reasonCode}`,
       };
     }
+    if (
+      target === 'retry' &&
+      attempts >= this.#deps.settings.attentionAfterAttempts &&
+      !canStillCompensate(state)
+    ) {
+      return this.#park(order, owner, attempts, failure);
+    }
     if (target === 'retry') {
       const { retryBaseMs, retryMaxMs } = this.#deps.settings;
       const delay = Math.min(retryMaxMs, retryBaseMs * 2 ** Math.min(attempts - 1, 30));
@@ -156,6 +168,28 @@ export class SagaRunner {
       'checkout failed; compensating',
     );
     return this.#record(order, owner, target, { failure });
+  }
+
+  /**
+   * Stops retrying a saga that cannot progress: it is parked (no next attempt, lease given up) with the
+   * failure, listed for admins until one replays it. A saga that can still be undone never gets here:
+   * it is compensated after `maxAttempts`.
+   */
+  async #park(
+    order: Order,
+    owner: string,
+    attempts: number,
+    failure: OrderFailure,
+  ): Promise<Order | undefined> {
+    const state = order.saga.state;
+    const now = this.#deps.clock.now();
+    this.#deps.logger.error(
+      { orderId: order.id, state, attempts, reasonCode: failure.reasonCode },
+      'saga cannot progress; parked as needing attention',
+    );
+    const parked = await this.#deps.repository.park(order.id, { owner, state, attempts, failure, now });
+    if (!parked) return undefined;
+    return { ...order, saga: { state, attempts, needsAttention: { since: now, failure } } };
   }
 
   #record(

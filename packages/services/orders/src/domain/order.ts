@@ -52,8 +52,13 @@ export interface SagaProgress {
   state: SagaState;
   /** Attempts that ended in a transient error since the last successful step. */
   attempts: number;
-  /** When a recovery worker may drive the saga next (`undefined` once it is finished). */
+  /** When a recovery worker may drive the saga next (`undefined` once it is finished, or parked). */
   nextAttemptAt?: Date;
+  /**
+   * Set when the saga could not progress after the configured number of attempts and was parked: the
+   * recovery worker leaves it alone until an admin replays it.
+   */
+  needsAttention?: { since: Date; failure: OrderFailure };
 }
 
 /** An order as stored. Amounts are exact and all in `currency`. */

@@ -7,6 +7,7 @@ import { cancelOrder } from '../app/cancel-order.ts';
 import type { OrdersDeps, Viewer } from '../app/orders-deps.ts';
 import { placeOrder } from '../app/place-order.ts';
 import { getOrder, listOrders } from '../app/read-orders.ts';
+import { listParkedSagas, replayParkedSaga } from '../app/parked-sagas.ts';
 import type { Order } from '../domain/order.ts';
 import { toOrderView } from '../app/orders-views.ts';
 import {
@@ -17,6 +18,8 @@ import {
   OrderIdParams,
   OrderListSchema,
   OrderSchema,
+  SagaListQuery,
+  SagaListSchema,
 } from './orders-schemas.ts';
 
 const security = [{ bearerAuth: [] }];
@@ -50,7 +53,7 @@ function inputFailure(order: Order): AppError | undefined {
   );
 }
 
-/** `/orders`: checkout, reading and cancelling orders. */
+/** `/orders`: checkout, reading and cancelling orders; `/orders/admin/sagas`: parked sagas, for `orders:admin`. */
 export function ordersRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: string): FastifyPluginAsync {
   return async (plain) => {
     const app = plain.withTypeProvider<TypeBoxTypeProvider>();
@@ -149,6 +152,60 @@ export function ordersRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: s
       async (request, reply) => {
         const reason = (request.body as { reason?: string } | null | undefined)?.reason;
         const result = await cancelOrder(deps, { id: request.params.id, reason }, viewerOf(request));
+        if (!result.finished) reply.header('location', location(result.order));
+        return reply.status(result.finished ? 200 : 202).send(toOrderView(result.order));
+      },
+    );
+
+    const admin = authorizer.authorize('orders', 'admin');
+    const adminTags = ['orders', 'admin'];
+
+    app.get(
+      '/admin/sagas',
+      {
+        preHandler: admin,
+        schema: {
+          tags: adminTags,
+          security,
+          summary: 'List sagas that need attention (orders:admin)',
+          description:
+            'Sagas that could not progress after ORDERS_SAGA_ATTENTION_AFTER_ATTEMPTS attempts where they can no ' +
+            'longer be undone (a capture, a refund, a compensation step): they are no longer retried. Each order ' +
+            'carries `saga.needsAttention` (since when, the last failure). Replay one with POST …/{id}/replay.',
+          querystring: SagaListQuery,
+          response: { 200: SagaListSchema, 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
+        },
+      },
+      async (request) => ({
+        items: (await listParkedSagas(deps, request.query)).map(toOrderView),
+      }),
+    );
+
+    app.post(
+      '/admin/sagas/:id/replay',
+      {
+        preHandler: admin,
+        schema: {
+          tags: adminTags,
+          security,
+          summary: 'Replay a saga that needs attention (orders:admin)',
+          description:
+            'Drives the parked saga again from the step that kept failing, with a fresh attempt count: 200 with the ' +
+            'order once the saga finished, 202 with `Location` while it is still running or scheduled for a retry. ' +
+            '404 ORDERS.NOT_FOUND; 409 ORDERS.SAGA_NOT_PARKED when the saga does not need attention.',
+          params: OrderIdParams,
+          response: {
+            200: OrderSchema,
+            202: OrderSchema,
+            401: ProblemSchema,
+            403: ProblemSchema,
+            404: ProblemSchema,
+            409: ProblemSchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const result = await replayParkedSaga(deps, request.params.id);
         if (!result.finished) reply.header('location', location(result.order));
         return reply.status(result.finished ? 200 : 202).send(toOrderView(result.order));
       },

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { DecimalString } from '@polyshop/http';
+import { DecimalString, Int32 } from '@polyshop/http';
 import { SAGA_STATES } from '../domain/checkout-saga.ts';
 import {
   MAX_LINE_QUANTITY,
@@ -8,6 +8,7 @@ import {
   SKU_PATTERN,
 } from '../domain/checkout-request.ts';
 import { ORDER_STATUSES } from '../domain/order.ts';
+import { MAX_SAGA_LIST_LIMIT, SAGA_LISTINGS } from '../app/parked-sagas.ts';
 
 const Time = Type.String({ format: 'date-time' });
 const Text = (maxLength: number, minLength = 1) => Type.String({ minLength, maxLength });
@@ -46,7 +47,7 @@ export const CheckoutBody = Type.Object(
       Type.Object(
         {
           sku: Type.String({ maxLength: 64, pattern: SKU_PATTERN }),
-          quantity: Type.Integer({ description: `1 to ${MAX_LINE_QUANTITY}` }),
+          quantity: Int32({ description: `1 to ${MAX_LINE_QUANTITY}` }),
         },
         { additionalProperties: false },
       ),
@@ -93,7 +94,7 @@ export const ListOrdersQuery = Type.Object(
     userId: Type.Optional(
       Type.String({ description: "one customer's orders (needs orders:read unless your own)" }),
     ),
-    limit: Type.Optional(Type.Integer({ description: '1–200, default 50' })),
+    limit: Type.Optional(Int32({ description: '1–200, default 50' })),
     cursor: Type.Optional(Type.String({ maxLength: 500 })),
   },
   { additionalProperties: false },
@@ -141,9 +142,48 @@ export const OrderSchema = Type.Object({
     state: Type.Enum(SAGA_STATES),
     attempts: Type.Integer(),
     nextAttemptAt: Type.Optional(Time),
+    needsAttention: Type.Optional(
+      Type.Object(
+        {
+          since: Time,
+          reasonCode: Type.String({ examples: ['PAYMENT.GATEWAY_REJECTED'] }),
+          message: Type.Optional(Type.String()),
+        },
+        {
+          description:
+            'Present while the saga is parked: it could not progress after ORDERS_SAGA_ATTENTION_AFTER_ATTEMPTS ' +
+            'attempts and waits for an admin to replay it (POST /orders/admin/sagas/{id}/replay).',
+        },
+      ),
+    ),
   }),
   createdAt: Time,
   updatedAt: Time,
+});
+
+export const SagaListQuery = Type.Object(
+  {
+    state: Type.Optional(
+      Type.Enum(SAGA_LISTINGS, {
+        default: 'needs_attention',
+        description:
+          'needs_attention: sagas that stopped retrying after ORDERS_SAGA_ATTENTION_AFTER_ATTEMPTS attempts',
+      }),
+    ),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_SAGA_LIST_LIMIT,
+        default: 100,
+        description: 'at most this many',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SagaListSchema = Type.Object({
+  items: Type.Array(OrderSchema, { description: 'the orders whose saga is parked, longest parked first' }),
 });
 
 export const OrderListSchema = Type.Object({

@@ -40,6 +40,16 @@ export interface SagaPostponement {
   now: Date;
 }
 
+/** A saga parked as needing attention: no more automatic retries, the lease given up. */
+export interface SagaParking {
+  owner: string;
+  state: SagaState;
+  attempts: number;
+  /** The failure that made it give up. */
+  failure: OrderFailure;
+  now: Date;
+}
+
 /** Compensation sent back to `to` so that a recovery worker runs it again (see `OrderRepository.reopen`). */
 export interface SagaReopening {
   /** The states the saga may be in; anything else is left alone. */
@@ -112,9 +122,24 @@ export interface OrderRepository {
   postpone(id: string, postponement: SagaPostponement): Promise<boolean>;
 
   /**
-   * Sends a saga in one of `from` back to `to` (status, failure and lease kept, attempts reset), due at
-   * `nextAttemptAt` unless a driver holds its lease: a late step that could not be undone is not
-   * forgotten. A lease holder's next step then finds the state moved and stops. False (nothing
+   * Parks a saga that cannot progress: attempts recorded, no next attempt (the recovery worker leaves
+   * it alone), lease given up, `needsAttention` set with the failure. False when the lease was lost.
+   */
+  park(id: string, parking: SagaParking): Promise<boolean>;
+
+  /** Parked sagas, longest parked first, at most `limit`. */
+  listNeedingAttention(limit: number): Promise<Order[]>;
+
+  /**
+   * Takes a parked saga back for `lease`: `needsAttention` cleared, attempts reset, leased to the
+   * caller who drives it. `undefined` (nothing written) when the saga is not parked.
+   */
+  resumeParked(id: string, lease: SagaLease, now: Date): Promise<Order | undefined>;
+
+  /**
+   * Sends a saga in one of `from` back to `to` (status, failure and lease kept, attempts reset, no
+   * longer parked), due at `nextAttemptAt` unless a driver holds its lease: a late step that could not
+   * be undone is not forgotten. A lease holder's next step then finds the state moved and stops. False (nothing
    * written) when the saga is in none of `from`.
    */
   reopen(id: string, reopening: SagaReopening): Promise<boolean>;

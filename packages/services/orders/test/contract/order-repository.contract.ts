@@ -272,6 +272,49 @@ export function orderRepositoryContract(
       );
     });
 
+    it('parks a saga for the lease holder only: never claimed, listed until resumed once, then driven by the resumer', async () => {
+      const lease = aLease();
+      const { order } = await repo.create(aNewOrder(), lease);
+      const now = new Date();
+      const failure = { reasonCode: 'PAYMENT.GATEWAY_REJECTED', message: 'No such transaction.' };
+      const parking = { owner: lease.owner, state: 'started' as const, attempts: 7, failure, now };
+      assert.equal(await repo.park(order.id, { ...parking, owner: 'stranger' }), false);
+      assert.equal(await repo.park(order.id, parking), true);
+      const parked = await repo.findById(order.id);
+      assert.equal(parked?.saga.attempts, 7);
+      assert.equal(parked?.saga.nextAttemptAt, undefined);
+      assert.deepEqual(parked?.saga.needsAttention, { since: now, failure });
+      assert.ok((await repo.listNeedingAttention(1000)).some((o) => o.id === order.id));
+      assert.equal(
+        (await repo.claimDue(minutes(60 * 24 * 365, now), aLease(), 1000)).some((o) => o.id === order.id),
+        false,
+        'a parked saga is never due',
+      );
+      // The old driver's lease is gone with the parking.
+      assert.equal(
+        await repo.transition(order.id, { from: 'started', to: 'stock_reserved', lease, now }),
+        undefined,
+      );
+      const resumers = [aLease(), aLease()];
+      const results = await Promise.all(resumers.map((resumer) => repo.resumeParked(order.id, resumer, now)));
+      assert.equal(results.filter(Boolean).length, 1, 'resumed once');
+      const winner = results.findIndex(Boolean);
+      assert.equal(results[winner]!.saga.needsAttention, undefined);
+      assert.equal(results[winner]!.saga.attempts, 0);
+      assert.equal(
+        (await repo.listNeedingAttention(1000)).some((o) => o.id === order.id),
+        false,
+      );
+      const moved = await repo.transition(order.id, {
+        from: 'started',
+        to: 'stock_reserved',
+        lease: resumers[winner]!,
+        now,
+      });
+      assert.equal(moved?.saga.state, 'stock_reserved', 'the resumer holds the lease');
+      assert.equal(await repo.resumeParked(order.id, aLease(), now), undefined, 'no longer parked');
+    });
+
     it('starts cancelling only a confirmed, idle order, once', async () => {
       const lease = aLease();
       const { order } = await repo.create(aNewOrder(), lease);

@@ -32,6 +32,10 @@ export interface OrderRow {
   saga_attempts: number;
   next_attempt_at: Date | null;
   lease_owner: string | null;
+  /** When the saga was parked as needing attention (migration 0002); NULL otherwise. */
+  parked_at: Date | null;
+  /** The failure that parked it. */
+  parked_failure: OrderFailure | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -72,6 +76,8 @@ export const ORDERS_TABLE = defineTable<OrderRow>()('orders', 'orders', [
   'saga_attempts',
   'next_attempt_at',
   'lease_owner',
+  'parked_at',
+  'parked_failure',
   'created_at',
   'updated_at',
 ]);

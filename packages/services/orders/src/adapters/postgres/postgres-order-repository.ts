@@ -8,6 +8,7 @@ import type {
   OrderPage,
   OrderRepository,
   SagaLease,
+  SagaParking,
   SagaPostponement,
   SagaReopening,
   SagaTransition,
@@ -131,7 +132,7 @@ export class PostgresOrderRepository implements OrderRepository {
     return this.#db.transaction(async (tx) => {
       const rows = await tx.query<OrderRow>(
         `UPDATE orders.orders SET saga_state = $3, saga_attempts = 0, lease_owner = $4, next_attempt_at = $5,
-           status = COALESCE($6, status), payment_id = COALESCE($7, payment_id),
+           parked_at = NULL, parked_failure = NULL, status = COALESCE($6, status), payment_id = COALESCE($7, payment_id),
            reason_code = COALESCE($8, reason_code), failure = COALESCE($9::jsonb, failure), updated_at = $10
          WHERE id = $1 AND saga_state = $2 AND lease_owner = $11
          RETURNING ${ORDER_COLUMNS}`,
@@ -164,10 +165,39 @@ export class PostgresOrderRepository implements OrderRepository {
     return updated === 1;
   }
 
+  async park(id: string, p: SagaParking): Promise<boolean> {
+    const updated = await this.#db.execute(
+      `UPDATE orders.orders SET saga_attempts = $3, next_attempt_at = NULL, lease_owner = NULL, parked_at = $4,
+         parked_failure = $5, updated_at = $4
+       WHERE id = $1 AND lease_owner = $2 AND saga_state = $6`,
+      [id, p.owner, p.attempts, p.now, JSON.stringify(p.failure), p.state],
+    );
+    return updated === 1;
+  }
+
+  async listNeedingAttention(limit: number): Promise<Order[]> {
+    const rows = await this.#db.query<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders.orders WHERE parked_at IS NOT NULL ORDER BY parked_at, id LIMIT $1`,
+      [limit],
+    );
+    return this.#withItems(this.#db, rows);
+  }
+
+  async resumeParked(id: string, lease: SagaLease, now: Date): Promise<Order | undefined> {
+    const rows = await this.#db.query<OrderRow>(
+      `UPDATE orders.orders SET parked_at = NULL, parked_failure = NULL, saga_attempts = 0, lease_owner = $2,
+         next_attempt_at = $3, updated_at = $4
+       WHERE id = $1 AND parked_at IS NOT NULL
+       RETURNING ${ORDER_COLUMNS}`,
+      [id, lease.owner, lease.until, now],
+    );
+    return (await this.#withItems(this.#db, rows))[0];
+  }
+
   async reopen(id: string, r: SagaReopening): Promise<boolean> {
     const updated = await this.#db.execute(
       `UPDATE orders.orders SET saga_state = $3, saga_attempts = 0, next_attempt_at = COALESCE(next_attempt_at, $4),
-         updated_at = $5
+         parked_at = NULL, parked_failure = NULL, updated_at = $5
        WHERE id = $1 AND saga_state = ANY($2::text[])`,
       [id, [...r.from], r.to, r.nextAttemptAt, r.now],
     );

@@ -42,6 +42,8 @@ export function toOrder(row: OrderRow, items: readonly OrderItemRow[]): Order {
     updatedAt: row.updated_at,
   };
   if (row.next_attempt_at) order.saga.nextAttemptAt = row.next_attempt_at;
+  if (row.parked_at && row.parked_failure)
+    order.saga.needsAttention = { since: row.parked_at, failure: row.parked_failure };
   if (row.payment_id) order.paymentId = row.payment_id;
   if (row.failure) order.failure = row.failure;
   else if (row.reason_code) order.failure = { reasonCode: row.reason_code };
