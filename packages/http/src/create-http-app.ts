@@ -18,6 +18,11 @@ export interface HttpAppOptions {
   logger: Logger;
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
+  /**
+   * The proxies (addresses, CIDR ranges, `loopback` …) whose `X-Forwarded-For` is believed for the
+   * client address (`request.ip`); none by default, so a client cannot choose its own address.
+   */
+  trustProxy?: string[];
   title?: string;
   version?: string;
 }
@@ -34,6 +39,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
     loggerInstance,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: options.trustProxy?.length ? options.trustProxy : false,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     forceCloseConnections: 'idle',

@@ -39,6 +39,11 @@ export const PlatformConfigSchema = Type.Object({
    * pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
    */
   DATABASE_PREPARED_STATEMENTS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
+  /**
+   * The reverse proxies (comma-separated addresses, CIDR ranges, `loopback` …) whose
+   * `X-Forwarded-For` gives the client address; unset → the connection's own address.
+   */
+  TRUST_PROXY: Type.Optional(Type.String()),
   /** Largest request body accepted, in bytes. */
   HTTP_BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
   /** How long shutdown waits for in-flight requests and workers before forcing exit. */

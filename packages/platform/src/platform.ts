@@ -21,6 +21,7 @@ import { loadPlatformConfig, type PlatformConfig } from './platform-config.ts';
 import { createPlatformEvents } from './platform-events.ts';
 import { createAuthorizer, findServiceDefinition, serviceDefinitions } from './service-catalog.ts';
 import { serviceUrl } from './service-ports.ts';
+import { trustedProxies } from './trust-proxy.ts';
 
 export interface PlatformOptions {
   env?: NodeJS.ProcessEnv;
@@ -70,6 +71,7 @@ export interface Platform {
 export async function buildPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const env = options.env ?? process.env;
   const config = { ...loadPlatformConfig(env), ...options.overrides };
+  const trustProxy = trustedProxies(config.TRUST_PROXY);
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, name: 'polyshop' });
   const clock = options.clock ?? systemClock;
   const definitions = options.definitions ?? serviceDefinitions;
@@ -122,7 +124,11 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
   };
   const authorizer = createAuthorizer(() => client('users'));
 
-  const app = await createHttpApp({ logger, bodyLimit: config.HTTP_BODY_LIMIT });
+  const app = await createHttpApp({
+    logger,
+    bodyLimit: config.HTTP_BODY_LIMIT,
+    trustProxy,
+  });
   try {
     // The control store of online store migrations (`platform` schema), before any service reads it.
     await MigrationStateStore.migrate(await sharedPostgres());

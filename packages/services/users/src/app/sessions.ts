@@ -1,5 +1,6 @@
 import { AppError, newId } from '@polyshop/kernel';
 import { normalizeEmail } from '../domain/email.ts';
+import { retryAfterSeconds } from '../domain/login-backoff.ts';
 import type { UsersTransaction } from '../ports/users-store.ts';
 import { hashRefreshToken, newRefreshToken } from './token-service.ts';
 import type { RequestMeta, UsersDeps } from './users-deps.ts';
@@ -30,8 +31,31 @@ function tooManyAttempts(retryAfter: number): AppError {
 }
 
 /**
+ * The throttling keys of a login attempt: the (client address, account) pair, and the client
+ * address alone. There is no per-account key, so failures from elsewhere never hold the owner up.
+ */
+function throttleKeys(deps: UsersDeps, email: string, ip: string) {
+  const { config } = deps;
+  const maxDelayMs = config.USERS_LOGIN_THROTTLE_WINDOW_SECONDS * 1000;
+  const baseDelayMs = config.USERS_LOGIN_BACKOFF_BASE_MS;
+  return {
+    // The address first: it holds no `|`, so no two (address, email) pairs share a key.
+    pair: {
+      key: `account-ip:${ip}|${email}`,
+      policy: { freeFailures: config.USERS_LOGIN_MAX_FAILURES_PER_ACCOUNT, baseDelayMs, maxDelayMs },
+    },
+    address: {
+      key: `ip:${ip}`,
+      policy: { freeFailures: config.USERS_LOGIN_MAX_FAILURES_PER_IP, baseDelayMs, maxDelayMs },
+    },
+  };
+}
+
+/**
  * Checks the password and opens a session. Unknown email and wrong password get the same answer
- * (and the same work). Failures are counted per account and per IP; over the limit, 429.
+ * (and the same work, throttling included). Failures are counted per (client address, account) and
+ * per client address; past the free ones each failure doubles the key's wait (429 with
+ * `retry-after` until then), and a success clears the pair's count.
  */
 export async function logIn(
   deps: UsersDeps,
@@ -40,14 +64,14 @@ export async function logIn(
 ): Promise<TokenPair> {
   const { store, clock, config, hasher } = deps;
   const email = normalizeEmail(input.email);
-  const windowMs = config.USERS_LOGIN_THROTTLE_WINDOW_SECONDS * 1000;
-  const keys = [
-    { key: `account:${email}`, limit: config.USERS_LOGIN_MAX_FAILURES_PER_ACCOUNT },
-    ...(meta.ip ? [{ key: `ip:${meta.ip}`, limit: config.USERS_LOGIN_MAX_FAILURES_PER_IP }] : []),
-  ];
+  const forgetAfterMs = config.USERS_LOGIN_THROTTLE_WINDOW_SECONDS * 1000;
+  const { pair, address } = throttleKeys(deps, email, meta.ip ?? 'unknown');
+  const keys = [pair, address];
   const now = clock.now();
   const waits = await Promise.all(
-    keys.map(({ key, limit }) => store.throttle.retryAfter(key, limit, windowMs, now)),
+    keys.map(async ({ key, policy }) =>
+      retryAfterSeconds(await store.throttle.streakOf(key, forgetAfterMs, now), policy, now),
+    ),
   );
   const retryAfter = Math.max(0, ...waits);
   const user = await store.users.findByEmail(email);
@@ -67,7 +91,7 @@ export async function logIn(
     : await hasher.verifyNothing(input.password);
   if (!user || !ok) {
     await store.transaction(async (tx) => {
-      for (const { key } of keys) await tx.throttle.recordFailure(key, windowMs, now);
+      for (const { key } of keys) await tx.throttle.recordFailure(key, forgetAfterMs, now);
       await tx.audit.append({
         occurredAt: now,
         type: 'login.failed',
@@ -81,7 +105,7 @@ export async function logIn(
     throw invalidCredentials();
   }
   const refreshToken = await store.transaction(async (tx) => {
-    await tx.throttle.reset(`account:${email}`);
+    await tx.throttle.reset(pair.key);
     const token = await openSession(deps, tx, user.id, meta);
     await tx.audit.append({
       occurredAt: now,

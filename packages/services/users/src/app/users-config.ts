@@ -16,10 +16,13 @@ export const UsersConfigSchema = Type.Object({
   USERS_JWT_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 32 })),
   /** Token issuer (`iss`). */
   USERS_JWT_ISSUER: Type.String({ default: 'polyshop-users', minLength: 1 }),
-  /** Failed logins per account inside the window before 429. */
+  /** Free failed logins per (client address, account) before the waits start. */
   USERS_LOGIN_MAX_FAILURES_PER_ACCOUNT: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
-  /** Failed logins per client IP inside the window before 429. */
+  /** Free failed logins per client address (all accounts) before the waits start. */
   USERS_LOGIN_MAX_FAILURES_PER_IP: Type.Integer({ minimum: 1, maximum: 100_000, default: 50 }),
+  /** The wait after the first failure past the free ones; it doubles with each further failure. */
+  USERS_LOGIN_BACKOFF_BASE_MS: Type.Integer({ minimum: 1, maximum: 3_600_000, default: 1000 }),
+  /** The longest wait, and how long a key must go without failures to be forgotten. */
   USERS_LOGIN_THROTTLE_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
   /** scrypt cost parameter N (a power of two). */
   USERS_SCRYPT_COST: Type.Integer({ minimum: 1024, maximum: 1_048_576, default: 16_384 }),

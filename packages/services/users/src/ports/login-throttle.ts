@@ -1,12 +1,14 @@
-/** Windowed counters of failed logins per key (`account:<email>`, `ip:<address>`), shared by every process. */
+import type { FailureStreak } from '../domain/login-backoff.ts';
+
+/**
+ * Failed logins per key (`ip:<address>`, `account-ip:<address>|<email>`), shared by every process.
+ * A key's streak is forgotten once it has gone `forgetAfterMs` without a failure.
+ */
 export interface LoginThrottle {
-  /**
-   * Seconds until `key` may try again (0 when it may now): blocked while `failures >= limit` inside
-   * the window that started with its first failure.
-   */
-  retryAfter(key: string, limit: number, windowMs: number, now: Date): Promise<number>;
-  /** Counts one failure; a window that has elapsed starts afresh. Returns the count in the window. */
-  recordFailure(key: string, windowMs: number, now: Date): Promise<number>;
+  /** The key's current streak at `now`, or `undefined` when it has none (or it was forgotten). */
+  streakOf(key: string, forgetAfterMs: number, now: Date): Promise<FailureStreak | undefined>;
+  /** Counts one failure at `now`, after forgetting a streak gone quiet. Returns the streak's count. */
+  recordFailure(key: string, forgetAfterMs: number, now: Date): Promise<number>;
   /** Forgets the key's failures (after a successful login). */
   reset(key: string): Promise<void>;
 }

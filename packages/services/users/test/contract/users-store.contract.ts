@@ -306,24 +306,27 @@ export function usersStoreContract(
       );
     });
 
-    it('counts failed logins in a window, blocks at the limit, and starts a new window once it elapsed', async () => {
-      const key = `account:${newId()}@example.com`;
-      const windowMs = 60_000;
-      assert.equal(await store.throttle.retryAfter(key, 2, windowMs, T0), 0);
-      assert.equal(await store.throttle.recordFailure(key, windowMs, T0), 1);
-      assert.equal(await store.throttle.recordFailure(key, windowMs, at(10)), 2);
-      assert.equal(await store.throttle.retryAfter(key, 2, windowMs, at(20)), 40);
-      assert.equal(await store.throttle.retryAfter(key, 3, windowMs, at(20)), 0);
-      assert.equal(await store.throttle.retryAfter(key, 2, windowMs, at(61)), 0);
-      assert.equal(await store.throttle.recordFailure(key, windowMs, at(61)), 1);
-      await Promise.all([1, 2, 3].map(() => store.throttle.recordFailure(key, windowMs, at(62))));
+    it('counts a streak of failed logins, forgets it after a quiet spell, and counts concurrent failures', async () => {
+      const key = `account-ip:127.0.0.1|${newId()}@example.com`;
+      const forgetMs = 60_000;
+      assert.equal(await store.throttle.streakOf(key, forgetMs, T0), undefined);
+      assert.equal(await store.throttle.recordFailure(key, forgetMs, T0), 1);
+      assert.equal(await store.throttle.recordFailure(key, forgetMs, at(50)), 2);
+      // Quiet is measured from the latest failure, not the first.
+      assert.deepEqual(await store.throttle.streakOf(key, forgetMs, at(100)), {
+        failures: 2,
+        lastFailedAt: at(50),
+      });
+      assert.equal(await store.throttle.streakOf(key, forgetMs, at(110)), undefined);
+      assert.equal(await store.throttle.recordFailure(key, forgetMs, at(110)), 1);
+      await Promise.all([1, 2, 3].map(() => store.throttle.recordFailure(key, forgetMs, at(111))));
       assert.equal(
-        await store.throttle.recordFailure(key, windowMs, at(63)),
+        await store.throttle.recordFailure(key, forgetMs, at(112)),
         5,
         'concurrent failures are all counted',
       );
       await store.throttle.reset(key);
-      assert.equal(await store.throttle.retryAfter(key, 1, windowMs, at(64)), 0);
+      assert.equal(await store.throttle.streakOf(key, forgetMs, at(113)), undefined);
     });
 
     it('keeps signing keys, oldest first, ignoring a second add of the same kid', async () => {

@@ -28,7 +28,11 @@ for (const target of httpTargets) {
         target: target.name,
         services: ['users'],
         logger: createLogger({ level: 'trace', destination }),
-        env: { USERS_LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', USERS_LOGIN_MAX_FAILURES_PER_IP: '6' },
+        env: {
+          USERS_LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+          USERS_LOGIN_MAX_FAILURES_PER_IP: '6',
+          USERS_LOGIN_BACKOFF_BASE_MS: '3000',
+        },
       });
       admin = await adminToken(platform);
     });
@@ -164,27 +168,50 @@ for (const target of httpTargets) {
       assert.equal(response.json().code, 'AUTH.TOKEN_INVALID');
     });
 
-    it('throttles repeated failures per account with 429 and retry-after, even for the right password', async () => {
+    it('failures from one address never hold the owner up at another (no account lock-out)', async () => {
       const user = await registerAndLogin(platform);
-      for (let i = 0; i < 3; i++) {
-        assert.equal(
-          (
-            await call(platform, 'POST', '/users/login', {
-              body: { email: user.email, password: 'Wrong-Password-1' },
-              ip: `127.0.1.${i}`,
-            })
-          ).statusCode,
-          401,
-        );
-      }
-      const blocked = await call(platform, 'POST', '/users/login', {
-        body: { email: user.email, password: user.password },
-        ip: '127.0.1.9',
-      });
-      assert.equal(blocked.statusCode, 429);
-      assert.equal(blocked.json().code, 'AUTH.TOO_MANY_ATTEMPTS');
-      assert.ok(Number(blocked.headers['retry-after']) > 0);
+      const attempt = (password: string, ip: string) =>
+        call(platform, 'POST', '/users/login', { body: { email: user.email, password }, ip });
+      const answers = [];
+      for (let i = 0; i < 5; i++) answers.push((await attempt('Wrong-Password-1', '127.0.1.1')).statusCode);
+      assert.deepEqual(answers, [401, 401, 401, 429, 429]);
+      const owner = await attempt(user.password, '127.0.1.9');
+      assert.equal(owner.statusCode, 200, owner.body);
       assert.ok((await auditOf(platform, admin, `userId=${user.userId}&type=login.throttled`)).length >= 1);
+    });
+
+    it('makes an (address, account) pair wait longer after each failure past the free ones, alike for unknown emails', async () => {
+      const known = await registerAndLogin(platform);
+      const waits = async (email: string, ip: string) => {
+        const attempt = (password: string) =>
+          call(platform, 'POST', '/users/login', { body: { email, password }, ip });
+        for (let i = 0; i < 3; i++) assert.equal((await attempt('Wrong-Password-1')).statusCode, 401);
+        const first = await attempt(known.password);
+        assert.equal(first.statusCode, 429, first.body);
+        const firstWait = Number(first.headers['retry-after']);
+        await new Promise((resolve) => setTimeout(resolve, firstWait * 1000 + 100));
+        assert.equal((await attempt('Wrong-Password-1')).statusCode, 401);
+        const second = await attempt('Wrong-Password-1');
+        assert.equal(second.statusCode, 429, second.body);
+        return { firstWait, secondWait: Number(second.headers['retry-after']), body: second.json() };
+      };
+      const [forKnown, forUnknown] = await Promise.all([
+        waits(known.email, '127.0.3.1'),
+        waits(uniqueEmail('nobody'), '127.0.3.2'),
+      ]);
+      for (const { firstWait, secondWait } of [forKnown, forUnknown]) {
+        // USERS_LOGIN_BACKOFF_BASE_MS is 3 s: 3 s after the third failure, 6 s after the fourth.
+        assert.ok(firstWait >= 1 && firstWait <= 3, `first wait ${firstWait}`);
+        assert.ok(secondWait > 3 && secondWait <= 6, `second wait ${secondWait}`);
+      }
+      const strip = (body: Record<string, unknown>) => ({
+        ...body,
+        requestId: undefined,
+        detail: undefined,
+        retryAfter: undefined,
+      });
+      assert.deepEqual(strip(forKnown.body), strip(forUnknown.body));
+      assert.equal(forKnown.body.code, 'AUTH.TOO_MANY_ATTEMPTS');
     });
 
     it('throttles repeated failures per IP across accounts, while another IP still logs in', async () => {

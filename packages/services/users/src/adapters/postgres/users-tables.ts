@@ -69,10 +69,11 @@ export interface RefreshTokenRow {
   used_at: Date | null;
 }
 
-/** A row of `users.login_throttle`: failed logins per key in the current window. */
+/** A row of `users.login_throttle`: a key's streak of failed logins (first and latest failure). */
 export interface LoginThrottleRow {
   key: string;
   window_started_at: Date;
+  last_failed_at: Date;
   failures: number;
 }
 
@@ -156,6 +157,7 @@ export const REFRESH_TOKENS_TABLE = defineTable<RefreshTokenRow>()('users', 'ref
 export const LOGIN_THROTTLE_TABLE = defineTable<LoginThrottleRow>()('users', 'login_throttle', [
   'key',
   'window_started_at',
+  'last_failed_at',
   'failures',
 ]);
 
