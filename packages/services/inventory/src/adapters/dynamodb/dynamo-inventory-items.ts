@@ -41,6 +41,9 @@ export interface StockItem extends ItemKey {
   updatedAt: string;
   /** The outbox key of the last write that changed this SKU (orders the outbox per SKU; see `nextOutboxKey`). */
   outboxKey?: string;
+  /** The key index attributes (see `KEY_INDEX`); absent only on items written before it. */
+  keyShard?: string;
+  keyOrder?: string;
   /**
    * How many counters the SKU's stock is split over when it is sharded (2 or more; absent otherwise).
    * This item is then shard 0 and holds only its share; see `dynamo-stock-parts.ts`.
@@ -98,6 +101,9 @@ export interface ReservationRecord extends ItemKey {
   returnActor?: string;
   /** Steps done while the reservation is created, undone or ended in several transactions; absent otherwise. */
   progress?: number;
+  /** The key index attributes (see `KEY_INDEX`); absent only on records written before it. */
+  keyShard?: string;
+  keyOrder?: string;
   /** The reaper's index (sparse): present while the reservation needs the reaper at `expiryKey`'s time. */
   expiryShard?: string;
   expiryKey?: string;
@@ -110,11 +116,35 @@ export const RESERVATION_RETENTION_SECONDS = 30 * 86_400;
 export const EXPIRY_INDEX = 'reservations-by-expiry';
 export const EXPIRY_SHARDS = 4;
 
+/** Which of `shards` index shards `key` goes to (a stable hash of the key). */
+function shardOf(key: string, shards: number): number {
+  let hash = 0;
+  for (const char of key) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash % shards;
+}
+
 /** The reaper index attributes for a reservation that needs attention at `due`. */
 export function expiryAttributes(id: string, due: Date): { expiryShard: string; expiryKey: string } {
-  let hash = 0;
-  for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return { expiryShard: `EXPIRY#${hash % EXPIRY_SHARDS}`, expiryKey: `${due.toISOString()}#${id}` };
+  return { expiryShard: `EXPIRY#${shardOf(id, EXPIRY_SHARDS)}`, expiryKey: `${due.toISOString()}#${id}` };
+}
+
+/**
+ * The key index (GSI, keys only): every SKU's stock item (its shard 0) and every reservation, under
+ * `keyShard` (`STOCK#<n>` or `RESERVATION#<n>`, so no one index partition takes every new
+ * reservation) sorted by `keyOrder` — the SKU or the reservation id, in code-point order (DynamoDB
+ * sorts strings by their UTF-8 bytes). The migration side pages a kind in key order from it: a page
+ * queries each shard from the key it starts after and merges them, instead of scanning the table.
+ * History entries need no entry: each SKU's are its partition, sorted by stock version.
+ */
+export const KEY_INDEX = 'records-by-key';
+export const KEY_SHARDS = 4;
+
+/** The kinds of item the key index lists. */
+export type KeyedKind = 'STOCK' | 'RESERVATION';
+
+/** The key index attributes of the stock item of SKU `sku` or the reservation `id`. */
+export function keyAttributes(kind: KeyedKind, key: string): { keyShard: string; keyOrder: string } {
+  return { keyShard: `${kind}#${shardOf(key, KEY_SHARDS)}`, keyOrder: key };
 }
 
 export function toStockLevel(item: StockItem): StockLevel {

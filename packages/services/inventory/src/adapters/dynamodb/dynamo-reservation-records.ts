@@ -4,6 +4,7 @@ import type { NewReservation, ReservationItem, StockShortage } from '../../domai
 import {
   adjustmentItem,
   expiryAttributes,
+  keyAttributes,
   RESERVATION_RETENTION_SECONDS,
   reservationKey,
   type ReservationRecord,
@@ -36,6 +37,7 @@ export function newReservationRecord(
     updatedAt: now.toISOString(),
     ttl: Math.floor(reservation.expiresAt.getTime() / 1000) + RESERVATION_RETENTION_SECONDS,
     ...(pending ? { progress: 1 } : {}),
+    ...keyAttributes('RESERVATION', reservation.id),
     // a pending one is the reaper's after the grace period (its writer may have died), an active one at its expiry
     ...expiryAttributes(reservation.id, pending ? new Date(now.getTime() + graceMs) : reservation.expiresAt),
   };

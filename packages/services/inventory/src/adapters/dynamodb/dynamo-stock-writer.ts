@@ -12,7 +12,13 @@ import { AppError } from '@polyshop/kernel';
 import { countsOf, type StockChange } from '../../domain/stock-level.ts';
 import type { WriteContext } from '../../ports/inventory-repository.ts';
 import { batchGetItems } from './dynamo-batch-get.ts';
-import { stockKey, toStockLevel, type ItemKey, type StockItem } from './dynamo-inventory-items.ts';
+import {
+  keyAttributes,
+  stockKey,
+  toStockLevel,
+  type ItemKey,
+  type StockItem,
+} from './dynamo-inventory-items.ts';
 import { nextOutboxKey, outboxItem } from './dynamo-outbox.ts';
 import { backoff } from './dynamo-retry.ts';
 import { StockRestatements } from './dynamo-stock-restatement.ts';
@@ -351,6 +357,7 @@ function stockAction(
       version: 1,
       updatedAt: now,
       ...marks,
+      ...keyAttributes('STOCK', target.sku),
     };
     return {
       Put: {

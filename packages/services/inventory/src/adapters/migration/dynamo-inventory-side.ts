@@ -9,7 +9,12 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import type { MigrationRecord, MigrationSide, UpsertOptions } from '@polyshop/migration';
+import {
+  compareCodePoints,
+  type MigrationRecord,
+  type MigrationSide,
+  type UpsertOptions,
+} from '@polyshop/migration';
 import type { Reservation } from '../../domain/reservation.ts';
 import type { StockAdjustment, StockLevel } from '../../domain/stock-level.ts';
 import { evenSpread } from '../../domain/stock-shards.ts';
@@ -19,6 +24,9 @@ import {
   adjustmentItem,
   expiryAttributes,
   isInCreation,
+  KEY_INDEX,
+  KEY_SHARDS,
+  keyAttributes,
   RESERVATION_RETENTION_SECONDS,
   reservationKey,
   stockKey,
@@ -27,6 +35,7 @@ import {
   toStockLevel,
   type AdjustmentItem,
   type ItemKey,
+  type KeyedKind,
   type ReservationRecord,
   type StockItem,
 } from '../dynamodb/dynamo-inventory-items.ts';
@@ -53,7 +62,11 @@ interface KeyedItem {
   item: ItemKey;
 }
 
-const byKey = (a: KeyedItem, b: KeyedItem) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+/** The key index's kind of each kind it lists (history is listed by its SKUs). */
+const INDEXED = { stock: 'STOCK', reservations: 'RESERVATION' } as const;
+
+/** At most this many SKUs listed at a time while a page of history walks them (as many as the page holds, else). */
+const LISTED_SKUS = 100;
 
 /**
  * Inventory in its DynamoDB table (see `dynamo-inventory-items.ts`) as the migration engine reads and
@@ -66,8 +79,14 @@ const byKey = (a: KeyedItem, b: KeyedItem) => (a.key < b.key ? -1 : a.key > b.ke
  * back in the reaper's index at its expiry); history entries once. Reservations still being made in
  * steps (`pending`, `aborting`) are not records yet and are left out.
  *
- * Key order: the table has no global order, so a scan lists the keys of the kind (a consistent
- * `Scan` projecting the keys), sorts them and reads the page. Each page scans the table's keys.
+ * Key order: a page of stock or reservations is listed from the table's key index (`KEY_INDEX`: each
+ * of its shards queried from the key the page starts after, merged in code-point order, as the
+ * PostgreSQL side orders its keys), then read by key (consistently); a page of history walks the SKUs
+ * in that order, each SKU's entries a `Query` of its partition (sorted by stock version, so
+ * `<sku>#<version>` keys come in code-point order: SKUs have no character below `#`). A page costs
+ * what it lists, never a scan of the table. The index is eventually consistent: a record written a
+ * moment ago may be listed late — written during the move, it was copied by the router already, and
+ * verify reads a key it finds missing again before counting it.
  */
 export class DynamoInventorySide implements MigrationSide {
   readonly store = 'dynamodb';
@@ -82,12 +101,32 @@ export class DynamoInventorySide implements MigrationSide {
 
   async scan(kind: string, after: string | undefined, limit: number): Promise<MigrationRecord[]> {
     const k = inventoryKind(kind);
-    const keys = (await this.#keys(k)).filter((entry) => after === undefined || entry.key > after);
-    return this.#readItems(k, keys.slice(0, limit));
+    const records: MigrationRecord[] = [];
+    // a listed key may read as nothing (a reservation still being made, an item just deleted): list on
+    for (let from = after; records.length < limit;) {
+      const wanted = limit - records.length;
+      const keys =
+        k === 'adjustments' ? await this.#historyKeys(from, wanted) : await this.#indexed(k, from, wanted);
+      records.push(...(await this.#readItems(k, keys)));
+      if (keys.length < wanted) break;
+      from = keys.at(-1)!.key;
+    }
+    return records;
   }
 
   async lastKey(kind: string): Promise<string | undefined> {
-    return (await this.#keys(inventoryKind(kind))).at(-1)?.key;
+    const k = inventoryKind(kind);
+    if (k !== 'adjustments') return (await this.#indexedKeys(INDEXED[k], undefined, 1, 'descending'))[0];
+    // the last entry of the last SKU that has history
+    for (let before: string | undefined; ;) {
+      const skus = await this.#indexedKeys('STOCK', before, LISTED_SKUS, 'descending');
+      for (const sku of skus) {
+        const [last] = await this.#historyOf(sku, 0, 1, 'descending');
+        if (last) return last.key;
+      }
+      if (skus.length < LISTED_SKUS) return undefined;
+      before = skus.at(-1);
+    }
   }
 
   async read(kind: string, keys: readonly string[]): Promise<MigrationRecord[]> {
@@ -130,6 +169,10 @@ export class DynamoInventorySide implements MigrationSide {
             new DeleteCommand({ TableName: this.#tableName, Key: shardKey(key, shard) }),
           );
         }
+        // its history too, as on PostgreSQL (history is listed by its SKU's stock: none is left without)
+        for (const entry of await this.#historyOf(key, 0, Infinity)) {
+          await this.#documents.send(new DeleteCommand({ TableName: this.#tableName, Key: entry.item }));
+        }
       }
       await this.#documents.send(
         new DeleteCommand({ TableName: this.#tableName, Key: this.#itemKey(k, key) }),
@@ -137,23 +180,42 @@ export class DynamoInventorySide implements MigrationSide {
     }
   }
 
+  /** By one consistent `Scan` counting the kind's items (once per backfill or verify pass, not per page). */
   async count(kind: string): Promise<number> {
-    return (await this.#keys(inventoryKind(kind))).length;
+    const filters: Record<InventoryKind, string> = {
+      stock: 'SK = :stock',
+      reservations: 'SK = :reservation AND NOT (#s IN (:pending, :aborting))',
+      adjustments: 'begins_with(SK, :adjustment)',
+    };
+    const values: Record<InventoryKind, Record<string, string>> = {
+      stock: { ':stock': 'INVENTORY' },
+      reservations: { ':reservation': 'RESERVATION', ':pending': 'pending', ':aborting': 'aborting' },
+      adjustments: { ':adjustment': ADJUSTMENT_PREFIX },
+    };
+    const k = inventoryKind(kind);
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#documents.send(
+        new ScanCommand({
+          TableName: this.#tableName,
+          ConsistentRead: true,
+          Select: 'COUNT',
+          FilterExpression: filters[k],
+          ExpressionAttributeValues: values[k],
+          ...(k === 'reservations' ? { ExpressionAttributeNames: { '#s': 'status' } } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
   }
 
   /** The keys of the SKU's history entries made by stock versions `from` to `to` (what writes just added, to copy). */
   async adjustmentKeysBetween(sku: string, from: number, to: number): Promise<string[]> {
-    const sk = (version: number) => `${ADJUSTMENT_PREFIX}${String(Math.max(0, version)).padStart(12, '0')}`;
-    const { Items = [] } = await this.#documents.send(
-      new QueryCommand({
-        TableName: this.#tableName,
-        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': `PRODUCT#${sku}`, ':from': sk(from), ':to': sk(to) },
-        ProjectionExpression: 'SK',
-        ConsistentRead: true,
-      }),
-    );
-    return Items.map((item) => adjustmentKeyOf(sku, Number(String(item.SK).slice(ADJUSTMENT_PREFIX.length))));
+    return (await this.#historyOf(sku, from, Infinity, 'ascending', to)).map((entry) => entry.key);
   }
 
   canonical(kind: string, body: unknown): unknown {
@@ -206,26 +268,119 @@ export class DynamoInventorySide implements MigrationSide {
     return items;
   }
 
-  /** The keys of `kind`, in code-point order. */
-  async #keys(kind: InventoryKind): Promise<KeyedItem[]> {
-    const keyed: KeyedItem[] = [];
-    for (const item of await this.#scanAll()) {
-      const key = { PK: item.PK, SK: item.SK };
-      if (kind === 'stock' && item.SK === 'INVENTORY') {
-        keyed.push({ key: item.PK.slice('PRODUCT#'.length), item: key });
-      } else if (kind === 'adjustments' && item.SK.startsWith(ADJUSTMENT_PREFIX)) {
-        const sku = item.PK.slice('PRODUCT#'.length);
-        keyed.push({ key: adjustmentKeyOf(sku, Number(item.SK.slice(ADJUSTMENT_PREFIX.length))), item: key });
-      } else if (
-        kind === 'reservations' &&
-        item.SK === 'RESERVATION' &&
-        item.status !== 'pending' &&
-        item.status !== 'aborting'
-      ) {
-        keyed.push({ key: item.PK.slice('RESERVATION#'.length), item: key });
-      }
+  /** Up to `limit` stock or reservation keys after `after` (all when undefined), in key order. */
+  async #indexed(
+    kind: 'stock' | 'reservations',
+    after: string | undefined,
+    limit: number,
+  ): Promise<KeyedItem[]> {
+    return (await this.#indexedKeys(INDEXED[kind], after, limit)).map((key) => ({
+      key,
+      item: this.#itemKey(kind, key),
+    }));
+  }
+
+  /**
+   * Up to `limit` keys of the key index's `kind` beyond `from` (exclusive; from either end when
+   * undefined), in code-point order or its reverse: each shard queried from there, merged.
+   */
+  async #indexedKeys(
+    kind: KeyedKind,
+    from: string | undefined,
+    limit: number,
+    order: 'ascending' | 'descending' = 'ascending',
+  ): Promise<string[]> {
+    const ascending = order === 'ascending';
+    const shards = await Promise.all(
+      Array.from({ length: KEY_SHARDS }, async (_, shard) => {
+        const keys: string[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await this.#documents.send(
+            new QueryCommand({
+              TableName: this.#tableName,
+              IndexName: KEY_INDEX,
+              KeyConditionExpression: `keyShard = :shard${from === undefined ? '' : ` AND keyOrder ${ascending ? '>' : '<'} :from`}`,
+              ExpressionAttributeValues: {
+                ':shard': `${kind}#${shard}`,
+                ...(from === undefined ? {} : { ':from': from }),
+              },
+              ScanIndexForward: ascending,
+              Limit: limit - keys.length,
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+          );
+          keys.push(...(page.Items ?? []).map((item) => String(item.keyOrder)));
+          start = page.LastEvaluatedKey;
+        } while (start && keys.length < limit);
+        return keys;
+      }),
+    );
+    const merged = shards.flat().sort(compareCodePoints);
+    return (ascending ? merged : merged.reverse()).slice(0, limit);
+  }
+
+  /**
+   * Up to `limit` history keys after `after` (all when undefined), in key order: the rest of `after`'s
+   * SKU, then the SKUs after it in the key index, each one's partition in stock-version order.
+   */
+  async #historyKeys(after: string | undefined, limit: number): Promise<KeyedItem[]> {
+    const keys: KeyedItem[] = [];
+    let sku: string | undefined;
+    if (after !== undefined) {
+      const { sku: last, stockVersion } = parseAdjustmentKey(after);
+      keys.push(...(await this.#historyOf(last, stockVersion + 1, limit)));
+      sku = last;
     }
-    return keyed.sort(byKey);
+    while (keys.length < limit) {
+      const listed = Math.min(limit, LISTED_SKUS);
+      const skus = await this.#indexedKeys('STOCK', sku, listed);
+      for (const next of skus) {
+        keys.push(...(await this.#historyOf(next, 0, limit - keys.length)));
+        if (keys.length >= limit) return keys;
+      }
+      if (skus.length < listed) break;
+      sku = skus.at(-1);
+    }
+    return keys;
+  }
+
+  /** Up to `limit` of the SKU's history keys for stock versions `from` to `to`, by a consistent `Query`. */
+  async #historyOf(
+    sku: string,
+    from: number,
+    limit: number,
+    order: 'ascending' | 'descending' = 'ascending',
+    to?: number,
+  ): Promise<KeyedItem[]> {
+    const sk = (version: number) => `${ADJUSTMENT_PREFIX}${String(Math.max(0, version)).padStart(12, '0')}`;
+    const keys: KeyedItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#documents.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': `PRODUCT#${sku}`,
+            ':from': sk(from),
+            // past every version's 12 digits when unbounded
+            ':to': to === undefined ? `${ADJUSTMENT_PREFIX}\uffff` : sk(to),
+          },
+          ProjectionExpression: 'PK, SK',
+          ScanIndexForward: order === 'ascending',
+          ConsistentRead: true,
+          ...(Number.isFinite(limit) ? { Limit: limit - keys.length } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of (page.Items ?? []) as ItemKey[]) {
+        const version = Number(item.SK.slice(ADJUSTMENT_PREFIX.length));
+        keys.push({ key: adjustmentKeyOf(sku, version), item: { PK: item.PK, SK: item.SK } });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start && keys.length < limit);
+    return keys;
   }
 
   /** The records at these keys, in the keys' order (missing ones left out). */
@@ -275,6 +430,7 @@ export class DynamoInventorySide implements MigrationSide {
       version: record.version,
       updatedAt: new Date(level.updatedAt).toISOString(),
     };
+    const listed = keyAttributes('STOCK', level.sku);
     for (let attempt = 1; ; attempt++) {
       try {
         // one item (not sharded): the absolute counts, if the stored version is lower; one request
@@ -282,7 +438,8 @@ export class DynamoInventorySide implements MigrationSide {
           new UpdateCommand({
             TableName: this.#tableName,
             Key: stockKey(level.sku),
-            UpdateExpression: 'SET #sku = :sku, #q = :q, #r = :r, #a = :a, #v = :v, #u = :u',
+            UpdateExpression:
+              'SET #sku = :sku, #q = :q, #r = :r, #a = :a, #v = :v, #u = :u, keyShard = :ks, keyOrder = :ko',
             ConditionExpression: force
               ? 'attribute_not_exists(#n)'
               : 'attribute_not_exists(PK) OR (attribute_not_exists(#n) AND #v < :v)',
@@ -302,6 +459,8 @@ export class DynamoInventorySide implements MigrationSide {
               ':a': target.available,
               ':v': target.version,
               ':u': target.updatedAt,
+              ':ks': listed.keyShard,
+              ':ko': listed.keyOrder,
             },
           }),
         );
@@ -369,6 +528,7 @@ export class DynamoInventorySide implements MigrationSide {
               updatedAt: target.updatedAt,
               shards: parts.length,
               ...(stock.outboxKey ? { outboxKey: stock.outboxKey } : {}),
+              ...keyAttributes('STOCK', stock.sku),
             }
           : {
               ...shardKey(stock.sku, part.shard),
@@ -403,6 +563,7 @@ export class DynamoInventorySide implements MigrationSide {
       createdAt: new Date(reservation.createdAt).toISOString(),
       updatedAt: new Date(reservation.updatedAt).toISOString(),
       ttl: Math.floor(expiresAt.getTime() / 1000) + RESERVATION_RETENTION_SECONDS,
+      ...keyAttributes('RESERVATION', reservation.id),
       // an active reservation is the reaper's at its expiry, once this store is the source of truth
       ...(reservation.status === 'active' ? expiryAttributes(reservation.id, expiresAt) : {}),
     };
