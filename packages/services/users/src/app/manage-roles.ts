@@ -1,5 +1,6 @@
 import { AppError, newId } from '@polyshop/kernel';
 import { permissionName, type Permission, type RoleWithPermissions } from '../domain/user.ts';
+import { keepingAnAdministrator } from './last-administrator.ts';
 import type { Actor, UsersDeps } from './users-deps.ts';
 import { userNotFound } from './users-deps.ts';
 
@@ -80,7 +81,12 @@ export async function revokePermission(
 ): Promise<void> {
   await deps.store.transaction(async (tx) => {
     if (!(await tx.roles.findRole(roleId))) throw roleNotFound();
-    if (!(await tx.roles.revokePermission(roleId, permissionId))) {
+    const revoked = await keepingAnAdministrator(
+      tx,
+      { what: 'withdrawing this permission from the role', field: 'permissionId' },
+      () => tx.roles.revokePermission(roleId, permissionId),
+    );
+    if (!revoked) {
       throw AppError.notFound('USERS.PERMISSION_NOT_GRANTED', 'The role does not hold this permission.', {
         field: 'permissionId',
       });
@@ -122,7 +128,12 @@ export async function unassignRole(
   actor: Actor,
 ): Promise<void> {
   await deps.store.transaction(async (tx) => {
-    if (!(await tx.roles.unassignRole(userId, roleId))) {
+    const unassigned = await keepingAnAdministrator(
+      tx,
+      { what: 'taking this role from the user', field: 'roleId' },
+      () => tx.roles.unassignRole(userId, roleId),
+    );
+    if (!unassigned) {
       throw AppError.notFound('USERS.ROLE_NOT_ASSIGNED', 'The user does not hold this role.', {
         field: 'roleId',
       });

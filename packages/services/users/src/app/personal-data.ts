@@ -3,6 +3,7 @@ import { hasPermission } from '@polyshop/http';
 import type { AuditEntry } from '../domain/audit-entry.ts';
 import type { RoleWithPermissions, Session, User } from '../domain/user.ts';
 import type { UserErasedData } from '../domain/users-events.ts';
+import { keepingAnAdministrator } from './last-administrator.ts';
 import type { Actor, UsersDeps } from './users-deps.ts';
 import { USERS_ADMIN, userNotFound } from './users-deps.ts';
 
@@ -69,7 +70,9 @@ export async function eraseUser(deps: UsersDeps, userId: string, actor: Actor): 
   await deps.store.transaction(async (tx) => {
     const user = await tx.users.findById(userId);
     if (user?.status !== 'active') throw userNotFound();
-    await tx.users.erase(userId, now);
+    await keepingAnAdministrator(tx, { what: 'erasing this account', field: 'userId' }, () =>
+      tx.users.erase(userId, now),
+    );
     await tx.sessions.revokeAllSessions(userId, now, 'erased');
     await tx.sessions.redactSessions(userId);
     await tx.audit.redactUser(userId, user.email ? [user.email] : [], now);

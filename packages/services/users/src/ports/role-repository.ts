@@ -29,4 +29,12 @@ export interface RoleRepository {
   unassignRole(userId: string, roleId: string): Promise<boolean>;
   /** The roles the user holds, with their permissions. */
   rolesOf(userId: string): Promise<RoleWithPermissions[]>;
+  /**
+   * Inside a transaction: waits for, then holds until the transaction ends, the lock every change
+   * that may take a permission from someone takes, so two such changes never each count the other's
+   * holder as still there.
+   */
+  lockPermissionWithdrawals(): Promise<void>;
+  /** How many active users hold `resource:action`, directly or through a wildcard (`users:*`, `*:admin`, `*:*`). */
+  countActiveHolders(resource: string, action: string): Promise<number>;
 }

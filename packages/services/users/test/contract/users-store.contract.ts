@@ -135,6 +135,59 @@ export function usersStoreContract(
       assert.equal(await store.roles.unassignRole(user.id, role.id), false);
     });
 
+    it('counts the active holders of a permission, wildcards included, each user once', async () => {
+      const resource = `res-${newId().slice(-8)}`;
+      const base = await store.roles.countActiveHolders(resource, 'admin');
+      const holder = async (...permissions: Array<[string, string]>) => {
+        const user = aUser();
+        await store.users.create(user);
+        for (const [index, [res, action]] of permissions.entries()) {
+          const role = {
+            id: newId(),
+            name: `h${index}-${newId().slice(-8)}`,
+            description: '',
+            createdAt: T0,
+          };
+          await store.roles.createRole(role);
+          await store.roles.grantPermission(role.id, { resource: res, action }, T0, newId);
+          await store.roles.assignRole(user.id, role.id, T0, undefined);
+        }
+        return user;
+      };
+      const direct = await holder([resource, 'admin'], [resource, '*']);
+      await holder([resource, '*']);
+      await holder(['*', 'admin']);
+      await holder([resource, 'read']);
+      await holder([`${resource}x`, 'admin']);
+      assert.equal(await store.roles.countActiveHolders(resource, 'admin'), base + 3);
+      await store.users.erase(direct.id, T0);
+      assert.equal(await store.roles.countActiveHolders(resource, 'admin'), base + 2);
+    });
+
+    it('holds the permission-withdrawal lock until the transaction ends', async () => {
+      const events: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+      const first = store.transaction(async (tx) => {
+        await tx.roles.lockPermissionWithdrawals();
+        events.push('first locked');
+        locked();
+        await held;
+        events.push('first ends');
+      });
+      await lockTaken;
+      const second = store.transaction(async (tx) => {
+        await tx.roles.lockPermissionWithdrawals();
+        events.push('second locked');
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      release();
+      await Promise.all([first, second]);
+      assert.deepEqual(events, ['first locked', 'first ends', 'second locked']);
+    });
+
     it('grants a permission once and shares the permission between roles', async () => {
       const a = { id: newId(), name: `a-${newId().slice(-8)}`, description: '', createdAt: T0 };
       const b = { id: newId(), name: `b-${newId().slice(-8)}`, description: '', createdAt: T0 };

@@ -137,6 +137,23 @@ export class PostgresRoleRepository implements RoleRepository {
     );
   }
 
+  async lockPermissionWithdrawals(): Promise<void> {
+    await this.#sql.query(`SELECT pg_advisory_xact_lock(hashtext('polyshop.users.permission-withdrawals'))`);
+  }
+
+  async countActiveHolders(resource: string, action: string): Promise<number> {
+    const [row] = await this.#sql.query<{ holders: number }>(
+      `SELECT count(DISTINCT u.id)::int AS holders
+         FROM users.users u
+         JOIN users.user_roles ur ON ur.user_id = u.id
+         JOIN users.role_permissions rp ON rp.role_id = ur.role_id
+         JOIN users.permissions p ON p.id = rp.permission_id
+        WHERE u.status = 'active' AND p.resource IN ($1, '*') AND p.action IN ($2, '*')`,
+      [resource, action],
+    );
+    return row?.holders ?? 0;
+  }
+
   async rolesOf(userId: string): Promise<RoleWithPermissions[]> {
     if (!isRowId(userId)) return [];
     const rows = await this.#sql.query<RoleWithPermissionsRow>(
