@@ -162,13 +162,21 @@ export interface Orders {
   stop(): Promise<void>;
 }
 
-/** Publishes an order.confirmed every `everyMs` for one of `users` (every third to a flaky address). */
-export function startOrders(move: NotificationsMove, users: { userId: string }[], everyMs = 60): Orders {
+/**
+ * Publishes an order.confirmed every `everyMs` for one of `users` (every third to a flaky address), at
+ * most `max` of them: on a busy machine a slow move would otherwise pile up deliveries and slow itself.
+ */
+export function startOrders(
+  move: NotificationsMove,
+  users: { userId: string }[],
+  everyMs = 80,
+  max = 80,
+): Orders {
   const events: EventEnvelope[] = [];
   const failures: string[] = [];
   let stopped = false;
   const running = (async () => {
-    for (let i = 0; !stopped; i++) {
+    for (let i = 0; !stopped && i < max; i++) {
       const user = users[i % users.length]!;
       const email = i % 3 === 0 ? `flaky-${i}@polyshop.test` : `ok-${i}@polyshop.test`;
       const event = orderEvent('order.confirmed', anOrder(user.userId, { customer: { email, name: 'Ada' } }));
@@ -200,7 +208,7 @@ export async function settledRecords(side: MigrationSide): Promise<NotificationR
       );
       return records.every((record) => record.status !== 'pending') && records;
     },
-    { message: `every notification on ${side.store} settled`, timeoutMs: 15_000 },
+    { message: `every notification on ${side.store} settled`, timeoutMs: 30_000 },
   );
 }
 
