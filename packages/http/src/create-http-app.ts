@@ -4,8 +4,11 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@polyshop/kernel';
 import { runAsWorkFrom } from '@polyshop/stores';
-import { installProblemHandlers } from './problem-handler.ts';
+import { installProblemHandlers, sendFrameworkProblem } from './problem-handler.ts';
+import { requestValidatorFactory } from './request-validation.ts';
+import { installTextRules } from './request-text.ts';
 import { LatencyWindow } from './latency-window.ts';
+import { ProblemSchema } from './schemas.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,10 +32,28 @@ export interface HttpAppOptions {
 
 export type HttpApp = FastifyInstance;
 
+const problemComponent = Object.fromEntries(Object.entries(ProblemSchema).filter(([key]) => key !== '$id'));
+const problem = (description: string, headers?: Record<string, object>) => ({
+  description,
+  ...(headers ? { headers } : {}),
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+/** What any route may answer before its own handler runs (the edge rules), documented once. */
+const EDGE_RESPONSES = {
+  MethodNotAllowed: problem('405: the path exists, but not for this method.', {
+    Allow: { description: "the path's methods", schema: { type: 'string', examples: ['GET, HEAD'] } },
+  }),
+  UriTooLong: problem('414: a path parameter is longer than 100 characters.'),
+  UnsupportedMediaType: problem('415: a request body that is not application/json.'),
+};
+
 /**
  * Route plugins opt into TypeBox typing with `app.withTypeProvider<TypeBoxTypeProvider>()`.
  * The Fastify host shared by all-in-one and per-service processes: request ids (`x-request-id` in and
- * out), TypeBox schemas for validation and OpenAPI (`/docs`, `/docs/json`), problem+json errors.
+ * out), TypeBox schemas for validation and OpenAPI (`/docs`, `/docs/json`), problem+json errors. Bad
+ * input is refused here, for every route alike: text that is not storable (request-text.ts), JSON bodies
+ * of the wrong types and out-of-range dates (request-validation.ts), unknown methods (405), over-long
+ * path parameters (414) and bodies that are not JSON (415).
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   const loggerInstance: FastifyBaseLogger = options.logger;
@@ -44,9 +65,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     genReqId: () => randomUUID(),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    ajv: {
-      customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true },
-    },
+    schemaController: { compilersFactory: { buildValidator: requestValidatorFactory() } },
+    frameworkErrors: sendFrameworkProblem,
   });
   // Everything a request starts is work of that request's age: a one-connection store serves the oldest first.
   app.addHook('onRequest', (_request, _reply, done) => runAsWorkFrom(performance.now(), done));
@@ -61,6 +81,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     done();
   });
   installProblemHandlers(app);
+  installTextRules(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -71,6 +92,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       },
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        schemas: { Problem: problemComponent },
+        responses: EDGE_RESPONSES,
       },
     },
   });

@@ -8,10 +8,13 @@ export type ErrorKind =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
   | 'conflict'
   | 'precondition_failed'
   | 'precondition_required'
   | 'payload_too_large'
+  | 'uri_too_long'
+  | 'unsupported_media_type'
   | 'rate_limited'
   | 'unavailable'
   | 'internal';
