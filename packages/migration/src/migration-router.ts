@@ -160,23 +160,56 @@ export class MigrationRouter {
   }
 
   async #load(): Promise<void> {
-    const { state, service, configuredStore } = this.#options;
+    const { service, refreshMs } = this.#options;
     try {
-      const migration = await state.get(service);
-      const next = migration ? routingOfState(migration) : idleRouting(configuredStore);
+      const next = await this.#read();
       const previous = this.#routing;
       if (next.epoch !== previous.epoch || next.phase !== previous.phase) {
         // Applied once every listener has taken it: a listener that fails leaves the old routing
-        // (and the old epoch in the heartbeat), and the next refresh tries again.
-        for (const listener of this.#listeners) await listener(next, previous);
+        // (and the old epoch in the heartbeat), and the next refresh tries again. A listener may take
+        // a while (the write gate waits for every write begun under the old epoch to end): meanwhile
+        // the process knows the phase, so it heartbeats the epoch it has applied, and stays writable,
+        // as long as the control store still says `next` (a newer epoch, e.g. a rollback, lets the
+        // fence age out as before).
+        await this.#beat(previous.epoch);
+        let confirming = Promise.resolve();
+        const keepAlive = setInterval(() => {
+          confirming = confirming.then(() => this.#confirm(next.epoch, previous.epoch));
+        }, refreshMs);
+        try {
+          for (const listener of this.#listeners) await listener(next, previous);
+        } finally {
+          clearInterval(keepAlive);
+          await confirming; // so that no heartbeat of the old epoch lands after the new one's
+        }
         this.#routing = next;
       }
-      await state.heartbeat(service, this.processId, this.#routing.epoch);
-      this.#freshAt = performance.now();
+      await this.#beat(this.#routing.epoch);
       this.#lastError = undefined;
     } catch (error) {
       this.#lastError = error;
       this.#options.logger?.warn({ err: error, service }, 'cannot read the migration state');
+    }
+  }
+
+  /** The routing the control store holds now. */
+  async #read(): Promise<ServiceRouting> {
+    const migration = await this.#options.state.get(this.#options.service);
+    return migration ? routingOfState(migration) : idleRouting(this.#options.configuredStore);
+  }
+
+  /** Heartbeats `epoch`; the control store answered, so the process is fresh again. */
+  async #beat(epoch: number): Promise<void> {
+    await this.#options.state.heartbeat(this.#options.service, this.processId, epoch);
+    this.#freshAt = performance.now();
+  }
+
+  /** While listeners apply epoch `applying`: heartbeats `applied` if the control store still says `applying`. */
+  async #confirm(applying: number, applied: number): Promise<void> {
+    try {
+      if ((await this.#read()).epoch === applying) await this.#beat(applied);
+    } catch (error) {
+      this.#lastError = error;
     }
   }
 

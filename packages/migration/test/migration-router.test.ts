@@ -133,6 +133,71 @@ for (const target of postgresTargets()) {
       }
     });
 
+    it('stays writable while its listeners take longer than fenceMs to apply a phase, heartbeating the epoch it applied', async () => {
+      const fenceMs = 200;
+      const draining = router('draining', { refreshMs: 25, fenceMs });
+      await draining.start();
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let applying = false;
+      // as the write gate does: the new phase applies once the writes begun under the old one ended
+      draining.onChange(async () => {
+        applying = true;
+        await released;
+      });
+      await state.start('draining', 'postgres', 'mongodb');
+      const refreshed = draining.refresh();
+      await eventually(() => applying, { message: 'the listener to start' });
+      await new Promise((resolve) => setTimeout(resolve, 3 * fenceMs));
+      draining.assertWritable(); // the control store answers: not fenced off
+      const members = () => state.members('draining', 10_000);
+      assert.deepEqual(
+        (await members()).map((member) => member.epoch),
+        [0],
+        'the epoch is acknowledged only once applied',
+      );
+      release();
+      await refreshed;
+      assert.deepEqual(
+        (await members()).map((member) => member.epoch),
+        [1],
+      );
+    });
+
+    it('is fenced off while its listeners apply a phase the control store has already left', async () => {
+      const fenceMs = 200;
+      const stale = router('left-behind', { refreshMs: 25, fenceMs });
+      await stale.start();
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let applying = false;
+      stale.onChange(async (next) => {
+        if (next.phase !== 'dual-write') return;
+        applying = true;
+        await released;
+      });
+      await state.start('left-behind', 'postgres', 'mongodb');
+      const refreshed = stale.refresh();
+      await eventually(() => applying, { message: 'the listener to start' });
+      await state.rollback('left-behind'); // a newer epoch: this process no longer knows the phase
+      try {
+        await eventually(
+          () => {
+            try {
+              stale.assertWritable();
+              return false;
+            } catch (error) {
+              return (error as AppError).code === 'MIGRATION.CONTROL_UNREACHABLE';
+            }
+          },
+          { timeoutMs: 10 * fenceMs, message: 'the router to refuse writes' },
+        );
+      } finally {
+        release();
+        await refreshed;
+      }
+    });
+
     it('refuses writes before its first read of the control store', () => {
       const fresh = router('never-read');
       assert.throws(() => fresh.assertWritable(), { code: 'MIGRATION.CONTROL_UNREACHABLE' });
