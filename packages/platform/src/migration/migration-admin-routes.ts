@@ -8,7 +8,7 @@ import {
   p99,
   type MigrationState,
 } from '@polyshop/migration';
-import { ProblemSchema, type Authorizer } from '@polyshop/http';
+import { Int32, ProblemSchema, type Authorizer } from '@polyshop/http';
 import type { SqlDatabase } from '@polyshop/stores';
 import {
   BackfillReportSchema,
@@ -66,13 +66,13 @@ const AdvanceBody = Type.Object(
 const BackfillBody = Type.Object(
   {
     rate: Type.Optional(
-      Type.Integer({
+      Int32({
         minimum: 1,
         description: 'records/s, saved with the migration (applies to later runs too)',
       }),
     ),
     maxP99Ms: Type.Optional(
-      Type.Integer({
+      Int32({
         minimum: 1,
         description:
           'halve the rate while the live p99 (last 10 s) is above this many ms; default: twice the p99 before the run began, at least 50 ms',

@@ -1,4 +1,5 @@
 import Type, { type TSchema } from 'typebox';
+import { Int32, PgTimestamp } from '@polyshop/http';
 import {
   CHANNEL_TYPES,
   NOTIFICATION_STATUSES,
@@ -86,8 +87,8 @@ export const ListQuery = Type.Object(
     userId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     type: Type.Optional(NotificationTypeSchema),
     status: Type.Optional(Literals(NOTIFICATION_STATUSES)),
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'created at or after' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'created before' })),
+    from: Type.Optional(PgTimestamp({ description: 'created at or after' })),
+    to: Type.Optional(PgTimestamp({ description: 'created before' })),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   },
@@ -117,7 +118,7 @@ export const SendBody = Type.Object(
 
 export const TemplateParams = Type.Object({ type: NotificationTypeSchema, channel: ChannelTypeSchema });
 export const TemplateVersionQuery = Type.Object(
-  { version: Type.Optional(Type.Integer({ minimum: 1 })) },
+  { version: Type.Optional(Int32({ minimum: 1 })) },
   { additionalProperties: false },
 );
 

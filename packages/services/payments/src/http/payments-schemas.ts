@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { DecimalString } from '@polyshop/http';
+import { DecimalString, Int32 } from '@polyshop/http';
 import { PAYMENT_REASON_CODES } from '../domain/payment.ts';
 import { PAYMENT_METHODS, REGION_PATTERN } from '../domain/payment-request.ts';
 import { PAYMENT_STATUSES } from '../domain/payment-status.ts';
@@ -28,8 +28,8 @@ export const CardBody = Type.Object(
       examples: ['4242424242424242'],
       description: 'Never stored or logged; only brand and last four are kept.',
     }),
-    expMonth: Type.Integer({ examples: [12] }),
-    expYear: Type.Integer({ examples: [2030] }),
+    expMonth: Int32({ examples: [12] }),
+    expYear: Int32({ examples: [2030] }),
     cvc: Type.String({ maxLength: 8, examples: ['123'] }),
   },
   { additionalProperties: false },

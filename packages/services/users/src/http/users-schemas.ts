@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { Int53 } from '@polyshop/http';
 import { AUDIT_TYPES } from '../domain/audit-entry.ts';
 
 const Id = (description: string) => Type.String({ format: 'uuid', description });
@@ -107,9 +108,7 @@ export const AuditQuerySchema = Type.Object(
     type: Type.Optional(Type.Union(AUDIT_TYPES.map((type) => Type.Literal(type)))),
     from: Type.Optional(DateTimeInput),
     to: Type.Optional(DateTimeInput),
-    before: Type.Optional(
-      Type.Integer({ minimum: 1, description: 'only entries with a smaller id (paging)' }),
-    ),
+    before: Type.Optional(Int53({ minimum: 1, description: 'only entries with a smaller id (paging)' })),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   },
   { additionalProperties: false },
