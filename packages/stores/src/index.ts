@@ -3,6 +3,7 @@ export * from './mongodb/open-mongodb.ts';
 export * from './mongodb/mongo-outbox.ts';
 export * from './mongodb/mongo-outbox-relay.ts';
 export * from './mongodb/mongo-errors.ts';
+export * from './mongodb/mongo-bulk-write.ts';
 export * from './dynamodb/open-dynamodb.ts';
 export * from './opensearch/open-opensearch.ts';
 export * from './store-selection.ts';

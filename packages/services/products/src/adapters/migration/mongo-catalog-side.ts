@@ -1,6 +1,6 @@
 import type { MigrationRecord, MigrationSide, UpsertOptions } from '@polyshop/migration';
-import { duplicateKeyIndex, type MongoConnection } from '@polyshop/stores';
-import type { Collection } from 'mongodb';
+import { bulkWriteSkippingTaken, duplicateKeyIndex, type MongoConnection } from '@polyshop/stores';
+import type { AnyBulkWriteOperation, Collection, Filter, OptionalId } from 'mongodb';
 import type { Category } from '../../domain/category.ts';
 import type { Product } from '../../domain/product.ts';
 import { MongoFacetCounts, type Counted, type FacetCountDoc } from '../mongodb/mongo-facet-counts.ts';
@@ -23,6 +23,13 @@ import {
 
 const COUNTED = { category: 1, status: 1, attributes: 1 } as const;
 
+/** What a product adds to the facet counts. */
+const countedOf = (product: Product): Counted => ({
+  category: product.category,
+  status: product.status,
+  attributes: product.attributes,
+});
+
 /**
  * The catalogue in MongoDB as the migration engine reads and writes it: `_id` order (binary, the same
  * code-point order as PostgreSQL's), writes by version without events, and the facet counts moved
@@ -31,6 +38,8 @@ const COUNTED = { category: 1, status: 1, attributes: 1 } as const;
  * A write by version is a replace filtered on `version < new` with upsert: when the stored document
  * is as new or newer, the filter misses and the upsert's insert meets the `_id` index, which means
  * "skip this one".
+ * Records no document holds yet (a backfill's usual case) are inserted in one bulk write per batch,
+ * their facet counts added in one more; the others are written by version one at a time.
  */
 export class MongoCatalogSide implements MigrationSide {
   readonly store = 'mongodb';
@@ -81,25 +90,63 @@ export class MongoCatalogSide implements MigrationSide {
     records: readonly MigrationRecord[],
     options: UpsertOptions = {},
   ): Promise<string[]> {
-    const written: string[] = [];
+    const categories = catalogKind(kind) === 'categories';
+    const inserted = categories
+      ? await this.#insertAbsent(this.#categories, records, (record) => categoryDoc(record.body as Category))
+      : await this.#insertAbsent(this.#products, records, (record) => ({
+          _id: record.key,
+          ...productFields(record.body as Product),
+        }));
+    if (!categories) {
+      const added = records.filter((record) => inserted.has(record.key)).map((r) => r.body as Product);
+      await this.#facetCounts.apply([], added.map(countedOf));
+    }
+    const written = new Set(inserted);
     for (const record of records) {
+      if (inserted.has(record.key)) continue;
       const filter = options.force
         ? { _id: record.key }
         : { _id: record.key, version: { $lt: record.version } };
       try {
-        if (catalogKind(kind) === 'categories') {
+        if (categories) {
           const { _id, ...fields } = categoryDoc(record.body as Category);
           await this.#categories.replaceOne(filter, fields, { upsert: true });
         } else {
           await this.#replaceProduct(filter, record.body as Product);
         }
-        written.push(record.key);
+        written.add(record.key);
       } catch (error) {
         // the stored document is as new or newer: the upsert's insert met its `_id`
         if (duplicateKeyIndex(error) !== '_id_') throw error;
       }
     }
-    return written;
+    return records.filter((record) => written.has(record.key)).map((record) => record.key);
+  }
+
+  /**
+   * Inserts, in one bulk write, the records no document holds yet (a backfill's usual case: one round
+   * trip per batch instead of one or two per record), and resolves to their keys. A record whose
+   * document exists — or appeared since the look (a live write copied meanwhile) — is left out, for
+   * the write by version one at a time, which moves the facet counts from the document it replaces.
+   */
+  async #insertAbsent<T extends { _id: string }>(
+    collection: Collection<T>,
+    records: readonly MigrationRecord[],
+    toDoc: (record: MigrationRecord) => T,
+  ): Promise<Set<string>> {
+    const keys = records.map((record) => record.key);
+    const held = await collection
+      .find({ _id: { $in: keys } } as Filter<T>, { projection: { _id: 1 } })
+      .toArray();
+    const present = new Set<string>(held.map((doc) => doc._id));
+    const absent = records.filter((record) => !present.has(record.key));
+    const { taken } = await bulkWriteSkippingTaken(
+      collection,
+      absent.map((record): AnyBulkWriteOperation<T> => ({
+        insertOne: { document: toDoc(record) as OptionalId<T> },
+      })),
+    );
+    return new Set(absent.filter((_, index) => !taken.has(index)).map((record) => record.key));
   }
 
   async remove(kind: string, keys: readonly string[]): Promise<void> {
@@ -137,11 +184,6 @@ export class MongoCatalogSide implements MigrationSide {
       returnDocument: 'before',
       projection: COUNTED,
     });
-    const after: Counted = {
-      category: product.category,
-      status: product.status,
-      attributes: product.attributes,
-    };
-    await this.#facetCounts.apply(before ? [before] : [], [after]);
+    await this.#facetCounts.apply(before ? [before] : [], [countedOf(product)]);
   }
 }
