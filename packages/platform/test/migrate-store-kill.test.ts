@@ -47,9 +47,10 @@ import { envWithoutPlatformStores } from './support/catalogue-migration.ts';
  *   older, so the records it reports "already there" are exactly the ones copied twice. The test
  *   requires the two counts to agree, and both to be at most one batch.
  *
- * A backfill that restarted from zero, saved its checkpoint before its writes, wrote more than a batch
- * between two checkpoints, or a side whose scan order is not the checkpoint's key order, fails one of
- * them. The services' drills run side by side (each waits mostly on its CLI's start-up and its lease).
+ * A backfill that restarted from zero, re-copied more than the batch in hand, or lost records below
+ * its checkpoint, or a side whose scan order is not the checkpoint's key order, fails one of them (the
+ * order of a batch's write and its checkpoint is `runBackfill`'s own test's). The services' drills run
+ * side by side (each waits mostly on its CLI's start-up and its lease).
  */
 
 const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
@@ -71,12 +72,17 @@ interface Run {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
+/** The CLI processes still running (killed when a drill ends early). */
+const running = new Set<ChildProcess>();
+
 /** The real CLI in a process of its own (no wrapper process: the kill reaches the backfill itself). */
 function polyshop(args: string[], env: Record<string, string>): Run {
   const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
     cwd: platformDir,
     env: { ...baseEnv, LOG_LEVEL: 'silent', CI: '', ...env },
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -103,6 +109,35 @@ async function pastCheckpoint(side: MigrationSide, checkpoint: BackfillCheckpoin
   return past;
 }
 
+/** The batch a run goes on with after `checkpoint`: the next keys of the first kind not done that has any. */
+async function batchAfter(
+  source: MigrationSide,
+  checkpoint: BackfillCheckpoint,
+): Promise<{ kind: string; keys: string[] }> {
+  for (const kind of source.kinds) {
+    if (checkpoint.done.includes(kind)) continue;
+    const next = await source.scan(kind, checkpoint.after[kind], BATCH);
+    if (next.length > 0) return { kind, keys: next.map((record) => record.key) };
+  }
+  return { kind: source.kinds[0]!, keys: [] };
+}
+
+/**
+ * Whether the next batch after `migration`'s checkpoint is a whole batch of the kind being copied
+ * (`counts`: the source's records per kind), rather than the end of a kind, where the run moves to the
+ * next kind with queries of PostgreSQL only.
+ */
+function midKind(migration: MigrationState, counts: ReadonlyMap<string, number>): boolean {
+  const { done } = migration.checkpoint;
+  const kind = [...counts.keys()].find((candidate) => !done.includes(candidate));
+  if (kind === undefined) return false;
+  const copiedOfKind = done.reduce(
+    (left, finished) => left - counts.get(finished)!,
+    migration.backfill.copied,
+  );
+  return copiedOfKind > 0 && copiedOfKind + BATCH <= counts.get(kind)!;
+}
+
 /** Every record of every kind `side` holds. */
 async function countAll(side: MigrationSide): Promise<number> {
   const counts = await Promise.all(side.kinds.map((kind) => side.count(kind)));
@@ -113,6 +148,9 @@ describe(
   'polyshop migrate-store <service>: kill -9 during the backfill, then restart',
   { concurrency: true, skip: postgresUrl ? false : 'POLYSHOP_TEST_DATABASE_URL is not set' },
   () => {
+    after(() => {
+      for (const child of running) child.kill('SIGKILL');
+    });
     for (const drill of BACKFILL_KILL_CASES) {
       const { service, to } = drill;
       describe(`${service}: PostgreSQL → ${to}`, { skip: skipOf(drill) }, () => {
@@ -158,122 +196,139 @@ describe(
           rmSync(dataDir, { recursive: true, force: true });
         });
 
-        it('resumes from the checkpoint, copies at most one batch twice (counted from the stores), and verifies clean', async () => {
-          const source = await connections!.sides.side(service, 'postgres');
-          const targetSide = await connections!.sides.side(service, to);
-          const total = await countAll(source);
-          assert.ok(total >= 10 * BATCH, `${total} records seeded: the backfill takes a dozen batches`);
-          const args = ['migrate-store', service, '--to', to, '--phase', 'read-switch'];
-          const flags = ['--rate', String(RATE), '--batch-size', String(BATCH)];
+        it(
+          'resumes from the checkpoint, copies at most one batch twice (counted from the stores), and verifies clean',
+          { timeout: 300_000 },
+          async () => {
+            const source = await connections!.sides.side(service, 'postgres');
+            const targetSide = await connections!.sides.side(service, to);
+            const counts = new Map<string, number>();
+            for (const kind of source.kinds) counts.set(kind, await source.count(kind));
+            const total = [...counts.values()].reduce((a, b) => a + b, 0);
+            assert.ok(total >= 10 * BATCH, `${total} records seeded: the backfill takes a dozen batches`);
+            const args = ['migrate-store', service, '--to', to, '--phase', 'read-switch'];
+            const flags = ['--rate', String(RATE), '--batch-size', String(BATCH)];
 
-          // 1. The first run (its PostgreSQL through the proxy), killed once its checkpoint shows a
-          //    third of the records copied: first its PostgreSQL goes quiet, so the batch in hand is
-          //    written to the target and its checkpoint is not saved; the kill comes once the target
-          //    holds records past the checkpoint (or after a while, when the line went quiet in a scan).
-          const started = performance.now();
-          const first = polyshop([...args, ...flags], { ...env, DATABASE_URL: proxy!.url(env.DATABASE_URL) });
-          let seen: MigrationState | undefined;
-          let exited = false;
-          void first.done.then(() => (exited = true));
-          const deadline = performance.now() + 180_000;
-          for (;;) {
-            seen = await state.get(service);
-            if (seen && seen.backfill.copied >= total / 3) break;
-            if (exited || performance.now() > deadline) {
-              first.child.kill('SIGKILL');
-              const { stdout, stderr } = await first.done;
-              assert.fail(`no backfill progress (${JSON.stringify(seen)}):\n${stdout}\n${stderr}`);
+            // 1. The first run (its PostgreSQL through the proxy), killed once its checkpoint shows a
+            //    third of the records copied, within a kind: first its PostgreSQL goes quiet, so the
+            //    batch in hand is written to the target and its checkpoint is not saved; the kill comes
+            //    once the target holds some of that batch (or after a while, when the line went quiet
+            //    in a scan).
+            const started = performance.now();
+            const first = polyshop([...args, ...flags], {
+              ...env,
+              DATABASE_URL: proxy!.url(env.DATABASE_URL),
+            });
+            let seen: MigrationState | undefined;
+            let exited = false;
+            void first.done.then(() => (exited = true));
+            const deadline = performance.now() + 180_000;
+            for (;;) {
+              seen = await state.get(service);
+              if (seen && seen.backfill.copied >= total / 3 && midKind(seen, counts)) break;
+              if (exited || performance.now() > deadline) {
+                first.child.kill('SIGKILL');
+                const { stdout, stderr } = await first.done;
+                assert.fail(`no backfill progress (${JSON.stringify(seen)}):\n${stdout}\n${stderr}`);
+              }
+              await new Promise((resolve) => setTimeout(resolve, 20));
             }
-            await new Promise((resolve) => setTimeout(resolve, 20));
-          }
-          // half a batch's time on: the checkpoint's answer reached the run, the next batch is in hand
-          await new Promise((resolve) => setTimeout(resolve, (500 * BATCH) / RATE));
-          proxy!.hold();
-          const held = await state.require(service);
-          const quietUntil = performance.now() + 1500;
-          while (
-            performance.now() < quietUntil &&
-            (await pastCheckpoint(targetSide, held.checkpoint)) === 0
-          ) {
-            await new Promise((resolve) => setTimeout(resolve, 100));
-          }
-          first.child.kill('SIGKILL');
-          const killed = await first.done;
-          const killedAfter = performance.now() - started;
-          assert.equal(killed.signal, 'SIGKILL', killed.stderr);
-          assert.doesNotMatch(killed.stdout, /backfill complete/);
+            // half a batch's time on: the checkpoint's answer reached the run, the next batch is in hand
+            await new Promise((resolve) => setTimeout(resolve, (500 * BATCH) / RATE));
+            proxy!.hold();
+            // the batch after the checkpoint as the line went quiet (a save on its way may still land)
+            const held = await state.require(service);
+            const inHand = await batchAfter(source, held.checkpoint);
+            const quietUntil = performance.now() + 1500;
+            while (
+              performance.now() < quietUntil &&
+              (await targetSide.read(inHand.kind, inHand.keys)).length === 0
+            ) {
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            first.child.kill('SIGKILL');
+            const killed = await first.done;
+            const killedAfter = performance.now() - started;
+            assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+            assert.doesNotMatch(killed.stdout, /backfill complete/);
 
-          // 2. A restart at once, while the dead process's lease is live, is refused: no two backfills
-          //    at once. (The command's work in this process: a second process's start-up could outlast
-          //    the lease.)
-          const lease = await state.backfillLease(service);
-          assert.ok(lease, 'the dead process left its lease');
-          const [refusedAt] = await db.query<{ now: Date }>('SELECT now() AS now');
-          await assert.rejects(
-            runMigrateStore(service, { to, phase: 'read-switch', batchSize: BATCH }, connections!, () => {}),
-            {
-              code: 'MIGRATION.BACKFILL_RUNNING',
-              message: new RegExp(`A backfill of ${service} is already running`),
-            },
-            `a restart ${lease.expiresAt.getTime() - refusedAt!.now.getTime()} ms before the lease's end`,
-          );
+            // 2. A restart at once, while the dead process's lease is live, is refused: no two backfills
+            //    at once. (The command's work in this process: a second process's start-up could outlast
+            //    the lease.)
+            const left = await state.require(service);
+            const lease = await state.backfillLease(service);
+            assert.ok(lease, 'the dead process left its lease');
+            const [refusedAt] = await db.query<{ now: Date }>('SELECT now() AS now');
+            await assert.rejects(
+              runMigrateStore(
+                service,
+                { to, phase: 'read-switch', batchSize: BATCH },
+                connections!,
+                () => {},
+              ),
+              {
+                code: 'MIGRATION.BACKFILL_RUNNING',
+                message: new RegExp(`A backfill of ${service} is already running`),
+              },
+              `a restart ${lease.expiresAt.getTime() - refusedAt!.now.getTime()} ms before the lease's end`,
+            );
 
-          // 3. What the dead process left: its checkpoint (the refused restart left it alone), its lease
-          //    (in the status), and the target store.
-          const left = await state.require(service);
-          assert.deepEqual(left.checkpoint, held.checkpoint);
-          assert.equal(left.phase, 'backfill');
-          assert.equal(left.checkpoint.completed, false);
-          const status: string[] = [];
-          await runMigrateStore(service, { status: true }, connections!, (line) => status.push(line));
-          assert.match(status.join('\n'), new RegExp(`backfill lease: ${lease.holder} until `));
+            // 3. What the dead process left: its checkpoint (the refused restart left it alone), its lease
+            //    (in the status), and the target store.
+            assert.deepEqual((await state.require(service)).checkpoint, left.checkpoint);
+            assert.equal(left.phase, 'backfill');
+            assert.equal(left.checkpoint.completed, false);
+            const status: string[] = [];
+            await runMigrateStore(service, { status: true }, connections!, (line) => status.push(line));
+            assert.match(status.join('\n'), new RegExp(`backfill lease: ${lease.holder} until `));
 
-          // What the target holds past the checkpoint: the batch the dead process was writing. Every
-          // record below the checkpoint is there, and the checkpoint's count says so.
-          const inFlight = await pastCheckpoint(targetSide, left.checkpoint);
-          assert.equal((await countAll(targetSide)) - inFlight, left.backfill.copied);
-          assert.ok(inFlight <= BATCH, `${inFlight} records written past the checkpoint (batch ${BATCH})`);
+            // What the target holds past the checkpoint: the batch the dead process was writing. Every
+            // record below the checkpoint is there, and the checkpoint's count says so.
+            const inFlight = await pastCheckpoint(targetSide, left.checkpoint);
+            assert.equal((await countAll(targetSide)) - inFlight, left.backfill.copied);
+            assert.ok(inFlight <= BATCH, `${inFlight} records written past the checkpoint (batch ${BATCH})`);
 
-          // 4. Once the lease expired, the restart takes over and resumes from the checkpoint.
-          const [clock] = await db.query<{ now: Date }>('SELECT now() AS now');
-          const wait = lease.expiresAt.getTime() - clock!.now.getTime() + 100;
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-          const restarted = performance.now();
-          // (unthrottled: the first run's rate is saved with the migration)
-          const unthrottled = ['--rate', '100000', '--batch-size', String(BATCH)];
-          const second = await polyshop([...args, ...unthrottled], env).done;
-          const restartTook = performance.now() - restarted;
-          assert.equal(second.code, 0, second.stderr);
-          const resumedAfter = Object.entries(left.checkpoint.after)
-            .map(([kind, key]) => `${kind} ${key}`)
-            .join(', ');
-          assert.ok(
-            second.stdout.includes(`backfill resumes from its checkpoint: after ${resumedAfter} `),
-            second.stdout,
-          );
-          const report = /backfill complete: (\d+) copied, (\d+) already there/.exec(second.stdout);
-          assert.ok(report, second.stdout);
-          const [copiedAgain, alreadyThere] = [Number(report[1]), Number(report[2])];
-          const rest = await pastCheckpoint(source, left.checkpoint);
-          assert.equal(
-            copiedAgain + alreadyThere,
-            rest,
-            'the restart scanned from the checkpoint, not from zero',
-          );
-          assert.equal(alreadyThere, inFlight, 'copied twice: what the store held past the checkpoint');
-          assert.match(second.stdout, /verify clean/);
-          assert.match(second.stdout, new RegExp(`${service}: read-switch`));
+            // 4. Once the lease expired, the restart takes over and resumes from the checkpoint.
+            const [clock] = await db.query<{ now: Date }>('SELECT now() AS now');
+            const wait = lease.expiresAt.getTime() - clock!.now.getTime() + 100;
+            if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+            const restarted = performance.now();
+            // (unthrottled: the first run's rate is saved with the migration)
+            const unthrottled = ['--rate', '100000', '--batch-size', String(BATCH)];
+            const second = await polyshop([...args, ...unthrottled], env).done;
+            const restartTook = performance.now() - restarted;
+            assert.equal(second.code, 0, second.stderr);
+            const resumedAfter = Object.entries(left.checkpoint.after)
+              .map(([kind, key]) => `${kind} ${key}`)
+              .join(', ');
+            assert.ok(
+              second.stdout.includes(`backfill resumes from its checkpoint: after ${resumedAfter} `),
+              second.stdout,
+            );
+            const report = /backfill complete: (\d+) copied, (\d+) already there/.exec(second.stdout);
+            assert.ok(report, second.stdout);
+            const [copiedAgain, alreadyThere] = [Number(report[1]), Number(report[2])];
+            const rest = await pastCheckpoint(source, left.checkpoint);
+            assert.equal(
+              copiedAgain + alreadyThere,
+              rest,
+              'the restart scanned from the checkpoint, not from zero',
+            );
+            assert.equal(alreadyThere, inFlight, 'copied twice: what the store held past the checkpoint');
+            assert.match(second.stdout, /verify clean/);
+            assert.match(second.stdout, new RegExp(`${service}: read-switch`));
 
-          const finished = await state.require(service);
-          assert.equal(finished.checkpoint.completed, true);
-          assert.deepEqual(finished.backfill, { copied: total - inFlight, skipped: inFlight });
-          assert.equal(await state.backfillLease(service), undefined);
-          assert.deepEqual(await sideContents(targetSide), await sideContents(source));
-          process.stdout.write(
-            `# ${service}: kill -9 at ${left.backfill.copied}/${total} checkpointed (done: ${left.checkpoint.done.join(', ') || 'none'}); ` +
-              `copied twice: ${alreadyThere} (batch ${BATCH}); first run ${(killedAfter / 1000).toFixed(1)} s, restart ${(restartTook / 1000).toFixed(1)} s\n`,
-          );
-        });
+            const finished = await state.require(service);
+            assert.equal(finished.checkpoint.completed, true);
+            assert.deepEqual(finished.backfill, { copied: total - inFlight, skipped: inFlight });
+            assert.equal(await state.backfillLease(service), undefined);
+            assert.deepEqual(await sideContents(targetSide), await sideContents(source));
+            process.stdout.write(
+              `# ${service}: kill -9 at ${left.backfill.copied}/${total} checkpointed (done: ${left.checkpoint.done.join(', ') || 'none'}); ` +
+                `copied twice: ${alreadyThere} (batch ${BATCH}); first run ${(killedAfter / 1000).toFixed(1)} s, restart ${(restartTook / 1000).toFixed(1)} s\n`,
+            );
+          },
+        );
       });
     }
   },
