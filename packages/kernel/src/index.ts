@@ -8,3 +8,4 @@ export * from './logger.ts';
 export * from './events.ts';
 export * from './env-file.ts';
 export * from './batch-lanes.ts';
+export * from './fingerprint.ts';

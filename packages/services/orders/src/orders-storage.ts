@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { EventPublisher, Logger } from '@polyshop/kernel';
-import { migrate, OutboxRelay, type SqlDatabase } from '@polyshop/stores';
+import { fingerprintKeyLoader, migrate, OutboxRelay, type SqlDatabase } from '@polyshop/stores';
 import { PostgresOrderRepository } from './adapters/postgres/postgres-order-repository.ts';
 import type { OrderEventRelay } from './ports/order-event-relay.ts';
 import type { OrderRepository } from './ports/order-repository.ts';
@@ -13,6 +13,8 @@ const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 export interface OrdersStorage {
   repository: OrderRepository;
   relay?: OrderEventRelay;
+  /** The key of the checkout fingerprints (`orders.fingerprint_key`, read once). */
+  fingerprintKey: () => Promise<Uint8Array>;
 }
 
 /**
@@ -25,9 +27,11 @@ export async function openOrdersStorage(
 ): Promise<OrdersStorage> {
   await migrate(db, { schema: ORDERS_SCHEMA, directory: MIGRATIONS });
   const repository = new PostgresOrderRepository(db);
-  if (!options.publisher) return { repository };
+  const fingerprintKey = fingerprintKeyLoader(db, ORDERS_SCHEMA);
+  if (!options.publisher) return { repository, fingerprintKey };
   return {
     repository,
+    fingerprintKey,
     relay: new OutboxRelay({
       db,
       schema: ORDERS_SCHEMA,

@@ -1,5 +1,5 @@
 import type { ServiceContext, ServiceDefinition, ServiceModule } from '@polyshop/http';
-import { OutboxRelay } from '@polyshop/stores';
+import { fingerprintKeyLoader, OutboxRelay } from '@polyshop/stores';
 import { migratePayments, PAYMENTS_SCHEMA } from './adapters/postgres/payments-schema.ts';
 import { PostgresPaymentRepository } from './adapters/postgres/postgres-payment-repository.ts';
 import { SandboxPaymentGateway } from './adapters/sandbox/sandbox-payment-gateway.ts';
@@ -7,6 +7,7 @@ import { loadPaymentsConfig } from './app/payments-config.ts';
 import { PaymentsApp } from './app/payments-app.ts';
 import { paymentsRoutes } from './http/payments-routes.ts';
 import { InProcessPaymentsClient, PaymentsHttpClient, type PaymentsClient } from './payments-client.ts';
+import type { OrderDues } from './ports/order-dues.ts';
 import type { PaymentGateway } from './ports/payment-gateway.ts';
 
 export interface PaymentsServiceOptions {
@@ -45,6 +46,8 @@ export async function createPaymentsService(
       waitMs: config.PAYMENTS_IDEMPOTENCY_WAIT_MS,
     },
     gatewayAttempts: config.PAYMENTS_GATEWAY_ATTEMPTS,
+    fingerprintKey: fingerprintKeyLoader(db, PAYMENTS_SCHEMA),
+    ...(config.PAYMENTS_ORDER_CHECK === 'on' ? { orders: orderDuesOf(context) } : {}),
   });
   let recovery: NodeJS.Timeout | undefined;
   let recovering: Promise<unknown> | undefined;
@@ -71,6 +74,19 @@ export async function createPaymentsService(
     },
     async ready() {
       await db.ping();
+    },
+  };
+}
+
+/**
+ * What orders owe, from the order service's client — looked up at each payment: the order service is
+ * created after this one (it needs payments), in this process or another.
+ */
+function orderDuesOf(context: ServiceContext<'postgres'>): OrderDues {
+  return {
+    async find(orderId) {
+      const order = await context.client('orders').findOrder(orderId);
+      return order && { status: order.status, total: order.total, currency: order.currency };
     },
   };
 }

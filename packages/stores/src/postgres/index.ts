@@ -10,3 +10,4 @@ export * from './outbox-relay.ts';
 export * from './inbox.ts';
 export * from './table-rows.ts';
 export * from './messaging-tables.ts';
+export * from './fingerprint-key.ts';

@@ -22,6 +22,8 @@ export interface OrderServiceOptions {
   clock: Clock;
   logger: Logger;
   config: OrdersConfig;
+  /** The key of the checkout fingerprints (from `openOrdersStorage`). */
+  fingerprintKey: () => Promise<Uint8Array>;
 }
 
 /**
@@ -67,6 +69,7 @@ export class OrderService {
       clock,
       logger,
       requestTimeoutMs: config.requestTimeoutMs,
+      fingerprintKey: options.fingerprintKey,
       track: (saga) => this.#track(saga),
     };
   }

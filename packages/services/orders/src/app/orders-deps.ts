@@ -17,6 +17,8 @@ export interface OrdersDeps {
   logger: Logger;
   /** How long a request waits for its saga before answering 202 (the saga carries on). */
   requestTimeoutMs: number;
+  /** The key of the checkout fingerprints (idempotency: the same key with another request is refused). */
+  fingerprintKey: () => Promise<Uint8Array>;
   /** Keeps a saga that outlives its request running (and awaited at shutdown). */
   track(saga: Promise<unknown>): void;
 }

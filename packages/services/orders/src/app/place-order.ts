@@ -39,7 +39,7 @@ export interface PlaceOrderResult {
 export async function placeOrder(deps: OrdersDeps, command: PlaceOrderCommand): Promise<PlaceOrderResult> {
   const idempotencyKey = requireIdempotencyKey(command.idempotencyKey);
   const input = validateCheckout(command.input);
-  const requestHash = checkoutFingerprint(input);
+  const requestHash = checkoutFingerprint(input, await deps.fingerprintKey());
   const existing = await deps.repository.findByIdempotencyKey(command.userId, idempotencyKey);
   if (existing) return replay(deps, existing, requestHash);
 

@@ -80,18 +80,18 @@ describe(validateCheckout.name, () => {
     );
   });
 
-  it('fingerprints the order, not the card: same cart and address with another card is the same request', () => {
-    const other = checkout({
-      payment: {
-        method: 'card',
-        card: { number: '4000000000000002', expMonth: 1, expYear: 2041, cvc: '999' },
-      },
-    });
-    assert.equal(checkoutFingerprint(checkout()), checkoutFingerprint(other));
-    assert.notEqual(
-      checkoutFingerprint(checkout()),
-      checkoutFingerprint(checkout({ items: [{ sku: 'SKU-1', quantity: 2 }] })),
-    );
+  it('fingerprints the whole checkout, the card number included (keyed); the CVC does not count', () => {
+    const key = new Uint8Array(32).fill(3);
+    const fingerprint = (input: CheckoutInput) => checkoutFingerprint(input, key);
+    const withCard = (card: { number: string; expMonth: number; expYear: number; cvc: string }) =>
+      checkout({ payment: { method: 'card', card } });
+    const base = fingerprint(checkout());
+    const card = checkout().payment.card!;
+    assert.equal(fingerprint(withCard({ ...card, cvc: '999' })), base);
+    assert.notEqual(fingerprint(withCard({ ...card, number: '4000056655665556' })), base, 'another card');
+    assert.notEqual(fingerprint(withCard({ ...card, expYear: card.expYear + 1 })), base);
+    assert.notEqual(fingerprint(checkout({ items: [{ sku: 'SKU-1', quantity: 2 }] })), base);
+    assert.notEqual(checkoutFingerprint(checkout(), new Uint8Array(32).fill(4)), base, 'keyed');
   });
 
   it('requires an Idempotency-Key (428) of visible ASCII', () => {

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { AppError } from '@polyshop/kernel';
+import { AppError, keyedFingerprint } from '@polyshop/kernel';
 import type { ShippingAddress } from './order.ts';
 
 /** Most lines in one order (the inventory reserves at most 50 SKUs at once). */
@@ -104,18 +103,23 @@ export function validateCheckout(input: CheckoutInput): CheckoutInput {
 }
 
 /**
- * A fingerprint of what the order is for, to tell a retry (same Idempotency-Key, same request) from
- * a reused key. Items in SKU order, the address, and the payment method; no card data, not even hashed.
+ * A fingerprint of the whole checkout, to tell a retry (same Idempotency-Key, same request) from a
+ * reused key: items in SKU order, the address, the payment method and the instrument — the card by
+ * its number (digits only) and expiry, or the token — so the same key with another card is refused.
+ * HMAC-SHA256 under the service's fingerprint key: the card number cannot be recovered from it nor a
+ * guess tested without the key. The CVC stays out (never kept in any form; it picks no other card).
  */
-export function checkoutFingerprint(input: CheckoutInput): string {
+export function checkoutFingerprint(input: CheckoutInput, key: Uint8Array): string {
   const items = [...input.items]
     .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0))
     .map((line) => [line.sku, line.quantity]);
   const a = input.shippingAddress;
   const address = [a.name, a.line1, a.line2 ?? '', a.city, a.postalCode, a.country, a.region];
-  return createHash('sha256')
-    .update(JSON.stringify([items, address, input.payment.method]))
-    .digest('hex');
+  const { card, token } = input.payment;
+  const instrument = card
+    ? ['card', String(card.number).replace(/\D/g, ''), card.expMonth, card.expYear]
+    : ['token', token ?? null];
+  return keyedFingerprint(key, [items, address, input.payment.method, instrument]);
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

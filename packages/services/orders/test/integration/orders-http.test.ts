@@ -145,6 +145,17 @@ for (const target of postgresTargets()) {
         'ORDERS.IDEMPOTENCY_KEY_REUSED',
         'Idempotency-Key',
       );
+      // Only the card number changed (issue 15): another request, not a replay of the first order.
+      const otherCard = { ...CARDS.ok, number: '5555555555554444' };
+      expectProblem(
+        await call('POST', '/orders', {
+          body: checkoutBody([{ sku: sku('BETA'), quantity: 2 }], otherCard),
+          key,
+        }),
+        409,
+        'ORDERS.IDEMPOTENCY_KEY_REUSED',
+        'Idempotency-Key',
+      );
       expectProblem(
         await call('POST', '/orders', { body, key: null }),
         428,

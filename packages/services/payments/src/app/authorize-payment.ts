@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, newId } from '@polyshop/kernel';
+import { AppError, Money, newId } from '@polyshop/kernel';
 import type { CardSummary } from '../domain/card.ts';
 import {
   authorize,
@@ -42,6 +42,10 @@ export interface AuthorizationOutcome {
  *    with its audit row, event and the key's response in one transaction.
  * The same key with another body is refused (conflict `PAYMENT.IDEMPOTENCY_KEY_REUSED`). When the gateway
  * stays unavailable the key is released and `unavailable` thrown: a retry with the same key resumes.
+ * A new key pays only what its order owes (checked when the service knows an order service): the order's
+ * total while it is `pending`, nothing once it is paid or over (conflicts `PAYMENT.UNKNOWN_ORDER` on
+ * `orderId`, `PAYMENT.AMOUNT_MISMATCH` on `amount`); and an order with a live payment under another key
+ * gets no second one (`PAYMENT.ORDER_ALREADY_PAID`). Nothing is stored for a refused request.
  */
 export async function authorizePayment(
   deps: PaymentsDeps,
@@ -52,7 +56,9 @@ export async function authorizePayment(
   const key = validateIdempotencyKey(idempotencyKey);
   const now = deps.clock.now();
   const request = parsePaymentRequest(input, now);
-  const requestHash = requestFingerprint(request);
+  const requestHash = requestFingerprint(request, await deps.fingerprintKey());
+  // A retry with its key is answered from the key (even once its order is paid); a new key is checked.
+  if (deps.orders && !(await deps.repository.findIdempotency(key))) await checkOrderDue(deps, request);
   const who = auditActor(actor);
   const fresh = newPayment({
     id: newId(),
@@ -69,6 +75,13 @@ export async function authorizePayment(
     reason: 'payment requested',
   });
   let payment = fresh;
+  if ('orderPaidBy' in created) {
+    throw AppError.conflict(
+      'PAYMENT.ORDER_ALREADY_PAID',
+      'This order already has a payment; it cannot be paid twice.',
+      { field: 'orderId', details: created.orderPaidBy },
+    );
+  }
   if (!created.created) {
     const existing = await waitOrTakeOver(deps, created.existing, requestHash);
     if ('response' in existing) return { ...existing.response, replayed: true };
@@ -108,6 +121,30 @@ export async function authorizePayment(
     ...(record.response as StoredResponse & { body: PaymentView }),
     replayed: record.paymentId !== fresh.id,
   };
+}
+
+/**
+ * Refuses a payment that is not exactly what its order owes (see `authorizePayment`): its total while
+ * its checkout runs (`pending`), nothing once it is confirmed, failed or cancelled.
+ */
+async function checkOrderDue(deps: PaymentsDeps, request: PaymentRequest): Promise<void> {
+  const due = await deps.orders!.find(request.orderId);
+  if (!due) {
+    throw AppError.conflict('PAYMENT.UNKNOWN_ORDER', `There is no order ${request.orderId} to pay for.`, {
+      field: 'orderId',
+    });
+  }
+  const owed = due.status === 'pending' ? Money.of(due.total, due.currency) : Money.zero(due.currency);
+  if (!request.amount.equals(owed)) {
+    throw AppError.conflict(
+      'PAYMENT.AMOUNT_MISMATCH',
+      `The ${due.status} order owes ${owed.toDecimalString()} ${owed.currency}; a payment for it must be exactly that.`,
+      {
+        field: request.amount.currency === owed.currency ? 'amount' : 'currency',
+        details: { owed: owed.toDecimalString(), currency: owed.currency, orderStatus: due.status },
+      },
+    );
+  }
 }
 
 type Resumed = { response: StoredResponse & { body: PaymentView } } | { payment: Payment };

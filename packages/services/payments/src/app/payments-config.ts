@@ -17,6 +17,11 @@ export const PaymentsConfigSchema = Type.Object({
   PAYMENTS_GATEWAY_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 10, default: 3 }),
   /** How often pending refunds (left by a crash or outage) are retried, in ms; they must be this old too. */
   PAYMENTS_REFUND_RECOVERY_INTERVAL_MS: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: 60_000 }),
+  /**
+   * `on`: a new payment must be exactly what its order owes, asked of the order service (in this process or
+   * over HTTP); `off` only runs the payment service without an order service (its own tests).
+   */
+  PAYMENTS_ORDER_CHECK: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
 });
 
 export type PaymentsConfig = Static<typeof PaymentsConfigSchema>;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isIP } from 'node:net';
 import { AppError, createEvent, type Clock, type EventEnvelope, type Logger } from '@polyshop/kernel';
 import type { Actor, Payment } from '../domain/payment.ts';
+import type { OrderDues } from '../ports/order-dues.ts';
 import type { PaymentGateway } from '../ports/payment-gateway.ts';
 import type { PaymentRepository } from '../ports/payment-repository.ts';
 import {
@@ -25,6 +26,13 @@ export interface PaymentsDeps {
   };
   /** Attempts per gateway call when the gateway is unavailable (same gateway key each time). */
   gatewayAttempts: number;
+  /** The key of the idempotency fingerprints (`payments.fingerprint_key`, read once). */
+  fingerprintKey: () => Promise<Uint8Array>;
+  /**
+   * What orders owe: a new payment must match its order's total, and only a pending order can be paid.
+   * Absent only where no order service runs (the payment service's own tests, `PAYMENTS_ORDER_CHECK=off`).
+   */
+  orders?: OrderDues;
 }
 
 /** Reads a payment or throws not_found. */

@@ -46,13 +46,25 @@ describe('parsePaymentRequest', () => {
   });
 });
 
+const KEY = new Uint8Array(32).fill(7);
+
 describe('requestFingerprint', () => {
-  it('is the same for the same request and differs when anything that matters differs', () => {
+  it('is the same for the same request and differs when anything that matters differs, the card number included', () => {
     const fingerprint = (overrides: Partial<AuthorizePaymentInput> = {}) =>
-      requestFingerprint(parsePaymentRequest(input(overrides), now));
+      requestFingerprint(parsePaymentRequest(input(overrides), now), KEY);
     assert.equal(
       fingerprint(),
       fingerprint({ card: { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2030, cvc: '999' } }),
+      'spacing and the CVC (never kept) do not matter',
+    );
+    assert.notEqual(
+      fingerprint(),
+      fingerprint({ card: { number: '4000056655665556', expMonth: 12, expYear: 2030, cvc: '123' } }),
+      'another Visa card: the same brand, another number',
+    );
+    assert.notEqual(
+      fingerprint(),
+      fingerprint({ card: { number: '4242424242424242', expMonth: 11, expYear: 2030, cvc: '123' } }),
     );
     assert.equal(fingerprint({ amount: '21.5' }), fingerprint({ amount: '21.50' }));
     assert.notEqual(fingerprint(), fingerprint({ amount: '21.60' }));
@@ -63,9 +75,11 @@ describe('requestFingerprint', () => {
     );
   });
 
-  it('holds nothing of the card number beyond the last four', () => {
+  it('is keyed: the card number cannot be tested against it without the key', () => {
     const request = parsePaymentRequest(input(), now);
-    assert.match(requestFingerprint(request), /^[0-9a-f]{64}$/);
+    const fingerprint = requestFingerprint(request, KEY);
+    assert.match(fingerprint, /^[0-9a-f]{64}$/);
+    assert.notEqual(requestFingerprint(request, new Uint8Array(32).fill(8)), fingerprint);
   });
 });
 

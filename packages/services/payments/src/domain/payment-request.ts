@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { AppError, isUuid, Money } from '@polyshop/kernel';
+import { AppError, isUuid, keyedFingerprint, Money } from '@polyshop/kernel';
 import { validateCard, validateToken, type CardDetails, type ValidatedCard } from './card.ts';
 
 /** How the customer paid, as reported on: a card typed in, or a wallet that hands over a card token. */
@@ -83,14 +82,15 @@ export function parsePaymentRequest(input: AuthorizePaymentInput, now: Date): Pa
 }
 
 /**
- * A fingerprint of the request for idempotency: SHA-256 over a canonical JSON of the validated
- * request. The card enters only as brand, last four and expiry, so the fingerprint holds nothing a
- * card number could be recovered from (a retry with another card of the same brand, last four and
- * expiry counts as the same request).
+ * A fingerprint of the whole request for idempotency: HMAC-SHA256 under the service's fingerprint key
+ * over a canonical JSON of the validated request — the card by its full number (digits only) and
+ * expiry, so the same key with another card is another request (409). The CVC stays out: it may not
+ * be kept after authorization in any form (PCI DSS), and it does not change which card is charged.
+ * Keyed, the stored fingerprint cannot be tested against guessed card numbers without the key.
  */
-export function requestFingerprint(request: PaymentRequest): string {
+export function requestFingerprint(request: PaymentRequest, key: Uint8Array): string {
   const { instrument } = request;
-  const canonical = JSON.stringify([
+  return keyedFingerprint(key, [
     request.orderId,
     request.amount.toDecimalString(),
     request.amount.currency,
@@ -99,14 +99,12 @@ export function requestFingerprint(request: PaymentRequest): string {
     instrument.kind === 'card'
       ? [
           'card',
-          instrument.card.brand,
-          instrument.card.last4,
+          instrument.card.details.number,
           instrument.card.details.expMonth,
           instrument.card.details.expYear,
         ]
       : ['token', instrument.token],
   ]);
-  return createHash('sha256').update(canonical).digest('hex');
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '@polyshop/kernel';
-import type { Authorizer } from '@polyshop/http';
+import { ProblemSchema, type Authorizer } from '@polyshop/http';
 import type { PaymentsApp } from '../app/payments-app.ts';
 import type { Actor } from '../domain/payment.ts';
 import {
@@ -41,9 +41,22 @@ export function paymentsRoutes(payments: PaymentsApp, authorizer: Authorizer): F
           tags,
           security,
           summary: 'Authorize a payment (idempotent on the Idempotency-Key header)',
+          description:
+            'A payment for an order is exactly what the order owes: its total while its checkout runs, nothing once ' +
+            'it is confirmed, failed or cancelled — 409 PAYMENT.AMOUNT_MISMATCH (field amount, with owed and ' +
+            'orderStatus), 409 PAYMENT.UNKNOWN_ORDER (field orderId); an order already holding a payment gets no ' +
+            'second one (409 PAYMENT.ORDER_ALREADY_PAID). The same Idempotency-Key with any other request, another ' +
+            'card number included, is 409 PAYMENT.IDEMPOTENCY_KEY_REUSED.',
           headers: IdempotencyHeaders,
           body: CreatePaymentBody,
-          response: { 201: PaymentSchema },
+          response: {
+            201: PaymentSchema,
+            400: ProblemSchema,
+            401: ProblemSchema,
+            403: ProblemSchema,
+            409: ProblemSchema,
+            503: ProblemSchema,
+          },
         },
       },
       async (request, reply) => {

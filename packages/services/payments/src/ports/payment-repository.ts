@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '@polyshop/kernel';
 import type { Actor, AuditEntry, Payment, Refund } from '../domain/payment.ts';
+import type { PaymentStatus } from '../domain/payment-status.ts';
 import type { RevenueQuery, RevenueRow } from '../domain/revenue.ts';
 
 /**
@@ -32,7 +33,15 @@ export interface NewPayment {
   reason: string;
 }
 
-export type CreatePaymentResult = { created: true } | { created: false; existing: IdempotencyRecord };
+/**
+ * The payment was created; or the key was taken (its record); or the order already has a live payment
+ * (any not `failed` or `voided`) under another key — one payment per order, checked under a lock on
+ * the order so that concurrent requests with different keys cannot both pass.
+ */
+export type CreatePaymentResult =
+  | { created: true }
+  | { created: false; existing: IdempotencyRecord }
+  | { created: false; orderPaidBy: { paymentId: string; status: PaymentStatus } };
 
 /**
  * One change to a payment, written atomically: the new state, its audit row (old status → new

@@ -175,7 +175,7 @@ for (const target of postgresTargets()) {
         payment: orphan,
         idempotency: {
           key,
-          requestHash: requestFingerprint(request),
+          requestHash: requestFingerprint(request, await h.app.deps.fingerprintKey()),
           lockedUntil: new Date(now.getTime() + 30_000),
         },
         actor,

@@ -106,13 +106,37 @@ export function paymentRepositoryContract(makeRepository: () => Promise<PaymentR
     const winners = results.filter((result) => result.created);
     assert.equal(winners.length, 1);
     const loser = results.find((result) => !result.created);
-    assert.ok(loser && !loser.created);
+    assert.ok(loser && !loser.created && 'existing' in loser);
     const winnerId = (await repository.findById(a.id)) ? a.id : b.id;
     assert.equal(loser.existing.paymentId, winnerId);
     assert.equal(loser.existing.requestHash, 'a'.repeat(64));
     const loserId = winnerId === a.id ? b.id : a.id;
     assert.equal(await repository.findById(loserId), undefined, 'the losing request wrote nothing');
     assert.deepEqual(await repository.auditTrail(loserId), []);
+  });
+
+  it('creates one live payment per order: another key for it is refused, even when racing, until it fails', async () => {
+    const orderId = newId();
+    const racers = [aPayment({ orderId }), aPayment({ orderId })];
+    const results = await Promise.all(racers.map((payment) => repository.create(newPaymentInput(payment))));
+    assert.equal(results.filter((result) => result.created).length, 1);
+    const winner = racers[results.findIndex((result) => result.created)]!;
+    const refused = results.find((result) => !result.created);
+    assert.ok(refused && 'orderPaidBy' in refused);
+    assert.deepEqual(refused.orderPaidBy, { paymentId: winner.id, status: 'pending' });
+    const loser = racers.find((payment) => payment !== winner)!;
+    assert.equal(await repository.findById(loser.id), undefined, 'the refused request wrote nothing');
+
+    await repository.update(winner.id, (current) => ({
+      payment: { ...current, status: 'failed', reasonCode: 'PAYMENT.DECLINED' },
+      audit: { reason: 'declined', actor },
+    }));
+    const retry = aPayment({ orderId });
+    assert.deepEqual(
+      await repository.create(newPaymentInput(retry)),
+      { created: true },
+      'a failed payment is no payment',
+    );
   });
 
   it('locks an idempotency key for one request at a time, hands it over once the lock expires or is released', async () => {

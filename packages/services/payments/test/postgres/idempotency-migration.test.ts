@@ -16,9 +16,9 @@ for (const target of postgresTargets()) {
   describe(`idempotency keys across migration 0002 on ${target.name}`, { skip: target.skip }, () => {
     let h: PaymentsHarness;
     before(async () => {
-      // 0001, and the sandbox gateway's own tables (0003) that the gateway needs to answer at all.
+      // 0001, with the sandbox gateway's tables (0003) and the fingerprint key (0004) an authorization needs.
       const first = (await readMigrations(directory)).filter((migration) =>
-        ['0001', '0003'].includes(migration.version),
+        ['0001', '0003', '0004'].includes(migration.version),
       );
       h = await openPayments(target, {
         migrate: (db) => migrate(db, { schema: PAYMENTS_SCHEMA, migrations: first }),

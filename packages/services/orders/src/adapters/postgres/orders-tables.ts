@@ -1,4 +1,4 @@
-import { defineTable } from '@polyshop/stores';
+import { defineTable, fingerprintKeyTable } from '@polyshop/stores';
 import type { SagaState } from '../../domain/checkout-saga.ts';
 import type { OrderFailure, OrderStatus, ShippingAddress } from '../../domain/order.ts';
 
@@ -94,4 +94,4 @@ export const ORDER_ITEMS_TABLE = defineTable<OrderItemRow>()('orders', 'order_it
 ]);
 
 /** The service's own tables (`migrate` adds the messaging tables, declared in `@polyshop/stores`). */
-export const ORDERS_TABLES = [ORDERS_TABLE, ORDER_ITEMS_TABLE];
+export const ORDERS_TABLES = [ORDERS_TABLE, ORDER_ITEMS_TABLE, fingerprintKeyTable('orders')];

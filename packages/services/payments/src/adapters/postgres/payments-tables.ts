@@ -1,4 +1,4 @@
-import { defineTable } from '@polyshop/stores';
+import { defineTable, fingerprintKeyTable } from '@polyshop/stores';
 import type { PaymentReasonCode, Refund } from '../../domain/payment.ts';
 import type { PaymentMethod } from '../../domain/payment-request.ts';
 import type { PaymentStatus } from '../../domain/payment-status.ts';
@@ -131,5 +131,6 @@ export const PAYMENTS_TABLES = [
   AUDIT_LOG_TABLE,
   REFUNDS_TABLE,
   IDEMPOTENCY_KEYS_TABLE,
+  fingerprintKeyTable(PAYMENTS_SCHEMA),
   ...SANDBOX_TABLES,
 ];

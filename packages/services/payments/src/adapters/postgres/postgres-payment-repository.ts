@@ -49,25 +49,41 @@ export class PostgresPaymentRepository implements PaymentRepository {
 
   async create(input: NewPayment): Promise<CreatePaymentResult> {
     const { payment, idempotency } = input;
-    const result = await this.#db.transaction(async (tx): Promise<CreatePaymentResult> => {
-      // On a real server a concurrent insert of the same key waits here until the other commits.
-      const inserted = await tx.execute(
-        `INSERT INTO ${SCHEMA}.idempotency_keys (key, request_hash, payment_id, locked_until, created_at)
+    const result = await this.#db
+      .transaction(async (tx): Promise<CreatePaymentResult> => {
+        // On a real server a concurrent insert of the same key waits here until the other commits.
+        const inserted = await tx.execute(
+          `INSERT INTO ${SCHEMA}.idempotency_keys (key, request_hash, payment_id, locked_until, created_at)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING`,
-        [idempotency.key, idempotency.requestHash, payment.id, idempotency.lockedUntil, payment.createdAt],
-      );
-      if (inserted === 0) {
-        const existing = await findIdempotency(tx, idempotency.key);
-        if (!existing) throw new Error(`idempotency key vanished after a conflict`);
-        return { created: false, existing };
-      }
-      await tx.query(
-        `INSERT INTO ${SCHEMA}.payment_transactions (${PAYMENT_COLUMNS}) VALUES (${PLACEHOLDERS})`,
-        paymentParams(payment),
-      );
-      await insertAudit(tx, payment.id, null, payment.status, input.reason, input.actor, payment.createdAt);
-      return { created: true };
-    });
+          [idempotency.key, idempotency.requestHash, payment.id, idempotency.lockedUntil, payment.createdAt],
+        );
+        if (inserted === 0) {
+          const existing = await findIdempotency(tx, idempotency.key);
+          if (!existing) throw new Error(`idempotency key vanished after a conflict`);
+          return { created: false, existing };
+        }
+        // One live payment per order: concurrent requests for one order (with different keys) take turns here.
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+          `polyshop.payments.order.${payment.orderId}`,
+        ]);
+        const [live] = await tx.query<Pick<PaymentRow, 'id' | 'status'>>(
+          `SELECT id, status FROM ${SCHEMA}.payment_transactions
+         WHERE order_id = $1 AND status NOT IN ('failed', 'voided') LIMIT 1`,
+          [payment.orderId],
+        );
+        if (live) throw new OrderAlreadyPaid({ paymentId: live.id, status: live.status });
+        await tx.query(
+          `INSERT INTO ${SCHEMA}.payment_transactions (${PAYMENT_COLUMNS}) VALUES (${PLACEHOLDERS})`,
+          paymentParams(payment),
+        );
+        await insertAudit(tx, payment.id, null, payment.status, input.reason, input.actor, payment.createdAt);
+        return { created: true };
+      })
+      .catch((error: unknown) => {
+        // Thrown to roll the key back; answered as a result.
+        if (error instanceof OrderAlreadyPaid) return { created: false as const, orderPaidBy: error.payment };
+        throw error;
+      });
     return result;
   }
 
@@ -282,4 +298,13 @@ async function upsertRefund(tx: SqlExecutor, refund: Refund): Promise<void> {
 
 function notFound(id: string): AppError {
   return AppError.notFound('PAYMENT.NOT_FOUND', `No payment ${id}.`, { field: 'id' });
+}
+
+/** Rolls back a new payment's transaction when its order already has a live payment. */
+class OrderAlreadyPaid extends Error {
+  readonly payment: { paymentId: string; status: PaymentRow['status'] };
+  constructor(payment: { paymentId: string; status: PaymentRow['status'] }) {
+    super(`order already paid by ${payment.paymentId}`);
+    this.payment = payment;
+  }
 }
