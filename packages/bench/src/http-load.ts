@@ -12,7 +12,11 @@ const latencies = [];
 let ok = 0;
 let failed = 0;
 const started = performance.now();
-const deadline = started + durationMs;
+let deadline = started + durationMs;
+// 'stop' from the parent ends the run early: each loop finishes its request in hand, then stops
+parentPort.on('message', (message) => {
+  if (message === 'stop') deadline = 0;
+});
 async function loop(_, worker) {
   for (let sequence = 0; performance.now() < deadline; sequence++) {
     const at = performance.now();
@@ -38,6 +42,7 @@ Promise.all(Array.from({ length: concurrency }, loop)).then(() =>
  * `runLoad` for one HTTP request (a GET, or a POST whose body varies per request), with the clients in a worker thread: the loop that makes the requests
  * does not share the event loop of the server it measures (as pgbench is a process of its own beside
  * PostgreSQL). Same figures as `runLoad`: successes per second of wall time, p50 and p99 latency.
+ * With `until`, the run ends when that settles or after `durationMs`, whichever comes first.
  */
 export async function runHttpLoad(options: {
   url: string;
@@ -48,18 +53,22 @@ export async function runHttpLoad(options: {
   body?: string;
   concurrency: number;
   durationMs: number;
+  /** Ends the run early once it settles (e.g. the migration step the load runs beside is over). */
+  until?: Promise<unknown>;
 }): Promise<LoadResult> {
+  const { until, ...load } = options;
   const worker = new Worker(WORKER, {
     eval: true,
     workerData: {
-      ...options,
-      method: options.method ?? 'GET',
+      ...load,
+      method: load.method ?? 'GET',
       headers: {
-        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...options.headers,
+        ...(load.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...load.headers,
       },
     },
   });
+  void until?.finally(() => worker.postMessage('stop')).catch(() => undefined);
   const result = await new Promise<{ latencies: number[]; ok: number; failed: number; seconds: number }>(
     (resolve, reject) => {
       worker.once('message', resolve);

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareInterleaved, median, medianRun, quantile, runLoad, type LoadResult } from './measure.ts';
+import {
+  compareInterleaved,
+  goalMet,
+  median,
+  medianRun,
+  quantile,
+  runLoad,
+  type LoadResult,
+} from './measure.ts';
 
 const run = (perSecond: number): LoadResult => ({ perSecond, ok: 1, failed: 0, p50Ms: 1, p99Ms: 2 });
 
@@ -33,6 +41,34 @@ describe('benchmark measures', () => {
     assert.equal(result.polyshop.perSecond, 20);
     assert.equal(result.anchor.perSecond, 10);
     assert.equal(result.ratio, 2);
+  });
+
+  it('with metric p99, keeps the runs of median p99 and divides the p99s; a goal is met or not', async () => {
+    const latency = (p99Ms: number): LoadResult => ({
+      perSecond: 100 - p99Ms,
+      ok: 1,
+      failed: 0,
+      p50Ms: 1,
+      p99Ms,
+    });
+    const p99s = { a: [90, 30, 60], b: [20, 40, 10] };
+    const result = await compareInterleaved({
+      scenario: 'x',
+      label: 'y',
+      anchorName: 'z',
+      rounds: 3,
+      metric: 'p99',
+      goal: { ratio: 2, is: 'at most' },
+      polyshop: async () => latency(p99s.a.shift()!),
+      anchor: async () => latency(p99s.b.shift()!),
+    });
+    assert.equal(result.polyshop.p99Ms, 60);
+    assert.equal(result.anchor.p99Ms, 20);
+    assert.equal(result.ratio, 3);
+    assert.equal(goalMet(result), false);
+    assert.equal(goalMet({ ratio: 2, goal: { ratio: 2, is: 'at most' } }), true);
+    assert.equal(goalMet({ ratio: 0.4, goal: { ratio: 0.5, is: 'at least' } }), false);
+    assert.equal(goalMet({ ratio: 0.4 }), undefined);
   });
 
   it('counts successes, refusals and throws separately from the loops', async () => {

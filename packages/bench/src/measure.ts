@@ -56,6 +56,22 @@ export async function runLoad(options: {
   };
 }
 
+/** What a comparison's ratio divides: the rates (throughput), or the p99 latencies. */
+export type Metric = 'rate' | 'p99';
+
+/** The value a comparison's ratio should reach: at least it (a rate) or at most it (a latency). */
+export interface Goal {
+  ratio: number;
+  is: 'at least' | 'at most';
+}
+
+/** Whether `comparison` meets its goal (undefined without one). */
+export function goalMet(comparison: Pick<Comparison, 'ratio' | 'goal'>): boolean | undefined {
+  const { goal, ratio } = comparison;
+  if (!goal) return undefined;
+  return goal.is === 'at least' ? ratio >= goal.ratio : ratio <= goal.ratio;
+}
+
 /** One figure of a scenario: polyshop's and its anchor's, medians over interleaved rounds. */
 export interface Comparison {
   scenario: string;
@@ -64,14 +80,19 @@ export interface Comparison {
   polyshop: LoadResult;
   anchor: LoadResult;
   anchorName: string;
-  /** `polyshop.perSecond / anchor.perSecond`. */
+  /** `polyshop.perSecond / anchor.perSecond`, or with `metric` `p99`, `polyshop.p99Ms / anchor.p99Ms`. */
   ratio: number;
   rounds: number;
+  /** What `ratio` divides (default `rate`). */
+  metric?: Metric;
+  /** The ratio the issue asks for, printed beside it. */
+  goal?: Goal;
 }
 
 /**
  * Measures `polyshop` and `anchor` in interleaved rounds (A B A B …) so that a noisy neighbour slows
- * both alike, and keeps the round whose rate is the median of each (its latencies with it).
+ * both alike, and keeps the round whose rate (with `metric` `p99`: whose p99) is the median of each
+ * (its other figures with it).
  */
 export async function compareInterleaved(options: {
   scenario: string;
@@ -80,6 +101,8 @@ export async function compareInterleaved(options: {
   rounds: number;
   polyshop: () => Promise<LoadResult>;
   anchor: () => Promise<LoadResult>;
+  metric?: Metric;
+  goal?: Goal;
 }): Promise<Comparison> {
   const mine: LoadResult[] = [];
   const theirs: LoadResult[] = [];
@@ -87,21 +110,27 @@ export async function compareInterleaved(options: {
     mine.push(await options.polyshop());
     theirs.push(await options.anchor());
   }
-  const polyshop = medianRun(mine);
-  const anchor = medianRun(theirs);
+  const metric = options.metric ?? 'rate';
+  const polyshop = medianRun(mine, metric);
+  const anchor = medianRun(theirs, metric);
+  const [numerator, denominator] =
+    metric === 'rate' ? [polyshop.perSecond, anchor.perSecond] : [polyshop.p99Ms, anchor.p99Ms];
   return {
     scenario: options.scenario,
     label: options.label,
     anchorName: options.anchorName,
     polyshop,
     anchor,
-    ratio: anchor.perSecond > 0 ? polyshop.perSecond / anchor.perSecond : 0,
+    ratio: denominator > 0 ? numerator / denominator : 0,
     rounds: options.rounds,
+    ...(options.metric ? { metric: options.metric } : {}),
+    ...(options.goal ? { goal: options.goal } : {}),
   };
 }
 
-/** The run whose rate is the median of `runs`. */
-export function medianRun(runs: readonly LoadResult[]): LoadResult {
-  const rate = median(runs.map((run) => run.perSecond));
-  return runs.find((run) => run.perSecond === rate)!;
+/** The run whose rate (or p99) is the median of `runs`. */
+export function medianRun(runs: readonly LoadResult[], metric: Metric = 'rate'): LoadResult {
+  const figure = (run: LoadResult) => (metric === 'rate' ? run.perSecond : run.p99Ms);
+  const middle = median(runs.map(figure));
+  return runs.find((run) => figure(run) === middle)!;
 }

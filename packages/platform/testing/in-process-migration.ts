@@ -8,6 +8,14 @@ import {
 import type { MigrationConnections } from '../src/migration/migration-connections.ts';
 import { createMigrationSides, type SideConnections } from '../src/migration/migration-sides.ts';
 
+/** The movable services' sides over given connections, for harnesses that drive the engine themselves (the benchmark). */
+export {
+  createMigrationSides,
+  MIGRATABLE_SERVICES,
+  type MigrationSideCatalog,
+  type SideConnections,
+} from '../src/migration/migration-sides.ts';
+
 /** A test platform's own stores and engine, as `polyshop migrate-store` would open them. */
 export type InProcessStores = SideConnections & {
   engine: MigrationEngine;

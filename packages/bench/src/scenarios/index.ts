@@ -3,7 +3,15 @@ import { catalog } from './catalog.ts';
 import { checkoutScenario } from './checkout.ts';
 import { hotSku } from './hot-sku.ts';
 import { hotSkuDynamo } from './hot-sku-dynamodb.ts';
+import { migration } from './migration.ts';
 import { search } from './search.ts';
 
 /** Every scenario `npm run bench` knows, in the order it runs them. */
-export const SCENARIOS: readonly Scenario[] = [hotSku, hotSkuDynamo, search, catalog, checkoutScenario];
+export const SCENARIOS: readonly Scenario[] = [
+  hotSku,
+  hotSkuDynamo,
+  search,
+  catalog,
+  checkoutScenario,
+  migration,
+];
