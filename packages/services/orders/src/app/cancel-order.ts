@@ -45,7 +45,11 @@ export async function cancelOrder(
     });
   }
   if (order.status === 'cancelled') return { order, finished: true };
-  if (order.status === 'confirmed' && isCancelling(order.saga.state)) return waitForCancellation(deps, order);
+  if (order.status === 'confirmed' && isCancelling(order.saga.state)) {
+    // A parked cancellation waits for an admin's replay: answer 202 at once rather than after the timeout.
+    if (order.saga.needsAttention) return { order, finished: false };
+    return waitForCancellation(deps, order);
+  }
   if (order.status !== 'confirmed') {
     throw AppError.conflict(
       order.status === 'pending' ? 'ORDERS.CHECKOUT_IN_PROGRESS' : 'ORDERS.NOT_CANCELLABLE',

@@ -80,6 +80,18 @@ for (const target of postgresTargets()) {
       assert.ok(parked.saga.needsAttention, 'parked as needing attention');
       clock.advance(86_400_000);
       assert.equal(await stuck.recovery.runOnce(), 0, 'a parked saga is not retried');
+      const started = Date.now();
+      const cancelAgain = await platform.app.inject({
+        method: 'POST',
+        url: `/orders/${order.id}/cancel`,
+        headers: { authorization: `Bearer ${customer.token}` },
+      });
+      assert.equal(cancelAgain.statusCode, 202, cancelAgain.body);
+      assert.ok(Date.now() - started < 5_000, 'answered at once, not after the request timeout');
+      assert.equal(
+        cancelAgain.json<OrderView>().saga.needsAttention?.reasonCode,
+        parked.saga.needsAttention.failure.reasonCode,
+      );
 
       const admin = { authorization: `Bearer ${await adminToken(platform)}` };
       const listed = await platform.app.inject({
