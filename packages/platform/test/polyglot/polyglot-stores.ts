@@ -1,6 +1,6 @@
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { MongoConnection, OpenSearchConnection } from '@polyshop/stores';
+import type { DynamoConnection, MongoConnection, OpenSearchConnection } from '@polyshop/stores';
 import {
   dynamoTarget,
   mongoTarget,
@@ -56,6 +56,10 @@ export interface PolyglotPlatform {
   opensearch: OpenSearchConnection['client'];
   /** `<prefix>-products`: the search service's product index. */
   productIndex: string;
+  /** This suite's own connections to the three servers, on the platform's namespaces. */
+  connections: { mongodb: MongoConnection; dynamodb: DynamoConnection; opensearch: OpenSearchConnection };
+  /** The environment the platform was built with (its stores' URLs, table and index prefix). */
+  env: Record<string, string>;
   /** A SKU's stock item, read strongly consistent from the inventory table (undefined when absent). */
   stockItem(sku: string): Promise<StockItem | undefined>;
   /** A reservation's status in the inventory table (undefined when absent). */
@@ -67,7 +71,9 @@ export interface PolyglotPlatform {
 /**
  * `createTestPlatform` with `POLYSHOP_PROFILE=polyglot` and every service: products and
  * notifications in a fresh MongoDB database, inventory in a fresh DynamoDB table, search under a
- * fresh OpenSearch index prefix; users, orders and payments on `target.postgres`.
+ * fresh OpenSearch index prefix; users, orders and payments on `target.postgres`. With
+ * `POLYSHOP_PROFILE: 'phase1'` in `env`, every service runs on PostgreSQL and those namespaces are
+ * where a store migration moves them.
  */
 export async function startPolyglotPlatform(
   target: PolyglotTarget,
@@ -87,20 +93,18 @@ export async function startPolyglotPlatform(
       SERVERS.opensearch.target.close(search),
     ]);
   };
+  const platformEnv = {
+    POLYSHOP_PROFILE: 'polyglot',
+    MONGODB_URL: mongoUrl.toString(),
+    DYNAMODB_ENDPOINT: testServerUrl(SERVERS.dynamodb.variable)!,
+    INVENTORY_DYNAMODB_TABLE: table,
+    OPENSEARCH_URL: testServerUrl(SERVERS.opensearch.variable)!,
+    SEARCH_OPENSEARCH_INDEX_PREFIX: search.namespace,
+    ...env,
+  };
   let platform: TestPlatform;
   try {
-    platform = await createTestPlatform({
-      target: target.postgres,
-      env: {
-        POLYSHOP_PROFILE: 'polyglot',
-        MONGODB_URL: mongoUrl.toString(),
-        DYNAMODB_ENDPOINT: testServerUrl(SERVERS.dynamodb.variable)!,
-        INVENTORY_DYNAMODB_TABLE: table,
-        OPENSEARCH_URL: testServerUrl(SERVERS.opensearch.variable)!,
-        SEARCH_OPENSEARCH_INDEX_PREFIX: search.namespace,
-        ...env,
-      },
-    });
+    platform = await createTestPlatform({ target: target.postgres, env: platformEnv });
   } catch (error) {
     await cleanUp();
     throw error;
@@ -116,6 +120,8 @@ export async function startPolyglotPlatform(
     mongo: mongo.connection.db,
     opensearch: search.connection.client,
     productIndex: `${search.namespace}-products`,
+    connections: { mongodb: mongo.connection, dynamodb: dynamo.connection, opensearch: search.connection },
+    env: platformEnv,
     async stockItem(sku) {
       const item = await getItem(`PRODUCT#${sku}`, 'INVENTORY');
       return item && { quantity: item.quantity, reserved: item.reserved, available: item.available };

@@ -92,22 +92,27 @@ export async function openLiveMove(options: LiveMoveOptions = {}): Promise<LiveM
     db,
     engine: new MigrationEngine({ state: new MigrationStateStore(db), pollMs: 20 }),
     sides: { from: new PostgresCatalogSide(db), to: new MongoCatalogSide(mongo) },
-    request: async (method, requestUrl, body, ifMatch) =>
-      await platform.app.inject({
-        method,
-        url: requestUrl,
-        ...(body ? { payload: body } : {}),
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(ifMatch === undefined ? {} : { 'if-match': `"${ifMatch}"` }),
-        },
-      }),
+    request: requestsAs(platform, token),
     async close() {
       await platform.dispose();
       await mongo.db.dropDatabase().catch(() => undefined);
       await mongo.close();
     },
   };
+}
+
+/** HTTP requests to `platform` as the holder of `token` (`If-Match: "<ifMatch>"` when given). */
+export function requestsAs(platform: TestPlatform, token: string): LiveMove['request'] {
+  return async (method, url, body, ifMatch) =>
+    await platform.app.inject({
+      method,
+      url,
+      ...(body ? { payload: body } : {}),
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(ifMatch === undefined ? {} : { 'if-match': `"${ifMatch}"` }),
+      },
+    });
 }
 
 /** A product as an acknowledged write returned it. */
@@ -163,14 +168,19 @@ const CATEGORIES = ['mugs', 'cups'] as const;
  * Starts `concurrency` clients that create products (in the categories `mugs` and `cups`, created
  * first), patch the ones they know with If-Match (a new name, now and then a new category), archive
  * some and read them, until `stop`. Each acknowledged write goes to the ledger, each 5xx to
- * `ledger.failures`.
+ * `ledger.failures`. Given the ledger of an earlier load on the same platform, its categories are
+ * there already and the new clients' writes go on in it.
  */
-export async function startLoad(move: LiveMove, concurrency: number): Promise<Load> {
-  for (const slug of CATEGORIES) {
+export async function startLoad(
+  move: Pick<LiveMove, 'request'>,
+  concurrency: number,
+  earlier?: Ledger,
+): Promise<Load> {
+  for (const slug of earlier ? [] : CATEGORIES) {
     const created = await move.request('POST', '/products/categories', { slug, name: slug });
     assert.equal(created.statusCode, 201, created.body);
   }
-  const ledger = new Ledger();
+  const ledger = earlier ?? new Ledger();
   let stopped = false;
   const clients = Array.from({ length: concurrency }, (_, i) => client(move, ledger, () => stopped, i + 1));
   return {
@@ -187,7 +197,12 @@ export async function startLoad(move: LiveMove, concurrency: number): Promise<Lo
  * too), archives one now and then (If-Match; an archived product is not written again), and reads,
  * until `stop`.
  */
-async function client(move: LiveMove, ledger: Ledger, stop: () => boolean, seed: number): Promise<void> {
+async function client(
+  move: Pick<LiveMove, 'request'>,
+  ledger: Ledger,
+  stop: () => boolean,
+  seed: number,
+): Promise<void> {
   const mine: string[] = [];
   for (let step = 0; !stop(); step++) {
     const roll = (seed * 31 + step * 17) % 20;
