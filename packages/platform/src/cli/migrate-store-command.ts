@@ -23,6 +23,17 @@ const BATCH_SIZE = 500;
 /** The variable that sets how long the CLI's backfill lease lasts unless renewed (ms). */
 export const BACKFILL_LEASE_VARIABLE = 'MIGRATION_BACKFILL_LEASE_MS';
 
+/** Switches tried while copies that failed under load keep landing in the repair log. */
+const SWITCH_ATTEMPTS = 5;
+
+/** Whether the engine refused a switch only because its repair log holds keys (retrying them may clear it). */
+function onlyRepairsPending(error: unknown): boolean {
+  if (!(error instanceof AppError)) return false;
+  const details = error.details as { repairs?: number; lastVerify?: { clean?: boolean } | null } | undefined;
+  if (!details?.repairs) return false;
+  return error.code === 'MIGRATION.REPAIRS_PENDING' || details.lastVerify?.clean === true;
+}
+
 /** How many differences a failed verify prints. */
 const SHOWN_DIFFERENCES = 20;
 
@@ -107,14 +118,24 @@ export async function migrateStore(
     return migration;
   }
   const migrationSides = await sides.sidesOf(migration);
-  const advance = async (from: Phase) => {
-    migration = await engine.advance(service, from);
-    print(`${service}: ${migration.phase} (epoch ${migration.epoch})`);
-  };
   const retryRepairs = async () => {
     if ((await engine.state.repairs.size(service)) === 0) return;
     const retried = await engine.retryRepairs(service, migrationSides, BATCH_SIZE);
     print(`${service}: repair log retried: ${retried.fixed} fixed, ${retried.failed} still failing`);
+  };
+  // Under load a dual-write copy can fail (its key goes to the repair log) at any moment, also between
+  // the last retry and the switch, which the engine then refuses: retry the log and switch again.
+  const advance = async (from: Phase) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        migration = await engine.advance(service, from);
+        break;
+      } catch (error) {
+        if (!onlyRepairsPending(error) || attempt >= SWITCH_ATTEMPTS) throw error;
+        await retryRepairs();
+      }
+    }
+    print(`${service}: ${migration.phase} (epoch ${migration.epoch})`);
   };
 
   while (migration.phase !== target) {
