@@ -2,7 +2,7 @@ import { AppError, ConfigError } from '@polyshop/kernel';
 import { createProgram } from './program.ts';
 
 try {
-  await createProgram().parseAsync(process.argv);
+  await (await createProgram(process.argv)).parseAsync(process.argv);
 } catch (error) {
   if (error instanceof ConfigError) {
     process.stderr.write(`polyshop: ${error.message}\n`);
