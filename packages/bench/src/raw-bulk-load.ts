@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoConnection, MongoConnection, OpenSearchConnection } from '@polyshop/stores';
+import {
+  singleTableDefinition,
+  type DynamoConnection,
+  type MongoConnection,
+  type OpenSearchConnection,
+} from '@polyshop/stores';
 import { quantile, type LoadResult } from './measure.ts';
 
 /** One record as a raw bulk load writes it: its kind, key, version and canonical form (plain JSON). */
@@ -98,20 +103,7 @@ export function dynamoBulkLoader(connection: DynamoConnection): RawBulkLoader {
     name: 'raw BatchWriteItem',
     async load(documents, batchSize) {
       const tableName = `bench-raw-${fresh()}`;
-      await connection.client.send(
-        new CreateTableCommand({
-          TableName: tableName,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'PK', AttributeType: 'S' },
-            { AttributeName: 'SK', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'PK', KeyType: 'HASH' },
-            { AttributeName: 'SK', KeyType: 'RANGE' },
-          ],
-        }),
-      );
+      await connection.client.send(new CreateTableCommand(singleTableDefinition(tableName)));
       const writeAll = async (requests: Record<string, unknown>[]) => {
         let pending = requests;
         while (pending.length > 0) {

@@ -5,6 +5,7 @@ export * from './mongodb/mongo-outbox-relay.ts';
 export * from './mongodb/mongo-errors.ts';
 export * from './mongodb/mongo-bulk-write.ts';
 export * from './dynamodb/open-dynamodb.ts';
+export * from './dynamodb/single-table.ts';
 export * from './opensearch/open-opensearch.ts';
 export * from './store-selection.ts';
 export * from './polling-relay.ts';

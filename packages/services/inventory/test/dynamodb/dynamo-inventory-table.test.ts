@@ -7,7 +7,7 @@ import {
   DescribeTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoConnection } from '@polyshop/stores';
+import { singleTableDefinition, type DynamoConnection } from '@polyshop/stores';
 import { retryableCancellation } from '../../src/adapters/dynamodb/dynamo-stock-writer.ts';
 import { ensureInventoryTable } from '../../src/adapters/dynamodb/dynamo-inventory-table.ts';
 import { DynamoInventoryRepository } from '../../src/adapters/dynamodb/dynamo-inventory-repository.ts';
@@ -74,20 +74,7 @@ describe(`${ensureInventoryTable.name} on ${dynamo.name}`, { skip: dynamo.skip }
     const tableName = `${opened.namespace}-old-inventory`;
     try {
       // the table as it was made before the key index, with a SKU, its history and a reservation
-      await client.send(
-        new CreateTableCommand({
-          TableName: tableName,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'PK', AttributeType: 'S' },
-            { AttributeName: 'SK', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'PK', KeyType: 'HASH' },
-            { AttributeName: 'SK', KeyType: 'RANGE' },
-          ],
-        }),
-      );
+      await client.send(new CreateTableCommand(singleTableDefinition(tableName)));
       const repository = new DynamoInventoryRepository({ documents, tableName });
       await repository.setQuantity({ sku: 'OLD-1', quantity: 10, reason: 'initial' }, { now: at(0) });
       const reservation = aReservation([{ sku: 'OLD-1', quantity: 2 }], { now: at(1) });

@@ -14,6 +14,7 @@ import {
   waitUntilTableExists,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { singleTableDefinition } from '@polyshop/stores';
 import { EXPIRY_INDEX, KEY_INDEX, keyAttributes } from './dynamo-inventory-items.ts';
 
 export interface EnsureTableOptions {
@@ -35,32 +36,26 @@ export async function ensureInventoryTable(
   if (!(await tableExists(client, tableName))) {
     try {
       await client.send(
-        new CreateTableCommand({
-          TableName: tableName,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'PK', AttributeType: 'S' },
-            { AttributeName: 'SK', AttributeType: 'S' },
-            { AttributeName: 'expiryShard', AttributeType: 'S' },
-            { AttributeName: 'expiryKey', AttributeType: 'S' },
-            ...KEY_INDEX_ATTRIBUTES,
-          ],
-          KeySchema: [
-            { AttributeName: 'PK', KeyType: 'HASH' },
-            { AttributeName: 'SK', KeyType: 'RANGE' },
-          ],
-          GlobalSecondaryIndexes: [
-            {
-              IndexName: EXPIRY_INDEX,
-              KeySchema: [
-                { AttributeName: 'expiryShard', KeyType: 'HASH' },
-                { AttributeName: 'expiryKey', KeyType: 'RANGE' },
-              ],
-              Projection: { ProjectionType: 'KEYS_ONLY' },
-            },
-            KEY_INDEX_DEFINITION,
-          ],
-        }),
+        new CreateTableCommand(
+          singleTableDefinition(tableName, {
+            AttributeDefinitions: [
+              { AttributeName: 'expiryShard', AttributeType: 'S' },
+              { AttributeName: 'expiryKey', AttributeType: 'S' },
+              ...KEY_INDEX_ATTRIBUTES,
+            ],
+            GlobalSecondaryIndexes: [
+              {
+                IndexName: EXPIRY_INDEX,
+                KeySchema: [
+                  { AttributeName: 'expiryShard', KeyType: 'HASH' },
+                  { AttributeName: 'expiryKey', KeyType: 'RANGE' },
+                ],
+                Projection: { ProjectionType: 'KEYS_ONLY' },
+              },
+              KEY_INDEX_DEFINITION,
+            ],
+          }),
+        ),
       );
     } catch (error) {
       // another process created it first: wait for it like for ours
