@@ -9,3 +9,4 @@ export * from './events.ts';
 export * from './env-file.ts';
 export * from './batch-lanes.ts';
 export * from './fingerprint.ts';
+export * from './bounded-map.ts';
