@@ -9,6 +9,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { mapBounded } from '@polyshop/kernel';
 import {
   compareCodePoints,
   type MigrationRecord,
@@ -40,6 +41,7 @@ import {
   type StockItem,
 } from '../dynamodb/dynamo-inventory-items.ts';
 import { backoff } from '../dynamodb/dynamo-retry.ts';
+import { MAX_TRANSACTION_ACTIONS, type TransactAction } from '../dynamodb/dynamo-stock-writer.ts';
 import { readParts, shardKey, sumParts, type StockPart } from '../dynamodb/dynamo-stock-parts.ts';
 import {
   adjustmentKeyOf,
@@ -56,6 +58,16 @@ import {
 
 /** Tries of one stock copy whose parts moved under it (a live writer on the same SKU). */
 const STOCK_COPY_ATTEMPTS = 10;
+
+/**
+ * Keys of one `upsertIfNewer` written at a time. Each write carries its own version (or status)
+ * condition on its own item, so writing different keys side by side keeps copy-by-version.
+ */
+const UPSERTS_IN_FLIGHT = 16;
+
+/** A conditional write as a transaction's action takes it (and as `PutCommand`/`UpdateCommand` do). */
+type ItemPut = NonNullable<TransactAction['Put']>;
+type ItemUpdate = NonNullable<TransactAction['Update']>;
 
 interface KeyedItem {
   key: string;
@@ -78,6 +90,9 @@ const LISTED_SKUS = 100;
  * writes nothing the second time. Reservations are written only forward in status (an active one put
  * back in the reaper's index at its expiry); history entries once. Reservations still being made in
  * steps (`pending`, `aborting`) are not records yet and are left out.
+ * A batch goes as `TransactWriteItems` of these conditional writes (up to 100 a round trip, each keeping
+ * its condition): a condition that fails cancels its transaction, whose records then go one by one
+ * (up to 16 in flight), those already as new there left out.
  *
  * Key order: a page of stock or reservations is listed from the table's key index (`KEY_INDEX`: each
  * of its shards queried from the key the page starts after, merged in code-point order, as the
@@ -144,17 +159,32 @@ export class DynamoInventorySide implements MigrationSide {
   ): Promise<string[]> {
     const k = inventoryKind(kind);
     const force = options.force === true;
-    const written: string[] = [];
-    for (const record of records) {
-      const wrote =
-        k === 'stock'
-          ? await this.#upsertStock(record, force)
-          : k === 'reservations'
-            ? await this.#upsertReservation(record, force)
-            : await this.#upsertAdjustment(record, force);
-      if (wrote) written.push(record.key);
+    // the first of each key in transactions; a key listed again after (its order kept: one by one)
+    const seen = new Set<string>();
+    const firsts: number[] = [];
+    const again: number[] = [];
+    records.forEach((record, i) => {
+      (seen.has(record.key) ? again : firsts).push(i);
+      seen.add(record.key);
+    });
+    const wrote = new Array<boolean>(records.length).fill(false);
+    for (let start = 0; start < firsts.length; start += MAX_TRANSACTION_ACTIONS) {
+      const group = firsts.slice(start, start + MAX_TRANSACTION_ACTIONS);
+      const settled = await this.#upsertTogether(
+        k,
+        group.map((i) => records[i]!),
+        force,
+      );
+      const alone = group.filter((i, n) => {
+        wrote[i] = settled[n] === true;
+        return settled[n] === undefined;
+      });
+      await mapBounded(alone, UPSERTS_IN_FLIGHT, async (i) => {
+        wrote[i] = await this.#upsertAlone(k, records[i]!, force);
+      });
     }
-    return written;
+    for (const i of again) wrote[i] = await this.#upsertAlone(k, records[i]!, force);
+    return records.filter((_, i) => wrote[i]).map((record) => record.key);
   }
 
   async remove(kind: string, keys: readonly string[]): Promise<void> {
@@ -420,6 +450,97 @@ export class DynamoInventorySide implements MigrationSide {
     }
   }
 
+  /**
+   * The records' conditional writes (distinct keys) as one `TransactWriteItems`: one round trip for
+   * what was one each, each write keeping its condition. Per record: written (`true`), not written
+   * because its item is as new or newer (`false`), or to be written alone (`undefined`: the group was
+   * cancelled by another record's condition or a conflict, or a stock item failed its condition —
+   * sharded, or newer; `#upsertStock` tells which).
+   */
+  async #upsertTogether(
+    kind: InventoryKind,
+    records: readonly MigrationRecord[],
+    force: boolean,
+  ): Promise<(boolean | undefined)[]> {
+    if (records.length === 1) return [undefined];
+    const actions = records.map((record) =>
+      kind === 'stock'
+        ? { Update: this.#stockUpdate(record, force) }
+        : {
+            Put:
+              kind === 'reservations'
+                ? this.#reservationPut(record, force)
+                : this.#adjustmentPut(record, force),
+          },
+    );
+    try {
+      await this.#documents.send(new TransactWriteCommand({ TransactItems: actions }));
+      return records.map(() => true);
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      return records.map((_, n) =>
+        kind !== 'stock' && reasons[n]?.Code === 'ConditionalCheckFailed' ? false : undefined,
+      );
+    }
+  }
+
+  /** One record's conditional write, in its own round trip. */
+  async #upsertAlone(kind: InventoryKind, record: MigrationRecord, force: boolean): Promise<boolean> {
+    if (kind === 'stock') return this.#upsertStock(record, force);
+    return this.#putIfNewer(
+      kind === 'reservations' ? this.#reservationPut(record, force) : this.#adjustmentPut(record, force),
+    );
+  }
+
+  /** A conditional `Put`: false if its condition failed (the item there is as new or newer). */
+  async #putIfNewer(put: ItemPut): Promise<boolean> {
+    try {
+      await this.#documents.send(new PutCommand(put));
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * The `Update` of a non-sharded SKU to the record's absolute counts, if the stored version is lower
+   * (or no item is there); it fails its condition on a sharded SKU.
+   */
+  #stockUpdate(record: MigrationRecord, force: boolean): ItemUpdate {
+    const level = record.body as StockLevel;
+    const listed = keyAttributes('STOCK', level.sku);
+    return {
+      TableName: this.#tableName,
+      Key: stockKey(level.sku),
+      UpdateExpression:
+        'SET #sku = :sku, #q = :q, #r = :r, #a = :a, #v = :v, #u = :u, keyShard = :ks, keyOrder = :ko',
+      ConditionExpression: force
+        ? 'attribute_not_exists(#n)'
+        : 'attribute_not_exists(PK) OR (attribute_not_exists(#n) AND #v < :v)',
+      ExpressionAttributeNames: {
+        '#sku': 'sku',
+        '#q': 'quantity',
+        '#r': 'reserved',
+        '#a': 'available',
+        '#v': 'version',
+        '#u': 'updatedAt',
+        '#n': 'shards',
+      },
+      ExpressionAttributeValues: {
+        ':sku': level.sku,
+        ':q': level.quantity,
+        ':r': level.reserved,
+        ':a': level.quantity - level.reserved,
+        ':v': record.version,
+        ':u': new Date(level.updatedAt).toISOString(),
+        ':ks': listed.keyShard,
+        ':ko': listed.keyOrder,
+      },
+    };
+  }
+
   async #upsertStock(record: MigrationRecord, force: boolean): Promise<boolean> {
     const level = record.body as StockLevel;
     const target = {
@@ -430,40 +551,10 @@ export class DynamoInventorySide implements MigrationSide {
       version: record.version,
       updatedAt: new Date(level.updatedAt).toISOString(),
     };
-    const listed = keyAttributes('STOCK', level.sku);
     for (let attempt = 1; ; attempt++) {
       try {
         // one item (not sharded): the absolute counts, if the stored version is lower; one request
-        await this.#documents.send(
-          new UpdateCommand({
-            TableName: this.#tableName,
-            Key: stockKey(level.sku),
-            UpdateExpression:
-              'SET #sku = :sku, #q = :q, #r = :r, #a = :a, #v = :v, #u = :u, keyShard = :ks, keyOrder = :ko',
-            ConditionExpression: force
-              ? 'attribute_not_exists(#n)'
-              : 'attribute_not_exists(PK) OR (attribute_not_exists(#n) AND #v < :v)',
-            ExpressionAttributeNames: {
-              '#sku': 'sku',
-              '#q': 'quantity',
-              '#r': 'reserved',
-              '#a': 'available',
-              '#v': 'version',
-              '#u': 'updatedAt',
-              '#n': 'shards',
-            },
-            ExpressionAttributeValues: {
-              ':sku': target.sku,
-              ':q': target.quantity,
-              ':r': target.reserved,
-              ':a': target.available,
-              ':v': target.version,
-              ':u': target.updatedAt,
-              ':ks': listed.keyShard,
-              ':ko': listed.keyOrder,
-            },
-          }),
-        );
+        await this.#documents.send(new UpdateCommand(this.#stockUpdate(record, force)));
         return true;
       } catch (error) {
         if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
@@ -550,7 +641,8 @@ export class DynamoInventorySide implements MigrationSide {
     });
   }
 
-  async #upsertReservation(record: MigrationRecord, force: boolean): Promise<boolean> {
+  /** The reservation's `Put`, if the stored one is behind in status (or none is there). */
+  #reservationPut(record: MigrationRecord, force: boolean): ItemPut {
     const reservation = record.body as Reservation;
     const expiresAt = new Date(reservation.expiresAt);
     const item: ReservationRecord = {
@@ -568,36 +660,27 @@ export class DynamoInventorySide implements MigrationSide {
       ...(reservation.status === 'active' ? expiryAttributes(reservation.id, expiresAt) : {}),
     };
     const below = statusesBelow(reservation.status);
-    try {
-      await this.#documents.send(
-        new PutCommand({
-          TableName: this.#tableName,
-          Item: item,
-          ...(force
-            ? {}
-            : {
-                ConditionExpression: below.length
-                  ? `attribute_not_exists(PK) OR #s IN (${below.map((_, i) => `:s${i}`).join(', ')})`
-                  : 'attribute_not_exists(PK)',
-                ...(below.length
-                  ? {
-                      ExpressionAttributeNames: { '#s': 'status' },
-                      ExpressionAttributeValues: Object.fromEntries(
-                        below.map((status, i) => [`:s${i}`, status]),
-                      ),
-                    }
-                  : {}),
-              }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return {
+      TableName: this.#tableName,
+      Item: item,
+      ...(force
+        ? {}
+        : {
+            ConditionExpression: below.length
+              ? `attribute_not_exists(PK) OR #s IN (${below.map((_, i) => `:s${i}`).join(', ')})`
+              : 'attribute_not_exists(PK)',
+            ...(below.length
+              ? {
+                  ExpressionAttributeNames: { '#s': 'status' },
+                  ExpressionAttributeValues: Object.fromEntries(below.map((status, i) => [`:s${i}`, status])),
+                }
+              : {}),
+          }),
+    };
   }
 
-  async #upsertAdjustment(record: MigrationRecord, force: boolean): Promise<boolean> {
+  /** The history entry's `Put`, if none is there. */
+  #adjustmentPut(record: MigrationRecord, force: boolean): ItemPut {
     const adjustment = record.body as StockAdjustment;
     const { sku, stockVersion } = parseAdjustmentKey(record.key);
     const item = adjustmentItem(sku, stockVersion, {
@@ -609,18 +692,10 @@ export class DynamoInventorySide implements MigrationSide {
       reservationId: adjustment.reservationId,
       at: new Date(adjustment.at).toISOString(),
     });
-    try {
-      await this.#documents.send(
-        new PutCommand({
-          TableName: this.#tableName,
-          Item: item,
-          ...(force ? {} : { ConditionExpression: 'attribute_not_exists(PK)' }),
-        }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return {
+      TableName: this.#tableName,
+      Item: item,
+      ...(force ? {} : { ConditionExpression: 'attribute_not_exists(PK)' }),
+    };
   }
 }
