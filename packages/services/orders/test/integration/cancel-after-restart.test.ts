@@ -1,16 +1,8 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { loginToken, TEST_PASSWORD, type TestPlatform } from '@polyshop/platform/testing';
 import { postgresTargets } from '@polyshop/testing';
-import {
-  aCustomer,
-  checkoutBody,
-  checkoutPlatform,
-  paymentsOf,
-  seedSkus,
-  stockOf,
-} from '../fixtures/checkout-platform.ts';
+import { aConfirmedOrder, checkoutPlatform, paymentsOf, stockOf } from '../fixtures/checkout-platform.ts';
 
 /**
  * Issue 15: the sandbox gateway forgot its transactions on restart, so an order confirmed before a
@@ -26,17 +18,12 @@ for (const target of postgresTargets()) {
       const env = { ORDERS_SAGA_REQUEST_TIMEOUT_MS: '5000' };
       platform = await checkoutPlatform(target.name, env, { restartable: true });
       const sku = `RESTART-${target.name}`;
-      await seedSkus(platform, [{ sku, price: '12.50', quantity: 5 }]);
-      const customer = await aCustomer(platform);
-      const placed = await platform.app.inject({
-        method: 'POST',
-        url: '/orders',
-        headers: { authorization: `Bearer ${customer.token}`, 'idempotency-key': randomUUID() },
-        payload: checkoutBody([{ sku, quantity: 2 }]),
+      const { order, customer } = await aConfirmedOrder(platform, {
+        sku,
+        price: '12.50',
+        stock: 5,
+        quantity: 2,
       });
-      assert.equal(placed.statusCode, 201, placed.body);
-      const order = placed.json<{ id: string; status: string; total: string }>();
-      assert.equal(order.status, 'confirmed');
 
       platform = await platform.restart();
 

@@ -7,8 +7,8 @@ import { postgresTargets } from '@polyshop/testing';
 import type { OrderService } from '../../src/app/order-service.ts';
 import { placeOrder } from '../../src/app/place-order.ts';
 import { SimulatedCrash } from '../../src/app/saga-faults.ts';
-import type { OrderView } from '../../src/app/orders-views.ts';
 import {
+  aConfirmedOrder,
   aCustomer,
   CARDS,
   checkoutBody,
@@ -51,17 +51,12 @@ for (const target of postgresTargets()) {
 
     it('refuses any payment for a confirmed order, whatever the amount, naming amount; the order keeps its one payment', async () => {
       const sku = `GUARD-PAID-${target.name}`;
-      await seedSkus(platform, [{ sku, price: '10.00', quantity: 5 }]);
-      const customer = await aCustomer(platform);
-      const placed = await platform.app.inject({
-        method: 'POST',
-        url: '/orders',
-        headers: { authorization: `Bearer ${customer.token}`, 'idempotency-key': randomUUID() },
-        payload: checkoutBody([{ sku, quantity: 1 }]),
+      const { order } = await aConfirmedOrder(platform, {
+        sku,
+        price: '10.00',
+        stock: 5,
+        quantity: 1,
       });
-      assert.equal(placed.statusCode, 201, placed.body);
-      const order = placed.json<OrderView>();
-      assert.equal(order.status, 'confirmed');
 
       const arbitrary = await pay(order.id, '999.00');
       expectConflict(arbitrary, 'PAYMENT.AMOUNT_MISMATCH', 'amount');

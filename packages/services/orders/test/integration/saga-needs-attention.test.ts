@@ -10,12 +10,10 @@ import type { OrderService } from '../../src/app/order-service.ts';
 import { cancelOrder } from '../../src/app/cancel-order.ts';
 import type { OrderView } from '../../src/app/orders-views.ts';
 import {
-  aCustomer,
-  checkoutBody,
+  aConfirmedOrder,
   checkoutPlatform,
   openOrderService,
   paymentsOf,
-  seedSkus,
   stockOf,
 } from '../fixtures/checkout-platform.ts';
 
@@ -44,16 +42,12 @@ for (const target of postgresTargets()) {
 
     it(`parks in needs_attention after ${ATTENTION_AFTER} attempts, is listed for admins, and an admin replays it to the end`, async () => {
       const sku = `PARKED-${target.name}`;
-      await seedSkus(platform, [{ sku, price: '4.00', quantity: 3 }]);
-      const customer = await aCustomer(platform);
-      const placed = await platform.app.inject({
-        method: 'POST',
-        url: '/orders',
-        headers: { authorization: `Bearer ${customer.token}`, 'idempotency-key': randomUUID() },
-        payload: checkoutBody([{ sku, quantity: 2 }]),
+      const { order, customer } = await aConfirmedOrder(platform, {
+        sku,
+        price: '4.00',
+        stock: 3,
+        quantity: 2,
       });
-      assert.equal(placed.statusCode, 201, placed.body);
-      const order = placed.json<OrderView>();
 
       // An order service whose payment service cannot be reached: the refund step keeps failing.
       const clock = new ManualClock(new Date());
