@@ -1,5 +1,6 @@
 import { AppError } from '@polyshop/kernel';
 import { runBackfill, type BackfillProgress, type BackfillResult } from './backfill.ts';
+import { MIRROR_TIMEOUT_MS } from './mirror.ts';
 import type { MigrationSide } from './migration-side.ts';
 import type { Member, MigrationState, MigrationStateStore } from './migration-state.ts';
 import type { Phase } from './phases.ts';
@@ -234,6 +235,8 @@ export class MigrationEngine {
       // switch whose copy failed): the newer record wins, never the source's by force.
       repairMode: switched ? 'by-version' : 'force',
       repairLog: { state: this.state, service, direction: { source: sourceStore, target: targetStore } },
+      // a dual-write copy under way lands, or goes to the repair log, within the mirror's timeout
+      settle: { withinMs: MIRROR_TIMEOUT_MS },
       ...(options.detailLimit === undefined ? {} : { detailLimit: options.detailLimit }),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });

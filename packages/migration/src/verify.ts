@@ -59,6 +59,12 @@ export interface VerifyReport {
   kinds: Record<string, KindComparison>;
   /** The first `detailLimit` differences, in kind and key order. */
   details: Difference[];
+  /**
+   * Keys still found different after `settle` that the repair log holds (their dual-write copy failed
+   * and waits for `retryRepairs`): owed, not differences — read-switch waits until the log is empty.
+   * Absent when none, and in a repairing pass (which copies them).
+   */
+  owed?: number;
   repaired?: RepairSummary;
 }
 
@@ -100,10 +106,12 @@ export interface VerifyOptions {
   detailLimit?: number;
   /**
    * How often a difference is read again before it counts (default 4), the first time after
-   * `pauseMs` (default 25), then twice as long each time: a write in flight — committed on the
-   * primary, its copy to the mirror not yet — agrees by then and is no difference.
+   * `pauseMs` (default 25), then twice as long each time, and at least until `withinMs` (default 0)
+   * have passed in pauses: a write in flight — committed on the primary, its copy to the mirror not
+   * yet — agrees by then and is no difference. A dual-write copy lands or goes to the repair log
+   * within the mirror's timeout (`MIRROR_TIMEOUT_MS`): as `withinMs`, no copy under way is counted.
    */
-  settle?: { attempts?: number; pauseMs?: number };
+  settle?: { attempts?: number; pauseMs?: number; withinMs?: number };
   /** Told after each record compared on the source side, per kind (for a progress bar). */
   onProgress?: (progress: VerifyProgress) => void;
 }
@@ -132,7 +140,9 @@ export interface VerifyProgress {
  *
  * The stores are compared while the service writes both: a key found different is read again (the
  * source, then the target) a few times with growing pauses (`settle`), and counts only if it still
- * differs, so a write caught between its primary commit and its mirror copy is not reported.
+ * differs, so a write caught between its primary commit and its mirror copy is not reported. Without
+ * `repair`, a key that still differs and that `repairLog`'s log holds (its copy failed) is counted
+ * as `owed`, not as a difference: the log's retry copies it, and read-switch waits for that.
  */
 export async function verifyStores(options: VerifyOptions): Promise<VerifyReport> {
   const { source, target, batchSize, repair = false, repairLog } = options;
@@ -140,6 +150,7 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
   const detailLimit = options.detailLimit ?? 100;
   const attempts = options.settle?.attempts ?? 4;
   const pauseMs = options.settle?.pauseMs ?? 25;
+  const withinMs = options.settle?.withinMs ?? 0;
   const report: VerifyReport = { clean: true, differences: 0, kinds: {}, details: [] };
   const repaired: RepairSummary = { copied: 0, removed: 0, failed: 0 };
 
@@ -230,8 +241,13 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
     const settle = async () => {
       let doubtful = suspects;
       suspects = [];
-      for (let attempt = 0; attempt < attempts && doubtful.length > 0; attempt++) {
+      for (
+        let attempt = 0, waited = 0;
+        (attempt < attempts || waited < withinMs) && doubtful.length > 0;
+        attempt++
+      ) {
         await sleep(pauseMs * 2 ** attempt);
+        waited += pauseMs * 2 ** attempt;
         const keys = doubtful.map((difference) => difference.key);
         const sourceRecords = recordsByKey(await source.read(kind, keys));
         const targetRecords = recordsByKey(await target.read(kind, keys));
@@ -240,7 +256,17 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
           return difference ? [difference] : [];
         });
       }
-      for (const difference of doubtful) await differ(difference);
+      // a copy that failed is the repair log's to make (read-switch waits for it), no difference
+      const owed =
+        repairLog && !repair && doubtful.length > 0
+          ? await repairLog.state.repairs.pending(
+              repairLog.service,
+              kind,
+              doubtful.map((difference) => difference.key),
+            )
+          : new Set<string>();
+      if (owed.size > 0) report.owed = (report.owed ?? 0) + owed.size;
+      for (const difference of doubtful) if (!owed.has(difference.key)) await differ(difference);
     };
     const suspect = async (difference: Difference) => {
       suspects.push(difference);

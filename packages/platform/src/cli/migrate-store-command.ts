@@ -357,7 +357,9 @@ async function verify(
       report.kinds,
     )
       .map(([kind, counts]) => `${kind} ${counts.source}/${counts.target}`)
-      .join(', ')}`,
+      .join(
+        ', ',
+      )}${report.owed ? ` (${report.owed} copies owed by the repair log, retried before read-switch)` : ''}`,
   );
   return report;
 }
