@@ -401,54 +401,29 @@ export interface MoveNumbers {
 }
 
 /**
- * Moves the platform's inventory live from `configured` to the other store, with `migrate-store
- * inventory --to <store>` phase by phase to `finished`, under clients; then checks the new store
- * holds what they were told (`assertHoldsTold`), and that the old store took no write after
- * `finished` (the reaper's included).
+ * Opens the platform's inventory on `configured` with clients reserving and a watch for oversell on
+ * both stores, runs `drive` under them, then stops the clients (checking what they saw) and runs the
+ * check `drive` resolved to. The numbers, or the failure with the move's timeline.
  */
-export async function moveLiveToFinished(
+async function underClients(
   source: LiveInventorySource,
   configured: InventoryStore,
+  drive: (move: LiveInventory, clients: Clients) => Promise<() => Promise<void>>,
 ): Promise<MoveNumbers> {
   const move = await openLiveInventory(source, configured);
   try {
-    const { to } = move;
     const clients = startClients(move, CLIENTS);
     const stopWatching = watchOversell(move);
-    let oldStoreAtFinish: Map<string, unknown>;
+    let check: () => Promise<void>;
     try {
-      await sleep(PHASE_LOAD_MS);
-      await move.migrateStoreTo('dual-write');
-      await sleep(PHASE_LOAD_MS);
-      await move.migrateStoreTo('read-switch'); // backfill, then a verify that must be clean
-      assert.equal((await move.phaseSeen()).reads, to);
-      await sleep(PHASE_LOAD_MS);
-      await move.migrateStoreTo('write-switch', true);
-      assert.deepEqual(await move.phaseSeen(), {
-        phase: 'write-switch',
-        reads: to,
-        writes: to,
-        mirror: configured,
-      });
-      await moreReservations(clients, SWITCHED_RESERVATIONS, 'in write-switch');
-      await move.migrateStoreTo('finished', true);
-      assert.deepEqual(await move.phaseSeen(), { phase: 'finished', reads: to, writes: to });
-      // its writes begun before have ended (their copies to the old store included)
-      await move.engine.waitForMembers(SERVICE, (await move.engine.state.require(SERVICE)).epoch);
-      oldStoreAtFinish = await contentsOf(move.sides.from);
-      await moreReservations(clients, SWITCHED_RESERVATIONS, 'after finished');
+      check = await drive(move, clients);
     } catch (error) {
       await clients.stop();
       await stopWatching();
       throw error;
     }
     const watched = await stopAndCheck(clients, stopWatching);
-    await assertHoldsTold(move, move.sides.to, clients.told);
-    assert.deepEqual(
-      await contentsOf(move.sides.from),
-      oldStoreAtFinish,
-      'the old store took no write after finished',
-    );
+    await check();
     return {
       reservations: clients.told.length,
       shortages: clients.shortages(),
@@ -464,63 +439,86 @@ export async function moveLiveToFinished(
 }
 
 /**
+ * Moves the platform's inventory live from `configured` to the other store, with `migrate-store
+ * inventory --to <store>` phase by phase to `finished`, under clients; then checks the new store
+ * holds what they were told (`assertHoldsTold`), and that the old store took no write after
+ * `finished` (the reaper's included).
+ */
+export function moveLiveToFinished(
+  source: LiveInventorySource,
+  configured: InventoryStore,
+): Promise<MoveNumbers> {
+  return underClients(source, configured, async (move, clients) => {
+    const { to } = move;
+    await sleep(PHASE_LOAD_MS);
+    await move.migrateStoreTo('dual-write');
+    await sleep(PHASE_LOAD_MS);
+    await move.migrateStoreTo('read-switch'); // backfill, then a verify that must be clean
+    assert.equal((await move.phaseSeen()).reads, to);
+    await sleep(PHASE_LOAD_MS);
+    await move.migrateStoreTo('write-switch', true);
+    assert.deepEqual(await move.phaseSeen(), {
+      phase: 'write-switch',
+      reads: to,
+      writes: to,
+      mirror: configured,
+    });
+    await moreReservations(clients, SWITCHED_RESERVATIONS, 'in write-switch');
+    await move.migrateStoreTo('finished', true);
+    assert.deepEqual(await move.phaseSeen(), { phase: 'finished', reads: to, writes: to });
+    // its writes begun before have ended (their copies to the old store included)
+    await move.engine.waitForMembers(SERVICE, (await move.engine.state.require(SERVICE)).epoch);
+    const oldStoreAtFinish = await contentsOf(move.sides.from);
+    await moreReservations(clients, SWITCHED_RESERVATIONS, 'after finished');
+    return async () => {
+      await assertHoldsTold(move, move.sides.to, clients.told);
+      assert.deepEqual(
+        await contentsOf(move.sides.from),
+        oldStoreAtFinish,
+        'the old store took no write after finished',
+      );
+    };
+  });
+}
+
+/**
  * Moves the platform's inventory live from `configured` towards the other store up to `phase`, rolls
  * back there under clients, lets them reserve a while longer, and checks what the rollback must
  * leave: the process routing everything to `configured` again, which alone holds every reservation a
  * client was told of with its status and the stock that goes with them (`assertHoldsTold`), and the
  * other store untouched by every write since the rollback applied (the reaper's included).
  */
-export async function rollBackLive(
+export function rollBackLive(
   source: LiveInventorySource,
   configured: InventoryStore,
   phase: 'read-switch' | 'write-switch',
 ): Promise<MoveNumbers> {
-  const move = await openLiveInventory(source, configured);
-  try {
+  return underClients(source, configured, async (move, clients) => {
     const { engine, sides } = move;
-    const clients = startClients(move, CLIENTS);
-    const stopWatching = watchOversell(move);
-    let otherStoreAtCut: Map<string, unknown>;
-    try {
-      await sleep(PHASE_LOAD_MS);
-      await move.migrateStoreTo('dual-write');
-      await sleep(PHASE_LOAD_MS);
-      await move.migrateStoreTo(phase, true);
-      // reservations made, and left to expire, while `phase` routes them
-      await moreReservations(clients, SWITCHED_RESERVATIONS, `in ${phase}`);
-      const rolledBack = await engine.rollback(SERVICE, sides);
-      assert.equal(rolledBack.phase, 'idle');
-      // once this process applied the rollback, its writes begun before have ended: every one after goes to `configured` only
-      await engine.waitForMembers(SERVICE, rolledBack.epoch);
-      otherStoreAtCut = await contentsOf(sides.to);
-      clients.cut();
-      await moreReservations(clients, SWITCHED_RESERVATIONS, 'after the rollback');
-    } catch (error) {
-      await clients.stop();
-      await stopWatching();
-      throw error;
-    }
-    const watched = await stopAndCheck(clients, stopWatching);
-    assert.deepEqual(await move.phaseSeen(), { phase: 'idle', reads: configured, writes: configured });
-    await assertHoldsTold(move, sides.from, clients.told);
-    const sinceCut = clients.told.filter((entry) => entry.afterCut).map((entry) => entry.id);
-    assert.ok(sinceCut.length > 0, 'reservations begun after the rollback');
-    assert.deepEqual(await sides.to.read('reservations', sinceCut), [], `${move.to} has none begun after`);
-    assert.deepEqual(
-      await contentsOf(sides.to),
-      otherStoreAtCut,
-      `${move.to} took no write after the rollback`,
-    );
-    return {
-      reservations: clients.told.length,
-      shortages: clients.shortages(),
-      oversellChecks: watched.checks,
-      timeline: move.timeline,
+    await sleep(PHASE_LOAD_MS);
+    await move.migrateStoreTo('dual-write');
+    await sleep(PHASE_LOAD_MS);
+    await move.migrateStoreTo(phase, true);
+    // reservations made, and left to expire, while `phase` routes them
+    await moreReservations(clients, SWITCHED_RESERVATIONS, `in ${phase}`);
+    const rolledBack = await engine.rollback(SERVICE, sides);
+    assert.equal(rolledBack.phase, 'idle');
+    // once this process applied the rollback, its writes begun before have ended: every one after goes to `configured` only
+    await engine.waitForMembers(SERVICE, rolledBack.epoch);
+    const otherStoreAtCut = await contentsOf(sides.to);
+    clients.cut();
+    await moreReservations(clients, SWITCHED_RESERVATIONS, 'after the rollback');
+    return async () => {
+      assert.deepEqual(await move.phaseSeen(), { phase: 'idle', reads: configured, writes: configured });
+      await assertHoldsTold(move, sides.from, clients.told);
+      const sinceCut = clients.told.filter((entry) => entry.afterCut).map((entry) => entry.id);
+      assert.ok(sinceCut.length > 0, 'reservations begun after the rollback');
+      assert.deepEqual(await sides.to.read('reservations', sinceCut), [], `${move.to} has none begun after`);
+      assert.deepEqual(
+        await contentsOf(sides.to),
+        otherStoreAtCut,
+        `${move.to} took no write after the rollback`,
+      );
     };
-  } catch (error) {
-    (error as Error).message += `\n(${move.timeline.join('; ')})`;
-    throw error;
-  } finally {
-    await move.close();
-  }
+  });
 }
