@@ -34,6 +34,8 @@ export class DeliveryWorker {
   readonly #options: DeliveryWorkerOptions;
   readonly #inFlight: Record<ChannelType, number> = { email: 0, sms: 0, push: 0 };
   readonly #deliveries = new Set<Promise<void>>();
+  /** `<record id>:<channel>` of the attempts under way here, until their outcome is recorded. */
+  readonly #attempting = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
   #pumping: Promise<void> | undefined;
@@ -105,7 +107,13 @@ export class DeliveryWorker {
           free,
         );
         for (const { record, channels } of claimed) {
-          for (const type of channels) this.#dispatch(record, type);
+          for (const type of channels) {
+            // Claimed again after its lease lapsed while this process still records its last
+            // attempt (the store answering late, or a cut-over refusing writes for a while): sent
+            // again, the message would go out twice. The outcome under way settles it; if it is
+            // never recorded, the new lease lapses and a later claim sends it.
+            if (!this.#attempting.has(`${record.id}:${type}`)) this.#dispatch(record, type);
+          }
         }
         if (claimed.length < limit) return;
       }
@@ -115,6 +123,8 @@ export class DeliveryWorker {
   }
 
   #dispatch(record: NotificationRecord, type: ChannelType): void {
+    const attempt = `${record.id}:${type}`;
+    this.#attempting.add(attempt);
     this.#inFlight[type] += 1;
     const delivery = this.#deliver(record, type)
       .catch((error) =>
@@ -124,6 +134,7 @@ export class DeliveryWorker {
         ),
       )
       .finally(() => {
+        this.#attempting.delete(attempt);
         this.#inFlight[type] -= 1;
         this.#deliveries.delete(delivery);
         this.wake();

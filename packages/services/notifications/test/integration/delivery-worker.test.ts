@@ -13,6 +13,30 @@ import { repositoryTargets, type OpenedRepository } from '../support/repository-
 import { SmtpSink } from '../support/smtp-sink.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 
+/** Reads an object's member on `target` itself (its methods bound to it), `override` taking precedence. */
+function overriding<T extends object>(target: T, override: Partial<T>): T {
+  return new Proxy(target, {
+    get(object, property) {
+      if (property in override) return override[property as keyof T];
+      const value: unknown = Reflect.get(object, property);
+      return typeof value === 'function' ? value.bind(object) : value;
+    },
+  });
+}
+
+/** `repository` recording delivery outcomes `delayMs` late (a store answering late). */
+function withLateOutcomes(repository: NotificationRepository, delayMs: number): NotificationRepository {
+  const { records } = repository;
+  return overriding(repository, {
+    records: overriding(records, {
+      async updateChannel(...args) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        return records.updateChannel(...args);
+      },
+    }),
+  });
+}
+
 for (const target of repositoryTargets()) {
   describe(`${DeliveryWorker.name} on ${target.name}`, { skip: target.skip }, () => {
     let opened: OpenedRepository;
@@ -31,10 +55,14 @@ for (const target of repositoryTargets()) {
 
     function workerFor(
       channels: ChannelSet,
-      options: { maxAttempts?: number; concurrencyPerChannel?: number } = {},
+      options: {
+        maxAttempts?: number;
+        concurrencyPerChannel?: number;
+        repository?: NotificationRepository;
+      } = {},
     ) {
       return new DeliveryWorker({
-        repository,
+        repository: options.repository ?? repository,
         channels,
         policy: { maxAttempts: options.maxAttempts ?? 3, baseDelayMs: 30, maxDelayMs: 200 },
         clock: systemClock,
@@ -85,6 +113,30 @@ for (const target of repositoryTargets()) {
         );
         assert.equal(emailOf(after).attempts, 1);
         assert.equal(sink.to('crashed@example.com').length, 1);
+      } finally {
+        await worker.stop();
+        await closeAll(channels);
+        await sink.close();
+      }
+    });
+
+    it('sends once when recording its outcome outlasts the lease: the attempt under way is not sent again', async () => {
+      const sink = await SmtpSink.start();
+      const channels = channelsFor({ SMTP_URL: sink.url });
+      const record = await welcome(channels, 'late-outcome@example.com');
+      // the store takes the outcome 1.2 s late (a cut-over refusing writes, retried), past the 400 ms lease
+      const worker = workerFor(channels, { repository: withLateOutcomes(repository, 1_200) });
+      worker.start();
+      try {
+        await sink.waitFor(() => sink.to('late-outcome@example.com').length > 0, 'the email');
+        const sent = await eventually(
+          async () => ((await stored(record.id)).status === 'sent' ? stored(record.id) : undefined),
+          { message: 'the record marked sent' },
+        );
+        // claims went on every 50 ms meanwhile, and the lease lapsed twice over
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.equal(sink.to('late-outcome@example.com').length, 1, 'one email');
+        assert.equal(emailOf(sent).attempts, 1);
       } finally {
         await worker.stop();
         await closeAll(channels);
