@@ -27,6 +27,21 @@ export interface Authorizer {
   authorize(resource: string, action: string): preHandlerAsyncHookHandler;
 }
 
+const GUARD = Symbol.for('polyshop.http.guard');
+
+/**
+ * Marks a hook as an Authorizer's guard (implementations mark what `authenticate` and `authorize`
+ * return), so that the OpenAPI document says the routes it guards answer 401 and 403.
+ */
+export function markGuard(hook: preHandlerAsyncHookHandler): preHandlerAsyncHookHandler {
+  return Object.assign(hook, { [GUARD]: true });
+}
+
+/** True for a hook marked by markGuard. */
+export function isGuard(hook: unknown): boolean {
+  return typeof hook === 'function' && (hook as { [GUARD]?: boolean })[GUARD] === true;
+}
+
 /** True when the principal holds `resource:action`, `resource:*` or `*:*` (the admin's wildcard). */
 export function hasPermission(principal: Principal | undefined, resource: string, action: string): boolean {
   const held = principal?.permissions ?? [];

@@ -8,7 +8,7 @@ import { installProblemHandlers, sendFrameworkProblem } from './problem-handler.
 import { requestValidatorFactory } from './request-validation.ts';
 import { installTextRules } from './request-text.ts';
 import { LatencyWindow } from './latency-window.ts';
-import { ProblemSchema } from './schemas.ts';
+import { documentProblemResponses, PROBLEM_COMPONENT } from './problem-responses.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,7 +32,6 @@ export interface HttpAppOptions {
 
 export type HttpApp = FastifyInstance;
 
-const problemComponent = Object.fromEntries(Object.entries(ProblemSchema).filter(([key]) => key !== '$id'));
 const problem = (description: string, headers?: Record<string, object>) => ({
   description,
   ...(headers ? { headers } : {}),
@@ -82,6 +81,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
   });
   installProblemHandlers(app);
   installTextRules(app);
+  // every route documents the problem+json statuses it can answer (problem-responses.ts)
+  app.addHook('onRoute', documentProblemResponses);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -92,7 +93,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
       },
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-        schemas: { Problem: problemComponent },
+        schemas: { Problem: PROBLEM_COMPONENT },
         responses: EDGE_RESPONSES,
       },
     },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import type { Authorizer } from '@polyshop/http';
+import { ProblemSchema, type Authorizer } from '@polyshop/http';
 import type { ProductsDeps } from '../app/products-deps.ts';
 import { createCategory, getCategory, listCategories, updateCategory } from '../app/manage-categories.ts';
 import { toCategoryView } from '../app/products-views.ts';
@@ -25,7 +25,7 @@ export function categoryRoutes(deps: ProductsDeps, authorizer: Authorizer): Fast
           security,
           summary: 'Create a category with its attribute definitions',
           body: CategoryBody,
-          response: { 201: CategorySchema },
+          response: { 201: CategorySchema, 409: ProblemSchema },
         },
       },
       async (request, reply) => {
@@ -74,7 +74,7 @@ export function categoryRoutes(deps: ProductsDeps, authorizer: Authorizer): Fast
             'attributes / variantAttributes are merged by name. If-Match (optional) guards against concurrent changes.',
           params: SlugParams,
           body: CategoryPatchBody,
-          response: { 200: CategorySchema },
+          response: { 200: CategorySchema, 409: ProblemSchema, 412: ProblemSchema },
         },
       },
       async (request, reply) => {

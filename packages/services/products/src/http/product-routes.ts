@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import type { Authorizer } from '@polyshop/http';
+import { NoContent, ProblemSchema, type Authorizer } from '@polyshop/http';
 import type { ProductsDeps } from '../app/products-deps.ts';
 import { findVariants, searchProducts, type ProductListing } from '../app/read-products.ts';
 import { archiveProduct, createProduct, getProduct, updateProduct } from '../app/write-products.ts';
@@ -41,7 +41,7 @@ export function productRoutes(deps: ProductsDeps, authorizer: Authorizer): Fasti
           security,
           summary: 'Create a product (validated against its category)',
           body: ProductBody,
-          response: { 201: ProductSchema },
+          response: { 201: ProductSchema, 409: ProblemSchema },
         },
       },
       async (request, reply) => {
@@ -122,7 +122,7 @@ export function productRoutes(deps: ProductsDeps, authorizer: Authorizer): Fasti
             'Fields replace; attributes and specifications are JSON merge patches (null removes a key); variants replaces the list.',
           params: IdParams,
           body: ProductPatchBody,
-          response: { 200: ProductSchema },
+          response: { 200: ProductSchema, 409: ProblemSchema, 412: ProblemSchema, 428: ProblemSchema },
         },
       },
       async (request, reply) => {
@@ -141,6 +141,7 @@ export function productRoutes(deps: ProductsDeps, authorizer: Authorizer): Fasti
           security,
           summary: 'Archive a product (kept for order history; If-Match optional)',
           params: IdParams,
+          response: { 204: NoContent, 412: ProblemSchema },
         },
       },
       async (request, reply) => {
@@ -150,7 +151,7 @@ export function productRoutes(deps: ProductsDeps, authorizer: Authorizer): Fasti
           request.params.id,
           typeof expected === 'number' ? expected : undefined,
         );
-        return reply.status(204).header('etag', etagOf(product.version)).send();
+        return reply.header('etag', etagOf(product.version)).status(204).send();
       },
     );
   };

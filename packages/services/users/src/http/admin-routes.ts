@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Authorizer } from '@polyshop/http';
+import { NoContent, ProblemSchema, type Authorizer } from '@polyshop/http';
 import {
   assignRole,
   createRole,
@@ -57,7 +57,13 @@ export function adminRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlu
       '/roles',
       {
         preValidation: admin,
-        schema: { tags, security, summary: 'Create a role', body: RoleBody, response: { 201: RoleSchema } },
+        schema: {
+          tags,
+          security,
+          summary: 'Create a role',
+          body: RoleBody,
+          response: { 201: RoleSchema, 409: ProblemSchema },
+        },
       },
       async (request, reply) =>
         reply.status(201).send(await createRole(deps, request.body, actorOf(request))),
@@ -105,6 +111,7 @@ export function adminRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlu
           security,
           summary: 'Withdraw a permission from a role',
           params: RolePermissionParams,
+          response: { 204: NoContent, 409: ProblemSchema },
         },
       },
       async (request, reply) => {
@@ -117,7 +124,13 @@ export function adminRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlu
       '/:userId/roles/:roleId',
       {
         preValidation: admin,
-        schema: { tags, security, summary: 'Give a role to a user', params: UserRoleParams },
+        schema: {
+          tags,
+          security,
+          summary: 'Give a role to a user',
+          params: UserRoleParams,
+          response: { 204: NoContent, 409: ProblemSchema },
+        },
       },
       async (request, reply) => {
         await assignRole(deps, request.params.userId, request.params.roleId, actorOf(request));
@@ -129,7 +142,13 @@ export function adminRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlu
       '/:userId/roles/:roleId',
       {
         preValidation: admin,
-        schema: { tags, security, summary: 'Take a role from a user', params: UserRoleParams },
+        schema: {
+          tags,
+          security,
+          summary: 'Take a role from a user',
+          params: UserRoleParams,
+          response: { 204: NoContent, 409: ProblemSchema },
+        },
       },
       async (request, reply) => {
         await unassignRole(deps, request.params.userId, request.params.roleId, actorOf(request));
@@ -190,6 +209,7 @@ export function adminRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlu
           security,
           summary: 'Erase the user: personal data anonymised, no more logins (the user or an admin)',
           params: UserIdParams,
+          response: { 204: NoContent, 409: ProblemSchema },
         },
       },
       async (request, reply) => {

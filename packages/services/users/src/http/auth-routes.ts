@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError } from '@polyshop/kernel';
-import type { Authorizer } from '@polyshop/http';
+import { NoContent, ProblemSchema, type Authorizer } from '@polyshop/http';
 import { assertInternalCaller, introspect } from '../app/introspect.ts';
 import { findUserSummary, getProfile } from '../app/read-users.ts';
 import { registerUser } from '../app/register-user.ts';
@@ -33,7 +33,14 @@ export function authRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlug
 
     app.post(
       '/register',
-      { schema: { tags, summary: 'Create an account', body: RegisterBody, response: { 201: UserCreated } } },
+      {
+        schema: {
+          tags,
+          summary: 'Create an account',
+          body: RegisterBody,
+          response: { 201: UserCreated, 409: ProblemSchema },
+        },
+      },
       async (request, reply) => {
         const user = await registerUser(deps, request.body, metaOf(request));
         return reply.status(201).send(toRegisteredUserView(user));
@@ -47,7 +54,7 @@ export function authRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlug
           tags,
           summary: 'Log in: an access and a refresh token',
           body: LoginBody,
-          response: { 200: TokenPairSchema },
+          response: { 200: TokenPairSchema, 401: ProblemSchema, 429: ProblemSchema },
         },
       },
       async (request, reply) => {
@@ -68,7 +75,7 @@ export function authRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlug
           tags,
           summary: 'Exchange a refresh token (it rotates)',
           body: RefreshBody,
-          response: { 200: TokenPairSchema },
+          response: { 200: TokenPairSchema, 401: ProblemSchema },
         },
       },
       async (request) => refreshSession(deps, request.body.refreshToken, metaOf(request)),
@@ -86,6 +93,7 @@ export function authRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlug
           summary: 'End the session of the access token (or of the refresh token in the body)',
           body: LogoutBody,
           security: bearerSecurity,
+          response: { 204: NoContent },
         },
       },
       async (request, reply) => {

@@ -1,6 +1,6 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { AppError } from '@polyshop/kernel';
-import { hasPermission, type Authorizer, type Principal } from '@polyshop/http';
+import { hasPermission, markGuard, type Authorizer, type Principal } from '@polyshop/http';
 import type { UsersClient } from '../users-client.ts';
 
 /** The bearer token of a request, if it sent one. */
@@ -34,19 +34,19 @@ export function createAuthorizer(users: UsersClient | (() => UsersClient)): Auth
 
   return {
     authenticate(): preHandlerAsyncHookHandler {
-      return async (request) => {
+      return markGuard(async (request) => {
         await principalOf(request);
-      };
+      });
     },
     authorize(resource: string, action: string): preHandlerAsyncHookHandler {
-      return async (request) => {
+      return markGuard(async (request) => {
         const principal = await principalOf(request);
         if (!hasPermission(principal, resource, action)) {
           throw AppError.forbidden('AUTH.FORBIDDEN', `This needs the permission ${resource}:${action}.`, {
             details: { required: `${resource}:${action}` },
           });
         }
-      };
+      });
     },
   };
 }
