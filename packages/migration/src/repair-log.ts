@@ -116,14 +116,33 @@ export class RepairLog {
     ]);
   }
 
-  /** Which of these keys of `kind` the service's log holds. */
-  async pending(service: string, kind: string, keys: readonly string[]): Promise<Set<string>> {
-    if (keys.length === 0) return new Set();
-    const rows = await this.#db.query<{ key: string }>(
-      `SELECT key FROM ${R} WHERE service = $1 AND kind = $2 AND key = ANY($3::text[])`,
+  /**
+   * Removes the entries of `kind` listed in `copied` (key → its `attempts` when read, before the copy
+   * that fixed it began), unless a failure was recorded for the key since: a newer write whose copy
+   * failed while the retry ran keeps its entry, so its copy is not lost.
+   */
+  async removeCopied(service: string, kind: string, copied: ReadonlyMap<string, number>): Promise<void> {
+    if (copied.size === 0) return;
+    await this.#db.query(
+      `DELETE FROM ${R} AS r USING unnest($3::text[], $4::int[]) AS c(key, attempts)
+       WHERE r.service = $1 AND r.kind = $2 AND r.key = c.key AND r.attempts = c.attempts`,
+      [service, kind, [...copied.keys()], [...copied.values()]],
+    );
+  }
+
+  /** The keys of `kind` among `keys` the service's log holds, with their `attempts`. */
+  async attempts(service: string, kind: string, keys: readonly string[]): Promise<Map<string, number>> {
+    if (keys.length === 0) return new Map();
+    const rows = await this.#db.query<{ key: string; attempts: number }>(
+      `SELECT key, attempts FROM ${R} WHERE service = $1 AND kind = $2 AND key = ANY($3::text[])`,
       [service, kind, [...keys]],
     );
-    return new Set(rows.map((row) => row.key));
+    return new Map(rows.map((row) => [row.key, row.attempts]));
+  }
+
+  /** Which of these keys of `kind` the service's log holds. */
+  async pending(service: string, kind: string, keys: readonly string[]): Promise<Set<string>> {
+    return new Set((await this.attempts(service, kind, keys)).keys());
   }
 
   /** How many keys the service's log holds (only those to be copied to `target`, when given). */

@@ -177,10 +177,12 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
       let keys = pending;
       pending = [];
       try {
+        // the log's entries for these keys as they are before the copy reads the source
+        const logged = repairLog
+          ? await repairLog.state.repairs.attempts(repairLog.service, kind, keys)
+          : new Map<string, number>();
         if (byVersion) {
-          const logged = repairLog
-            ? await repairLog.state.repairs.pending(repairLog.service, kind, keys)
-            : new Set<string>();
+          // a logged key is the log's to copy, the way its write went; the others had no entry
           keys = keys.filter((key) => !logged.has(key));
           if (logged.size > 0) repaired.logged = (repaired.logged ?? 0) + logged.size;
           const done = await copyNewer(source, target, kind, keys);
@@ -190,8 +192,9 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
           const done = await copyKeys(source, target, kind, keys, { force: true });
           repaired.copied += done.written.length;
           repaired.removed += done.removed.length;
+          // copied over: their entries go, unless a copy failed again since
+          await repairLog?.state.repairs.removeCopied(repairLog.service, kind, logged);
         }
-        await repairLog?.state.repairs.remove(repairLog.service, kind, keys);
       } catch (error) {
         repaired.failed += keys.length;
         if (repairLog) {
@@ -434,15 +437,24 @@ export async function retryRepairs(
     const entries = await state.repairs.list(service, batchSize, after);
     if (entries.length === 0) return result;
     after = entries[entries.length - 1]!;
-    const groups = new Map<string, { kind: string; direction?: RepairDirection; keys: string[] }>();
+    const groups = new Map<
+      string,
+      { kind: string; direction?: RepairDirection; keys: string[]; listed: Map<string, number> }
+    >();
     for (const entry of entries) {
       if (options.target !== undefined && entry.direction?.target !== options.target) continue;
       const id = JSON.stringify([entry.kind, entry.direction?.source, entry.direction?.target]);
-      const group = groups.get(id) ?? { kind: entry.kind, ...directionOf(entry), keys: [] };
+      const group = groups.get(id) ?? {
+        kind: entry.kind,
+        ...directionOf(entry),
+        keys: [] as string[],
+        listed: new Map<string, number>(),
+      };
       group.keys.push(entry.key);
+      group.listed.set(entry.key, entry.attempts);
       groups.set(id, group);
     }
-    for (const { kind, direction, keys } of groups.values()) {
+    for (const { kind, direction, keys, listed } of groups.values()) {
       result.retried += keys.length;
       try {
         const from = direction ? stores[direction.source] : primary;
@@ -454,7 +466,8 @@ export async function retryRepairs(
           );
         }
         await copyKeys(from, to, kind, keys);
-        await state.repairs.remove(service, kind, keys);
+        // a key whose copy failed again while this one ran keeps its entry (and is retried next time)
+        await state.repairs.removeCopied(service, kind, listed);
         result.fixed += keys.length;
       } catch (error) {
         await state.repairs.add(service, kind, keys, reasonOf(error), direction);

@@ -191,6 +191,38 @@ for (const target of postgresTargets()) {
       assert.equal((await verifyStores({ source, target, batchSize: 10 })).clean, true);
     });
 
+    it('a key whose copy fails again while the retry copies it keeps its entry: the newer write is not lost', async () => {
+      const { source, target } = await stores('race');
+      await source.put('products', [record('p1', 1)]);
+      await state.repairs.add('race', 'products', ['p1'], 'mirror write failed');
+      // while the retry writes v1 (read before), the service writes v2 and that copy fails too
+      const racing = Object.assign(Object.create(target) as TableSide, {
+        async upsertIfNewer(...args: Parameters<TableSide['upsertIfNewer']>) {
+          const written = await target.upsertIfNewer(...args);
+          await source.put('products', [record('p1', 2, 'newer')]);
+          await state.repairs.add('race', 'products', ['p1'], 'mirror write failed again');
+          return written;
+        },
+      });
+      assert.deepEqual(await retryRepairs(state, 'race', source, racing), {
+        retried: 1,
+        fixed: 1,
+        failed: 0,
+      });
+      const [entry] = await state.repairs.list('race', 10);
+      assert.deepEqual([entry?.key, entry?.attempts], ['p1', 2], 'the newer failure keeps its entry');
+      assert.deepEqual(await retryRepairs(state, 'race', source, target), {
+        retried: 1,
+        fixed: 1,
+        failed: 0,
+      });
+      assert.equal(await state.repairs.size('race'), 0);
+      assert.deepEqual(
+        (await target.read('products', ['p1'])).map((r) => r.version),
+        [2],
+      );
+    });
+
     it(
       'a mirror copy that does not answer within timeoutMs goes to the repair log; the write waits no longer',
       {
