@@ -190,7 +190,7 @@ export function notificationsRoutes(
             'Every PUT creates the next version; notifications record the version they used. A variable used but not declared is a 400.',
           params: TemplateParams,
           body: TemplateBody,
-          response: { 200: TemplateSchema, ...problems },
+          response: { 200: TemplateSchema, 409: ProblemSchema, ...problems },
         },
       },
       async (request) =>
