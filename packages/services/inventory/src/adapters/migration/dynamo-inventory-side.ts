@@ -40,6 +40,7 @@ import {
   type ReservationRecord,
   type StockItem,
 } from '../dynamodb/dynamo-inventory-items.ts';
+import { pagesOf, startingAt } from '../dynamodb/dynamo-pages.ts';
 import { backoff } from '../dynamodb/dynamo-retry.ts';
 import { MAX_TRANSACTION_ACTIONS, type TransactAction } from '../dynamodb/dynamo-stock-writer.ts';
 import { readParts, shardKey, sumParts, type StockPart } from '../dynamodb/dynamo-stock-parts.ts';
@@ -224,9 +225,8 @@ export class DynamoInventorySide implements MigrationSide {
     };
     const k = inventoryKind(kind);
     let count = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#documents.send(
+    const pages = pagesOf((start) =>
+      this.#documents.send(
         new ScanCommand({
           TableName: this.#tableName,
           ConsistentRead: true,
@@ -234,12 +234,11 @@ export class DynamoInventorySide implements MigrationSide {
           FilterExpression: filters[k],
           ExpressionAttributeValues: values[k],
           ...(k === 'reservations' ? { ExpressionAttributeNames: { '#s': 'status' } } : {}),
-          ...(start ? { ExclusiveStartKey: start } : {}),
+          ...startingAt(start),
         }),
-      );
-      count += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+      ),
+    );
+    for await (const page of pages) count += page.Count ?? 0;
     return count;
   }
 
@@ -281,20 +280,20 @@ export class DynamoInventorySide implements MigrationSide {
   /** Every item's key (and status, for reservations), by a consistent scan. */
   async #scanAll(): Promise<{ PK: string; SK: string; status?: string }[]> {
     const items: { PK: string; SK: string; status?: string }[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#documents.send(
+    const pages = pagesOf((start) =>
+      this.#documents.send(
         new ScanCommand({
           TableName: this.#tableName,
           ConsistentRead: true,
           ProjectionExpression: 'PK, SK, #s',
           ExpressionAttributeNames: { '#s': 'status' },
-          ...(start ? { ExclusiveStartKey: start } : {}),
+          ...startingAt(start),
         }),
-      );
+      ),
+    );
+    for await (const page of pages) {
       items.push(...((page.Items ?? []) as { PK: string; SK: string; status?: string }[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return items;
   }
 
@@ -324,9 +323,8 @@ export class DynamoInventorySide implements MigrationSide {
     const shards = await Promise.all(
       Array.from({ length: KEY_SHARDS }, async (_, shard) => {
         const keys: string[] = [];
-        let start: Record<string, unknown> | undefined;
-        do {
-          const page = await this.#documents.send(
+        const pages = pagesOf((start) =>
+          this.#documents.send(
             new QueryCommand({
               TableName: this.#tableName,
               IndexName: KEY_INDEX,
@@ -337,12 +335,14 @@ export class DynamoInventorySide implements MigrationSide {
               },
               ScanIndexForward: ascending,
               Limit: limit - keys.length,
-              ...(start ? { ExclusiveStartKey: start } : {}),
+              ...startingAt(start),
             }),
-          );
+          ),
+        );
+        for await (const page of pages) {
           keys.push(...(page.Items ?? []).map((item) => String(item.keyOrder)));
-          start = page.LastEvaluatedKey;
-        } while (start && keys.length < limit);
+          if (keys.length >= limit) break;
+        }
         return keys;
       }),
     );
@@ -385,9 +385,8 @@ export class DynamoInventorySide implements MigrationSide {
   ): Promise<KeyedItem[]> {
     const sk = (version: number) => `${ADJUSTMENT_PREFIX}${String(Math.max(0, version)).padStart(12, '0')}`;
     const keys: KeyedItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#documents.send(
+    const pages = pagesOf((start) =>
+      this.#documents.send(
         new QueryCommand({
           TableName: this.#tableName,
           KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
@@ -401,15 +400,17 @@ export class DynamoInventorySide implements MigrationSide {
           ScanIndexForward: order === 'ascending',
           ConsistentRead: true,
           ...(Number.isFinite(limit) ? { Limit: limit - keys.length } : {}),
-          ...(start ? { ExclusiveStartKey: start } : {}),
+          ...startingAt(start),
         }),
-      );
+      ),
+    );
+    for await (const page of pages) {
       for (const item of (page.Items ?? []) as ItemKey[]) {
         const version = Number(item.SK.slice(ADJUSTMENT_PREFIX.length));
         keys.push({ key: adjustmentKeyOf(sku, version), item: { PK: item.PK, SK: item.SK } });
       }
-      start = page.LastEvaluatedKey;
-    } while (start && keys.length < limit);
+      if (keys.length >= limit) break;
+    }
     return keys;
   }
 
