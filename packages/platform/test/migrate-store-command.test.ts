@@ -41,9 +41,15 @@ describe('polyshop migrate-store products, PostgreSQL → MongoDB', { skip }, ()
   let env: Record<string, string>;
 
   before(async () => {
-    platform = await createTestPlatform({ target: 'postgres', services: ['users', 'products'] });
-    await seedCatalogue(platform, { products: 40, seed: 7, batchSize: 20, progress: false });
+    // the running platform can reach MongoDB too: its products process applies every phase (a
+    // process that cannot stays at its epoch, and the next phase waits for it)
     opened = await mongo.open();
+    platform = await createTestPlatform({
+      target: 'postgres',
+      services: ['users', 'products'],
+      env: { MONGODB_URL: mongoUrlOf(opened) },
+    });
+    await seedCatalogue(platform, { products: 40, seed: 7, batchSize: 20, progress: false });
     env = {
       DATABASE_URL: platform.config.DATABASE_URL!,
       MONGODB_URL: mongoUrlOf(opened),
@@ -158,9 +164,13 @@ describe(
     let env: Record<string, string>;
 
     before(async () => {
-      platform = await createTestPlatform({ target: 'postgres', services: ['users', 'products'] });
-      await seedCatalogue(platform, { products: 10, seed: 11, batchSize: 10, progress: false });
       opened = await mongo.open();
+      platform = await createTestPlatform({
+        target: 'postgres',
+        services: ['users', 'products'],
+        env: { MONGODB_URL: mongoUrlOf(opened) },
+      });
+      await seedCatalogue(platform, { products: 10, seed: 11, batchSize: 10, progress: false });
       env = { DATABASE_URL: platform.config.DATABASE_URL!, MONGODB_URL: mongoUrlOf(opened) };
     });
     after(async () => {
