@@ -60,9 +60,9 @@ export interface VerifyReport {
   /** The first `detailLimit` differences, in kind and key order. */
   details: Difference[];
   /**
-   * Keys still found different after `settle` that the repair log holds (their dual-write copy failed
-   * and waits for `retryRepairs`): owed, not differences — read-switch waits until the log is empty.
-   * Absent when none, and in a repairing pass (which copies them).
+   * How many of the differences the repair log holds (their dual-write copy failed and waits for
+   * `retryRepairs`, which copies them; read-switch waits until the log is empty). Absent when none,
+   * and in a repairing pass (which copies them).
    */
   owed?: number;
   repaired?: RepairSummary;
@@ -141,8 +141,8 @@ export interface VerifyProgress {
  * The stores are compared while the service writes both: a key found different is read again (the
  * source, then the target) a few times with growing pauses (`settle`), and counts only if it still
  * differs, so a write caught between its primary commit and its mirror copy is not reported. Without
- * `repair`, a key that still differs and that `repairLog`'s log holds (its copy failed) is counted
- * as `owed`, not as a difference: the log's retry copies it, and read-switch waits for that.
+ * `repair`, a difference whose key `repairLog`'s log holds (its copy failed) is also counted as
+ * `owed`: the log's retry copies it.
  */
 export async function verifyStores(options: VerifyOptions): Promise<VerifyReport> {
   const { source, target, batchSize, repair = false, repairLog } = options;
@@ -259,7 +259,7 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
           return difference ? [difference] : [];
         });
       }
-      // a copy that failed is the repair log's to make (read-switch waits for it), no difference
+      // a copy that failed is the repair log's to make: still a difference, counted as owed
       const owed =
         repairLog && !repair && doubtful.length > 0
           ? await repairLog.state.repairs.pending(
@@ -269,7 +269,7 @@ export async function verifyStores(options: VerifyOptions): Promise<VerifyReport
             )
           : new Set<string>();
       if (owed.size > 0) report.owed = (report.owed ?? 0) + owed.size;
-      for (const difference of doubtful) if (!owed.has(difference.key)) await differ(difference);
+      for (const difference of doubtful) await differ(difference);
     };
     const suspect = async (difference: Difference) => {
       suspects.push(difference);
