@@ -92,5 +92,29 @@ describe('benchmark measures', () => {
     assert.equal(result.failed, outcomes.refused + outcomes.threw);
     assert.ok(outcomes.threw >= 1 && outcomes.succeeded >= 1);
     assert.ok(result.p99Ms >= result.p50Ms);
+    assert.equal(result.firstError, 'boom');
+  });
+
+  it('refuses a comparison whose anchor failed every operation, naming its first error', async () => {
+    const failing = () =>
+      runLoad({
+        concurrency: 1,
+        durationMs: 10,
+        operation: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          throw new Error('duplicate key value violates unique constraint');
+        },
+      });
+    await assert.rejects(
+      compareInterleaved({
+        scenario: 'x',
+        label: 'pglite c=1',
+        anchorName: 'raw loop',
+        rounds: 1,
+        polyshop: async () => run(10),
+        anchor: failing,
+      }),
+      /pglite c=1: the anchor \(raw loop\) failed all \d+ operations: duplicate key value/,
+    );
   });
 });

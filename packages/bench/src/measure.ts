@@ -4,6 +4,8 @@ export interface LoadResult {
   perSecond: number;
   ok: number;
   failed: number;
+  /** The first error an operation threw, if any did (its message). */
+  firstError?: string;
   p50Ms: number;
   p99Ms: number;
 }
@@ -34,12 +36,16 @@ export async function runLoad(options: {
   const latencies: number[] = [];
   let ok = 0;
   let failed = 0;
+  let firstError: string | undefined;
   const started = performance.now();
   const deadline = started + options.durationMs;
   const loop = async (worker: number) => {
     for (let sequence = 0; performance.now() < deadline; sequence++) {
       const at = performance.now();
-      const succeeded = await options.operation(worker, sequence).catch(() => false);
+      const succeeded = await options.operation(worker, sequence).catch((error: unknown) => {
+        firstError ??= error instanceof Error ? error.message : String(error);
+        return false;
+      });
       latencies.push(performance.now() - at);
       if (succeeded) ok++;
       else failed++;
@@ -51,6 +57,7 @@ export async function runLoad(options: {
     perSecond: ok / seconds,
     ok,
     failed,
+    ...(firstError ? { firstError } : {}),
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
   };
@@ -92,7 +99,8 @@ export interface Comparison {
 /**
  * Measures `polyshop` and `anchor` in interleaved rounds (A B A B …) so that a noisy neighbour slows
  * both alike, and keeps the round whose rate (with `metric` `p99`: whose p99) is the median of each
- * (its other figures with it).
+ * (its other figures with it). An anchor round in which every operation failed is an error, not a
+ * rate of 0: the ratio would mean nothing.
  */
 export async function compareInterleaved(options: {
   scenario: string;
@@ -108,7 +116,13 @@ export async function compareInterleaved(options: {
   const theirs: LoadResult[] = [];
   for (let round = 0; round < options.rounds; round++) {
     mine.push(await options.polyshop());
-    theirs.push(await options.anchor());
+    const anchor = await options.anchor();
+    if (anchor.ok === 0 && anchor.failed > 0) {
+      throw new Error(
+        `${options.label}: the anchor (${options.anchorName}) failed all ${anchor.failed} operations: ${anchor.firstError}`,
+      );
+    }
+    theirs.push(anchor);
   }
   const metric = options.metric ?? 'rate';
   const polyshop = medianRun(mine, metric);

@@ -1,29 +1,37 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { beginStatement, type SqlDatabase } from '@polyshop/stores';
 import type { RecordedStatement, RecordedUnit } from './statement-recorder.ts';
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+/**
+ * The ids a request makes up: UUIDs, and 32 hex digits on their own (a UUID without its dashes, as in
+ * the sandbox gateway's `sbx_ch_…` transaction ids). Longer hex runs (fingerprints, hashes) are left.
+ */
+const ID =
+  /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])/gi;
+
+const isUuid = (id: string) => id.length === 36;
 
 /** The pgbench variable that makes each replay's ids its own (`\set` at the top of the script). */
 const REPLAY_VARIABLE = 'polyshop_replay';
 
-/** Replaces every UUID in `value` (strings, arrays of them) through `fresh`, the same UUID the same way. */
+/** Replaces every id in `value` (strings, arrays of them) through `fresh`, the same id the same way. */
 function withFreshIds(value: unknown, fresh: (id: string) => string): unknown {
-  if (typeof value === 'string') return value.replace(UUID, (id) => fresh(id.toLowerCase()));
+  if (typeof value === 'string') return value.replace(ID, (id) => fresh(id.toLowerCase()));
   if (Array.isArray(value)) return value.map((item) => withFreshIds(item, fresh));
   return value;
 }
 
 /**
- * The recorded units again with new ids: each UUID the recording holds (order, payment, event,
- * lease, idempotency key) becomes a new one, consistently, so that a replay inserts new rows and its
+ * The recorded units again with new ids: each id the recording holds (order, payment, event,
+ * lease, idempotency key, gateway transaction) becomes a new one of its form, consistently, so that a replay inserts new rows and its
  * later statements find them, as the request did.
  */
 export function freshUnits(units: readonly RecordedUnit[]): RecordedUnit[] {
   const ids = new Map<string, string>();
   const fresh = (id: string) => {
     let replacement = ids.get(id);
-    if (!replacement) ids.set(id, (replacement = randomUUID()));
+    if (!replacement)
+      ids.set(id, (replacement = isUuid(id) ? randomUUID() : randomBytes(16).toString('hex')));
     return replacement;
   };
   return units.map((unit) => ({
@@ -82,17 +90,19 @@ function parameterText(value: unknown): string {
 }
 
 /**
- * A parameter as an SQL expression of its type whose UUIDs are new on every run of the script:
- * the n-th distinct UUID of the recording becomes `md5(:polyshop_replay || '-n')::uuid`.
+ * A parameter as an SQL expression of its type whose ids are new on every run of the script: the
+ * n-th distinct id of the recording becomes `md5(:polyshop_replay || '-n')`, cast to `uuid` and back
+ * to text when it was a UUID.
  */
-function literal(value: unknown, type: string, uuidNumber: (id: string) => number): string {
+function literal(value: unknown, type: string, idNumber: (id: string) => number): string {
   if (value === null || value === undefined) return `NULL::${type}`;
   const text = parameterText(value);
   const parts: string[] = [];
   let last = 0;
-  for (const match of text.matchAll(UUID)) {
+  for (const match of text.matchAll(ID)) {
     parts.push(quote(text.slice(last, match.index)));
-    parts.push(`md5(:${REPLAY_VARIABLE} || '-${uuidNumber(match[0].toLowerCase())}')::uuid::text`);
+    const id = match[0].toLowerCase();
+    parts.push(`md5(:${REPLAY_VARIABLE} || '-${idNumber(id)}')${isUuid(id) ? '::uuid::text' : ''}`);
     last = match.index + match[0].length;
   }
   if (parts.length === 0) return `${quote(text)}::${type}`;
@@ -100,21 +110,21 @@ function literal(value: unknown, type: string, uuidNumber: (id: string) => numbe
   return `(${parts.join(' || ')})::${type}`;
 }
 
-function inline(statement: RecordedStatement, types: readonly string[], uuidNumber: (id: string) => number) {
+function inline(statement: RecordedStatement, types: readonly string[], idNumber: (id: string) => number) {
   return statement.text.replace(/\$(\d+)/g, (_, n: string) => {
     const index = Number(n) - 1;
-    return literal(statement.params[index], types[index] ?? 'text', uuidNumber);
+    return literal(statement.params[index], types[index] ?? 'text', idNumber);
   });
 }
 
 /**
  * `units` as a pgbench script (one script run = one request): each statement with its parameters
- * inlined as typed literals, transactions between `BEGIN` and `COMMIT` as they ran, and every UUID
+ * inlined as typed literals, transactions between `BEGIN` and `COMMIT` as they ran, and every id
  * made new per run so that the replay writes new rows like the request did.
  */
 export async function pgbenchScript(db: SqlDatabase, units: readonly RecordedUnit[]): Promise<string> {
   const numbers = new Map<string, number>();
-  const uuidNumber = (id: string) => {
+  const idNumber = (id: string) => {
     if (!numbers.has(id)) numbers.set(id, numbers.size + 1);
     return numbers.get(id)!;
   };
@@ -127,7 +137,7 @@ export async function pgbenchScript(db: SqlDatabase, units: readonly RecordedUni
       if (!types.has(statement.text)) {
         types.set(statement.text, statement.params.length ? await parameterTypes(db, statement.text) : []);
       }
-      lines.push(`${inline(statement, types.get(statement.text)!, uuidNumber)};`);
+      lines.push(`${inline(statement, types.get(statement.text)!, idNumber)};`);
     }
     if (unit.transaction) lines.push('COMMIT;');
   }
