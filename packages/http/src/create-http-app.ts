@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from '@polyshop/kernel';
 import { runAsWorkFrom } from '@polyshop/stores';
-import { installProblemHandlers, sendFrameworkProblem } from './problem-handler.ts';
+import { installProblemHandlers, sendClientErrorProblem, sendFrameworkProblem } from './problem-handler.ts';
 import { requestValidatorFactory } from './request-validation.ts';
 import { installTextRules } from './request-text.ts';
 import { LatencyWindow } from './latency-window.ts';
@@ -66,6 +66,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     return503OnClosing: true,
     schemaController: { compilersFactory: { buildValidator: requestValidatorFactory() } },
     frameworkErrors: sendFrameworkProblem,
+    // what Node's HTTP parser refuses (an over-long URL or header: 431) is problem+json too
+    clientErrorHandler: (error, socket) => sendClientErrorProblem(error, socket, loggerInstance),
   });
   // Everything a request starts is work of that request's age: a one-connection store serves the oldest first.
   app.addHook('onRequest', (_request, _reply, done) => runAsWorkFrom(performance.now(), done));

@@ -1,5 +1,14 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, PROBLEM_CONTENT_TYPE, toProblem, type FieldError } from '@polyshop/kernel';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  AppError,
+  PROBLEM_CONTENT_TYPE,
+  toProblem,
+  type FieldError,
+  type ProblemDetails,
+} from '@polyshop/kernel';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -110,6 +119,56 @@ export function sendFrameworkProblem(
   reply: FastifyReply,
 ): void {
   void sendProblem(reply, request, toAppError(error));
+}
+
+/** What Node's HTTP parser refuses before any route sees the request, by the parser's error code. */
+const CLIENT_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    status: 431,
+    code: 'REQUEST.HEADERS_TOO_LARGE',
+    detail: 'The request line and headers are larger than the limit (16 KiB): a URL or a header is too long.',
+  },
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    code: 'REQUEST.TIMEOUT',
+    detail: 'The request was not received in time.',
+  },
+};
+const MALFORMED_HTTP = {
+  status: 400,
+  code: 'REQUEST.MALFORMED_HTTP',
+  detail: 'The request is not valid HTTP.',
+};
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node's HTTP parser refused — an over-long URL or header
+ * (431), a request not received in time (408), bytes that are not HTTP (400) — answered as
+ * problem+json like every other error (Fastify's default wrote plain JSON), then the connection closed.
+ */
+export function sendClientErrorProblem(
+  error: Error & { code?: string },
+  socket: Socket,
+  logger: Pick<FastifyBaseLogger, 'debug'>,
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, code, detail } = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED_HTTP;
+  const title = STATUS_CODES[status] ?? 'Bad Request';
+  const problem: ProblemDetails = {
+    type: `https://polyshop.dev/problems/${code.toLowerCase().replace(/[._]/g, '-')}`,
+    title,
+    status,
+    detail,
+    code,
+    requestId: randomUUID(),
+  };
+  const body = JSON.stringify(problem);
+  logger.debug({ err: error, code }, 'client error');
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(error);
 }
 
 /**

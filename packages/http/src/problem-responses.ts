@@ -32,8 +32,9 @@ type RouteSchema = Omit<FastifySchema, 'response'> & {
  * The problem+json statuses a route can answer, derived from the route alone: 400 on every route (the
  * edge rules refuse bad text and bad percent-encoding anywhere, and its schemas' values), 401 and 403
  * when it is guarded, 404 and 414 when it has path parameters, 413 and 415 when it takes a body, 503
- * on every route (a store or another service it depends on is unavailable). Statuses only a handler
- * knows (409, 412, 428, 429, 204 …) the route declares itself.
+ * on every route (a store or another service it depends on is unavailable), 431 on every route (a URL
+ * or header too long for Node's HTTP parser, 16 KiB with the request line: a long query string is
+ * one). Statuses only a handler knows (409, 412, 428, 429, 204 …) the route declares itself.
  */
 export function derivedProblemStatuses(schema: RouteSchema, guarded: boolean): Record<string, string> {
   const statuses: Record<string, string | undefined> = {
@@ -51,6 +52,7 @@ export function derivedProblemStatuses(schema: RouteSchema, guarded: boolean): R
           415: 'The request body is not application/json.',
         }
       : {}),
+    431: 'The URL and headers are larger than the limit (16 KiB): a query string or header is too long.',
     503: 'A store or service this depends on is unavailable; retry later.',
   };
   return Object.fromEntries(Object.entries(statuses).filter(([, text]) => text !== undefined)) as Record<

@@ -31,7 +31,7 @@ describe('every route documents the problems it can answer, by one rule', () => 
     const doc = (await app.inject('/docs/json')).json();
     const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses).sort();
 
-    assert.deepEqual(statuses('/open', 'get'), ['200', '400', '503']);
+    assert.deepEqual(statuses('/open', 'get'), ['200', '400', '431', '503']);
     assert.equal(doc.paths['/open'].get.security, undefined, 'an open route has no security');
     assert.deepEqual(statuses('/things/{id}', 'put'), [
       '204',
@@ -43,12 +43,13 @@ describe('every route documents the problems it can answer, by one rule', () => 
       '413',
       '414',
       '415',
+      '431',
       '503',
     ]);
     assert.deepEqual(doc.paths['/things/{id}'].put.security, [{ bearerAuth: [] }], 'a guarded route says so');
     assert.deepEqual(
       statuses('/bare', 'get'),
-      ['200', '400', '503'],
+      ['200', '400', '431', '503'],
       'a route without a response schema keeps its 200',
     );
     const conflict = doc.paths['/things/{id}'].put.responses['409'];

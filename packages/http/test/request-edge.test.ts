@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import Type from 'typebox';
 import { silentLogger } from '@polyshop/kernel';
 import { createHttpApp, type HttpApp } from '../src/create-http-app.ts';
@@ -186,6 +187,37 @@ describe('request edge rules (every route of createHttpApp)', () => {
     assert.match(String(long.headers['content-type']), /^application\/problem\+json/);
     assert.equal(long.json().code, 'REQUEST.URI_TOO_LONG');
     assertRefused(await send('GET', '/things/%FF'), 'path', 'REQUEST.BAD_URL');
+  });
+
+  it('answers what the HTTP parser refuses (a query string past 16 KiB, bytes that are not HTTP) as problem+json', async () => {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = new URL(address);
+    /** The raw answer to `request` written on a new connection (the server closes it after a refusal). */
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        let answer = '';
+        const socket = connect({ port: Number(port), host: '127.0.0.1' }, () => socket.write(request));
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(answer));
+      });
+    const problemOf = (answer: string) => {
+      const [head = '', body = ''] = answer.split('\r\n\r\n');
+      assert.match(head, /^content-type: application\/problem\+json$/im, answer);
+      return JSON.parse(body) as { status: number; code: string };
+    };
+
+    const long = await raw(`GET /things/a?brand=${'b'.repeat(17_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    assert.match(long, /^HTTP\/1\.1 431 /, long);
+    const tooLarge = problemOf(long);
+    assert.equal(tooLarge.status, 431);
+    assert.equal(tooLarge.code, 'REQUEST.HEADERS_TOO_LARGE');
+    const garbage = await raw('NOT HTTP AT ALL\r\n\r\n');
+    assert.match(garbage, /^HTTP\/1\.1 400 /, garbage);
+    assert.equal(problemOf(garbage).code, 'REQUEST.MALFORMED_HTTP');
+    // a request within the limit still reaches its route
+    const fine = await fetch(`${address}/things/a?brand=${'b'.repeat(1000)}`);
+    assert.equal(fine.status, 200);
   });
 
   it('answers a body that is not JSON with 415 problem+json', async () => {
