@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,18 +68,23 @@ describe('deploy/k8s', () => {
     const { status, output } = validate();
     if (skipWhenNotInstalled(status, output, (m) => t.skip(m))) return;
     assert.equal(status, 0, output);
-    // Both Kubernetes versions, every resource of every file (the example Secret included), none skipped.
+    // On both Kubernetes versions: every resource of every file (the example Secret included), then every
+    // resource `kustomize build` renders (what `kubectl apply -k` sends); none skipped.
     const summaries = output.split('\n').filter((line) => line.startsWith('Summary:'));
-    assert.equal(summaries.length, 2, output);
-    const resources = applied.length + 1;
-    for (const summary of summaries)
+    assert.equal(summaries.length, 4, output);
+    assert.match(output, /== kustomize v[\d.]+ build /);
+    summaries.forEach((summary, index) => {
+      const resources = index < 2 ? applied.length + 1 : applied.length;
       assert.match(
         summary,
-        new RegExp(`${resources} resources found .* Valid: ${resources}, Invalid: 0, Errors: 0, Skipped: 0`),
+        new RegExp(
+          `^Summary: ${resources} resources found .* Valid: ${resources}, Invalid: 0, Errors: 0, Skipped: 0$`,
+        ),
       );
+    });
   });
 
-  it('the validator rejects a broken manifest: a string replica count, an unknown field, a removed API', (t) => {
+  it('the validator rejects a string replica count, an unknown field, a removed API, a kustomization naming no file', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'polyshop-k8s-broken-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const users = readFileSync(join(k8sDir, 'users.yaml'), 'utf8');
@@ -107,6 +112,24 @@ describe('deploy/k8s', () => {
       assert.equal(status, 1, `${file} must be rejected:\n${output}`);
       assert.match(output, message);
     }
+
+    const kustomized = join(dir, 'kustomized');
+    mkdirSync(kustomized);
+    writeFileSync(join(kustomized, 'users.yaml'), users);
+    const listing = (...files: string[]) =>
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${files.map((f) => `  - ${f}\n`).join('')}`;
+    writeFileSync(join(kustomized, 'kustomization.yaml'), listing('users.yaml'));
+    const built = validate(kustomized);
+    assert.equal(built.status, 0, built.output);
+    assert.match(built.output, /kustomize build .*\nSummary: 3 resources found in 1 file - Valid: 3,/);
+    writeFileSync(join(kustomized, 'kustomization.yaml'), listing('users.yaml', 'orders.yaml'));
+    const missing = validate(kustomized);
+    assert.equal(
+      missing.status,
+      1,
+      `a kustomization naming a missing file must be rejected:\n${missing.output}`,
+    );
+    assert.match(missing.output, /accumulating resources from 'orders\.yaml'/);
   });
 
   it('kustomize applies every manifest here but the example Secret', () => {
