@@ -43,6 +43,7 @@ describe('the OpenAPI document lists the problems every route can answer (PGlite
     const inPath = operation.parameters?.some((parameter) => parameter.in === 'path');
     return [
       400,
+      431,
       503,
       ...(operation.security?.length ? [401, 403] : []),
       ...(inPath ? [404, 414] : []),
@@ -50,7 +51,7 @@ describe('the OpenAPI document lists the problems every route can answer (PGlite
     ];
   };
 
-  it('documents 400 and 503 everywhere, 401/403 when guarded, 404/414 with path ids, 413/415 with a body', () => {
+  it('documents 400, 431 and 503 everywhere, 401/403 when guarded, 404/414 with path ids, 413/415 with a body', () => {
     assert.ok(operations.length >= 70, `all services' operations (${operations.length})`);
     assert.ok(
       operations.filter(({ operation }) => operation.security?.length).length >= 50,
