@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { Platform } from '../src/platform.ts';
+import type { InjectTarget } from './http-inject.ts';
 import { TEST_ADMIN } from './test-platform.ts';
 
 /** A password every test user gets (meets the strength rule). */
 export const TEST_PASSWORD = 'Test-Passw0rd!';
 
 async function call<T>(
-  platform: Platform,
+  platform: InjectTarget,
   method: 'GET' | 'POST' | 'PUT',
   url: string,
   payload?: object,
@@ -25,7 +25,7 @@ async function call<T>(
 }
 
 /** Logs in through `POST /users/login` and returns the access token. */
-export async function loginToken(platform: Platform, email: string, password: string): Promise<string> {
+export async function loginToken(platform: InjectTarget, email: string, password: string): Promise<string> {
   return (await call<{ accessToken: string }>(platform, 'POST', '/users/login', { email, password }))
     .accessToken;
 }
@@ -34,7 +34,7 @@ export async function loginToken(platform: Platform, email: string, password: st
  * A bearer access token of the bootstrap admin (`*:*`), which `createTestPlatform` creates from its
  * default `POLYSHOP_ADMIN_EMAIL` / `POLYSHOP_ADMIN_PASSWORD`.
  */
-export async function adminToken(platform: Platform): Promise<string> {
+export async function adminToken(platform: InjectTarget): Promise<string> {
   return loginToken(platform, TEST_ADMIN.email, TEST_ADMIN.password);
 }
 
@@ -43,7 +43,7 @@ export async function adminToken(platform: Platform): Promise<string> {
  * admin API, assigns it and logs the user in. `[]` gives a user without any permission.
  */
 export async function userWithPermissions(
-  platform: Platform,
+  platform: InjectTarget,
   permissions: string[],
 ): Promise<{ userId: string; email: string; token: string }> {
   const suffix = randomBytes(6).toString('hex');
@@ -77,7 +77,7 @@ export async function userWithPermissions(
  * given), asserted to answer 2xx; resolves to the answer.
  */
 export async function requestOk(
-  platform: Platform,
+  platform: InjectTarget,
   token: string,
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   url: string,

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { TEST_PASSWORD, type TestPlatform } from '@polyshop/platform/testing';
+import { TEST_PASSWORD, type InjectTarget } from '@polyshop/platform/testing';
 import { eventually } from '@polyshop/testing';
 import { checkoutBody, seedSkus } from '../../../services/orders/test/fixtures/checkout-platform.ts';
 import {
@@ -52,6 +52,14 @@ export interface PlacedOrder {
   token: string;
 }
 
+export interface MixedWorkloadOptions {
+  /**
+   * Whether the stock keeper restocks (default true). A restock carries no Idempotency-Key: when a
+   * replica dies under it, its outcome is unknown, so a test that kills replicas turns it off.
+   */
+  restocks?: boolean;
+}
+
 /** A running load: `stop` ends every client and resolves once each answered its last request. */
 export interface RunningLoad {
   stop(): Promise<void>;
@@ -79,24 +87,33 @@ export class MixedWorkload {
   /** Per SKU, the units received: the first stock and every acknowledged restock. */
   readonly received = new Map(SHOP_SKUS.map((sku) => [sku, SHOP[sku]!.quantity]));
   readonly counts = { searches: 0, logins: 0, preferenceWrites: 0, restocks: 0, stockLooks: 0 };
-  readonly #platform: TestPlatform;
+  readonly #platform: InjectTarget;
   readonly #admin: LiveMove['request'];
+  readonly #options: MixedWorkloadOptions;
   #catalogue: Ledger | undefined;
   #clients = 0;
 
-  private constructor(platform: TestPlatform, adminToken: string) {
+  private constructor(platform: InjectTarget, adminToken: string, options: MixedWorkloadOptions) {
     this.#platform = platform;
     this.#admin = requestsAs(platform, adminToken);
+    this.#options = options;
   }
 
-  /** The shop (one product with a variant per SKU, stocked as `SHOP` says) and its workload. */
-  static async open(platform: TestPlatform, adminToken: string): Promise<MixedWorkload> {
+  /**
+   * The shop (one product with a variant per SKU, stocked as `SHOP` says) and its workload, on a
+   * platform in this process or over real HTTP (`httpInjectTarget`).
+   */
+  static async open(
+    platform: InjectTarget,
+    adminToken: string,
+    options: MixedWorkloadOptions = {},
+  ): Promise<MixedWorkload> {
     await seedSkus(
       platform,
       SHOP_SKUS.map((sku) => ({ sku, ...SHOP[sku]! })),
       { name: 'Mixed workload shop' },
     );
-    return new MixedWorkload(platform, adminToken);
+    return new MixedWorkload(platform, adminToken, options);
   }
 
   /** The admin's catalogue edits (products live-move ledger), once a load started. */
@@ -307,7 +324,7 @@ export class MixedWorkload {
         this.failures.push(`oversold: ${JSON.stringify(level)}`);
       }
     }
-    if (step % 5 !== 4) return;
+    if (step % 5 !== 4 || this.#options.restocks === false) return;
     const sku = HOT_SKUS[Math.floor(step / 5) % HOT_SKUS.length]!;
     const restocked = await this.#admin('POST', `/inventory/${sku}/adjust`, {
       delta: RESTOCK,

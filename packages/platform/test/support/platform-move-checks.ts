@@ -193,7 +193,7 @@ async function assertOnePaymentPerOrder(moved: MovedPlatform, workload: MixedWor
  * The SMTP server received exactly one confirmation email per confirmed order (to its shopper) and
  * none for another order, one welcome email per registered shopper and one per direct send.
  */
-async function assertEmailedOnce(smtp: SmtpSink, workload: MixedWorkload): Promise<void> {
+export async function assertEmailedOnce(smtp: SmtpSink, workload: MixedWorkload): Promise<void> {
   const confirmations = new Map(
     workload.confirmed().map((order) => [`Order Confirmed - ${order.orderNumber}`, order]),
   );

@@ -13,6 +13,7 @@ import {
   adminToken,
   createTestPlatform,
   migrateStoreInProcess,
+  type InjectTarget,
   type TestPlatform,
 } from '@polyshop/platform/testing';
 import { openMongo, type MongoConnection, type SqlDatabase } from '@polyshop/stores';
@@ -102,7 +103,7 @@ export async function openLiveMove(options: LiveMoveOptions = {}): Promise<LiveM
 }
 
 /** HTTP requests to `platform` as the holder of `token` (`If-Match: "<ifMatch>"` when given). */
-export function requestsAs(platform: TestPlatform, token: string): LiveMove['request'] {
+export function requestsAs(platform: InjectTarget, token: string): LiveMove['request'] {
   return async (method, url, body, ifMatch) =>
     await platform.app.inject({
       method,
