@@ -1,4 +1,4 @@
-import { ConfigError, type Clock, type Logger } from '@polyshop/kernel';
+import type { Clock, Logger } from '@polyshop/kernel';
 import {
   DeadLetters,
   InProcessEventBus,
@@ -17,8 +17,6 @@ export interface PlatformEventsOptions {
   natsUrl: string | undefined;
   /** From `NATS_SUBJECT_PREFIX`; the stream is named after it (`polyshop.events` → `POLYSHOP_EVENTS`). */
   subjectPrefix: string;
-  /** `polyshop serve`: services in other processes only hear events over NATS, so it is required. */
-  natsRequired: boolean;
   postgres: () => Promise<SqlDatabase>;
   clock: Clock;
   logger: Logger;
@@ -31,23 +29,13 @@ export interface PlatformEvents {
 }
 
 /**
- * The bus of this process: NATS JetStream when `NATS_URL` is set, else in-process (all-in-one);
- * `polyshop serve` without `NATS_URL` stops with a configuration error. Whatever a consumer gives up
+ * The bus of this process: NATS JetStream when `NATS_URL` is set, else in-process (all-in-one;
+ * `polyshop serve` requires NATS: `assertServeRequirements`). Whatever a consumer gives up
  * on goes to the dead letters in `platform.dead_letters` of the shared PostgreSQL (opened and
  * migrated on first use).
  */
 export async function createPlatformEvents(options: PlatformEventsOptions): Promise<PlatformEvents> {
   const { natsUrl, logger } = options;
-  if (!natsUrl && options.natsRequired) {
-    throw new ConfigError([
-      {
-        variable: 'NATS_URL',
-        message:
-          'required by `polyshop serve`: services in separate processes exchange events over NATS JetStream ' +
-          '(e.g. NATS_URL=nats://127.0.0.1:4222 after `npx polyshop servers up nats`); `polyshop start` runs without it',
-      },
-    ]);
-  }
   let store: Promise<DeadLetterStore> | undefined;
   const openStore = () =>
     (store ??= (async () => {

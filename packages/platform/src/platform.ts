@@ -19,6 +19,7 @@ import { migrationAdminRoutes } from './migration/migration-admin-routes.ts';
 import { createMigrationSides } from './migration/migration-sides.ts';
 import { loadPlatformConfig, type PlatformConfig } from './platform-config.ts';
 import { createPlatformEvents } from './platform-events.ts';
+import { assertServeRequirements } from './serve-requirements.ts';
 import { createAuthorizer, findServiceDefinition, serviceDefinitions } from './service-catalog.ts';
 import { serviceUrl } from './service-ports.ts';
 import { trustedProxies } from './trust-proxy.ts';
@@ -35,7 +36,7 @@ export interface PlatformOptions {
   clock?: Clock;
   /** Service definitions to use instead of the catalog (tests). */
   definitions?: readonly AnyServiceDefinition[];
-  /** Events must go over NATS (`polyshop serve`): start-up fails without `NATS_URL`. */
+  /** `polyshop serve`: start-up fails without `NATS_URL` or `POLYSHOP_INTERNAL_TOKEN` (`assertServeRequirements`). */
   natsRequired?: boolean;
   /** Decorates the shared PostgreSQL once it is open (benchmarks count and record its statements). */
   wrapPostgres?: (db: SqlDatabase) => SqlDatabase;
@@ -96,10 +97,10 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
 
   const stores = createStoreConnections(config, env);
 
+  if (options.natsRequired) assertServeRequirements(config.NATS_URL, env);
   const { bus, deadLetters } = await createPlatformEvents({
     natsUrl: config.NATS_URL,
     subjectPrefix: config.NATS_SUBJECT_PREFIX,
-    natsRequired: options.natsRequired ?? false,
     postgres: sharedPostgres,
     clock,
     logger,

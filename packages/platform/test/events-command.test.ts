@@ -49,9 +49,22 @@ describe('polyshop serve', () => {
     const serversDir = mkdtempSync(join(tmpdir(), 'polyshop-no-servers-'));
     const { code, stderr } = await polyshop(['serve', 'products', '--port', '39999'], {
       SERVERS_DIR: serversDir,
+      POLYSHOP_INTERNAL_TOKEN: 'internal-credential-of-this-test',
     });
     assert.equal(code, 78);
     assert.match(stderr, /NATS_URL: required by `polyshop serve`/);
+    assert.doesNotMatch(stderr, /POLYSHOP_INTERNAL_TOKEN/);
+  });
+
+  it('stops with a configuration error naming POLYSHOP_INTERNAL_TOKEN when it is not set (issue 15)', async () => {
+    // Without it, introspection answers no other process: every guarded route would answer 401.
+    const { code, stderr } = await polyshop(['serve', 'orders', '--port', '39998'], {
+      NATS_URL: 'nats://127.0.0.1:1',
+      POLYSHOP_INTERNAL_TOKEN: '',
+    });
+    assert.equal(code, 78);
+    assert.match(stderr, /POLYSHOP_INTERNAL_TOKEN: required by `polyshop serve`/);
+    assert.doesNotMatch(stderr, /NATS_URL/);
   });
 });
 
