@@ -14,6 +14,12 @@ export interface TokenPair {
   tokenType: 'Bearer';
 }
 
+/**
+ * Quiet throttle streaks each failed login deletes: more than one failure adds, so the table holds
+ * only live streaks however many addresses fail once and go away.
+ */
+const FORGET_PER_FAILURE = 20;
+
 const invalidCredentials = () =>
   AppError.unauthorized('AUTH.INVALID_CREDENTIALS', 'The email or password is wrong.');
 const invalidRefreshToken = () =>
@@ -92,6 +98,7 @@ export async function logIn(
   if (!user || !ok) {
     await store.transaction(async (tx) => {
       for (const { key } of keys) await tx.throttle.recordFailure(key, forgetAfterMs, now);
+      await tx.throttle.forgetQuiet(forgetAfterMs, now, FORGET_PER_FAILURE);
       await tx.audit.append({
         occurredAt: now,
         type: 'login.failed',

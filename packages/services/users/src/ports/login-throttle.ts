@@ -11,4 +11,10 @@ export interface LoginThrottle {
   recordFailure(key: string, forgetAfterMs: number, now: Date): Promise<number>;
   /** Forgets the key's failures (after a successful login). */
   reset(key: string): Promise<void>;
+  /**
+   * Deletes up to `limit` streaks (oldest first) that have gone `forgetAfterMs` without a failure at
+   * `now`, so that the throttle holds only live streaks. Rows another transaction holds are left for
+   * a later call. Resolves to how many it deleted.
+   */
+  forgetQuiet(forgetAfterMs: number, now: Date, limit: number): Promise<number>;
 }

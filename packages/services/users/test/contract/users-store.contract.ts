@@ -382,6 +382,25 @@ export function usersStoreContract(
       assert.equal(await store.throttle.streakOf(key, forgetMs, at(113)), undefined);
     });
 
+    it('deletes streaks gone quiet, oldest first and at most as many as asked, and keeps live ones', async () => {
+      const forgetMs = 60_000;
+      const everything = Number.MAX_SAFE_INTEGER / 2;
+      const quiet = [1, 2, 3].map((n) => `ip:10.0.0.${n}-${newId()}`);
+      const live = `ip:10.0.1.1-${newId()}`;
+      for (const [n, key] of quiet.entries()) await store.throttle.recordFailure(key, forgetMs, at(n * 10));
+      await store.throttle.recordFailure(live, forgetMs, at(50));
+      const held = async (key: string) =>
+        (await store.throttle.streakOf(key, everything, at(100))) !== undefined;
+      // at(61) only the first is quiet (60 s since its failure); then the oldest first, 1 at a time
+      assert.equal(await store.throttle.forgetQuiet(forgetMs, at(61), 100), 1);
+      assert.deepEqual(await Promise.all([...quiet, live].map(held)), [false, true, true, true]);
+      assert.equal(await store.throttle.forgetQuiet(forgetMs, at(80), 1), 1);
+      assert.deepEqual(await Promise.all([...quiet, live].map(held)), [false, false, true, true]);
+      assert.equal(await store.throttle.forgetQuiet(forgetMs, at(80), 100), 1);
+      assert.deepEqual(await Promise.all([...quiet, live].map(held)), [false, false, false, true]);
+      assert.equal(await store.throttle.recordFailure(live, forgetMs, at(85)), 2, 'the live streak went on');
+    });
+
     it('keeps signing keys, oldest first, ignoring a second add of the same kid', async () => {
       const before = (await store.keys.list()).length;
       const key = {

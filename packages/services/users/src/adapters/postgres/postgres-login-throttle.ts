@@ -40,4 +40,16 @@ export class PostgresLoginThrottle implements LoginThrottle {
   async reset(key: string): Promise<void> {
     await this.#sql.query(`DELETE FROM users.login_throttle WHERE key = $1`, [key]);
   }
+
+  async forgetQuiet(forgetAfterMs: number, now: Date, limit: number): Promise<number> {
+    // SKIP LOCKED: a streak being counted (or deleted by another login) right now is left alone, so
+    // two failing logins never wait on each other here.
+    return this.#sql.execute(
+      `DELETE FROM users.login_throttle WHERE key IN (
+         SELECT key FROM users.login_throttle
+         WHERE last_failed_at <= $1::timestamptz - make_interval(secs => $2::double precision / 1000)
+         ORDER BY last_failed_at LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+      [sqlTime(now), forgetAfterMs, limit],
+    );
+  }
 }
