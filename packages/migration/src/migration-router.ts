@@ -35,7 +35,8 @@ export interface MigrationRouterOptions {
   /**
    * After this long without a successful read and heartbeat, `assertWritable` refuses (default
    * 5000 ms). Keep it below the engine's `aliveWithinMs`, so a process the engine stops waiting for
-   * has stopped writing.
+   * has stopped writing. `Infinity` when no other process can change the phase (an embedded control
+   * store this process alone opens): then only the first read is required.
    */
   fenceMs?: number;
   logger?: Logger;
@@ -144,16 +145,16 @@ export class MigrationRouter {
 
   /**
    * Throws a 503 `MIGRATION.CONTROL_UNREACHABLE` when the control store has not been read for
-   * longer than `fenceMs` (or never was): call it before every write of the service.
+   * longer than `fenceMs`, or never was: call it before every write of the service.
    */
   assertWritable(): void {
     const { fenceMs, service } = this.#options;
-    const since = this.#freshAt === undefined ? Infinity : performance.now() - this.#freshAt;
-    if (since <= fenceMs) return;
+    const since = this.#freshAt === undefined ? undefined : performance.now() - this.#freshAt;
+    if (since !== undefined && since <= fenceMs) return;
     throw AppError.unavailable(
       'MIGRATION.CONTROL_UNREACHABLE',
       `${service} refuses writes: the migration control store has not answered for ${
-        this.#freshAt === undefined ? 'any read yet' : `${Math.round(since)} ms`
+        since === undefined ? 'any read yet' : `${Math.round(since)} ms`
       }, so this process cannot know which stores to write.`,
       { cause: this.#lastError, details: { service } },
     );

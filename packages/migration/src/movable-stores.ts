@@ -99,6 +99,10 @@ export class MovableStores<S extends MovableStore> {
       state,
       service: options.service,
       configuredStore: options.configuredStore,
+      // An embedded control store (PGlite) is this process's alone: no other process can change a
+      // phase behind its back, so a read queued behind a busy moment of its one connection is no
+      // reason to refuse writes (seeding 1,000 products used to trip the 5 s fence).
+      ...(options.control.engine === 'pglite' ? { fenceMs: Infinity } : {}),
       ...(options.refreshMs === undefined ? {} : { refreshMs: options.refreshMs }),
       ...(options.logger ? { logger: options.logger } : {}),
     });

@@ -133,6 +133,29 @@ for (const target of postgresTargets()) {
       }
     });
 
+    it('with fenceMs Infinity (an embedded control store) refuses writes only until its first read', async () => {
+      const control = await target.open();
+      let closed = false;
+      try {
+        await MigrationStateStore.migrate(control);
+        const embedded = router('embedded', {
+          refreshMs: 25,
+          fenceMs: Infinity,
+          over: new MigrationStateStore(control),
+        });
+        assert.throws(() => embedded.assertWritable(), /has not answered for any read yet/);
+        await embedded.start();
+        embedded.assertWritable();
+        await target.close(control);
+        closed = true;
+        // reads now fail at every refresh; a finite fence would refuse after them, this one does not
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        embedded.assertWritable();
+      } finally {
+        if (!closed) await target.close(control);
+      }
+    });
+
     it('stays writable while its listeners take longer than fenceMs to apply a phase, heartbeating the epoch it applied', async () => {
       const fenceMs = 200;
       const draining = router('draining', { refreshMs: 25, fenceMs });
