@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { loadConfig } from '@polyshop/kernel';
+import { LOG_FORMATS, loadConfig } from '@polyshop/kernel';
 
 const Port = (defaultPort: number) => Type.Integer({ minimum: 1, maximum: 65535, default: defaultPort });
 
@@ -10,6 +10,11 @@ export const PlatformConfigSchema = Type.Object({
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
+  ),
+  /** `auto`: human lines when stdout is a terminal, JSON otherwise; `pretty` or `json` forces one. */
+  LOG_FORMAT: Type.Union(
+    LOG_FORMATS.map((format) => Type.Literal(format)),
+    { default: 'auto' },
   ),
   /** Where PGlite data and generated keys live. */
   POLYSHOP_DATA_DIR: Type.String({ default: '.polyshop', minLength: 1 }),

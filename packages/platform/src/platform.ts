@@ -73,7 +73,8 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
   const env = options.env ?? process.env;
   const config = { ...loadPlatformConfig(env), ...options.overrides };
   const trustProxy = trustedProxies(config.TRUST_PROXY);
-  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, name: 'polyshop' });
+  const logger =
+    options.logger ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'polyshop' });
   const clock = options.clock ?? systemClock;
   const definitions = options.definitions ?? serviceDefinitions;
   const local = new Set<ServiceName>(options.services ?? definitions.map((d) => d.name));
