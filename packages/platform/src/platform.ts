@@ -17,6 +17,7 @@ import { MigrationStateStore, PLATFORM_SCHEMA } from '@polyshop/migration';
 import { adminRoutes } from './admin-routes.ts';
 import { migrationAdminRoutes } from './migration/migration-admin-routes.ts';
 import { createMigrationSides } from './migration/migration-sides.ts';
+import { PlatformMetrics } from './metrics/platform-metrics.ts';
 import { loadPlatformConfig, type PlatformConfig } from './platform-config.ts';
 import { createPlatformEvents } from './platform-events.ts';
 import { assertServeRequirements } from './serve-requirements.ts';
@@ -88,13 +89,14 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
   const dataDir = options.inMemory ? undefined : resolve(config.POLYSHOP_DATA_DIR);
 
   let postgres: Promise<SqlDatabase> | undefined;
+  const metrics = new PlatformMetrics({ env, logger, services: definitions, postgres: () => postgres });
   const sharedPostgres = () =>
     (postgres ??= openPostgres({
       url: config.DATABASE_URL,
       dataDir: dataDir && join(dataDir, 'pgdata'),
       poolSize: config.DATABASE_POOL_SIZE,
       preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'on',
-    }).then((db) => options.wrapPostgres?.(db) ?? db));
+    }).then((db) => metrics.meterPostgres('platform', options.wrapPostgres?.(db) ?? db)));
 
   const stores = createStoreConnections(config, env);
 
@@ -131,6 +133,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
     bodyLimit: config.HTTP_BODY_LIMIT,
     trustProxy,
   });
+  metrics.install(app);
   try {
     // The control store of online store migrations (`platform` schema), before any service reads it.
     await MigrationStateStore.migrate(await sharedPostgres());
@@ -142,7 +145,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
         env,
         dataDir,
         store: stores.storeFor(definition),
-        postgres: sharedPostgres,
+        postgres: () => sharedPostgres().then((db) => metrics.meterPostgres(definition.name, db)),
         mongodb: stores.mongodb,
         dynamodb: stores.dynamodb,
         opensearch: stores.opensearch,

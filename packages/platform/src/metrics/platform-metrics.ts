@@ -1,0 +1,259 @@
+import { timingSafeEqual } from 'node:crypto';
+import Type from 'typebox';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { AppError, loadConfig, type Logger } from '@polyshop/kernel';
+import type { HttpApp } from '@polyshop/http';
+import type { SqlDatabase } from '@polyshop/stores';
+import { MeteredDatabase, SQL_OPERATIONS, type OperationObserver } from './metered-database.ts';
+
+/** `METRICS` and `METRICS_TOKEN` (README, Configuration). */
+export const MetricsConfigSchema = Type.Object({
+  /** `on`: `GET /metrics` and the measurements behind it; `off`: neither (no hook, no wrapper). */
+  METRICS: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on' }),
+  /** When set, `GET /metrics` needs `Authorization: Bearer <token>`; unset → open, like `/healthz`. */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+});
+
+/** The names of the families the platform exports (README, Metrics; dashboards query these). */
+export const METRIC_NAMES = {
+  httpDuration: 'polyshop_http_request_duration_seconds',
+  storeDuration: 'polyshop_store_operation_duration_seconds',
+  outboxLag: 'polyshop_outbox_lag_seconds',
+  deadLetters: 'polyshop_dead_letters_pending',
+} as const;
+
+/** The label of what is not a service's: `/admin`, `/docs`, health, `/metrics`, the platform's own tables. */
+export const PLATFORM_LABEL = 'platform';
+/** The `route` label of a request no route matched (a 404): never its raw URL. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+export interface PlatformMetricsOptions {
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /** The services this platform mounts, by URL prefix (the `service` label of their routes). */
+  services: readonly { name: string; prefix: string }[];
+  /** The shared PostgreSQL once it is opened (outbox lag and dead letters are read from it at scrape time). */
+  postgres: () => Promise<SqlDatabase> | undefined;
+}
+
+type HttpChild = Histogram.Internal<string>;
+
+/**
+ * One platform's metrics: its own prom-client registry (never the global one — tests build several
+ * platforms in one process), Node's default process metrics, and the families in `METRIC_NAMES`:
+ *
+ * - HTTP request durations by service, method, route template (`request.routeOptions.url`) and status;
+ * - SQL store operations by service, store (`pglite` | `postgres`) and operation (statement kind,
+ *   `transaction`, `exec`), measured by the `MeteredDatabase` each service gets;
+ * - outbox lag: age of the oldest unpublished row of each `<schema>.outbox` of the shared PostgreSQL,
+ *   and pending dead letters per consumer — both read when scraped, from the store.
+ *
+ * Labels are bounded: route templates, service names, statement kinds; never a URL, id or statement.
+ */
+export class PlatformMetrics {
+  readonly registry = new Registry();
+  readonly enabled: boolean;
+  readonly #token: Buffer | undefined;
+  readonly #options: PlatformMetricsOptions;
+  readonly #prefixes: readonly { name: string; prefix: string }[];
+  readonly #http: Histogram<'service' | 'method' | 'route' | 'status_code'>;
+  readonly #store: Histogram<'service' | 'store' | 'operation'>;
+  /** route template → method → status → child: no label object is built per request once seen. */
+  readonly #httpChildren = new Map<string, Map<string, Map<number, HttpChild>>>();
+  readonly #metered = new WeakMap<SqlDatabase, Map<string, MeteredDatabase>>();
+
+  constructor(options: PlatformMetricsOptions) {
+    const config = loadConfig(MetricsConfigSchema, options.env);
+    this.enabled = config.METRICS === 'on';
+    this.#token = config.METRICS_TOKEN === undefined ? undefined : Buffer.from(config.METRICS_TOKEN);
+    this.#options = options;
+    this.#prefixes = options.services;
+    const registers = [this.registry];
+    this.#http = new Histogram({
+      name: METRIC_NAMES.httpDuration,
+      help: 'HTTP requests by service, method, route template and status code: time to the last byte sent.',
+      labelNames: ['service', 'method', 'route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.#store = new Histogram({
+      name: METRIC_NAMES.storeDuration,
+      help: 'Store operations by service, store kind and operation (SQL: statement kind, transaction, exec).',
+      labelNames: ['service', 'store', 'operation'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    const scrape = this.#scrapeStore.bind(this);
+    let scraped: Promise<StoreReadings> | undefined;
+    // Both gauges come from one read per scrape (the first collector starts it, the second reuses it).
+    const readings = () => (scraped ??= scrape().finally(() => setImmediate(() => (scraped = undefined))));
+    new Gauge({
+      name: METRIC_NAMES.outboxLag,
+      help: 'Age in seconds of the oldest event not yet published from each PostgreSQL outbox (0 when none waits), by schema.',
+      labelNames: ['schema'],
+      registers,
+      async collect() {
+        const { outbox } = await readings();
+        this.reset();
+        for (const [schema, lag] of outbox) this.labels(schema).set(lag);
+      },
+    });
+    new Gauge({
+      name: METRIC_NAMES.deadLetters,
+      help: 'Dead letters not replayed yet, by consumer (platform.dead_letters).',
+      labelNames: ['consumer'],
+      registers,
+      async collect() {
+        const { deadLetters } = await readings();
+        this.reset();
+        for (const [consumer, count] of deadLetters) this.labels(consumer).set(count);
+      },
+    });
+    if (this.enabled) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Times every request of `app` and mounts `GET /metrics`: call it before registering the services' routes. */
+  install(app: HttpApp): void {
+    this.instrumentHttp(app);
+    this.mountRoute(app);
+  }
+
+  /** Times every request of `app` (a hook on the root, so install it before registering routes). */
+  instrumentHttp(app: HttpApp): void {
+    if (!this.enabled) return;
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url;
+      const seconds = reply.elapsedTime / 1000;
+      if (route === undefined) {
+        this.#http
+          .labels(this.#serviceOf(request.url), request.method, UNMATCHED_ROUTE, String(reply.statusCode))
+          .observe(seconds);
+      } else {
+        this.#httpChild(route, request.method, reply.statusCode).observe(seconds);
+      }
+      done();
+    });
+  }
+
+  /** Mounts `GET /metrics` (Prometheus text format), hidden from the OpenAPI document like `/healthz`. */
+  mountRoute(app: HttpApp): void {
+    if (!this.enabled) return;
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (this.#token && !bearerMatches(request.headers.authorization, this.#token)) {
+        void reply.header('www-authenticate', 'Bearer realm="metrics"');
+        throw AppError.unauthorized(
+          'METRICS.UNAUTHORIZED',
+          'GET /metrics needs the bearer token METRICS_TOKEN.',
+          {
+            field: 'authorization',
+          },
+        );
+      }
+      const text = await this.registry.metrics();
+      return reply.type(this.registry.contentType).send(text);
+    });
+  }
+
+  /** `db` as `service` sees it: its statements timed with its name (one wrapper per service and database). */
+  meterPostgres(service: string, shared: SqlDatabase): SqlDatabase {
+    if (!this.enabled) return shared;
+    const db = shared instanceof MeteredDatabase ? shared.inner : shared; // never timed twice
+    let byService = this.#metered.get(db);
+    if (!byService) this.#metered.set(db, (byService = new Map<string, MeteredDatabase>()));
+    let metered = byService.get(service);
+    if (!metered) {
+      const observer = {} as OperationObserver;
+      for (const operation of SQL_OPERATIONS) {
+        const child = this.#store.labels(service, db.engine, operation);
+        observer[operation] = (seconds) => child.observe(seconds);
+      }
+      byService.set(service, (metered = new MeteredDatabase(db, observer)));
+    }
+    return metered;
+  }
+
+  #httpChild(route: string, method: string, status: number): HttpChild {
+    let byMethod = this.#httpChildren.get(route);
+    if (!byMethod) this.#httpChildren.set(route, (byMethod = new Map<string, Map<number, HttpChild>>()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map<number, HttpChild>()));
+    let child = byStatus.get(status);
+    if (!child) {
+      child = this.#http.labels(this.#serviceOf(route), method, route, String(status));
+      byStatus.set(status, child);
+    }
+    return child;
+  }
+
+  /** The service whose prefix `path` is under; the platform's otherwise. */
+  #serviceOf(path: string): string {
+    for (const { name, prefix } of this.#prefixes) {
+      if (path.startsWith(prefix) && (path.length === prefix.length || '/?'.includes(path[prefix.length]!)))
+        return name;
+    }
+    return PLATFORM_LABEL;
+  }
+
+  /** Outbox lags and pending dead letters, read from the shared PostgreSQL (nothing before it is opened). */
+  async #scrapeStore(): Promise<StoreReadings> {
+    const readings: StoreReadings = { outbox: [], deadLetters: [] };
+    const opening = this.#options.postgres();
+    if (!opening) return readings;
+    try {
+      const opened = await opening;
+      const db = opened instanceof MeteredDatabase ? opened.inner : opened; // scrapes are not store traffic
+      const tables = await db.query<{ schema: string; dead_letters: boolean }>(
+        `SELECT n.nspname AS schema, to_regclass('platform.dead_letters') IS NOT NULL AS dead_letters
+           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relname = 'outbox' AND c.relkind IN ('r', 'p') ORDER BY 1`,
+      );
+      if (tables.length > 0) {
+        // One statement for every outbox: its oldest unpublished row through the partial index on seq.
+        const lags = await db.query<{ schema: string; lag: number }>(
+          tables
+            .map(
+              ({ schema }, i) =>
+                `SELECT $${i + 1}::text AS schema, coalesce((SELECT extract(epoch FROM now() - created_at)::float8
+                   FROM ${quoteIdent(schema)}.outbox WHERE published_at IS NULL ORDER BY seq LIMIT 1), 0) AS lag`,
+            )
+            .join(' UNION ALL '),
+          tables.map(({ schema }) => schema),
+        );
+        readings.outbox = lags.map(({ schema, lag }) => [schema, Math.max(0, lag)]);
+      }
+      const hasDeadLetters = tables[0]?.dead_letters ?? (await this.#hasDeadLetters(db));
+      if (hasDeadLetters) {
+        const rows = await db.query<{ consumer: string; pending: number }>(
+          `SELECT consumer, count(*)::int AS pending FROM platform.dead_letters
+            WHERE replayed_at IS NULL GROUP BY consumer ORDER BY consumer`,
+        );
+        readings.deadLetters = rows.map(({ consumer, pending }) => [consumer, pending]);
+      }
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'metrics: reading outbox lag and dead letters failed');
+    }
+    return readings;
+  }
+
+  async #hasDeadLetters(db: SqlDatabase): Promise<boolean> {
+    const [row] = await db.query<{ present: boolean }>(
+      `SELECT to_regclass('platform.dead_letters') IS NOT NULL AS present`,
+    );
+    return row?.present ?? false;
+  }
+}
+
+interface StoreReadings {
+  outbox: [schema: string, lagSeconds: number][];
+  deadLetters: [consumer: string, pending: number][];
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function bearerMatches(header: string | undefined, token: Buffer): boolean {
+  if (!header?.toLowerCase().startsWith('bearer ')) return false;
+  const given = Buffer.from(header.slice(7).trim());
+  return given.length === token.length && timingSafeEqual(given, token);
+}

@@ -1,0 +1,236 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { createEvent, PROBLEM_CONTENT_TYPE, silentLogger, systemClock } from '@polyshop/kernel';
+import { createHttpApp } from '@polyshop/http';
+import type { TestPlatform } from '@polyshop/platform/testing';
+import {
+  aCustomer,
+  checkoutBody,
+  checkoutPlatform,
+  seedSkus,
+} from '../../services/orders/test/fixtures/checkout-platform.ts';
+import { METRIC_NAMES, PlatformMetrics } from '../src/metrics/platform-metrics.ts';
+
+/** What parse-prometheus-text-format (a port of the Prometheus Python client's parser) gives. */
+interface Sample {
+  labels?: Record<string, string>;
+  value?: string;
+}
+interface Family {
+  name: string;
+  help: string;
+  type: 'COUNTER' | 'GAUGE' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED';
+  metrics: Sample[];
+}
+const parsePrometheusText = createRequire(import.meta.url)('parse-prometheus-text-format') as (
+  text: string,
+) => Family[];
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+/**
+ * Issue 16 (metrics): after one checkout, `GET /metrics` is Prometheus text that a Prometheus parser
+ * reads, with every family the platform exports and samples where a checkout must have produced them;
+ * no label carries an id or a raw URL.
+ */
+describe('GET /metrics after a checkout (PGlite)', () => {
+  let platform: TestPlatform;
+  let families: Map<string, Family>;
+  /** Every sample by series name (`…_count`, `…_bucket` …), with its labels. */
+  const series = new Map<string, Sample[]>();
+  const sku = `MET-${randomUUID().slice(0, 8)}`.toUpperCase();
+  const consumer = 'metrics-test.consumer';
+
+  before(async () => {
+    platform = await checkoutPlatform('pglite');
+    await seedSkus(platform, [{ sku, price: '12.50', quantity: 5 }]);
+    const customer = await aCustomer(platform);
+    const placed = await platform.app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { authorization: `Bearer ${customer.token}`, 'idempotency-key': randomUUID() },
+      payload: checkoutBody([{ sku, quantity: 2 }]),
+    });
+    assert.equal(placed.statusCode, 201, placed.body);
+    // a 404 under a service's prefix, with an id in its URL: counted, but never by that URL
+    const missing = await platform.app.inject(`/orders/${randomUUID()}/nothing-here`);
+    assert.equal(missing.statusCode, 404);
+    // a consumer that gave up on an event
+    await platform.deadLetters.handler(
+      consumer,
+      createEvent(
+        'metrics-test',
+        { type: 'metrics.tested', aggregateType: 'test', aggregateId: randomUUID(), data: {} },
+        systemClock,
+      ),
+      new Error('boom'),
+      3,
+    );
+
+    const response = await platform.app.inject('/metrics');
+    assert.equal(response.statusCode, 200, response.body);
+    assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+    families = new Map(parsePrometheusText(response.body).map((family) => [family.name, family]));
+    // The parser folds a histogram's series into one when they have labels (it handles unlabelled ones
+    // only): read histograms and summaries as untyped, so each `_bucket`, `_sum` and `_count` line keeps its labels.
+    for (const { name, metrics } of parsePrometheusText(
+      response.body.replace(/^# TYPE (\S+) (histogram|summary)$/gm, '# TYPE $1 untyped'),
+    )) {
+      series.set(name, [...(series.get(name) ?? []), ...metrics]);
+    }
+  });
+  after(() => platform?.dispose());
+
+  const family = (name: string, type: Family['type']) => {
+    const found = families.get(name);
+    assert.ok(found, `family ${name} is exported`);
+    assert.equal(found.type, type, name);
+    assert.ok(found.help.length > 0, `${name} has a help text`);
+    return found;
+  };
+  const matching = (samples: Sample[], labels: Record<string, string>) =>
+    samples.filter((sample) =>
+      Object.entries(labels).every(([key, value]) => sample.labels?.[key] === value),
+    );
+  const total = (samples: Sample[]) => samples.reduce((sum, sample) => sum + Number(sample.value), 0);
+  /** The observations of histogram `name` whose labels include `labels`. */
+  const count = (name: string, labels: Record<string, string>) =>
+    total(matching(series.get(`${name}_count`) ?? [], labels));
+
+  it('times the checkout request by service, method, route template and status', () => {
+    const http = METRIC_NAMES.httpDuration;
+    family(http, 'HISTOGRAM');
+    const checkout = { service: 'orders', method: 'POST', route: '/orders', status_code: '201' };
+    assert.equal(count(http, checkout), 1);
+    assert.ok(total(matching(series.get(`${http}_sum`)!, checkout)) > 0);
+    assert.equal(total(matching(series.get(`${http}_bucket`)!, { ...checkout, le: '+Inf' })), 1);
+    // the seeding went through the catalogue and inventory routes, by template
+    assert.ok(count(http, { service: 'inventory', method: 'PUT', route: '/inventory/:sku' }) >= 1);
+    assert.ok(count(http, { service: 'products', method: 'POST', route: '/products' }) >= 1);
+    assert.ok(count(http, { service: 'users', method: 'POST', route: '/users/login' }) >= 1);
+    // the 404 is the orders service's, under no route
+    assert.equal(count(http, { service: 'orders', route: 'unmatched', status_code: '404' }), 1);
+  });
+
+  it('times SQL operations by service, store and statement kind', () => {
+    const store = METRIC_NAMES.storeDuration;
+    family(store, 'HISTOGRAM');
+    for (const service of ['orders', 'inventory', 'payments', 'users', 'products', 'platform']) {
+      assert.ok(count(store, { service, store: 'pglite' }) > 0, `${service} ran statements`);
+    }
+    for (const [service, operation] of [
+      ['orders', 'insert'],
+      ['orders', 'update'],
+      ['orders', 'transaction'],
+      ['inventory', 'update'],
+      ['payments', 'insert'],
+      ['users', 'select'],
+      ['orders', 'ddl'],
+      ['platform', 'ddl'],
+    ] as const) {
+      assert.ok(count(store, { service, operation }) > 0, `${service} ${operation}`);
+    }
+    for (const sample of series.get(`${store}_count`)!) {
+      assert.match(
+        String(sample.labels?.operation),
+        /^(select|insert|update|delete|with|ddl|other|transaction|exec)$/,
+      );
+    }
+  });
+
+  it('reads the outbox lag of every PostgreSQL outbox and the pending dead letters per consumer', () => {
+    const lag = family(METRIC_NAMES.outboxLag, 'GAUGE');
+    const schemas = lag.metrics.map((sample) => sample.labels?.schema).sort();
+    for (const schema of ['catalog', 'inventory', 'orders', 'payments', 'users', 'platform']) {
+      assert.ok(schemas.includes(schema), `outbox of ${schema} in ${schemas.join(', ')}`);
+    }
+    for (const sample of lag.metrics) {
+      const seconds = Number(sample.value);
+      assert.ok(
+        Number.isFinite(seconds) && seconds >= 0 && seconds < 60,
+        `${sample.labels?.schema}: ${seconds}`,
+      );
+    }
+    const deadLetters = family(METRIC_NAMES.deadLetters, 'GAUGE');
+    assert.deepEqual(matching(deadLetters.metrics, { consumer }), [{ labels: { consumer }, value: '1' }]);
+  });
+
+  it("exports Node's default process metrics", () => {
+    assert.ok(Number(family('process_cpu_user_seconds_total', 'COUNTER').metrics[0]!.value) > 0);
+    assert.ok(Number(family('process_resident_memory_bytes', 'GAUGE').metrics[0]!.value) > 0);
+    assert.ok(Number(family('nodejs_heap_size_used_bytes', 'GAUGE').metrics[0]!.value) > 0);
+    family('nodejs_eventloop_lag_seconds', 'GAUGE');
+  });
+
+  it('keeps every label bounded: no id, no SKU, no raw URL', () => {
+    assert.ok(series.size > families.size);
+    for (const [name, samples] of series) {
+      for (const sample of samples) {
+        for (const [label, value] of Object.entries(sample.labels ?? {})) {
+          assert.doesNotMatch(value, UUID, `${name}{${label}="${value}"}`);
+          assert.ok(!value.includes(sku), `${name}{${label}="${value}"}`);
+          if (label === 'route') assert.match(value, /^(\/[\w:.\-/*]*|unmatched)$/, `${name} route ${value}`);
+        }
+      }
+    }
+  });
+});
+
+describe('GET /metrics configuration', () => {
+  const metricsApp = async (env: Record<string, string>) => {
+    const app = await createHttpApp({ logger: silentLogger() });
+    const metrics = new PlatformMetrics({
+      env,
+      logger: silentLogger(),
+      services: [{ name: 'orders', prefix: '/orders' }],
+      postgres: () => undefined,
+    });
+    metrics.install(app);
+    app.get('/orders/:id', async () => ({ ok: true }));
+    await app.ready();
+    return app;
+  };
+
+  it('with METRICS_TOKEN: 401 problem+json without the bearer token or with another, 200 with it', async () => {
+    const token = 'a-scrape-token-of-some-length';
+    const app = await metricsApp({ METRICS_TOKEN: token });
+    try {
+      const anonymous = await app.inject('/metrics');
+      assert.equal(anonymous.statusCode, 401);
+      assert.ok(String(anonymous.headers['content-type']).startsWith(PROBLEM_CONTENT_TYPE));
+      assert.equal(anonymous.json<{ code: string }>().code, 'METRICS.UNAUTHORIZED');
+      const wrong = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}x` } });
+      assert.equal(wrong.statusCode, 401);
+      await app.inject('/orders/42');
+      const scraped = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } });
+      assert.equal(scraped.statusCode, 200);
+      assert.match(
+        scraped.body,
+        /^polyshop_http_request_duration_seconds_count\{service="orders",method="GET",route="\/orders\/:id",status_code="200"\} 1$/m,
+      );
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('with METRICS=off: no /metrics route; a short METRICS_TOKEN stops start-up naming it', async () => {
+    const app = await metricsApp({ METRICS: 'off' });
+    try {
+      assert.equal((await app.inject('/metrics')).statusCode, 404);
+    } finally {
+      await app.close();
+    }
+    assert.throws(
+      () =>
+        new PlatformMetrics({
+          env: { METRICS_TOKEN: 'short' },
+          logger: silentLogger(),
+          services: [],
+          postgres: () => undefined,
+        }),
+      /METRICS_TOKEN/,
+    );
+  });
+});
