@@ -4,3 +4,4 @@ export * from './nats-event-bus.ts';
 export * from './dead-letter-store.ts';
 export * from './dead-letters.ts';
 export * from './postgres/postgres-dead-letter-store.ts';
+export * from './trace-context.ts';

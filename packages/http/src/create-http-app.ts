@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -28,6 +29,8 @@ export interface HttpAppOptions {
   trustProxy?: string[];
   title?: string;
   version?: string;
+  /** The id of a request that brings no `x-request-id` (default: a random UUID; with tracing, its trace id). */
+  genReqId?: (raw: IncomingMessage) => string;
 }
 
 export type HttpApp = FastifyInstance;
@@ -61,7 +64,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<HttpApp> {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy?.length ? options.trustProxy : false,
     requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    genReqId: options.genReqId ?? (() => randomUUID()),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     schemaController: { compilersFactory: { buildValidator: requestValidatorFactory() } },

@@ -6,3 +6,4 @@ export * from './schemas.ts';
 export * from './problem-responses.ts';
 export * from './service-http-client.ts';
 export * from './latency-window.ts';
+export * from './http-tracing.ts';

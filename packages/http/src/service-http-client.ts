@@ -1,4 +1,5 @@
 import { AppError, type ErrorKind, type Logger } from '@polyshop/kernel';
+import { tracedServiceCall } from './http-tracing.ts';
 
 export interface ServiceHttpClientOptions {
   /** The other service's base URL (`http://127.0.0.1:3003`); paths include the service prefix. */
@@ -102,12 +103,16 @@ export class ServiceHttpClient {
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     const token = this.#options.token?.();
     if (token && !headers.authorization) headers.authorization = `Bearer ${token}`;
-    const response = await fetch(`${this.#options.baseUrl}${request.path}`, {
-      method: request.method ?? 'GET',
-      headers,
-      body: request.body === undefined ? null : JSON.stringify(request.body),
-      signal: AbortSignal.timeout(this.#options.timeoutMs),
-    });
+    const url = `${this.#options.baseUrl}${request.path}`;
+    const method = request.method ?? 'GET';
+    const response = await tracedServiceCall(method, url, headers, () =>
+      fetch(url, {
+        method,
+        headers,
+        body: request.body === undefined ? null : JSON.stringify(request.body),
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+      }),
+    );
     const text = await response.text();
     const body = text ? (JSON.parse(text) as unknown) : undefined;
     if (response.ok) return body as T;

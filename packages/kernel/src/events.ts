@@ -19,6 +19,11 @@ export interface EventEnvelope<T = unknown, Type extends string = string> {
   source: string;
   /** Correlates the events of one request or saga. */
   correlationId?: string;
+  /**
+   * W3C trace context (`traceparent`, `tracestate`) of the operation that emitted it, when tracing is
+   * on: a consumer's span joins that trace, whichever bus and process carried the event.
+   */
+  traceContext?: Record<string, string>;
   data: T;
 }
 
@@ -43,7 +48,19 @@ export function createEvent<T>(source: string, event: NewEvent<T>, clock: Clock)
     data: event.data,
   };
   if (event.correlationId) envelope.correlationId = event.correlationId;
+  const traceContext = captureTraceContext?.();
+  if (traceContext) envelope.traceContext = traceContext;
   return envelope;
+}
+
+let captureTraceContext: (() => Record<string, string> | undefined) | undefined;
+
+/**
+ * Sets (or, with `undefined`, removes) what `createEvent` records as the new event's `traceContext`:
+ * the tracing set-up gives the active trace context; with tracing off nothing is called.
+ */
+export function setEventTraceContextCapture(capture: (() => Record<string, string> | undefined) | undefined) {
+  captureTraceContext = capture;
 }
 
 /** Where relays hand events to; the EventBus implements it. */

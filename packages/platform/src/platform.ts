@@ -1,10 +1,13 @@
 import { join, resolve } from 'node:path';
 import { AppError, createLogger, systemClock, type Clock, type Logger } from '@polyshop/kernel';
 import type { DeadLetters, EventBus } from '@polyshop/bus';
+import { traceEventBus } from '@polyshop/bus';
 import { OutboxRelay, openPostgres, type SqlDatabase } from '@polyshop/stores';
 import { createStoreConnections } from './store-connections.ts';
 import {
   createHttpApp,
+  installHttpTracing,
+  tracedRequestId,
   type AnyServiceDefinition,
   type HttpApp,
   type ServiceClient,
@@ -17,12 +20,12 @@ import { MigrationStateStore, PLATFORM_SCHEMA } from '@polyshop/migration';
 import { adminRoutes } from './admin-routes.ts';
 import { migrationAdminRoutes } from './migration/migration-admin-routes.ts';
 import { createMigrationSides } from './migration/migration-sides.ts';
-import { PlatformMetrics } from './metrics/platform-metrics.ts';
 import { loadPlatformConfig, type PlatformConfig } from './platform-config.ts';
 import { createPlatformEvents } from './platform-events.ts';
 import { assertServeRequirements } from './serve-requirements.ts';
 import { createAuthorizer, findServiceDefinition, serviceDefinitions } from './service-catalog.ts';
 import { serviceUrl } from './service-ports.ts';
+import { startTracing, tracedDatabaseWrapper, tracedServiceClient } from './tracing.ts';
 import { trustedProxies } from './trust-proxy.ts';
 
 export interface PlatformOptions {
@@ -74,8 +77,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
   const env = options.env ?? process.env;
   const config = { ...loadPlatformConfig(env), ...options.overrides };
   const trustProxy = trustedProxies(config.TRUST_PROXY);
-  const logger =
-    options.logger ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'polyshop' });
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, name: 'polyshop' });
   const clock = options.clock ?? systemClock;
   const definitions = options.definitions ?? serviceDefinitions;
   const local = new Set<ServiceName>(options.services ?? definitions.map((d) => d.name));
@@ -87,27 +89,35 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
     }
   }
   const dataDir = options.inMemory ? undefined : resolve(config.POLYSHOP_DATA_DIR);
+  // OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set (tracing.ts): a span per request, service
+  // call, event and store operation; else nothing is traced
+  const tracing = startTracing(
+    env,
+    local.size === 1 && options.services ? `polyshop-${[...local][0]!}` : 'polyshop',
+  );
+  if (tracing) options = { ...options, wrapPostgres: tracedDatabaseWrapper(options.wrapPostgres) };
 
   let postgres: Promise<SqlDatabase> | undefined;
-  const metrics = new PlatformMetrics({ env, logger, services: definitions, postgres: () => postgres });
   const sharedPostgres = () =>
     (postgres ??= openPostgres({
       url: config.DATABASE_URL,
       dataDir: dataDir && join(dataDir, 'pgdata'),
       poolSize: config.DATABASE_POOL_SIZE,
       preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'on',
-    }).then((db) => metrics.meterPostgres('platform', options.wrapPostgres?.(db) ?? db)));
+    }).then((db) => options.wrapPostgres?.(db) ?? db));
 
   const stores = createStoreConnections(config, env);
 
   if (options.natsRequired) assertServeRequirements(config.NATS_URL, env);
-  const { bus, deadLetters } = await createPlatformEvents({
+  const events = await createPlatformEvents({
     natsUrl: config.NATS_URL,
     subjectPrefix: config.NATS_SUBJECT_PREFIX,
     postgres: sharedPostgres,
     clock,
     logger,
   });
+  const bus = tracing ? traceEventBus(events.bus) : events.bus;
+  const { deadLetters } = events;
   const modules = new Map<ServiceName, ServiceModule>();
   const remoteClients = new Map<ServiceName, unknown>();
   // The registry (`ServiceRegistry`) ties each name to its client and module types, and a definition of
@@ -115,7 +125,8 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
   const module = <N extends ServiceName>(name: N) => modules.get(name) as ServiceModuleOf<N> | undefined;
   const client = <N extends ServiceName>(name: N): ServiceClient<N> => {
     const running = modules.get(name);
-    if (running?.client !== undefined) return running.client as ServiceClient<N>;
+    if (running?.client !== undefined)
+      return (tracing ? tracedServiceClient(name, running.client) : running.client) as ServiceClient<N>;
     if (!local.has(name)) {
       const definition = findServiceDefinition(name, definitions);
       if (!definition?.httpClient)
@@ -132,8 +143,9 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
     logger,
     bodyLimit: config.HTTP_BODY_LIMIT,
     trustProxy,
+    ...(tracing ? { genReqId: tracedRequestId } : {}),
   });
-  metrics.install(app);
+  if (tracing) installHttpTracing(app, [...local]);
   try {
     // The control store of online store migrations (`platform` schema), before any service reads it.
     await MigrationStateStore.migrate(await sharedPostgres());
@@ -145,7 +157,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
         env,
         dataDir,
         store: stores.storeFor(definition),
-        postgres: () => sharedPostgres().then((db) => metrics.meterPostgres(definition.name, db)),
+        postgres: sharedPostgres,
         mongodb: stores.mongodb,
         dynamodb: stores.dynamodb,
         opensearch: stores.opensearch,
@@ -264,6 +276,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
         await platformRelay?.stop();
       }
       await closeStores();
+      await tracing?.shutdown();
     },
   };
 }

@@ -10,3 +10,4 @@ export * from './opensearch/open-opensearch.ts';
 export * from './store-selection.ts';
 export * from './polling-relay.ts';
 export * from './work-origin.ts';
+export * from './trace-scope.ts';

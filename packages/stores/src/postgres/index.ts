@@ -11,3 +11,4 @@ export * from './inbox.ts';
 export * from './table-rows.ts';
 export * from './messaging-tables.ts';
 export * from './fingerprint-key.ts';
+export * from './traced-database.ts';

@@ -1,0 +1,28 @@
+import { context, createContextKey, trace, type Context, type Span } from '@opentelemetry/api';
+
+/** The service whose work runs in a context (set by HTTP, client and event spans; read by store spans). */
+const SERVICE_KEY = createContextKey('polyshop.service');
+
+/** The OpenTelemetry tracer of polyshop's own spans (a no-op one until a tracer provider is registered). */
+export const polyshopTracer = () => trace.getTracer('polyshop');
+
+/** `ctx` with `service` as the service whose work runs in it. */
+export function withTracedService(ctx: Context, service: string): Context {
+  return ctx.setValue(SERVICE_KEY, service);
+}
+
+/** The service whose work runs now, as set by `withTracedService`. */
+export function tracedService(ctx: Context = context.active()): string | undefined {
+  const value = ctx.getValue(SERVICE_KEY);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * The span work running now belongs to, if it is still open: store spans are made only under one, so
+ * background polling (relays, reapers) adds no trace of its own, and a timer that inherited a request's
+ * context after that request ended adds nothing to its trace.
+ */
+export function liveParentSpan(ctx: Context = context.active()): Span | undefined {
+  const span = trace.getSpan(ctx);
+  return span?.isRecording() ? span : undefined;
+}
