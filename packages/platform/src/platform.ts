@@ -20,6 +20,7 @@ import { MigrationStateStore, PLATFORM_SCHEMA } from '@polyshop/migration';
 import { adminRoutes } from './admin-routes.ts';
 import { migrationAdminRoutes } from './migration/migration-admin-routes.ts';
 import { createMigrationSides } from './migration/migration-sides.ts';
+import { PlatformMetrics } from './metrics/platform-metrics.ts';
 import { loadPlatformConfig, type PlatformConfig } from './platform-config.ts';
 import { createPlatformEvents } from './platform-events.ts';
 import { assertServeRequirements } from './serve-requirements.ts';
@@ -77,7 +78,8 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
   const env = options.env ?? process.env;
   const config = { ...loadPlatformConfig(env), ...options.overrides };
   const trustProxy = trustedProxies(config.TRUST_PROXY);
-  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, name: 'polyshop' });
+  const logger =
+    options.logger ?? createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT, name: 'polyshop' });
   const clock = options.clock ?? systemClock;
   const definitions = options.definitions ?? serviceDefinitions;
   const local = new Set<ServiceName>(options.services ?? definitions.map((d) => d.name));
@@ -98,13 +100,14 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
   if (tracing) options = { ...options, wrapPostgres: tracedDatabaseWrapper(options.wrapPostgres) };
 
   let postgres: Promise<SqlDatabase> | undefined;
+  const metrics = new PlatformMetrics({ env, logger, services: definitions, postgres: () => postgres });
   const sharedPostgres = () =>
     (postgres ??= openPostgres({
       url: config.DATABASE_URL,
       dataDir: dataDir && join(dataDir, 'pgdata'),
       poolSize: config.DATABASE_POOL_SIZE,
       preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'on',
-    }).then((db) => options.wrapPostgres?.(db) ?? db));
+    }).then((db) => metrics.meterPostgres('platform', options.wrapPostgres?.(db) ?? db)));
 
   const stores = createStoreConnections(config, env);
 
@@ -146,6 +149,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
     ...(tracing ? { genReqId: tracedRequestId } : {}),
   });
   if (tracing) installHttpTracing(app, [...local]);
+  metrics.install(app);
   try {
     // The control store of online store migrations (`platform` schema), before any service reads it.
     await MigrationStateStore.migrate(await sharedPostgres());
@@ -157,7 +161,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
         env,
         dataDir,
         store: stores.storeFor(definition),
-        postgres: sharedPostgres,
+        postgres: () => sharedPostgres().then((db) => metrics.meterPostgres(definition.name, db)),
         mongodb: stores.mongodb,
         dynamodb: stores.dynamodb,
         opensearch: stores.opensearch,
