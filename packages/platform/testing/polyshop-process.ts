@@ -56,7 +56,7 @@ export async function startPolyshop(options: {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let gone = false;
   void exited.then(() => (gone = true));
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   while (!output.includes('polyshop ready') && !gone && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 100));
   if (!output.includes('polyshop ready')) {
