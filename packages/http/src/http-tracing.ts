@@ -110,7 +110,8 @@ export async function tracedServiceCall<T extends { status: number }>(
   const parent = context.active();
   if (!trace.getSpan(parent)?.isRecording()) return send();
   const span = polyshopTracer().startSpan(
-    `${method} ${new URL(url).pathname}`,
+    // named by the callee's prefix (`GET /users`), never by a path carrying ids
+    `${method} /${new URL(url).pathname.split('/')[1] ?? ''}`,
     { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.full': url } },
     parent,
   );

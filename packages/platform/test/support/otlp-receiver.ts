@@ -105,8 +105,11 @@ export class OtlpReceiver {
   }
 }
 
-/** The trace as an indented tree (`name [service]`), children in start order — for test output. */
-export function traceTree(spans: readonly ReceivedSpan[]): string {
+/**
+ * The trace as an indented tree (`name [service]`, with `process` its resource's service.name),
+ * children in start order — for test output.
+ */
+export function traceTree(spans: readonly ReceivedSpan[], process = false): string {
   const ids = new Set(spans.map((s) => s.spanId));
   const children = new Map<string | undefined, ReceivedSpan[]>();
   for (const span of spans) {
@@ -119,7 +122,8 @@ export function traceTree(spans: readonly ReceivedSpan[]): string {
       BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1,
     );
     for (const span of list) {
-      lines.push(`${'  '.repeat(depth)}${span.name} [${String(span.attributes['polyshop.service'] ?? '-')}]`);
+      const where = process ? span.resourceService : String(span.attributes['polyshop.service'] ?? '-');
+      lines.push(`${'  '.repeat(depth)}${span.name} [${where}]`);
       walk(span.spanId, depth + 1);
     }
   };
