@@ -165,7 +165,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
         mongodb: stores.mongodb,
         dynamodb: stores.dynamodb,
         opensearch: stores.opensearch,
-        bus,
+        bus: metrics.meterBus(definition.name, bus),
         client,
         authorizer,
       };

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createEvent, PROBLEM_CONTENT_TYPE, silentLogger, systemClock } from '@polyshop/kernel';
 import { createHttpApp } from '@polyshop/http';
+import { eventually } from '@polyshop/testing';
 import type { TestPlatform } from '@polyshop/platform/testing';
 import {
   aCustomer,
@@ -69,8 +70,19 @@ describe('GET /metrics after a checkout (PGlite)', () => {
       3,
     );
 
-    const response = await platform.app.inject('/metrics');
-    assert.equal(response.statusCode, 200, response.body);
+    // the orders relay publishes the saga's outcome shortly after the commit
+    const response = await eventually(
+      async () => {
+        const scraped = await platform.app.inject('/metrics');
+        assert.equal(scraped.statusCode, 200, scraped.body);
+        assert.match(
+          scraped.body,
+          /^polyshop_events_published_total\{service="orders",type="order.confirmed"\} 1$/m,
+        );
+        return scraped;
+      },
+      { timeoutMs: 10_000, message: 'order.confirmed published' },
+    );
     assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/);
     families = new Map(parsePrometheusText(response.body).map((family) => [family.name, family]));
     // The parser folds a histogram's series into one when they have labels (it handles unlabelled ones
@@ -155,6 +167,23 @@ describe('GET /metrics after a checkout (PGlite)', () => {
     }
     const deadLetters = family(METRIC_NAMES.deadLetters, 'GAUGE');
     assert.deepEqual(matching(deadLetters.metrics, { consumer }), [{ labels: { consumer }, value: '1' }]);
+  });
+
+  it("counts the events each service published and times its consumers' deliveries", () => {
+    const published = family(METRIC_NAMES.eventsPublished, 'COUNTER').metrics;
+    assert.equal(total(matching(published, { service: 'orders', type: 'order.confirmed' })), 1);
+    assert.ok(total(matching(published, { service: 'products', type: 'product.created' })) >= 1);
+    const handling = METRIC_NAMES.eventHandling;
+    family(handling, 'HISTOGRAM');
+    // products' listing cache hears its own product.created: one consumer per instance, named without its id
+    assert.ok(
+      count(handling, {
+        service: 'products',
+        consumer: 'products.listing-cache.:id',
+        type: 'product.created',
+        outcome: 'ok',
+      }) >= 1,
+    );
   });
 
   it("exports Node's default process metrics", () => {

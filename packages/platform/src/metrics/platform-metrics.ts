@@ -1,9 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import Type from 'typebox';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AppError, loadConfig, type Logger } from '@polyshop/kernel';
 import type { HttpApp } from '@polyshop/http';
 import type { SqlDatabase } from '@polyshop/stores';
+import type { EventBus } from '@polyshop/bus';
+import { MeteredEventBus } from './metered-event-bus.ts';
 import { MeteredDatabase, SQL_OPERATIONS, type OperationObserver } from './metered-database.ts';
 
 /** `METRICS` and `METRICS_TOKEN` (README, Configuration). */
@@ -20,6 +22,8 @@ export const METRIC_NAMES = {
   storeDuration: 'polyshop_store_operation_duration_seconds',
   outboxLag: 'polyshop_outbox_lag_seconds',
   deadLetters: 'polyshop_dead_letters_pending',
+  eventsPublished: 'polyshop_events_published_total',
+  eventHandling: 'polyshop_event_handling_duration_seconds',
 } as const;
 
 /** The label of what is not a service's: `/admin`, `/docs`, health, `/metrics`, the platform's own tables. */
@@ -46,7 +50,9 @@ type HttpChild = Histogram.Internal<string>;
  * - SQL store operations by service, store (`pglite` | `postgres`) and operation (statement kind,
  *   `transaction`, `exec`), measured by the `MeteredDatabase` each service gets;
  * - outbox lag: age of the oldest unpublished row of each `<schema>.outbox` of the shared PostgreSQL,
- *   and pending dead letters per consumer — both read when scraped, from the store.
+ *   and pending dead letters per consumer — both read when scraped, from the store;
+ * - events each service published, by type, and its consumers' deliveries timed by consumer, type and
+ *   outcome (`MeteredEventBus`).
  *
  * Labels are bounded: route templates, service names, statement kinds; never a URL, id or statement.
  */
@@ -58,6 +64,8 @@ export class PlatformMetrics {
   readonly #prefixes: readonly { name: string; prefix: string }[];
   readonly #http: Histogram<'service' | 'method' | 'route' | 'status_code'>;
   readonly #store: Histogram<'service' | 'store' | 'operation'>;
+  readonly #published: Counter<'service' | 'type'>;
+  readonly #handling: Histogram<'service' | 'consumer' | 'type' | 'outcome'>;
   /** route template → method → status → child: no label object is built per request once seen. */
   readonly #httpChildren = new Map<string, Map<string, Map<number, HttpChild>>>();
   readonly #metered = new WeakMap<SqlDatabase, Map<string, MeteredDatabase>>();
@@ -81,6 +89,19 @@ export class PlatformMetrics {
       help: 'Store operations by service, store kind and operation (SQL: statement kind, transaction, exec).',
       labelNames: ['service', 'store', 'operation'],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.#published = new Counter({
+      name: METRIC_NAMES.eventsPublished,
+      help: 'Events a service handed to the bus (its outbox relay publishing), by service and event type.',
+      labelNames: ['service', 'type'],
+      registers,
+    });
+    this.#handling = new Histogram({
+      name: METRIC_NAMES.eventHandling,
+      help: "Deliveries of an event to a service's consumer, by service, consumer, event type and outcome (ok | error: retried, then dead-lettered).",
+      labelNames: ['service', 'consumer', 'type', 'outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
     const scrape = this.#scrapeStore.bind(this);
@@ -172,6 +193,31 @@ export class PlatformMetrics {
     return metered;
   }
 
+  /** `bus` as `service` sees it: its publications counted and its consumers' deliveries timed. */
+  meterBus(service: string, bus: EventBus): EventBus {
+    if (!this.enabled) return bus;
+    const published = new Map<string, Counter.Internal>();
+    const handled = new Map<string, Histogram.Internal<string>>();
+    return new MeteredEventBus(bus, {
+      published: (type) => {
+        let child = published.get(type);
+        if (!child) published.set(type, (child = this.#published.labels(service, type)));
+        child.inc();
+      },
+      handled: (consumer, type, failed, seconds) => {
+        const outcome = failed ? 'error' : 'ok';
+        const key = `${consumer}\n${type}\n${outcome}`;
+        let child = handled.get(key);
+        if (!child)
+          handled.set(
+            key,
+            (child = this.#handling.labels(service, boundedConsumer(consumer), type, outcome)),
+          );
+        child.observe(seconds);
+      },
+    });
+  }
+
   #httpChild(route: string, method: string, status: number): HttpChild {
     let byMethod = this.#httpChildren.get(route);
     if (!byMethod) this.#httpChildren.set(route, (byMethod = new Map<string, Map<number, HttpChild>>()));
@@ -227,7 +273,12 @@ export class PlatformMetrics {
           `SELECT consumer, count(*)::int AS pending FROM platform.dead_letters
             WHERE replayed_at IS NULL GROUP BY consumer ORDER BY consumer`,
         );
-        readings.deadLetters = rows.map(({ consumer, pending }) => [consumer, pending]);
+        const byConsumer = new Map<string, number>();
+        for (const { consumer, pending } of rows) {
+          const label = boundedConsumer(consumer);
+          byConsumer.set(label, (byConsumer.get(label) ?? 0) + pending);
+        }
+        readings.deadLetters = [...byConsumer];
       }
     } catch (error) {
       this.#options.logger.warn({ err: error }, 'metrics: reading outbox lag and dead letters failed');
@@ -246,6 +297,16 @@ export class PlatformMetrics {
 interface StoreReadings {
   outbox: [schema: string, lagSeconds: number][];
   deadLetters: [consumer: string, pending: number][];
+}
+
+const ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/**
+ * A consumer's name as a label: an instance's own consumer (`products.listing-cache.<id>`, one per
+ * process) is named without its id, so a restart makes no new series.
+ */
+export function boundedConsumer(consumer: string): string {
+  return consumer.replace(ID, ':id');
 }
 
 function quoteIdent(name: string): string {
