@@ -74,7 +74,6 @@ describe(
             env,
             command: ['serve', name],
             port: ports[name]!,
-            readyTimeoutMs: 90_000,
           });
           processes.push(child);
         }),
