@@ -1,4 +1,4 @@
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, nanos, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import {
   jetstream,
   jetstreamManager,
@@ -116,6 +116,7 @@ export class NatsEventBus implements EventBus {
     if (this.#closed) throw new Error('event bus is closed');
     await this.#js.publish(`${this.#settings.subjectPrefix}.${event.type}`, JSON.stringify(event), {
       msgID: event.id,
+      ...(event.traceContext ? { headers: traceHeaders(event.traceContext) } : {}),
     });
   }
 
@@ -171,4 +172,14 @@ export class NatsEventBus implements EventBus {
   async deleteStream(): Promise<void> {
     await this.#jsm.streams.delete(this.#settings.stream);
   }
+}
+
+/**
+ * The W3C trace context of a traced event (`traceparent`, `tracestate`) as NATS message headers, for
+ * tools reading the stream; consumers take it from the envelope, which carries it on every bus.
+ */
+function traceHeaders(traceContext: Record<string, string>): MsgHdrs {
+  const set = headers();
+  for (const [key, value] of Object.entries(traceContext)) set.set(key, value);
+  return set;
 }
