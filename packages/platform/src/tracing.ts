@@ -7,6 +7,7 @@ import { setEventTraceContextCapture } from '@polyshop/kernel';
 import {
   liveParentSpan,
   polyshopTracer,
+  setStoreTracing,
   settle,
   traceDatabase,
   withTracedService,
@@ -43,8 +44,9 @@ export function tracesEndpoint(env: NodeJS.ProcessEnv): string | undefined {
  * Starts tracing when the environment names an OTLP endpoint (`tracesEndpoint`); otherwise returns
  * `undefined` and nothing is loaded into the request path: the OpenTelemetry API stays a no-op.
  * Registers the Node tracer provider (AsyncLocalStorage context, W3C trace-context propagator),
- * batching spans to the OTLP/HTTP exporter, and has every event created from now on record the active
- * trace context in its envelope.
+ * batching spans to the OTLP/HTTP exporter, has every event created from now on record the active
+ * trace context in its envelope, and MongoDB and DynamoDB connections opened from now on trace their
+ * commands.
  */
 export function startTracing(env: NodeJS.ProcessEnv, serviceName: string): Tracing | undefined {
   const url = tracesEndpoint(env);
@@ -62,12 +64,14 @@ export function startTracing(env: NodeJS.ProcessEnv, serviceName: string): Traci
   });
   provider.register();
   setEventTraceContextCapture(activeTraceCarrier);
+  setStoreTracing(true);
   return {
     serviceName,
     url,
     flush: () => provider.forceFlush(),
     async shutdown() {
       setEventTraceContextCapture(undefined);
+      setStoreTracing(false);
       try {
         await provider.shutdown();
       } finally {

@@ -11,3 +11,4 @@ export * from './store-selection.ts';
 export * from './polling-relay.ts';
 export * from './work-origin.ts';
 export * from './trace-scope.ts';
+export * from './store-tracing.ts';

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { storeTracingOn, traceDynamoCommands } from '../store-tracing.ts';
 
 export interface DynamoConfig {
   /** A local endpoint (`http://127.0.0.1:8000`); unset → the AWS regional endpoint. */
@@ -26,6 +27,7 @@ export function openDynamo(config: DynamoConfig): DynamoConnection {
       : {}),
     maxAttempts: 3,
   });
+  if (storeTracingOn()) traceDynamoCommands(client);
   const documents = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     unmarshallOptions: { wrapNumbers: false },

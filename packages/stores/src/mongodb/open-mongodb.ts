@@ -1,4 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
+import { storeTracingOn, traceMongoCommands } from '../store-tracing.ts';
 
 export interface MongoConfig {
   url: string;
@@ -32,7 +33,9 @@ export async function openMongo(config: MongoConfig): Promise<MongoConnection> {
     serverSelectionTimeoutMS: 5000,
     socketTimeoutMS: MONGO_SOCKET_TIMEOUT_MS,
     ignoreUndefined: true,
+    monitorCommands: storeTracingOn(),
   });
+  if (storeTracingOn()) traceMongoCommands(client);
   await client.connect();
   const db = client.db(config.database ?? (new URL(config.url).pathname.replace(/^\//, '') || 'polyshop'));
   // `hello` (MongoDB 4.4.2+); servers that lack it (mongo-java-server) still answer the older `isMaster`
