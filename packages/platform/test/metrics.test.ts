@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { createEvent, PROBLEM_CONTENT_TYPE, silentLogger, systemClock } from '@polyshop/kernel';
 import { createHttpApp } from '@polyshop/http';
 import { eventually } from '@polyshop/testing';
+import { MigrationStateStore } from '@polyshop/migration';
 import type { TestPlatform } from '@polyshop/platform/testing';
 import {
   aCustomer,
@@ -70,6 +71,8 @@ describe('GET /metrics after a checkout (PGlite)', () => {
       3,
     );
 
+    // an online migration of a service this platform does not run (its control store row only)
+    await new MigrationStateStore(await platform.postgres()).start('search', 'postgres', 'opensearch');
     // the orders relay publishes the saga's outcome shortly after the commit
     const response = await eventually(
       async () => {
@@ -184,6 +187,20 @@ describe('GET /metrics after a checkout (PGlite)', () => {
         outcome: 'ok',
       }) >= 1,
     );
+  });
+
+  it("reads each online store migration's phase and backfill progress from the control store", () => {
+    assert.deepEqual(family(METRIC_NAMES.migrationPhase, 'GAUGE').metrics, [
+      {
+        labels: { service: 'search', from_store: 'postgres', to_store: 'opensearch', phase: 'dual-write' },
+        value: '1',
+      },
+    ]);
+    const backfill = family(METRIC_NAMES.migrationBackfill, 'GAUGE').metrics;
+    assert.deepEqual(matching(backfill, { service: 'search', outcome: 'copied' }), [
+      { labels: { service: 'search', outcome: 'copied' }, value: '0' },
+    ]);
+    family(METRIC_NAMES.migrationDifferences, 'GAUGE'); // none until a verify pass ran
   });
 
   it("exports Node's default process metrics", () => {

@@ -5,6 +5,7 @@ import { AppError, loadConfig, type Logger } from '@polyshop/kernel';
 import type { HttpApp } from '@polyshop/http';
 import type { SqlDatabase } from '@polyshop/stores';
 import type { EventBus } from '@polyshop/bus';
+import { MigrationStateStore, type MigrationState } from '@polyshop/migration';
 import { MeteredEventBus } from './metered-event-bus.ts';
 import { MeteredDatabase, SQL_OPERATIONS, type OperationObserver } from './metered-database.ts';
 
@@ -24,6 +25,9 @@ export const METRIC_NAMES = {
   deadLetters: 'polyshop_dead_letters_pending',
   eventsPublished: 'polyshop_events_published_total',
   eventHandling: 'polyshop_event_handling_duration_seconds',
+  migrationPhase: 'polyshop_migration_phase',
+  migrationBackfill: 'polyshop_migration_backfill_rows',
+  migrationDifferences: 'polyshop_migration_verify_differences',
 } as const;
 
 /** The label of what is not a service's: `/admin`, `/docs`, health, `/metrics`, the platform's own tables. */
@@ -52,7 +56,9 @@ type HttpChild = Histogram.Internal<string>;
  * - outbox lag: age of the oldest unpublished row of each `<schema>.outbox` of the shared PostgreSQL,
  *   and pending dead letters per consumer — both read when scraped, from the store;
  * - events each service published, by type, and its consumers' deliveries timed by consumer, type and
- *   outcome (`MeteredEventBus`).
+ *   outcome (`MeteredEventBus`);
+ * - each service's online store migration: phase, backfill progress, last verify's differences (read
+ *   from the migration engine's control store when scraped).
  *
  * Labels are bounded: route templates, service names, statement kinds; never a URL, id or statement.
  */
@@ -128,6 +134,42 @@ export class PlatformMetrics {
         const { deadLetters } = await readings();
         this.reset();
         for (const [consumer, count] of deadLetters) this.labels(consumer).set(count);
+      },
+    });
+    new Gauge({
+      name: METRIC_NAMES.migrationPhase,
+      help: "1 for each service's online store migration in its current phase (platform.migrations), by service, from and to store and phase.",
+      labelNames: ['service', 'from_store', 'to_store', 'phase'],
+      registers,
+      async collect() {
+        const { migrations } = await readings();
+        this.reset();
+        for (const m of migrations) this.labels(m.service, m.fromStore, m.toStore, m.phase).set(1);
+      },
+    });
+    new Gauge({
+      name: METRIC_NAMES.migrationBackfill,
+      help: "Rows the current migration's backfill copied or skipped (newer in the target) so far, by service; its rate is the backfill rate.",
+      labelNames: ['service', 'outcome'],
+      registers,
+      async collect() {
+        const { migrations } = await readings();
+        this.reset();
+        for (const m of migrations) {
+          this.labels(m.service, 'copied').set(m.backfill.copied);
+          this.labels(m.service, 'skipped').set(m.backfill.skipped);
+        }
+      },
+    });
+    new Gauge({
+      name: METRIC_NAMES.migrationDifferences,
+      help: "Differences the migration's last verify pass found between the two stores, by service.",
+      labelNames: ['service'],
+      registers,
+      async collect() {
+        const { migrations } = await readings();
+        this.reset();
+        for (const m of migrations) if (m.lastVerify) this.labels(m.service).set(m.lastVerify.differences);
       },
     });
     if (this.enabled) collectDefaultMetrics({ register: this.registry });
@@ -242,7 +284,7 @@ export class PlatformMetrics {
 
   /** Outbox lags and pending dead letters, read from the shared PostgreSQL (nothing before it is opened). */
   async #scrapeStore(): Promise<StoreReadings> {
-    const readings: StoreReadings = { outbox: [], deadLetters: [] };
+    const readings: StoreReadings = { outbox: [], deadLetters: [], migrations: [] };
     const opening = this.#options.postgres();
     if (!opening) return readings;
     try {
@@ -267,6 +309,8 @@ export class PlatformMetrics {
         );
         readings.outbox = lags.map(({ schema, lag }) => [schema, Math.max(0, lag)]);
       }
+      // the control store of online migrations (created at start-up, before any service)
+      readings.migrations = await new MigrationStateStore(db).list();
       const hasDeadLetters = tables[0]?.dead_letters ?? (await this.#hasDeadLetters(db));
       if (hasDeadLetters) {
         const rows = await db.query<{ consumer: string; pending: number }>(
@@ -297,6 +341,7 @@ export class PlatformMetrics {
 interface StoreReadings {
   outbox: [schema: string, lagSeconds: number][];
   deadLetters: [consumer: string, pending: number][];
+  migrations: MigrationState[];
 }
 
 const ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
