@@ -7,6 +7,7 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
   openDynamo,
   openMongo,
+  openOpenSearch,
   polyshopTracer,
   setStoreTracing,
   withTracedService,
@@ -17,12 +18,13 @@ import { skipReason, testServerUrl } from '@polyshop/testing';
 
 const mongoUrl = testServerUrl('POLYSHOP_TEST_MONGODB_URL');
 const dynamoEndpoint = testServerUrl('POLYSHOP_TEST_DYNAMODB_ENDPOINT');
+const openSearchUrl = testServerUrl('POLYSHOP_TEST_OPENSEARCH_URL');
 
 /**
- * Issue 16 (traces): with tracing on, MongoDB commands and DynamoDB calls are spans, children of the
+ * Issue 16 (traces): with tracing on, MongoDB commands, DynamoDB calls and OpenSearch requests are spans, children of the
  * work that sent them and labelled with its service; outside a live span they add nothing.
  */
-describe('store operations on MongoDB and DynamoDB are spans', () => {
+describe('store operations on MongoDB, DynamoDB and OpenSearch are spans', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   before(() => {
@@ -97,6 +99,34 @@ describe('store operations on MongoDB and DynamoDB are spans', () => {
         assert.equal(spans[0]!.attributes['polyshop.store'], 'dynamodb');
       } finally {
         dynamo.close();
+      }
+    },
+  );
+
+  it(
+    'OpenSearch: a span per request under the work that sent it',
+    { skip: skipReason('POLYSHOP_TEST_OPENSEARCH_URL', openSearchUrl) },
+    async () => {
+      const search = openOpenSearch({ url: openSearchUrl! });
+      const index = `trace-${randomUUID().slice(0, 8)}`;
+      try {
+        const parent = await inServiceSpan('search', async () => {
+          await search.client.indices.create({ index });
+          await search.client.search({ index, body: { query: { match_all: {} } } });
+        });
+        const spans = childrenOf(parent);
+        assert.deepEqual(
+          spans.map((s) => s.name),
+          [`opensearch PUT /${index}`, `opensearch POST /${index}`],
+        );
+        for (const span of spans) {
+          assert.equal(span.attributes['db.system.name'], 'opensearch');
+          assert.equal(span.attributes['polyshop.service'], 'search');
+          assert.equal(span.attributes['http.response.status_code'], 200);
+        }
+      } finally {
+        await search.client.indices.delete({ index }).catch(() => undefined);
+        await search.close();
       }
     },
   );

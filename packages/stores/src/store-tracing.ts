@@ -106,3 +106,62 @@ export function traceDynamoCommands(client: DynamoDBClient): void {
     { step: 'initialize', name: 'polyshopTracing' },
   );
 }
+
+/** What the OpenSearch client's `request` / `response` events carry (the part used here). */
+interface OpenSearchEventMeta {
+  statusCode?: number | null;
+  meta?: { request?: { id?: unknown; params?: { method?: string; path?: string } } };
+}
+
+/** The OpenSearch client's event emitter (`client.on('request' | 'response', …)`). */
+interface OpenSearchEvents {
+  on(
+    event: 'request' | 'response',
+    listener: (error: Error | null, result: OpenSearchEventMeta) => void,
+  ): unknown;
+}
+
+/**
+ * A span per OpenSearch request (`opensearch POST /products`: the method and the path's first segment,
+ * an index or an API, never a document id), from the client's `request` and `response` events, a child
+ * of the work that sent it (requests outside a live span are not traced); the client's retries are inside it.
+ */
+export function traceOpenSearchRequests(client: OpenSearchEvents): void {
+  const open = new Map<unknown, Span>();
+  client.on('request', (_error, result) => {
+    const id = result.meta?.request?.id;
+    if (id === undefined || open.has(id) || !liveParentSpan()) return;
+    const method = result.meta?.request?.params?.method ?? 'GET';
+    const target = (result.meta?.request?.params?.path ?? '/').split('/')[1]?.split('?')[0] ?? '';
+    open.set(
+      id,
+      polyshopTracer().startSpan(
+        `opensearch ${method} /${target}`,
+        {
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'db.system.name': 'opensearch',
+            'db.operation.name': method,
+            ...(target && !target.startsWith('_') ? { 'db.collection.name': target } : {}),
+            'polyshop.store': 'opensearch',
+            ...serviceAttribute(),
+          },
+        },
+        context.active(),
+      ),
+    );
+  });
+  client.on('response', (error, result) => {
+    const id = result.meta?.request?.id;
+    const span = open.get(id);
+    if (!span) return;
+    open.delete(id);
+    if (typeof result.statusCode === 'number')
+      span.setAttribute('http.response.status_code', result.statusCode);
+    if (error) {
+      span.recordException(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    }
+    span.end();
+  });
+}

@@ -1,4 +1,5 @@
 import { Client } from '@opensearch-project/opensearch';
+import { storeTracingOn, traceOpenSearchRequests } from '../store-tracing.ts';
 
 export interface OpenSearchConfig {
   url: string;
@@ -12,6 +13,7 @@ export interface OpenSearchConnection {
 
 export function openOpenSearch(config: OpenSearchConfig): OpenSearchConnection {
   const client = new Client({ node: config.url, requestTimeout: 30_000, maxRetries: 2 });
+  if (storeTracingOn()) traceOpenSearchRequests(client);
   return {
     client,
     async ping() {
