@@ -7,6 +7,7 @@ import type { NotificationService } from '../app/notification-service.ts';
 import {
   IdParams,
   ListQuery,
+  NOTIFICATIONS_PAGE_DEFAULT,
   NotificationPageSchema,
   NotificationSchema,
   PreferencesBody,
@@ -83,7 +84,7 @@ export function notificationsRoutes(
           }
           query.userId = principal.userId;
         }
-        return service.listNotifications(query);
+        return service.listNotifications({ ...query, limit: query.limit ?? NOTIFICATIONS_PAGE_DEFAULT });
       },
     );
 

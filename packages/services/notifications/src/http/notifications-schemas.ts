@@ -82,6 +82,9 @@ export const NotificationPageSchema = Type.Object({
   nextCursor: Nullable(Type.String()),
 });
 
+/** Notifications a page holds when `limit` is left out (the schema's default, applied on validation). */
+export const NOTIFICATIONS_PAGE_DEFAULT = 50;
+
 export const ListQuery = Type.Object(
   {
     userId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
@@ -89,7 +92,7 @@ export const ListQuery = Type.Object(
     status: Type.Optional(Literals(NOTIFICATION_STATUSES)),
     from: Type.Optional(PgTimestamp({ description: 'created at or after' })),
     to: Type.Optional(PgTimestamp({ description: 'created before' })),
-    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: NOTIFICATIONS_PAGE_DEFAULT })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   },
   { additionalProperties: false },

@@ -15,6 +15,7 @@ import { readAuditTrail } from '../app/read-users.ts';
 import { USERS_ADMIN, type UsersDeps } from '../app/users-deps.ts';
 import { actorOf, bearerSecurity } from './request-meta.ts';
 import {
+  AUDIT_PAGE_DEFAULT,
   AuditEntrySchema,
   AuditQuerySchema,
   ExportSchema,
@@ -171,7 +172,7 @@ export function adminRoutes(deps: UsersDeps, authorizer: Authorizer): FastifyPlu
       async (request) => {
         const { userId, type, from, to, before, limit } = request.query;
         const items = await readAuditTrail(deps, {
-          limit,
+          limit: limit ?? AUDIT_PAGE_DEFAULT,
           ...(userId !== undefined ? { userId } : {}),
           ...(type !== undefined ? { type } : {}),
           ...(from !== undefined ? { from: new Date(from) } : {}),

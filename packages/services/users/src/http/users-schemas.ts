@@ -102,6 +102,9 @@ export const RoleSchema = Type.Object({
   permissions: Type.Array(PermissionSchema),
 });
 
+/** Audit entries a page holds when `limit` is left out (the schema's default, applied on validation). */
+export const AUDIT_PAGE_DEFAULT = 100;
+
 export const AuditQuerySchema = Type.Object(
   {
     userId: Type.Optional(Type.String({ maxLength: 100 })),
@@ -109,7 +112,7 @@ export const AuditQuerySchema = Type.Object(
     from: Type.Optional(DateTimeInput),
     to: Type.Optional(DateTimeInput),
     before: Type.Optional(Int53({ minimum: 1, description: 'only entries with a smaller id (paging)' })),
-    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: AUDIT_PAGE_DEFAULT })),
   },
   { additionalProperties: false },
 );
