@@ -20,7 +20,7 @@ import { MigrationStateStore, PLATFORM_SCHEMA } from '@polyshop/migration';
 import { adminRoutes } from './admin-routes.ts';
 import { migrationAdminRoutes } from './migration/migration-admin-routes.ts';
 import { createMigrationSides } from './migration/migration-sides.ts';
-import { PlatformMetrics } from './metrics/platform-metrics.ts';
+import { PlatformMetrics, servicesOnStore } from './metrics/platform-metrics.ts';
 import { loadPlatformConfig, type PlatformConfig } from './platform-config.ts';
 import { createPlatformEvents } from './platform-events.ts';
 import { assertServeRequirements } from './serve-requirements.ts';
@@ -109,7 +109,11 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
       preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'on',
     }).then((db) => metrics.meterPostgres('platform', options.wrapPostgres?.(db) ?? db)));
 
-  const stores = createStoreConnections(config, env);
+  const stores = createStoreConnections(
+    config,
+    env,
+    metrics.storeObserver((kind) => servicesOnStore(definitions, local, kind, (d) => stores.storeFor(d))),
+  );
 
   if (options.natsRequired) assertServeRequirements(config.NATS_URL, env);
   const events = await createPlatformEvents({

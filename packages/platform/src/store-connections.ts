@@ -29,7 +29,19 @@ function required(variable: string, value: string | undefined, store: string): s
  * The non-PostgreSQL stores of this process, opened on first use and shared by the services that
  * run on them. Which store a service runs on comes from `POLYSHOP_PROFILE` and `<SERVICE>_STORE`.
  */
-export function createStoreConnections(config: PlatformConfig, env: NodeJS.ProcessEnv) {
+/** Called once with each connection as it opens (metrics time its operations). */
+export interface StoreConnectionObserver {
+  monitorMongoCommands: boolean;
+  mongodb(connection: MongoConnection): void;
+  dynamodb(connection: DynamoConnection): void;
+  opensearch(connection: OpenSearchConnection): void;
+}
+
+export function createStoreConnections(
+  config: PlatformConfig,
+  env: NodeJS.ProcessEnv,
+  observe?: StoreConnectionObserver,
+) {
   let mongo: Promise<MongoConnection> | undefined;
   let dynamo: DynamoConnection | undefined;
   let search: OpenSearchConnection | undefined;
@@ -44,11 +56,23 @@ export function createStoreConnections(config: PlatformConfig, env: NodeJS.Proce
         });
       }
     },
-    mongodb: () => (mongo ??= openMongo({ url: required('MONGODB_URL', config.MONGODB_URL, 'MongoDB') })),
-    dynamodb: () =>
-      (dynamo ??= openDynamo({ endpoint: config.DYNAMODB_ENDPOINT, region: config.DYNAMODB_REGION })),
-    opensearch: () =>
-      (search ??= openOpenSearch({ url: required('OPENSEARCH_URL', config.OPENSEARCH_URL, 'OpenSearch') })),
+    mongodb: () =>
+      (mongo ??= openMongo({
+        url: required('MONGODB_URL', config.MONGODB_URL, 'MongoDB'),
+        monitorCommands: observe?.monitorMongoCommands ?? false,
+      }).then((connection) => (observe?.mongodb(connection), connection))),
+    dynamodb: () => {
+      if (dynamo) return dynamo;
+      dynamo = openDynamo({ endpoint: config.DYNAMODB_ENDPOINT, region: config.DYNAMODB_REGION });
+      observe?.dynamodb(dynamo);
+      return dynamo;
+    },
+    opensearch: () => {
+      if (search) return search;
+      search = openOpenSearch({ url: required('OPENSEARCH_URL', config.OPENSEARCH_URL, 'OpenSearch') });
+      observe?.opensearch(search);
+      return search;
+    },
     /** Readiness probes of the stores opened so far. */
     opened(): [string, () => Promise<void>][] {
       const probes: [string, () => Promise<void>][] = [];

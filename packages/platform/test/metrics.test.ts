@@ -6,7 +6,8 @@ import { createEvent, PROBLEM_CONTENT_TYPE, silentLogger, systemClock } from '@p
 import { createHttpApp } from '@polyshop/http';
 import { eventually } from '@polyshop/testing';
 import { MigrationStateStore } from '@polyshop/migration';
-import type { TestPlatform } from '@polyshop/platform/testing';
+import { userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
+import { polyglotTargets, startPolyglotPlatform, type PolyglotPlatform } from './polyglot/polyglot-stores.ts';
 import {
   aCustomer,
   checkoutBody,
@@ -280,3 +281,55 @@ describe('GET /metrics configuration', () => {
     );
   });
 });
+
+const pglitePolyglot = polyglotTargets().filter((target) => target.postgres === 'pglite');
+for (const target of pglitePolyglot) {
+  describe(
+    'GET /metrics in the polyglot profile: MongoDB, DynamoDB and OpenSearch operations',
+    { skip: target.skip },
+    () => {
+      let poly: PolyglotPlatform;
+      before(async () => {
+        poly = await startPolyglotPlatform(target);
+      });
+      after(() => poly?.dispose());
+
+      it('times each store kind by operation, labelled with the services on that store', async () => {
+        const merchant = await userWithPermissions(poly.platform, ['products:write', 'inventory:write']);
+        await seedSkus(poly.platform, [
+          { sku: `MET-${randomUUID().slice(0, 8)}`.toUpperCase(), price: '3.00', quantity: 2 },
+        ]);
+        assert.ok(merchant.token);
+        const expected: [string, string, string][] = [
+          ['notifications+products', 'mongodb', 'insert'],
+          ['notifications+products', 'mongodb', 'find'],
+          ['inventory', 'dynamodb', 'TransactWriteItems'],
+          ['search', 'opensearch', 'search'],
+        ];
+        await eventually(
+          async () => {
+            await poly.platform.app.inject('/search/products?q=product');
+            const body = (await poly.platform.app.inject('/metrics')).body;
+            const counts = new Map<string, number>();
+            for (const family of parsePrometheusText(
+              body.replace(/^# TYPE (\S+) histogram$/gm, '# TYPE $1 untyped'),
+            )) {
+              if (family.name !== `${METRIC_NAMES.storeDuration}_count`) continue;
+              for (const { labels, value } of family.metrics) {
+                counts.set(`${labels?.service} ${labels?.store} ${labels?.operation}`, Number(value));
+              }
+            }
+            for (const [service, store, operation] of expected) {
+              assert.ok(
+                (counts.get(`${service} ${store} ${operation}`) ?? 0) > 0,
+                `${service} ${store} ${operation} in ${[...counts.keys()].join(', ')}`,
+              );
+            }
+            return true;
+          },
+          { timeoutMs: 20_000, message: 'MongoDB, DynamoDB and OpenSearch operations measured' },
+        );
+      });
+    },
+  );
+}

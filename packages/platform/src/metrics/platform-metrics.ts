@@ -3,7 +3,8 @@ import Type from 'typebox';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AppError, loadConfig, type Logger } from '@polyshop/kernel';
 import type { HttpApp } from '@polyshop/http';
-import type { SqlDatabase } from '@polyshop/stores';
+import type { DynamoConnection, MongoConnection, OpenSearchConnection, SqlDatabase } from '@polyshop/stores';
+import type { StoreConnectionObserver } from '../store-connections.ts';
 import type { EventBus } from '@polyshop/bus';
 import { MigrationStateStore, type MigrationState } from '@polyshop/migration';
 import { MeteredEventBus } from './metered-event-bus.ts';
@@ -235,6 +236,69 @@ export class PlatformMetrics {
     return metered;
   }
 
+  /**
+   * Times the operations of the MongoDB, DynamoDB and OpenSearch connections as they open: MongoDB by
+   * command (driver command monitoring), DynamoDB by command (a middleware at the start of the client's
+   * stack, retries inside), OpenSearch by API (`search`, `bulk`, `doc` … from the path, else the method).
+   * These clients are shared by the services on that store: `servicesOn(kind)` names them.
+   */
+  storeObserver(
+    servicesOn: (kind: 'mongodb' | 'dynamodb' | 'opensearch') => string,
+  ): StoreConnectionObserver {
+    const enabled = this.enabled;
+    const timer = (service: string, store: string) => {
+      const children = new Map<string, Histogram.Internal<string>>();
+      return (operation: string, seconds: number) => {
+        let child = children.get(operation);
+        if (!child) children.set(operation, (child = this.#store.labels(service, store, operation)));
+        child.observe(seconds);
+      };
+    };
+    return {
+      monitorMongoCommands: enabled,
+      mongodb: (connection: MongoConnection) => {
+        if (!enabled) return;
+        const observe = timer(servicesOn('mongodb'), 'mongodb');
+        const done = (event: { commandName: string; duration: number }) =>
+          observe(MONGO_COMMAND.test(event.commandName) ? event.commandName : 'other', event.duration / 1000);
+        connection.client.on('commandSucceeded', done);
+        connection.client.on('commandFailed', done);
+      },
+      dynamodb: (connection: DynamoConnection) => {
+        if (!enabled) return;
+        const observe = timer(servicesOn('dynamodb'), 'dynamodb');
+        connection.client.middlewareStack.add(
+          (next, handlerContext) => async (args) => {
+            const operation = String(handlerContext.commandName ?? 'Command').replace(/Command$/, '');
+            const start = performance.now();
+            try {
+              return await next(args);
+            } finally {
+              observe(operation, (performance.now() - start) / 1000);
+            }
+          },
+          { step: 'initialize', name: 'polyshopMetrics' },
+        );
+      },
+      opensearch: (connection: OpenSearchConnection) => {
+        if (!enabled) return;
+        const observe = timer(servicesOn('opensearch'), 'opensearch');
+        const started = new Map<unknown, number>();
+        connection.client.on('request', (_error, event) => {
+          started.set(event?.meta?.request?.id, performance.now());
+        });
+        connection.client.on('response', (_error, event) => {
+          const id: unknown = event?.meta?.request?.id;
+          const start = started.get(id);
+          if (start === undefined) return;
+          started.delete(id);
+          const params = event?.meta?.request?.params;
+          observe(openSearchOperation(params?.method, params?.path), (performance.now() - start) / 1000);
+        });
+      },
+    };
+  }
+
   /** `bus` as `service` sees it: its publications counted and its consumers' deliveries timed. */
   meterBus(service: string, bus: EventBus): EventBus {
     if (!this.enabled) return bus;
@@ -342,6 +406,40 @@ interface StoreReadings {
   outbox: [schema: string, lagSeconds: number][];
   deadLetters: [consumer: string, pending: number][];
   migrations: MigrationState[];
+}
+
+/**
+ * The `service` label of a store's shared connection: the services of this process configured on
+ * `kind`, joined with `+` (`notifications+products` on one MongoDB), else `platform` (a migration's side).
+ */
+export function servicesOnStore<D extends { name: string }>(
+  definitions: readonly D[],
+  local: ReadonlySet<string>,
+  kind: string,
+  storeFor: (definition: D) => string,
+): string {
+  const names = definitions
+    .filter((definition) => {
+      if (!local.has(definition.name)) return false;
+      try {
+        return storeFor(definition) === kind;
+      } catch {
+        return false; // a bad store variable stops start-up elsewhere
+      }
+    })
+    .map((definition) => definition.name)
+    .sort();
+  return names.length > 0 ? names.join('+') : PLATFORM_LABEL;
+}
+
+/** A driver command name (`find`, `insert`, `aggregate`, `getMore`, `commitTransaction` …). */
+const MONGO_COMMAND = /^[a-zA-Z]{1,40}$/;
+
+/** An OpenSearch API from its path: `/products-idx/_search` → `search`, `/idx/_doc/1` → `doc`; else the method. */
+export function openSearchOperation(method: unknown, path: unknown): string {
+  const api = typeof path === 'string' ? /\/_([a-z_]{1,30})(?:\/|\?|$)/.exec(path) : null;
+  if (api) return api[1]!;
+  return typeof method === 'string' && /^[A-Z]{1,10}$/.test(method) ? method.toLowerCase() : 'other';
 }
 
 const ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;

@@ -5,6 +5,8 @@ export interface MongoConfig {
   url: string;
   /** Database name; defaults to the URL's path or `polyshop`. */
   database?: string;
+  /** Emit the driver's command monitoring events (`commandSucceeded` …): metrics listen to them. */
+  monitorCommands?: boolean;
 }
 
 /** One MongoDB connection per process, shared by the services that run on MongoDB. */
@@ -33,7 +35,7 @@ export async function openMongo(config: MongoConfig): Promise<MongoConnection> {
     serverSelectionTimeoutMS: 5000,
     socketTimeoutMS: MONGO_SOCKET_TIMEOUT_MS,
     ignoreUndefined: true,
-    monitorCommands: storeTracingOn(),
+    monitorCommands: storeTracingOn() || config.monitorCommands === true,
   });
   if (storeTracingOn()) traceMongoCommands(client);
   await client.connect();
