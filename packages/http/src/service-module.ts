@@ -67,6 +67,22 @@ export interface ServiceContext<S extends StoreKind = StoreKind> {
   client<N extends ServiceName>(name: N): ServiceClient<N>;
   /** Route guards backed by the user service. */
   authorizer: Authorizer;
+  /** This process's metrics (`GET /metrics`), for the service's own families; absent when metrics are off. */
+  metrics?: ServiceMetrics;
+}
+
+/** How a service adds its own families to the process's metrics (prom-client behind it). */
+export interface ServiceMetrics {
+  /**
+   * A histogram `name` (the service's label is added); returns how to observe one value. Label values
+   * must be bounded (states, step names, outcomes), never an id.
+   */
+  histogram<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets?: readonly number[],
+  ): (labels: Record<L, string>, value: number) => void;
 }
 
 /** A running service as the platform host sees it (its name and prefix are its definition's). */

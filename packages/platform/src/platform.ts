@@ -172,6 +172,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
         bus: metrics.meterBus(definition.name, bus),
         client,
         authorizer,
+        ...(metrics.enabled ? { metrics: metrics.forService(definition.name)! } : {}),
       };
       const created = await definition.create(context);
       modules.set(definition.name, created);

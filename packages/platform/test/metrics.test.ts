@@ -190,6 +190,14 @@ describe('GET /metrics after a checkout (PGlite)', () => {
     );
   });
 
+  it("times each step of the checkout's saga by outcome (the orders service's own family)", () => {
+    const saga = 'polyshop_saga_step_duration_seconds';
+    family(saga, 'HISTOGRAM');
+    for (const step of ['reserve_stock', 'authorize_payment', 'capture_payment', 'confirm_order']) {
+      assert.equal(count(saga, { service: 'orders', step, outcome: 'done' }), 1, step);
+    }
+  });
+
   it("reads each online store migration's phase and backfill progress from the control store", () => {
     assert.deepEqual(family(METRIC_NAMES.migrationPhase, 'GAUGE').metrics, [
       {

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import Type from 'typebox';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AppError, loadConfig, type Logger } from '@polyshop/kernel';
-import type { HttpApp } from '@polyshop/http';
+import type { HttpApp, ServiceMetrics } from '@polyshop/http';
 import type { DynamoConnection, MongoConnection, OpenSearchConnection, SqlDatabase } from '@polyshop/stores';
 import type { StoreConnectionObserver } from '../store-connections.ts';
 import type { EventBus } from '@polyshop/bus';
@@ -295,6 +295,39 @@ export class PlatformMetrics {
           const params = event?.meta?.request?.params;
           observe(openSearchOperation(params?.method, params?.path), (performance.now() - start) / 1000);
         });
+      },
+    };
+  }
+
+  /** The metrics `service` adds its own families to (`ServiceContext.metrics`); undefined when off. */
+  forService(service: string): ServiceMetrics | undefined {
+    if (!this.enabled) return undefined;
+    return {
+      histogram: <L extends string>(
+        name: string,
+        help: string,
+        labelNames: readonly L[],
+        buckets?: readonly number[],
+      ) => {
+        const existing = this.registry.getSingleMetric(name);
+        const histogram =
+          existing instanceof Histogram
+            ? existing
+            : new Histogram({
+                name,
+                help,
+                labelNames: ['service', ...labelNames],
+                ...(buckets ? { buckets: [...buckets] } : {}),
+                registers: [this.registry],
+              });
+        const children = new Map<string, Histogram.Internal<string>>();
+        return (labels: Record<L, string>, value: number) => {
+          const values = labelNames.map((label) => labels[label]);
+          const key = values.join('\n');
+          let child = children.get(key);
+          if (!child) children.set(key, (child = histogram.labels(service, ...values)));
+          child.observe(value);
+        };
       },
     };
   }

@@ -24,8 +24,14 @@ export async function createOrdersService(context: ServiceContext<'postgres'>): 
     logger: context.logger,
     publisher: context.bus,
   });
+  const sagaStep = context.metrics?.histogram(
+    'polyshop_saga_step_duration_seconds',
+    'Attempts of a checkout saga step (orders), by step and outcome (done, or the failure: transient, refused …).',
+    ['step', 'outcome'],
+  );
   const service = new OrderService({
     ...storage,
+    ...(sagaStep ? { stepObserved: (step, outcome, seconds) => sagaStep({ step, outcome }, seconds) } : {}),
     catalog: context.client('products'),
     stock: new InventoryClientReservations(context.client('inventory')),
     payments: new PaymentsClientProcessor(context.client('payments')),

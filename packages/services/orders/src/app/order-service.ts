@@ -8,7 +8,7 @@ import type { StockReservations } from '../ports/stock-reservations.ts';
 import type { OrdersConfig } from './orders-config.ts';
 import type { OrdersDeps } from './orders-deps.ts';
 import { RecoveryWorker } from './recovery-worker.ts';
-import { SagaRunner } from './saga-runner.ts';
+import { SagaRunner, type SagaRunnerDeps } from './saga-runner.ts';
 
 export interface OrderServiceOptions {
   repository: OrderRepository;
@@ -24,6 +24,8 @@ export interface OrderServiceOptions {
   config: OrdersConfig;
   /** The key of the checkout fingerprints (from `openOrdersStorage`). */
   fingerprintKey: () => Promise<Uint8Array>;
+  /** Each saga step's attempts, timed (`SagaRunnerDeps.stepObserved`: metrics). */
+  stepObserved?: SagaRunnerDeps['stepObserved'];
 }
 
 /**
@@ -52,6 +54,7 @@ export class OrderService {
       settings: config.saga,
       ...(config.fault ? { fault: config.fault } : {}),
       eventsRecorded: () => this.relay?.wake(),
+      ...(options.stepObserved ? { stepObserved: options.stepObserved } : {}),
     });
     this.recovery = new RecoveryWorker({
       repository,

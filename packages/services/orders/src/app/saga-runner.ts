@@ -55,6 +55,8 @@ export interface SagaRunnerDeps {
   fault?: SagaFault;
   /** Called after a step recorded events (the service wakes its outbox relay). */
   eventsRecorded?: () => void;
+  /** Called after each attempt of a step: its outcome (`done`, or the failure's kind) and duration (metrics). */
+  stepObserved?: (step: SagaStep, outcome: StepResult['kind'], seconds: number) => void;
 }
 
 /**
@@ -110,12 +112,14 @@ export class SagaRunner {
     const retries = this.#deps.settings.inlineRetries ?? 2;
     for (let attempt = 0; ; attempt++) {
       let result: StepResult;
+      const start = performance.now();
       try {
         result = await runStep(step, order, this.#stepContext(), payment);
       } catch (error) {
         if (error instanceof SimulatedCrash) throw error;
         result = this.#classify(error, step, order);
       }
+      this.#deps.stepObserved?.(step, result.kind, (performance.now() - start) / 1000);
       if (result.kind !== 'transient' || attempt >= retries) return result;
       await new Promise((resolve) => setTimeout(resolve, INLINE_RETRY_DELAY_MS * 2 ** attempt));
     }
