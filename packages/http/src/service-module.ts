@@ -83,6 +83,12 @@ export interface ServiceMetrics {
     labelNames: readonly L[],
     buckets?: readonly number[],
   ): (labels: Record<L, string>, value: number) => void;
+  /** A counter `name` (the service's label is added); returns how to add one (or `by`). */
+  counter<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+  ): (labels: Record<L, string>, by?: number) => void;
 }
 
 /** A running service as the platform host sees it (its name and prefix are its definition's). */

@@ -6,7 +6,8 @@ import { createEvent, PROBLEM_CONTENT_TYPE, silentLogger, systemClock } from '@p
 import { createHttpApp } from '@polyshop/http';
 import { eventually } from '@polyshop/testing';
 import { MigrationStateStore } from '@polyshop/migration';
-import { userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
+import { createTestPlatform, userWithPermissions, type TestPlatform } from '@polyshop/platform/testing';
+import { SmtpSink } from '../../services/notifications/test/support/smtp-sink.ts';
 import { polyglotTargets, startPolyglotPlatform, type PolyglotPlatform } from './polyglot/polyglot-stores.ts';
 import {
   aCustomer,
@@ -341,3 +342,36 @@ for (const target of pglitePolyglot) {
     },
   );
 }
+
+describe('GET /metrics: notification deliveries by channel and outcome (PGlite)', () => {
+  let smtp: SmtpSink;
+  let platform: TestPlatform;
+  before(async () => {
+    smtp = await SmtpSink.start();
+    platform = await createTestPlatform({
+      target: 'pglite',
+      env: { SMTP_URL: smtp.url, NOTIFICATIONS_POLL_MS: '50' },
+    });
+  });
+  after(async () => {
+    await platform?.dispose();
+    await smtp?.close();
+  });
+
+  it('counts the welcome email sent to a new user (notifications service)', async () => {
+    await userWithPermissions(platform, []);
+    await eventually(
+      async () => {
+        const body = (await platform.app.inject('/metrics')).body;
+        assert.match(
+          body,
+          /^polyshop_notification_deliveries_total\{service="notifications",channel="email",outcome="sent"\} [1-9]\d*$/m,
+        );
+        const families = parsePrometheusText(body).map((family) => family.name);
+        assert.ok(families.includes('polyshop_notification_deliveries_total'));
+        return true;
+      },
+      { timeoutMs: 20_000, message: 'a welcome email counted as sent' },
+    );
+  });
+});

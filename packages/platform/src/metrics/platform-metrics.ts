@@ -329,6 +329,21 @@ export class PlatformMetrics {
           child.observe(value);
         };
       },
+      counter: <L extends string>(name: string, help: string, labelNames: readonly L[]) => {
+        const existing = this.registry.getSingleMetric(name);
+        const counter =
+          existing instanceof Counter
+            ? existing
+            : new Counter({ name, help, labelNames: ['service', ...labelNames], registers: [this.registry] });
+        const children = new Map<string, Counter.Internal>();
+        return (labels: Record<L, string>, by = 1) => {
+          const values = labelNames.map((label) => labels[label]);
+          const key = values.join('\n');
+          let child = children.get(key);
+          if (!child) children.set(key, (child = counter.labels(service, ...values)));
+          child.inc(by);
+        };
+      },
     };
   }
 

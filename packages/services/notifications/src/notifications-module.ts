@@ -80,7 +80,18 @@ export async function createNotificationsService(
   const repository = new RoutedNotificationRepository(stores);
   await seedDefaultTemplates(repository.templates, context.clock);
   const channels = createChannels(config);
+  const deliveries = context.metrics?.counter(
+    'polyshop_notification_deliveries_total',
+    'Delivery attempts of the notification worker recorded, by channel and outcome (sent, retry, failed, skipped, suppressed).',
+    ['channel', 'outcome'],
+  );
   const worker = new DeliveryWorker({
+    ...(deliveries
+      ? {
+          settled: (channel, status) =>
+            deliveries({ channel, outcome: status === 'pending' ? 'retry' : status }),
+        }
+      : {}),
     repository,
     channels,
     clock: context.clock,

@@ -21,6 +21,8 @@ export interface DeliveryWorkerOptions {
   concurrencyPerChannel: number;
   /** How long a claim holds; longer than one attempt may take. */
   leaseMs: number;
+  /** Called once each attempt's outcome is recorded: the channel and its new status (metrics). */
+  settled?: (channel: ChannelDelivery['type'], status: ChannelDelivery['status']) => void;
 }
 
 /**
@@ -199,5 +201,6 @@ export class DeliveryWorker {
 
   async #settle(record: NotificationRecord, next: ChannelDelivery): Promise<void> {
     await this.#options.repository.records.updateChannel(record.id, next, this.#options.clock.now());
+    this.#options.settled?.(next.type, next.status);
   }
 }
