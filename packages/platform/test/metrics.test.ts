@@ -199,6 +199,11 @@ describe('GET /metrics after a checkout (PGlite)', () => {
     }
   });
 
+  it('counts stock reservations by outcome (the inventory service)', () => {
+    const reservations = family('polyshop_inventory_reservations_total', 'COUNTER').metrics;
+    assert.equal(total(matching(reservations, { service: 'inventory', outcome: 'reserved' })), 1);
+  });
+
   it("reads each online store migration's phase and backfill progress from the control store", () => {
     assert.deepEqual(family(METRIC_NAMES.migrationPhase, 'GAUGE').metrics, [
       {

@@ -52,7 +52,13 @@ export async function createInventoryService(
     logger: context.logger,
   });
   const repository = new RoutedInventoryRepository(stores);
+  const reservations = context.metrics?.counter(
+    'polyshop_inventory_reservations_total',
+    'Stock reservations by outcome: reserved, replayed, insufficient_stock (the conditional write refused), mismatch.',
+    ['outcome'],
+  );
   const deps: InventoryDeps = {
+    ...(reservations ? { reservationSettled: (outcome) => reservations({ outcome }) } : {}),
     repository,
     // sharded counters where the service is configured on a store that has them (DynamoDB)
     sharding: stores.store(context.store).sharding ? new RoutedStockSharding(repository) : undefined,

@@ -14,6 +14,11 @@ export interface InventoryDeps {
   lowStockThreshold: number;
   /** Called after a write recorded events (the service wakes its outbox relay). */
   eventsRecorded?: () => void;
+  /**
+   * Called with each reservation's outcome (metrics): `reserved`, `replayed`, `insufficient_stock` (the
+   * conditional write refused: stock contention) or `mismatch`.
+   */
+  reservationSettled?: (outcome: 'reserved' | 'replayed' | 'insufficient_stock' | 'mismatch') => void;
 }
 
 /**

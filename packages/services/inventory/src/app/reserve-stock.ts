@@ -30,17 +30,21 @@ export async function reserveStock(
   switch (outcome.status) {
     case 'reserved':
       afterWrite(deps, outcome.changes);
+      deps.reservationSettled?.('reserved');
       return { status: 'reserved', reservation: outcome.reservation, replayed: false };
     case 'insufficient_stock':
+      deps.reservationSettled?.('insufficient_stock');
       return outcome;
     case 'exists':
       if (!isSameRequest(outcome.reservation, reservation)) {
+        deps.reservationSettled?.('mismatch');
         throw AppError.conflict(
           'INVENTORY.RESERVATION_MISMATCH',
           `Reservation ${reservation.id} already exists with different items or ttlSeconds; use a new reservationId.`,
           { field: 'reservationId', details: { reservationId: reservation.id } },
         );
       }
+      deps.reservationSettled?.('replayed');
       return { status: 'reserved', reservation: outcome.reservation, replayed: true };
   }
 }
