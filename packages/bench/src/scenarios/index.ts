@@ -4,6 +4,7 @@ import { checkoutScenario } from './checkout.ts';
 import { hotSku } from './hot-sku.ts';
 import { hotSkuDynamo } from './hot-sku-dynamodb.ts';
 import { migration } from './migration.ts';
+import { observability } from './observability.ts';
 import { search } from './search.ts';
 
 /** Every scenario `npm run bench` knows, in the order it runs them. */
@@ -13,5 +14,6 @@ export const SCENARIOS: readonly Scenario[] = [
   search,
   catalog,
   checkoutScenario,
+  observability,
   migration,
 ];
