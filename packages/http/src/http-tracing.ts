@@ -10,7 +10,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { polyshopTracer, withTracedService } from '@polyshop/stores';
+import { polyshopTracer, settle, withTracedService } from '@polyshop/stores';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -117,16 +117,10 @@ export async function tracedServiceCall<T extends { status: number }>(
   );
   const active = trace.setSpan(parent, span);
   propagation.inject(active, headers);
-  try {
+  return settle(span, async () => {
     const response = await context.with(active, send);
     span.setAttribute('http.response.status_code', response.status);
     if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     return response;
-  } catch (error) {
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
-    throw error;
-  } finally {
-    span.end();
-  }
+  });
 }
