@@ -18,6 +18,8 @@ import {
 } from '@polyshop/http';
 import { MigrationStateStore, PLATFORM_SCHEMA } from '@polyshop/migration';
 import { adminRoutes } from './admin-routes.ts';
+import { adviceRoutes } from './advice/advice-routes.ts';
+import { platformAdviceSources } from './advice/advice-sources.ts';
 import { migrationAdminRoutes } from './migration/migration-admin-routes.ts';
 import { createMigrationSides } from './migration/migration-sides.ts';
 import { PlatformMetrics, servicesOnStore } from './metrics/platform-metrics.ts';
@@ -179,6 +181,12 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
       await app.register(created.routes, { prefix: definition.prefix });
     }
     await app.register(adminRoutes(deadLetters, authorizer), { prefix: '/admin' });
+    // `GET /admin/advice`: the seed's migration triggers measured (advice/advisor.ts)
+    const advice = platformAdviceSources({
+      ...{ config, env, postgres: sharedPostgres, services: definitions, clock },
+      ...(metrics.enabled ? { live: { registry: metrics.registry, since: clock.now() } } : {}),
+    });
+    await app.register(adviceRoutes(advice, authorizer), { prefix: '/admin' });
     await app.register(
       migrationAdminRoutes({
         postgres: sharedPostgres,

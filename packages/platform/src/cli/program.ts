@@ -21,6 +21,7 @@ const COMMANDS: readonly { name: string; load: () => Promise<Register> }[] = [
   { name: 'search', load: async () => (await import('./search-command.ts')).registerSearchCommand },
   { name: 'events', load: async () => (await import('./events-command.ts')).registerEventsCommand },
   { name: 'bench', load: async () => (await import('./bench-command.ts')).registerBenchCommand },
+  { name: 'advise', load: async () => (await import('./advise-command.ts')).registerAdviseCommand },
 ];
 
 /**

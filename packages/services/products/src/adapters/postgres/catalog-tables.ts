@@ -67,6 +67,18 @@ export interface FacetCountRow {
   count: number;
 }
 
+/**
+ * A row of `catalog.category_changes`, written by a trigger each time a category's attribute
+ * definitions change (migration 0003): the history `polyshop advise` measures schema changes by.
+ */
+export interface CategoryChangeRow {
+  id: string;
+  slug: string;
+  version: number;
+  attribute_count: number;
+  changed_at: Date;
+}
+
 export const PRODUCTS_TABLE = defineTable<ProductRow>()(SCHEMA, 'products', [
   'id',
   'slug',
@@ -111,5 +123,19 @@ export const FACET_COUNTS_TABLE = defineTable<FacetCountRow>()(SCHEMA, 'facet_co
   'count',
 ]);
 
+export const CATEGORY_CHANGES_TABLE = defineTable<CategoryChangeRow>()(SCHEMA, 'category_changes', [
+  'id',
+  'slug',
+  'version',
+  'attribute_count',
+  'changed_at',
+]);
+
 /** The service's own tables (`migrate` adds the messaging tables, declared in `@polyshop/stores`). */
-export const CATALOG_TABLES = [PRODUCTS_TABLE, CATEGORIES_TABLE, PRODUCT_VARIANTS_TABLE, FACET_COUNTS_TABLE];
+export const CATALOG_TABLES = [
+  PRODUCTS_TABLE,
+  CATEGORIES_TABLE,
+  PRODUCT_VARIANTS_TABLE,
+  FACET_COUNTS_TABLE,
+  CATEGORY_CHANGES_TABLE,
+];
