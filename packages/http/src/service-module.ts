@@ -89,6 +89,23 @@ export interface ServiceMetrics {
     help: string,
     labelNames: readonly L[],
   ): (labels: Record<L, string>, by?: number) => void;
+  /**
+   * A gauge `name` (the service's label is added) whose values `read` gives when `/metrics` is
+   * scraped (a cheap, index-backed read of the service's store). A failed read is logged and leaves
+   * the family empty for that scrape; it never fails the scrape.
+   */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    read: () => Promise<Iterable<readonly [labels: Record<L, string>, value: number]>>,
+  ): void;
+  /**
+   * An outbox the platform cannot find in the shared PostgreSQL (a MongoDB collection, a DynamoDB
+   * table): `oldest` gives, when scraped, the time its oldest unpublished event was written (undefined
+   * when none waits), reported as `polyshop_outbox_lag_seconds{store, schema: name}`.
+   */
+  outboxLag(store: 'mongodb' | 'dynamodb', name: string, oldest: () => Promise<Date | undefined>): void;
 }
 
 /** A running service as the platform host sees it (its name and prefix are its definition's). */

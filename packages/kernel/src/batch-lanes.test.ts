@@ -30,6 +30,31 @@ function gatedLanes(maxBatch = 100) {
 }
 
 describe('BatchLanes', () => {
+  it('tells, as each batch starts, how long each of its requests waited in the lane', async () => {
+    const waits: number[][] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const lanes = new BatchLanes<Request, string>({
+      keyOf: (r) => r.key,
+      idOf: (r) => r.id,
+      maxBatch: 10,
+      started: (waitedMs) => waits.push([...waitedMs]),
+      runBatch: async (requests) => {
+        if (requests[0]!.id === 'first') await held;
+        return requests.map((r) => r.id);
+      },
+    });
+    const first = lanes.submit({ key: 'sku', id: 'first' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const queued = lanes.submit({ key: 'sku', id: 'queued' });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    release();
+    await Promise.all([first, queued]);
+    assert.equal(waits.length, 2);
+    assert.ok(waits[0]![0]! >= 0 && waits[0]![0]! < 25, `the first ran at once: ${waits[0]![0]} ms`);
+    assert.ok(waits[1]![0]! >= 25, `the second waited for the first batch: ${waits[1]![0]} ms`);
+  });
+
   it('batches the requests of one tick, then those that arrive while a batch is in flight', async () => {
     const { lanes, batches, gates, release } = gatedLanes();
     const answers = ['a', 'b'].map((id) => lanes.submit({ key: 'sku', id }));

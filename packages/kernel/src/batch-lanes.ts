@@ -3,6 +3,8 @@ export interface LaneEntry<Request, Outcome> {
   request: Request;
   resolve: (outcome: Outcome) => void;
   reject: (error: unknown) => void;
+  /** `performance.now()` when it was submitted (measured only with `BatchLanesOptions.started`). */
+  submittedAt: number;
 }
 
 export interface BatchLanesOptions<Request, Outcome> {
@@ -14,6 +16,8 @@ export interface BatchLanesOptions<Request, Outcome> {
   runBatch: (requests: Request[]) => Promise<Outcome[]>;
   /** Most requests in one batch. */
   maxBatch: number;
+  /** Called as a batch starts with how long each of its requests waited in the lane (metrics). */
+  started?: (waitedMs: readonly number[]) => void;
 }
 
 /**
@@ -37,13 +41,14 @@ export class BatchLanes<Request, Outcome> {
 
   submit(request: Request): Promise<Outcome> {
     const key = this.#options.keyOf(request);
+    const submittedAt = this.#options.started ? performance.now() : 0;
     return new Promise<Outcome>((resolve, reject) => {
       const lane = this.#waiting.get(key);
       if (lane) {
-        lane.push({ request, resolve, reject });
+        lane.push({ request, resolve, reject, submittedAt });
         return;
       }
-      const queue = [{ request, resolve, reject }];
+      const queue = [{ request, resolve, reject, submittedAt }];
       this.#waiting.set(key, queue);
       setImmediate(() => void this.#drain(key, queue));
     });
@@ -55,6 +60,10 @@ export class BatchLanes<Request, Outcome> {
       // Between batches, let the event loop read what has arrived meanwhile (see the class comment).
       if (!first) await new Promise((resolve) => setImmediate(resolve));
       const batch = this.#take(queue);
+      if (this.#options.started) {
+        const now = performance.now();
+        this.#options.started(batch.map((entry) => now - entry.submittedAt));
+      }
       try {
         const outcomes = await this.#options.runBatch(batch.map((entry) => entry.request));
         batch.forEach((entry, i) => entry.resolve(outcomes[i]!));

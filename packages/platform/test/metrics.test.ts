@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { createEvent, PROBLEM_CONTENT_TYPE, silentLogger, systemClock } from '@polyshop/kernel';
 import { createHttpApp } from '@polyshop/http';
 import { eventually } from '@polyshop/testing';
@@ -10,27 +9,20 @@ import { createTestPlatform, userWithPermissions, type TestPlatform } from '@pol
 import { SmtpSink } from '../../services/notifications/test/support/smtp-sink.ts';
 import { polyglotTargets, startPolyglotPlatform, type PolyglotPlatform } from './polyglot/polyglot-stores.ts';
 import {
-  aCustomer,
-  checkoutBody,
+  aConfirmedOrder,
   checkoutPlatform,
   seedSkus,
 } from '../../services/orders/test/fixtures/checkout-platform.ts';
+import { aLease, aNewOrder } from '../../services/orders/test/fixtures/order-fixtures.ts';
 import { METRIC_NAMES, PlatformMetrics } from '../src/metrics/platform-metrics.ts';
-
-/** What parse-prometheus-text-format (a port of the Prometheus Python client's parser) gives. */
-interface Sample {
-  labels?: Record<string, string>;
-  value?: string;
-}
-interface Family {
-  name: string;
-  help: string;
-  type: 'COUNTER' | 'GAUGE' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED';
-  metrics: Sample[];
-}
-const parsePrometheusText = createRequire(import.meta.url)('parse-prometheus-text-format') as (
-  text: string,
-) => Family[];
+import {
+  matching,
+  parsePrometheusText,
+  seriesOf,
+  total,
+  type Family,
+  type Sample,
+} from './support/prometheus-text.ts';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
@@ -43,21 +35,26 @@ describe('GET /metrics after a checkout (PGlite)', () => {
   let platform: TestPlatform;
   let families: Map<string, Family>;
   /** Every sample by series name (`…_count`, `…_bucket` …), with its labels. */
-  const series = new Map<string, Sample[]>();
+  let series: Map<string, Sample[]>;
   const sku = `MET-${randomUUID().slice(0, 8)}`.toUpperCase();
   const consumer = 'metrics-test.consumer';
 
   before(async () => {
     platform = await checkoutPlatform('pglite');
-    await seedSkus(platform, [{ sku, price: '12.50', quantity: 5 }]);
-    const customer = await aCustomer(platform);
-    const placed = await platform.app.inject({
-      method: 'POST',
-      url: '/orders',
-      headers: { authorization: `Bearer ${customer.token}`, 'idempotency-key': randomUUID() },
-      payload: checkoutBody([{ sku, quantity: 2 }]),
-    });
-    assert.equal(placed.statusCode, 201, placed.body);
+    await aConfirmedOrder(platform, { sku, price: '12.50', stock: 5, quantity: 2 });
+    // a saga in flight: created, leased to a driver for an hour (nobody drives it in this test)
+    await platform
+      .module('orders')!
+      .service.deps.repository.create(aNewOrder(), aLease(new Date(), 3_600_000));
+    // Another writer moves the SKU's row behind this process's back: the next reservation's one
+    // statement, guarded by the version this process last wrote, is refused and goes the general way.
+    await (
+      await platform.postgres()
+    ).execute(`UPDATE inventory.stock SET version = version + 1 WHERE sku = $1`, [sku]);
+    const again = await platform
+      .client('inventory')
+      .reserve({ reservationId: randomUUID(), items: [{ sku, quantity: 1 }], ttlSeconds: 60 });
+    assert.equal(again.status, 'reserved');
     // a 404 under a service's prefix, with an id in its URL: counted, but never by that URL
     const missing = await platform.app.inject(`/orders/${randomUUID()}/nothing-here`);
     assert.equal(missing.statusCode, 404);
@@ -90,13 +87,7 @@ describe('GET /metrics after a checkout (PGlite)', () => {
     );
     assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/);
     families = new Map(parsePrometheusText(response.body).map((family) => [family.name, family]));
-    // The parser folds a histogram's series into one when they have labels (it handles unlabelled ones
-    // only): read histograms and summaries as untyped, so each `_bucket`, `_sum` and `_count` line keeps its labels.
-    for (const { name, metrics } of parsePrometheusText(
-      response.body.replace(/^# TYPE (\S+) (histogram|summary)$/gm, '# TYPE $1 untyped'),
-    )) {
-      series.set(name, [...(series.get(name) ?? []), ...metrics]);
-    }
+    series = seriesOf(response.body);
   });
   after(() => platform?.dispose());
 
@@ -107,11 +98,6 @@ describe('GET /metrics after a checkout (PGlite)', () => {
     assert.ok(found.help.length > 0, `${name} has a help text`);
     return found;
   };
-  const matching = (samples: Sample[], labels: Record<string, string>) =>
-    samples.filter((sample) =>
-      Object.entries(labels).every(([key, value]) => sample.labels?.[key] === value),
-    );
-  const total = (samples: Sample[]) => samples.reduce((sum, sample) => sum + Number(sample.value), 0);
   /** The observations of histogram `name` whose labels include `labels`. */
   const count = (name: string, labels: Record<string, string>) =>
     total(matching(series.get(`${name}_count`) ?? [], labels));
@@ -160,6 +146,7 @@ describe('GET /metrics after a checkout (PGlite)', () => {
   it('reads the outbox lag of every PostgreSQL outbox and the pending dead letters per consumer', () => {
     const lag = family(METRIC_NAMES.outboxLag, 'GAUGE');
     const schemas = lag.metrics.map((sample) => sample.labels?.schema).sort();
+    assert.ok(lag.metrics.every((sample) => sample.labels?.store === 'pglite'));
     for (const schema of ['catalog', 'inventory', 'orders', 'payments', 'users', 'platform']) {
       assert.ok(schemas.includes(schema), `outbox of ${schema} in ${schemas.join(', ')}`);
     }
@@ -199,9 +186,38 @@ describe('GET /metrics after a checkout (PGlite)', () => {
     }
   });
 
+  it('reads the checkout sagas in flight by state, parked ones apart (the orders service)', () => {
+    const sagas = family('polyshop_saga_orders', 'GAUGE').metrics;
+    const state = (name: string) => total(matching(sagas, { service: 'orders', state: name }));
+    assert.equal(state('started'), 1, 'the leased saga');
+    for (const name of [
+      'stock_reserved',
+      'payment_captured',
+      'compensating',
+      'cancelling',
+      'needs_attention',
+    ])
+      assert.equal(state(name), 0, name);
+    assert.equal(matching(sagas, { state: 'confirmed' }).length, 0, 'a finished saga is not in flight');
+  });
+
   it('counts stock reservations by outcome (the inventory service)', () => {
     const reservations = family('polyshop_inventory_reservations_total', 'COUNTER').metrics;
-    assert.equal(total(matching(reservations, { service: 'inventory', outcome: 'reserved' })), 1);
+    // the checkout's, and the one after the row moved
+    assert.equal(total(matching(reservations, { service: 'inventory', outcome: 'reserved' })), 2);
+  });
+
+  it("counts inventory's conflicts and retries, and times reservations' waits in their lane", () => {
+    const inventory = { service: 'inventory', store: 'pglite' };
+    const conflicts = family('polyshop_inventory_conflicts_total', 'COUNTER').metrics;
+    assert.deepEqual(matching(conflicts, inventory), [
+      { labels: { ...inventory, kind: 'stale_row' }, value: '1' },
+    ]);
+    const retries = family('polyshop_inventory_retries_total', 'COUNTER').metrics;
+    assert.equal(total(matching(retries, inventory)), 1);
+    const wait = 'polyshop_inventory_lock_wait_seconds';
+    family(wait, 'HISTOGRAM');
+    assert.equal(count(wait, inventory), 2, 'both reservations waited in their lane');
   });
 
   it("reads each online store migration's phase and backfill progress from the control store", () => {
@@ -276,6 +292,28 @@ describe('GET /metrics configuration', () => {
     }
   });
 
+  it("answers when a service's store cannot be read: that outbox and gauge are left out, the others shown", async () => {
+    const warnings: string[] = [];
+    const logger = silentLogger();
+    logger.warn = ((_: unknown, message: string) => void warnings.push(message)) as typeof logger.warn;
+    const metrics = new PlatformMetrics({ env: {}, logger, services: [], postgres: () => undefined });
+    const orders = metrics.forService('orders')!;
+    const down = () => Promise.reject(new Error('connection refused'));
+    orders.outboxLag('mongodb', 'shop.outbox', down);
+    orders.outboxLag('dynamodb', 'shop-inventory', async () => new Date(Date.now() - 2_000));
+    orders.gauge('polyshop_test_down', 'A gauge whose store is down.', ['state'], down);
+    orders.gauge('polyshop_test_up', 'A gauge read.', ['state'], async () => [[{ state: 'started' }, 3]]);
+    const text = await metrics.registry.metrics();
+    assert.match(
+      text,
+      /^polyshop_outbox_lag_seconds\{store="dynamodb",schema="shop-inventory"\} (2|2\.\d+)$/m,
+    );
+    assert.doesNotMatch(text, /store="mongodb"/);
+    assert.match(text, /^polyshop_test_up\{service="orders",state="started"\} 3$/m);
+    assert.doesNotMatch(text, /^polyshop_test_down\{/m);
+    assert.deepEqual(warnings.sort(), ['metrics: a read failed', 'metrics: reading outbox lag failed']);
+  });
+
   it('with METRICS=off: no /metrics route; a short METRICS_TOKEN stops start-up naming it', async () => {
     const app = await metricsApp({ METRICS: 'off' });
     try {
@@ -339,6 +377,28 @@ for (const target of pglitePolyglot) {
                 `${service} ${store} ${operation} in ${[...counts.keys()].join(', ')}`,
               );
             }
+            // the outboxes of the catalogue (a MongoDB collection) and inventory (its DynamoDB table)
+            const lags = parsePrometheusText(body).find((f) => f.name === METRIC_NAMES.outboxLag)!.metrics;
+            for (const store of ['mongodb', 'dynamodb']) {
+              const [lag, ...more] = matching(lags, { store });
+              assert.ok(lag && more.length === 0, `one ${store} outbox in ${JSON.stringify(lags)}`);
+              assert.ok(Number(lag.value) >= 0 && Number(lag.value) < 60, `${store}: ${lag.value}`);
+            }
+            assert.equal(
+              matching(lags, { store: 'dynamodb' })[0]!.labels?.schema,
+              poly.env.INVENTORY_DYNAMODB_TABLE,
+            );
+            const database = new URL(poly.env.MONGODB_URL!).pathname.slice(1);
+            assert.equal(matching(lags, { store: 'mongodb' })[0]!.labels?.schema, `${database}.outbox`);
+            assert.ok(
+              total(
+                matching(seriesOf(body).get('polyshop_inventory_lock_wait_seconds_count') ?? [], {
+                  service: 'inventory',
+                  store: 'dynamodb',
+                }),
+              ) > 0,
+              'DynamoDB stock writes waited for their SKU locks',
+            );
             return true;
           },
           { timeoutMs: 20_000, message: 'MongoDB, DynamoDB and OpenSearch operations measured' },

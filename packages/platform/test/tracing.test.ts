@@ -6,10 +6,8 @@ import { definition as notifications } from '@polyshop/notifications';
 import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
 import { eventually } from '@polyshop/testing';
 import {
-  aCustomer,
+  aConfirmedOrder,
   CHECKOUT_DEFINITIONS,
-  checkoutBody,
-  seedSkus,
 } from '../../services/orders/test/fixtures/checkout-platform.ts';
 import { tracesEndpoint } from '../src/tracing.ts';
 import { OtlpReceiver, traceTree, type ReceivedSpan } from './support/otlp-receiver.ts';
@@ -42,18 +40,9 @@ describe('one checkout is one trace (all-in-one, PGlite, OTLP/HTTP JSON)', () =>
       },
     });
     const sku = `TRACE-${randomUUID().slice(0, 8)}`.toUpperCase();
-    await seedSkus(platform, [{ sku, price: '12.50', quantity: 5 }]);
-    const customer = await aCustomer(platform);
-    const placed = await platform.app.inject({
-      method: 'POST',
-      url: '/orders',
-      headers: { authorization: `Bearer ${customer.token}`, 'idempotency-key': randomUUID() },
-      payload: checkoutBody([{ sku, quantity: 2 }]),
-    });
-    assert.equal(placed.statusCode, 201, placed.body);
-    assert.equal(placed.json<{ status: string }>().status, 'confirmed');
+    const { response } = await aConfirmedOrder(platform, { sku, price: '12.50', stock: 5, quantity: 2 });
     // with tracing on, the request id is the trace id
-    traceId = String(placed.headers['x-request-id']);
+    traceId = String(response.headers['x-request-id']);
     assert.match(traceId, /^[0-9a-f]{32}$/);
     // notifications handles order.confirmed after the response (outbox → relay → bus)
     await eventually(

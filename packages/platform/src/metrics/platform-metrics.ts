@@ -9,6 +9,7 @@ import type { EventBus } from '@polyshop/bus';
 import { MigrationStateStore, type MigrationState } from '@polyshop/migration';
 import { MeteredEventBus } from './metered-event-bus.ts';
 import { MeteredDatabase, SQL_OPERATIONS, type OperationObserver } from './metered-database.ts';
+import { ServiceGauges } from './service-gauges.ts';
 
 /** `METRICS` and `METRICS_TOKEN` (README, Configuration). */
 export const MetricsConfigSchema = Type.Object({
@@ -76,6 +77,9 @@ export class PlatformMetrics {
   /** route template → method → status → child: no label object is built per request once seen. */
   readonly #httpChildren = new Map<string, Map<string, Map<number, HttpChild>>>();
   readonly #metered = new WeakMap<SqlDatabase, Map<string, MeteredDatabase>>();
+  readonly #gauges: ServiceGauges;
+  /** Outboxes outside the shared PostgreSQL (`ServiceMetrics.outboxLag`), read when scraped. */
+  readonly #outboxes: { store: string; name: string; oldest: () => Promise<Date | undefined> }[] = [];
 
   constructor(options: PlatformMetricsOptions) {
     const config = loadConfig(MetricsConfigSchema, options.env);
@@ -84,6 +88,7 @@ export class PlatformMetrics {
     this.#options = options;
     this.#prefixes = options.services;
     const registers = [this.registry];
+    this.#gauges = new ServiceGauges(this.registry, options.logger);
     this.#http = new Histogram({
       name: METRIC_NAMES.httpDuration,
       help: 'HTTP requests by service, method, route template and status code: time to the last byte sent.',
@@ -117,13 +122,13 @@ export class PlatformMetrics {
     const readings = () => (scraped ??= scrape().finally(() => setImmediate(() => (scraped = undefined))));
     new Gauge({
       name: METRIC_NAMES.outboxLag,
-      help: 'Age in seconds of the oldest event not yet published from each PostgreSQL outbox (0 when none waits), by schema.',
-      labelNames: ['schema'],
+      help: "Age in seconds of the oldest event not yet published from each outbox (0 when none waits), by store and schema (PostgreSQL) or the service's collection or table (MongoDB, DynamoDB).",
+      labelNames: ['store', 'schema'],
       registers,
       async collect() {
         const { outbox } = await readings();
         this.reset();
-        for (const [schema, lag] of outbox) this.labels(schema).set(lag);
+        for (const [store, schema, lag] of outbox) this.labels(store, schema).set(lag);
       },
     });
     new Gauge({
@@ -344,6 +349,10 @@ export class PlatformMetrics {
           child.inc(by);
         };
       },
+      gauge: (name, help, labelNames, read) => this.#gauges.add(service, name, help, labelNames, read),
+      outboxLag: (store, name, oldest) => {
+        this.#outboxes.push({ store, name, oldest });
+      },
     };
   }
 
@@ -394,8 +403,34 @@ export class PlatformMetrics {
     return PLATFORM_LABEL;
   }
 
-  /** Outbox lags and pending dead letters, read from the shared PostgreSQL (nothing before it is opened). */
+  /** Outbox lags, pending dead letters and migrations: the shared PostgreSQL's, and the other outboxes'. */
   async #scrapeStore(): Promise<StoreReadings> {
+    const [readings, outboxes] = await Promise.all([this.#scrapePostgres(), this.#scrapeOutboxes()]);
+    readings.outbox.push(...outboxes);
+    return readings;
+  }
+
+  /** The registered MongoDB and DynamoDB outboxes' lags; one that cannot be read is logged and left out. */
+  async #scrapeOutboxes(): Promise<StoreReadings['outbox']> {
+    const lags = await Promise.all(
+      this.#outboxes.map(async ({ store, name, oldest }): Promise<StoreReadings['outbox']> => {
+        try {
+          const since = await oldest();
+          return [[store, name, since ? Math.max(0, (Date.now() - since.getTime()) / 1000) : 0]];
+        } catch (error) {
+          this.#options.logger.warn(
+            { err: error, store, outbox: name },
+            'metrics: reading outbox lag failed',
+          );
+          return [];
+        }
+      }),
+    );
+    return lags.flat();
+  }
+
+  /** Outbox lags and pending dead letters, read from the shared PostgreSQL (nothing before it is opened). */
+  async #scrapePostgres(): Promise<StoreReadings> {
     const readings: StoreReadings = { outbox: [], deadLetters: [], migrations: [] };
     const opening = this.#options.postgres();
     if (!opening) return readings;
@@ -419,7 +454,7 @@ export class PlatformMetrics {
             .join(' UNION ALL '),
           tables.map(({ schema }) => schema),
         );
-        readings.outbox = lags.map(({ schema, lag }) => [schema, Math.max(0, lag)]);
+        readings.outbox = lags.map(({ schema, lag }) => [db.engine, schema, Math.max(0, lag)]);
       }
       // the control store of online migrations (created at start-up, before any service)
       readings.migrations = await new MigrationStateStore(db).list();
@@ -451,7 +486,7 @@ export class PlatformMetrics {
 }
 
 interface StoreReadings {
-  outbox: [schema: string, lagSeconds: number][];
+  outbox: [store: string, schema: string, lagSeconds: number][];
   deadLetters: [consumer: string, pending: number][];
   migrations: MigrationState[];
 }

@@ -5,6 +5,7 @@ import { migrate, OutboxRelay } from '@polyshop/stores';
 import { DynamoInventoryRepository } from './adapters/dynamodb/dynamo-inventory-repository.ts';
 import { ensureInventoryTable } from './adapters/dynamodb/dynamo-inventory-table.ts';
 import { DynamoOutboxRelay } from './adapters/dynamodb/dynamo-outbox-relay.ts';
+import { oldestOutboxWrite } from './adapters/dynamodb/dynamo-outbox.ts';
 import {
   INVENTORY_SCHEMA,
   PostgresInventoryRepository,
@@ -15,6 +16,7 @@ import type { InventorySide } from './adapters/migration/routed-inventory-reposi
 import type { InventoryConfig } from './app/inventory-config.ts';
 import type { InventoryRepository } from './ports/inventory-repository.ts';
 import type { StockSharding } from './ports/stock-sharding.ts';
+import { stockContentionMetrics } from './stock-contention-metrics.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -49,12 +51,14 @@ export async function openInventoryStorage(
     const repository = new DynamoInventoryRepository({
       documents,
       tableName,
+      contention: stockContentionMetrics(context.metrics, 'dynamodb'),
       onConflictRetry: (reasons, attempt) =>
         context.logger.warn(
           { reasons, attempt },
           'inventory write retried after a transaction conflict or throttling',
         ),
     });
+    context.metrics?.outboxLag('dynamodb', tableName, () => oldestOutboxWrite(documents, tableName));
     return {
       repository,
       sharding: repository,
@@ -66,8 +70,10 @@ export async function openInventoryStorage(
   if (store !== 'postgres') throw new Error(`inventory cannot run on ${store}`);
   const db = await context.postgres();
   await migrate(db, { schema: INVENTORY_SCHEMA, directory: MIGRATIONS });
+  const contention = stockContentionMetrics(context.metrics, db.engine);
   return {
     repository: new PostgresInventoryRepository(db, {
+      ...(contention ? { contention } : {}),
       onTransientRetry: (error, attempt) =>
         context.logger.warn({ err: error, attempt }, 'inventory write retried after a transient failure'),
     }),

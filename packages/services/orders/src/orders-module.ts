@@ -6,6 +6,8 @@ import { loadOrdersConfig } from './app/orders-config.ts';
 import { ordersRoutes } from './http/orders-routes.ts';
 import { localOrdersClient, OrdersHttpClient, type OrdersClient } from './orders-client.ts';
 import { openOrdersStorage } from './orders-storage.ts';
+import { isTerminal, SAGA_STATES } from './domain/checkout-saga.ts';
+import type { UnfinishedSagas } from './ports/order-repository.ts';
 
 /** Where the order routes are mounted (`Location` headers name it). */
 const ORDERS_PREFIX = '/orders';
@@ -29,6 +31,12 @@ export async function createOrdersService(context: ServiceContext<'postgres'>): 
     'Attempts of a checkout saga step (orders), by step and outcome (done, or the failure: transient, refused …).',
     ['step', 'outcome'],
   );
+  context.metrics?.gauge(
+    'polyshop_saga_orders',
+    'Checkout sagas not finished (orders), by saga state, and parked ones (state needs_attention); read from the orders store when scraped.',
+    ['state'],
+    async () => sagaCensus(await storage.repository.countUnfinishedSagas()),
+  );
   const service = new OrderService({
     ...storage,
     ...(sagaStep ? { stepObserved: (step, outcome, seconds) => sagaStep({ step, outcome }, seconds) } : {}),
@@ -51,6 +59,17 @@ export async function createOrdersService(context: ServiceContext<'postgres'>): 
       await service.stop();
     },
   };
+}
+
+/** Every unfinished state (0 when none is in it, so each series exists), then `needs_attention`. */
+function sagaCensus({ inFlight, needsAttention }: UnfinishedSagas): [{ state: string }, number][] {
+  return [
+    ...SAGA_STATES.filter((state) => !isTerminal(state)).map((state): [{ state: string }, number] => [
+      { state },
+      inFlight[state] ?? 0,
+    ]),
+    [{ state: 'needs_attention' }, needsAttention],
+  ];
 }
 
 declare module '@polyshop/http' {

@@ -140,6 +140,18 @@ export class MongoOutbox {
     return result;
   }
 
+  /**
+   * When the oldest event not yet published was written (`pending` or `ready`; the writer's clock),
+   * undefined when none waits: the head of the `status, seq` index (metrics read it when scraped).
+   */
+  async oldestUnpublished(): Promise<Date | undefined> {
+    const oldest = await this.collection.findOne(
+      { status: { $in: ['pending', 'ready'] } },
+      { sort: { seq: 1 }, projection: { stagedAt: 1 } },
+    );
+    return oldest?.stagedAt;
+  }
+
   /** Allocates `count` consecutive sequence numbers; returns the first. */
   async allocate(count: number, session?: ClientSession): Promise<number> {
     const counter = await this.meta.findOneAndUpdate(

@@ -60,6 +60,15 @@ export interface SagaReopening {
   now: Date;
 }
 
+/**
+ * The sagas still to finish, as the metrics show them: by saga state those a driver or the recovery
+ * worker will move on, and the parked ones (`needsAttention`) apart.
+ */
+export interface UnfinishedSagas {
+  inFlight: Partial<Record<SagaState, number>>;
+  needsAttention: number;
+}
+
 /** Filters of `GET /orders`. Newest first; `after` continues a page. */
 export interface OrderListQuery {
   /** Only this customer's orders (absent: everyone's). */
@@ -149,6 +158,13 @@ export interface OrderRepository {
    * expired), oldest due first, for `lease`. Concurrent callers never claim the same order.
    */
   claimDue(now: Date, lease: SagaLease, limit: number): Promise<Order[]>;
+
+  /**
+   * Counts the unfinished sagas by state and the parked ones. Read through the indexes of due and
+   * parked sagas, so its cost follows the sagas in flight, not the orders stored (metrics read it on
+   * every scrape).
+   */
+  countUnfinishedSagas(): Promise<UnfinishedSagas>;
 
   /**
    * Starts cancelling a confirmed order: saga `confirmed → cancelling`, leased to `lease`, with the

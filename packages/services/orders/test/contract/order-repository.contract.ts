@@ -272,6 +272,39 @@ export function orderRepositoryContract(
       );
     });
 
+    it('counts unfinished sagas by state and parked ones apart; a finished saga leaves the count', async () => {
+      const census = () => repo.countUnfinishedSagas();
+      const before = await census();
+      const lease = aLease();
+      const { order } = await repo.create(aNewOrder(), lease);
+      const parkedLease = aLease();
+      const parked = await repo.create(aNewOrder(), parkedLease);
+      const failure = { reasonCode: 'PAYMENT.GATEWAY_REJECTED', message: 'No such transaction.' };
+      const now = new Date();
+      assert.ok(
+        await repo.park(parked.order.id, {
+          owner: parkedLease.owner,
+          state: 'started',
+          attempts: 3,
+          failure,
+          now,
+        }),
+      );
+      await repo.transition(order.id, { from: 'started', to: 'stock_reserved', lease, now });
+      const during = await census();
+      assert.equal((during.inFlight.stock_reserved ?? 0) - (before.inFlight.stock_reserved ?? 0), 1);
+      assert.equal(during.inFlight.started ?? 0, before.inFlight.started ?? 0, 'the parked saga is apart');
+      assert.equal(during.needsAttention - before.needsAttention, 1);
+      await repo.transition(order.id, {
+        from: 'stock_reserved',
+        to: 'failed',
+        lease,
+        now,
+        status: 'failed',
+      });
+      assert.equal((await census()).inFlight.stock_reserved ?? 0, before.inFlight.stock_reserved ?? 0);
+    });
+
     it('parks a saga for the lease holder only: never claimed, listed until resumed once, then driven by the resumer', async () => {
       const lease = aLease();
       const { order } = await repo.create(aNewOrder(), lease);

@@ -33,6 +33,7 @@ import { DynamoReservations, type StepHook } from './dynamo-reservations.ts';
 import { readParts, sumParts } from './dynamo-stock-parts.ts';
 import { DynamoStockSharding } from './dynamo-stock-sharding.ts';
 import { DynamoStockWriter, type TransactAction } from './dynamo-stock-writer.ts';
+import type { StockContention } from '../../ports/stock-contention.ts';
 
 /** Tries of the rebalance a reservation that ran a shard dry makes before it answers (a best effort). */
 const DRY_REBALANCE_ATTEMPTS = 3;
@@ -43,6 +44,8 @@ export interface DynamoInventoryRepositoryOptions {
   tableName: string;
   /** Called when a write is retried after a `TransactionConflict` or throttling. */
   onConflictRetry?: ((reasons: string[], attempt: number) => void) | undefined;
+  /** Told of conflicts, retries and lock waits of stock writes (metrics). */
+  contention?: StockContention | undefined;
   /** SKUs per transaction for reservations of many SKUs (default 98; tests lower it). */
   skusPerStep?: number;
   /** How long a half-made or half-ended reservation waits before the reaper takes it over. Default 30 s. */
@@ -73,6 +76,7 @@ export class DynamoInventoryRepository implements InventoryRepository, StockShar
       documents: options.documents,
       tableName: options.tableName,
       onConflictRetry: options.onConflictRetry,
+      contention: options.contention,
       onShardDry: (sku, context) => this.#sharding.rebalance(sku, context, DRY_REBALANCE_ATTEMPTS),
     });
     this.#sharding = new DynamoStockSharding({

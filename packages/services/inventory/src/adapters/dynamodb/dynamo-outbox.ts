@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '@polyshop/kernel';
 import type { ItemKey } from './dynamo-inventory-items.ts';
 
@@ -51,4 +52,27 @@ export function outboxItem(key: string, events: readonly EventEnvelope[]): Outbo
     );
   }
   return { PK: OUTBOX_PARTITION, SK: `${OUTBOX_EVENTS_PREFIX}${key}`, events: json, count: events.length };
+}
+
+/**
+ * When the oldest outbox item still in the table was written (the relay deletes an item once all its
+ * events are published), from its key's milliseconds; undefined when none waits. One `Query` of one
+ * item at the head of the outbox partition.
+ */
+export async function oldestOutboxWrite(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+): Promise<Date | undefined> {
+  const { Items } = await documents.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :events)',
+      ExpressionAttributeValues: { ':pk': OUTBOX_PARTITION, ':events': OUTBOX_EVENTS_PREFIX },
+      ProjectionExpression: 'SK',
+      Limit: 1,
+    }),
+  );
+  const key = (Items?.[0] as ItemKey | undefined)?.SK.slice(OUTBOX_EVENTS_PREFIX.length);
+  const ms = key === undefined ? NaN : Number(key.split('.')[0]);
+  return Number.isFinite(ms) ? new Date(ms) : undefined;
 }

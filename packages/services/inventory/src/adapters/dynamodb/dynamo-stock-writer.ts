@@ -21,6 +21,7 @@ import {
 } from './dynamo-inventory-items.ts';
 import { nextOutboxKey, outboxItem } from './dynamo-outbox.ts';
 import { backoff } from './dynamo-retry.ts';
+import type { StockContention } from '../../ports/stock-contention.ts';
 import { StockRestatements } from './dynamo-stock-restatement.ts';
 import {
   partUpdate,
@@ -91,6 +92,8 @@ export interface DynamoStockWriterOptions {
   maxAttempts?: number;
   /** Called when a write is retried after a `TransactionConflict` or a throttled transaction. */
   onConflictRetry?: ((reasons: string[], attempt: number) => void) | undefined;
+  /** Told of each conflict retried, each retry and the time a write waited for its SKUs' locks (metrics). */
+  contention?: StockContention | undefined;
   /**
    * Called, and awaited, after a reservation ran a shard of a sharded SKU dry while the SKU had units to
    * spare (the repository rebalances it); its failure does not fail the write.
@@ -143,9 +146,14 @@ export class DynamoStockWriter {
     const skus = [...new Set(request.skus)].sort();
     const locked = skus.filter((sku) => !this.#shardCounts.has(sku));
     if (locked.length === 0) return this.#writeLocked(skus, request);
+    const { contention } = this.#options;
+    const asked = contention ? performance.now() : 0;
     return this.#locks.acquire(
       locked.map((sku) => `sku:${sku}`),
-      () => this.#writeLocked(skus, request),
+      () => {
+        contention?.waited((performance.now() - asked) / 1000);
+        return this.#writeLocked(skus, request);
+      },
     );
   }
 
@@ -254,12 +262,28 @@ export class DynamoStockWriter {
         }
         if (retryable.some((code) => code !== 'ConditionalCheckFailed'))
           this.#options.onConflictRetry?.(retryable, attempt);
+        this.#reportConflict(retryable);
         // a stock item moved since it was read (another process): read again and re-plan at once;
         // a conflict with another transaction or throttling: wait a little first
         if (retryable.some((code) => code !== 'ConditionalCheckFailed') || attempt > 3)
           await backoff(attempt);
       }
     }
+  }
+
+  /** One conflict per cancelled transaction, named by its first reason, and the retry that follows. */
+  #reportConflict(codes: readonly string[]): void {
+    const { contention } = this.#options;
+    if (!contention) return;
+    const code = codes[0];
+    contention.conflict(
+      code === 'ConditionalCheckFailed'
+        ? 'condition_failed'
+        : code === 'TransactionConflict'
+          ? 'transaction_conflict'
+          : 'throttled',
+    );
+    contention.retried();
   }
 
   #transaction(

@@ -40,6 +40,7 @@ import { KnownStockRows } from './known-stock-rows.ts';
 import { reserveBatch, type BatchedReservation } from './reserve-batch.ts';
 import { reserveOnKnownStock } from './reserve-known-stock.ts';
 import { RaceDetected, runTransaction } from './run-transaction.ts';
+import type { StockContention } from '../../ports/stock-contention.ts';
 
 /** The PostgreSQL schema the inventory service owns. */
 export const INVENTORY_SCHEMA = 'inventory';
@@ -51,6 +52,8 @@ export interface PostgresInventoryRepositoryOptions {
   maxReservationBatch?: number;
   /** Called before a write is retried after a deadlock or serialization failure. */
   onTransientRetry?: (error: unknown, attempt: number) => void;
+  /** Told of conflicts, retries and the time reservations waited in their lane (metrics). */
+  contention?: StockContention;
 }
 
 /**
@@ -91,6 +94,7 @@ export class PostgresInventoryRepository implements InventoryRepository {
       idOf: ({ reservation }) => reservation.id,
       runBatch: (batch) => this.#reserveBatch(batch),
       maxBatch: options.maxReservationBatch ?? 256,
+      ...(options.contention ? { started: waitedIn(options.contention) } : {}),
     });
   }
 
@@ -341,18 +345,26 @@ export class PostgresInventoryRepository implements InventoryRepository {
     const known = batch.every(({ reservation }) => reservation.items.length === 1)
       ? this.#known.get(sku)
       : undefined;
+    let fast: Awaited<ReturnType<typeof reserveOnKnownStock>> = undefined;
     if (known) {
-      const fast = await reserveOnKnownStock(this.#db, batch, known).catch((error: unknown) => {
+      fast = await reserveOnKnownStock(this.#db, batch, known).catch((error: unknown) => {
         // Another writer inserted one of the ids meanwhile, or a deadlock: the general path answers.
-        if (isUniqueViolation(error) || isTransientTransactionError(error)) return undefined;
+        if (isUniqueViolation(error) || isTransientTransactionError(error)) return 'refused' as const;
         throw error;
       });
-      if (fast) {
+      if (fast && fast !== 'refused') {
         this.#known.set(fast.row);
         return fast.outcomes;
       }
     }
     const outcomes = await this.#run((tx) => reserveBatch(tx, batch));
+    // The one statement was refused and no id existed: the row had moved since this process wrote it
+    // (or the stock proved short, which the known row did not show: the same thing).
+    const refused = fast === 'refused' && !outcomes.some((outcome) => outcome.status === 'exists');
+    if (refused && this.#options.contention) {
+      this.#options.contention.conflict('stale_row');
+      this.#options.contention.retried();
+    }
     for (const outcome of outcomes) if (outcome.status === 'reserved') this.#known.remember(outcome.changes);
     return outcomes;
   }
@@ -367,8 +379,16 @@ export class PostgresInventoryRepository implements InventoryRepository {
     return runTransaction(this.#db, work, {
       maxAttempts: this.#options.maxAttempts ?? 5,
       onTransientRetry: this.#options.onTransientRetry,
+      contention: this.#options.contention,
     });
   }
+}
+
+/** Reports each request's wait in a lane, in seconds. */
+function waitedIn(contention: StockContention): (waitedMs: readonly number[]) => void {
+  return (waitedMs) => {
+    for (const ms of waitedMs) contention.waited(ms / 1000);
+  };
 }
 
 async function findReservation(db: SqlExecutor, id: string): Promise<Reservation | undefined> {

@@ -19,15 +19,16 @@ import {
  * changed in between, the events (computed here from `known`, in arrival order) are exactly those
  * `reserveBatch` would write, and so are the answers.
  *
- * Resolves to undefined when the statement changed nothing: the row moved on (another process, or a
- * commit or adjustment), a reservation id already exists, or the stock is short. The caller then runs
- * the general `reserveBatch`, which allocates in arrival order and answers each case.
+ * Resolves to undefined when the known row cannot hold the batch (no statement is sent), and to
+ * `'refused'` when the statement changed nothing: the row moved on (another process, or a commit or
+ * adjustment), a reservation id already exists, or the stock is short. The caller then runs the
+ * general `reserveBatch`, which allocates in arrival order and answers each case.
  */
 export async function reserveOnKnownStock(
   db: SqlExecutor,
   batch: readonly BatchedReservation[],
   known: StockRow,
-): Promise<{ outcomes: ReserveOutcome[]; row: StockRow } | undefined> {
+): Promise<{ outcomes: ReserveOutcome[]; row: StockRow } | 'refused' | undefined> {
   const units = batch.reduce((sum, { reservation }) => sum + reservation.items[0]!.quantity, 0);
   if (known.quantity - known.reserved < units) return undefined;
   const now = new Date(Math.max(...batch.map((entry) => entry.context.now.getTime())));
@@ -75,5 +76,5 @@ export async function reserveOnKnownStock(
       known.reserved,
     ],
   );
-  return applied.length === 1 ? { outcomes, row } : undefined;
+  return applied.length === 1 ? { outcomes, row } : 'refused';
 }

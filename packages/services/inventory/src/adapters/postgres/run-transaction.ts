@@ -1,4 +1,11 @@
-import { isTransientTransactionError, type SqlDatabase, type SqlExecutor } from '@polyshop/stores';
+import {
+  isTransientTransactionError,
+  SqlState,
+  sqlStateOf,
+  type SqlDatabase,
+  type SqlExecutor,
+} from '@polyshop/stores';
+import type { StockContention } from '../../ports/stock-contention.ts';
 
 /**
  * Thrown inside a transaction to roll it back and make `runTransaction` resolve to `value`: an
@@ -27,6 +34,8 @@ export interface RunTransactionOptions {
   maxAttempts: number;
   /** Called before retrying after a deadlock or serialization failure (not for `RaceDetected`). */
   onTransientRetry?: ((error: unknown, attempt: number) => void) | undefined;
+  /** Told of each conflict that is retried (a detected race, a deadlock, a serialization failure). */
+  contention?: StockContention | undefined;
 }
 
 /**
@@ -46,6 +55,16 @@ export async function runTransaction<T>(
       const race = error instanceof RaceDetected;
       if ((!race && !isTransientTransactionError(error)) || attempt >= options.maxAttempts) throw error;
       if (!race) options.onTransientRetry?.(error, attempt);
+      if (options.contention) {
+        options.contention.conflict(
+          race
+            ? 'race'
+            : sqlStateOf(error) === SqlState.deadlockDetected
+              ? 'deadlock'
+              : 'serialization_failure',
+        );
+        options.contention.retried();
+      }
     }
   }
 }

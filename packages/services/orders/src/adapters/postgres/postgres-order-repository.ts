@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { appendToOutbox, type SqlDatabase, type SqlExecutor } from '@polyshop/stores';
-import { isTerminal } from '../../domain/checkout-saga.ts';
+import { isTerminal, type SagaState } from '../../domain/checkout-saga.ts';
 import type { Order, OrderFailure } from '../../domain/order.ts';
 import type {
   NewOrder,
@@ -12,6 +12,7 @@ import type {
   SagaPostponement,
   SagaReopening,
   SagaTransition,
+  UnfinishedSagas,
 } from '../../ports/order-repository.ts';
 import { ORDER_COLUMNS, toOrder } from './postgres-order-rows.ts';
 import { ORDER_ITEMS_TABLE, type OrderItemRow, type OrderRow } from './orders-tables.ts';
@@ -217,6 +218,22 @@ export class PostgresOrderRepository implements OrderRepository {
       );
       return this.#withItems(tx, rows);
     });
+  }
+
+  async countUnfinishedSagas(): Promise<UnfinishedSagas> {
+    // the partial indexes orders_saga_due and orders_saga_parked hold exactly these rows
+    const rows = await this.#db.query<{ state: SagaState | null; count: number }>(
+      `SELECT saga_state AS state, count(*)::int AS count FROM orders.orders
+        WHERE next_attempt_at IS NOT NULL GROUP BY saga_state
+       UNION ALL
+       SELECT NULL, count(*)::int FROM orders.orders WHERE parked_at IS NOT NULL`,
+    );
+    const census: UnfinishedSagas = { inFlight: {}, needsAttention: 0 };
+    for (const { state, count } of rows) {
+      if (state === null) census.needsAttention = count;
+      else census.inFlight[state] = count;
+    }
+    return census;
   }
 
   async beginCancellation(
