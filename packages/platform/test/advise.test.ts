@@ -184,6 +184,8 @@ for (const target of postgresTargets()) {
       const slug = await categoryChangesBurst(platform, admin);
       const advice = await adviceOf(platform, admin);
       assertBurstsNamed(advice, sku, slug);
+      if (process.env.ADVISE_TEST_PRINT)
+        process.stdout.write(`# ${JSON.stringify(service(advice, 'inventory').evidence)}\n`);
       // the window asked for is the one measured
       const narrow = await adviceOf(platform, admin, '?window=60');
       assert.equal(narrow.window.seconds, 60);

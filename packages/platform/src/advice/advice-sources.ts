@@ -3,7 +3,7 @@ import { selectStore, type SqlDatabase } from '@polyshop/stores';
 import type { PlatformConfig } from '../platform-config.ts';
 import type { AdvisedService, AdvisorSources } from './advisor.ts';
 import { loadAdviceThresholds } from './advice-thresholds.ts';
-import type { LiveMetrics } from './search-evidence.ts';
+import type { LiveMetrics } from './live-metrics.ts';
 
 /** What a platform (serving, or opened by the CLI) gives the advisor. */
 export interface PlatformAdviceInputs {

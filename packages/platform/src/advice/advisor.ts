@@ -8,7 +8,8 @@ import { windowEnding, type AdviceWindow } from './advice-window.ts';
 import { catalogueEvidence } from './catalogue-evidence.ts';
 import { inventoryEvidence } from './inventory-evidence.ts';
 import { notificationsEvidence } from './notifications-evidence.ts';
-import { searchEvidence, type LiveMetrics } from './search-evidence.ts';
+import type { LiveMetrics } from './live-metrics.ts';
+import { searchEvidence } from './search-evidence.ts';
 
 /** A service as the advisor sees it: its name and the stores it may run on. */
 export interface AdvisedService {
@@ -50,7 +51,8 @@ const TRIGGERS: Readonly<Record<string, Trigger>> = {
   },
   inventory: {
     text: 'Lock contention during traffic spikes',
-    measure: (db, windows, sources) => inventoryEvidence(db, windows.traffic, sources.thresholds),
+    measure: (db, windows, sources) =>
+      inventoryEvidence(db, windows.traffic, sources.thresholds, sources.live),
   },
   notifications: {
     text: 'Complex JSON queries becoming unmaintainable',

@@ -2,6 +2,7 @@ import type { SqlExecutor } from '@polyshop/stores';
 import type { AdviceThresholds } from './advice-thresholds.ts';
 import { evidence, unmeasured, type Evidence } from './advice-schema.ts';
 import { describeWindow, type AdviceWindow } from './advice-window.ts';
+import { counterBy, histogramSummary, type LiveMetrics } from './live-metrics.ts';
 import { readDeadlocks, readLockWaits, tableExists } from './postgres-statistics.ts';
 
 const RESERVATIONS = 'inventory.reservations';
@@ -11,12 +12,14 @@ const RESERVATIONS = 'inventory.reservations';
  * of the busiest SKU in the window, from the reservations' own creation times (each reservation
  * updates its SKUs' stock rows, so this is the write rate on the hottest row lock); the lock requests
  * waiting now (`pg_locks`); and, as context only, `pg_stat_database.deadlocks` (cumulative since the
- * statistics were reset, not windowed).
+ * statistics were reset, not windowed) and, in a process that runs the inventory service, its live
+ * stock-write conflicts and lock-wait p99 since the process started (cumulative, so not windowed).
  */
 export async function inventoryEvidence(
   db: SqlExecutor,
   window: AdviceWindow,
   thresholds: AdviceThresholds,
+  live?: LiveMetrics,
 ): Promise<Evidence[]> {
   const during = describeWindow(window);
   const found: Evidence[] = [];
@@ -89,6 +92,48 @@ export async function inventoryEvidence(
         unit: 'deadlocks',
         window: deadlocks.since ? `since ${deadlocks.since.toISOString()}` : 'since the statistics began',
         source: 'pg_stat_database.deadlocks',
+      }),
+    );
+  }
+  if (live) found.push(...(await liveInventoryContext(live, window.to)));
+  return found;
+}
+
+const CONFLICTS = 'polyshop_inventory_conflicts_total';
+const LOCK_WAIT = 'polyshop_inventory_lock_wait_seconds';
+
+/** Context from the live inventory metrics, for the families this process has series of. */
+async function liveInventoryContext(live: LiveMetrics, now: Date): Promise<Evidence[]> {
+  const since = describeWindow({ from: live.since, to: now });
+  const found: Evidence[] = [];
+  const conflicts = await counterBy(live.registry, CONFLICTS, 'kind', { service: 'inventory' });
+  if (conflicts?.size) {
+    const detail = [...conflicts].map(([kind, count]) => `${kind} ${count}`).join(', ');
+    const total = [...conflicts.values()].reduce((t, c) => t + c, 0);
+    found.push(
+      evidence({
+        measure: 'stock writes refused by a concurrent writer, then retried (context)',
+        value: total,
+        threshold: null,
+        unit: 'conflicts',
+        window: since,
+        source: CONFLICTS,
+        detail,
+      }),
+    );
+  }
+  const waits = await histogramSummary(live.registry, LOCK_WAIT, { service: 'inventory' });
+  if (waits?.samples && waits.p99 !== undefined) {
+    const p99 = waits.p99 === Infinity ? waits.largestBound : waits.p99;
+    found.push(
+      evidence({
+        measure: 'stock write lock-wait p99, bucket upper bound (context)',
+        value: p99 * 1000,
+        threshold: null,
+        unit: 'ms',
+        window: since,
+        source: LOCK_WAIT,
+        detail: `${waits.count} write(s)${waits.p99 === Infinity ? '; at least: above the largest bucket' : ''}`,
       }),
     );
   }
