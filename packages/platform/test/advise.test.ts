@@ -6,6 +6,7 @@ import { postgresTargets } from '@polyshop/testing';
 import {
   adminToken,
   createTestPlatform,
+  TEST_ADMIN,
   userWithPermissions,
   type TestPlatform,
 } from '@polyshop/platform/testing';
@@ -155,6 +156,9 @@ for (const target of postgresTargets()) {
       assert.equal(service(advice, 'inventory').store, target.name);
       assert.equal(service(advice, 'inventory').target, 'dynamodb');
       assert.equal(service(advice, 'inventory').trigger, 'Lock contention during traffic spikes');
+      // PGlite is one connection: lock waits are not measured there rather than reported as 0
+      const waits = measure(service(advice, 'inventory'), 'lock requests waiting');
+      assert.equal(waits.value, target.name === 'pglite' ? null : 0);
       // search is measured from this process's live HTTP histogram: nothing searched yet
       assert.equal(measure(service(advice, 'search'), 'search requests per second').value, 0);
       if (target.name === 'postgres') assertIdle(await runAdvise({ env: cliEnv(platform), print: () => {} }));
@@ -186,10 +190,25 @@ for (const target of postgresTargets()) {
       assertBurstsNamed(advice, sku, slug);
       if (process.env.ADVISE_TEST_PRINT)
         process.stdout.write(`# ${JSON.stringify(service(advice, 'inventory').evidence)}\n`);
+      // search: measured from this process's live HTTP histogram, quiet at a few requests
+      for (let i = 0; i < 5; i++)
+        assert.equal((await platform.app.inject('/search/products?q=phone')).statusCode, 200);
+      const search = service(await adviceOf(platform, admin), 'search');
+      assert.equal(search.status, 'quiet', JSON.stringify(search));
+      assert.equal(measure(search, 'search requests per second').detail, '5 request(s)');
+      assert.ok(measure(search, 'search p99').value! > 0);
       // the window asked for is the one measured
       const narrow = await adviceOf(platform, admin, '?window=60');
       assert.equal(narrow.window.seconds, 60);
       assert.match(measure(service(narrow, 'inventory'), 'peak reservations').window, /\(60 s\)$/);
+
+      // the CLI asking the running platform (--url), logged in as its admin
+      const url = await platform.app.listen({ port: 0, host: '127.0.0.1' });
+      const env = { POLYSHOP_ADMIN_EMAIL: TEST_ADMIN.email, POLYSHOP_ADMIN_PASSWORD: TEST_ADMIN.password };
+      let overHttp = '';
+      const remote = await runAdvise({ url, env, json: true, print: (text) => (overHttp += text) });
+      assertBurstsNamed(remote, sku, slug);
+      assert.deepEqual(JSON.parse(overHttp), remote);
 
       if (target.name !== 'postgres') return;
       let printed = '';

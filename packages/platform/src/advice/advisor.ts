@@ -51,8 +51,7 @@ const TRIGGERS: Readonly<Record<string, Trigger>> = {
   },
   inventory: {
     text: 'Lock contention during traffic spikes',
-    measure: (db, windows, sources) =>
-      inventoryEvidence(db, windows.traffic, sources.thresholds, sources.live),
+    measure: (db, windows, sources) => inventoryEvidence(db, windows.traffic, sources),
   },
   notifications: {
     text: 'Complex JSON queries becoming unmaintainable',

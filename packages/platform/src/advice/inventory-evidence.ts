@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '@polyshop/stores';
-import type { AdviceThresholds } from './advice-thresholds.ts';
+import type { AdvisorSources } from './advisor.ts';
 import { evidence, unmeasured, type Evidence } from './advice-schema.ts';
 import { describeWindow, type AdviceWindow } from './advice-window.ts';
 import { counterBy, histogramSummary, type LiveMetrics } from './live-metrics.ts';
@@ -18,8 +18,7 @@ const RESERVATIONS = 'inventory.reservations';
 export async function inventoryEvidence(
   db: SqlExecutor,
   window: AdviceWindow,
-  thresholds: AdviceThresholds,
-  live?: LiveMetrics,
+  { thresholds, live, engine }: Pick<AdvisorSources, 'thresholds' | 'live' | 'engine'>,
 ): Promise<Evidence[]> {
   const during = describeWindow(window);
   const found: Evidence[] = [];
@@ -64,14 +63,17 @@ export async function inventoryEvidence(
       ),
     );
   }
-  const waits = await readLockWaits(db);
+  // PGlite is one connection: nothing can wait for a lock there, so a 0 would say nothing
+  const waits = engine === 'pglite' ? undefined : await readLockWaits(db);
   found.push(
     waits === undefined
       ? unmeasured(
           'lock requests waiting',
           'locks',
           'now',
-          'pg_locks / pg_stat_activity not available (PGlite keeps none)',
+          engine === 'pglite'
+            ? 'PGlite runs one connection: no lock can wait'
+            : 'pg_locks / pg_stat_activity not readable',
         )
       : evidence({
           measure: 'lock requests waiting',
