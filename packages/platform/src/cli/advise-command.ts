@@ -49,6 +49,19 @@ export function formatAdvice(advice: Advice): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The running platform refused `--url`'s requests or could not be reached. */
+export class AdviceRequestError extends Error {}
+
+/** `fetch`, with an unreachable server as an `AdviceRequestError` naming the URL and the cause. */
+async function reach(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+    throw new AdviceRequestError(`cannot reach ${url}: ${cause}`);
+  }
+}
+
 /** `GET <url>/admin/advice` with an admin's bearer token (given, or from a login). */
 async function adviceFrom(url: string, env: NodeJS.ProcessEnv, window?: number): Promise<Advice> {
   const base = url.replace(/\/+$/, '');
@@ -56,24 +69,28 @@ async function adviceFrom(url: string, env: NodeJS.ProcessEnv, window?: number):
   if (!token) {
     const { POLYSHOP_ADMIN_EMAIL: email, POLYSHOP_ADMIN_PASSWORD: password } = env;
     if (!email || !password)
-      throw new Error(
+      throw new AdviceRequestError(
         '--url needs POLYSHOP_ADMIN_TOKEN, or POLYSHOP_ADMIN_EMAIL and POLYSHOP_ADMIN_PASSWORD',
       );
-    const login = await fetch(`${base}/users/login`, {
+    const login = await reach(`${base}/users/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password }),
     });
     if (!login.ok)
-      throw new Error(`POST ${base}/users/login answered ${login.status}: ${await login.text()}`);
+      throw new AdviceRequestError(
+        `POST ${base}/users/login answered ${login.status}: ${await login.text()}`,
+      );
     token = ((await login.json()) as { accessToken: string }).accessToken;
   }
   const query = window === undefined ? '' : `?window=${window}`;
-  const response = await fetch(`${base}/admin/advice${query}`, {
+  const response = await reach(`${base}/admin/advice${query}`, {
     headers: { authorization: `Bearer ${token}` },
   });
   if (!response.ok)
-    throw new Error(`GET ${base}/admin/advice answered ${response.status}: ${await response.text()}`);
+    throw new AdviceRequestError(
+      `GET ${base}/admin/advice answered ${response.status}: ${await response.text()}`,
+    );
   return (await response.json()) as Advice;
 }
 
@@ -134,6 +151,14 @@ export function registerAdviseCommand(program: Command): void {
       '\nReads the stores directly unless --url is given (PGlite: stop `polyshop start` first). Thresholds: ADVISE_* (README). Exit code 0 whether or not a trigger fires; 1 when the advice could not be read.',
     )
     .action(async (options: AdviseOptions) => {
-      await runAdvise(options);
+      try {
+        await runAdvise(options);
+      } catch (error) {
+        // configuration errors keep their own exit code (main.ts); a server that refused or could not
+        // be reached is one line, not a stack
+        if (!options.url || !(error instanceof AdviceRequestError)) throw error;
+        process.stderr.write(`polyshop: ${error.message}\n`);
+        process.exitCode = 1;
+      }
     });
 }
