@@ -164,6 +164,14 @@ for (const target of postgresTargets()) {
       if (target.name === 'postgres') assertIdle(await runAdvise({ env: cliEnv(platform), print: () => {} }));
     });
 
+    it('is in the OpenAPI document with its response schema', async () => {
+      const document = (await platform.app.inject('/docs/json')).json<{
+        paths: Record<string, { get?: { responses: Record<string, unknown> } }>;
+      }>();
+      const route = document.paths['/admin/advice']?.get;
+      assert.ok(route?.responses['200'], JSON.stringify(route));
+    });
+
     it('answers 401 without a token, 403 without platform:admin, 400 problem+json on a bad window', async () => {
       assert.equal((await platform.app.inject('/admin/advice')).statusCode, 401);
       const shopper = await userWithPermissions(platform, []);
