@@ -128,6 +128,15 @@ class MeteredExecutor implements SqlExecutor {
 
 /** Observes how long `operation` took from `start` (ms) until it settled (failures too), and passes it on. */
 function timed<T>(observe: (seconds: number) => void, start: number, operation: Promise<T>): Promise<T> {
-  const done = () => observe((performance.now() - start) / 1000);
-  return operation.finally(done);
+  // `then` with both handlers, not `finally`: one promise and one tick per statement instead of three
+  return operation.then(
+    (value) => {
+      observe((performance.now() - start) / 1000);
+      return value;
+    },
+    (error: unknown) => {
+      observe((performance.now() - start) / 1000);
+      throw error;
+    },
+  );
 }

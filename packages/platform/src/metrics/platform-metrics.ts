@@ -9,6 +9,7 @@ import type { EventBus } from '@polyshop/bus';
 import { MigrationStateStore, type MigrationState } from '@polyshop/migration';
 import { MeteredEventBus } from './metered-event-bus.ts';
 import { MeteredDatabase, SQL_OPERATIONS, type OperationObserver } from './metered-database.ts';
+import { BucketHistogram, type HistogramChild } from './bucket-histogram.ts';
 import { ServiceGauges } from './service-gauges.ts';
 
 /** `METRICS` and `METRICS_TOKEN` (README, Configuration). */
@@ -46,7 +47,7 @@ export interface PlatformMetricsOptions {
   postgres: () => Promise<SqlDatabase> | undefined;
 }
 
-type HttpChild = Histogram.Internal<string>;
+type HttpChild = HistogramChild;
 
 /**
  * One platform's metrics: its own prom-client registry (never the global one — tests build several
@@ -70,8 +71,8 @@ export class PlatformMetrics {
   readonly #token: Buffer | undefined;
   readonly #options: PlatformMetricsOptions;
   readonly #prefixes: readonly { name: string; prefix: string }[];
-  readonly #http: Histogram<'service' | 'method' | 'route' | 'status_code'>;
-  readonly #store: Histogram<'service' | 'store' | 'operation'>;
+  readonly #http: BucketHistogram<'service' | 'method' | 'route' | 'status_code'>;
+  readonly #store: BucketHistogram<'service' | 'store' | 'operation'>;
   readonly #published: Counter<'service' | 'type'>;
   readonly #handling: Histogram<'service' | 'consumer' | 'type' | 'outcome'>;
   /** route template → method → status → child: no label object is built per request once seen. */
@@ -89,14 +90,14 @@ export class PlatformMetrics {
     this.#prefixes = options.services;
     const registers = [this.registry];
     this.#gauges = new ServiceGauges(this.registry, options.logger);
-    this.#http = new Histogram({
+    this.#http = new BucketHistogram({
       name: METRIC_NAMES.httpDuration,
       help: 'HTTP requests by service, method, route template and status code: time to the last byte sent.',
       labelNames: ['service', 'method', 'route', 'status_code'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.#store = new Histogram({
+    this.#store = new BucketHistogram({
       name: METRIC_NAMES.storeDuration,
       help: 'Store operations by service, store kind and operation (SQL: statement kind, transaction, exec).',
       labelNames: ['service', 'store', 'operation'],
@@ -252,7 +253,7 @@ export class PlatformMetrics {
   ): StoreConnectionObserver {
     const enabled = this.enabled;
     const timer = (service: string, store: string) => {
-      const children = new Map<string, Histogram.Internal<string>>();
+      const children = new Map<string, HistogramChild>();
       return (operation: string, seconds: number) => {
         let child = children.get(operation);
         if (!child) children.set(operation, (child = this.#store.labels(service, store, operation)));
