@@ -3,6 +3,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { activeTraceCarrier } from '@polyshop/bus';
+import { traceSampler } from './trace-sampler.ts';
 import { setEventTraceContextCapture } from '@polyshop/kernel';
 import {
   liveParentSpan,
@@ -52,6 +53,7 @@ export function startTracing(env: NodeJS.ProcessEnv, serviceName: string): Traci
   const url = tracesEndpoint(env);
   if (!url) return undefined;
   const provider = new NodeTracerProvider({
+    sampler: traceSampler(env),
     resource: resourceFromAttributes({
       'service.name': env.OTEL_SERVICE_NAME?.trim() || serviceName,
       'service.namespace': 'polyshop',
