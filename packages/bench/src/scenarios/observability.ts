@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { serviceNames } from '@polyshop/platform';
 import { startBenchPlatform } from '../http-session.ts';
 import { compareInterleaved, runLoad, type LoadResult } from '../measure.ts';
@@ -17,18 +17,50 @@ const GOAL = { ratio: 0.9, is: 'at least' } as const;
 const STOCK = 100_000_000;
 const CUSTOMERS = 8;
 
-/** An OTLP/HTTP receiver that takes every export and counts its bytes (nothing is decoded). */
-async function startOtlpSink(): Promise<{ url: string; bytes: () => number; close: () => Promise<void> }> {
-  let bytes = 0;
-  const server: Server = createServer((request, response) => {
-    request.on('data', (chunk: Buffer) => (bytes += chunk.length));
-    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+/**
+ * The OTLP/HTTP receiver's code: it takes every export and counts its bytes (nothing is decoded). It
+ * runs in a worker thread, as a collector runs in a process of its own: the platform's event loop
+ * pays for making and sending spans, not for receiving them.
+ */
+const SINK = `
+const { createServer } = require('node:http');
+const { parentPort } = require('node:worker_threads');
+let bytes = 0;
+const server = createServer((request, response) => {
+  request.on('data', (chunk) => (bytes += chunk.length));
+  request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on('message', (message) => {
+  if (message === 'bytes') parentPort.postMessage({ bytes });
+  else server.close(() => parentPort.close());
+});
+`;
+
+/** Starts the OTLP receiver in a worker thread (`SINK`). */
+async function startOtlpSink(): Promise<{
+  url: string;
+  bytes: () => Promise<number>;
+  close: () => Promise<void>;
+}> {
+  const worker = new Worker(SINK, { eval: true });
+  const next = () =>
+    new Promise<{ port?: number; bytes?: number }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+  const { port } = await next();
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    bytes: () => bytes,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    url: `http://127.0.0.1:${port}`,
+    bytes: async () => {
+      const answer = next();
+      worker.postMessage('bytes');
+      return (await answer).bytes ?? 0;
+    },
+    close: async () => {
+      worker.postMessage('close');
+      await once(worker, 'exit');
+    },
   };
 }
 
@@ -77,39 +109,67 @@ async function checkoutRound(
  * platform with `/metrics` and its timings on and every span exported over OTLP (to a receiver in
  * this process), against one with `METRICS=off` and no OTLP endpoint; each round a fresh platform.
  */
+/** The tracing configurations compared with both off: every trace kept, and one in ten (OpenTelemetry's standard sampler). */
+const SAMPLINGS = [
+  { label: 'every trace', env: {} },
+  {
+    label: '1 trace in 10',
+    env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
+  },
+] as const;
+
 async function runObservability(target: BenchTarget, scale: Scale): Promise<ScenarioResult> {
   const settings = SETTINGS[scale];
   const sink = await startOtlpSink();
   const on = { metricsAnswered: 0 };
   const off = { metricsAnswered: 0 };
   try {
-    const comparison = await compareInterleaved({
-      scenario: 'observability',
-      label: `${target.name} c=${settings.concurrency}`,
-      anchorName: 'the same checkouts with METRICS=off and no OTLP endpoint',
-      rounds: settings.rounds,
-      goal: GOAL,
-      polyshop: () =>
-        checkoutRound(
-          target,
-          { METRICS: 'on', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_BSP_SCHEDULE_DELAY: '500' },
-          settings,
-          on,
-        ),
-      anchor: () => checkoutRound(target, { METRICS: 'off' }, settings, off),
-    });
-    const exported = sink.bytes();
-    if (exported === 0)
-      throw new Error('observability: tracing was on but no span reached the OTLP receiver');
-    if (on.metricsAnswered !== settings.rounds || off.metricsAnswered !== 0)
+    const comparisons = [];
+    const exported: Record<string, number> = {};
+    for (const sampling of SAMPLINGS) {
+      const before = await sink.bytes();
+      comparisons.push(
+        await compareInterleaved({
+          scenario: 'observability',
+          label: `${target.name} c=${settings.concurrency}, ${sampling.label}`,
+          anchorName: 'the same checkouts with METRICS=off and no OTLP endpoint',
+          rounds: settings.rounds,
+          goal: GOAL,
+          polyshop: () =>
+            checkoutRound(
+              target,
+              {
+                METRICS: 'on',
+                OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+                OTEL_BSP_SCHEDULE_DELAY: '500',
+                ...sampling.env,
+              },
+              settings,
+              on,
+            ),
+          anchor: () => checkoutRound(target, { METRICS: 'off' }, settings, off),
+        }),
+      );
+      exported[sampling.label] = (await sink.bytes()) - before;
+      if (exported[sampling.label] === 0)
+        throw new Error(
+          `observability (${sampling.label}): tracing was on but no span reached the OTLP receiver`,
+        );
+    }
+    if (on.metricsAnswered !== settings.rounds * SAMPLINGS.length || off.metricsAnswered !== 0)
       throw new Error(
         'observability: /metrics did not follow METRICS (on rounds must answer it, off rounds not)',
       );
     return {
       scenario: 'observability',
       target: target.name,
-      comparisons: [comparison],
-      checks: { oversold: 0, otlpBytesExported: exported, metricsRoundsOn: on.metricsAnswered },
+      comparisons,
+      checks: {
+        oversold: 0,
+        otlpBytesEveryTrace: exported[SAMPLINGS[0].label]!,
+        otlpBytesOneInTen: exported[SAMPLINGS[1].label]!,
+        metricsRoundsOn: on.metricsAnswered,
+      },
     };
   } finally {
     await sink.close();
@@ -119,7 +179,7 @@ async function runObservability(target: BenchTarget, scale: Scale): Promise<Scen
 export const observability: Scenario = {
   name: 'observability',
   summary:
-    'checkouts over HTTP with metrics and OTLP tracing on vs both off, a fresh platform each round (goal ≥ 0.9)',
+    'checkouts over HTTP with metrics and OTLP tracing on (every trace; 1 in 10 sampled) vs both off, a fresh platform each round (goal ≥ 0.9)',
   targets: ['pglite', 'postgres'],
   run: runObservability,
 };
