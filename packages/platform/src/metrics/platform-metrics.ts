@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import Type from 'typebox';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { AppError, loadConfig, type Logger } from '@polyshop/kernel';
 import type { HttpApp, ServiceMetrics } from '@polyshop/http';
 import type { DynamoConnection, MongoConnection, OpenSearchConnection, SqlDatabase } from '@polyshop/stores';
@@ -32,6 +32,9 @@ export const METRIC_NAMES = {
   migrationBackfill: 'polyshop_migration_backfill_rows',
   migrationDifferences: 'polyshop_migration_verify_differences',
 } as const;
+
+/** prom-client's default buckets, for a service's histogram that names none (5 ms to 10 s). */
+const PROM_CLIENT_DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** The label of what is not a service's: `/admin`, `/docs`, health, `/metrics`, the platform's own tables. */
 export const PLATFORM_LABEL = 'platform';
@@ -74,7 +77,7 @@ export class PlatformMetrics {
   readonly #http: BucketHistogram<'service' | 'method' | 'route' | 'status_code'>;
   readonly #store: BucketHistogram<'service' | 'store' | 'operation'>;
   readonly #published: Counter<'service' | 'type'>;
-  readonly #handling: Histogram<'service' | 'consumer' | 'type' | 'outcome'>;
+  readonly #handling: BucketHistogram<'service' | 'consumer' | 'type' | 'outcome'>;
   /** route template → method → status → child: no label object is built per request once seen. */
   readonly #httpChildren = new Map<string, Map<string, Map<number, HttpChild>>>();
   readonly #metered = new WeakMap<SqlDatabase, Map<string, MeteredDatabase>>();
@@ -110,7 +113,7 @@ export class PlatformMetrics {
       labelNames: ['service', 'type'],
       registers,
     });
-    this.#handling = new Histogram({
+    this.#handling = new BucketHistogram({
       name: METRIC_NAMES.eventHandling,
       help: "Deliveries of an event to a service's consumer, by service, consumer, event type and outcome (ok | error: retried, then dead-lettered).",
       labelNames: ['service', 'consumer', 'type', 'outcome'],
@@ -317,16 +320,16 @@ export class PlatformMetrics {
       ) => {
         const existing = this.registry.getSingleMetric(name);
         const histogram =
-          existing instanceof Histogram
-            ? existing
-            : new Histogram({
+          existing instanceof BucketHistogram
+            ? (existing as BucketHistogram<string>)
+            : new BucketHistogram({
                 name,
                 help,
                 labelNames: ['service', ...labelNames],
-                ...(buckets ? { buckets: [...buckets] } : {}),
+                buckets: buckets ?? PROM_CLIENT_DEFAULT_BUCKETS,
                 registers: [this.registry],
               });
-        const children = new Map<string, Histogram.Internal<string>>();
+        const children = new Map<string, HistogramChild>();
         return (labels: Record<L, string>, value: number) => {
           const values = labelNames.map((label) => labels[label]);
           const key = values.join('\n');
@@ -361,7 +364,7 @@ export class PlatformMetrics {
   meterBus(service: string, bus: EventBus): EventBus {
     if (!this.enabled) return bus;
     const published = new Map<string, Counter.Internal>();
-    const handled = new Map<string, Histogram.Internal<string>>();
+    const handled = new Map<string, HistogramChild>();
     return new MeteredEventBus(bus, {
       published: (type) => {
         let child = published.get(type);
