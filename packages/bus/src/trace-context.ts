@@ -1,6 +1,6 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace, type Context } from '@opentelemetry/api';
 import type { EventEnvelope } from '@polyshop/kernel';
-import { polyshopTracer, settle, withTracedService } from '@polyshop/stores';
+import { settle, startPolyshopSpan, withTracedService } from '@polyshop/stores';
 import type { EventBus, Subscription } from './event-bus.ts';
 
 /**
@@ -28,17 +28,14 @@ export function activeTraceCarrier(): Record<string, string> | undefined {
  * what they do (store operations, events they emit) joins the event's trace.
  */
 export function traceEventBus(bus: EventBus): EventBus {
-  const tracer = polyshopTracer();
   return {
     publish(event) {
       const parent = eventTraceParent(event);
       if (!trace.getSpan(parent)) return bus.publish(event);
-      const span = tracer.startSpan(
+      const span = startPolyshopSpan(
         `${event.type} publish`,
-        {
-          kind: SpanKind.PRODUCER,
-          attributes: { ...messagingAttributes(event, 'publish'), 'polyshop.service': event.source },
-        },
+        SpanKind.PRODUCER,
+        { ...messagingAttributes(event, 'publish'), 'polyshop.service': event.source },
         parent,
       );
       const active = trace.setSpan(parent, span);
@@ -54,15 +51,13 @@ export function traceEventBus(bus: EventBus): EventBus {
         handler: (event) => {
           const parent = eventTraceParent(event);
           if (!trace.getSpan(parent)) return context.with(ROOT_CONTEXT, () => subscription.handler(event));
-          const span = tracer.startSpan(
+          const span = startPolyshopSpan(
             `${event.type} process`,
+            SpanKind.CONSUMER,
             {
-              kind: SpanKind.CONSUMER,
-              attributes: {
-                ...messagingAttributes(event, 'process'),
-                'messaging.consumer.group.name': subscription.consumer,
-                'polyshop.service': service,
-              },
+              ...messagingAttributes(event, 'process'),
+              'messaging.consumer.group.name': subscription.consumer,
+              'polyshop.service': service,
             },
             parent,
           );

@@ -10,7 +10,7 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { polyshopTracer, settle, withTracedService } from '@polyshop/stores';
+import { settle, startPolyshopSpan, withTracedService } from '@polyshop/stores';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,12 +30,10 @@ function serviceOfPath(url: string, services: ReadonlySet<string>): string {
 
 function startServerSpan(raw: IncomingMessage): Span {
   const parent = propagation.extract(ROOT_CONTEXT, raw.headers);
-  return polyshopTracer().startSpan(
+  return startPolyshopSpan(
     `${raw.method ?? 'GET'}`,
-    {
-      kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': raw.method ?? 'GET', 'url.path': (raw.url ?? '/').split('?')[0]! },
-    },
+    SpanKind.SERVER,
+    { 'http.request.method': raw.method ?? 'GET', 'url.path': (raw.url ?? '/').split('?')[0]! },
     parent,
   );
 }
@@ -109,10 +107,11 @@ export async function tracedServiceCall<T extends { status: number }>(
 ): Promise<T> {
   const parent = context.active();
   if (!trace.getSpan(parent)?.isRecording()) return send();
-  const span = polyshopTracer().startSpan(
-    // named by the callee's prefix (`GET /users`), never by a path carrying ids
+  // named by the callee's prefix (`GET /users`), never by a path carrying ids
+  const span = startPolyshopSpan(
     `${method} /${new URL(url).pathname.split('/')[1] ?? ''}`,
-    { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.full': url } },
+    SpanKind.CLIENT,
+    { 'http.request.method': method, 'url.full': url },
     parent,
   );
   const active = trace.setSpan(parent, span);

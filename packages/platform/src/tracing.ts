@@ -7,9 +7,9 @@ import { traceSampler } from './trace-sampler.ts';
 import { setEventTraceContextCapture } from '@polyshop/kernel';
 import {
   liveParentSpan,
-  polyshopTracer,
   setStoreTracing,
   settle,
+  startPolyshopSpan,
   traceDatabase,
   withTracedService,
   type SqlDatabase,
@@ -111,12 +111,10 @@ export function tracedServiceClient<C>(service: string, client: C): C {
         const parent = context.active();
         const self = this === receiver ? target : this;
         if (!liveParentSpan(parent)) return method.apply(self, args);
-        const span = polyshopTracer().startSpan(
+        const span = startPolyshopSpan(
           `${service}.${property}`,
-          {
-            kind: SpanKind.INTERNAL,
-            attributes: { 'polyshop.service': service, 'code.function.name': property },
-          },
+          SpanKind.INTERNAL,
+          { 'polyshop.service': service, 'code.function.name': property },
           parent,
         );
         const active = withTracedService(trace.setSpan(parent, span), service);

@@ -1,7 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { MongoClient } from 'mongodb';
-import { liveParentSpan, polyshopTracer, tracedService } from './trace-scope.ts';
+import { liveParentSpan, startPolyshopSpan, tracedService } from './trace-scope.ts';
 
 let storeTracing = false;
 
@@ -35,18 +35,16 @@ export function traceMongoCommands(client: MongoClient): void {
     const collection: unknown = event.command[event.commandName];
     open.set(
       key(event),
-      polyshopTracer().startSpan(
+      startPolyshopSpan(
         `mongodb ${event.commandName}`,
+        SpanKind.CLIENT,
         {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            'db.system.name': 'mongodb',
-            'db.operation.name': event.commandName,
-            'db.namespace': event.databaseName,
-            ...(typeof collection === 'string' ? { 'db.collection.name': collection } : {}),
-            'polyshop.store': 'mongodb',
-            ...serviceAttribute(),
-          },
+          'db.system.name': 'mongodb',
+          'db.operation.name': event.commandName,
+          'db.namespace': event.databaseName,
+          ...(typeof collection === 'string' ? { 'db.collection.name': collection } : {}),
+          'polyshop.store': 'mongodb',
+          ...serviceAttribute(),
         },
         context.active(),
       ),
@@ -79,17 +77,15 @@ export function traceDynamoCommands(client: DynamoDBClient): void {
       if (!liveParentSpan(parent)) return next(args);
       const operation = String(handlerContext.commandName ?? 'Command').replace(/Command$/, '');
       const input = args.input as { TableName?: unknown };
-      const span = polyshopTracer().startSpan(
+      const span = startPolyshopSpan(
         `dynamodb ${operation}`,
+        SpanKind.CLIENT,
         {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            'db.system.name': 'aws.dynamodb',
-            'db.operation.name': operation,
-            ...(typeof input.TableName === 'string' ? { 'aws.dynamodb.table_names': [input.TableName] } : {}),
-            'polyshop.store': 'dynamodb',
-            ...serviceAttribute(),
-          },
+          'db.system.name': 'aws.dynamodb',
+          'db.operation.name': operation,
+          ...(typeof input.TableName === 'string' ? { 'aws.dynamodb.table_names': [input.TableName] } : {}),
+          'polyshop.store': 'dynamodb',
+          ...serviceAttribute(),
         },
         parent,
       );
@@ -135,17 +131,15 @@ export function traceOpenSearchRequests(client: OpenSearchEvents): void {
     const target = (result.meta?.request?.params?.path ?? '/').split('/')[1]?.split('?')[0] ?? '';
     open.set(
       id,
-      polyshopTracer().startSpan(
+      startPolyshopSpan(
         `opensearch ${method} /${target}`,
+        SpanKind.CLIENT,
         {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            'db.system.name': 'opensearch',
-            'db.operation.name': method,
-            ...(target && !target.startsWith('_') ? { 'db.collection.name': target } : {}),
-            'polyshop.store': 'opensearch',
-            ...serviceAttribute(),
-          },
+          'db.system.name': 'opensearch',
+          'db.operation.name': method,
+          ...(target && !target.startsWith('_') ? { 'db.collection.name': target } : {}),
+          'polyshop.store': 'opensearch',
+          ...serviceAttribute(),
         },
         context.active(),
       ),

@@ -7,7 +7,7 @@ import {
   type Context,
   type Span,
 } from '@opentelemetry/api';
-import { liveParentSpan, polyshopTracer, tracedService } from '../trace-scope.ts';
+import { liveParentSpan, startPolyshopSpan, tracedService } from '../trace-scope.ts';
 import type { SqlDatabase, SqlExecutor, TransactionOptions } from './sql-database.ts';
 
 const STATEMENT_TEXT_LIMIT = 2000;
@@ -37,7 +37,7 @@ export function traceDatabase(db: SqlDatabase): SqlDatabase {
     if (text !== undefined) attributes['db.query.text'] = text.slice(0, STATEMENT_TEXT_LIMIT);
     const service = tracedService(parent);
     if (service) attributes['polyshop.service'] = service;
-    return polyshopTracer().startSpan(prefix + operation, { kind: SpanKind.CLIENT, attributes }, parent);
+    return startPolyshopSpan(prefix + operation, SpanKind.CLIENT, attributes, parent);
   }
   /** A statement: a leaf span (nothing runs under it), so no context is entered for it. */
   function statement<T>(text: string, work: () => Promise<T>): Promise<T> {
