@@ -172,7 +172,7 @@ describe('deploy/k8s', () => {
   });
 
   for (const { name, defaultPort } of serviceDefinitions) {
-    it(`${name}: 2 replicas of \`serve ${name}\` on port ${defaultPort}, probed, configured, disruption-budgeted`, () => {
+    it(`${name}: 2 replicas of \`serve ${name}\` on port ${defaultPort}, probed, configured, disruption-budgeted, scraped`, () => {
       const deployment = find('Deployment', `polyshop-${name}`) as any;
       const service = find('Service', `polyshop-${name}`) as any;
       const pdb = find('PodDisruptionBudget', `polyshop-${name}`) as any;
@@ -188,6 +188,11 @@ describe('deploy/k8s', () => {
       assert.deepEqual(container.args, ['serve', name, '--port', String(defaultPort)]);
       assert.deepEqual(container.ports, [{ name: 'http', containerPort: defaultPort, protocol: 'TCP' }]);
       assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+      assert.deepEqual(deployment.spec.template.metadata.annotations, {
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(defaultPort),
+        'prometheus.io/path': '/metrics',
+      });
       assert.equal(container.livenessProbe.httpGet.path, '/healthz');
       assert.equal(container.startupProbe.httpGet.path, '/healthz');
       for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe'])
