@@ -13,6 +13,10 @@ try {
     process.stderr.write(`polyshop: ${error.message}${error.field ? ` (${error.field})` : ''}\n`);
     process.exit(78);
   }
+  if (error instanceof AppError && error.code === 'STORE.DATA_FOLDER_IN_USE') {
+    process.stderr.write(`polyshop: ${error.message}\n`);
+    process.exit(75); // EX_TEMPFAIL: it works once the other process stops
+  }
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code === 'EADDRINUSE' || code === 'EACCES') {
     const { address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number };

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PGlite, types } from '@electric-sql/pglite';
+import { lockDataFolder } from './data-folder-lock.ts';
 import { OldestFirstGate } from './oldest-first-gate.ts';
 import { runPgliteStatement } from './pglite-statement.ts';
 import {
@@ -101,21 +102,29 @@ export class PgliteDatabase implements SqlDatabase {
   /** PGlite is one connection: statements and transactions take turns, the oldest request's first. */
   readonly #gate = new OldestFirstGate();
 
-  private constructor(db: PGlite) {
+  /** Releases the data folder's lock (`lockDataFolder`); none in memory. */
+  readonly #unlock: () => void;
+
+  private constructor(db: PGlite, unlock: () => void = () => {}) {
     this.#db = db;
+    this.#unlock = unlock;
   }
 
   static async open(config: { dataDir?: string } = {}): Promise<PgliteDatabase> {
     const { dataDir } = config;
-    if (dataDir && !existsSync(join(dataDir, 'PG_VERSION'))) {
-      mkdirSync(dataDir, { recursive: true });
-      await createCluster(dataDir);
-    }
     if (!dataDir) {
       const loadDataDir = await freshCluster();
       return new PgliteDatabase(await PGlite.create({ parsers, startParams, loadDataDir }));
     }
-    return new PgliteDatabase(await PGlite.create(dataDir, { parsers, startParams }));
+    mkdirSync(dataDir, { recursive: true });
+    const unlock = lockDataFolder(dataDir); // before initdb too: two first starts must not both create it
+    try {
+      if (!existsSync(join(dataDir, 'PG_VERSION'))) await createCluster(dataDir);
+      return new PgliteDatabase(await PGlite.create(dataDir, { parsers, startParams }), unlock);
+    } catch (error) {
+      unlock();
+      throw error;
+    }
   }
 
   async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
@@ -174,7 +183,11 @@ export class PgliteDatabase implements SqlDatabase {
   }
 
   async close(): Promise<void> {
-    if (!this.#db.closed) await this.#db.close();
+    try {
+      if (!this.#db.closed) await this.#db.close();
+    } finally {
+      this.#unlock();
+    }
   }
 }
 
