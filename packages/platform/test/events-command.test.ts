@@ -115,6 +115,25 @@ describe('polyshop events (PGlite data folder)', () => {
     assert.equal(code, 1);
     assert.match(stderr, /EVENTS\.DEAD_LETTER_NOT_FOUND/);
   });
+
+  it('exits 75 naming the holder while another process has the data folder open (as polyshop start would)', async () => {
+    const platform = await buildPlatform({
+      env: { LOG_LEVEL: 'silent' },
+      overrides: { POLYSHOP_DATA_DIR: dataDir },
+      services: [],
+      logger: silentLogger(),
+    });
+    try {
+      await platform.deadLetters.list({}); // opened: this process holds the folder
+      const { code, stderr } = await polyshop(['events', 'dead-letters', '--data-dir', dataDir]);
+      assert.equal(code, 75, stderr);
+      assert.match(stderr, new RegExp(`in use by process ${process.pid}`));
+    } finally {
+      await platform.close();
+    }
+    const after = await polyshop(['events', 'dead-letters', '--json', '--data-dir', dataDir]);
+    assert.equal(after.code, 0, after.stderr);
+  });
 });
 
 const natsUrl = testServerUrl('POLYSHOP_TEST_NATS_URL');
