@@ -34,6 +34,8 @@ import { haproxySkip, startBalancer, type Balancer } from './support/haproxy.ts'
 import { MixedWorkload, OUT_OF_STOCK, SHOP, SHOP_SKUS } from './support/mixed-workload.ts';
 import { assertEmailedOnce } from './support/platform-move-checks.ts';
 
+/** Why a checkout whose payment step was cut off by a killed replica failed (orders' saga). */
+const PAYMENT_INTERRUPTED = 'ORDERS.PAYMENT_INTERRUPTED';
 const pgServer = testDatabaseUrl();
 const natsUrl = testServerUrl('POLYSHOP_TEST_NATS_URL');
 
@@ -213,11 +215,20 @@ describe(
       assert.ok(workload.confirmed().length > 0, 'some orders were confirmed');
       assert.ok(reservations.length > 0, 'some reservations were left to expire');
 
-      // every order final: confirmed, or refused for stock
+      // every order final: confirmed, refused for stock, or undone because its payment was interrupted —
+      // a checkout in flight (or answered 202 and retrying) when its orders or payments replica was
+      // killed, before an authorization was recorded, which the saga's recovery (without the card, held
+      // only by the lost request) compensates. Only those few; none is charged and its stock comes
+      // back (both checked below: captured payments, on hand + sold = stocked).
+      const interrupted: string[] = [];
       for (const order of workload.orders.values()) {
-        if (order.status !== 'confirmed')
-          assert.deepEqual([order.status, order.reasonCode], ['failed', OUT_OF_STOCK], order.orderNumber);
+        if (order.status === 'confirmed') continue;
+        if (order.reasonCode === PAYMENT_INTERRUPTED) interrupted.push(order.orderNumber);
+        else assert.deepEqual([order.status, order.reasonCode], ['failed', OUT_OF_STOCK], order.orderNumber);
+        assert.equal(order.status, 'failed', order.orderNumber);
       }
+      t.diagnostic(`interrupted checkouts: ${interrupted.length ? interrupted.join(', ') : 'none'}`);
+      assert.ok(interrupted.length <= workload.orders.size / 10, `interrupted: ${interrupted.join(', ')}`);
 
       // stock + units sold = what was stocked, nothing left reserved
       const sold = new Map(SHOP_SKUS.map((sku) => [sku, 0]));
