@@ -148,7 +148,7 @@ export function registerAdviseCommand(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nReads the stores directly unless --url is given (PGlite: stop `polyshop start` first). Thresholds: ADVISE_* (README). Exit code 0 whether or not a trigger fires; 1 when the advice could not be read.',
+      '\nReads the stores directly unless --url is given (PGlite: its data folder serves one process, so while `polyshop start` runs use --url). Thresholds: ADVISE_* (README). Exit code 0 whether or not a trigger fires; 1 when the advice could not be read; 75 when another process holds the PGlite data folder.',
     )
     .action(async (options: AdviseOptions) => {
       try {
