@@ -183,7 +183,11 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
     await app.register(adminRoutes(deadLetters, authorizer), { prefix: '/admin' });
     // `GET /admin/advice`: the seed's migration triggers measured (advice/advisor.ts)
     const advice = platformAdviceSources({
-      ...{ config, env, postgres: sharedPostgres, services: definitions, clock },
+      config,
+      env,
+      postgres: sharedPostgres,
+      services: definitions,
+      clock,
       ...(metrics.enabled ? { live: { registry: metrics.registry, since: clock.now() } } : {}),
     });
     await app.register(adviceRoutes(advice, authorizer), { prefix: '/admin' });

@@ -125,7 +125,7 @@ async function runObservability(target: BenchTarget, scale: Scale): Promise<Scen
   const off = { metricsAnswered: 0 };
   try {
     const comparisons = [];
-    const exported: Record<string, number> = {};
+    const exported: number[] = []; // OTLP bytes per sampling, in SAMPLINGS order
     for (const sampling of SAMPLINGS) {
       const before = await sink.bytes();
       comparisons.push(
@@ -150,8 +150,9 @@ async function runObservability(target: BenchTarget, scale: Scale): Promise<Scen
           anchor: () => checkoutRound(target, { METRICS: 'off' }, settings, off),
         }),
       );
-      exported[sampling.label] = (await sink.bytes()) - before;
-      if (exported[sampling.label] === 0)
+      const bytes = (await sink.bytes()) - before;
+      exported.push(bytes);
+      if (bytes === 0)
         throw new Error(
           `observability (${sampling.label}): tracing was on but no span reached the OTLP receiver`,
         );
@@ -166,8 +167,8 @@ async function runObservability(target: BenchTarget, scale: Scale): Promise<Scen
       comparisons,
       checks: {
         oversold: 0,
-        otlpBytesEveryTrace: exported[SAMPLINGS[0].label]!,
-        otlpBytesOneInTen: exported[SAMPLINGS[1].label]!,
+        otlpBytesEveryTrace: exported[0]!,
+        otlpBytesOneInTen: exported[1]!,
         metricsRoundsOn: on.metricsAnswered,
       },
     };
