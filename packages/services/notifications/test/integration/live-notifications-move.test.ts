@@ -6,7 +6,7 @@ import { describeNotificationsMoves } from './notifications-move-harness.ts';
  * while order events keep creating notifications and the delivery worker keeps sending them through
  * a slow SMTP server (some refused once, transiently): rolled back from read-switch and from
  * write-switch, then moved to finished. Every notification is sent exactly once, counted at the SMTP
- * server, and every refused one was retried and sent. The way back is
- * packages/platform/test/migrate-store-notifications.test.ts.
+ * server, and every refused one was retried and sent. The way back, live:
+ * live-notifications-reverse-move.test.ts; through the CLI: packages/platform/test/migrate-store-notifications.test.ts.
  */
 describeNotificationsMoves('postgres', 'mongodb');
