@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createEvent, systemClock, type EventEnvelope } from '@polyshop/kernel';
-import type { MigrationSide } from '@polyshop/migration';
+import type { MigrationRecord, MigrationSide } from '@polyshop/migration';
 import { canonicalOf, scanAll } from '@polyshop/migration/testing';
 import type { MongoConnection, SqlDatabase } from '@polyshop/stores';
 import { mongoTarget, postgresTargets } from '@polyshop/testing';
@@ -233,6 +233,35 @@ for (const target of postgresTargets()) {
           await side.remove('records', [record.key]);
           assert.deepEqual(await side.read('records', [record.key]), []);
           assert.deepEqual(await side.upsertIfNewer('records', [record]), [record.key]);
+        }
+      });
+
+      it('writes a batch of absent, older and as-new records by version, each by its own version', async () => {
+        const [a, b, c] = await pg.side.scan('records', undefined, 3);
+        assert.ok(a && b && c);
+        const stale = (record: typeof a) => ({
+          ...record,
+          version: record.version - 1,
+          body: { ...(record.body as object), type: 'stale' },
+        });
+        for (const side of [pg.side, mg.side]) {
+          await side.remove('records', [a.key, b.key, c.key]);
+          // b held older, c held as new: a is inserted, b replaced, c left
+          await side.upsertIfNewer('records', [stale(b), c]);
+          assert.deepEqual(
+            await side.upsertIfNewer('records', [a, b, { ...stale(c), version: c.version }]),
+            [a.key, b.key],
+            side.store,
+          );
+          const shown = (records: MigrationRecord[]) =>
+            records
+              .map((r) => [r.key, r.version, (r.body as { type: string }).type])
+              .sort((x, y) => String(x[0]).localeCompare(String(y[0])));
+          assert.deepEqual(
+            shown(await side.read('records', [a.key, b.key, c.key])),
+            shown([a, b, c]),
+            side.store,
+          );
         }
       });
 

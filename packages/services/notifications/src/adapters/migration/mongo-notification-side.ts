@@ -134,8 +134,10 @@ function toDoc(kind: Exclude<NotificationKind, 'inbox'>, record: MigrationRecord
 /**
  * The notification service in MongoDB as the migration engine reads and writes it: `_id` order
  * (binary, the code-point order PostgreSQL's side uses), writes by `version` without inbox entries.
- * A write by version is a replace filtered on `version < new` with upsert: when the stored document is
- * as new or newer the filter misses and the upsert's insert meets the `_id` index, which means "skip".
+ * A write by version inserts the batch first (a backfill's usual case: the target holds none of it);
+ * a record whose `_id` is taken is skipped when the held version is as new or newer, else replaced
+ * filtered on `version < new` with upsert: when the stored document became as new or newer meanwhile
+ * the filter misses and the upsert's insert meets the `_id` index, which means "skip".
  * Template versions are immutable: one is inserted when missing (replaced only when forced).
  */
 export class MongoNotificationSide implements MigrationSide {
@@ -222,22 +224,68 @@ export class MongoNotificationSide implements MigrationSide {
     const k = notificationKind(kind);
     if (k === 'inbox') return this.#addHandled(records);
     const collection = this.#collection(k);
-    // one unordered bulk write per batch (a round trip per record before: a backfill's batch of 500
-    // took 500 of them)
-    const setOnInsert = k === 'templates' && !options.force;
-    const operations = records.map((record): AnyBulkWriteOperation<AnyDoc> => {
-      const { _id, ...fields } = toDoc(k, record);
-      if (setOnInsert)
-        return { updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } };
-      const filter: Filter<AnyDoc> = options.force
-        ? { _id }
-        : { _id, $or: [{ version: { $lt: record.version } }, { version: { $exists: false } }] };
-      // the stored document is as new or newer when the upsert's insert meets its `_id` (`taken`)
-      return { replaceOne: { filter, replacement: fields, upsert: true } };
+    const docs = records.map((record) => toDoc(k, record));
+    if (k === 'templates' && !options.force) {
+      const { result } = await bulkWriteSkippingTaken(
+        collection,
+        docs.map(({ _id, ...fields }): AnyBulkWriteOperation<AnyDoc> => ({
+          updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true },
+        })),
+      );
+      return upsertedKeys(records, result);
+    }
+    if (options.force) {
+      const { taken } = await bulkWriteSkippingTaken(
+        collection,
+        docs.map(({ _id, ...fields }): AnyBulkWriteOperation<AnyDoc> => ({
+          replaceOne: { filter: { _id }, replacement: fields, upsert: true },
+        })),
+      );
+      return records.filter((_, index) => !taken.has(index)).map((record) => record.key);
+    }
+    // the whole batch inserted in one round trip, on the `_id` index alone (a write filtered on `_id`
+    // and `version` scans the whole collection per operation on mongo-java-server: a backfill was
+    // quadratic); then the records whose `_id` was taken, by version
+    const { taken } = await bulkWriteSkippingTaken(
+      collection,
+      docs.map((document): AnyBulkWriteOperation<AnyDoc> => ({ insertOne: { document } })),
+    );
+    const older = await this.#olderHeld(collection, records, taken);
+    // the stored document is as new or newer when the upsert's insert meets its `_id` (`taken`)
+    const { taken: newer } = await bulkWriteSkippingTaken(
+      collection,
+      older.map((index): AnyBulkWriteOperation<AnyDoc> => {
+        const { _id, ...fields } = docs[index]!;
+        const { version } = records[index]!;
+        const filter = { _id, $or: [{ version: { $lt: version } }, { version: { $exists: false } }] };
+        return { replaceOne: { filter, replacement: fields, upsert: true } };
+      }),
+    );
+    const skipped = new Set(taken);
+    older.forEach((index, at) => newer.has(at) || skipped.delete(index));
+    return records.filter((_, index) => !skipped.has(index)).map((record) => record.key);
+  }
+
+  /**
+   * Of the `taken` records, those the target holds at an older version (or without one, or no longer
+   * holds): the ones still to write by version. One read of the held versions by `_id`; a record
+   * held as new or newer is skipped on it (a stored version only grows).
+   */
+  async #olderHeld(
+    collection: Collection<AnyDoc>,
+    records: readonly MigrationRecord[],
+    taken: ReadonlySet<number>,
+  ): Promise<number[]> {
+    if (taken.size === 0) return [];
+    const indexes = [...taken];
+    const held = await collection
+      .find({ _id: { $in: indexes.map((index) => records[index]!.key) } }, { projection: { version: 1 } })
+      .toArray();
+    const versions = new Map(held.map((doc) => [doc._id, doc.version]));
+    return indexes.filter((index) => {
+      const version = versions.get(records[index]!.key);
+      return version === undefined || version < records[index]!.version;
     });
-    const { result, taken } = await bulkWriteSkippingTaken(collection, operations);
-    if (setOnInsert) return upsertedKeys(records, result);
-    return records.filter((_, index) => !taken.has(index)).map((record) => record.key);
   }
 
   async remove(kind: string, keys: readonly string[]): Promise<void> {
