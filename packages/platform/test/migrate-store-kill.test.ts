@@ -1,18 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
-  compareCodePoints,
   MigrationStateStore,
   type BackfillCheckpoint,
   type MigrationSide,
   type MigrationState,
 } from '@polyshop/migration';
-import { scanAll, sideContents } from '@polyshop/migration/testing';
+import { sideContents } from '@polyshop/migration/testing';
 import { dropTestDatabase, startTcpProxy, testDatabaseUrl, type TcpProxy } from '@polyshop/testing';
 import { createTestPlatform } from '@polyshop/platform/testing';
 import { NodePostgresDatabase } from '@polyshop/stores';
@@ -28,7 +25,16 @@ import {
   skipOf,
   type TargetNamespace,
 } from './support/backfill-kill-cases.ts';
-import { envWithoutPlatformStores } from './support/catalogue-migration.ts';
+import {
+  assertResumed,
+  BATCH,
+  inFlightAfterKill,
+  killRunning,
+  LEASE_MS,
+  pastCheckpoint,
+  polyshopProcess as polyshop,
+  RATE,
+} from './support/backfill-kill-drill.ts';
 
 /**
  * Issue 14, "must show": `kill -9` of `polyshop migrate-store <service> --to <store>` in the middle of
@@ -53,61 +59,7 @@ import { envWithoutPlatformStores } from './support/catalogue-migration.ts';
  * side by side (each waits mostly on its CLI's start-up and its lease).
  */
 
-const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const platformDir = fileURLToPath(new URL('..', import.meta.url));
-const baseEnv = envWithoutPlatformStores();
 const postgresUrl = testDatabaseUrl();
-
-const BATCH = 20;
-/**
- * Records per second of the first run: each batch waits a fifth of a second for its tokens (between
- * its scan and its write), when the line to PostgreSQL is held; a few hundred records take seconds.
- */
-const RATE = 100;
-/** The dead process's lease outlives the kill and the checks after it on a loaded machine (a restart is refused), then expires (taken over). */
-const LEASE_MS = 15_000;
-
-interface Run {
-  child: ChildProcess;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-/** The CLI processes still running (killed when a drill ends early). */
-const running = new Set<ChildProcess>();
-
-/** The real CLI in a process of its own (no wrapper process: the kill reaches the backfill itself). */
-function polyshop(args: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
-    cwd: platformDir,
-    env: { ...baseEnv, LOG_LEVEL: 'silent', CI: '', ...env },
-  });
-  running.add(child);
-  child.on('exit', () => running.delete(child));
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  return {
-    child,
-    done: new Promise((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
-    ),
-  };
-}
-
-/** Records of `side` past `checkpoint`: after its key in each kind not done (every record of a kind not begun). */
-async function pastCheckpoint(side: MigrationSide, checkpoint: BackfillCheckpoint): Promise<number> {
-  let past = 0;
-  for (const kind of side.kinds) {
-    if (checkpoint.done.includes(kind)) continue;
-    const after = checkpoint.after[kind];
-    const records = await scanAll(side, kind, 500);
-    past += records.filter(
-      (record) => after === undefined || compareCodePoints(record.key, after) > 0,
-    ).length;
-  }
-  return past;
-}
 
 /** The batch a run goes on with after `checkpoint`: the next keys of the first kind not done that has any. */
 async function batchAfter(
@@ -138,19 +90,11 @@ function midKind(migration: MigrationState, counts: ReadonlyMap<string, number>)
   return copiedOfKind > 0 && copiedOfKind + BATCH <= counts.get(kind)!;
 }
 
-/** Every record of every kind `side` holds. */
-async function countAll(side: MigrationSide): Promise<number> {
-  const counts = await Promise.all(side.kinds.map((kind) => side.count(kind)));
-  return counts.reduce((a, b) => a + b, 0);
-}
-
 describe(
   'polyshop migrate-store <service>: kill -9 during the backfill, then restart',
   { concurrency: true, skip: postgresUrl ? false : 'POLYSHOP_TEST_DATABASE_URL is not set' },
   () => {
-    after(() => {
-      for (const child of running) child.kill('SIGKILL');
-    });
+    after(killRunning);
     for (const drill of BACKFILL_KILL_CASES) {
       const { service, to } = drill;
       describe(`${service}: PostgreSQL → ${to}`, { skip: skipOf(drill) }, () => {
@@ -282,11 +226,7 @@ describe(
             await runMigrateStore(service, { status: true }, connections!, (line) => status.push(line));
             assert.match(status.join('\n'), new RegExp(`backfill lease: ${lease.holder} until `));
 
-            // What the target holds past the checkpoint: the batch the dead process was writing. Every
-            // record below the checkpoint is there, and the checkpoint's count says so.
-            const inFlight = await pastCheckpoint(targetSide, left.checkpoint);
-            assert.equal((await countAll(targetSide)) - inFlight, left.backfill.copied);
-            assert.ok(inFlight <= BATCH, `${inFlight} records written past the checkpoint (batch ${BATCH})`);
+            const inFlight = await inFlightAfterKill(targetSide, left);
 
             // 4. Once the lease expired, the restart takes over and resumes from the checkpoint.
             const [clock] = await db.query<{ now: Date }>('SELECT now() AS now');
@@ -298,25 +238,13 @@ describe(
             const second = await polyshop([...args, ...unthrottled], env).done;
             const restartTook = performance.now() - restarted;
             assert.equal(second.code, 0, second.stderr);
-            const resumedAfter = Object.entries(left.checkpoint.after)
-              .map(([kind, key]) => `${kind} ${key}`)
-              .join(', ');
-            assert.ok(
-              second.stdout.includes(`backfill resumes from its checkpoint: after ${resumedAfter} `),
+            const { alreadyThere } = assertResumed(
+              service,
               second.stdout,
+              left,
+              await pastCheckpoint(source, left.checkpoint),
+              inFlight,
             );
-            const report = /backfill complete: (\d+) copied, (\d+) already there/.exec(second.stdout);
-            assert.ok(report, second.stdout);
-            const [copiedAgain, alreadyThere] = [Number(report[1]), Number(report[2])];
-            const rest = await pastCheckpoint(source, left.checkpoint);
-            assert.equal(
-              copiedAgain + alreadyThere,
-              rest,
-              'the restart scanned from the checkpoint, not from zero',
-            );
-            assert.equal(alreadyThere, inFlight, 'copied twice: what the store held past the checkpoint');
-            assert.match(second.stdout, /verify clean/);
-            assert.match(second.stdout, new RegExp(`${service}: read-switch`));
 
             const finished = await state.require(service);
             assert.equal(finished.checkpoint.completed, true);
