@@ -5,7 +5,7 @@ import {
   loadCatalogue,
   MongoProductRepository,
   PostgresProductRepository,
-  searchProducts,
+  searchProductsJson,
   type ProductsModule,
 } from '@polyshop/products';
 import { openPostgres, type SqlDatabase } from '@polyshop/stores';
@@ -69,11 +69,11 @@ function pgbenchScript(statements: readonly Statement[]): string {
     .join('');
 }
 
-/** The SQL the PostgreSQL adapter runs for the page (category lookup, page, facets), recorded once. */
+/** The SQL the PostgreSQL adapter runs for the page (category lookup, page as JSON, facets), recorded once. */
 async function recordSql(db: SqlDatabase): Promise<Statement[]> {
   const statements: Statement[] = [];
   const repository = new PostgresProductRepository(recording(db, statements));
-  await searchProducts({ repository, clock: systemClock }, { category: CATEGORY });
+  await searchProductsJson({ repository, clock: systemClock }, { category: CATEGORY });
   return statements;
 }
 
@@ -89,7 +89,7 @@ async function recordMongo(url: string): Promise<{ client: MongoClient; commands
   };
   client.on('commandStarted', listener);
   const repository = new MongoProductRepository({ client, db: client.db(), supportsTransactions: false });
-  await searchProducts({ repository, clock: systemClock }, { category: CATEGORY });
+  await searchProductsJson({ repository, clock: systemClock }, { category: CATEGORY });
   client.off('commandStarted', listener);
   // the category first; then the page and the facets, which the adapter sends together
   return { client, commands: [sent.slice(0, 1), sent.slice(1)] };

@@ -35,7 +35,7 @@ export { generateProduct, generateProducts } from './seed/generate-products.ts';
  * The listing use case and the adapters behind it, for benchmarks whose anchors must run exactly the
  * statements and pipelines the service runs (they record them through a store of their own).
  */
-export { searchProducts } from './app/read-products.ts';
+export { searchProducts, searchProductsJson } from './app/read-products.ts';
 export { PostgresProductRepository } from './adapters/postgres/postgres-product-repository.ts';
 export { MongoProductRepository } from './adapters/mongodb/mongo-product-repository.ts';
 /** The catalogue's two sides for the migration engine (`polyshop migrate-store products`), and the schema they need. */

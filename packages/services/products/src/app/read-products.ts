@@ -2,7 +2,7 @@ import { AppError } from '@polyshop/kernel';
 import { encodeCursor } from '../domain/cursor.ts';
 import { parseProductSearch, type RawQuery } from '../domain/parse-product-search.ts';
 import { toProductDocument, type ProductDocument, type ProductStatus } from '../domain/product.ts';
-import type { FacetCount } from '../domain/product-query.ts';
+import type { FacetCount, ProductSearch, SearchPosition } from '../domain/product-query.ts';
 import { variantSnapshots, type VariantSnapshot } from '../domain/variant-snapshot.ts';
 import type { ProductsDeps } from './products-deps.ts';
 
@@ -17,6 +17,28 @@ export interface ProductListing {
 
 /** Runs `GET /products`: resolves the category, parses and checks every filter, searches. */
 export async function searchProducts(deps: ProductsDeps, raw: RawQuery): Promise<ProductListing> {
+  const search = await parseSearch(deps, raw);
+  const page = await deps.repository.search(search);
+  return {
+    items: page.items.map(toProductDocument),
+    nextCursor: cursorAfter(search, page),
+    facets: page.facets,
+  };
+}
+
+/**
+ * `searchProducts` as the listing's JSON text, the products rendered by the store: what the route
+ * sends (and caches) without building the documents in this process.
+ */
+export async function searchProductsJson(deps: ProductsDeps, raw: RawQuery): Promise<string> {
+  const search = await parseSearch(deps, raw);
+  const page = await deps.repository.searchJson(search);
+  const nextCursor = JSON.stringify(cursorAfter(search, page));
+  return `{"items":${page.itemsJson},"nextCursor":${nextCursor},"facets":${JSON.stringify(page.facets)}}`;
+}
+
+/** The search `GET /products` asks for: its category resolved, every filter parsed and checked. */
+async function parseSearch(deps: ProductsDeps, raw: RawQuery): Promise<ProductSearch> {
   const slug = raw.category;
   if (Array.isArray(slug))
     throw AppError.invalidInput('PRODUCT.INVALID_FILTER_VALUE', 'category is given more than once.', {
@@ -30,13 +52,11 @@ export async function searchProducts(deps: ProductsDeps, raw: RawQuery): Promise
         field: 'category',
       });
   }
-  const search = parseProductSearch(raw, category);
-  const page = await deps.repository.search(search);
-  return {
-    items: page.items.map(toProductDocument),
-    nextCursor: page.next ? encodeCursor(search.sort, page.next) : null,
-    facets: page.facets,
-  };
+  return parseProductSearch(raw, category);
+}
+
+function cursorAfter(search: ProductSearch, page: { next?: SearchPosition }): string | null {
+  return page.next ? encodeCursor(search.sort, page.next) : null;
 }
 
 /**

@@ -286,6 +286,11 @@ export function toProductDocument(product: Product): ProductDocument {
   return document;
 }
 
+/** Products as the API's JSON array of documents. */
+export function productsJson(products: readonly Product[]): string {
+  return JSON.stringify(products.map(toProductDocument));
+}
+
 export function toVariantDocument(variant: Variant): VariantDocument {
   const document: VariantDocument = {
     sku: variant.sku,

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { NoContent, ProblemSchema, type Authorizer } from '@polyshop/http';
 import type { ProductsDeps } from '../app/products-deps.ts';
-import { findVariants, searchProducts, type ProductListing } from '../app/read-products.ts';
+import { findVariants, searchProductsJson, type ProductListing } from '../app/read-products.ts';
 import { archiveProduct, createProduct, getProduct, updateProduct } from '../app/write-products.ts';
 import { toProductDocument } from '../domain/product.ts';
 import { etagOf, ifMatchVersion, refuseNumericAmounts, requiredIfMatch } from './preconditions.ts';
@@ -70,8 +70,8 @@ export function productRoutes(deps: ProductsDeps, authorizer: Authorizer): Fasti
         },
       },
       async (request, reply) => {
-        // serialized once, with this route's response schema, so a cache hit skips serialization too
-        const search = async () => reply.serialize(await searchProducts(deps, request.query)) as string;
+        // the listing's JSON text (products rendered by the store), so a hit or a miss serializes nothing
+        const search = () => searchProductsJson(deps, request.query);
         // `Cache-Control: no-cache` asks for an answer from the store (HTTP's meaning); it is not kept
         const fresh = /\bno-cache\b/i.test(request.headers['cache-control'] ?? '');
         const body =

@@ -12,6 +12,12 @@ export interface ProductPage {
   facets: Record<string, FacetCount[]>;
 }
 
+/** The same page with its products already rendered as the API's JSON. */
+export interface RenderedProductPage extends Omit<ProductPage, 'items'> {
+  /** The page's products as a JSON array of `ProductDocument`s (key order aside, what `toProductDocument` gives). */
+  itemsJson: string;
+}
+
 /**
  * Where the catalogue lives: categories and product documents. Implemented on PostgreSQL (JSONB)
  * in Phase 1 and on MongoDB later, behind the same contract suite. Everything handed in is
@@ -64,6 +70,12 @@ export interface ProductRepository {
    * filtered set (each facet ignoring its own attribute's filter).
    */
   search(search: ProductSearch): Promise<ProductPage>;
+
+  /**
+   * `search`, with the page's products rendered as JSON: the listing's path, where a store that can
+   * render them itself spares the process parsing them and serialising them again.
+   */
+  searchJson(search: ProductSearch): Promise<RenderedProductPage>;
 
   /** The products that hold any of these SKUs (each product once); unknown SKUs are simply absent. */
   findBySkus(skus: readonly string[]): Promise<Product[]>;

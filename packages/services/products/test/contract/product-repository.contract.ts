@@ -6,6 +6,7 @@ import type { ProductRepository } from '../../src/ports/product-repository.ts';
 import { categoryContract } from './category-contract.ts';
 import { crudContract } from './crud-contract.ts';
 import { filterContract } from './filter-contract.ts';
+import { listingJsonContract } from './listing-json-contract.ts';
 import { facetAndPaginationContract } from './facet-pagination-contract.ts';
 import { facetUpkeepContract } from './facet-upkeep-contract.ts';
 
@@ -74,5 +75,6 @@ export function productRepositoryContract(
     filterContract(get, needs);
     facetAndPaginationContract(get, needs);
     facetUpkeepContract(get, needs);
+    listingJsonContract(get, needs);
   });
 }

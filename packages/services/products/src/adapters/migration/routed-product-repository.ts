@@ -3,7 +3,7 @@ import type { ServiceRouting } from '@polyshop/migration';
 import type { Category } from '../../domain/category.ts';
 import type { Product } from '../../domain/product.ts';
 import type { ProductSearch } from '../../domain/product-query.ts';
-import type { ProductPage, ProductRepository } from '../../ports/product-repository.ts';
+import type { ProductPage, ProductRepository, RenderedProductPage } from '../../ports/product-repository.ts';
 import type { CatalogKind } from './catalog-migration-kinds.ts';
 
 /** What the routed repository asks of the migration engine, per write and per read. */
@@ -86,6 +86,10 @@ export class RoutedProductRepository implements ProductRepository {
 
   search(search: ProductSearch): Promise<ProductPage> {
     return this.#reader().search(search);
+  }
+
+  searchJson(search: ProductSearch): Promise<RenderedProductPage> {
+    return this.#reader().searchJson(search);
   }
 
   findBySkus(skus: readonly string[]): Promise<Product[]> {

@@ -2,9 +2,9 @@ import { AppError, type EventEnvelope } from '@polyshop/kernel';
 import { duplicateKeyIndex, MongoOutbox, writeMark, type MongoConnection } from '@polyshop/stores';
 import type { ClientSession, Collection, Document } from 'mongodb';
 import { categoryUpdateRefused, type Category } from '../../domain/category.ts';
-import type { Product } from '../../domain/product.ts';
+import { productsJson, type Product } from '../../domain/product.ts';
 import type { ProductSearch } from '../../domain/product-query.ts';
-import type { ProductPage, ProductRepository } from '../../ports/product-repository.ts';
+import type { ProductPage, ProductRepository, RenderedProductPage } from '../../ports/product-repository.ts';
 import { isWholeCategory } from '../../domain/facets.ts';
 import { ensureCatalogIndexes, PRODUCT_INDEX } from './mongo-catalog-indexes.ts';
 import { MongoFacetCounts, type Counted, type FacetCountDoc } from './mongo-facet-counts.ts';
@@ -180,6 +180,12 @@ export class MongoProductRepository implements ProductRepository {
       result.next = { key, id: last._id };
     }
     return result;
+  }
+
+  /** `search`'s page, rendered here: the documents come back as BSON, parsed whatever we do. */
+  async searchJson(search: ProductSearch): Promise<RenderedProductPage> {
+    const { items, ...page } = await this.search(search);
+    return { ...page, itemsJson: productsJson(items) };
   }
 
   /** The whole category's facets from the maintained counts; a filtered page's by aggregation. */

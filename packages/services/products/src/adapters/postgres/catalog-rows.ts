@@ -1,5 +1,12 @@
+import { minorDigits } from '@polyshop/kernel';
 import type { Category } from '../../domain/category.ts';
-import { fromProductDocument, lowestPrice, toVariantDocument, type Product } from '../../domain/product.ts';
+import {
+  fromProductDocument,
+  lowestPrice,
+  toProductDocument,
+  toVariantDocument,
+  type Product,
+} from '../../domain/product.ts';
 import {
   PRODUCTS_TABLE,
   type CategoryRow,
@@ -66,6 +73,75 @@ export function productFromRow(row: ProductRow): Product {
     updatedAt: row.updated_at.toISOString(),
   };
   return fromProductDocument(row.brand === null ? document : { ...document, brand: row.brand });
+}
+
+/** A `catalog.products` row with its JSON columns as their text. */
+export type ProductTextRow = Omit<ProductRow, 'attributes' | 'specifications' | 'variants'> & {
+  attributes: string;
+  specifications: string;
+  variants: string;
+};
+
+const JSON_COLUMNS: ReadonlySet<string> = new Set(['attributes', 'specifications', 'variants']);
+
+/** The columns of `products p` as a `ProductTextRow`. */
+export const PRODUCT_TEXT_COLUMNS = PRODUCTS_TABLE.columns
+  .map((column) => (JSON_COLUMNS.has(column) ? `p.${column}::text AS ${column}` : `p.${column}`))
+  .join(', ');
+
+/** A non-negative decimal as PostgreSQL and `Money#toDecimalString` write it; group 1 its fraction. */
+const DECIMAL = /^(?:0|[1-9]\d*)(?:\.(\d+))?$/;
+
+/** True when `amount` is a decimal string with exactly `digits` fraction digits. */
+function hasDigits(amount: string, digits: number): boolean {
+  const decimal = DECIMAL.exec(amount);
+  return decimal !== null && (decimal[1]?.length ?? 0) === digits;
+}
+
+/** How jsonb's text writes a `price` key (a key's quotes cannot occur inside a string: they are escaped). */
+const PRICE_KEY = '"price": ';
+
+/** True when every `price` key in this jsonb text holds a decimal string with exactly `digits` fraction digits. */
+function pricesHaveDigits(json: string, digits: number): boolean {
+  for (let at = json.indexOf(PRICE_KEY); at >= 0; at = json.indexOf(PRICE_KEY, at + PRICE_KEY.length)) {
+    const value = at + PRICE_KEY.length;
+    if (json[value] !== '"' || !hasDigits(json.slice(value + 1, json.indexOf('"', value + 1)), digits))
+      return false;
+  }
+  return true;
+}
+
+/**
+ * A product row as the API's JSON, what `toProductDocument` gives (key order aside), the row's JSON
+ * text passed through unparsed. Prices pass through when they have exactly the currency's minor
+ * digits, as every write stores them (`Money#toDecimalString`), so rendering them again would give
+ * them back unchanged; any other (say a currency whose minor unit changed, or a "price" that is not a
+ * variant's) sends the row through the domain.
+ */
+export function productJsonFromRow(row: ProductTextRow): string {
+  const currency = row.currency.trim();
+  const digits = minorDigits(currency);
+  const asStored = hasDigits(row.base_price, digits) && pricesHaveDigits(row.variants, digits);
+  if (!asStored)
+    return JSON.stringify(
+      toProductDocument(
+        productFromRow({
+          ...row,
+          attributes: JSON.parse(row.attributes) as ProductRow['attributes'],
+          specifications: JSON.parse(row.specifications) as ProductRow['specifications'],
+          variants: JSON.parse(row.variants) as ProductRow['variants'],
+        }),
+      ),
+    );
+  const text = JSON.stringify;
+  const brand = row.brand === null ? '' : `,"brand":${text(row.brand)}`;
+  return (
+    `{"id":${text(row.id)},"name":${text(row.name)},"slug":${text(row.slug)},"category":${text(row.category)}${brand},` +
+    `"description":${text(row.description)},"currency":${text(currency)},"basePrice":"${row.base_price}",` +
+    `"attributes":${row.attributes},"variants":${row.variants},"specifications":${row.specifications},` +
+    `"status":${text(row.status)},"version":${row.version},` +
+    `"createdAt":"${row.created_at.toISOString()}","updatedAt":"${row.updated_at.toISOString()}"}`
+  );
 }
 
 export function categoryDefinition(category: Category): string {

@@ -11,7 +11,7 @@ import {
 import { categoryUpdateRefused, type Category } from '../../domain/category.ts';
 import type { Product } from '../../domain/product.ts';
 import type { ProductSearch } from '../../domain/product-query.ts';
-import type { ProductPage, ProductRepository } from '../../ports/product-repository.ts';
+import type { ProductPage, ProductRepository, RenderedProductPage } from '../../ports/product-repository.ts';
 import {
   categoryDefinition,
   categoryFromRow,
@@ -23,7 +23,7 @@ import {
 } from './catalog-rows.ts';
 import { insertVariants } from './product-variants.ts';
 import type { CategoryRow, ProductRow } from './catalog-tables.ts';
-import { searchProducts } from './postgres-product-search.ts';
+import { searchProducts, searchProductsJson } from './postgres-product-search.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../../migrations', import.meta.url));
 
@@ -165,6 +165,10 @@ export class PostgresProductRepository implements ProductRepository {
 
   search(search: ProductSearch): Promise<ProductPage> {
     return searchProducts(this.#db, search);
+  }
+
+  searchJson(search: ProductSearch): Promise<RenderedProductPage> {
+    return searchProductsJson(this.#db, search);
   }
 
   async findBySkus(skus: readonly string[]): Promise<Product[]> {

@@ -8,8 +8,14 @@ import type {
   ProductSearch,
   SearchPosition,
 } from '../../domain/product-query.ts';
-import type { ProductPage } from '../../ports/product-repository.ts';
-import { productFromRow, SCHEMA } from './catalog-rows.ts';
+import type { ProductPage, RenderedProductPage } from '../../ports/product-repository.ts';
+import {
+  PRODUCT_TEXT_COLUMNS,
+  productFromRow,
+  productJsonFromRow,
+  SCHEMA,
+  type ProductTextRow,
+} from './catalog-rows.ts';
 import { PRODUCTS_TABLE, type ProductRow } from './catalog-tables.ts';
 
 /** Collects bind parameters and hands out their `$n` placeholders. */
@@ -69,13 +75,38 @@ function nest(path: readonly string[], leaf: FilterScalar | FilterScalar[]): obj
   return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), leaf) as object;
 }
 
+const PRODUCT_COLUMNS_OF_P = PRODUCTS_TABLE.columns.map((column) => `p.${column}`).join(', ');
+
 /** Runs a product search: one query for the page, one (a UNION ALL over the facets) for the facet counts. */
 export async function searchProducts(db: SqlExecutor, search: ProductSearch): Promise<ProductPage> {
-  const [items, facets] = await Promise.all([pageOf(db, search), facetsOf(db, search)]);
-  return { ...items, facets };
+  const [{ rows, next }, facets] = await Promise.all([
+    pageOf<ProductRow>(db, search, PRODUCT_COLUMNS_OF_P),
+    facetsOf(db, search),
+  ]);
+  return { items: rows.map(productFromRow), ...(next && { next }), facets };
 }
 
-async function pageOf(db: SqlExecutor, search: ProductSearch): Promise<Omit<ProductPage, 'facets'>> {
+/**
+ * The same search, the products rendered as the API's JSON from rows whose JSON columns come as text:
+ * the process passes that text through instead of parsing it into objects and serialising it again.
+ */
+export async function searchProductsJson(
+  db: SqlExecutor,
+  search: ProductSearch,
+): Promise<RenderedProductPage> {
+  const [{ rows, next }, facets] = await Promise.all([
+    pageOf<ProductTextRow>(db, search, PRODUCT_TEXT_COLUMNS),
+    facetsOf(db, search),
+  ]);
+  return { itemsJson: `[${rows.map(productJsonFromRow).join(',')}]`, ...(next && { next }), facets };
+}
+
+/** The page's rows (`columns` of `products p`) and, when there is a next page, where it starts. */
+async function pageOf<R extends SortKeys>(
+  db: SqlExecutor,
+  search: ProductSearch,
+  columns: string,
+): Promise<{ rows: R[]; next?: SearchPosition }> {
   const params = new Params();
   const where = conditions(search.filter, params);
   const sort = SORT[search.sort.field];
@@ -86,8 +117,8 @@ async function pageOf(db: SqlExecutor, search: ProductSearch): Promise<Omit<Prod
       `(${sort.expression}, p.id) ${comparison} (${params.add(search.after.key, sort.cast)}, ${params.add(search.after.id, '::uuid')})`,
     );
   }
-  const rows = await db.query<ProductRow>(
-    `SELECT ${PRODUCTS_TABLE.columns.map((column) => `p.${column}`).join(', ')}
+  const rows = await db.query<R>(
+    `SELECT ${columns}
      FROM ${SCHEMA}.products p WHERE ${where.join(' AND ')}
      ORDER BY ${sort.expression} ${direction}, p.id ${direction}
      LIMIT ${params.add(search.limit + 1)}`,
@@ -95,12 +126,14 @@ async function pageOf(db: SqlExecutor, search: ProductSearch): Promise<Omit<Prod
   );
   const page = rows.slice(0, search.limit);
   const last = page.at(-1);
-  const result: Omit<ProductPage, 'facets'> = { items: page.map(productFromRow) };
-  if (rows.length > search.limit && last) result.next = positionOf(last, search.sort.field);
-  return result;
+  if (rows.length <= search.limit || !last) return { rows: page };
+  return { rows: page, next: positionOf(last, search.sort.field) };
 }
 
-function positionOf(row: ProductRow, field: keyof typeof SORT): SearchPosition {
+/** What a row must hold to say where the next page starts. */
+type SortKeys = Pick<ProductRow, 'id' | 'min_price' | 'name' | 'created_at'>;
+
+function positionOf(row: SortKeys, field: keyof typeof SORT): SearchPosition {
   const key = field === 'price' ? row.min_price : field === 'name' ? row.name : row.created_at.toISOString();
   return { key, id: row.id };
 }
