@@ -24,6 +24,10 @@ export const INDEX_WRITE_LOCK = `SELECT pg_advisory_xact_lock(hashtext('polyshop
 const IN_STOCK = (skus: string) =>
   `EXISTS (SELECT 1 FROM search.sku_stock s WHERE s.sku = ANY (${skus}) AND s.available > 0)`;
 
+/** `IN_STOCK` from the SKUs other than `sku`. */
+const IN_STOCK_OTHER = (skus: string, sku: string) =>
+  `EXISTS (SELECT 1 FROM search.sku_stock s WHERE s.sku = ANY (${skus}) AND s.sku <> ${sku} AND s.available > 0)`;
+
 /** Writes documents; `guard` says which held versions a document may replace. */
 async function writeDocuments(
   tx: SqlExecutor,
@@ -79,7 +83,13 @@ export class PostgresProductSearchIndex implements ProductSearchIndex, SearchEve
     this.#tx = tx;
   }
 
+  /**
+   * Runs a write (each is one statement) under the index write lock, in the caller's transaction or
+   * one of its own. On PGlite, one connection, no other statement runs meanwhile: neither the lock nor
+   * a transaction around the one statement is needed.
+   */
   async #write<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    if (this.#db.engine === 'pglite') return work(this.#tx ?? this.#db);
     const run = async (tx: SqlExecutor) => {
       await tx.query(INDEX_WRITE_LOCK);
       return work(tx);
@@ -105,20 +115,21 @@ export class PostgresProductSearchIndex implements ProductSearchIndex, SearchEve
   }
 
   async setStock(sku: string, available: number, version?: number): Promise<void> {
-    await this.#write(async (tx) => {
-      const applied = await tx.execute(
-        `INSERT INTO search.sku_stock (sku, available, version) VALUES ($1, $2, $3)
-         ON CONFLICT (sku) DO UPDATE SET available = EXCLUDED.available, version = EXCLUDED.version
-         WHERE EXCLUDED.version IS NULL OR search.sku_stock.version IS NULL OR search.sku_stock.version < EXCLUDED.version`,
+    // One statement: the stock level, and the products listing the SKU whose `inStock` it flips (the
+    // UPDATE reads the table as it was before the statement: the SKU's own new level comes from `applied`).
+    await this.#write((tx) =>
+      tx.execute(
+        `WITH applied AS (
+             INSERT INTO search.sku_stock (sku, available, version) VALUES ($1, $2, $3)
+             ON CONFLICT (sku) DO UPDATE SET available = EXCLUDED.available, version = EXCLUDED.version
+             WHERE EXCLUDED.version IS NULL OR search.sku_stock.version IS NULL OR search.sku_stock.version < EXCLUDED.version
+             RETURNING available)
+           UPDATE search.products p SET in_stock = NOT p.in_stock FROM applied a
+            WHERE p.skus @> ARRAY[$1]::text[] AND p.searchable
+              AND p.in_stock <> (a.available > 0 OR ${IN_STOCK_OTHER('p.skus', '$1')})`,
         [sku, available, version ?? null],
-      );
-      if (applied === 0) return;
-      await tx.query(
-        `UPDATE search.products p SET in_stock = ${IN_STOCK('p.skus')}
-          WHERE p.skus @> ARRAY[$1]::text[] AND p.searchable`,
-        [sku],
-      );
-    });
+      ),
+    );
   }
 
   async search(query: SearchQuery): Promise<SearchResult> {
