@@ -72,7 +72,7 @@ export interface BackfillResult {
  * checkpoint saved in the state store. Each batch goes through `upsertIfNewer`, so a record that
  * dual-write already put in the target at a newer version is left alone and a batch copied again
  * after a crash writes nothing; the checkpoint is saved after each batch (a crash repeats at most one
- * batch). Throttled to `rate` records per second with a token bucket (`throttle` may lower it per
+ * batch), a kind's end with its last batch. The next page is read while a batch is written. Throttled to `rate` records per second with a token bucket (`throttle` may lower it per
  * batch); re-reads the migration every batch, so a pause stops it and a new rate applies, and
  * `saveCheckpoint` stops it (409) once the migration left `backfill` or its epoch. `signal` stops it
  * between batches, or during a throttle wait.
@@ -132,8 +132,15 @@ async function copy(
     return options.throttle ? options.throttle(configured) : configured;
   };
   const bucket = new TokenBucket(rateNow());
-  const counts = await Promise.all(source.kinds.map((kind) => source.count(kind)));
+  // where each kind ends, fixed by the first run (after dual-write began: later writes go to both)
+  const until = (checkpoint.until ??= {});
+  const ends = source.kinds.filter((kind) => !checkpoint.done.includes(kind) && !(kind in until));
+  const [counts, lastKeys] = await Promise.all([
+    Promise.all(source.kinds.map((kind) => source.count(kind))),
+    Promise.all(ends.map((kind) => source.lastKey(kind))),
+  ]);
   const total = counts.reduce((sum, n) => sum + n, 0);
+  ends.forEach((kind, i) => (until[kind] = lastKeys[i] ?? null));
   const started = performance.now();
   let copied = 0;
   let skipped = 0;
@@ -147,19 +154,27 @@ async function copy(
 
   for (const kind of source.kinds) {
     if (checkpoint.done.includes(kind)) continue;
-    checkpoint.until ??= {};
-    if (!(kind in checkpoint.until)) checkpoint.until[kind] = (await source.lastKey(kind)) ?? null;
-    const until = checkpoint.until[kind];
-    for (;;) {
+    const end = until[kind] ?? null;
+    /** The page after `after`, read while the batch in hand is written and checkpointed. */
+    const read = (after: string | undefined) => {
+      const page = source.scan(kind, after, batchSize);
+      page.catch(() => undefined); // awaited below, unless the run stops first
+      return page;
+    };
+    let next = end === null ? undefined : read(checkpoint.after[kind]);
+    while (next) {
       if (signal.aborted) return result('aborted');
       if (migration.paused) return result('paused');
-      const scanned = until === null ? [] : await source.scan(kind, checkpoint.after[kind], batchSize);
-      const records = scanned.filter((record) => compareCodePoints(record.key, until!) <= 0);
+      const scanned = await next;
+      const records = scanned.filter((record) => compareCodePoints(record.key, end!) <= 0);
       if (records.length === 0) break;
+      const last = records.length < scanned.length || scanned.length < batchSize;
+      next = last ? undefined : read(records[records.length - 1]!.key);
       bucket.setRate(rateNow());
       if (!(await bucket.take(records.length, signal))) return result('aborted');
       const written = await target.upsertIfNewer(kind, records);
       checkpoint.after[kind] = records[records.length - 1]!.key;
+      if (last) checkpoint.done.push(kind); // saved with its last batch
       const batch = { copied: written.length, skipped: records.length - written.length };
       copied += batch.copied;
       skipped += batch.skipped;
@@ -172,10 +187,9 @@ async function copy(
         total,
         rate: seconds > 0 ? (copied + skipped) / seconds : 0,
       });
-      if (records.length < scanned.length || scanned.length < batchSize) break;
     }
-    checkpoint.done.push(kind);
-    migration = await state.saveCheckpoint(service, checkpoint, undefined, epoch, lease);
+    // an empty kind, or one whose last page came back empty: saved with the next checkpoint
+    if (!checkpoint.done.includes(kind)) checkpoint.done.push(kind);
   }
   checkpoint.completed = true;
   await state.saveCheckpoint(service, checkpoint, undefined, epoch, lease);

@@ -20,8 +20,11 @@ import {
   type NotificationKind,
 } from './notification-migration-kinds.ts';
 
-/** Per kind: its table, its key as text (code-point order with `COLLATE "C"`), and the columns read. */
-const TABLES: Record<NotificationKind, { table: string; key: string; columns: string }> = {
+/**
+ * Per kind: its table, its key as text (code-point order with `COLLATE "C"`), and the columns read;
+ * `uuid` when the key is a uuid column, scanned in its index's order (the order of its text).
+ */
+const TABLES: Record<NotificationKind, { table: string; key: string; columns: string; uuid?: string }> = {
   templates: {
     table: 'templates',
     key: `(type || ':' || channel || ':' || version::text)`,
@@ -41,6 +44,7 @@ const TABLES: Record<NotificationKind, { table: string; key: string; columns: st
   records: {
     table: 'records',
     key: 'id::text',
+    uuid: 'id',
     columns: 'id, type, status, recipient, template, channels, metadata, created_at, updated_at, version',
   },
   inbox: { table: 'inbox', key: `(consumer || ' ' || event_id::text)`, columns: 'consumer, event_id' },
@@ -134,20 +138,20 @@ export class PostgresNotificationSide implements MigrationSide {
 
   async scan(kind: string, after: string | undefined, limit: number): Promise<MigrationRecord[]> {
     const k = notificationKind(kind);
-    const { table, key, columns } = TABLES[k];
+    const { table, key, columns, uuid } = TABLES[k];
+    const [order, type] = uuid ? [uuid, 'uuid'] : [`${key} COLLATE "C"`, 'text'];
     const rows = await this.#db.query<Row>(
       `SELECT ${columns}, ${key} AS migration_key FROM ${SCHEMA}.${table}
-       WHERE $1::text IS NULL OR ${key} > $1::text COLLATE "C"
-       ORDER BY ${key} COLLATE "C" LIMIT $2`,
+       WHERE $1::${type} IS NULL OR ${order} > $1::${type} ORDER BY ${order} LIMIT $2`,
       [after ?? null, limit],
     );
     return rows.map((row) => toMigrationRecord(k, row));
   }
 
   async lastKey(kind: string): Promise<string | undefined> {
-    const { table, key } = TABLES[notificationKind(kind)];
+    const { table, key, uuid } = TABLES[notificationKind(kind)];
     const [row] = await this.#db.query<{ key: string }>(
-      `SELECT ${key} AS key FROM ${SCHEMA}.${table} ORDER BY ${key} COLLATE "C" DESC LIMIT 1`,
+      `SELECT ${key} AS key FROM ${SCHEMA}.${table} ORDER BY ${uuid ?? `${key} COLLATE "C"`} DESC LIMIT 1`,
     );
     return row?.key;
   }
