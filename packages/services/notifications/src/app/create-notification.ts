@@ -11,6 +11,7 @@ import {
   type RenderedContent,
 } from '../domain/notification.ts';
 import { DEFAULT_CHANNEL_PREFERENCES } from '../domain/preferences.ts';
+import type { KnownRecipient } from '../domain/recipient.ts';
 import { renderTemplate, type NotificationTemplate } from '../domain/template.ts';
 import type { NotificationsDeps } from './notifications-deps.ts';
 
@@ -34,6 +35,11 @@ export interface NotificationRequest {
  */
 export interface CreateOptions {
   strict: boolean;
+  /**
+   * The recipient's projection as the caller's unit of work already read it (undefined: none), so
+   * that it is not read again.
+   */
+  known?: KnownRecipient | undefined;
 }
 
 interface Address {
@@ -100,7 +106,7 @@ export async function createNotification(
 ): Promise<NotificationRecord | undefined> {
   const { repository } = deps;
   const userId = request.recipient.userId ?? null;
-  const known = userId ? await repository.recipients.find(userId) : undefined;
+  const known = userId && !('known' in options) ? await repository.recipients.find(userId) : options.known;
   if (known?.erasedAt) {
     if (options.strict)
       throw AppError.conflict(
@@ -120,17 +126,14 @@ export async function createNotification(
     phone: request.recipient.phone ?? saved?.phone ?? null,
   };
 
-  const templates: NotificationTemplate[] = [];
-  for (const channel of request.channels ?? CHANNEL_TYPES) {
-    const template = await repository.templates.findLatest(request.type, channel);
-    if (template) templates.push(template);
-    else if (options.strict && request.channels) {
-      throw AppError.invalidInput(
-        'NOTIFICATIONS.TEMPLATE_NOT_FOUND',
-        `There is no ${channel} template for "${request.type}".`,
-        { field: 'channels' },
-      );
-    }
+  const templates = await repository.templates.findLatestOf(request.type, request.channels ?? CHANNEL_TYPES);
+  const missing = request.channels?.find((channel) => !templates.some((t) => t.channel === channel));
+  if (options.strict && missing) {
+    throw AppError.invalidInput(
+      'NOTIFICATIONS.TEMPLATE_NOT_FOUND',
+      `There is no ${missing} template for "${request.type}".`,
+      { field: 'channels' },
+    );
   }
   if (templates.length === 0) {
     if (options.strict)

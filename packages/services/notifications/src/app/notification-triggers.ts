@@ -5,7 +5,8 @@ import type { EventBus } from '@polyshop/bus';
 import { NOTIFICATION_TYPES, type BuiltInType } from '../domain/default-templates.ts';
 import { describeReason } from '../domain/failure-reason.ts';
 import type { NotificationRecord } from '../domain/notification.ts';
-import { createNotification, type NotificationRequest } from './create-notification.ts';
+import type { KnownRecipient } from '../domain/recipient.ts';
+import { createNotification, type CreateOptions, type NotificationRequest } from './create-notification.ts';
 import type { NotificationsDeps } from './notifications-deps.ts';
 import {
   OrderEventData,
@@ -35,27 +36,37 @@ function send(
   type: BuiltInType,
   event: EventEnvelope,
   request: Omit<NotificationRequest, 'type'>,
+  read: Pick<CreateOptions, 'known'> = {},
 ) {
   return createNotification(
     deps,
     { ...request, type, ...NOTIFICATION_TYPES[type], trigger: { eventId: event.id, eventType: event.type } },
-    { strict: false },
+    { strict: false, ...read },
   );
 }
 
 const amount = (value: string, currency: string) => Money.of(value, currency).toDecimalString();
 
-/** Keeps the projection current; returns the customer's address and name for an order event. */
+/**
+ * Keeps the projection current; returns the customer's address and name for an order event, and the
+ * user as the projection holds them now.
+ */
 async function rememberOrder(
   data: OrderEvent,
   deps: NotificationsDeps,
-): Promise<{ email: string | null; name: string }> {
+): Promise<{ email: string | null; name: string; known: KnownRecipient | undefined }> {
   const { recipients } = deps.repository;
-  const erased = Boolean((await recipients.find(data.userId))?.erasedAt);
-  // An erased user's late order events leave no personal data behind.
+  // An erased user stays erased (`remember` keeps the tombstone as it is) ...
+  await recipients.remember({
+    userId: data.userId,
+    email: data.customer.email || null,
+    name: data.customer.name || null,
+  });
+  const known = await recipients.find(data.userId);
+  // ... and their late order events leave no personal data behind.
+  const erased = Boolean(known?.erasedAt);
   const name = erased ? null : data.customer.name || null;
   const email = erased ? null : data.customer.email || null;
-  await recipients.remember({ userId: data.userId, email, name });
   await recipients.rememberOrder({
     orderId: data.orderId,
     userId: data.userId,
@@ -63,8 +74,7 @@ async function rememberOrder(
     email,
     name,
   });
-  const known = await recipients.find(data.userId);
-  return { email: email ?? known?.email ?? null, name: name ?? known?.name ?? 'customer' };
+  return { email: email ?? known?.email ?? null, name: name ?? known?.name ?? 'customer', known };
 }
 
 function orderTrigger(
@@ -78,16 +88,22 @@ function orderTrigger(
     schema: OrderEventData,
     async handle(data, event, deps) {
       const customer = await rememberOrder(data, deps);
-      return send(deps, type, event, {
-        recipient: { userId: data.userId, email: customer.email },
-        variables: {
-          orderNumber: data.orderNumber,
-          customerName: customer.name,
-          currency: data.currency,
-          total: amount(data.total, data.currency),
-          ...extra(data),
+      return send(
+        deps,
+        type,
+        event,
+        {
+          recipient: { userId: data.userId, email: customer.email },
+          variables: {
+            orderNumber: data.orderNumber,
+            customerName: customer.name,
+            currency: data.currency,
+            total: amount(data.total, data.currency),
+            ...extra(data),
+          },
         },
-      });
+        { known: customer.known },
+      );
     },
   });
 }

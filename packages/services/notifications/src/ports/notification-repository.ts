@@ -83,6 +83,8 @@ export interface TemplateStore {
   createInitial(template: Omit<NotificationTemplate, 'version'>): Promise<boolean>;
   /** The latest version, or undefined. */
   findLatest(type: string, channel: ChannelType): Promise<NotificationTemplate | undefined>;
+  /** The latest version of each of `channels` that has one, in the order of `channels` (one read). */
+  findLatestOf(type: string, channels: readonly ChannelType[]): Promise<NotificationTemplate[]>;
   /** One version, or undefined. */
   findVersion(type: string, channel: ChannelType, version: number): Promise<NotificationTemplate | undefined>;
   /** The latest version of every (type, channel), ordered by type then channel. */

@@ -358,6 +358,15 @@ export function notificationRepositoryContract(
         assert.deepEqual(await repo.templates.findVersion('promo', 'email', 1), first);
         assert.equal(await repo.templates.findVersion('promo', 'email', 3), undefined);
         assert.equal(await repo.templates.findLatest('promo', 'sms'), undefined);
+        const push = await repo.templates.saveVersion('promo', 'push', content(3), {
+          createdBy: null,
+          now: at(2),
+        });
+        assert.deepEqual(await repo.templates.findLatestOf('promo', ['push', 'sms', 'email']), [
+          push,
+          second,
+        ]);
+        assert.deepEqual(await repo.templates.findLatestOf('promo', ['sms']), []);
         assert.deepEqual(
           (await repo.templates.listVersions('promo', 'email')).map((t) => t.version),
           [2, 1],

@@ -100,6 +100,7 @@ function tracked(repository: NotificationRepository, touched: Touched): Notifica
       return created;
     },
     findLatest: (type, channel) => templates.findLatest(type, channel),
+    findLatestOf: (type, channels) => templates.findLatestOf(type, channels),
     findVersion: (type, channel, version) => templates.findVersion(type, channel, version),
     listLatest: () => templates.listLatest(),
     listVersions: (type, channel) => templates.listVersions(type, channel),
@@ -224,6 +225,8 @@ export class RoutedNotificationRepository implements NotificationRepository {
       createInitial: (template: Omit<NotificationTemplate, 'version'>) =>
         this.#write((r) => r.templates.createInitial(template)),
       findLatest: (type: string, channel: ChannelType) => reader().templates.findLatest(type, channel),
+      findLatestOf: (type: string, channels: readonly ChannelType[]) =>
+        reader().templates.findLatestOf(type, channels),
       findVersion: (type: string, channel: ChannelType, version: number) =>
         reader().templates.findVersion(type, channel, version),
       listLatest: () => reader().templates.listLatest(),

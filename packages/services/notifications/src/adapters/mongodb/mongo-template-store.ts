@@ -89,6 +89,16 @@ export class MongoTemplateStore implements TemplateStore {
     return doc ? templateFromDoc(doc) : undefined;
   }
 
+  async findLatestOf(type: string, channels: readonly ChannelType[]): Promise<NotificationTemplate[]> {
+    const latest: NotificationTemplate[] = [];
+    // One at a time: the reads may share a session (a transaction's), which takes one operation at a time.
+    for (const channel of channels) {
+      const template = await this.findLatest(type, channel);
+      if (template) latest.push(template);
+    }
+    return latest;
+  }
+
   async findVersion(
     type: string,
     channel: ChannelType,

@@ -88,6 +88,16 @@ export class PostgresTemplateStore implements TemplateStore {
     return rows[0] && toTemplate(rows[0]);
   }
 
+  async findLatestOf(type: string, channels: readonly ChannelType[]): Promise<NotificationTemplate[]> {
+    const rows = await this.#scope.executor.query<TemplateRow>(
+      `SELECT DISTINCT ON (channel) ${COLUMNS} FROM ${SCHEMA}.templates
+       WHERE type = $1 AND channel = ANY ($2::text[]) ORDER BY channel, version DESC`,
+      [type, [...channels]],
+    );
+    const latest = new Map(rows.map((row) => [row.channel, toTemplate(row)]));
+    return channels.flatMap((channel) => latest.get(channel) ?? []);
+  }
+
   async findVersion(
     type: string,
     channel: ChannelType,
