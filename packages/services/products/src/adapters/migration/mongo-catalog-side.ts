@@ -1,6 +1,6 @@
 import type { MigrationRecord, MigrationSide, UpsertOptions } from '@polyshop/migration';
 import { bulkWriteSkippingTaken, duplicateKeyIndex, type MongoConnection } from '@polyshop/stores';
-import type { AnyBulkWriteOperation, Collection, Filter, OptionalId } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, OptionalId } from 'mongodb';
 import type { Category } from '../../domain/category.ts';
 import type { Product } from '../../domain/product.ts';
 import { MongoFacetCounts, type Counted, type FacetCountDoc } from '../mongodb/mongo-facet-counts.ts';
@@ -38,8 +38,9 @@ const countedOf = (product: Product): Counted => ({
  * A write by version is a replace filtered on `version < new` with upsert: when the stored document
  * is as new or newer, the filter misses and the upsert's insert meets the `_id` index, which means
  * "skip this one".
- * Records no document holds yet (a backfill's usual case) are inserted in one bulk write per batch,
- * their facet counts added in one more; the others are written by version one at a time.
+ * A batch is first inserted in one bulk write (a backfill's usual case: the target holds none of it),
+ * the facet counts of those inserted added in one more; the records whose `_id` was taken are then
+ * written by version one at a time.
  */
 export class MongoCatalogSide implements MigrationSide {
   readonly store = 'mongodb';
@@ -124,29 +125,24 @@ export class MongoCatalogSide implements MigrationSide {
   }
 
   /**
-   * Inserts, in one bulk write, the records no document holds yet (a backfill's usual case: one round
-   * trip per batch instead of one or two per record), and resolves to their keys. A record whose
-   * document exists — or appeared since the look (a live write copied meanwhile) — is left out, for
-   * the write by version one at a time, which moves the facet counts from the document it replaces.
+   * Inserts the records in one bulk write and resolves to the keys of those inserted: a backfill's
+   * usual case is a target holding none of a batch (one round trip per batch, on the `_id` index
+   * alone, with no read before it). A record whose document exists — copied before, or written live
+   * meanwhile — is refused on its `_id` and left out, for the write by version one at a time, which
+   * moves the facet counts from the document it replaces.
    */
   async #insertAbsent<T extends { _id: string }>(
     collection: Collection<T>,
     records: readonly MigrationRecord[],
     toDoc: (record: MigrationRecord) => T,
   ): Promise<Set<string>> {
-    const keys = records.map((record) => record.key);
-    const held = await collection
-      .find({ _id: { $in: keys } } as Filter<T>, { projection: { _id: 1 } })
-      .toArray();
-    const present = new Set<string>(held.map((doc) => doc._id));
-    const absent = records.filter((record) => !present.has(record.key));
     const { taken } = await bulkWriteSkippingTaken(
       collection,
-      absent.map((record): AnyBulkWriteOperation<T> => ({
+      records.map((record): AnyBulkWriteOperation<T> => ({
         insertOne: { document: toDoc(record) as OptionalId<T> },
       })),
     );
-    return new Set(absent.filter((_, index) => !taken.has(index)).map((record) => record.key));
+    return new Set(records.filter((_, index) => !taken.has(index)).map((record) => record.key));
   }
 
   async remove(kind: string, keys: readonly string[]): Promise<void> {
