@@ -35,3 +35,12 @@ export interface SqlDatabase extends SqlExecutor {
 export function beginStatement(options?: TransactionOptions): string {
   return options?.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : 'BEGIN';
 }
+
+/**
+ * Takes the transaction-scoped advisory lock on `key` in `tx`, a transaction of `db` — except on
+ * PGlite: its one connection runs one transaction at a time, so no other could hold the lock, and the
+ * statement would only cost a turn.
+ */
+export async function lockForTransaction(db: SqlDatabase, tx: SqlExecutor, key: string): Promise<void> {
+  if (db.engine !== 'pglite') await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [key]);
+}

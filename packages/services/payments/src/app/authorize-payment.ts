@@ -88,12 +88,15 @@ export async function authorizePayment(
     payment = existing.payment;
   }
   const result = await askGateway(deps, payment, request, key);
+  let answered: { body: PaymentView } | undefined;
   await deps.repository.update(payment.id, (current) => {
     if (current.status !== 'pending') return undefined;
     const next =
       result.outcome === 'approved'
         ? authorize(current, result, deps.clock.now())
         : fail(current, result, deps.clock.now());
+    // Only the change out of `pending`, under the payment's lock, completes its key: this is the answer.
+    answered = { body: toPaymentView(next) };
     return {
       payment: next,
       audit: {
@@ -111,10 +114,11 @@ export async function authorizePayment(
               reasonCode: next.reasonCode!,
             }),
       ],
-      completeIdempotency: { key, response: { body: toPaymentView(next) } },
+      completeIdempotency: { key, response: answered },
     };
   });
-  // The stored response is the answer, also when a concurrent request finished first.
+  if (answered) return { ...answered, replayed: payment.id !== fresh.id };
+  // A concurrent request finished first: the response it stored is the answer.
   const record = await deps.repository.findIdempotency(key);
   if (!record?.response) throw new Error(`idempotency key ${key} has no response after completion`);
   return {

@@ -1,5 +1,5 @@
 import { AppError, isUuid, Money, newId } from '@polyshop/kernel';
-import { appendToOutbox, type SqlDatabase, type SqlExecutor } from '@polyshop/stores';
+import { appendToOutbox, lockForTransaction, type SqlDatabase, type SqlExecutor } from '@polyshop/stores';
 import type { Actor, AuditEntry, Payment, Refund } from '../../domain/payment.ts';
 import type { PaymentStatus } from '../../domain/payment-status.ts';
 import type { RevenueQuery, RevenueRow } from '../../domain/revenue.ts';
@@ -63,9 +63,7 @@ export class PostgresPaymentRepository implements PaymentRepository {
           return { created: false, existing };
         }
         // One live payment per order: concurrent requests for one order (with different keys) take turns here.
-        await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
-          `polyshop.payments.order.${payment.orderId}`,
-        ]);
+        await lockForTransaction(this.#db, tx, `polyshop.payments.order.${payment.orderId}`);
         const [live] = await tx.query<Pick<PaymentRow, 'id' | 'status'>>(
           `SELECT id, status FROM ${SCHEMA}.payment_transactions
          WHERE order_id = $1 AND status NOT IN ('failed', 'voided') LIMIT 1`,

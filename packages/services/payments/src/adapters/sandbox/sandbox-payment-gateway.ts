@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, Money, systemClock, type Clock, type ErrorKind } from '@polyshop/kernel';
-import type { SqlDatabase, SqlExecutor } from '@polyshop/stores';
+import { lockForTransaction, type SqlDatabase, type SqlExecutor } from '@polyshop/stores';
 import { validateCard } from '../../domain/card.ts';
 import type {
   GatewayAuthorization,
@@ -154,7 +154,7 @@ export class SandboxPaymentGateway implements PaymentGateway {
     if (draw < this.#failureRate / 2) throw unavailable();
     const fingerprint = createHash('sha256').update(JSON.stringify(parameters)).digest('hex');
     const answer = await this.#db.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`polyshop.sandbox.${key}`]);
+      await lockForTransaction(this.#db, tx, `polyshop.sandbox.${key}`);
       const [stored] = await tx.query<Pick<SandboxRequestRow, 'fingerprint' | 'answer'>>(
         `SELECT fingerprint, answer FROM payments.sandbox_requests WHERE idempotency_key = $1`,
         [key],
