@@ -4,6 +4,7 @@ import { checkoutScenario } from './checkout.ts';
 import { hotSku } from './hot-sku.ts';
 import { hotSkuDynamo } from './hot-sku-dynamodb.ts';
 import { migration } from './migration.ts';
+import { notificationQueries } from './notification-queries.ts';
 import { observability } from './observability.ts';
 import { search } from './search.ts';
 
@@ -16,4 +17,5 @@ export const SCENARIOS: readonly Scenario[] = [
   checkoutScenario,
   observability,
   migration,
+  notificationQueries,
 ];
