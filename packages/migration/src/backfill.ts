@@ -152,6 +152,16 @@ async function copy(
     checkpoint,
   });
 
+  /** Marks `kind` copied; the backfill's end too when every kind left is empty. */
+  const finish = (kind: string) => {
+    checkpoint.done.push(kind);
+    const left = source.kinds.filter((other) => !checkpoint.done.includes(other));
+    if (left.some((other) => until[other] !== null)) return;
+    checkpoint.done.push(...left);
+    checkpoint.completed = true;
+  };
+  let saved = false; // the end, saved with the last batch
+
   for (const kind of source.kinds) {
     if (checkpoint.done.includes(kind)) continue;
     const end = until[kind] ?? null;
@@ -174,11 +184,12 @@ async function copy(
       if (!(await bucket.take(records.length, signal))) return result('aborted');
       const written = await target.upsertIfNewer(kind, records);
       checkpoint.after[kind] = records[records.length - 1]!.key;
-      if (last) checkpoint.done.push(kind); // saved with its last batch
+      if (last) finish(kind); // saved with its last batch
       const batch = { copied: written.length, skipped: records.length - written.length };
       copied += batch.copied;
       skipped += batch.skipped;
       migration = await state.saveCheckpoint(service, checkpoint, batch, epoch, lease);
+      saved = checkpoint.completed;
       const seconds = (performance.now() - started) / 1000;
       options.onProgress?.({
         kind,
@@ -189,9 +200,8 @@ async function copy(
       });
     }
     // an empty kind, or one whose last page came back empty: saved with the next checkpoint
-    if (!checkpoint.done.includes(kind)) checkpoint.done.push(kind);
+    if (!checkpoint.done.includes(kind)) finish(kind);
   }
-  checkpoint.completed = true;
-  await state.saveCheckpoint(service, checkpoint, undefined, epoch, lease);
+  if (!saved) await state.saveCheckpoint(service, checkpoint, undefined, epoch, lease);
   return result(undefined);
 }
