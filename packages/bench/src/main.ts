@@ -16,7 +16,7 @@ import {
 import { SCENARIOS } from './scenarios/index.ts';
 
 /** Correctness checks a scenario may report: any of them above 0 fails the run (and CI). */
-const MUST_BE_ZERO = ['oversold', 'deadlocks', 'acceptedNotConfirmed', 'staleAfterOwnWrite'];
+const MUST_BE_ZERO = ['oversold', 'deadlocks', 'acceptedNotConfirmed', 'staleAfterOwnWrite', 'moneyWrong'];
 
 /** How durable a server's commits are, as it says itself. */
 async function durabilityOf(url: string): Promise<string> {

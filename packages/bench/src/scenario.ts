@@ -30,6 +30,13 @@ export interface BenchTarget {
   serverUrl?: string;
 }
 
+/** Figures that are not a polyshop-against-anchor ratio (a correctness table, counters per level). */
+export interface ResultTable {
+  title: string;
+  columns: string[];
+  rows: (string | number)[][];
+}
+
 /** What a scenario reports on one target: its comparisons and the correctness checks it made. */
 export interface ScenarioResult {
   scenario: string;
@@ -37,6 +44,8 @@ export interface ScenarioResult {
   comparisons: Comparison[];
   /** Correctness figures (`oversold` must be 0). */
   checks: Record<string, number>;
+  /** More figures, printed as tables after the comparisons. */
+  tables?: ResultTable[];
 }
 
 /** One benchmark: where it can run and how. */

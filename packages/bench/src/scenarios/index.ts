@@ -3,7 +3,9 @@ import { catalog } from './catalog.ts';
 import { checkoutScenario } from './checkout.ts';
 import { hotSku } from './hot-sku.ts';
 import { hotSkuDynamo } from './hot-sku-dynamodb.ts';
+import { inventoryContention } from './inventory-contention.ts';
 import { migration } from './migration.ts';
+import { money } from './money.ts';
 import { notificationQueries } from './notification-queries.ts';
 import { observability } from './observability.ts';
 import { search } from './search.ts';
@@ -17,5 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   checkoutScenario,
   observability,
   migration,
+  inventoryContention,
+  money,
   notificationQueries,
 ];
