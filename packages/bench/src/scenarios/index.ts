@@ -9,6 +9,7 @@ import { money } from './money.ts';
 import { notificationQueries } from './notification-queries.ts';
 import { observability } from './observability.ts';
 import { search } from './search.ts';
+import { searchRelevance } from './search-relevance.ts';
 
 /** Every scenario `npm run bench` knows, in the order it runs them. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -21,5 +22,6 @@ export const SCENARIOS: readonly Scenario[] = [
   migration,
   inventoryContention,
   money,
+  searchRelevance,
   notificationQueries,
 ];

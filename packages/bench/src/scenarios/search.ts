@@ -52,7 +52,7 @@ async function searchOverHttp(bench: BenchPlatform, q: string): Promise<SearchRe
  * The catalogue the way `polyshop seed --no-events` then `polyshop search reindex` load it: the demo
  * generator's products (seed 42) into the catalog, then the search index rebuilt from the catalog.
  */
-async function seedAndIndex(bench: BenchPlatform, products: number, seed: boolean): Promise<void> {
+export async function seedAndIndex(bench: BenchPlatform, products: number, seed: boolean): Promise<void> {
   const catalog = bench.platform.module('products');
   const search = bench.platform.module('search');
   if (!catalog || !search?.client) throw new Error('the search benchmark needs products and search');
@@ -65,7 +65,7 @@ async function seedAndIndex(bench: BenchPlatform, products: number, seed: boolea
  * OpenSearch's segment merges done (else they take a core during the rounds that follow), and
  * PostgreSQL's tables vacuumed and analysed (what autovacuum would do).
  */
-async function settle(
+export async function settle(
   bench: BenchPlatform,
   openSearch?: { connection: OpenSearchConnection; prefix: string },
 ) {
@@ -81,7 +81,7 @@ async function settle(
 }
 
 /** The search service on OpenSearch under a fresh index prefix (the catalog on `databaseUrl` or PGlite). */
-function openSearchEnv(url: string): { env: Record<string, string>; prefix: string } {
+export function openSearchEnv(url: string): { env: Record<string, string>; prefix: string } {
   const prefix = `bench-search-${randomBytes(4).toString('hex')}`;
   return {
     prefix,
@@ -104,7 +104,7 @@ function rawOpenSearch(connection: OpenSearchConnection, prefix: string, duratio
     });
 }
 
-async function deleteIndexes(connection: OpenSearchConnection, prefix: string): Promise<void> {
+export async function deleteIndexes(connection: OpenSearchConnection, prefix: string): Promise<void> {
   await connection.client.indices.delete({ index: `${prefix}-*` }).catch(() => undefined);
 }
 
