@@ -8,6 +8,7 @@ import { migration } from './migration.ts';
 import { money } from './money.ts';
 import { notificationQueries } from './notification-queries.ts';
 import { observability } from './observability.ts';
+import { schemaChange } from './schema-change.ts';
 import { search } from './search.ts';
 import { searchRelevance } from './search-relevance.ts';
 
@@ -24,4 +25,5 @@ export const SCENARIOS: readonly Scenario[] = [
   money,
   searchRelevance,
   notificationQueries,
+  schemaChange,
 ];
