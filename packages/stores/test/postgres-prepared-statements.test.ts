@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { NodePostgresDatabase } from '@polyshop/stores';
+import { NodePostgresDatabase, PgliteDatabase } from '@polyshop/stores';
 import { skipReason, testDatabaseUrl } from '@polyshop/testing';
 
 const url = testDatabaseUrl();
@@ -33,3 +33,32 @@ describe(
     });
   },
 );
+
+describe('prepared statements on PGlite', () => {
+  it('a parameterised statement is parsed once; once its table changed shape it runs unnamed', async () => {
+    const db = await PgliteDatabase.open();
+    try {
+      const prepared = async () =>
+        (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements'))[0]!.n;
+      await db.exec('CREATE TABLE t (id int PRIMARY KEY, a text)');
+      await db.execute('INSERT INTO t VALUES ($1, $2)', [1, 'x']);
+      const star = 'SELECT * FROM t WHERE id = $1';
+      for (let i = 0; i < 3; i++) assert.deepEqual(await db.query(star, [1]), [{ id: 1, a: 'x' }]);
+      assert.equal(await prepared(), 2, 'the INSERT and the SELECT, each once');
+
+      await db.exec('ALTER TABLE t ADD COLUMN b int');
+      assert.deepEqual(await db.query(star, [1]), [{ id: 1, a: 'x', b: null }], 'on its own: run again');
+      const other = 'SELECT t.* FROM t WHERE id = $1';
+      await db.query(other, [1]);
+      await db.exec('ALTER TABLE t ADD COLUMN c int');
+      await assert.rejects(
+        db.transaction((tx) => tx.query(other, [1])),
+        (error: { code?: string }) => error.code === '0A000',
+        'in a transaction: the error goes to the caller',
+      );
+      assert.deepEqual(await db.query(other, [1]), [{ id: 1, a: 'x', b: null, c: null }]);
+    } finally {
+      await db.close();
+    }
+  });
+});

@@ -5,6 +5,7 @@ import {
   type SqlExecutor,
   type TransactionOptions,
 } from './sql-database.ts';
+import { isStalePlan, StatementNames } from './statement-names.ts';
 
 const INT8 = 20;
 
@@ -17,44 +18,6 @@ const typeParsers = {
 };
 
 /**
- * Names for parameterised statements, so each connection parses and plans a statement once and then
- * only binds and executes it (on this machine planning was a third of a small query's time). Only the
- * first `capacity` distinct texts get a name (they are the fixed statements of the adapters); any
- * others, and statements without parameters (scripts, DDL), stay unnamed.
- */
-class StatementNames {
-  readonly #names = new Map<string, string>();
-  readonly #capacity: number;
-
-  constructor(capacity: number) {
-    this.#capacity = capacity;
-  }
-
-  config(text: string, params: readonly unknown[]): pg.QueryConfig {
-    const values = params as unknown[];
-    if (values.length === 0) return { text, values };
-    let name = this.#names.get(text);
-    if (name === undefined && this.#names.size < this.#capacity) {
-      name = `polyshop_${this.#names.size + 1}`;
-      this.#names.set(text, name);
-    }
-    return name ? { name, text, values } : { text, values };
-  }
-
-  /** Never names `text` again (its prepared form went stale). */
-  forget(text: string): void {
-    this.#names.set(text, '');
-  }
-}
-
-/** A prepared statement whose table changed shape since it was prepared (a migration). */
-function isStalePlan(error: unknown): boolean {
-  return (
-    (error as { code?: string }).code === '0A000' && /cached plan/.test(String((error as Error).message))
-  );
-}
-
-/**
  * Runs a statement by name. A stale prepared statement is never named again; on its own (`pool`) it is
  * run again unnamed at once, inside a transaction (aborted by the error) the error goes to the caller.
  */
@@ -65,7 +28,9 @@ async function run(
   params: readonly unknown[],
 ): Promise<pg.QueryResult> {
   try {
-    return await client.query(names.config(text, params));
+    const name = names.name(text, params);
+    const values = params as unknown[];
+    return await client.query(name ? { name, text, values } : { text, values });
   } catch (error) {
     if (!isStalePlan(error)) throw error;
     names.forget(text);

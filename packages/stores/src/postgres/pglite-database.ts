@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { PGlite, types } from '@electric-sql/pglite';
 import { lockDataFolder } from './data-folder-lock.ts';
 import { OldestFirstGate } from './oldest-first-gate.ts';
-import { runPgliteStatement } from './pglite-statement.ts';
+import { PgliteStatements } from './pglite-statement.ts';
 import {
   beginStatement,
   type SqlDatabase,
@@ -101,12 +101,14 @@ export class PgliteDatabase implements SqlDatabase {
   readonly #db: PGlite;
   /** PGlite is one connection: statements and transactions take turns, the oldest request's first. */
   readonly #gate = new OldestFirstGate();
+  readonly #statements: PgliteStatements;
 
   /** Releases the data folder's lock (`lockDataFolder`); none in memory. */
   readonly #unlock: () => void;
 
   private constructor(db: PGlite, unlock: () => void = () => {}) {
     this.#db = db;
+    this.#statements = new PgliteStatements(db);
     this.#unlock = unlock;
   }
 
@@ -171,7 +173,7 @@ export class PgliteDatabase implements SqlDatabase {
   }
 
   #statement(text: string, params: readonly unknown[], inTransaction: boolean) {
-    return runPgliteStatement(this.#db, text, params, { inTransaction });
+    return this.#statements.run(text, params, { inTransaction });
   }
 
   async exec(script: string): Promise<void> {
