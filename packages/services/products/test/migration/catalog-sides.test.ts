@@ -178,6 +178,13 @@ for (const target of postgresTargets()) {
           ((await side.read('products', [current!.key]))[0]!.body as Product).name,
           'Stale snapshot',
         );
+        // held older: written by version; then held as new: left
+        assert.deepEqual(await side.upsertIfNewer('products', [current!]), [current!.key]);
+        assert.deepEqual(await side.upsertIfNewer('products', [current!]), []);
+        assert.equal(
+          ((await side.read('products', [current!.key]))[0]!.body as Product).name,
+          (current!.body as Product).name,
+        );
         await side.remove('products', [current!.key]);
         assert.deepEqual(await side.read('products', [current!.key]), []);
       }

@@ -1,6 +1,6 @@
 import type { MigrationRecord, MigrationSide, UpsertOptions } from '@polyshop/migration';
 import { bulkWriteSkippingTaken, duplicateKeyIndex, type MongoConnection } from '@polyshop/stores';
-import type { AnyBulkWriteOperation, Collection, OptionalId } from 'mongodb';
+import type { AnyBulkWriteOperation, Collection, Filter, OptionalId } from 'mongodb';
 import type { Category } from '../../domain/category.ts';
 import type { Product } from '../../domain/product.ts';
 import { MongoFacetCounts, type Counted, type FacetCountDoc } from '../mongodb/mongo-facet-counts.ts';
@@ -103,8 +103,16 @@ export class MongoCatalogSide implements MigrationSide {
       await this.#facetCounts.apply([], added.map(countedOf));
     }
     const written = new Set(inserted);
-    for (const record of records) {
-      if (inserted.has(record.key)) continue;
+    const taken = records.filter((record) => !inserted.has(record.key));
+    // held as new or newer (a batch copied again): skipped on one read of the held versions
+    const held =
+      options.force || taken.length === 0
+        ? new Map<string, number>()
+        : categories
+          ? await this.#heldVersions(this.#categories, taken)
+          : await this.#heldVersions(this.#products, taken);
+    for (const record of taken) {
+      if ((held.get(record.key) ?? -Infinity) >= record.version) continue;
       const filter = options.force
         ? { _id: record.key }
         : { _id: record.key, version: { $lt: record.version } };
@@ -143,6 +151,18 @@ export class MongoCatalogSide implements MigrationSide {
       })),
     );
     return new Set(records.filter((_, index) => !taken.has(index)).map((record) => record.key));
+  }
+
+  /** The versions the target holds of these records (a stored version only grows). */
+  async #heldVersions<T extends { _id: string; version: number }>(
+    collection: Collection<T>,
+    records: readonly MigrationRecord[],
+  ): Promise<Map<string, number>> {
+    const keys = records.map((record) => record.key);
+    const docs = await collection
+      .find({ _id: { $in: keys } } as Filter<T>, { projection: { version: 1 } })
+      .toArray();
+    return new Map(docs.map((doc) => [doc._id, doc.version]));
   }
 
   async remove(kind: string, keys: readonly string[]): Promise<void> {
