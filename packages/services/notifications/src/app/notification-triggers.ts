@@ -209,7 +209,8 @@ export async function subscribeTriggers(options: SubscribeTriggersOptions): Prom
             { notificationId: created.id, eventId: event.id, type: created.type },
             'notification created',
           );
-          options.onCreated?.();
+          // The delivery worker has work only when a channel waits to be sent (none: unconfigured or opted out).
+          if (created.channels.some((channel) => channel.status === 'pending')) options.onCreated?.();
         }
       },
     });
