@@ -353,13 +353,18 @@ function shapes(
   ];
 }
 
-/** The plan's scans: index names used, and whether any node reads the whole table. */
+/** The plan's scans: the index scans (node type and index), and whether any node reads the whole table. */
 async function explain(db: SqlDatabase, sql: { text: string; params: readonly unknown[] }) {
   const [plan] = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql.text}`, sql.params);
   const indexes = new Set<string>();
   let seqScan = false;
   const walk = (node: Record<string, unknown>) => {
-    if (typeof node['Index Name'] === 'string') indexes.add(node['Index Name']);
+    // the access path with its node: an index scan walking the window backwards stops at the LIMIT, a
+    // bitmap scan reads the whole window first
+    if (typeof node['Index Name'] === 'string') {
+      const backward = node['Scan Direction'] === 'Backward' ? ' backward' : '';
+      indexes.add(`${String(node['Node Type'])}${backward} ${node['Index Name']}`);
+    }
     if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'records') seqScan = true;
     for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
   };
