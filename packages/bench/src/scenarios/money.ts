@@ -35,7 +35,7 @@ interface MoneyRow {
 }
 
 /** The exact value a JS number holds (its binary expansion; 100 digits cover these magnitudes). */
-function held(value: string | number): Decimal {
+export function held(value: string | number): Decimal {
   return typeof value === 'number' ? new Decimal(value.toPrecision(100)) : new Decimal(value);
 }
 
