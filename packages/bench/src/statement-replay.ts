@@ -22,7 +22,22 @@ function withFreshIds(value: unknown, fresh: (id: string) => string): unknown {
 }
 
 /**
- * The recorded units again with new ids: each id the recording holds (order, payment, event,
+ * The earliest time a parameter of `units` holds: a replay moves every recorded time by the same
+ * amount, so that it lands at the replay's start. Recorded as they were, a saga step's lease expiry
+ * is in the past a few rounds later, and the orders recovery worker takes the replayed order over
+ * mid-replay (its capture then collided with the replay's own: pgbench aborted on a duplicate key).
+ */
+function earliestTime(units: readonly RecordedUnit[]): number {
+  let earliest = Infinity;
+  for (const unit of units)
+    for (const statement of unit.statements)
+      for (const param of statement.params)
+        if (param instanceof Date) earliest = Math.min(earliest, param.getTime());
+  return earliest;
+}
+
+/**
+ * The recorded units again with new ids and times moved to now (see `earliestTime`): each id the recording holds (order, payment, event,
  * lease, idempotency key, gateway transaction) becomes a new one of its form, consistently, so that a replay inserts new rows and its
  * later statements find them, as the request did.
  */
@@ -34,11 +49,14 @@ export function freshUnits(units: readonly RecordedUnit[]): RecordedUnit[] {
       ids.set(id, (replacement = isUuid(id) ? randomUUID() : randomBytes(16).toString('hex')));
     return replacement;
   };
+  const shift = Date.now() - earliestTime(units);
   return units.map((unit) => ({
     ...unit,
     statements: unit.statements.map((s) => ({
       ...s,
-      params: s.params.map((param) => withFreshIds(param, fresh)),
+      params: s.params.map((param) =>
+        param instanceof Date ? new Date(param.getTime() + shift) : withFreshIds(param, fresh),
+      ),
     })),
   }));
 }
@@ -92,10 +110,12 @@ function parameterText(value: unknown): string {
 /**
  * A parameter as an SQL expression of its type whose ids are new on every run of the script: the
  * n-th distinct id of the recording becomes `md5(:polyshop_replay || '-n')`, cast to `uuid` and back
- * to text when it was a UUID.
+ * to text when it was a UUID; a time becomes `now()` plus its distance from the recording's earliest.
  */
-function literal(value: unknown, type: string, idNumber: (id: string) => number): string {
+function literal(value: unknown, type: string, idNumber: (id: string) => number, earliest: number): string {
   if (value === null || value === undefined) return `NULL::${type}`;
+  if (value instanceof Date && /^timestamp/.test(type))
+    return `(now() + interval '${value.getTime() - earliest} milliseconds')::${type}`;
   const text = parameterText(value);
   const parts: string[] = [];
   let last = 0;
@@ -110,10 +130,15 @@ function literal(value: unknown, type: string, idNumber: (id: string) => number)
   return `(${parts.join(' || ')})::${type}`;
 }
 
-function inline(statement: RecordedStatement, types: readonly string[], idNumber: (id: string) => number) {
+function inline(
+  statement: RecordedStatement,
+  types: readonly string[],
+  idNumber: (id: string) => number,
+  earliest: number,
+) {
   return statement.text.replace(/\$(\d+)/g, (_, n: string) => {
     const index = Number(n) - 1;
-    return literal(statement.params[index], types[index] ?? 'text', idNumber);
+    return literal(statement.params[index], types[index] ?? 'text', idNumber, earliest);
   });
 }
 
@@ -129,6 +154,7 @@ export async function pgbenchScript(db: SqlDatabase, units: readonly RecordedUni
     return numbers.get(id)!;
   };
   const types = new Map<string, string[]>();
+  const earliest = earliestTime(units);
   const lines = [`\\set ${REPLAY_VARIABLE} random(1, 9000000000000000000)`];
   for (const unit of units) {
     if (unit.transaction)
@@ -137,7 +163,7 @@ export async function pgbenchScript(db: SqlDatabase, units: readonly RecordedUni
       if (!types.has(statement.text)) {
         types.set(statement.text, statement.params.length ? await parameterTypes(db, statement.text) : []);
       }
-      lines.push(`${inline(statement, types.get(statement.text)!, idNumber)};`);
+      lines.push(`${inline(statement, types.get(statement.text)!, idNumber, earliest)};`);
     }
     if (unit.transaction) lines.push('COMMIT;');
   }
