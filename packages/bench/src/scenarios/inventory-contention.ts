@@ -266,6 +266,29 @@ function counterCells(counters: Counters): (string | number)[] {
   ];
 }
 
+/** A target's result: its comparisons and table, and the oversell of its rounds and its sell-out. */
+function resultOf(
+  target: BenchTarget,
+  settings: Settings,
+  comparisons: Comparison[],
+  table: ResultTable,
+  oversold: number,
+  sold: Awaited<ReturnType<typeof sellOut>>,
+): ScenarioResult {
+  return {
+    scenario: SCENARIO,
+    target: target.name,
+    comparisons,
+    tables: [table],
+    checks: {
+      oversold: oversold + sold.oversold,
+      sellOutOrders: sold.orders,
+      sellOutAccepted: sold.accepted,
+      sellOutUnits: settings.skus * settings.sellOutStock,
+    },
+  };
+}
+
 /**
  * PostgreSQL: polyshop's multi-SKU reservations over HTTP (the adapter locks in SKU order and
  * coalesces) against the seed's `SELECT … FOR UPDATE` in random order, each round watched through
@@ -341,19 +364,7 @@ async function onPostgres(target: BenchTarget, settings: Settings): Promise<Scen
       table.rows.push([concurrency, 'polyshop', ...counterCells(mine)], ...seedRows);
     }
     const sold = await sellOut(bench, settings, prefix);
-    oversold += sold.oversold;
-    return {
-      scenario: SCENARIO,
-      target: target.name,
-      comparisons,
-      tables: [table],
-      checks: {
-        oversold,
-        sellOutOrders: sold.orders,
-        sellOutAccepted: sold.accepted,
-        sellOutUnits: settings.skus * settings.sellOutStock,
-      },
-    };
+    return resultOf(target, settings, comparisons, table, oversold, sold);
   } finally {
     await watch.close();
     await bench.close();
@@ -445,19 +456,7 @@ async function onDynamo(target: BenchTarget, settings: Settings): Promise<Scenar
       table.rows.push([concurrency, 'raw TransactWriteItems', conflicts]);
     }
     const sold = await sellOut(bench, settings, prefix);
-    oversold += sold.oversold;
-    return {
-      scenario: SCENARIO,
-      target: target.name,
-      comparisons,
-      tables: [table],
-      checks: {
-        oversold,
-        sellOutOrders: sold.orders,
-        sellOutAccepted: sold.accepted,
-        sellOutUnits: settings.skus * settings.sellOutStock,
-      },
-    };
+    return resultOf(target, settings, comparisons, table, oversold, sold);
   } finally {
     await bench.close();
     await connection.client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
