@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { setStock } from '@polyshop/inventory';
 import { MigrationEngine, MigrationStateStore, type MigrationSide } from '@polyshop/migration';
@@ -27,6 +31,11 @@ import {
 } from '../raw-bulk-load.ts';
 import type { BenchTarget, Scenario, ScenarioResult, Scale } from '../scenario.ts';
 
+/** The `polyshop` command's entry (TypeScript, run through tsx as `bin/polyshop.mjs` does), and its package. */
+const PLATFORM_INDEX = import.meta.resolve('@polyshop/platform');
+const CLI_MAIN = fileURLToPath(new URL('./cli/main.ts', PLATFORM_INDEX));
+const PLATFORM_DIR = fileURLToPath(new URL('../', PLATFORM_INDEX));
+
 /** Records per backfill batch: `polyshop migrate-store`'s default `--batch-size`. */
 const BATCH_SIZE = 500;
 /** Clients of the live load (reads of the moving service over HTTP). */
@@ -34,14 +43,28 @@ const LIVE_CONCURRENCY = 4;
 
 const SETTINGS = {
   /** Products, SKUs and notifications seeded (each service's records: N and what follows from them). */
-  small: { records: 20, rounds: 3 },
-  full: { records: 2000, rounds: 5 },
+  // cliRounds: rounds of the live reads beside `polyshop migrate-store`, each starting the command
+  // afresh (about 4 s of start-up on a loaded machine; at small scale, one round says it works)
+  small: { records: 20, rounds: 3, cliRounds: 1 },
+  full: { records: 2000, rounds: 5, cliRounds: 5 },
 } as const;
 
 const began = performance.now();
 /** A line on stderr of where the run is (a full run takes minutes). */
 function note(line: string): void {
   process.stderr.write(`migration +${((performance.now() - began) / 1000).toFixed(0)}s ${line}\n`);
+}
+
+/** Measures this process's event-loop delay (the server's, which answers the live reads) until `stop`, which says its max. */
+function eventLoopDelay(): { stop(): string } {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  return {
+    stop() {
+      histogram.disable();
+      return `server's event loop delay max ${(histogram.max / 1e6).toFixed(0)} ms`;
+    },
+  };
 }
 
 /** The issue's goals: a backfill at least half the raw bulk rate; live p99 during it at most twice. */
@@ -270,6 +293,7 @@ async function oneBackfill(
     await engine.advance(service, 'dual-write');
     const sides = await catalog.sidesOf(migration);
     const latencies: number[] = [];
+    const delay = eventLoopDelay();
     let last = performance.now();
     const started = last;
     const backfill = engine.runBackfill({
@@ -287,10 +311,11 @@ async function oneBackfill(
     const live = during ? await during(backfill) : undefined;
     const result = await backfill;
     const ms = (await ended) - started;
+    const delayed = delay.stop();
     if (!result.completed) throw new Error(`the backfill of ${service} stopped: ${result.stopped}`);
     const records = result.copied + result.skipped;
     note(
-      `${service} → ${store}: backfill of ${records} records in ${(ms / 1000).toFixed(1)} s${live ? ' (live load beside it)' : ''}`,
+      `${service} → ${store}: backfill of ${records} records in ${(ms / 1000).toFixed(1)} s${live ? ' (live load beside it)' : ''}, ${delayed}`,
     );
     return {
       backfill: {
@@ -304,9 +329,91 @@ async function oneBackfill(
       ms,
     };
   } finally {
-    await engine.rollback(service);
-    // what the backfill wrote goes, so that the next round copies every record again
-    await (await catalog.side(service, store)).drop();
+    await endRound(engine, catalog, moving);
+  }
+}
+
+/** After a round: the migration rolled back, and what the backfill wrote dropped, so that the next round copies every record again. */
+async function endRound(engine: MigrationEngine, catalog: MigrationSideCatalog, moving: MovingService) {
+  await engine.rollback(moving.service);
+  await (await catalog.side(moving.service, moving.store)).drop();
+}
+
+/**
+ * The variables `polyshop migrate-store` runs with beside the benchmark's platform: the same PostgreSQL
+ * (source and control store) and target stores, nothing else of the platform's.
+ */
+function cliEnvironment(databaseUrl: string, stores: Stores): Record<string, string> {
+  const { PATH = '', HOME, TMPDIR } = process.env;
+  return {
+    PATH,
+    ...(HOME ? { HOME } : {}),
+    ...(TMPDIR ? { TMPDIR } : {}),
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl,
+    ...stores.env,
+  };
+}
+
+/**
+ * One backfill of `service` as an operator runs it: `polyshop migrate-store <service> --to <store>
+ * --phase verify --batch-size 500`, the real command in a process of its own (its own connections),
+ * beside the platform serving in this process. It starts the migration, advances to backfill, runs it
+ * and advances to verify; `during` runs from its line announcing the backfill phase until its line
+ * saying the backfill is complete. Then the migration is rolled back and the target emptied.
+ */
+async function oneCliBackfill(
+  engine: MigrationEngine,
+  catalog: MigrationSideCatalog,
+  moving: MovingService,
+  env: Record<string, string>,
+  during: (backfill: Promise<unknown>) => Promise<LoadResult>,
+): Promise<{ live: LoadResult; ms: number }> {
+  const { service, store } = moving;
+  const args = [
+    'migrate-store',
+    service,
+    '--to',
+    store,
+    '--phase',
+    'verify',
+    '--batch-size',
+    `${BATCH_SIZE}`,
+  ];
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], { cwd: PLATFORM_DIR, env });
+  const output: string[] = [];
+  child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const waiting: { pattern: RegExp; resolve: (at: { at: number; line: string }) => void }[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    output.push(line);
+    for (const wait of waiting) if (wait.pattern.test(line)) wait.resolve({ at: performance.now(), line });
+  });
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const failed = (code: number | null) =>
+    new Error(`polyshop ${args.join(' ')} exited ${code}:\n${output.join('\n')}`);
+  /** When the command prints a line matching `pattern`; rejected if it ends without one. */
+  const printed = (pattern: RegExp) =>
+    new Promise<{ at: number; line: string }>((resolve, reject) => {
+      waiting.push({ pattern, resolve });
+      void closed.then((code) => reject(failed(code)));
+    });
+  const started = printed(new RegExp(`^${service}: backfill \\(epoch`));
+  const ended = printed(new RegExp(`^${service}: backfill complete`));
+  ended.catch(() => undefined);
+  try {
+    const from = (await started).at;
+    const delay = eventLoopDelay();
+    const live = await during(ended);
+    const { at, line } = await ended;
+    const delayed = delay.stop();
+    const code = await closed;
+    if (code !== 0) throw failed(code);
+    note(`${line} (own process, live load beside it), ${delayed}`);
+    return { live, ms: at - from };
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await closed;
+    await endRound(engine, catalog, moving);
   }
 }
 
@@ -319,14 +426,19 @@ async function oneBackfill(
  *   raw bulk write of the same records' canonical documents, in the same batches, into a fresh
  *   collection, table or index (MongoDB `insertMany`, DynamoDB `BatchWriteItem`, OpenSearch `_bulk`);
  * - a live read of the service over HTTP (c=4, `LIVE_CONCURRENCY`) while a backfill runs, against the
- *   same load for as long without a migration: p50 and p99, the ratio of the p99s.
+ *   same load for as long without a migration: p50 and p99, the ratio of the p99s. Twice: the backfill
+ *   in this process, the platform's (`runBackfill`, its batches' synchronous work on the server's event
+ *   loop), and from `polyshop migrate-store` in a process of its own, as an operator runs it.
  *
  * Each in interleaved rounds; each backfill round starts the migration afresh on an emptied target.
  * `POLYSHOP_BENCH_MIGRATION_SERVICES=products,search` measures only those (e.g. under a profiler).
  */
 async function runMigration(target: BenchTarget, scale: Scale): Promise<ScenarioResult> {
   const settings = SETTINGS[scale];
+  // the command runs in its own process: only a PostgreSQL server, not one process's PGlite, is shared
+  if (!target.databaseUrl) throw new Error('the migration benchmark runs on target postgres only');
   const stores = await openStores();
+  const cliEnv = cliEnvironment(target.databaseUrl, stores);
   const only = process.env.POLYSHOP_BENCH_MIGRATION_SERVICES?.split(',');
   const moving = MOVING.filter((m) => m.loader(stores) && (!only || only.includes(m.service)));
   const bench = await startBenchPlatform({
@@ -369,33 +481,60 @@ async function runMigration(target: BenchTarget, scale: Scale): Promise<Scenario
       );
       const url = `${bench.base}${service.livePath(seeded)}`;
       const headers = { authorization: `Bearer ${bench.token}` };
-      let lastMs = 0;
-      const live = await compareInterleaved({
-        scenario: 'migration',
-        label: `${service.service} live c=${LIVE_CONCURRENCY}`,
-        anchorName: 'same reads, no migration',
-        rounds: settings.rounds,
-        metric: 'p99',
-        goal: P99_GOAL,
-        polyshop: async () => {
-          const round = await oneBackfill(engine, catalog, service, (backfill) =>
-            runHttpLoad({
-              url,
-              headers,
-              concurrency: LIVE_CONCURRENCY,
-              durationMs: 600_000,
-              until: backfill,
-            }),
-          );
-          lastMs = round.ms;
-          return round.live!;
-        },
-        anchor: () =>
-          runHttpLoad({ url, headers, concurrency: LIVE_CONCURRENCY, durationMs: Math.max(lastMs, 200) }),
-      });
-      comparisons.push(live);
+      /** The live reads during a backfill run by `round`, against the same reads for as long without a migration. */
+      const liveDuring = (
+        how: string,
+        rounds: number,
+        round: (during: (backfill: Promise<unknown>) => Promise<LoadResult>) => Promise<{
+          live?: LoadResult;
+          ms: number;
+        }>,
+      ) => {
+        let lastMs = 0;
+        return compareInterleaved({
+          scenario: 'migration',
+          label: `${service.service} live c=${LIVE_CONCURRENCY}, backfill ${how}`,
+          anchorName: 'same reads, no migration',
+          rounds,
+          metric: 'p99',
+          goal: P99_GOAL,
+          polyshop: async () => {
+            const { live, ms } = await round((backfill) =>
+              runHttpLoad({
+                url,
+                headers,
+                concurrency: LIVE_CONCURRENCY,
+                durationMs: 600_000,
+                until: backfill,
+              }),
+            );
+            lastMs = ms;
+            return live!;
+          },
+          anchor: async () => {
+            const durationMs = Math.max(lastMs, 200);
+            const delay = eventLoopDelay();
+            const result = await runHttpLoad({ url, headers, concurrency: LIVE_CONCURRENCY, durationMs });
+            note(
+              `${service.service}: same reads for ${(durationMs / 1000).toFixed(1)} s, no migration, ${delay.stop()}`,
+            );
+            return result;
+          },
+        });
+      };
+      const inProcess = await liveDuring("in the server's process", settings.rounds, (during) =>
+        oneBackfill(engine, catalog, service, during),
+      );
+      comparisons.push(inProcess);
       // reads that were not answered 2xx (in the median rounds), during the backfill and without
-      checks[`${service.service}LiveFailed`] = live.polyshop.failed + live.anchor.failed;
+      checks[`${service.service}LiveFailed`] = inProcess.polyshop.failed + inProcess.anchor.failed;
+      const fromCli = await liveDuring(
+        'from `polyshop migrate-store` (own process)',
+        settings.cliRounds,
+        (during) => oneCliBackfill(engine, catalog, service, cliEnv, during),
+      );
+      comparisons.push(fromCli);
+      checks[`${service.service}CliLiveFailed`] = fromCli.polyshop.failed + fromCli.anchor.failed;
     }
     return { scenario: 'migration', target: target.name, comparisons, checks };
   } finally {
