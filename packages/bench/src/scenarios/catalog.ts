@@ -14,6 +14,7 @@ import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
 import { compareInterleaved, runLoad, type Comparison, type LoadResult } from '../measure.ts';
 import { pgbench } from '../pgbench.ts';
 import type { BenchTarget, Scenario, ScenarioResult, Scale } from '../scenario.ts';
+import { freshMongoDatabaseUrl } from '../mongo-database.ts';
 
 /** The page measured: the largest demo category (35% of the catalogue), default sort, its facets. */
 const CATEGORY = 'clothing';
@@ -139,7 +140,8 @@ async function runCatalog(target: BenchTarget, scale: Scale): Promise<ScenarioRe
     ...SETTINGS[scale],
     ...(target.name === 'mongodb' && scale === 'full' ? MONGO_FULL : {}),
   };
-  const mongoUrl = target.name === 'mongodb' ? mongoDatabaseUrl(target.serverUrl!) : undefined;
+  const mongoUrl =
+    target.name === 'mongodb' ? freshMongoDatabaseUrl(target.serverUrl!, 'bench_catalog') : undefined;
   const bench = await startBenchPlatform({
     services: ['users', 'products'],
     databaseUrl: target.databaseUrl,
@@ -221,13 +223,6 @@ async function runCatalog(target: BenchTarget, scale: Scale): Promise<ScenarioRe
   } finally {
     for (const cleanup of cleanups) await cleanup();
   }
-}
-
-/** A fresh database on the MongoDB server, dropped after the run. */
-function mongoDatabaseUrl(server: string): string {
-  const url = new URL(server);
-  url.pathname = `/bench_catalog_${randomBytes(4).toString('hex')}`;
-  return url.toString();
 }
 
 export const catalog: Scenario = {

@@ -1,5 +1,4 @@
 import { isDeepStrictEqual } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import type { Document } from 'mongodb';
 import type { NotificationRecord, NotificationsModule } from '@polyshop/notifications';
 import { MongoNotificationSide, NOTIFICATION_TYPES } from '@polyshop/notifications';
@@ -8,6 +7,7 @@ import { startBenchPlatform } from '../http-session.ts';
 import { compareInterleaved, runLoad, type Comparison } from '../measure.ts';
 import { RecordingDatabase } from '../statement-recorder.ts';
 import type { BenchTarget, Scenario, ScenarioResult, Scale, TargetName } from '../scenario.ts';
+import { freshMongoDatabaseUrl } from '../mongo-database.ts';
 
 /**
  * The seed's notification claim ("delivery_log JSON -- Complex queries impossible"; Phase 2 trigger:
@@ -399,12 +399,8 @@ async function runNotificationQueries(target: BenchTarget, scale: Scale): Promis
   const settings = SETTINGS[scale];
   const count = settings.records[target.name]!;
   let mongo: MongoConnection | undefined;
-  let mongoUrl: string | undefined;
-  if (target.name === 'mongodb') {
-    const url = new URL(target.serverUrl!);
-    url.pathname = `/bench_notifications_${randomBytes(4).toString('hex')}`;
-    mongoUrl = url.toString();
-  }
+  const mongoUrl =
+    target.name === 'mongodb' ? freshMongoDatabaseUrl(target.serverUrl!, 'bench_notifications') : undefined;
   let recorder: RecordingDatabase | undefined;
   const bench = await startBenchPlatform({
     services: ['users', 'notifications'],

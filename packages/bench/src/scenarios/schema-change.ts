@@ -6,6 +6,7 @@ import { jsonClient } from '../http-client.ts';
 import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
 import { quantile, type Comparison, type LoadResult } from '../measure.ts';
 import type { BenchTarget, Scenario, ScenarioResult, Scale } from '../scenario.ts';
+import { freshMongoDatabaseUrl } from '../mongo-database.ts';
 
 /**
  * The seed's product claim ("Nightmare: Adding new product attributes requires schema changes";
@@ -383,12 +384,8 @@ function report(
  */
 async function runSchemaChange(target: BenchTarget, scale: Scale): Promise<ScenarioResult> {
   const settings = SETTINGS[scale];
-  let mongoUrl: string | undefined;
-  if (target.name === 'mongodb') {
-    const url = new URL(target.serverUrl!);
-    url.pathname = `/bench_schema_${randomBytes(4).toString('hex')}`;
-    mongoUrl = url.toString();
-  }
+  const mongoUrl =
+    target.name === 'mongodb' ? freshMongoDatabaseUrl(target.serverUrl!, 'bench_schema') : undefined;
   const bench = await startBenchPlatform({
     services: ['users', 'products'],
     databaseUrl: target.databaseUrl,
