@@ -266,6 +266,45 @@ function counterCells(counters: Counters): (string | number)[] {
   ];
 }
 
+/**
+ * polyshop's rounds of random multi-SKU reservations over `skus`: each round's ids are fresh, and after
+ * it the stock is checked (no SKU reserved beyond its quantity, reserved = the accepted units so far).
+ */
+class ReservationLedger {
+  /** SKUs reserved beyond their quantity, summed over the rounds. */
+  oversold = 0;
+  #reserved = 0;
+  #rounds = 0;
+
+  constructor(
+    private readonly bench: BenchPlatform,
+    private readonly skus: readonly string[],
+    private readonly settings: Settings,
+    private readonly prefix: string,
+  ) {}
+
+  /** One round at `concurrency`, its load run through `wrap` (e.g. observed), then the stock checked. */
+  async round(
+    concurrency: number,
+    wrap: (load: () => Promise<LoadResult>) => Promise<LoadResult> = (load) => load(),
+  ): Promise<LoadResult> {
+    const { bench, skus, settings } = this;
+    const id = `${this.prefix}-${this.#rounds++}`;
+    const result = await wrap(() =>
+      runLoad({
+        concurrency,
+        durationMs: settings.durationMs,
+        operation: (worker, sequence) =>
+          reserve(bench, `${id}-${worker}-${sequence}`, randomOrder(skus, settings.lines)),
+      }),
+    );
+    const checked = await checkStock(bench, skus, this.#reserved, result.ok * settings.lines);
+    this.#reserved = checked.reserved;
+    this.oversold += checked.oversold;
+    return result;
+  }
+}
+
 /** A target's result: its comparisons and table, and the oversell of its rounds and its sell-out. */
 function resultOf(
   target: BenchTarget,
@@ -313,29 +352,13 @@ async function onPostgres(target: BenchTarget, settings: Settings): Promise<Scen
     ],
     rows: [],
   };
-  let oversold = 0;
   try {
     await stockUp(bench, skus, STOCK);
     await createSeedTable(url, skus);
-    let reserved = 0;
-    let round = 0;
+    const ledger = new ReservationLedger(bench, skus, settings, prefix);
     for (const concurrency of settings.concurrency) {
       const mine = emptyCounters();
-      const polyshop = async () => {
-        const id = `${prefix}-${round++}`;
-        const result = await watch.observe(mine, () =>
-          runLoad({
-            concurrency,
-            durationMs: settings.durationMs,
-            operation: (worker, sequence) =>
-              reserve(bench, `${id}-${worker}-${sequence}`, randomOrder(skus, settings.lines)),
-          }),
-        );
-        const checked = await checkStock(bench, skus, reserved, result.ok * settings.lines);
-        reserved = checked.reserved;
-        oversold += checked.oversold;
-        return result;
-      };
+      const polyshop = () => ledger.round(concurrency, (load) => watch.observe(mine, load));
       const seedRows: (string | number)[][] = [];
       for (const sorted of settings.sortedAnchor ? [false, true] : [false]) {
         const theirs = emptyCounters();
@@ -364,7 +387,7 @@ async function onPostgres(target: BenchTarget, settings: Settings): Promise<Scen
       table.rows.push([concurrency, 'polyshop', ...counterCells(mine)], ...seedRows);
     }
     const sold = await sellOut(bench, settings, prefix);
-    return resultOf(target, settings, comparisons, table, oversold, sold);
+    return resultOf(target, settings, comparisons, table, ledger.oversold, sold);
   } finally {
     await watch.close();
     await bench.close();
@@ -393,7 +416,6 @@ async function onDynamo(target: BenchTarget, settings: Settings): Promise<Scenar
     columns: ['c', 'who', 'transactions cancelled and retried'],
     rows: [],
   };
-  let oversold = 0;
   try {
     await stockUp(bench, skus, STOCK);
     for (const sku of skus) {
@@ -401,8 +423,7 @@ async function onDynamo(target: BenchTarget, settings: Settings): Promise<Scenar
         new PutCommand({ TableName: tableName, Item: { ...key(sku), available: STOCK, reserved: 0 } }),
       );
     }
-    let reserved = 0;
-    let round = 0;
+    const ledger = new ReservationLedger(bench, skus, settings, prefix);
     for (const concurrency of settings.dynamoConcurrency) {
       let conflicts = 0;
       const anchorOrder = async () => {
@@ -437,26 +458,14 @@ async function onDynamo(target: BenchTarget, settings: Settings): Promise<Scenar
           label: `${target.name} c=${concurrency}`,
           anchorName: 'raw TransactWriteItems: one conditional ADD per SKU',
           rounds: settings.rounds,
-          polyshop: async () => {
-            const id = `${prefix}-${round++}`;
-            const result = await runLoad({
-              concurrency,
-              durationMs: settings.durationMs,
-              operation: (worker, sequence) =>
-                reserve(bench, `${id}-${worker}-${sequence}`, randomOrder(skus, settings.lines)),
-            });
-            const checked = await checkStock(bench, skus, reserved, result.ok * settings.lines);
-            reserved = checked.reserved;
-            oversold += checked.oversold;
-            return result;
-          },
+          polyshop: () => ledger.round(concurrency),
           anchor: () => runLoad({ concurrency, durationMs: settings.durationMs, operation: anchorOrder }),
         }),
       );
       table.rows.push([concurrency, 'raw TransactWriteItems', conflicts]);
     }
     const sold = await sellOut(bench, settings, prefix);
-    return resultOf(target, settings, comparisons, table, oversold, sold);
+    return resultOf(target, settings, comparisons, table, ledger.oversold, sold);
   } finally {
     await bench.close();
     await connection.client.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
