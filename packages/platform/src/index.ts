@@ -4,3 +4,4 @@ export * from './service-catalog.ts';
 export * from './service-ports.ts';
 export * from './platform-events.ts';
 export * from './server-urls.ts';
+export * from './openapi-document.ts';
