@@ -3808,6 +3808,193 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/overview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every service: its stores, readiness, request rate and p99 over the last minute
+     * @description Needs platform:read or platform:admin. Request figures are the difference of the HTTP histogram to the oldest read of this route within 60 s (since start on the first read).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description each opened store connection: `ok` or the error (as `/readyz`) */
+              checks: {
+                [key: string]: string;
+              };
+              services: {
+                /** @description `ok` or why it is not ready */
+                check: string;
+                /** @description the store writes are copied to */
+                mirror: string | null;
+                name: string;
+                p99: {
+                  /** @description true: beyond the largest bucket (seconds is that bucket) */
+                  above: boolean;
+                  /** @description upper bound of the histogram bucket the 99th percentile is in */
+                  seconds: number;
+                } | null;
+                perSecond: number | null;
+                /** @description its store migration phase, null for a service that cannot move */
+                phase: string | null;
+                prefix: string;
+                /** @description the store reads go to now */
+                reads: string;
+                ready: boolean;
+                requests: number | null;
+                /** @description the configured store */
+                store: string;
+                /** @description the source of truth writes go to */
+                writes: string;
+              }[];
+              status: 'ready' | 'unavailable';
+              /** @description the span the request figures cover (null: METRICS=off) */
+              windowSeconds: number | null;
+            };
+          };
+        };
+        /** @description The request is invalid: a field, parameter or header is refused (problem `field` and `errors` name it). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No access token, or one that is expired, revoked or unknown. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The token’s user lacks the permission this needs. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The URL and headers are larger than the limit (16 KiB): a query string or header is too long. */
+        431: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description A store or service this depends on is unavailable; retry later. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/inventory/': {
     parameters: {
       query?: never;

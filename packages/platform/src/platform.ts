@@ -25,6 +25,8 @@ import { createMigrationSides } from './migration/migration-sides.ts';
 import { PlatformMetrics, servicesOnStore } from './metrics/platform-metrics.ts';
 import { loadPlatformConfig, type PlatformConfig } from './platform-config.ts';
 import { createPlatformEvents } from './platform-events.ts';
+import { overviewRoutes, type Readiness } from './overview/overview-routes.ts';
+import { RequestWindow } from './overview/request-window.ts';
 import { assertServeRequirements } from './serve-requirements.ts';
 import { createAuthorizer, findServiceDefinition, serviceDefinitions } from './service-catalog.ts';
 import { serviceUrl } from './service-ports.ts';
@@ -148,6 +150,34 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
   };
   const authorizer = createAuthorizer(() => client('users'));
 
+  /** Each opened store's and running service's check, and where each service reads and writes. */
+  async function readiness(): Promise<Readiness> {
+    const checks: Record<string, string> = {};
+    let ready = true;
+    if (postgres) {
+      checks.postgres = await (await postgres).ping().then(
+        () => 'ok',
+        (e: Error) => ((ready = false), e.message),
+      );
+    }
+    for (const [name, ping] of stores.opened()) {
+      checks[name] = await ping().then(
+        () => 'ok',
+        (e: Error) => ((ready = false), e.message),
+      );
+    }
+    const routes: Readiness['stores'] = {};
+    for (const [name, module] of modules) {
+      if (module.stores) routes[name] = module.stores();
+      if (!module.ready) continue;
+      checks[name] = await module.ready().then(
+        () => 'ok',
+        (e: Error) => ((ready = false), e.message),
+      );
+    }
+    return { ready, checks, stores: routes };
+  }
+
   const app = await createHttpApp({
     logger,
     bodyLimit: config.HTTP_BODY_LIMIT,
@@ -212,6 +242,19 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
       }),
       { prefix: '/admin' },
     );
+    // `GET /admin/overview`: the operator console's overview (services, stores, readiness, traffic)
+    await app.register(
+      overviewRoutes({
+        services: definitions
+          .filter((d) => local.has(d.name))
+          .map((d) => ({ name: d.name, prefix: d.prefix, store: stores.storeFor(d) })),
+        readiness,
+        traffic: metrics.enabled ? new RequestWindow(metrics.registry, clock.now()) : undefined,
+        authorizer,
+        clock,
+      }),
+      { prefix: '/admin' },
+    );
   } catch (error) {
     await closeStores();
     throw error;
@@ -219,29 +262,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const checks: Record<string, string> = {};
-    let ready = true;
-    if (postgres) {
-      checks.postgres = await (await postgres).ping().then(
-        () => 'ok',
-        (e: Error) => ((ready = false), e.message),
-      );
-    }
-    for (const [name, ping] of stores.opened()) {
-      checks[name] = await ping().then(
-        () => 'ok',
-        (e: Error) => ((ready = false), e.message),
-      );
-    }
-    const routes: Record<string, unknown> = {};
-    for (const [name, module] of modules) {
-      if (module.stores) routes[name] = module.stores();
-      if (!module.ready) continue;
-      checks[name] = await module.ready().then(
-        () => 'ok',
-        (e: Error) => ((ready = false), e.message),
-      );
-    }
+    const { ready, checks, stores: routes } = await readiness();
     return reply
       .status(ready ? 200 : 503)
       .send({ status: ready ? 'ready' : 'unavailable', checks, stores: routes });

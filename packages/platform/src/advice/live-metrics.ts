@@ -33,6 +33,12 @@ export interface HistogramSummary {
   largestBound: number;
 }
 
+/** A histogram's cumulative bucket counts (upper bound → observations at or below it) and count. */
+export interface HistogramCounts {
+  count: number;
+  buckets: Map<number, number>;
+}
+
 /** Histogram `name` summed over the series whose labels include `match`; `undefined` when absent. */
 export async function histogramSummary(
   registry: Registry,
@@ -41,15 +47,54 @@ export async function histogramSummary(
 ): Promise<HistogramSummary | undefined> {
   const found = await samples(registry, name, match);
   if (!found) return undefined;
-  const count = found.filter((s) => s.metricName?.endsWith('_count')).reduce((t, s) => t + s.value, 0);
-  const buckets = new Map<number, number>();
-  for (const sample of found.filter((s) => s.metricName?.endsWith('_bucket'))) {
-    const le = sample.labels.le === '+Inf' ? Infinity : Number(sample.labels.le);
-    buckets.set(le, (buckets.get(le) ?? 0) + sample.value);
+  const counts = sumHistogram(found, () => '').get('') ?? { count: 0, buckets: new Map<number, number>() };
+  const bounds = [...counts.buckets.keys()];
+  return {
+    samples: found.length,
+    count: counts.count,
+    p99: percentileBound(counts, 0.99),
+    largestBound: Math.max(0, ...bounds.filter(Number.isFinite)),
+  };
+}
+
+/** Histogram `name` summed per value of its label `label` (series matching `match`); `undefined` when absent. */
+export async function histogramBy(
+  registry: Registry,
+  name: string,
+  label: string,
+  match: Labels = {},
+): Promise<Map<string, HistogramCounts> | undefined> {
+  const found = await samples(registry, name, match);
+  return found && sumHistogram(found, (s) => String(s.labels[label]));
+}
+
+function sumHistogram(found: Sample[], keyOf: (sample: Sample) => string): Map<string, HistogramCounts> {
+  const byKey = new Map<string, HistogramCounts>();
+  const countsOf = (sample: Sample) => {
+    const key = keyOf(sample);
+    let counts = byKey.get(key);
+    if (!counts) byKey.set(key, (counts = { count: 0, buckets: new Map<number, number>() }));
+    return counts;
+  };
+  for (const sample of found) {
+    if (sample.metricName?.endsWith('_count')) countsOf(sample).count += sample.value;
+    else if (sample.metricName?.endsWith('_bucket')) {
+      const { buckets } = countsOf(sample);
+      const le = sample.labels.le === '+Inf' ? Infinity : Number(sample.labels.le);
+      buckets.set(le, (buckets.get(le) ?? 0) + sample.value);
+    }
   }
+  return byKey;
+}
+
+/**
+ * The upper bound of the bucket quantile `q` falls in (seconds); `Infinity` above the largest bucket;
+ * `undefined` with no observation.
+ */
+export function percentileBound({ count, buckets }: HistogramCounts, q: number): number | undefined {
+  if (count === 0) return undefined;
   const bounds = [...buckets.keys()].sort((a, b) => a - b);
-  const p99 = count === 0 ? undefined : (bounds.find((le) => buckets.get(le)! >= 0.99 * count) ?? Infinity);
-  return { samples: found.length, count, p99, largestBound: Math.max(0, ...bounds.filter(Number.isFinite)) };
+  return bounds.find((le) => buckets.get(le)! >= q * count) ?? Infinity;
 }
 
 /** Counter `name` summed by the value of `label` (series matching `match`); `undefined` when absent. */
