@@ -1,11 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
 import { openPostgres } from '@polyshop/stores';
 import { createTestDatabase, dropTestDatabase, testDatabaseUrl, testServerUrl } from '@polyshop/testing';
 import { startDurablePostgres, type BenchPostgres } from './durable-postgres.ts';
 import { findPgbench } from './pgbench.ts';
-import { formatResult } from './report.ts';
+import { formatResult } from './print-result.ts';
 import {
   TARGET_NAMES,
   type BenchTarget,
@@ -14,6 +15,11 @@ import {
   type TargetName,
 } from './scenario.ts';
 import { SCENARIOS } from './scenarios/index.ts';
+import { collectEnvironment } from './report/environment.ts';
+import { writeReport, type RunRecord } from './report/write-report.ts';
+
+/** Where `--report` writes when given no file. */
+const DEFAULT_REPORT = 'docs/benchmarks.md';
 
 /** Correctness checks a scenario may report: any of them above 0 fails the run (and CI). */
 const MUST_BE_ZERO = ['oversold', 'deadlocks', 'acceptedNotConfirmed', 'staleAfterOwnWrite', 'moneyWrong'];
@@ -42,6 +48,8 @@ interface Options {
   target?: TargetName[];
   json?: string;
   unsafeFast?: boolean;
+  report?: string | true;
+  from?: string;
 }
 
 /**
@@ -88,6 +96,14 @@ async function main(argv: string[]): Promise<number> {
       'run the PostgreSQL figures on the test server (POLYSHOP_TEST_DATABASE_URL, fsync off) instead of a durable one',
     )
     .option('--json <file>', 'also write the raw results as JSON to this file')
+    .option(
+      '--report [file]',
+      `write the study of the seed's claims (Markdown, Vega-Lite charts as SVG and the raw results in a folder beside it) to this file (default ${DEFAULT_REPORT})`,
+    )
+    .option(
+      '--from <results.json>',
+      'with --report: write the report from a saved run (its results.json) instead of running',
+    )
     .showHelpAfterError();
   program.parse(argv, { from: 'user' });
   const known = new Map(SCENARIOS.map((s) => [s.name, s]));
@@ -97,10 +113,30 @@ async function main(argv: string[]): Promise<number> {
   }
   const scenarios = program.args.length ? program.args.map((name) => known.get(name)!) : SCENARIOS;
   const options = program.opts<Options>();
+  const reportFile = options.report === true ? DEFAULT_REPORT : options.report;
+  if (options.from) {
+    if (!reportFile) {
+      program.error('--from needs --report');
+      return 2;
+    }
+    const saved = JSON.parse(readFileSync(options.from, 'utf8')) as RunRecord;
+    await writeReport(saved, reportFile);
+    process.stdout.write(`report: ${reportFile} (from ${options.from})\n`);
+    return 0;
+  }
+  const startedAt = new Date().toISOString();
   const wanted = new Set<TargetName>(options.target ?? TARGET_NAMES);
   const needsPostgres = scenarios.some((s) => s.targets.includes('postgres')) && wanted.has('postgres');
   const server = needsPostgres ? await benchPostgres(options) : undefined;
   const pgbenchBinary = findPgbench();
+  const environment = reportFile
+    ? await collectEnvironment({
+        postgresUrl: server?.url,
+        mongodbUrl: wanted.has('mongodb') ? testServerUrl(SERVER_VARIABLES.mongodb!) : undefined,
+        opensearchUrl: wanted.has('opensearch') ? testServerUrl(SERVER_VARIABLES.opensearch!) : undefined,
+        dynamodbEndpoint: wanted.has('dynamodb') ? testServerUrl(SERVER_VARIABLES.dynamodb!) : undefined,
+      })
+    : undefined;
   const results: ScenarioResult[] = [];
   let failed = false;
   try {
@@ -141,6 +177,19 @@ async function main(argv: string[]): Promise<number> {
     }
   } finally {
     await server?.stop?.();
+  }
+  if (reportFile && environment) {
+    environment.machine.loadAtEnd = loadavg()[0]!;
+    const run: RunRecord = {
+      scale: options.scale,
+      command: `polyshop bench ${argv.join(' ')}`,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      environment,
+      results,
+    };
+    await writeReport(run, reportFile);
+    process.stdout.write(`report: ${reportFile}\n`);
   }
   if (options.json) {
     mkdirSync(dirname(options.json), { recursive: true });

@@ -13,13 +13,23 @@ import { runHttpLoad } from '../http-load.ts';
 import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
 import { compareInterleaved, runLoad, type Comparison, type LoadResult } from '../measure.ts';
 import { pgbench } from '../pgbench.ts';
-import type { BenchTarget, Scenario, ScenarioResult, Scale } from '../scenario.ts';
+import type { BenchTarget, ResultTable, Scenario, ScenarioResult, Scale } from '../scenario.ts';
+import { explainScans } from '../sql-plan.ts';
+import { RecordingDatabase } from '../statement-recorder.ts';
 import { freshMongoDatabaseUrl } from '../mongo-database.ts';
 
 /** The page measured: the largest demo category (35% of the catalogue), default sort, its facets. */
 const CATEGORY = 'clothing';
 const PAGE = `/products?category=${CATEGORY}`;
+/**
+ * The seed's own example of a JSON query that has "poor performance, no proper indexing": smartphones
+ * whose main camera is 48MP and whose storage is 256GB or 512GB, with the category's facets.
+ */
+const SEED_QUERY = { category: 'smartphones', 'spec.camera.main': '48MP', 'attr.storage': '256GB,512GB' };
+const SEED_PAGE = `/products?${new URLSearchParams(SEED_QUERY).toString()}`;
 const CONCURRENCY = 16;
+
+type RawQuery = Parameters<typeof searchProductsJson>[1];
 
 const SETTINGS = {
   small: { products: 3000, durationMs: 1000, rounds: 3 },
@@ -33,21 +43,6 @@ const MONGO_FULL = { durationMs: 30_000, rounds: 3 } as const;
 interface Statement {
   text: string;
   params: readonly unknown[];
-}
-
-/** `db` whose `query` calls are also appended to `statements`. */
-function recording(db: SqlDatabase, statements: Statement[]): SqlDatabase {
-  return new Proxy(db, {
-    get(target, property, receiver) {
-      if (property === 'query')
-        return (text: string, params: readonly unknown[] = []) => {
-          statements.push({ text, params });
-          return target.query(text, params);
-        };
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }
 
 /** A parameter as an SQL literal (pgbench scripts take no bind values); the statement keeps its casts. */
@@ -70,16 +65,47 @@ function pgbenchScript(statements: readonly Statement[]): string {
     .join('');
 }
 
-/** The SQL the PostgreSQL adapter runs for the page (category lookup, page as JSON, facets), recorded once. */
-async function recordSql(db: SqlDatabase): Promise<Statement[]> {
-  const statements: Statement[] = [];
-  const repository = new PostgresProductRepository(recording(db, statements));
-  await searchProductsJson({ repository, clock: systemClock }, { category: CATEGORY });
-  return statements;
+/** The SQL the PostgreSQL adapter runs for `query` (category lookup, page as JSON, facets), recorded once. */
+async function recordSql(db: SqlDatabase, query: RawQuery = { category: CATEGORY }): Promise<Statement[]> {
+  const recorder = new RecordingDatabase(db);
+  recorder.record();
+  await searchProductsJson(
+    { repository: new PostgresProductRepository(recorder), clock: systemClock },
+    query,
+  );
+  return recorder.stopRecording().flatMap((unit) => unit.statements);
+}
+
+/**
+ * What the planner does with each statement of the measured page and of the seed's own example query
+ * ("WHERE JSON_EXTRACT(specifications, '$.camera.main') = '48MP' AND … storage IN ('256GB', '512GB')
+ * -- Poor performance, no proper indexing"): its index scans, and whether it reads the table whole.
+ */
+async function planTable(db: SqlDatabase): Promise<ResultTable> {
+  const rows: (string | number)[][] = [];
+  for (const [name, query] of [
+    ['category page', { category: CATEGORY }],
+    ["the seed's query", SEED_QUERY],
+  ] as const) {
+    const statements = await recordSql(db, query);
+    for (const [i, statement] of statements.entries()) {
+      const { indexes, seqScan } = await explainScans(db, statement, 'products');
+      const what = /\bFROM\s+([a-z_]+\.[a-z_]+)/i.exec(statement.text)?.[1] ?? 'statement';
+      rows.push([name, `${i + 1}: ${what}`, indexes.join(', ') || '—', seqScan ? 'yes' : 'no']);
+    }
+  }
+  return {
+    title: "plans of the adapter's SQL (EXPLAIN)",
+    columns: ['query', 'statement: from', 'index scans', 'reads products whole'],
+    rows,
+  };
 }
 
 /** The commands the MongoDB adapter sends for the page, recorded by the driver's command monitoring. */
-async function recordMongo(url: string): Promise<{ client: MongoClient; commands: Document[][] }> {
+async function recordMongo(
+  url: string,
+  query: RawQuery,
+): Promise<{ client: MongoClient; commands: Document[][] }> {
   const client = new MongoClient(url, { monitorCommands: true, ignoreUndefined: true });
   await client.connect();
   const sent: Document[] = [];
@@ -90,7 +116,7 @@ async function recordMongo(url: string): Promise<{ client: MongoClient; commands
   };
   client.on('commandStarted', listener);
   const repository = new MongoProductRepository({ client, db: client.db(), supportsTransactions: false });
-  await searchProductsJson({ repository, clock: systemClock }, { category: CATEGORY });
+  await searchProductsJson({ repository, clock: systemClock }, query);
   client.off('commandStarted', listener);
   // the category first; then the page and the facets, which the adapter sends together
   return { client, commands: [sent.slice(0, 1), sent.slice(1)] };
@@ -133,7 +159,9 @@ async function checkPage(bench: BenchPlatform): Promise<Record<string, number>> 
 /**
  * `catalog`: the category page with facets over HTTP at c=16 on a seeded catalogue — uncached
  * (`Cache-Control: no-cache`) against the adapter's own statements run raw (pgbench on PostgreSQL, an
- * in-process loop on PGlite, the official driver on MongoDB), and cached against uncached.
+ * in-process loop on PGlite, the official driver on MongoDB), cached against uncached, and the seed's
+ * own example query (a nested spec and an attribute list, with facets) uncached against its raw
+ * statements; on PostgreSQL and PGlite, the plans of both.
  */
 async function runCatalog(target: BenchTarget, scale: Scale): Promise<ScenarioResult> {
   const settings = {
@@ -151,73 +179,101 @@ async function runCatalog(target: BenchTarget, scale: Scale): Promise<ScenarioRe
   try {
     const { deps } = bench.platform.module('products') as ProductsModule;
     await loadCatalogue(deps, { products: settings.products, events: false });
-    let anchor: () => Promise<LoadResult>;
-    let anchorName: string;
     const load = (operation: () => Promise<boolean>) => () =>
       runLoad({ concurrency: CONCURRENCY, durationMs: settings.durationMs, operation });
+    let rawRun: (query: RawQuery) => Promise<{ name: string; run: () => Promise<LoadResult> }>;
+    const tables: ResultTable[] = [];
     if (mongoUrl) {
-      const { client, commands } = await recordMongo(mongoUrl);
+      rawRun = async (query) => {
+        const { client, commands } = await recordMongo(mongoUrl, query);
+        cleanups.push(() => client.close());
+        const db = client.db();
+        return {
+          name: 'official driver: the adapter’s own commands (category, page, facet counts)',
+          run: load(async () => {
+            for (const step of commands) await Promise.all(step.map((command) => db.command(command)));
+            return true;
+          }),
+        };
+      };
       // after the platform closed: its outbox relay would write the database again
       cleanups.push(async () => {
+        const client = await MongoClient.connect(mongoUrl);
         await client.db().dropDatabase();
         await client.close();
-      });
-      const db = client.db();
-      anchorName = 'official driver: the adapter’s own commands (category, page, facet counts)';
-      anchor = load(async () => {
-        for (const step of commands) await Promise.all(step.map((command) => db.command(command)));
-        return true;
       });
     } else if (target.databaseUrl && target.pgbench) {
       const db = await openPostgres({ url: target.databaseUrl, poolSize: 2 });
       cleanups.unshift(() => db.close());
       await db.query('VACUUM ANALYZE'); // what autovacuum does after a bulk load: both sides measure the settled table
-      const script = pgbenchScript(await recordSql(db));
+      tables.push(await planTable(db));
       const [binary, url] = [target.pgbench, target.databaseUrl];
-      anchorName = 'pgbench: the adapter’s own SQL (category, page, facets)';
-      anchor = () =>
-        pgbench({ binary, url, script, concurrency: CONCURRENCY, durationMs: settings.durationMs });
+      rawRun = async (query) => {
+        const script = pgbenchScript(await recordSql(db, query));
+        return {
+          name: 'pgbench: the adapter’s own SQL (category, page, facets)',
+          run: () =>
+            pgbench({ binary, url, script, concurrency: CONCURRENCY, durationMs: settings.durationMs }),
+        };
+      };
     } else {
       const db = await bench.platform.postgres();
       await db.query('VACUUM ANALYZE');
-      const statements = await recordSql(db);
-      anchorName = 'raw loop: the adapter’s own SQL in this process';
-      anchor = load(async () => {
-        for (const { text, params } of statements) await db.query(text, params);
-        return true;
-      });
+      tables.push(await planTable(db));
+      rawRun = async (query) => {
+        const statements = await recordSql(db, query);
+        return {
+          name: 'raw loop: the adapter’s own SQL in this process',
+          run: load(async () => {
+            for (const { text, params } of statements) await db.query(text, params);
+            return true;
+          }),
+        };
+      };
     }
     // the HTTP clients run in a worker thread, off the event loop of the server they measure
-    const page = (headers: Record<string, string>) => () =>
+    const page = (path: string, headers: Record<string, string>) => () =>
       runHttpLoad({
-        url: `${bench.base}${PAGE}`,
+        url: `${bench.base}${path}`,
         headers,
         concurrency: CONCURRENCY,
         durationMs: settings.durationMs,
       });
-    const uncached = page({ 'cache-control': 'no-cache' });
+    const noCache = { 'cache-control': 'no-cache' };
+    const uncached = page(PAGE, noCache);
+    const pageAnchor = await rawRun({ category: CATEGORY });
+    const seedAnchor = await rawRun(SEED_QUERY);
     const comparisons: Comparison[] = [
       await compareInterleaved({
         scenario: 'catalog',
         label: `${target.name} c=${CONCURRENCY} uncached`,
-        anchorName,
+        anchorName: pageAnchor.name,
         rounds: settings.rounds,
         polyshop: uncached,
-        anchor,
+        anchor: pageAnchor.run,
       }),
       await compareInterleaved({
         scenario: 'catalog',
         label: `${target.name} c=${CONCURRENCY} cached`,
         anchorName: 'the same page uncached (Cache-Control: no-cache)',
         rounds: settings.rounds,
-        polyshop: page({}),
+        polyshop: page(PAGE, {}),
         anchor: uncached,
+      }),
+      await compareInterleaved({
+        scenario: 'catalog',
+        label: `${target.name} c=${CONCURRENCY} seed's query uncached`,
+        anchorName: seedAnchor.name,
+        rounds: settings.rounds,
+        polyshop: page(SEED_PAGE, noCache),
+        anchor: seedAnchor.run,
       }),
     ];
     return {
       scenario: 'catalog',
       target: target.name,
       comparisons,
+      tables,
       checks: { products: settings.products, ...(await checkPage(bench)) },
     };
   } finally {
@@ -228,7 +284,7 @@ async function runCatalog(target: BenchTarget, scale: Scale): Promise<ScenarioRe
 export const catalog: Scenario = {
   name: 'catalog',
   summary:
-    'category page with facets over HTTP at c=16, uncached vs the adapter’s own queries, cached vs uncached',
+    'category page with facets over HTTP at c=16, uncached vs the adapter’s own queries, cached vs uncached; the seed’s JSON query and its plans',
   targets: ['pglite', 'postgres', 'mongodb'],
   run: runCatalog,
 };

@@ -6,6 +6,7 @@ import { openMongo, type MongoConnection, type SqlDatabase } from '@polyshop/sto
 import { startBenchPlatform } from '../http-session.ts';
 import { compareInterleaved, runLoad, type Comparison } from '../measure.ts';
 import { RecordingDatabase } from '../statement-recorder.ts';
+import { explainScans } from '../sql-plan.ts';
 import type { BenchTarget, Scenario, ScenarioResult, Scale, TargetName } from '../scenario.ts';
 import { freshMongoDatabaseUrl } from '../mongo-database.ts';
 
@@ -353,27 +354,6 @@ function shapes(
   ];
 }
 
-/** The plan's scans: the index scans (node type and index), and whether any node reads the whole table. */
-async function explain(db: SqlDatabase, sql: { text: string; params: readonly unknown[] }) {
-  const [plan] = await db.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (FORMAT JSON) ${sql.text}`, sql.params);
-  const indexes = new Set<string>();
-  let seqScan = false;
-  const walk = (node: Record<string, unknown>) => {
-    // the access path with its node: an index scan walking the window backwards stops at the LIMIT, a
-    // bitmap scan reads the whole window first
-    if (typeof node['Index Name'] === 'string') {
-      const backward = node['Scan Direction'] === 'Backward' ? ' backward' : '';
-      indexes.add(`${String(node['Node Type'])}${backward} ${node['Index Name']}`);
-    }
-    if (node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'records') seqScan = true;
-    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
-  };
-  const top = plan!['QUERY PLAN'];
-  const parsed = (typeof top === 'string' ? JSON.parse(top) : top) as { Plan: Record<string, unknown> }[];
-  walk(parsed[0]!.Plan);
-  return { indexes: [...indexes], seqScan };
-}
-
 /**
  * The bench admin's welcome notification (its `user.registered`, handled once the platform started)
  * waited for and removed: the log holds only generated records, whose answers are known.
@@ -450,7 +430,7 @@ async function runNotificationQueries(target: BenchTarget, scale: Scale): Promis
         : Object.keys(answer as object).length;
       let plan = '';
       if (postgres && shape.sql) {
-        const { indexes, seqScan } = await explain(postgres, await shape.sql());
+        const { indexes, seqScan } = await explainScans(postgres, await shape.sql(), 'records');
         checks[`seqScan.${shape.name}`] = seqScan ? 1 : 0;
         plan = ` [${indexes.join('+') || 'no index'}${seqScan ? ', seq scan' : ''}]`;
       }

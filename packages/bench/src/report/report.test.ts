@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { Comparison, LoadResult } from '../measure.ts';
+import type { ScenarioResult } from '../scenario.ts';
+import { RunResults } from './claim.ts';
+import { inventoryDeadlocks } from './claims/inventory.ts';
+import { CLAIMS, writeReport, type RunRecord } from './write-report.ts';
+import type { Environment } from './environment.ts';
+
+const load = (perSecond: number, p99Ms = 10): LoadResult => ({
+  perSecond,
+  ok: 1,
+  failed: 0,
+  p50Ms: p99Ms / 2,
+  p99Ms,
+});
+
+function comparison(label: string, anchorName: string, mine: number, theirs: number): Comparison {
+  return {
+    scenario: 'inventory-contention',
+    label,
+    anchorName,
+    polyshop: load(mine),
+    anchor: load(theirs),
+    ratio: mine / theirs,
+    rounds: 3,
+  };
+}
+
+/** An inventory-contention result on PostgreSQL whose counters say who deadlocked how often. */
+function contention(deadlocks: { polyshop: number; random: number }): ScenarioResult {
+  const random = "the seed's BEGIN; SELECT … FOR UPDATE (random order); UPDATE; COMMIT, retried on deadlock";
+  return {
+    scenario: 'inventory-contention',
+    target: 'postgres',
+    comparisons: [comparison('postgres c=1', random, 100, 300), comparison('postgres c=64', random, 300, 2)],
+    tables: [
+      {
+        title: "PostgreSQL's counters (5 SKUs per order of 50, summed over the rounds)",
+        columns: [
+          'c',
+          'who',
+          'deadlocks (pg_stat_database)',
+          'retried by the client',
+          'lock_timeout 2s',
+          'waiting',
+        ],
+        rows: [
+          [64, 'polyshop', deadlocks.polyshop, 0, 0, '1.0 / 2'],
+          [64, 'seed FOR UPDATE, random order', deadlocks.random, deadlocks.random, 3, '40.1 / 64'],
+        ],
+      },
+    ],
+    checks: { oversold: 0, sellOutOrders: 10, sellOutAccepted: 5 },
+  };
+}
+
+const environment: Environment = {
+  machine: { cpu: 'test CPU', cores: 2, memoryGiB: 8, kernel: 'Linux test', node: 'v20', loadAtStart: 1 },
+  stores: [
+    { target: 'postgres', server: 'PostgreSQL 15', settings: 'fsync=on', standIn: false },
+    { target: 'dynamodb', server: 'moto 5', settings: '', standIn: true },
+  ],
+};
+
+describe('the report: verdicts from figures, charts rendered, every claim written', () => {
+  it('reads the deadlock claim from PostgreSQL’s own counters', () => {
+    const verdict = (deadlocks: { polyshop: number; random: number }) =>
+      inventoryDeadlocks.build(new RunResults([contention(deadlocks)]), environment).verdict!;
+    assert.equal(
+      verdict({ polyshop: 0, random: 12 }).word,
+      'qualified',
+      'the seed’s order deadlocks, polyshop does not',
+    );
+    assert.match(
+      verdict({ polyshop: 0, random: 12 }).decidedBy,
+      /12 deadlocks in the seed's random lock order/,
+    );
+    assert.equal(
+      verdict({ polyshop: 3, random: 12 }).word,
+      'confirmed',
+      'polyshop itself deadlocking confirms it',
+    );
+    assert.equal(verdict({ polyshop: 0, random: 0 }).word, 'refuted', 'no deadlock anywhere refutes it');
+    const none = inventoryDeadlocks.build(new RunResults([]), environment).verdict!;
+    assert.equal(none.word, 'not decided', 'no run decides nothing');
+  });
+
+  it('writes a section per claim with its charts as SVG files, stand-ins marked, and the run beside it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'polyshop-report-'));
+    try {
+      const dynamo: ScenarioResult = {
+        scenario: 'inventory-contention',
+        target: 'dynamodb',
+        comparisons: [
+          comparison('dynamodb c=1', 'raw TransactWriteItems: one conditional ADD per SKU', 10, 20),
+        ],
+        checks: { oversold: 0 },
+      };
+      const run: RunRecord = {
+        scale: 'small',
+        command: 'polyshop bench --report',
+        startedAt: '2026-12-07T08:00:00.000Z',
+        finishedAt: '2026-12-07T08:10:00.000Z',
+        environment,
+        results: [contention({ polyshop: 0, random: 7 }), dynamo],
+      };
+      const file = join(dir, 'benchmarks.md');
+      await writeReport(run, file);
+      const text = readFileSync(file, 'utf8');
+      for (const claim of CLAIMS)
+        assert.ok(text.includes(`## ${claim.heading}`), `a section for ${claim.id}`);
+      assert.match(text, /\*\*Verdict: qualified\*\* — 7 deadlocks/);
+      assert.match(
+        text,
+        /\| dynamodb \| moto 5 \| {2}\| \*\*yes\*\*/,
+        'the stand-in is marked where the run is described',
+      );
+      assert.match(text, /\| postgres \| PostgreSQL 15 \| fsync=on \| no \|/);
+      const chart = join(dir, 'benchmarks', 'inventory-orders.svg');
+      assert.ok(text.includes('](benchmarks/inventory-orders.svg)'), 'the report shows the chart');
+      assert.match(readFileSync(chart, 'utf8'), /^<svg[^>]*>[\s\S]*polyshop \(PostgreSQL\)[\s\S]*<\/svg>$/);
+      const saved = JSON.parse(readFileSync(join(dir, 'benchmarks', 'results.json'), 'utf8')) as RunRecord;
+      assert.deepEqual(saved, run, 'the run is saved as it was, for --from');
+      assert.equal(existsSync(join(dir, 'benchmarks', 'money.svg')), false, 'no chart without figures');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
