@@ -31,9 +31,12 @@ if (files.length === 0) {
 }
 
 if (!roots.length && !process.env.POLYSHOP_SKIP_TYPECHECK) {
-  console.log('typecheck: tsc -p tsconfig.json');
-  const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-  if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  // the console's browser code has its own project (DOM, Preact's JSX): packages/console/tsconfig.json
+  for (const project of ['tsconfig.json', 'packages/console/tsconfig.json']) {
+    console.log(`typecheck: tsc -p ${project}`);
+    const tsc = spawnSync('npx', ['tsc', '-p', project], { cwd: root, stdio: 'inherit' });
+    if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  }
 }
 
 const concurrency = process.env.POLYSHOP_TEST_CONCURRENCY ?? '2';

@@ -17,6 +17,7 @@ import {
   type ServiceName,
 } from '@polyshop/http';
 import { MigrationStateStore, PLATFORM_SCHEMA } from '@polyshop/migration';
+import { consoleRoutes } from '@polyshop/console';
 import { adminRoutes } from './admin-routes.ts';
 import { adviceRoutes } from './advice/advice-routes.ts';
 import { platformAdviceSources } from './advice/advice-sources.ts';
@@ -242,6 +243,8 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
       }),
       { prefix: '/admin' },
     );
+    // the operator console (packages/console), bundled when first asked for
+    await app.register(consoleRoutes(), { prefix: '/console' });
     // `GET /admin/overview`: the operator console's overview (services, stores, readiness, traffic)
     await app.register(
       overviewRoutes({
