@@ -348,7 +348,7 @@ export class PostgresInventoryRepository implements InventoryRepository {
     let fast: Awaited<ReturnType<typeof reserveOnKnownStock>> = undefined;
     if (known) {
       fast = await reserveOnKnownStock(this.#db, batch, known).catch((error: unknown) => {
-        // Another writer inserted one of the ids meanwhile, or a deadlock: the general path answers.
+        // One of the ids exists (a retried request, or another writer's), or a deadlock: the general path answers.
         if (isUniqueViolation(error) || isTransientTransactionError(error)) return 'refused' as const;
         throw error;
       });

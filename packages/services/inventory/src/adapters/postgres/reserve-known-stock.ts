@@ -21,8 +21,12 @@ import {
  *
  * Resolves to undefined when the known row cannot hold the batch (no statement is sent), and to
  * `'refused'` when the statement changed nothing: the row moved on (another process, or a commit or
- * adjustment), a reservation id already exists, or the stock is short. The caller then runs the
- * general `reserveBatch`, which allocates in arrival order and answers each case.
+ * adjustment) or the stock is short. A reservation id that already exists fails the statement with a
+ * unique violation (the primary key), which undoes the whole statement; the caller treats that as
+ * refused too and runs the general `reserveBatch`, which allocates in arrival order and answers each
+ * case. There is deliberately no `NOT EXISTS` probe of the ids: PGlite has no autovacuum, so the
+ * statement's generic plan, made while the table was small, read `id = ANY($ids)` with a sequential
+ * scan of every reservation ever made, for good (3.6 ms a batch after 20k reservations).
  */
 export async function reserveOnKnownStock(
   db: SqlExecutor,
@@ -57,11 +61,10 @@ export async function reserveOnKnownStock(
   const applied = await db.query<{ version: number }>(
     `WITH taken AS (
        UPDATE inventory.stock SET reserved = reserved + $2, version = version + $3, updated_at = $4
-       WHERE sku = $1 AND version = $5 AND quantity = $9 AND reserved = $10 AND quantity - reserved >= $2
-         AND NOT EXISTS (SELECT 1 FROM inventory.reservations WHERE id = ANY($6::text[]))
+       WHERE sku = $1 AND version = $5 AND quantity = $8 AND reserved = $9 AND quantity - reserved >= $2
        RETURNING version),
-     reservations AS (${reservationsInsertFromJson('$7', 'taken')}),
-     outbox AS (${outboxInsertFromJson('inventory', '$8', 'taken')})
+     reservations AS (${reservationsInsertFromJson('$6', 'taken')}),
+     outbox AS (${outboxInsertFromJson('inventory', '$7', 'taken')})
      SELECT version FROM taken`,
     [
       known.sku,
@@ -69,7 +72,6 @@ export async function reserveOnKnownStock(
       batch.length,
       now,
       known.version,
-      batch.map(({ reservation }) => reservation.id),
       reservationRecords(batch),
       JSON.stringify(events),
       known.quantity,
