@@ -119,7 +119,17 @@ async function main(argv: string[]): Promise<number> {
       program.error('--from needs --report');
       return 2;
     }
-    const saved = JSON.parse(readFileSync(options.from, 'utf8')) as RunRecord;
+    let saved: RunRecord;
+    try {
+      saved = JSON.parse(readFileSync(options.from, 'utf8')) as RunRecord;
+    } catch (error) {
+      program.error(`--from ${options.from}: cannot read a saved run (${(error as Error).message})`);
+      return 2;
+    }
+    if (!Array.isArray(saved.results) || !saved.environment) {
+      program.error(`--from ${options.from}: not a run saved by --report (no results and environment)`);
+      return 2;
+    }
     await writeReport(saved, reportFile);
     process.stdout.write(`report: ${reportFile} (from ${options.from})\n`);
     return 0;

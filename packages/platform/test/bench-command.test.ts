@@ -18,9 +18,32 @@ describe('polyshop bench (process)', () => {
       '--scale',
       '--target',
       '--unsafe-fast',
+      '--report',
+      '--from',
     ]) {
       assert.ok(stdout.includes(expected), `bench --help mentions ${expected}`);
     }
+  });
+
+  it('refuses --from without --report, and a --from file that is not there', async () => {
+    const alone = await run(process.execPath, [bin, 'bench', '--from', 'x.json']).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal((alone as { code: number }).code, 1);
+    assert.match((alone as { stderr: string }).stderr, /--from needs --report/);
+    const missing = await run(process.execPath, [
+      bin,
+      'bench',
+      '--report',
+      '/tmp/polyshop-never-written.md',
+      '--from',
+      '/nonexistent/results.json',
+    ]).catch((error: { code: number; stderr: string }) => error);
+    assert.equal((missing as { code: number }).code, 1);
+    assert.match(
+      (missing as { stderr: string }).stderr,
+      /--from \/nonexistent\/results.json: cannot read a saved run/,
+    );
   });
 
   it('refuses an unknown scenario with a clear message and exit code 1', async () => {

@@ -10,13 +10,13 @@ export function registerBenchCommand(program: Command): void {
   program
     .command('bench')
     .description(
-      'run the benchmarks (hot-sku, checkout, catalog, search): figures beside same-run anchors and ratios; see `polyshop bench --help`',
+      "run the benchmarks (hot paths, migrations, the seed's claims): figures beside same-run anchors and ratios; --report writes the study; see `polyshop bench --help`",
     )
     .helpOption(false)
     .allowUnknownOption(true)
     .argument(
       '[args...]',
-      'passed to the benchmark program: [scenario…] [--scale small|full] [--target …] [--json file] [--unsafe-fast]',
+      'passed to the benchmark program: [scenario…] [--scale small|full] [--target …] [--json file] [--report [file]] [--from results.json] [--unsafe-fast]',
     )
     .action((args: string[]) => {
       const result = spawnSync(
