@@ -171,7 +171,7 @@ async function main(argv: string[]): Promise<number> {
             if (!url) continue;
             target.serverUrl = url;
           }
-          const result = await scenario.run(target, options.scale);
+          const result = { ...(await scenario.run(target, options.scale)), loadAverage: loadavg()[0]! };
           results.push(result);
           process.stdout.write(formatResult(result, target));
           if (MUST_BE_ZERO.some((check) => (result.checks[check] ?? 0) > 0)) failed = true;

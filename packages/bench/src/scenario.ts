@@ -46,6 +46,8 @@ export interface ScenarioResult {
   checks: Record<string, number>;
   /** More figures, printed as tables after the comparisons. */
   tables?: ResultTable[];
+  /** The machine's 1-minute load average when the scenario ended (set by the runner: the machine is shared). */
+  loadAverage?: number;
 }
 
 /** One benchmark: where it can run and how. */

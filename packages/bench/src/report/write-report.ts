@@ -96,6 +96,8 @@ function resultSection(result: ScenarioResult, results: RunResults): string {
     parts.push(`${table.title}:`, '', markdownTable(table.columns, table.rows), '');
   const checks = Object.entries(result.checks).map(([name, value]) => `${name}=${value}`);
   if (checks.length) parts.push(`Checks: ${checks.join(', ')}.`);
+  if (result.loadAverage !== undefined)
+    parts.push(`Load average when it ended: ${result.loadAverage.toFixed(1)}.`);
   return parts.join('\n');
 }
 
@@ -110,7 +112,18 @@ async function chartMarkdown(charts: readonly Chart[], folder: string, reportDir
   return lines.join('\n\n');
 }
 
-function sectionMarkdown(claim: Claim, section: Section, charts: string): string {
+/** The load averages of the runs a claim reads, as a sentence (empty for runs saved without them). */
+function loadsOf(claim: Claim, results: RunResults): string {
+  const loads = results.all
+    .filter((result) => claim.scenarios.includes(result.scenario) && result.loadAverage !== undefined)
+    .map(
+      (result) =>
+        `${result.scenario} on ${results.storeName(result.target)} ${result.loadAverage!.toFixed(1)}`,
+    );
+  return loads.length ? `_The machine's load average (1 min) as each run ended: ${loads.join(', ')}._` : '';
+}
+
+function sectionMarkdown(claim: Claim, section: Section, charts: string, loads: string): string {
   const verdict = section.verdict;
   return [
     `## ${claim.heading}`,
@@ -120,6 +133,7 @@ function sectionMarkdown(claim: Claim, section: Section, charts: string): string
     blockQuote(claim.quote),
     '',
     `**How it is measured** (\`polyshop bench ${claim.scenarios.join(' ')}\`). ${claim.method}`,
+    ...(loads ? ['', loads] : []),
     '',
     section.body,
     ...(charts ? ['', charts] : []),
@@ -143,7 +157,7 @@ export async function writeReport(run: RunRecord, file: string): Promise<void> {
   for (const claim of CLAIMS) {
     const section = claim.build(results, run.environment);
     const charts = await chartMarkdown(section.charts, folder, reportDir);
-    sections.push(sectionMarkdown(claim, section, charts));
+    sections.push(sectionMarkdown(claim, section, charts, loadsOf(claim, results)));
     if (section.verdict)
       verdicts.push([
         `[${claim.heading}](#${anchorOf(claim.heading)})`,
