@@ -102,12 +102,17 @@ function focusMain() {
   document.getElementById('main')?.focus();
 }
 
-/** The page's heading and the document's title; the heading takes focus when the page changes. */
+/**
+ * The page's heading and the document's title; the heading takes focus when the user moves to another
+ * page (not on the first one, where the first Tab should reach the skip link).
+ */
 function PageTitle({ title }: { title: string }) {
   const heading = useRef<HTMLHeadingElement>(null);
+  const first = useRef(true);
   useEffect(() => {
     document.title = `${title} · polyshop console`;
-    heading.current?.focus();
+    if (!first.current) heading.current?.focus();
+    first.current = false;
   }, [title]);
   return (
     <h1 ref={heading} tabIndex={-1}>
