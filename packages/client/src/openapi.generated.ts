@@ -205,6 +205,271 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/admin/benchmarks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The latest benchmark run (npm run bench -- --report): each scenario, polyshop vs its anchor
+     * @description Needs platform:read or platform:admin. The raw run the report saved (POLYSHOP_BENCHMARKS_FILE, default docs/benchmarks/results.json); 404 PLATFORM.NO_BENCHMARKS when none is saved.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @description the command line that produced it */
+              command: string;
+              environment: {
+                machine: {
+                  cores: number;
+                  cpu: string;
+                  kernel: string;
+                  loadAtEnd?: number;
+                  loadAtStart: number;
+                  memoryGiB: number;
+                  node: string;
+                } & {
+                  [key: string]: unknown;
+                };
+                stores: ({
+                  server: string;
+                  settings: string;
+                  standIn: boolean;
+                  target: string;
+                } & {
+                  [key: string]: unknown;
+                })[];
+              } & {
+                [key: string]: unknown;
+              };
+              /** Format: date-time */
+              finishedAt: string;
+              results: ({
+                /** @description correctness figures (oversold: 0) */
+                checks: {
+                  [key: string]: number;
+                };
+                comparisons: ({
+                  anchor: {
+                    failed: number;
+                    firstError?: string;
+                    ok: number;
+                    p50Ms: number;
+                    p99Ms: number;
+                    /** @description operations that succeeded per second of wall time */
+                    perSecond: number;
+                  } & {
+                    [key: string]: unknown;
+                  };
+                  anchorName: string;
+                  goal?: {
+                    is: 'at least' | 'at most';
+                    ratio: number;
+                  };
+                  /** @description what was measured, e.g. `PGlite c=16` */
+                  label: string;
+                  metric?: 'rate' | 'p99';
+                  polyshop: {
+                    failed: number;
+                    firstError?: string;
+                    ok: number;
+                    p50Ms: number;
+                    p99Ms: number;
+                    /** @description operations that succeeded per second of wall time */
+                    perSecond: number;
+                  } & {
+                    [key: string]: unknown;
+                  };
+                  /** @description polyshop.perSecond / anchor.perSecond, or with metric p99, polyshop.p99Ms / anchor.p99Ms */
+                  ratio: number;
+                  rounds: number;
+                  scenario: string;
+                } & {
+                  [key: string]: unknown;
+                })[];
+                /** @description the machine's 1-minute load as it ended */
+                loadAverage?: number;
+                scenario: string;
+                tables?: {
+                  columns: string[];
+                  rows: (string | number)[][];
+                  title: string;
+                }[];
+                target: string;
+              } & {
+                [key: string]: unknown;
+              })[];
+              scale: string;
+              /** Format: date-time */
+              startedAt: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The request is invalid: a field, parameter or header is refused (problem `field` and `errors` name it). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No access token, or one that is expired, revoked or unknown. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The token’s user lacks the permission this needs. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description 404: see the problem's code. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The URL and headers are larger than the limit (16 KiB): a query string or header is too long. */
+        431: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description A store or service this depends on is unavailable; retry later. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/admin/dead-letters': {
     parameters: {
       query?: never;
@@ -587,7 +852,7 @@ export interface paths {
     put?: never;
     /**
      * Hand the event to the consumer that failed on it again (that consumer only)
-     * @description 409 EVENTS.REPLAY_FAILED if it fails again, 409 EVENTS.ALREADY_REPLAYED, 503 EVENTS.CONSUMER_NOT_RUNNING.
+     * @description Needs platform:admin. 409 EVENTS.REPLAY_FAILED if it fails again, 409 EVENTS.ALREADY_REPLAYED, 503 EVENTS.CONSUMER_NOT_RUNNING.
      */
     post: {
       parameters: {

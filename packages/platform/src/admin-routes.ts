@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type, { type Static } from 'typebox';
 import type { DeadLetter, DeadLetters } from '@polyshop/bus';
 import type { Authorizer } from '@polyshop/http';
+import { staffGuard } from './staff-guard.ts';
 
 /** A dead letter on the wire. */
 export const DeadLetterSchema = Type.Object(
@@ -47,11 +48,13 @@ export function toDeadLetterView(letter: DeadLetter): Static<typeof DeadLetterSc
 
 /**
  * `/admin`: the platform's dead letters (events a consumer gave up on) and their replay to that
- * consumer. Every route needs `platform:admin`.
+ * consumer. Staff read them (`platform:read` or `platform:admin`: the console's Events page); a replay
+ * needs `platform:admin`.
  */
 export function adminRoutes(deadLetters: DeadLetters, authorizer: Authorizer): FastifyPluginAsync {
   return async (app) => {
-    const preHandler = authorizer.authorize('platform', 'admin');
+    const preHandler = staffGuard(authorizer);
+    const admin = authorizer.authorize('platform', 'admin');
     const tags = ['admin'];
     const security = [{ bearerAuth: [] }];
 
@@ -96,13 +99,13 @@ export function adminRoutes(deadLetters: DeadLetters, authorizer: Authorizer): F
     app.post<{ Params: Static<typeof IdParams> }>(
       '/dead-letters/:id/replay',
       {
-        preHandler,
+        preHandler: admin,
         schema: {
           tags,
           security,
           summary: 'Hand the event to the consumer that failed on it again (that consumer only)',
           description:
-            '409 EVENTS.REPLAY_FAILED if it fails again, 409 EVENTS.ALREADY_REPLAYED, 503 EVENTS.CONSUMER_NOT_RUNNING.',
+            'Needs platform:admin. 409 EVENTS.REPLAY_FAILED if it fails again, 409 EVENTS.ALREADY_REPLAYED, 503 EVENTS.CONSUMER_NOT_RUNNING.',
           params: IdParams,
           response: { 200: DeadLetterSchema },
         },

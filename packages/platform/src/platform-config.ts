@@ -51,6 +51,8 @@ export const PlatformConfigSchema = Type.Object({
   TRUST_PROXY: Type.Optional(Type.String()),
   /** Largest request body accepted, in bytes. */
   HTTP_BODY_LIMIT: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, default: 1024 * 1024 }),
+  /** The benchmark run `GET /admin/benchmarks` serves (`npm run bench -- --report` saves it there). */
+  POLYSHOP_BENCHMARKS_FILE: Type.String({ default: 'docs/benchmarks/results.json', minLength: 1 }),
   /** How long shutdown waits for in-flight requests and workers before forcing exit. */
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
 });

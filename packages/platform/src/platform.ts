@@ -19,6 +19,7 @@ import {
 import { MigrationStateStore, PLATFORM_SCHEMA } from '@polyshop/migration';
 import { consoleRoutes } from '@polyshop/console';
 import { adminRoutes } from './admin-routes.ts';
+import { benchmarksRoutes } from './benchmarks/benchmarks-routes.ts';
 import { adviceRoutes } from './advice/advice-routes.ts';
 import { platformAdviceSources } from './advice/advice-sources.ts';
 import { migrationAdminRoutes } from './migration/migration-admin-routes.ts';
@@ -243,6 +244,10 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
       }),
       { prefix: '/admin' },
     );
+    // `GET /admin/benchmarks`: the latest `npm run bench -- --report` run (the console's Benchmarks page)
+    await app.register(benchmarksRoutes({ file: resolve(config.POLYSHOP_BENCHMARKS_FILE), authorizer }), {
+      prefix: '/admin',
+    });
     // the operator console (packages/console), bundled when first asked for
     await app.register(consoleRoutes(), { prefix: '/console' });
     // `GET /admin/overview`: the operator console's overview (services, stores, readiness, traffic)

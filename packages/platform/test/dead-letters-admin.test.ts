@@ -35,12 +35,24 @@ for (const target of postgresTargets()) {
     });
     after(() => platform?.dispose());
 
-    it('401 without a token, 403 without platform:admin', async () => {
+    it('401 without a token, 403 without platform:read or platform:admin', async () => {
       assert.equal((await platform.app.inject('/admin/dead-letters')).statusCode, 401);
       const reader = await userWithPermissions(platform, ['products:read']);
       const forbidden = await get('/admin/dead-letters', reader.token);
       assert.equal(forbidden.statusCode, 403);
       assert.match(forbidden.headers['content-type'] as string, /^application\/problem\+json/);
+    });
+
+    it('lets staff with platform:read list dead letters but not replay one (403)', async () => {
+      const staff = await userWithPermissions(platform, ['platform:read']);
+      assert.equal((await get('/admin/dead-letters', staff.token)).statusCode, 200);
+      const refused = await platform.app.inject({
+        method: 'POST',
+        url: '/admin/dead-letters/1/replay',
+        headers: { authorization: `Bearer ${staff.token}` },
+      });
+      assert.equal(refused.statusCode, 403);
+      assert.match(refused.headers['content-type'] as string, /^application\/problem\+json/);
     });
 
     it('lists what a consumer gave up on, and replays it to that consumer once it is fixed', async () => {

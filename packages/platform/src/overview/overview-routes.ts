@@ -1,7 +1,8 @@
-import type { FastifyPluginAsync, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import Type, { type Static } from 'typebox';
-import { AppError, type Clock } from '@polyshop/kernel';
-import { hasPermission, markGuard, type Authorizer } from '@polyshop/http';
+import type { Clock } from '@polyshop/kernel';
+import type { Authorizer } from '@polyshop/http';
+import { staffGuard } from '../staff-guard.ts';
 import type { RequestWindow } from './request-window.ts';
 
 /** What `/readyz` reads: each store connection's and service's check, and where each service reads and writes. */
@@ -119,21 +120,4 @@ export function overviewRoutes(options: {
       },
     );
   };
-}
-
-/** A signed-in user holding `platform:read` or `platform:admin` (401 without a token, 403 without either). */
-function staffGuard(authorizer: Authorizer): preHandlerAsyncHookHandler {
-  const authenticate = authorizer.authenticate();
-  return markGuard(async function (request, reply) {
-    await authenticate.call(this, request, reply);
-    const principal = request.principal;
-    if (!hasPermission(principal, 'platform', 'read') && !hasPermission(principal, 'platform', 'admin'))
-      throw AppError.forbidden(
-        'AUTH.FORBIDDEN',
-        'This needs the permission platform:read or platform:admin.',
-        {
-          field: 'authorization',
-        },
-      );
-  });
 }
