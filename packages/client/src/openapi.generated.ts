@@ -1064,7 +1064,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Every service's store migration */
+    /**
+     * Every service's store migration, and the services of this platform that can move
+     * @description platform:read or platform:admin.
+     */
     get: {
       parameters: {
         query?: never;
@@ -1082,6 +1085,13 @@ export interface paths {
           content: {
             'application/json': {
               items: components['schemas']['def-1'][];
+              services: {
+                service: string;
+                /** @description where it runs now (its configured store, or where a finished move left it) */
+                store: string;
+                /** @description every store it can run on */
+                stores: string[];
+              }[];
             };
           };
         };
@@ -1217,7 +1227,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A service's store migration: phase, stores, epoch, backfill, last verify, repair log */
+    /**
+     * A service's store migration: phase, stores, epoch, backfill, last verify, repair log
+     * @description platform:read or platform:admin.
+     */
     get: {
       parameters: {
         query?: never;
@@ -1315,6 +1328,16 @@ export interface paths {
                 | 'cleanup';
               /** @description backfill records/s; null: unthrottled */
               rate: number | null;
+              /** @description the repair log's first 20 keys, in kind and key order */
+              repairLog: {
+                attempts: number;
+                key: string;
+                kind: string;
+                /** Format: date-time */
+                lastSeenAt: string;
+                /** @description why the last copy failed */
+                reason: string;
+              }[];
               /** @description keys in the repair log (mirror copies still to make) */
               repairs: number;
               service: string;
@@ -1601,6 +1624,16 @@ export interface paths {
                 | 'cleanup';
               /** @description backfill records/s; null: unthrottled */
               rate: number | null;
+              /** @description the repair log's first 20 keys, in kind and key order */
+              repairLog: {
+                attempts: number;
+                key: string;
+                kind: string;
+                /** Format: date-time */
+                lastSeenAt: string;
+                /** @description why the last copy failed */
+                reason: string;
+              }[];
               /** @description keys in the repair log (mirror copies still to make) */
               repairs: number;
               service: string;
@@ -1978,6 +2011,16 @@ export interface paths {
                 | 'cleanup';
               /** @description backfill records/s; null: unthrottled */
               rate: number | null;
+              /** @description the repair log's first 20 keys, in kind and key order */
+              repairLog: {
+                attempts: number;
+                key: string;
+                kind: string;
+                /** Format: date-time */
+                lastSeenAt: string;
+                /** @description why the last copy failed */
+                reason: string;
+              }[];
               /** @description keys in the repair log (mirror copies still to make) */
               repairs: number;
               service: string;
@@ -2625,6 +2668,16 @@ export interface paths {
                 | 'cleanup';
               /** @description backfill records/s; null: unthrottled */
               rate: number | null;
+              /** @description the repair log's first 20 keys, in kind and key order */
+              repairLog: {
+                attempts: number;
+                key: string;
+                kind: string;
+                /** Format: date-time */
+                lastSeenAt: string;
+                /** @description why the last copy failed */
+                reason: string;
+              }[];
               /** @description keys in the repair log (mirror copies still to make) */
               repairs: number;
               service: string;
@@ -2935,6 +2988,16 @@ export interface paths {
                 | 'cleanup';
               /** @description backfill records/s; null: unthrottled */
               rate: number | null;
+              /** @description the repair log's first 20 keys, in kind and key order */
+              repairLog: {
+                attempts: number;
+                key: string;
+                kind: string;
+                /** Format: date-time */
+                lastSeenAt: string;
+                /** @description why the last copy failed */
+                reason: string;
+              }[];
               /** @description keys in the repair log (mirror copies still to make) */
               repairs: number;
               service: string;
@@ -3245,6 +3308,16 @@ export interface paths {
                 | 'cleanup';
               /** @description backfill records/s; null: unthrottled */
               rate: number | null;
+              /** @description the repair log's first 20 keys, in kind and key order */
+              repairLog: {
+                attempts: number;
+                key: string;
+                kind: string;
+                /** Format: date-time */
+                lastSeenAt: string;
+                /** @description why the last copy failed */
+                reason: string;
+              }[];
               /** @description keys in the repair log (mirror copies still to make) */
               repairs: number;
               service: string;
@@ -3558,6 +3631,16 @@ export interface paths {
                 | 'cleanup';
               /** @description backfill records/s; null: unthrottled */
               rate: number | null;
+              /** @description the repair log's first 20 keys, in kind and key order */
+              repairLog: {
+                attempts: number;
+                key: string;
+                kind: string;
+                /** Format: date-time */
+                lastSeenAt: string;
+                /** @description why the last copy failed */
+                reason: string;
+              }[];
               /** @description keys in the repair log (mirror copies still to make) */
               repairs: number;
               service: string;
@@ -19677,6 +19760,16 @@ export interface components {
         | 'cleanup';
       /** @description backfill records/s; null: unthrottled */
       rate: number | null;
+      /** @description the repair log's first 20 keys, in kind and key order */
+      repairLog: {
+        attempts: number;
+        key: string;
+        kind: string;
+        /** Format: date-time */
+        lastSeenAt: string;
+        /** @description why the last copy failed */
+        reason: string;
+      }[];
       /** @description keys in the repair log (mirror copies still to make) */
       repairs: number;
       service: string;

@@ -27,13 +27,20 @@ describe('admin store migrations over HTTP (PostgreSQL → MongoDB)', { skip }, 
   });
   after(() => closeCataloguePlatform(mongo, platform, opened));
 
-  it('401 without a token, 403 without platform:admin', async () => {
+  it('401 without a token, 403 without platform:admin; platform:read reads but cannot act', async () => {
     assert.equal((await call('GET', '/admin/migrations', undefined, null)).statusCode, 401);
     assert.equal((await call('POST', '/admin/migrations/products', { to: 'mongodb' }, null)).statusCode, 401);
     const reader = await userWithPermissions(platform, ['products:read']);
     const forbidden = await call('POST', '/admin/migrations/products', { to: 'mongodb' }, reader.token);
     assert.equal(forbidden.statusCode, 403);
     assert.match(forbidden.headers['content-type'] as string, /^application\/problem\+json/);
+    assert.equal((await call('GET', '/admin/migrations', undefined, reader.token)).statusCode, 403);
+
+    const staff = await userWithPermissions(platform, ['platform:read']);
+    const listed = await call('GET', '/admin/migrations', undefined, staff.token);
+    assert.equal(listed.statusCode, 200, listed.body);
+    const refused = await call('POST', '/admin/migrations/products', { to: 'mongodb' }, staff.token);
+    assert.equal(refused.statusCode, 403);
   });
 
   it('answers bad input with 400 naming the field, an unknown service or migration with 404', async () => {
@@ -58,20 +65,29 @@ describe('admin store migrations over HTTP (PostgreSQL → MongoDB)', { skip }, 
     }
     const notStarted = await call('GET', '/admin/migrations/products');
     assert.deepEqual([notStarted.statusCode, notStarted.json().code], [404, 'MIGRATION.NOT_FOUND']);
-    assert.deepEqual((await call('GET', '/admin/migrations')).json(), { items: [] });
+    assert.deepEqual((await call('GET', '/admin/migrations')).json(), {
+      items: [],
+      services: [
+        { service: 'products', store: 'postgres', stores: ['postgres', 'mongodb'] },
+        { service: 'notifications', store: 'postgres', stores: ['postgres', 'mongodb'] },
+        { service: 'inventory', store: 'postgres', stores: ['postgres', 'dynamodb'] },
+        { service: 'search', store: 'postgres', stores: ['postgres', 'opensearch'] },
+      ],
+    });
   });
 
   it('starts, backfills, verifies and advances through the gates, pauses, and rolls back', async () => {
     const started = await call('POST', '/admin/migrations/products', { to: 'mongodb' });
     assert.equal(started.statusCode, 201, started.body);
     assert.deepEqual(
-      (({ service, fromStore, toStore, phase, epoch, repairs, lastVerify }) => ({
+      (({ service, fromStore, toStore, phase, epoch, repairs, repairLog, lastVerify }) => ({
         service,
         fromStore,
         toStore,
         phase,
         epoch,
         repairs,
+        repairLog,
         lastVerify,
       }))(started.json()),
       {
@@ -81,6 +97,7 @@ describe('admin store migrations over HTTP (PostgreSQL → MongoDB)', { skip }, 
         phase: 'dual-write',
         epoch: 1,
         repairs: 0,
+        repairLog: [],
         lastVerify: null,
       },
     );

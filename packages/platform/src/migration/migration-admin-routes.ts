@@ -9,11 +9,13 @@ import {
   type MigrationState,
 } from '@polyshop/migration';
 import { Int32, ProblemSchema, type Authorizer } from '@polyshop/http';
+import { staffGuard } from '../staff-guard.ts';
 import type { SqlDatabase } from '@polyshop/stores';
 import {
   BackfillReportSchema,
   MigrationSchema,
   PhaseSchema,
+  REPAIR_LOG_SHOWN,
   toBackfillReport,
   toMigrationView,
   toVerifyReport,
@@ -81,6 +83,14 @@ const BackfillBody = Type.Object(
   },
   { additionalProperties: false },
 );
+/** A service that can move, where it runs now and the stores it can run on (the console's start form). */
+const MovableServiceSchema = Type.Object({
+  service: Type.String(),
+  store: Type.String({
+    description: 'where it runs now (its configured store, or where a finished move left it)',
+  }),
+  stores: Type.Array(Type.String(), { description: 'every store it can run on' }),
+});
 const VerifyBody = Type.Object(
   { repair: Type.Optional(Type.Boolean({ description: 'copy the source of truth over every difference' })) },
   { additionalProperties: false },
@@ -88,7 +98,8 @@ const VerifyBody = Type.Object(
 
 /**
  * `/admin/migrations`: the online store migrations of the services (`MigrationEngine`), the same
- * operations as `polyshop migrate-store`. Every route needs `platform:admin`. `advance` only moves the
+ * operations as `polyshop migrate-store`. Reading needs `platform:read` or `platform:admin` (the console's
+ * read-only view); every action needs `platform:admin`. `advance` only moves the
  * phase (with the engine's gates); `backfill` and `verify` run those steps and answer their reports.
  */
 export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPluginAsync {
@@ -102,8 +113,22 @@ export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPlu
       opened = undefined;
       throw error;
     });
-  const view = async (state: MigrationState) =>
-    toMigrationView(state, await (await engine()).state.repairs.size(state.service));
+  const view = async (state: MigrationState) => {
+    const { repairs } = (await engine()).state;
+    return toMigrationView(
+      state,
+      await repairs.size(state.service),
+      await repairs.list(state.service, REPAIR_LOG_SHOWN),
+    );
+  };
+  /** The store a service of this platform is configured on; undefined for one it does not serve. */
+  const configuredOrUndefined = (service: string) => {
+    try {
+      return options.configuredStore(service);
+    } catch {
+      return undefined;
+    }
+  };
   const migratable = (service: string) => {
     if (!sides.has(service)) {
       throw AppError.notFound(
@@ -116,6 +141,7 @@ export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPlu
   };
   return async (app) => {
     const preValidation = authorizer.authorize('platform', 'admin');
+    const staff = staffGuard(authorizer);
     // A POST whose body is optional: no body is an empty object (validated as one).
     const optionalBody = [
       preValidation,
@@ -130,28 +156,43 @@ export function migrationAdminRoutes(options: MigrationAdminOptions): FastifyPlu
     app.get(
       '/migrations',
       {
-        preValidation,
+        preHandler: staff,
         schema: {
           tags,
           security,
-          summary: "Every service's store migration",
-          response: { 200: Type.Object({ items: Type.Array(MigrationSchema) }) },
+          summary: "Every service's store migration, and the services of this platform that can move",
+          description: 'platform:read or platform:admin.',
+          response: {
+            200: Type.Object({
+              items: Type.Array(MigrationSchema),
+              services: Type.Array(MovableServiceSchema),
+            }),
+          },
         },
       },
       async () => {
-        const all = await (await engine()).state.list();
-        return { items: await Promise.all(all.map(view)) };
+        const { state } = await engine();
+        const all = await state.list();
+        const byService = new Map(all.map((migration) => [migration.service, migration]));
+        const services = sides.services().flatMap((service) => {
+          const configured = configuredOrUndefined(service);
+          if (configured === undefined) return [];
+          const store = currentStore(byService.get(service), configured);
+          return [{ service, store, stores: sides.stores(service) }];
+        });
+        return { items: await Promise.all(all.map(view)), services };
       },
     );
 
     app.get<{ Params: Params }>(
       '/migrations/:service',
       {
-        preValidation,
+        preHandler: staff,
         schema: {
           tags,
           security,
           summary: "A service's store migration: phase, stores, epoch, backfill, last verify, repair log",
+          description: 'platform:read or platform:admin.',
           params: ServiceParams,
           response: { 200: MigrationSchema, 404: ProblemSchema },
         },

@@ -1,5 +1,11 @@
 import Type, { type Static } from 'typebox';
-import { PHASES, type BackfillResult, type MigrationState, type VerifyReport } from '@polyshop/migration';
+import {
+  PHASES,
+  type BackfillResult,
+  type MigrationState,
+  type RepairEntry,
+  type VerifyReport,
+} from '@polyshop/migration';
 
 /** A phase of a migration, on the wire. */
 export const PhaseSchema = Type.Enum(PHASES, {
@@ -50,6 +56,18 @@ const VerifyRecordSchema = Type.Object({
   at: Type.String({ format: 'date-time' }),
 });
 
+/** A key of the repair log: its copy to the other store failed and waits to be made again. */
+const RepairLogEntrySchema = Type.Object({
+  kind: Type.String(),
+  key: Type.String(),
+  reason: Type.String({ description: 'why the last copy failed' }),
+  attempts: Type.Integer(),
+  lastSeenAt: Type.String({ format: 'date-time' }),
+});
+
+/** Entries of the repair log a migration's view lists (the count is `repairs`). */
+export const REPAIR_LOG_SHOWN = 20;
+
 /** A service's migration as an operator sees it. */
 export const MigrationSchema = Type.Object(
   {
@@ -68,6 +86,9 @@ export const MigrationSchema = Type.Object(
     }),
     lastVerify: Type.Union([VerifyRecordSchema, Type.Null()]),
     repairs: Type.Integer({ description: 'keys in the repair log (mirror copies still to make)' }),
+    repairLog: Type.Array(RepairLogEntrySchema, {
+      description: `the repair log's first ${REPAIR_LOG_SHOWN} keys, in kind and key order`,
+    }),
     startedAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
@@ -85,8 +106,12 @@ export const BackfillReportSchema = Type.Object(
   { $id: 'MigrationBackfillReport' },
 );
 
-/** The wire form of a migration, with the size of its repair log. */
-export function toMigrationView(state: MigrationState, repairs: number): Static<typeof MigrationSchema> {
+/** The wire form of a migration, with the size of its repair log and its first entries. */
+export function toMigrationView(
+  state: MigrationState,
+  repairs: number,
+  repairLog: readonly RepairEntry[],
+): Static<typeof MigrationSchema> {
   return {
     service: state.service,
     fromStore: state.fromStore,
@@ -103,6 +128,13 @@ export function toMigrationView(state: MigrationState, repairs: number): Static<
     },
     lastVerify: state.lastVerify ?? null,
     repairs,
+    repairLog: repairLog.map(({ kind, key, reason, attempts, lastSeenAt }) => ({
+      kind,
+      key,
+      reason,
+      attempts,
+      lastSeenAt: lastSeenAt.toISOString(),
+    })),
     startedAt: state.startedAt.toISOString(),
     updatedAt: state.updatedAt.toISOString(),
   };
