@@ -22,8 +22,8 @@ const OWN_VALUES = ['PORT', 'URL', 'POLYSHOP_DATA_DIR', 'DYNAMODB_ENDPOINT', 'IN
 /** Of those, the ones whose guide value shows in outputs: replaced by this run's before comparing. */
 const SHOWN_IN_OUTPUT = ['URL', 'DYNAMODB_ENDPOINT'];
 
-/** What a step may take at most (the benchmarks and moves take tens of seconds on a busy machine). */
-const STEP_TIMEOUT_MS = 300_000;
+/** What a step may take at most: the moves and benchmarks take tens of seconds, minutes when moto is busy. */
+const STEP_TIMEOUT_MS = 480_000;
 
 function title(step: GuideStep): string {
   const first = step.kind === 'stop' ? 'Ctrl-C' : (step.code.split('\n').find((l) => l.trim()) ?? '');

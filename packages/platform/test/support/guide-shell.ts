@@ -55,14 +55,17 @@ export class GuideShell {
     return { child, output: () => output, signal: () => signal, exited };
   }
 
-  /** Runs a step to its end (`set -eo pipefail`: the first failing command ends it); keeps its exports. */
+  /**
+   * Runs a step to its end (`set -eo pipefail`: the first failing command ends it); keeps its exports.
+   * In a process group of its own, so a step past its time is ended with everything it started.
+   */
   async run(code: string, timeoutMs: number): Promise<StepResult> {
     const state = shellQuote(this.stateFile);
     const step = this.spawnStep(
       `set -eo pipefail\n${code}\nexport -p | grep -Ev '${SHELL_OWN.source}' > ${state}.next\nmv ${state}.next ${state}`,
-      false,
+      true,
     );
-    const timer = setTimeout(() => step.child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => killGroup(step.child), timeoutMs);
     try {
       return { code: await step.exited, output: step.output() };
     } finally {
