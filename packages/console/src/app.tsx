@@ -3,9 +3,17 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { can, forgetSession, loadSession, signOut, type Session } from './session.ts';
 import { SignInPage } from './pages/sign-in.tsx';
 import { OverviewPage } from './pages/overview.tsx';
+import { EventsPage } from './pages/events.tsx';
+import { InventoryPage } from './pages/inventory.tsx';
+import { BenchmarksPage } from './pages/benchmarks.tsx';
 
 /** The console's pages: the fragment of the URL each lives at and its name in the navigation. */
-const PAGES = [{ path: '#/overview', name: 'Overview' }] as const;
+const PAGES = [
+  { path: '#/overview', name: 'Overview' },
+  { path: '#/inventory', name: 'Inventory' },
+  { path: '#/events', name: 'Events' },
+  { path: '#/benchmarks', name: 'Benchmarks' },
+] as const;
 
 function currentPath(): string {
   return PAGES.some((page) => page.path === location.hash) ? location.hash : PAGES[0].path;
@@ -48,6 +56,13 @@ export function App() {
     >
       <PageTitle title={page.name} />
       {page.path === '#/overview' && <OverviewPage onExpired={expired} />}
+      {page.path === '#/inventory' && (
+        <InventoryPage admin={can(session.me, 'platform', 'admin')} onExpired={expired} />
+      )}
+      {page.path === '#/events' && (
+        <EventsPage admin={can(session.me, 'platform', 'admin')} onExpired={expired} />
+      )}
+      {page.path === '#/benchmarks' && <BenchmarksPage onExpired={expired} />}
     </Layout>
   );
 }

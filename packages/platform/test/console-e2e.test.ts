@@ -1,10 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { repoRoot } from '@polyshop/testing';
+import { createEvent, systemClock } from '@polyshop/kernel';
+import { eventually, repoRoot } from '@polyshop/testing';
 import {
+  adminToken,
   TEST_ADMIN,
   TEST_PASSWORD,
   createTestPlatform,
@@ -13,6 +15,7 @@ import {
 } from '@polyshop/platform/testing';
 import { serviceNames } from '../src/service-catalog.ts';
 import { axeViolations, chromiumBinary, chromiumSkip, seriousViolations } from './support/chromium.ts';
+import { saveBenchmarkRun } from './support/benchmark-run.ts';
 
 /** Where the screenshots of each page go (gitignored; CI keeps them as artefacts; README, Console). */
 export const SCREENSHOTS = join(repoRoot, 'artifacts', 'console');
@@ -28,9 +31,15 @@ describe('the operator console in Chromium (PGlite)', { skip }, () => {
   let platform: TestPlatform;
   let baseUrl: string;
   let browser: Browser;
+  /** A real small benchmark run with comparisons (hot-sku on PGlite), served by GET /admin/benchmarks. */
+  let benchmarks: { folder: string; file: string };
 
   before(async () => {
-    platform = await createTestPlatform({ target: 'pglite' });
+    benchmarks = await saveBenchmarkRun('hot-sku');
+    platform = await createTestPlatform({
+      target: 'pglite',
+      env: { POLYSHOP_BENCHMARKS_FILE: benchmarks.file },
+    });
     baseUrl = await platform.app.listen({ port: 0, host: '127.0.0.1' });
     browser = await chromium.launch({
       executablePath: chromiumBinary()!,
@@ -43,6 +52,7 @@ describe('the operator console in Chromium (PGlite)', { skip }, () => {
   after(async () => {
     await browser?.close();
     await platform?.dispose();
+    if (benchmarks) await rm(benchmarks.folder, { recursive: true, force: true });
   });
 
   /** A fresh tab on a laptop-sized screen, at the console's first page. */
@@ -118,6 +128,194 @@ describe('the operator console in Chromium (PGlite)', { skip }, () => {
     await signIn(page, customer.email, TEST_PASSWORD);
     await page.getByRole('alert').filter({ hasText: 'not staff' }).waitFor();
     assert.equal(await page.getByRole('heading', { name: 'Overview' }).count(), 0);
+    await page.context().close();
+  });
+
+  /** Content-Security-Policy violations the page reports in its console (none is expected). */
+  function cspViolations(page: Page): string[] {
+    const seen: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) seen.push(message.text());
+    });
+    return seen;
+  }
+
+  async function openPage(page: Page, name: string) {
+    await page.getByRole('navigation').getByRole('link', { name }).click();
+    await page.getByRole('heading', { name, level: 1 }).waitFor();
+  }
+
+  it('Events: the admin replays a dead letter — refused while its consumer fails, handled once it is fixed', async () => {
+    // a consumer that fails on every order.confirmed until fixed, as in dead-letters-admin.test.ts
+    const probe = { fixed: false, handled: [] as string[] };
+    await platform.bus.subscribe({
+      consumer: 'probe.order-confirmed',
+      types: ['order.confirmed'],
+      handler: async (event) => {
+        if (!probe.fixed) throw new Error('template missing');
+        probe.handled.push(event.id);
+      },
+    });
+    const event = createEvent(
+      'orders',
+      { type: 'order.confirmed', aggregateType: 'order', aggregateId: 'o-e2e', data: { orderId: 'o-e2e' } },
+      systemClock,
+    );
+    await platform.bus.publish(event);
+    await eventually(
+      async () => (await platform.deadLetters.list({ consumer: 'probe.order-confirmed', limit: 10 })).length,
+      { message: 'the event was dead-lettered' },
+    );
+
+    const page = await openConsole();
+    const violations = cspViolations(page);
+    await signIn(page, TEST_ADMIN.email, TEST_ADMIN.password);
+    await openPage(page, 'Events');
+    const row = page.getByRole('row').filter({ hasText: 'probe.order-confirmed' });
+    await row.waitFor();
+    const cells = await row.locator('td').allInnerTexts();
+    assert.deepEqual(cells.slice(0, 3), ['probe.order-confirmed', 'template missing', '5']);
+    assert.match(await row.getByRole('rowheader').innerText(), /^order\.confirmed #\d+/);
+    await checkAccessibility(page, 'events');
+
+    // still broken: the replay is refused and said so; the dead letter stays
+    await row.getByRole('button', { name: /^Replay order\.confirmed/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Replay this event?' });
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), new RegExp(event.id));
+    await checkAccessibility(page, 'events-replay-confirmation');
+    await dialog.getByRole('button', { name: 'Replay' }).click();
+    await page.getByRole('status').filter({ hasText: 'EVENTS.REPLAY_FAILED' }).waitFor();
+    assert.match(await page.getByRole('status').innerText(), /failed again: template missing/);
+    assert.deepEqual(probe.handled, []);
+
+    // fixed: the replay hands it over, and the list of those waiting is empty
+    probe.fixed = true;
+    await row.getByRole('button', { name: /^Replay order\.confirmed/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Replay' }).click();
+    await page.getByRole('status').filter({ hasText: 'replayed' }).waitFor();
+    assert.match(
+      await page.getByRole('status').innerText(),
+      /replayed: probe\.order-confirmed handled order\.confirmed/,
+    );
+    await page.getByRole('row').filter({ hasText: 'probe.order-confirmed' }).waitFor({ state: 'detached' });
+    assert.deepEqual(probe.handled, [event.id]);
+    await page.getByLabel('Show').selectOption('replayed');
+    await page
+      .getByRole('row')
+      .filter({ hasText: 'probe.order-confirmed' })
+      .getByText(/^Replayed at/)
+      .waitFor();
+    assert.deepEqual(violations, []);
+    await page.context().close();
+  });
+
+  it('Events and Inventory are read-only for platform:read: no Replay or stock form', async () => {
+    const reader = await userWithPermissions(platform, ['platform:read']);
+    const page = await openConsole();
+    await signIn(page, reader.email, TEST_PASSWORD);
+    await openPage(page, 'Events');
+    await page.getByLabel('Show').selectOption('all');
+    await page.getByText(/Replaying needs platform:admin/).waitFor();
+    assert.equal(await page.getByRole('button', { name: /^Replay/ }).count(), 0);
+    await openPage(page, 'Inventory');
+    await page.getByLabel('SKU', { exact: true }).fill('E2E-READ-1');
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.locator('#sku-error').filter({ hasText: 'Inventory has no SKU E2E-READ-1.' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Set quantity' }).count(), 0);
+    await page.context().close();
+  });
+
+  it('Inventory: looks a SKU up, shows its reservation, sets its stock with a reason; errors beside their field', async () => {
+    const token = await adminToken(platform);
+    const call = (method: 'PUT' | 'POST', url: string, payload: object) =>
+      platform.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(
+      (await call('PUT', '/inventory/E2E-SKU-1', { quantity: 10, reason: 'first count' })).statusCode,
+      201,
+    );
+    const reserved = await call('POST', '/inventory/reservations', {
+      reservationId: 'e2e-reservation-1',
+      items: [{ sku: 'E2E-SKU-1', quantity: 3 }],
+      ttlSeconds: 3600,
+    });
+    assert.equal(reserved.statusCode, 201);
+
+    const page = await openConsole();
+    const violations = cspViolations(page);
+    await signIn(page, TEST_ADMIN.email, TEST_ADMIN.password);
+    await openPage(page, 'Inventory');
+    const sku = page.getByLabel('SKU', { exact: true });
+
+    await sku.fill('no such sku!');
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await page.locator('#sku-error').filter({ hasText: /./ }).waitFor();
+    assert.equal(await sku.getAttribute('aria-invalid'), 'true');
+    assert.match(await page.locator('#sku-error').innerText(), /^sku must match pattern/);
+
+    await sku.fill('E2E-SKU-1');
+    await page.getByRole('button', { name: 'Look up' }).click();
+    const figures = page.locator('dl.figures');
+    await figures.waitFor();
+    assert.equal(await sku.getAttribute('aria-invalid'), null);
+    assert.deepEqual(await figures.locator('dd').allInnerTexts(), ['10', '3', '7', 'Yes']);
+    await page.getByRole('cell', { name: 'first count' }).waitFor();
+
+    await page.getByLabel('Reservation id').fill('e2e-reservation-1');
+    await page.getByRole('button', { name: 'Find reservation' }).click();
+    const reservation = page.getByRole('table').filter({ hasText: 'Reservation e2e-reservation-1' });
+    await reservation.waitFor();
+    assert.match(await reservation.locator('caption').innerText(), /: active, expires/);
+    assert.deepEqual(await reservation.locator('tbody tr').allInnerTexts(), ['E2E-SKU-1\t3']);
+    await checkAccessibility(page, 'inventory');
+
+    // a reason is required; below the reserved units the platform's 409 is shown at the quantity
+    await page.getByLabel('Units on hand').fill('2');
+    await page.getByRole('button', { name: 'Set quantity' }).click();
+    await page.locator('#reason-error').filter({ hasText: 'Say why' }).waitFor();
+    assert.equal(await page.getByRole('dialog').count(), 0);
+    await page.getByLabel('Reason').fill('damaged in the warehouse');
+    await page.getByRole('button', { name: 'Set quantity' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Change the stock?' });
+    assert.match(await dialog.innerText(), /on hand from 10 to 2 \(3 reserved\)/);
+    await dialog.getByRole('button', { name: 'Set quantity' }).click();
+    await page.locator('#quantity-error').filter({ hasText: '3 units reserved' }).waitFor();
+    assert.equal(await page.getByLabel('Units on hand').getAttribute('aria-invalid'), 'true');
+    await checkAccessibility(page, 'inventory-error');
+
+    await page.getByLabel('Units on hand').fill('12');
+    await page.getByLabel('Reason').fill('recount');
+    await page.getByRole('button', { name: 'Set quantity' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Set quantity' }).click();
+    await page.getByRole('status').filter({ hasText: 'E2E-SKU-1: on hand 12, available 9.' }).waitFor();
+    await page.getByRole('cell', { name: 'recount' }).waitFor();
+    assert.deepEqual(await figures.locator('dd').allInnerTexts(), ['12', '3', '9', 'Yes']);
+    const stock = await platform.app.inject('/inventory/E2E-SKU-1');
+    assert.equal(stock.json().quantity, 12);
+    assert.deepEqual(violations, []);
+    await page.context().close();
+  });
+
+  it('Benchmarks: the saved run charted with Vega-Lite, polyshop beside its anchor, under the CSP', async () => {
+    const page = await openConsole();
+    const violations = cspViolations(page);
+    await signIn(page, TEST_ADMIN.email, TEST_ADMIN.password);
+    await openPage(page, 'Benchmarks');
+    await page.getByRole('heading', { name: 'hot-sku on pglite', level: 2 }).waitFor();
+    assert.match(await page.locator('main code').first().innerText(), /bench hot-sku --scale small/);
+    const chart = page.locator('.chart svg');
+    await chart.first().waitFor();
+    // a bar per measurement and side: c=1 and c=16, polyshop and anchor
+    assert.equal(await chart.first().locator('.mark-rect path').count(), 4);
+    // Vega names the chart on its container (role graphics-document)
+    assert.match(
+      (await page.locator('.chart').first().getAttribute('aria-label')) ?? '',
+      /polyshop beside its anchor/,
+    );
+    const rows = page.getByRole('table').filter({ hasText: 'operations/s' }).locator('tbody tr');
+    assert.deepEqual((await rows.locator('th').allInnerTexts()).sort(), ['pglite c=1', 'pglite c=16']);
+    await checkAccessibility(page, 'benchmarks');
+    assert.deepEqual(violations, []);
     await page.context().close();
   });
 });

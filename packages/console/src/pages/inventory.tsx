@@ -1,0 +1,286 @@
+import { useState } from 'preact/hooks';
+import type { paths } from '@polyshop/client';
+import { api } from '../session.ts';
+import { ConfirmDialog } from '../confirm-dialog.tsx';
+import { Field } from '../field.tsx';
+import { problemByField } from '../problem-fields.ts';
+import { formatTime } from '../format.ts';
+import '../pages.css';
+
+type Stock = paths['/inventory/{sku}']['get']['responses'][200]['content']['application/json'];
+type Adjustment =
+  paths['/inventory/{sku}/adjustments']['get']['responses'][200]['content']['application/json']['items'][number];
+type Reservation =
+  paths['/inventory/reservations/{id}']['get']['responses'][200]['content']['application/json'];
+type Errors = Record<string, string>;
+
+const HISTORY = 20;
+
+/** The value of a named input of the form that was submitted. */
+function valueOf(event: SubmitEvent, name: string): string {
+  return ((event.currentTarget as HTMLFormElement).elements.namedItem(name) as HTMLInputElement).value.trim();
+}
+
+/**
+ * A SKU's stock (`GET /inventory/{sku}`: on hand, reserved, available) and its adjustment history
+ * (`GET /inventory/{sku}/adjustments`, needs `inventory:read`); a reservation by id
+ * (`GET /inventory/reservations/{id}`); and, for `platform:admin`, the on-hand quantity set with a reason
+ * after confirming (`PUT /inventory/{sku}`, needs `inventory:write`). Each problem+json answer is shown
+ * next to the field it names.
+ */
+export function InventoryPage(props: { admin: boolean; onExpired: () => void }) {
+  const [stock, setStock] = useState<Stock>();
+  const [history, setHistory] = useState<Adjustment[] | string>();
+  const [errors, setErrors] = useState<Errors>({});
+  const [reservation, setReservation] = useState<Reservation>();
+  const [change, setChange] = useState<{ quantity: number; reason: string }>();
+  const [saved, setSaved] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  /** Runs a call; a 401 ends the session, a failure to answer is a general error. */
+  async function calling(action: () => Promise<void>) {
+    setBusy(true);
+    try {
+      await action();
+    } catch (failure) {
+      setErrors({ general: `The platform did not answer: ${String(failure)}` });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function readStock(sku: string) {
+    const { data, error, response } = await api.GET('/inventory/{sku}', { params: { path: { sku } } });
+    if (response.status === 401) return props.onExpired();
+    if (error) {
+      setStock(undefined);
+      return setErrors(problemByField(error, ['sku']));
+    }
+    setStock(data);
+    const adjustments = await api.GET('/inventory/{sku}/adjustments', {
+      params: { path: { sku }, query: { limit: HISTORY } },
+    });
+    if (adjustments.response.status === 401) return props.onExpired();
+    setHistory(adjustments.error ? adjustments.error.detail : adjustments.data.items);
+  }
+
+  function lookUp(event: SubmitEvent) {
+    event.preventDefault();
+    const sku = valueOf(event, 'sku');
+    setSaved(undefined);
+    setErrors({});
+    if (!sku) return setErrors({ sku: 'Enter a SKU.' });
+    void calling(() => readStock(sku));
+  }
+
+  function findReservation(event: SubmitEvent) {
+    event.preventDefault();
+    const id = valueOf(event, 'reservation');
+    setErrors({});
+    setReservation(undefined);
+    if (!id) return setErrors({ reservation: 'Enter a reservation id.' });
+    void calling(async () => {
+      const { data, error, response } = await api.GET('/inventory/reservations/{id}', {
+        params: { path: { id } },
+      });
+      if (response.status === 401) return props.onExpired();
+      if (error) {
+        const found = problemByField(error, ['id']);
+        return setErrors({ reservation: found.id ?? found.general ?? error.detail });
+      }
+      setReservation(data);
+    });
+  }
+
+  function askToSet(event: SubmitEvent) {
+    event.preventDefault();
+    setSaved(undefined);
+    const quantity = valueOf(event, 'quantity');
+    const reason = valueOf(event, 'reason');
+    const found: Errors = {};
+    if (!/^-?\d+$/.test(quantity)) found.quantity = 'Enter a whole number of units.';
+    if (!reason) found.reason = 'Say why the stock changes (kept in its history).';
+    setErrors(found);
+    if (Object.keys(found).length === 0) setChange({ quantity: Number(quantity), reason });
+  }
+
+  function setQuantity(sku: string, wanted: { quantity: number; reason: string }) {
+    setChange(undefined);
+    void calling(async () => {
+      const { data, error, response } = await api.PUT('/inventory/{sku}', {
+        params: { path: { sku } },
+        body: wanted,
+      });
+      if (response.status === 401) return props.onExpired();
+      if (error) return setErrors(problemByField(error, ['quantity', 'reason', 'sku']));
+      setSaved(`${data.sku}: on hand ${data.quantity}, available ${data.available}.`);
+      await readStock(sku);
+    });
+  }
+
+  return (
+    <>
+      <form class="toolbar" onSubmit={lookUp} noValidate>
+        <Field name="sku" label="SKU" error={errors.sku} autoComplete="off" spellcheck={false} />
+        <button type="submit" disabled={busy}>
+          Look up
+        </button>
+      </form>
+      {errors.general && (
+        <p role="alert" class="error">
+          {errors.general}
+        </p>
+      )}
+      {stock && (
+        <section aria-labelledby="stock-heading">
+          <h2 id="stock-heading">
+            Stock of <code>{stock.sku}</code>
+          </h2>
+          <dl class="figures">
+            <div>
+              <dt>On hand</dt>
+              <dd>{stock.quantity}</dd>
+            </div>
+            <div>
+              <dt>Reserved</dt>
+              <dd>{stock.reserved}</dd>
+            </div>
+            <div>
+              <dt>Available</dt>
+              <dd>{stock.available}</dd>
+            </div>
+            <div>
+              <dt>In stock</dt>
+              <dd>{stock.inStock ? 'Yes' : 'No'}</dd>
+            </div>
+          </dl>
+          <p class="muted">
+            Version {stock.version}, changed at {formatTime(new Date(stock.updatedAt))}.
+          </p>
+          <p role="status" class="summary good">
+            {saved}
+          </p>
+          {props.admin ? (
+            <form class="panel" onSubmit={askToSet} noValidate aria-labelledby="set-heading">
+              <h3 id="set-heading">Set the on-hand quantity</h3>
+              <div class="toolbar">
+                <Field
+                  name="quantity"
+                  label="Units on hand"
+                  error={errors.quantity}
+                  inputMode="numeric"
+                  autoComplete="off"
+                />
+                <Field name="reason" label="Reason" error={errors.reason} autoComplete="off" />
+                <button type="submit" disabled={busy}>
+                  Set quantity
+                </button>
+              </div>
+            </form>
+          ) : (
+            <p class="muted">Changing stock needs platform:admin; this view is read-only.</p>
+          )}
+          <Adjustments history={history} />
+        </section>
+      )}
+      <h2>Reservations</h2>
+      <p class="muted">
+        A reservation holds units of one or more SKUs until it is committed, released or expires.
+      </p>
+      <form class="toolbar" onSubmit={findReservation} noValidate>
+        <Field
+          name="reservation"
+          label="Reservation id"
+          error={errors.reservation}
+          autoComplete="off"
+          spellcheck={false}
+        />
+        <button type="submit" disabled={busy}>
+          Find reservation
+        </button>
+      </form>
+      {reservation && <ReservationView reservation={reservation} />}
+      {change && stock && (
+        <ConfirmDialog
+          title="Change the stock?"
+          confirm="Set quantity"
+          onCancel={() => setChange(undefined)}
+          onConfirm={() => setQuantity(stock.sku, change)}
+        >
+          <p>
+            <strong>{stock.sku}</strong>: on hand from {stock.quantity} to <strong>{change.quantity}</strong>{' '}
+            ({stock.reserved} reserved). Reason: “{change.reason}”.
+          </p>
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
+
+function Adjustments({ history }: { history: Adjustment[] | string | undefined }) {
+  if (history === undefined) return null;
+  if (typeof history === 'string') return <p class="muted">Adjustment history: {history}</p>;
+  if (history.length === 0) return <p class="muted">No adjustments recorded.</p>;
+  return (
+    <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="history-caption">
+      <table>
+        <caption id="history-caption">
+          Adjustment history <span class="muted">(newest first, at most {HISTORY})</span>
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">At</th>
+            <th scope="col">Kind</th>
+            <th scope="col" class="number">
+              Change
+            </th>
+            <th scope="col" class="number">
+              On hand after
+            </th>
+            <th scope="col">Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {history.map((entry) => (
+            <tr key={entry.id}>
+              <th scope="row">{formatTime(new Date(entry.at))}</th>
+              <td>{entry.kind}</td>
+              <td class="number">{entry.delta > 0 ? `+${entry.delta}` : entry.delta}</td>
+              <td class="number">{entry.quantityAfter}</td>
+              <td class="wrap">{entry.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function ReservationView({ reservation }: { reservation: Reservation }) {
+  return (
+    <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="reservation-caption">
+      <table>
+        <caption id="reservation-caption">
+          Reservation <code>{reservation.id}</code>: {reservation.status}, expires{' '}
+          {formatTime(new Date(reservation.expiresAt))}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">SKU</th>
+            <th scope="col" class="number">
+              Units
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {reservation.items.map((item) => (
+            <tr key={item.sku}>
+              <th scope="row">{item.sku}</th>
+              <td class="number">{item.quantity}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
