@@ -9608,10 +9608,17 @@ export interface paths {
       parameters: {
         query?: {
           cursor?: string;
+          /** @description orders of the customer with this email (case-insensitive) */
+          email?: string;
           /** @description created at or after (ISO 8601) */
           from?: string;
           /** @description 1–200, default 50 */
           limit?: number;
+          /**
+           * @description the order with this number
+           * @example ORD-100042
+           */
+          orderNumber?: string;
           /** @description pending | confirmed | failed | cancelled */
           status?: string;
           /** @description created before (ISO 8601) */
@@ -11100,6 +11107,275 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/orders/{id}/saga': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An order's saga timeline (orders:read)
+     * @description Every change of the checkout (and cancellation) saga, oldest first: each state it moved to, retries after a transient failure, parking and replays, with the failure recorded. Read-only; for staff (the operator console).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description order id (UUID) */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              orderId: string;
+              orderNumber: string;
+              /**
+               * @description where the saga stands now
+               * @enum {unknown}
+               */
+              state:
+                | 'started'
+                | 'stock_reserved'
+                | 'payment_authorized'
+                | 'stock_committed'
+                | 'payment_captured'
+                | 'confirmed'
+                | 'compensating'
+                | 'payment_voided'
+                | 'stock_released'
+                | 'failed'
+                | 'cancelling'
+                | 'payment_refunded'
+                | 'stock_returned'
+                | 'cancelled';
+              /** @description oldest first */
+              steps: {
+                /** Format: date-time */
+                at: string;
+                attempts: number;
+                /** @enum {unknown} */
+                from?:
+                  | 'started'
+                  | 'stock_reserved'
+                  | 'payment_authorized'
+                  | 'stock_committed'
+                  | 'payment_captured'
+                  | 'confirmed'
+                  | 'compensating'
+                  | 'payment_voided'
+                  | 'stock_released'
+                  | 'failed'
+                  | 'cancelling'
+                  | 'payment_refunded'
+                  | 'stock_returned'
+                  | 'cancelled';
+                /** @description state: the saga moved from → to; retry: a step failed for now (attempt, due at nextAttemptAt); parked: it stopped retrying; resumed: an admin replayed it */
+                kind: 'state' | 'retry' | 'parked' | 'resumed';
+                message?: string;
+                /** Format: date-time */
+                nextAttemptAt?: string;
+                reasonCode?: string;
+                /** @enum {unknown} */
+                to:
+                  | 'started'
+                  | 'stock_reserved'
+                  | 'payment_authorized'
+                  | 'stock_committed'
+                  | 'payment_captured'
+                  | 'confirmed'
+                  | 'compensating'
+                  | 'payment_voided'
+                  | 'stock_released'
+                  | 'failed'
+                  | 'cancelling'
+                  | 'payment_refunded'
+                  | 'stock_returned'
+                  | 'cancelled';
+              }[];
+            };
+          };
+        };
+        /** @description The request is invalid: a field, parameter or header is refused (problem `field` and `errors` name it). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No access token, or one that is expired, revoked or unknown. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The token’s user lacks the permission this needs. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Nothing has this identifier. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description A path parameter is too long. */
+        414: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The URL and headers are larger than the limit (16 KiB): a query string or header is too long. */
+        431: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description A store or service this depends on is unavailable; retry later. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;

@@ -2,6 +2,7 @@ import { AppError, isUuid } from '@polyshop/kernel';
 import { ORDER_STATUSES, type Order, type OrderStatus } from '../domain/order.ts';
 import { decodeOrderCursor, encodeOrderCursor } from '../domain/order-cursor.ts';
 import type { OrdersDeps, Viewer } from './orders-deps.ts';
+import type { SagaStep } from '../ports/order-repository.ts';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -25,6 +26,21 @@ export async function getOrder(
   return order;
 }
 
+/**
+ * The saga's timeline of an order, oldest change first, for staff with `orders:read` (the operator
+ * console); 404 for an unknown order.
+ */
+export async function getSagaTimeline(
+  deps: Pick<OrdersDeps, 'repository'>,
+  id: string,
+  viewer: Viewer,
+): Promise<{ order: Order; steps: SagaStep[] }> {
+  if (!viewer.canReadAll)
+    throw AppError.forbidden('ORDERS.FORBIDDEN', "An order's saga timeline needs orders:read.");
+  const order = await getOrder(deps, id, viewer);
+  return { order, steps: await deps.repository.sagaSteps(order.id) };
+}
+
 /** `GET /orders` filters as the client sends them. */
 export interface ListOrdersInput {
   status?: string;
@@ -32,6 +48,10 @@ export interface ListOrdersInput {
   to?: string;
   /** Only with `orders:read`: one customer's orders. */
   userId?: string;
+  /** The order with this number (`ORD-100042`). */
+  orderNumber?: string;
+  /** Orders of the customer with this email, case-insensitively. */
+  email?: string;
   limit?: number;
   cursor?: string;
 }
@@ -73,6 +93,8 @@ export async function listOrders(
   const page = await deps.repository.list({
     ...(userId !== undefined ? { userId } : {}),
     ...(input.status ? { status: input.status as OrderStatus } : {}),
+    ...(input.orderNumber !== undefined ? { orderNumber: input.orderNumber.trim().toUpperCase() } : {}),
+    ...(input.email !== undefined ? { email: input.email.trim() } : {}),
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),
     ...(input.cursor ? { after: decodeOrderCursor(input.cursor) } : {}),

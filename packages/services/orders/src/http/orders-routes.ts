@@ -6,7 +6,7 @@ import { hasPermission, ProblemSchema, type Authorizer } from '@polyshop/http';
 import { cancelOrder } from '../app/cancel-order.ts';
 import type { OrdersDeps, Viewer } from '../app/orders-deps.ts';
 import { placeOrder } from '../app/place-order.ts';
-import { getOrder, listOrders } from '../app/read-orders.ts';
+import { getOrder, getSagaTimeline, listOrders } from '../app/read-orders.ts';
 import { listParkedSagas, replayParkedSaga } from '../app/parked-sagas.ts';
 import type { Order } from '../domain/order.ts';
 import { toOrderView } from '../app/orders-views.ts';
@@ -20,6 +20,7 @@ import {
   OrderSchema,
   SagaListQuery,
   SagaListSchema,
+  SagaTimelineSchema,
 } from './orders-schemas.ts';
 
 const security = [{ bearerAuth: [] }];
@@ -132,6 +133,36 @@ export function ordersRoutes(deps: OrdersDeps, authorizer: Authorizer, prefix: s
         },
       },
       async (request) => toOrderView(await getOrder(deps, request.params.id, viewerOf(request))),
+    );
+
+    app.get(
+      '/:id/saga',
+      {
+        preValidation: authenticated,
+        schema: {
+          tags,
+          security,
+          summary: "An order's saga timeline (orders:read)",
+          description:
+            'Every change of the checkout (and cancellation) saga, oldest first: each state it moved to, retries after a ' +
+            'transient failure, parking and replays, with the failure recorded. Read-only; for staff (the operator console).',
+          params: OrderIdParams,
+          response: { 200: SagaTimelineSchema, 403: ProblemSchema, 404: ProblemSchema },
+        },
+      },
+      async (request) => {
+        const { order, steps } = await getSagaTimeline(deps, request.params.id, viewerOf(request));
+        return {
+          orderId: order.id,
+          orderNumber: order.orderNumber,
+          state: order.saga.state,
+          steps: steps.map(({ at, nextAttemptAt, ...step }) => ({
+            ...step,
+            at: at.toISOString(),
+            ...(nextAttemptAt ? { nextAttemptAt: nextAttemptAt.toISOString() } : {}),
+          })),
+        };
+      },
     );
 
     app.post(

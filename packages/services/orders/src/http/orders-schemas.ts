@@ -94,6 +94,15 @@ export const ListOrdersQuery = Type.Object(
     userId: Type.Optional(
       Type.String({ description: "one customer's orders (needs orders:read unless your own)" }),
     ),
+    orderNumber: Type.Optional(
+      Type.String({ maxLength: 40, description: 'the order with this number', examples: ['ORD-100042'] }),
+    ),
+    email: Type.Optional(
+      Type.String({
+        maxLength: 254,
+        description: 'orders of the customer with this email (case-insensitive)',
+      }),
+    ),
     limit: Type.Optional(Int32({ description: '1–200, default 50' })),
     cursor: Type.Optional(Type.String({ maxLength: 500 })),
   },
@@ -189,4 +198,29 @@ export const SagaListSchema = Type.Object({
 export const OrderListSchema = Type.Object({
   items: Type.Array(OrderSchema),
   nextCursor: Type.Optional(Type.String()),
+});
+
+/** One change of an order's saga. */
+export const SagaStepSchema = Type.Object({
+  at: Time,
+  kind: Type.Union(
+    [Type.Literal('state'), Type.Literal('retry'), Type.Literal('parked'), Type.Literal('resumed')],
+    {
+      description:
+        'state: the saga moved from → to; retry: a step failed for now (attempt, due at nextAttemptAt); parked: it stopped retrying; resumed: an admin replayed it',
+    },
+  ),
+  from: Type.Optional(Type.Enum(SAGA_STATES)),
+  to: Type.Enum(SAGA_STATES),
+  attempts: Type.Integer(),
+  nextAttemptAt: Type.Optional(Time),
+  reasonCode: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+});
+
+export const SagaTimelineSchema = Type.Object({
+  orderId: Type.String(),
+  orderNumber: Type.String(),
+  state: Type.Enum(SAGA_STATES, { description: 'where the saga stands now' }),
+  steps: Type.Array(SagaStepSchema, { description: 'oldest first' }),
 });

@@ -73,6 +73,10 @@ export interface UnfinishedSagas {
 export interface OrderListQuery {
   /** Only this customer's orders (absent: everyone's). */
   userId?: string;
+  /** Only the order with this number (`ORD-100042`). */
+  orderNumber?: string;
+  /** Only orders whose customer email is this one, case-insensitively. */
+  email?: string;
   status?: OrderStatus;
   /** Created at or after. */
   from?: Date;
@@ -92,6 +96,22 @@ export interface OrderPage {
   orders: Order[];
   /** Where the next page starts; absent on the last page. */
   next?: OrderPosition;
+}
+
+/** One change of an order's saga, as its timeline shows it (oldest first). */
+export interface SagaStep {
+  at: Date;
+  /** `state`: the saga moved; `retry`: a step failed for now; `parked`: it stopped retrying; `resumed`: replayed. */
+  kind: 'state' | 'retry' | 'parked' | 'resumed';
+  /** The state before (absent for the first, `started`). */
+  from?: SagaState;
+  to: SagaState;
+  attempts: number;
+  /** When the retry is due (`retry` only). */
+  nextAttemptAt?: Date;
+  /** The failure recorded with the change, if any. */
+  reasonCode?: string;
+  message?: string;
 }
 
 /**
@@ -118,6 +138,9 @@ export interface OrderRepository {
 
   /** Orders matching the query, newest first (by creation time, then id). */
   list(query: OrderListQuery): Promise<OrderPage>;
+
+  /** Every change of the order's saga, oldest first (empty for an unknown order). */
+  sagaSteps(id: string): Promise<SagaStep[]>;
 
   /**
    * Records a step: moves the saga `from → to`, renews the lease, applies the status, payment id and

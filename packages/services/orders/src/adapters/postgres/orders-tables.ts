@@ -93,5 +93,37 @@ export const ORDER_ITEMS_TABLE = defineTable<OrderItemRow>()('orders', 'order_it
   'line_total',
 ]);
 
+/** A row of `orders.saga_steps`: one change of a saga (migration 0004, written by a trigger). */
+export interface SagaStepRow {
+  order_id: string;
+  position: string;
+  at: Date;
+  kind: 'state' | 'retry' | 'parked' | 'resumed';
+  from_state: SagaState | null;
+  to_state: SagaState;
+  attempts: number;
+  next_attempt_at: Date | null;
+  reason_code: string | null;
+  message: string | null;
+}
+
+export const SAGA_STEPS_TABLE = defineTable<SagaStepRow>()('orders', 'saga_steps', [
+  'order_id',
+  'position',
+  'at',
+  'kind',
+  'from_state',
+  'to_state',
+  'attempts',
+  'next_attempt_at',
+  'reason_code',
+  'message',
+]);
+
 /** The service's own tables (`migrate` adds the messaging tables, declared in `@polyshop/stores`). */
-export const ORDERS_TABLES = [ORDERS_TABLE, ORDER_ITEMS_TABLE, fingerprintKeyTable('orders')];
+export const ORDERS_TABLES = [
+  ORDERS_TABLE,
+  ORDER_ITEMS_TABLE,
+  SAGA_STEPS_TABLE,
+  fingerprintKeyTable('orders'),
+];

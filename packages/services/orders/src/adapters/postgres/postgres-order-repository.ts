@@ -11,11 +11,18 @@ import type {
   SagaParking,
   SagaPostponement,
   SagaReopening,
+  SagaStep,
   SagaTransition,
   UnfinishedSagas,
 } from '../../ports/order-repository.ts';
 import { ORDER_COLUMNS, toOrder } from './postgres-order-rows.ts';
-import { ORDER_ITEMS_TABLE, type OrderItemRow, type OrderRow } from './orders-tables.ts';
+import {
+  ORDER_ITEMS_TABLE,
+  SAGA_STEPS_TABLE,
+  type OrderItemRow,
+  type OrderRow,
+  type SagaStepRow,
+} from './orders-tables.ts';
 
 const SCHEMA = 'orders';
 
@@ -110,6 +117,8 @@ export class PostgresOrderRepository implements OrderRepository {
       where.push(condition(placeholders.join(', ')));
     };
     if (query.userId !== undefined) add((p) => `user_id = ${p}`, query.userId);
+    if (query.orderNumber !== undefined) add((p) => `order_number = ${p}`, query.orderNumber);
+    if (query.email !== undefined) add((p) => `lower(customer_email) = lower(${p})`, query.email);
     if (query.status !== undefined) add((p) => `status = ${p}`, query.status);
     if (query.from !== undefined) add((p) => `created_at >= ${p}`, query.from);
     if (query.to !== undefined) add((p) => `created_at < ${p}`, query.to);
@@ -126,6 +135,24 @@ export class PostgresOrderRepository implements OrderRepository {
     return rows.length > query.limit && last
       ? { orders, next: { createdAt: last.createdAt, id: last.id } }
       : { orders };
+  }
+
+  async sagaSteps(id: string): Promise<SagaStep[]> {
+    const rows = await this.#db.query<SagaStepRow>(
+      `SELECT ${SAGA_STEPS_TABLE.columnList} FROM ${SAGA_STEPS_TABLE.qualified}
+       WHERE order_id = $1 ORDER BY position`,
+      [id],
+    );
+    return rows.map((row) => ({
+      at: row.at,
+      kind: row.kind,
+      ...(row.from_state ? { from: row.from_state } : {}),
+      to: row.to_state,
+      attempts: row.attempts,
+      ...(row.next_attempt_at ? { nextAttemptAt: row.next_attempt_at } : {}),
+      ...(row.reason_code ? { reasonCode: row.reason_code } : {}),
+      ...(row.message ? { message: row.message } : {}),
+    }));
   }
 
   async transition(id: string, t: SagaTransition): Promise<Order | undefined> {
