@@ -16,6 +16,7 @@ import {
 import { serviceNames } from '../src/service-catalog.ts';
 import { axeViolations, chromiumBinary, chromiumSkip, seriousViolations } from './support/chromium.ts';
 import { saveBenchmarkRun } from './support/benchmark-run.ts';
+import { flakySubscription } from './support/flaky-consumer-service.ts';
 
 /** Where the screenshots of each page go (gitignored; CI keeps them as artefacts; README, Console). */
 export const SCREENSHOTS = join(repoRoot, 'artifacts', 'console');
@@ -146,16 +147,9 @@ describe('the operator console in Chromium (PGlite)', { skip }, () => {
   }
 
   it('Events: the admin replays a dead letter — refused while its consumer fails, handled once it is fixed', async () => {
-    // a consumer that fails on every order.confirmed until fixed, as in dead-letters-admin.test.ts
+    // the consumer dead-letters-admin.test.ts uses: fails on every order.confirmed until fixed
     const probe = { fixed: false, handled: [] as string[] };
-    await platform.bus.subscribe({
-      consumer: 'probe.order-confirmed',
-      types: ['order.confirmed'],
-      handler: async (event) => {
-        if (!probe.fixed) throw new Error('template missing');
-        probe.handled.push(event.id);
-      },
-    });
+    await platform.bus.subscribe(flakySubscription(probe));
     const event = createEvent(
       'orders',
       { type: 'order.confirmed', aggregateType: 'order', aggregateId: 'o-e2e', data: { orderId: 'o-e2e' } },

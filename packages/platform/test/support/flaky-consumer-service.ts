@@ -1,8 +1,24 @@
+import type { Subscription } from '@polyshop/bus';
 import type { AnyServiceDefinition } from '@polyshop/http';
 
 /**
- * A tiny service (mounted as `search`) whose consumer `probe.order-confirmed` fails on every
- * `order.confirmed` until `flakyConsumer.fixed` is set, so the platform dead-letters it.
+ * The consumer `probe.order-confirmed`: fails on every `order.confirmed` ('template missing') until
+ * `state.fixed` is set, then records the event's id in `state.handled` — so the platform dead-letters it,
+ * and a replay succeeds once it is fixed.
+ */
+export function flakySubscription(state: { fixed: boolean; handled: string[] }): Subscription {
+  return {
+    consumer: 'probe.order-confirmed',
+    types: ['order.confirmed'],
+    handler: async (event) => {
+      if (!state.fixed) throw new Error('template missing');
+      state.handled.push(event.id);
+    },
+  };
+}
+
+/**
+ * A tiny service (mounted as `search`) running flakySubscription with `flakyConsumer` as its state.
  */
 export const flakyConsumer = {
   fixed: false,
@@ -16,14 +32,7 @@ export const flakyConsumer = {
       return {
         async routes() {},
         async start() {
-          await context.bus.subscribe({
-            consumer: 'probe.order-confirmed',
-            types: ['order.confirmed'],
-            handler: async (event) => {
-              if (!flakyConsumer.fixed) throw new Error('template missing');
-              flakyConsumer.handled.push(event.id);
-            },
-          });
+          await context.bus.subscribe(flakySubscription(flakyConsumer));
         },
       };
     },
