@@ -35,7 +35,7 @@ function readerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_FORMAT: 'pretty' };
   for (const name of Object.keys(env)) {
     if (
-      /^(NODE_ENV|NODE_TEST_CONTEXT|DATABASE_URL|MONGODB_URL|NATS_URL|OPENSEARCH_URL|POLYSHOP_PROFILE)$/.test(
+      /^(NODE_ENV|NODE_TEST_CONTEXT|LOG_LEVEL|DATABASE_URL|MONGODB_URL|NATS_URL|OPENSEARCH_URL|POLYSHOP_PROFILE)$/.test(
         name,
       ) ||
       /_STORE$/.test(name) ||

@@ -16,7 +16,7 @@ const SHELL_OWN = /^declare -x (PWD|OLDPWD|SHLVL|_)=/;
 /**
  * The reader's terminal, for the guide's steps: each step is a bash at the repository root that
  * starts from the variables the steps before it exported (kept in `stateFile`) and saves its own.
- * A background command runs in a process group of its own, so Ctrl-C can reach it as a terminal's does.
+ * Each runs in a process group of its own, so Ctrl-C reaches a background command as a terminal's does.
  */
 export class GuideShell {
   private background: ReturnType<GuideShell['spawnStep']> | undefined;
@@ -35,12 +35,13 @@ export class GuideShell {
     writeFileSync(this.stateFile, lines.join(''), { flag: 'a' });
   }
 
-  private spawnStep(script: string, detached: boolean) {
+  /** A bash for one step, in a process group of its own (Ctrl-C, or an end past its time, reaches all it started). */
+  private spawnStep(script: string) {
     const child = spawn('bash', ['-c', `exec 2>&1\n. ${shellQuote(this.stateFile)}\n${script}`], {
       cwd: this.root,
       env: this.env,
       stdio: ['ignore', 'pipe', 'ignore'],
-      detached,
+      detached: true,
     });
     let output = '';
     child.stdout.setEncoding('utf8');
@@ -55,15 +56,11 @@ export class GuideShell {
     return { child, output: () => output, signal: () => signal, exited };
   }
 
-  /**
-   * Runs a step to its end (`set -eo pipefail`: the first failing command ends it); keeps its exports.
-   * In a process group of its own, so a step past its time is ended with everything it started.
-   */
+  /** Runs a step to its end (`set -eo pipefail`: the first failing command ends it); keeps its exports. */
   async run(code: string, timeoutMs: number): Promise<StepResult> {
     const state = shellQuote(this.stateFile);
     const step = this.spawnStep(
       `set -eo pipefail\n${code}\nexport -p | grep -Ev '${SHELL_OWN.source}' > ${state}.next\nmv ${state}.next ${state}`,
-      true,
     );
     const timer = setTimeout(() => killGroup(step.child), timeoutMs);
     try {
@@ -76,7 +73,7 @@ export class GuideShell {
   /** Starts a command that keeps running; resolves once `ready(output)` holds, or fails if it exits first. */
   async start(code: string, ready: (output: string) => boolean, timeoutMs: number): Promise<StepResult> {
     if (this.background) throw new Error('a background command is already running');
-    const step = this.spawnStep(code, true);
+    const step = this.spawnStep(code);
     this.background = step;
     let exited: number | null | 'running' = 'running';
     void step.exited.then((status) => (exited = status));
