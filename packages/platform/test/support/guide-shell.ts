@@ -70,15 +70,29 @@ export class GuideShell {
     }
   }
 
-  /** Starts a command that keeps running; resolves once `ready(output)` holds, or fails if it exits first. */
-  async start(code: string, ready: (output: string) => boolean, timeoutMs: number): Promise<StepResult> {
+  /**
+   * Starts a command that keeps running. Resolves once `ready(output)` holds, or once it has printed
+   * nothing new for `quietMs` after its first line (it will not print what is awaited: the caller's
+   * check then names what is missing), or when it exits (`code` set), or at `timeoutMs`.
+   */
+  async start(
+    code: string,
+    ready: (output: string) => boolean,
+    { quietMs, timeoutMs }: { quietMs: number; timeoutMs: number },
+  ): Promise<StepResult> {
     if (this.background) throw new Error('a background command is already running');
     const step = this.spawnStep(code);
     this.background = step;
     let exited: number | null | 'running' = 'running';
     void step.exited.then((status) => (exited = status));
     const deadline = Date.now() + timeoutMs;
+    let printed = 0;
+    let lastPrinted = Date.now();
     while (!ready(step.output()) && exited === 'running' && Date.now() < deadline) {
+      if (step.output().length !== printed) {
+        printed = step.output().length;
+        lastPrinted = Date.now();
+      } else if (printed > 0 && Date.now() - lastPrinted > quietMs) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     if (exited !== 'running') this.background = undefined;
