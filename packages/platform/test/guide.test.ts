@@ -25,7 +25,7 @@ const SHOWN_IN_OUTPUT = ['URL', 'DYNAMODB_ENDPOINT'];
 /** What a step may take at most: the moves and benchmarks take tens of seconds, minutes when moto is busy. */
 const STEP_TIMEOUT_MS = 480_000;
 /** A background command silent this long after its first line will not print what the guide shows. */
-const QUIET_MS = 30_000;
+const QUIET_MS = 90_000;
 
 function title(step: GuideStep): string {
   const first = step.kind === 'stop' ? 'Ctrl-C' : (step.code.split('\n').find((l) => l.trim()) ?? '');
