@@ -5631,6 +5631,250 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/inventory/{sku}/reservations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The SKU's active reservations, soonest expiry first
+     * @description Read from the active reservations (each lives minutes), not from an index by SKU, so no reservation write pays for it. 404 for an unknown SKU.
+     */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          /** @example IP15P-128-NT */
+          sku: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                expiresAt: string;
+                id: string;
+                items: {
+                  quantity: number;
+                  sku: string;
+                }[];
+                status: 'active' | 'committed' | 'released' | 'expired' | 'returned';
+                ttlSeconds: number;
+                /** Format: date-time */
+                updatedAt: string;
+              }[];
+            };
+          };
+        };
+        /** @description The request is invalid: a field, parameter or header is refused (problem `field` and `errors` name it). */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description No access token, or one that is expired, revoked or unknown. */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The token’s user lacks the permission this needs. */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Nothing has this identifier. */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description 409: see the problem's code. */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description A path parameter is too long. */
+        414: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description The URL and headers are larger than the limit (16 KiB): a query string or header is too long. */
+        431: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description A store or service this depends on is unavailable; retry later. */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': {
+              code: string;
+              detail: string;
+              errors?: {
+                field: string;
+                message: string;
+              }[];
+              field?: string;
+              instance?: string;
+              status: number;
+              title: string;
+              type: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/inventory/{sku}/sharding': {
     parameters: {
       query?: never;

@@ -254,6 +254,11 @@ describe('the operator console in Chromium (PGlite)', { skip }, () => {
     assert.equal(await sku.getAttribute('aria-invalid'), null);
     assert.deepEqual(await figures.locator('dd').allInnerTexts(), ['10', '3', '7', 'Yes']);
     await page.getByRole('cell', { name: 'first count' }).waitFor();
+    const holding = page.getByRole('table').filter({ hasText: 'Active reservations' });
+    assert.deepEqual(
+      (await holding.locator('tbody tr').allInnerTexts()).map((row) => row.split('\t').slice(0, 2)),
+      [['e2e-reservation-1', '3 × E2E-SKU-1']],
+    );
 
     await page.getByLabel('Reservation id').fill('e2e-reservation-1');
     await page.getByRole('button', { name: 'Find reservation' }).click();

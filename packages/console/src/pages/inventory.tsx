@@ -22,8 +22,9 @@ function valueOf(event: SubmitEvent, name: string): string {
 }
 
 /**
- * A SKU's stock (`GET /inventory/{sku}`: on hand, reserved, available) and its adjustment history
- * (`GET /inventory/{sku}/adjustments`, needs `inventory:read`); a reservation by id
+ * A SKU's stock (`GET /inventory/{sku}`: on hand, reserved, available), its active reservations
+ * (`GET /inventory/{sku}/reservations`) and adjustment history (`GET /inventory/{sku}/adjustments`), both
+ * needing `inventory:read`; a reservation by id
  * (`GET /inventory/reservations/{id}`); and, for `platform:admin`, the on-hand quantity set with a reason
  * after confirming (`PUT /inventory/{sku}`, needs `inventory:write`). Each problem+json answer is shown
  * next to the field it names.
@@ -31,6 +32,7 @@ function valueOf(event: SubmitEvent, name: string): string {
 export function InventoryPage(props: { admin: boolean; onExpired: () => void }) {
   const [stock, setStock] = useState<Stock>();
   const [history, setHistory] = useState<Adjustment[] | string>();
+  const [holding, setHolding] = useState<Reservation[] | string>();
   const [errors, setErrors] = useState<Errors>({});
   const [reservation, setReservation] = useState<Reservation>();
   const [change, setChange] = useState<{ quantity: number; reason: string }>();
@@ -57,11 +59,13 @@ export function InventoryPage(props: { admin: boolean; onExpired: () => void }) 
       return setErrors(problemByField(error, ['sku']));
     }
     setStock(data);
-    const adjustments = await api.GET('/inventory/{sku}/adjustments', {
-      params: { path: { sku }, query: { limit: HISTORY } },
-    });
-    if (adjustments.response.status === 401) return props.onExpired();
+    const [adjustments, reservations] = await Promise.all([
+      api.GET('/inventory/{sku}/adjustments', { params: { path: { sku }, query: { limit: HISTORY } } }),
+      api.GET('/inventory/{sku}/reservations', { params: { path: { sku }, query: { limit: HISTORY } } }),
+    ]);
+    if (adjustments.response.status === 401 || reservations.response.status === 401) return props.onExpired();
     setHistory(adjustments.error ? adjustments.error.detail : adjustments.data.items);
+    setHolding(reservations.error ? reservations.error.detail : reservations.data.items);
   }
 
   function lookUp(event: SubmitEvent) {
@@ -180,12 +184,14 @@ export function InventoryPage(props: { admin: boolean; onExpired: () => void }) 
           ) : (
             <p class="muted">Changing stock needs platform:admin; this view is read-only.</p>
           )}
+          <ActiveReservations reservations={holding} />
           <Adjustments history={history} />
         </section>
       )}
-      <h2>Reservations</h2>
+      <h2>Find a reservation</h2>
       <p class="muted">
-        A reservation holds units of one or more SKUs until it is committed, released or expires.
+        A reservation holds units of one or more SKUs until it is committed, released or expires; an ended one
+        is found by its id (an order's reservation has the order's id).
       </p>
       <form class="toolbar" onSubmit={findReservation} noValidate>
         <Field
@@ -214,6 +220,41 @@ export function InventoryPage(props: { admin: boolean; onExpired: () => void }) 
         </ConfirmDialog>
       )}
     </>
+  );
+}
+
+function ActiveReservations({ reservations }: { reservations: Reservation[] | string | undefined }) {
+  if (reservations === undefined) return null;
+  if (typeof reservations === 'string') return <p class="muted">Active reservations: {reservations}</p>;
+  if (reservations.length === 0) return <p class="muted">No active reservation holds this SKU.</p>;
+  return (
+    <div class="table-scroll" tabIndex={0} role="region" aria-labelledby="holding-caption">
+      <table>
+        <caption id="holding-caption">
+          Active reservations <span class="muted">(soonest expiry first, at most {HISTORY})</span>
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Reservation</th>
+            <th scope="col">Items</th>
+            <th scope="col">Made at</th>
+            <th scope="col">Expires at</th>
+          </tr>
+        </thead>
+        <tbody>
+          {reservations.map((reservation) => (
+            <tr key={reservation.id}>
+              <th scope="row">{reservation.id}</th>
+              <td class="wrap">
+                {reservation.items.map((item) => `${item.quantity} × ${item.sku}`).join(', ')}
+              </td>
+              <td>{formatTime(new Date(reservation.createdAt))}</td>
+              <td>{formatTime(new Date(reservation.expiresAt))}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -42,6 +42,19 @@ export async function listAdjustments(
   );
 }
 
+/** The active reservations holding a SKU, soonest expiry first; 404 when the SKU is unknown. */
+export async function listActiveReservations(
+  deps: InventoryDeps,
+  sku: string,
+  limit = 50,
+): Promise<Reservation[]> {
+  await getStock(deps, sku);
+  return deps.repository.findActiveReservations(
+    sku,
+    requireInteger(limit, 'limit', 'INVENTORY.INVALID_LIMIT', 1, 500),
+  );
+}
+
 /** A reservation by id; 404 `INVENTORY.RESERVATION_NOT_FOUND` when unknown. */
 export async function getReservation(deps: InventoryDeps, reservationId: string): Promise<Reservation> {
   const id = requireReservationId(reservationId, 'id');

@@ -6,7 +6,13 @@ import { adjustStock } from '../app/adjust-stock.ts';
 import { commitReservation } from '../app/commit-reservation.ts';
 import type { InventoryDeps } from '../app/inventory-deps.ts';
 import { toAdjustmentView, toReservationView, toStockView } from '../app/inventory-views.ts';
-import { findStocks, getReservation, getStock, listAdjustments } from '../app/read-inventory.ts';
+import {
+  findStocks,
+  getReservation,
+  getStock,
+  listActiveReservations,
+  listAdjustments,
+} from '../app/read-inventory.ts';
 import { releaseReservation } from '../app/release-reservation.ts';
 import { reserveStock } from '../app/reserve-stock.ts';
 import { returnReservation } from '../app/return-reservation.ts';
@@ -16,6 +22,7 @@ import {
   AdjustmentListSchema,
   AdjustmentsQuery,
   AdjustStockBody,
+  ReservationListSchema,
   ReservationParams,
   ReservationSchema,
   ReserveBody,
@@ -264,6 +271,28 @@ export function inventoryRoutes(deps: InventoryDeps, authorizer: Authorizer): Fa
       },
       async (request) => ({
         items: (await listAdjustments(deps, request.params.sku, request.query.limit)).map(toAdjustmentView),
+      }),
+    );
+
+    app.get(
+      '/:sku/reservations',
+      {
+        preValidation: read,
+        schema: {
+          tags: reservationTags,
+          security,
+          summary: "The SKU's active reservations, soonest expiry first",
+          description:
+            'Read from the active reservations (each lives minutes), not from an index by SKU, so no reservation write pays for it. 404 for an unknown SKU.',
+          params: SkuParams,
+          querystring: AdjustmentsQuery,
+          response: { 200: ReservationListSchema, ...problems },
+        },
+      },
+      async (request) => ({
+        items: (await listActiveReservations(deps, request.params.sku, request.query.limit)).map(
+          toReservationView,
+        ),
       }),
     );
 

@@ -141,6 +141,8 @@ export const ReservationSchema = Type.Object({
   updatedAt: Timestamp,
 });
 
+export const ReservationListSchema = Type.Object({ items: Type.Array(ReservationSchema) });
+
 export const ShardingBody = Type.Object(
   {
     shards: Type.Integer({

@@ -138,6 +138,14 @@ export interface InventoryRepository {
   /** A reservation by id, or `undefined`. */
   findReservation(id: string): Promise<Reservation | undefined>;
 
+  /**
+   * The active reservations holding `sku`, soonest expiry first, at most `limit` (an operator's view:
+   * the console's Inventory page). Read from the active reservations, not from an index by SKU, so no
+   * reservation write pays for it: its cost follows how many reservations are active (each lives
+   * minutes), not how many were ever made.
+   */
+  findActiveReservations(sku: string, limit: number): Promise<Reservation[]>;
+
   /** Ids of active reservations whose `expiresAt` is at or before `now`, soonest expiry first, at most `limit`. */
   findExpiredReservations(now: Date, limit: number): Promise<string[]>;
 }

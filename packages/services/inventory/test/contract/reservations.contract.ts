@@ -203,6 +203,51 @@ export function reservationCases(repo: () => InventoryRepository): void {
     assert.deepEqual([released?.reservation.status, await counts(sku)], ['released', [4, 0, 4]]);
   });
 
+  it("lists a SKU's active reservations, soonest expiry first, within the limit (not ended ones, not other SKUs')", async () => {
+    const sku = await stocked(repo(), 10, 'a');
+    const other = await stocked(repo(), 10, 'b');
+    const later = await reserved(
+      aReservation(
+        [
+          { sku: other, quantity: 1 },
+          { sku, quantity: 2 },
+        ],
+        { ttlSeconds: 40 },
+      ),
+    );
+    const soon = await reserved(aReservation([{ sku, quantity: 1 }], { ttlSeconds: 20 }));
+    const committed = await reserved(aReservation([{ sku, quantity: 3 }], { ttlSeconds: 30 }));
+    const released = await reserved(aReservation([{ sku, quantity: 1 }], { ttlSeconds: 30 }));
+    const elsewhere = await reserved(aReservation([{ sku: other, quantity: 1 }], { ttlSeconds: 10 }));
+    await repo().commitReservation(committed.id, { now: at(1) });
+    await repo().releaseReservation(released.id, { now: at(1) });
+
+    const active = await repo().findActiveReservations(sku, 10);
+    assert.deepEqual(
+      active.map((r) => [r.id, r.status, r.expiresAt]),
+      [
+        [soon.id, 'active', at(20)],
+        [later.id, 'active', at(40)],
+      ],
+    );
+    assert.deepEqual(
+      active[1]?.items,
+      [
+        { sku, quantity: 2 },
+        { sku: other, quantity: 1 },
+      ].sort((a, b) => (a.sku < b.sku ? -1 : 1)),
+    );
+    assert.deepEqual(
+      (await repo().findActiveReservations(sku, 1)).map((r) => r.id),
+      [soon.id],
+    );
+    assert.deepEqual(
+      (await repo().findActiveReservations(other, 10)).map((r) => r.id),
+      [elsewhere.id, later.id],
+    );
+    assert.deepEqual(await repo().findActiveReservations(aSku('none'), 10), []);
+  });
+
   it('knows no unknown reservation', async () => {
     const id = aSku('nope');
     assert.equal(await repo().findReservation(id), undefined);

@@ -217,6 +217,42 @@ for (const target of inventoryTargets()) {
       );
     });
 
+    it("GET /inventory/{sku}/reservations: the SKU's active ones, soonest expiry first; 404 unknown SKU; inventory:read", async () => {
+      const sku = await stocked(5);
+      const later = uniqueReservationId();
+      const soon = uniqueReservationId();
+      const committed = uniqueReservationId();
+      await reserve({ reservationId: later, items: [{ sku, quantity: 2 }], ttlSeconds: 600 });
+      await reserve({ reservationId: soon, items: [{ sku, quantity: 1 }], ttlSeconds: 60 });
+      await reserve({ reservationId: committed, items: [{ sku, quantity: 1 }], ttlSeconds: 60 });
+      assert.equal((await h.call('POST', `/inventory/reservations/${committed}/commit`)).statusCode, 200);
+      const listed = await h.call('GET', `/inventory/${sku}/reservations`);
+      assert.equal(listed.statusCode, 200, listed.body);
+      assert.deepEqual(
+        listed.json().items.map((r: { id: string; status: string }) => [r.id, r.status]),
+        [
+          [soon, 'active'],
+          [later, 'active'],
+        ],
+      );
+      const first = await h.call('GET', `/inventory/${sku}/reservations?limit=1`);
+      assert.deepEqual(
+        first.json().items.map((r: { id: string }) => r.id),
+        [soon],
+      );
+      expectProblem(
+        await h.call('GET', `/inventory/${uniqueSku()}/reservations`),
+        404,
+        'INVENTORY.SKU_NOT_FOUND',
+        'sku',
+      );
+      expectProblem(
+        await h.call('GET', `/inventory/${sku}/reservations`, { token: h.nobody.token }),
+        403,
+        'AUTH.FORBIDDEN',
+      );
+    });
+
     it("return: a committed reservation's stock comes back once (history, events); conflicts, 404, validation and inventory:write", async () => {
       const a = await stocked(5);
       const b = await stocked(3);

@@ -27,8 +27,11 @@ import {
   toReservation,
   toStockLevel,
   type AdjustmentItem,
+  type ItemKey,
+  type ReservationRecord,
   type StockItem,
 } from './dynamo-inventory-items.ts';
+import { pagesOf, startingAt } from './dynamo-pages.ts';
 import { DynamoReservations, type StepHook } from './dynamo-reservations.ts';
 import { readParts, sumParts } from './dynamo-stock-parts.ts';
 import { DynamoStockSharding } from './dynamo-stock-sharding.ts';
@@ -194,6 +197,37 @@ export class DynamoInventoryRepository implements InventoryRepository, StockShar
   async findReservation(id: string): Promise<Reservation | undefined> {
     const record = await this.#reservations.find(id);
     return record && !isInCreation(record) ? toReservation(record) : undefined;
+  }
+
+  /**
+   * Every reservation in the reaper's GSI (active ones, and operations left half-done: it lists each
+   * reservation that still needs the reaper), read whole by key and kept when active and holding `sku`.
+   */
+  async findActiveReservations(sku: string, limit: number): Promise<Reservation[]> {
+    const keys: ItemKey[] = [];
+    for (let shard = 0; shard < EXPIRY_SHARDS; shard++) {
+      const pages = pagesOf((start) =>
+        this.#documents.send(
+          new QueryCommand({
+            TableName: this.#tableName,
+            IndexName: EXPIRY_INDEX,
+            KeyConditionExpression: 'expiryShard = :shard',
+            ExpressionAttributeValues: { ':shard': `EXPIRY#${shard}` },
+            ...startingAt(start),
+          }),
+        ),
+      );
+      for await (const page of pages)
+        keys.push(...((page.Items ?? []) as ItemKey[]).map(({ PK, SK }) => ({ PK, SK })));
+    }
+    const records = await batchGetItems<ReservationRecord>(this.#documents, this.#tableName, keys, {
+      consistent: true,
+    });
+    return records
+      .filter((record) => record.status === 'active' && record.items.some((item) => item.sku === sku))
+      .map(toReservation)
+      .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime() || (a.id < b.id ? -1 : 1))
+      .slice(0, limit);
   }
 
   /**

@@ -120,6 +120,10 @@ export class RoutedInventoryRepository implements InventoryRepository {
     return this.#reader().findReservation(id);
   }
 
+  findActiveReservations(sku: string, limit: number): Promise<Reservation[]> {
+    return this.#reader().findActiveReservations(sku, limit);
+  }
+
   /** The reaper's query: on the source of truth, whatever the reads follow. */
   findExpiredReservations(now: Date, limit: number): Promise<string[]> {
     return this.#stores.primary(this.#stores.routing()).repository.findExpiredReservations(now, limit);

@@ -251,6 +251,16 @@ export class PostgresInventoryRepository implements InventoryRepository {
     return findReservation(this.#db, id);
   }
 
+  /** Through the partial index of active reservations by expiry, each row's items tested for the SKU. */
+  async findActiveReservations(sku: string, limit: number): Promise<Reservation[]> {
+    const rows = await this.#db.query<ReservationRow>(
+      `SELECT ${RESERVATION_COLUMNS} FROM inventory.reservations
+       WHERE status = 'active' AND items @> $1::jsonb ORDER BY expires_at, id LIMIT $2`,
+      [JSON.stringify([{ sku }]), limit],
+    );
+    return rows.map(toReservation);
+  }
+
   async findExpiredReservations(now: Date, limit: number): Promise<string[]> {
     const rows = await this.#db.query<{ id: string }>(
       `SELECT id FROM inventory.reservations WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at, id LIMIT $2`,
