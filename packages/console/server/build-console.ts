@@ -1,10 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-/** The console's browser code: one script and one stylesheet, as served. */
+/** The console's browser code: one script and one stylesheet, as served, and the chunks loaded later. */
 export interface ConsoleBundle {
   script: string;
   stylesheet: string;
+  /** Code a page imports when it is opened (`import()`: Vega for the Benchmarks page), by file name. */
+  chunks: Map<string, string>;
 }
 
 const SOURCE = fileURLToPath(new URL('../src/', import.meta.url));
@@ -22,6 +24,9 @@ export async function buildConsole(): Promise<ConsoleBundle> {
     write: false,
     outdir: 'out',
     format: 'esm',
+    // a dynamic import() becomes a chunk of its own, fetched from /console/chunks/ when first needed
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     target: 'es2022',
     jsx: 'automatic',
     jsxImportSource: 'preact',
@@ -34,5 +39,10 @@ export async function buildConsole(): Promise<ConsoleBundle> {
     if (!found) throw new Error(`esbuild wrote no ${extension} file for the console`);
     return found.text;
   };
-  return { script: file('.js'), stylesheet: file('.css') };
+  const chunks = new Map(
+    result.outputFiles
+      .filter((output) => /\/out\/chunks\/[^/]+\.js$/.test(output.path))
+      .map((output) => [output.path.slice(output.path.lastIndexOf('/') + 1), output.text]),
+  );
+  return { script: file('out/app.js'), stylesheet: file('.css'), chunks };
 }

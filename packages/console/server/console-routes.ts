@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { AppError } from '@polyshop/kernel';
 import { buildConsole, type ConsoleBundle } from './build-console.ts';
 
 /** The page every console URL starts from; the console routes by the URL's fragment (`#/overview`). */
@@ -59,5 +60,11 @@ export function consoleRoutes(): FastifyPluginAsync {
     app.get('/app.css', hide, async (_request, reply) =>
       send(reply, 'text/css; charset=utf-8', (await built()).stylesheet),
     );
+    app.get<{ Params: { name: string } }>('/chunks/:name', hide, async (request, reply) => {
+      const chunk = (await built()).chunks.get(request.params.name);
+      if (chunk === undefined)
+        throw AppError.notFound('CONSOLE.NO_SUCH_CHUNK', `The console has no chunk ${request.params.name}.`);
+      return send(reply, 'text/javascript; charset=utf-8', chunk);
+    });
   };
 }

@@ -1,33 +1,25 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { parse, View } from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
-import { expressionInterpreter } from 'vega-interpreter';
+import type { TopLevelSpec } from 'vega-lite';
 
 /**
- * A Vega-Lite chart rendered to SVG by Vega in the page. Vega's expressions are parsed to an AST and
- * run by `vega-interpreter` instead of being compiled with `new Function`, so the console's
- * Content-Security-Policy needs no `'unsafe-eval'`. The chart is an image named by `description`
- * (Vega writes it as the SVG's `aria-label`); the figures are also in a table beside it.
+ * A Vega-Lite chart rendered to SVG by Vega in the page (vega-render.ts, loaded when the first chart is
+ * shown). The chart is named by the spec's `description` (Vega writes it as its container's
+ * `aria-label`); the page puts the figures in a table beside it too.
  */
 export function VegaChart(props: { spec: TopLevelSpec }) {
   const container = useRef<HTMLDivElement>(null);
   const [error, setError] = useState<string>();
   useEffect(() => {
-    let view: View;
-    try {
-      const runtime = parse(compile(props.spec).spec, undefined, { ast: true });
-      view = new View(runtime, {
-        expr: expressionInterpreter,
-        renderer: 'svg',
-        container: container.current!,
-        hover: false,
-      });
-    } catch (failure) {
-      setError(String(failure));
-      return;
-    }
-    view.runAsync().catch((failure: unknown) => setError(String(failure)));
-    return () => view.finalize();
+    let takeDown: (() => void) | undefined;
+    let stopped = false;
+    import('./vega-render.ts')
+      .then(({ renderVegaLite }) => (stopped ? undefined : renderVegaLite(container.current!, props.spec)))
+      .then((finalize) => (stopped ? finalize?.() : (takeDown = finalize)))
+      .catch((failure: unknown) => !stopped && setError(String(failure)));
+    return () => {
+      stopped = true;
+      takeDown?.();
+    };
   }, [props.spec]);
   return (
     <>

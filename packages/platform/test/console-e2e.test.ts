@@ -298,7 +298,14 @@ describe('the operator console in Chromium (PGlite)', { skip }, () => {
   it('Benchmarks: the saved run charted with Vega-Lite, polyshop beside its anchor, under the CSP', async () => {
     const page = await openConsole();
     const violations = cspViolations(page);
+    // Vega is a chunk of its own, fetched when a chart is first shown
+    const vega: string[] = [];
+    page.on('request', (request) => {
+      if (/\/console\/chunks\/vega-render-\w+\.js$/.test(request.url())) vega.push(request.url());
+    });
     await signIn(page, TEST_ADMIN.email, TEST_ADMIN.password);
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    assert.deepEqual(vega, [], 'the overview does not load Vega');
     await openPage(page, 'Benchmarks');
     await page.getByRole('heading', { name: 'hot-sku on pglite', level: 2 }).waitFor();
     assert.match(await page.locator('main code').first().innerText(), /bench hot-sku --scale small/);
@@ -314,6 +321,8 @@ describe('the operator console in Chromium (PGlite)', { skip }, () => {
     const rows = page.getByRole('table').filter({ hasText: 'operations/s' }).locator('tbody tr');
     assert.deepEqual((await rows.locator('th').allInnerTexts()).sort(), ['pglite c=1', 'pglite c=16']);
     await checkAccessibility(page, 'benchmarks');
+    assert.equal(vega.length, 1, 'the Benchmarks page loaded the Vega chunk once');
+    assert.equal((await platform.app.inject('/console/chunks/no-such-chunk.js')).statusCode, 404);
     assert.deepEqual(violations, []);
     await page.context().close();
   });
