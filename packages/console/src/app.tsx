@@ -6,10 +6,16 @@ import { OverviewPage } from './pages/overview.tsx';
 import { EventsPage } from './pages/events.tsx';
 import { InventoryPage } from './pages/inventory.tsx';
 import { BenchmarksPage } from './pages/benchmarks.tsx';
+import { MigrationsPage } from './pages/migrations.tsx';
+import { OrdersPage } from './pages/orders.tsx';
+import { CataloguePage } from './pages/catalogue.tsx';
 
 /** The console's pages: the fragment of the URL each lives at and its name in the navigation. */
 const PAGES = [
   { path: '#/overview', name: 'Overview' },
+  { path: '#/migrations', name: 'Migrations' },
+  { path: '#/orders', name: 'Orders' },
+  { path: '#/catalogue', name: 'Catalogue' },
   { path: '#/inventory', name: 'Inventory' },
   { path: '#/events', name: 'Events' },
   { path: '#/benchmarks', name: 'Benchmarks' },
@@ -56,6 +62,13 @@ export function App() {
     >
       <PageTitle title={page.name} />
       {page.path === '#/overview' && <OverviewPage onExpired={expired} />}
+      {page.path === '#/migrations' && (
+        <MigrationsPage admin={can(session.me, 'platform', 'admin')} onExpired={expired} />
+      )}
+      {page.path === '#/orders' && <OrdersPage onExpired={expired} />}
+      {page.path === '#/catalogue' && (
+        <CataloguePage canEdit={can(session.me, 'products', 'write')} onExpired={expired} />
+      )}
       {page.path === '#/inventory' && (
         <InventoryPage admin={can(session.me, 'platform', 'admin')} onExpired={expired} />
       )}
