@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { TopLevelSpec } from 'vega-lite';
 import type { paths } from '@polyshop/client';
 import { api } from '../session.ts';
+import { callApi } from '../call-api.ts';
 import { VegaChart } from '../vega-chart.tsx';
 import '../pages.css';
 
@@ -31,15 +32,11 @@ export function BenchmarksPage(props: { onExpired: () => void }) {
   const [error, setError] = useState<string>();
   useEffect(() => {
     let stopped = false;
-    api
-      .GET('/admin/benchmarks')
-      .then(({ data, error: problem, response }) => {
-        if (stopped) return;
-        if (response.status === 401) return props.onExpired();
-        if (problem) return setError(problem.detail);
-        setRun(data);
-      })
-      .catch((failure: unknown) => !stopped && setError(`The platform did not answer: ${String(failure)}`));
+    void callApi(props.onExpired, () => api.GET('/admin/benchmarks')).then((answer) => {
+      if (stopped) return;
+      if (answer.ok) setRun(answer.data);
+      else setError(answer.text);
+    });
     return () => {
       stopped = true;
     };

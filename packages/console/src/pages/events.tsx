@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { paths } from '@polyshop/client';
 import { api } from '../session.ts';
+import { callApi } from '../call-api.ts';
 import { ConfirmDialog } from '../confirm-dialog.tsx';
 import '../pages.css';
 
@@ -36,16 +37,13 @@ export function EventsPage(props: { admin: boolean; onExpired: () => void }) {
   useEffect(() => {
     let stopped = false;
     const query = which === 'all' ? {} : { pending: which === 'pending' };
-    api
-      .GET('/admin/dead-letters', { params: { query } })
-      .then(({ data, error: problem, response }) => {
+    void callApi(props.onExpired, () => api.GET('/admin/dead-letters', { params: { query } })).then(
+      (answer) => {
         if (stopped) return;
-        if (response.status === 401) return props.onExpired();
-        if (problem) return setError(problem.detail);
-        setError(undefined);
-        setLetters(data.items);
-      })
-      .catch((failure: unknown) => !stopped && setError(`The platform did not answer: ${String(failure)}`));
+        setError(answer.ok ? undefined : answer.text);
+        if (answer.ok) setLetters(answer.data.items);
+      },
+    );
     return () => {
       stopped = true;
     };
@@ -54,32 +52,20 @@ export function EventsPage(props: { admin: boolean; onExpired: () => void }) {
   async function replay(letter: DeadLetter) {
     setAsking(undefined);
     setBusy(true);
-    try {
-      const {
-        data,
-        error: problem,
-        response,
-      } = await api.POST('/admin/dead-letters/{id}/replay', {
-        params: { path: { id: letter.id } },
-      });
-      if (response.status === 401) return props.onExpired();
-      setOutcome(
-        problem
-          ? {
-              ok: false,
-              text: `Replay of dead letter ${letter.id} failed: ${problem.detail} (${problem.code})`,
-            }
-          : {
-              ok: true,
-              text: `Dead letter ${data.id} replayed: ${data.consumer} handled ${data.eventType} (attempt ${data.attempts}).`,
-            },
-      );
-      setReads((n) => n + 1);
-    } catch (failure) {
-      setOutcome({ ok: false, text: `The platform did not answer: ${String(failure)}` });
-    } finally {
-      setBusy(false);
-    }
+    const answer = await callApi(props.onExpired, () =>
+      api.POST('/admin/dead-letters/{id}/replay', { params: { path: { id: letter.id } } }),
+    );
+    setBusy(false);
+    if (!answer.ok && answer.status === 401) return;
+    setOutcome(
+      answer.ok
+        ? {
+            ok: true,
+            text: `Dead letter ${answer.data.id} replayed: ${answer.data.consumer} handled ${answer.data.eventType} (attempt ${answer.data.attempts}).`,
+          }
+        : { ok: false, text: `Replay of dead letter ${letter.id} failed: ${answer.text}` },
+    );
+    setReads((n) => n + 1);
   }
 
   return (

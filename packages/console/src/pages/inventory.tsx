@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
-import type { paths } from '@polyshop/client';
+import type { paths, Problem } from '@polyshop/client';
 import { api } from '../session.ts';
+import { callApi } from '../call-api.ts';
 import { ConfirmDialog } from '../confirm-dialog.tsx';
 import { Field } from '../field.tsx';
 import { problemByField } from '../problem-fields.ts';
@@ -15,6 +16,11 @@ type Reservation =
 type Errors = Record<string, string>;
 
 const HISTORY = 20;
+
+/** A failed call's errors by the form's field (problem+json), or its sentence as a general error. */
+function byField(answer: { text: string; problem?: Problem }, fields: readonly string[]): Errors {
+  return answer.problem ? problemByField(answer.problem, fields) : { general: answer.text };
+}
 
 /** The value of a named input of the form that was submitted. */
 function valueOf(event: SubmitEvent, name: string): string {
@@ -39,33 +45,32 @@ export function InventoryPage(props: { admin: boolean; onExpired: () => void }) 
   const [saved, setSaved] = useState<string>();
   const [busy, setBusy] = useState(false);
 
-  /** Runs a call; a 401 ends the session, a failure to answer is a general error. */
+  /** Runs calls with the buttons disabled. */
   async function calling(action: () => Promise<void>) {
     setBusy(true);
     try {
       await action();
-    } catch (failure) {
-      setErrors({ general: `The platform did not answer: ${String(failure)}` });
     } finally {
       setBusy(false);
     }
   }
 
   async function readStock(sku: string) {
-    const { data, error, response } = await api.GET('/inventory/{sku}', { params: { path: { sku } } });
-    if (response.status === 401) return props.onExpired();
-    if (error) {
+    const answer = await callApi(props.onExpired, () =>
+      api.GET('/inventory/{sku}', { params: { path: { sku } } }),
+    );
+    if (!answer.ok) {
       setStock(undefined);
-      return setErrors(problemByField(error, ['sku']));
+      return setErrors(byField(answer, ['sku']));
     }
-    setStock(data);
+    setStock(answer.data);
+    const params = { path: { sku }, query: { limit: HISTORY } };
     const [adjustments, reservations] = await Promise.all([
-      api.GET('/inventory/{sku}/adjustments', { params: { path: { sku }, query: { limit: HISTORY } } }),
-      api.GET('/inventory/{sku}/reservations', { params: { path: { sku }, query: { limit: HISTORY } } }),
+      callApi(props.onExpired, () => api.GET('/inventory/{sku}/adjustments', { params })),
+      callApi(props.onExpired, () => api.GET('/inventory/{sku}/reservations', { params })),
     ]);
-    if (adjustments.response.status === 401 || reservations.response.status === 401) return props.onExpired();
-    setHistory(adjustments.error ? adjustments.error.detail : adjustments.data.items);
-    setHolding(reservations.error ? reservations.error.detail : reservations.data.items);
+    setHistory(adjustments.ok ? adjustments.data.items : adjustments.text);
+    setHolding(reservations.ok ? reservations.data.items : reservations.text);
   }
 
   function lookUp(event: SubmitEvent) {
@@ -84,15 +89,12 @@ export function InventoryPage(props: { admin: boolean; onExpired: () => void }) 
     setReservation(undefined);
     if (!id) return setErrors({ reservation: 'Enter a reservation id.' });
     void calling(async () => {
-      const { data, error, response } = await api.GET('/inventory/reservations/{id}', {
-        params: { path: { id } },
-      });
-      if (response.status === 401) return props.onExpired();
-      if (error) {
-        const found = problemByField(error, ['id']);
-        return setErrors({ reservation: found.id ?? found.general ?? error.detail });
-      }
-      setReservation(data);
+      const answer = await callApi(props.onExpired, () =>
+        api.GET('/inventory/reservations/{id}', { params: { path: { id } } }),
+      );
+      if (answer.ok) return setReservation(answer.data);
+      const found = byField(answer, ['id']);
+      setErrors({ reservation: found.id ?? found.general ?? answer.text });
     });
   }
 
@@ -111,12 +113,11 @@ export function InventoryPage(props: { admin: boolean; onExpired: () => void }) 
   function setQuantity(sku: string, wanted: { quantity: number; reason: string }) {
     setChange(undefined);
     void calling(async () => {
-      const { data, error, response } = await api.PUT('/inventory/{sku}', {
-        params: { path: { sku } },
-        body: wanted,
-      });
-      if (response.status === 401) return props.onExpired();
-      if (error) return setErrors(problemByField(error, ['quantity', 'reason', 'sku']));
+      const answer = await callApi(props.onExpired, () =>
+        api.PUT('/inventory/{sku}', { params: { path: { sku } }, body: wanted }),
+      );
+      if (!answer.ok) return setErrors(byField(answer, ['quantity', 'reason', 'sku']));
+      const { data } = answer;
       setSaved(`${data.sku}: on hand ${data.quantity}, available ${data.available}.`);
       await readStock(sku);
     });
