@@ -192,6 +192,15 @@ describe('the new store stops during a live move', { skip: skipReason(MONGO, mon
     );
 
     assert.equal(await repairs(), 5, 'o1, o2, p1, d1 and p2 wait in the repair log');
+    // the status lists the keys themselves, each with why its copy failed (the console's repair log)
+    const log = ok(await call('GET', '/admin/migrations/products'), 200, 'status').json<{
+      repairLog: { kind: string; key: string; reason: string; attempts: number }[];
+    }>().repairLog;
+    assert.deepEqual(
+      log.map((entry) => `${entry.kind}/${entry.key}`).sort(),
+      ['o1', 'o2', 'p1', 'd1', 'p2'].map((name) => `products/${products[name]!.id}`).sort(),
+    );
+    for (const entry of log) assert.ok(entry.reason.length > 0 && entry.attempts >= 1, JSON.stringify(entry));
     for (const name of ['o1', 'o2'])
       assert.deepEqual(await inMongo.read('products', [products[name]!.id]), []);
   });
