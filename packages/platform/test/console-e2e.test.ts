@@ -1,10 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { rm } from 'node:fs/promises';
+import type { Browser, Page } from 'playwright-core';
 import { createEvent, systemClock } from '@polyshop/kernel';
-import { eventually, repoRoot } from '@polyshop/testing';
+import { eventually } from '@polyshop/testing';
 import {
   adminToken,
   TEST_ADMIN,
@@ -14,12 +13,15 @@ import {
   type TestPlatform,
 } from '@polyshop/platform/testing';
 import { serviceNames } from '../src/service-catalog.ts';
-import { axeViolations, chromiumBinary, chromiumSkip, seriousViolations } from './support/chromium.ts';
+import { chromiumSkip } from './support/chromium.ts';
+import {
+  checkAccessibility,
+  launchChromium,
+  openConsole as openConsoleAt,
+  signIn,
+} from './support/console-browser.ts';
 import { saveBenchmarkRun } from './support/benchmark-run.ts';
 import { flakySubscription } from './support/flaky-consumer-service.ts';
-
-/** Where the screenshots of each page go (gitignored; CI keeps them as artefacts; README, Console). */
-export const SCREENSHOTS = join(repoRoot, 'artifacts', 'console');
 
 const skip = chromiumSkip();
 
@@ -42,13 +44,7 @@ describe('the operator console in Chromium (PGlite)', { skip }, () => {
       env: { POLYSHOP_BENCHMARKS_FILE: benchmarks.file },
     });
     baseUrl = await platform.app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: chromiumBinary()!,
-      headless: true,
-      // as root (CI) Chromium's sandbox cannot start; the page is the console only
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
-    await mkdir(SCREENSHOTS, { recursive: true });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -56,26 +52,8 @@ describe('the operator console in Chromium (PGlite)', { skip }, () => {
     if (benchmarks) await rm(benchmarks.folder, { recursive: true, force: true });
   });
 
-  /** A fresh tab on a laptop-sized screen, at the console's first page. */
-  async function openConsole(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-    const page = await context.newPage();
-    await page.goto(`${baseUrl}/console`);
-    await page.getByRole('heading', { name: 'Sign in to the polyshop console' }).waitFor();
-    return page;
-  }
-
-  async function signIn(page: Page, email: string, password: string) {
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
-
-  async function checkAccessibility(page: Page, name: string) {
-    const serious = seriousViolations(await axeViolations(page));
-    assert.deepEqual(serious, [], `${name}: axe-core finds serious or critical violations`);
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  }
+  /** A fresh tab on a laptop-sized screen, at the console's first page (screenshots: artifacts/console/). */
+  const openConsole = (): Promise<Page> => openConsoleAt(browser, baseUrl);
 
   it('signs the admin in and shows the overview: seven services, each ready, on its stores', async () => {
     const page = await openConsole();
