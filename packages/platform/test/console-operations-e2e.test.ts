@@ -125,7 +125,27 @@ describe(
       await act(page, 'products', 'Run backfill', /Backfill of products complete: \d+ copied/);
       await products.getByText(/^complete: \d+ copied/).waitFor();
       await act(page, 'products', 'Advance', /products is now in verify/);
+      // a product changed behind the migration's back in MongoDB: verify lists it, repair copies PostgreSQL's side
+      const tampered = await opened.connection.db
+        .collection<{ _id: string }>('products')
+        .findOneAndUpdate({}, { $set: { name: 'changed in MongoDB alone' } });
+      assert.ok(tampered, 'a product was copied to MongoDB');
+      await act(page, 'products', 'Verify', /Verify of products: 1 difference\(s\)\.$/);
+      const differences = page.getByRole('table', { name: /Differences the last verify found/ });
+      assert.deepEqual(await differences.locator('tbody td').allInnerTexts(), [
+        'products',
+        tampered._id,
+        'different',
+      ]);
+      await checkAccessibility(page, 'migrations-differences');
+      await act(
+        page,
+        'products',
+        'Verify and repair',
+        /1 difference\(s\); repaired: 1 copied, 0 removed, 0 failed\./,
+      );
       await act(page, 'products', 'Verify', /both stores hold the same records/);
+      assert.equal(await differences.count(), 0);
       await act(page, 'products', 'Advance', /products is now in read-switch/);
       assert.equal(await phaseOf(), 'read-switch');
       await products.getByText('Phase 4 of 6').waitFor();

@@ -43,17 +43,25 @@ export function CataloguePage(props: { canEdit: boolean; onExpired: () => void }
     );
   }, []);
 
-  useEffect(() => {
-    let stopped = false;
+  /** The listing's query for the filters chosen (`attr.<name>` only with a category). */
+  const queryOf = (cursor?: string) => {
     const query: ListingQuery & Record<string, string> = { status, limit: '50' };
+    if (cursor) query.cursor = cursor;
     if (category) {
       query.category = category;
       for (const [name, values] of Object.entries(chosen))
         if (values.length > 0) query[`attr.${name}`] = values.join(',');
     }
-    void callApi(props.onExpired, () =>
-      api.GET('/products/', { params: { query }, headers: { 'cache-control': 'no-cache' } }),
-    ).then((answer) => {
+    return query;
+  };
+  const read = (cursor?: string) =>
+    callApi(props.onExpired, () =>
+      api.GET('/products/', { params: { query: queryOf(cursor) }, headers: { 'cache-control': 'no-cache' } }),
+    );
+
+  useEffect(() => {
+    let stopped = false;
+    void read().then((answer) => {
       if (stopped) return;
       if (!answer.ok) return setError(answer.text);
       setError(undefined);
@@ -63,6 +71,14 @@ export function CataloguePage(props: { canEdit: boolean; onExpired: () => void }
       stopped = true;
     };
   }, [category, status, chosen, reads]);
+
+  /** The next page (keyset cursor) added below the products shown. */
+  async function more() {
+    if (!listing?.nextCursor) return;
+    const answer = await read(listing.nextCursor);
+    if (!answer.ok) return setError(answer.text);
+    setListing({ ...answer.data, items: [...listing.items, ...answer.data.items] });
+  }
 
   const toggle = (name: string, value: string, on: boolean) =>
     setChosen((before) => {
@@ -172,6 +188,11 @@ export function CataloguePage(props: { canEdit: boolean; onExpired: () => void }
             </tbody>
           </table>
         </div>
+      )}
+      {listing?.nextCursor && (
+        <button type="button" class="secondary" onClick={() => void more()}>
+          Show more products
+        </button>
       )}
     </>
   );

@@ -32,7 +32,8 @@ const MEANING: Record<string, string> = {
 /** An action's answer said in a sentence (or its problem). */
 type Said = { data?: string; error?: Problem; response: Response };
 
-type Action = 'start' | 'advance' | 'backfill' | 'verify' | 'pause' | 'resume' | 'rollback' | 'cleanup';
+type Action =
+  'start' | 'advance' | 'backfill' | 'verify' | 'repair' | 'pause' | 'resume' | 'rollback' | 'cleanup';
 
 /** An action the operator asked for, waiting for their confirmation. */
 interface Asked {
@@ -88,6 +89,8 @@ export function MigrationsPage(props: { admin: boolean; onExpired: () => void })
     setOutcome(undefined);
     const path = { path: { service: request.service } };
     const { service } = request;
+    /** A verify that found differences: the call succeeded, but what it says is not good news. */
+    let differences = false;
     const answer = await callApi(props.onExpired, async (): Promise<Said> => {
       switch (request.action) {
         case 'start': {
@@ -116,15 +119,24 @@ export function MigrationsPage(props: { admin: boolean; onExpired: () => void })
               `Backfill of ${service} ${r.data.completed ? 'complete' : `stopped (${r.data.stopped ?? 'not complete'})`}: ${r.data.copied} copied, ${r.data.skipped} already there.`,
           };
         }
-        case 'verify': {
-          const r = await api.POST('/admin/migrations/{service}/verify', { params: path, body: {} });
+        case 'verify':
+        case 'repair': {
+          const r = await api.POST('/admin/migrations/{service}/verify', {
+            params: path,
+            body: { repair: request.action === 'repair' },
+          });
+          const repaired = r.data?.repaired;
+          differences = r.data !== undefined && !r.data.clean;
           return {
             ...r,
             data:
               r.data &&
               (r.data.clean
                 ? `Verify of ${service}: both stores hold the same records.`
-                : `Verify of ${service}: ${r.data.differences} difference(s).`),
+                : `Verify of ${service}: ${r.data.differences} difference(s)` +
+                  (repaired
+                    ? `; repaired: ${repaired.copied} copied, ${repaired.removed} removed, ${repaired.failed} failed.`
+                    : '.')),
           };
         }
         default: {
@@ -134,7 +146,7 @@ export function MigrationsPage(props: { admin: boolean; onExpired: () => void })
       }
     });
     setRunning(undefined);
-    setOutcome(answer.ok ? { ok: true, text: answer.data } : { ok: false, text: answer.text });
+    setOutcome(answer.ok ? { ok: !differences, text: answer.data } : { ok: false, text: answer.text });
     setReads((n) => n + 1);
   }
 
@@ -339,6 +351,13 @@ function ServiceMigration(props: {
               Verify
             </button>
           )}
+          {moving &&
+            ['backfill', 'verify', 'read-switch', 'write-switch'].includes(migration.phase) &&
+            (migration.repairs > 0 || (migration.lastVerify !== null && !migration.lastVerify.clean)) && (
+              <button type="button" class="secondary" disabled={props.busy} onClick={() => ask('repair')}>
+                Verify and repair
+              </button>
+            )}
           {moving && migration.phase !== 'finished' && migration.phase !== 'cleanup' && (
             <button type="button" class="danger" disabled={props.busy} onClick={() => ask('rollback')}>
               Roll back
@@ -421,6 +440,7 @@ function verb(action: Action): string {
     advance: 'Advance',
     backfill: 'Run backfill',
     verify: 'Verify',
+    repair: 'Verify and repair',
     pause: 'Pause',
     resume: 'Resume',
     rollback: 'Roll back',
@@ -458,6 +478,10 @@ function consequence(asked: Asked, migration: Migration | undefined): string {
       return 'Copies what the old store holds to the new one, resuming from its checkpoint; live requests keep priority.';
     case 'verify':
       return 'Compares both stores record by record and records the result.';
+    case 'repair': {
+      const truth = migration?.phase === 'write-switch' ? migration.toStore : migration?.fromStore;
+      return `Retries the repair log, compares both stores and copies the source of truth's side (${truth ?? 'the old store'}) over every difference.`;
+    }
     case 'pause':
       return 'A running backfill stops after its batch.';
     case 'resume':
