@@ -148,6 +148,7 @@ async function main(argv: string[]): Promise<number> {
       })
     : undefined;
   const results: ScenarioResult[] = [];
+  const failedRuns: NonNullable<RunRecord['failed']> = [];
   let failed = false;
   try {
     for (const scenario of scenarios) {
@@ -177,6 +178,11 @@ async function main(argv: string[]): Promise<number> {
           if (MUST_BE_ZERO.some((check) => (result.checks[check] ?? 0) > 0)) failed = true;
         } catch (error) {
           failed = true;
+          failedRuns.push({
+            scenario: scenario.name,
+            target: targetName,
+            error: String((error as Error).message ?? error).split('\n')[0]!,
+          });
           process.stderr.write(
             `bench ${scenario.name} on ${targetName} failed: ${(error as Error).stack ?? String(error)}\n`,
           );
@@ -197,6 +203,7 @@ async function main(argv: string[]): Promise<number> {
       finishedAt: new Date().toISOString(),
       environment,
       results,
+      ...(failedRuns.length ? { failed: failedRuns } : {}),
     };
     await writeReport(run, reportFile);
     process.stdout.write(`report: ${reportFile}\n`);

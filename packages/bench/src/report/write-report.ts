@@ -35,6 +35,8 @@ export interface RunRecord {
   finishedAt: string;
   environment: Environment;
   results: ScenarioResult[];
+  /** The scenario runs that failed (no result), with their first error line. */
+  failed?: { scenario: string; target: string; error: string }[];
 }
 
 function environmentSection(run: RunRecord): string {
@@ -56,6 +58,15 @@ function environmentSection(run: RunRecord): string {
           `${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.kernel}, shared (1-minute load ${load})`,
         ],
         ['Node.js', machine.node],
+        ...(run.failed?.length
+          ? [
+              [
+                'failed',
+                run.failed.map((f) => `${f.scenario} on ${f.target} (${f.error})`).join('; ') +
+                  ': no figures from these runs below',
+              ],
+            ]
+          : []),
       ],
     ),
     '',

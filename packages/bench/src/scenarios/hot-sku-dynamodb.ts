@@ -64,7 +64,7 @@ async function rawCounters(connection: DynamoConnection, tableName: string, item
  * conditional write. What they cannot show: the gain, since moto has no per-item write limit, which is
  * what sharding removes on DynamoDB itself, where one item takes about 1,000 writes a second and 8
  * shards about 8 times as many (moto also copies a table on each transaction, so its figures fall as
- * the table grows; see docs/benchmarks.md).
+ * the table grows; see docs/performance-history.md).
  */
 async function runHotSkuDynamo(target: BenchTarget, scale: Scale): Promise<ScenarioResult> {
   const endpoint = target.serverUrl;
