@@ -1,6 +1,5 @@
 import type { Comparison } from '../measure.ts';
 import type { ResultTable, ScenarioResult, TargetName } from '../scenario.ts';
-import type { Environment } from './environment.ts';
 import type { ChartSpec } from './vega-chart.ts';
 
 /** What a section concludes about the seed's claim. */
@@ -40,7 +39,7 @@ export interface Claim {
   scenarios: readonly string[];
   /** What runs, in a paragraph. */
   method: string;
-  build(results: RunResults, environment: Environment): Section;
+  build(results: RunResults): Section;
 }
 
 /** A row of a result table as a map from column title (or its start) to cell. */

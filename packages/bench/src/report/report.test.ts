@@ -69,7 +69,7 @@ const environment: Environment = {
 describe('the report: verdicts from figures, charts rendered, every claim written', () => {
   it('reads the deadlock claim from PostgreSQL’s own counters', () => {
     const verdict = (deadlocks: { polyshop: number; random: number }) =>
-      inventoryDeadlocks.build(new RunResults([contention(deadlocks)]), environment).verdict!;
+      inventoryDeadlocks.build(new RunResults([contention(deadlocks)])).verdict!;
     assert.equal(
       verdict({ polyshop: 0, random: 12 }).word,
       'qualified',
@@ -85,7 +85,7 @@ describe('the report: verdicts from figures, charts rendered, every claim writte
       'polyshop itself deadlocking confirms it',
     );
     assert.equal(verdict({ polyshop: 0, random: 0 }).word, 'refuted', 'no deadlock anywhere refutes it');
-    const none = inventoryDeadlocks.build(new RunResults([]), environment).verdict!;
+    const none = inventoryDeadlocks.build(new RunResults([])).verdict!;
     assert.equal(none.word, 'not decided', 'no run decides nothing');
   });
 

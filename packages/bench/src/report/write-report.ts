@@ -166,7 +166,7 @@ export async function writeReport(run: RunRecord, file: string): Promise<void> {
   const sections: string[] = [];
   const verdicts: (string | number)[][] = [];
   for (const claim of CLAIMS) {
-    const section = claim.build(results, run.environment);
+    const section = claim.build(results);
     const charts = await chartMarkdown(section.charts, folder, reportDir);
     sections.push(sectionMarkdown(claim, section, charts, loadsOf(claim, results)));
     if (section.verdict)
