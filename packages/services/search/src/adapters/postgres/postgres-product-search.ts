@@ -30,23 +30,6 @@ export interface SqlStatement {
   settings: readonly string[];
 }
 
-/**
- * With `q`, for this statement's transaction only:
- * - A plan made for the query's own words, never the generic plan of the prepared statement. After
- *   five runs PostgreSQL may switch a prepared statement to a plan made without its parameters; for a
- *   search that plan evaluates `with_word_parts(websearch_to_tsquery(q))` once per matching row instead
- *   of once, and took 250–480 ms against 27–44 ms (13k matches of 100k products).
- * - The matches found through the GIN index, not a scan of the whole table. The planner, costing the
- *   index's heap visits as random reads (`random_page_cost` 4, for spinning disks), chose a
- *   sequential scan evaluating `@@` on every row: 59 ms against 35 ms through the index (the search
- *   table is read from memory, as a hot index is). 1.1 is the value PostgreSQL's documentation
- *   suggests for data in memory or on SSDs.
- */
-const FULL_TEXT_SETTINGS = [
-  'SET LOCAL plan_cache_mode = force_custom_plan',
-  'SET LOCAL random_page_cost = 1.1',
-] as const;
-
 /** Facet fields → columns (a closed list: nothing from the request reaches the SQL text). */
 const FACET_COLUMNS: Record<FacetField, string> = { brand: 'm.brand', category: 'm.category' };
 
@@ -57,8 +40,8 @@ const FACET_COLUMNS: Record<FacetField, string> = { brand: 'm.brand', category: 
 const RANK = (tsquery: string) => `ts_rank('{0.1, 0.2, 0.4, 1.0}', m.document, ${tsquery})`;
 
 /**
- * The matches, as a FROM item `m` with id, brand, category, price and score. With `q`: a
- * materialised CTE of the matching rows' narrow columns, scored in the one pass that finds them
+ * The matches, as a FROM item `m` with id, score and the columns the statement's parts read. With
+ * `q`: a materialised CTE of the matching rows' narrow columns, scored in the one pass that finds them
  * through the GIN index (total, facets, histogram and page all read it). Without `q`: the table
  * itself, so a page in id or price order walks a btree and stops at the limit.
  */
@@ -88,10 +71,19 @@ function matchesOf(query: SearchQuery, params: SqlParams): Matches {
     return { with: '', from: 'search.products m', where, score: 'NULL::real', tsquery: undefined };
   }
   const q = params.add(query.q);
-  const tsquery = `search.with_word_parts(websearch_to_tsquery('english', ${q}))`;
+  // The tsquery is computed once, at run time (an InitPlan), not folded into the plan: the statement
+  // plans alike for every `q`, so its prepared form keeps one generic plan (no planning per search)
+  // and runs without settings (no transaction of its own); `@@` on a runtime value is estimated at
+  // 0.5% of the rows, which keeps the GIN index (bitmap scan) whatever the catalogue's statistics.
+  const tsquery = '(SELECT tsq FROM tsq)';
   where.push(`m.document @@ ${tsquery}`);
+  // The matches' narrow columns, only those a part reads (facets, histogram, price order).
+  const columns = ['m.id'];
+  if (query.histogram || query.sort !== 'relevance') columns.push('m.price');
+  for (const field of query.facets) columns.push(FACET_COLUMNS[field]);
   return {
-    with: `WITH matches AS MATERIALIZED (SELECT m.id, m.brand, m.category, m.price, ${RANK(tsquery)} AS score
+    with: `WITH tsq AS MATERIALIZED (SELECT search.with_word_parts(websearch_to_tsquery('english', ${q})) AS tsq),
+      matches AS MATERIALIZED (SELECT ${columns.join(', ')}, ${RANK(tsquery)} AS score
       FROM search.products m WHERE ${where.join(' AND ')})`,
     from: 'matches m',
     where: [],
@@ -133,7 +125,7 @@ function pageOf(
   }
   const limit = params.add(query.limit + 1);
   return {
-    sql: `SELECT m.id, m.price, ${matches.score} AS score FROM ${matches.from} ${conditions(where)}
+    sql: `SELECT m.id, ${query.sort === 'relevance' ? '' : 'm.price, '}${matches.score} AS score FROM ${matches.from} ${conditions(where)}
       ORDER BY ${order('m.')} ${offset} LIMIT ${limit}`,
     order,
   };
@@ -188,7 +180,7 @@ export function searchStatement(query: SearchQuery, position: CursorPosition | u
   return {
     sql: `${matches.with} SELECT ${parts.join(',\n')}`,
     params: params.values,
-    settings: matches.tsquery ? FULL_TEXT_SETTINGS : [],
+    settings: [],
   };
 }
 
