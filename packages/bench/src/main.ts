@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
@@ -16,6 +16,7 @@ import {
 } from './scenario.ts';
 import { SCENARIOS } from './scenarios/index.ts';
 import { collectEnvironment } from './report/environment.ts';
+import { mergeRuns, readSavedRun } from './report/merge-runs.ts';
 import { writeReport, type RunRecord } from './report/write-report.ts';
 
 /** Where `--report` writes when given no file. */
@@ -50,6 +51,7 @@ interface Options {
   unsafeFast?: boolean;
   report?: string | true;
   from?: string;
+  merge?: string;
 }
 
 /**
@@ -104,6 +106,10 @@ async function main(argv: string[]): Promise<number> {
       '--from <results.json>',
       'with --report: write the report from a saved run (its results.json) instead of running',
     )
+    .option(
+      '--merge <results.json>',
+      'with --report: run the given scenarios and keep every other result of this saved run (the report names the figures carried over and when they were measured)',
+    )
     .showHelpAfterError();
   program.parse(argv, { from: 'user' });
   const known = new Map(SCENARIOS.map((s) => [s.name, s]));
@@ -114,26 +120,32 @@ async function main(argv: string[]): Promise<number> {
   const scenarios = program.args.length ? program.args.map((name) => known.get(name)!) : SCENARIOS;
   const options = program.opts<Options>();
   const reportFile = options.report === true ? DEFAULT_REPORT : options.report;
-  if (options.from) {
-    if (!reportFile) {
-      program.error('--from needs --report');
-      return 2;
-    }
-    let saved: RunRecord;
+  if ((options.from || options.merge) && !reportFile) {
+    program.error(`${options.from ? '--from' : '--merge'} needs --report`);
+    return 2;
+  }
+  if (options.from && options.merge) {
+    program.error('--from and --merge: choose one (--from runs nothing, --merge runs the given scenarios)');
+    return 2;
+  }
+  const savedRun = (flag: string, file: string): RunRecord | undefined => {
     try {
-      saved = JSON.parse(readFileSync(options.from, 'utf8')) as RunRecord;
+      return readSavedRun(file);
     } catch (error) {
-      program.error(`--from ${options.from}: cannot read a saved run (${(error as Error).message})`);
-      return 2;
+      program.error(`${flag} ${file}: ${(error as Error).message}`);
+      return undefined;
     }
-    if (!Array.isArray(saved.results) || !saved.environment) {
-      program.error(`--from ${options.from}: not a run saved by --report (no results and environment)`);
-      return 2;
-    }
+  };
+  if (options.from && reportFile) {
+    const saved = savedRun('--from', options.from);
+    if (!saved) return 2;
     await writeReport(saved, reportFile);
     process.stdout.write(`report: ${reportFile} (from ${options.from})\n`);
     return 0;
   }
+  // Read before running, so a wrong file fails at once rather than after the run.
+  const earlier = options.merge ? savedRun('--merge', options.merge) : undefined;
+  if (options.merge && !earlier) return 2;
   const startedAt = new Date().toISOString();
   const wanted = new Set<TargetName>(options.target ?? TARGET_NAMES);
   const needsPostgres = scenarios.some((s) => s.targets.includes('postgres')) && wanted.has('postgres');
@@ -172,7 +184,11 @@ async function main(argv: string[]): Promise<number> {
             if (!url) continue;
             target.serverUrl = url;
           }
-          const result = { ...(await scenario.run(target, options.scale)), loadAverage: loadavg()[0]! };
+          const result = {
+            ...(await scenario.run(target, options.scale)),
+            loadAverage: loadavg()[0]!,
+            finishedAt: new Date().toISOString(),
+          };
           results.push(result);
           process.stdout.write(formatResult(result, target));
           if (MUST_BE_ZERO.some((check) => (result.checks[check] ?? 0) > 0)) failed = true;
@@ -205,8 +221,8 @@ async function main(argv: string[]): Promise<number> {
       results,
       ...(failedRuns.length ? { failed: failedRuns } : {}),
     };
-    await writeReport(run, reportFile);
-    process.stdout.write(`report: ${reportFile}\n`);
+    await writeReport(earlier ? mergeRuns(earlier, run) : run, reportFile);
+    process.stdout.write(`report: ${reportFile}${earlier ? ` (merged with ${options.merge})` : ''}\n`);
   }
   if (options.json) {
     mkdirSync(dirname(options.json), { recursive: true });

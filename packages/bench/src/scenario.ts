@@ -48,6 +48,8 @@ export interface ScenarioResult {
   tables?: ResultTable[];
   /** The machine's 1-minute load average when the scenario ended (set by the runner: the machine is shared). */
   loadAverage?: number;
+  /** When the scenario ended (ISO 8601, set by the runner). */
+  finishedAt?: string;
 }
 
 /** One benchmark: where it can run and how. */

@@ -20,6 +20,7 @@ describe('polyshop bench (process)', () => {
       '--unsafe-fast',
       '--report',
       '--from',
+      '--merge',
     ]) {
       assert.ok(stdout.includes(expected), `bench --help mentions ${expected}`);
     }
@@ -44,6 +45,28 @@ describe('polyshop bench (process)', () => {
       (missing as { stderr: string }).stderr,
       /--from \/nonexistent\/results.json: cannot read a saved run/,
     );
+  });
+
+  it('refuses --merge without --report, with --from, and a --merge file that is not a saved run, before running', async () => {
+    const failure = (args: string[]) =>
+      run(process.execPath, [bin, 'bench', ...args]).then(
+        () => assert.fail(`bench ${args.join(' ')} should fail`),
+        (error: { code: number; stderr: string }) => error,
+      );
+    const alone = await failure(['hot-sku', '--merge', 'x.json']);
+    assert.equal(alone.code, 1);
+    assert.match(alone.stderr, /--merge needs --report/);
+    const both = await failure([
+      '--report',
+      '/tmp/polyshop-never.md',
+      '--from',
+      'a.json',
+      '--merge',
+      'b.json',
+    ]);
+    assert.match(both.stderr, /--from and --merge: choose one/);
+    const notRun = await failure(['hot-sku', '--report', '/tmp/polyshop-never.md', '--merge', bin]);
+    assert.match(notRun.stderr, /--merge .*polyshop\.mjs: cannot read a saved run/);
   });
 
   it('refuses an unknown scenario with a clear message and exit code 1', async () => {

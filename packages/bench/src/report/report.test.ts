@@ -7,6 +7,7 @@ import type { Comparison, LoadResult } from '../measure.ts';
 import type { ScenarioResult } from '../scenario.ts';
 import { RunResults } from './claim.ts';
 import { inventoryDeadlocks } from './claims/inventory.ts';
+import { mergeRuns } from './merge-runs.ts';
 import { CLAIMS, writeReport, type RunRecord } from './write-report.ts';
 import type { Environment } from './environment.ts';
 
@@ -126,6 +127,79 @@ describe('the report: verdicts from figures, charts rendered, every claim writte
       const saved = JSON.parse(readFileSync(join(dir, 'benchmarks', 'results.json'), 'utf8')) as RunRecord;
       assert.deepEqual(saved, run, 'the run is saved as it was, for --from');
       assert.equal(existsSync(join(dir, 'benchmarks', 'money.svg')), false, 'no chart without figures');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--merge keeps the earlier run’s other results, marked as carried over, and the fresh ones win', async () => {
+    const earlier: RunRecord = {
+      scale: 'full',
+      command: 'polyshop bench --report',
+      startedAt: '2026-12-07T07:00:00.000Z',
+      finishedAt: '2026-12-07T09:00:00.000Z',
+      environment,
+      results: [
+        contention({ polyshop: 0, random: 7 }),
+        { scenario: 'hot-sku', target: 'postgres', comparisons: [], checks: { oversold: 0 } },
+      ],
+      failed: [{ scenario: 'migration', target: 'dynamodb', error: 'moto was killed' }],
+    };
+    const fresh: RunRecord = {
+      scale: 'full',
+      command: 'polyshop bench hot-sku --report --merge results.json',
+      startedAt: '2026-12-07T12:00:00.000Z',
+      finishedAt: '2026-12-07T12:10:00.000Z',
+      environment: {
+        machine: { ...environment.machine, loadAtStart: 0.5 },
+        stores: [environment.stores[0]!],
+      },
+      results: [
+        {
+          scenario: 'hot-sku',
+          target: 'postgres',
+          comparisons: [],
+          checks: { oversold: 0, deadlocks: 0 },
+          finishedAt: '2026-12-07T12:09:00.000Z',
+        },
+      ],
+    };
+    const merged = mergeRuns(earlier, fresh);
+    assert.deepEqual(
+      merged.results.map((r) => [r.scenario, r.target, r.finishedAt]),
+      [
+        ['hot-sku', 'postgres', '2026-12-07T12:09:00.000Z'],
+        ['inventory-contention', 'postgres', '2026-12-07T09:00:00.000Z'],
+      ],
+    );
+    assert.deepEqual(merged.carried, [
+      {
+        scenario: 'inventory-contention',
+        target: 'postgres',
+        command: 'polyshop bench --report',
+        finishedAt: '2026-12-07T09:00:00.000Z',
+      },
+    ]);
+    assert.deepEqual(merged.failed, earlier.failed, 'a failure not re-run is still reported');
+    assert.deepEqual(
+      merged.environment.stores.map((s) => s.target),
+      ['postgres', 'dynamodb'],
+      'the stores of the carried results are still described',
+    );
+    assert.equal(merged.environment.machine.loadAtStart, 0.5);
+    const again = mergeRuns(merged, { ...fresh, results: [contention({ polyshop: 0, random: 1 })] });
+    assert.deepEqual(
+      again.carried?.map((c) => `${c.scenario} ${c.command}`),
+      ['hot-sku polyshop bench hot-sku --report --merge results.json'],
+      'a result measured again is no longer carried; one carried twice names the run that measured it',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'polyshop-report-'));
+    try {
+      await writeReport(merged, join(dir, 'benchmarks.md'));
+      assert.match(
+        readFileSync(join(dir, 'benchmarks.md'), 'utf8'),
+        /\| carried over \| inventory-contention on postgres \(2026-12-07 09:00 UTC\): these figures come from an earlier run/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

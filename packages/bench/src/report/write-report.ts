@@ -37,6 +37,8 @@ export interface RunRecord {
   results: ScenarioResult[];
   /** The scenario runs that failed (no result), with their first error line. */
   failed?: { scenario: string; target: string; error: string }[];
+  /** Results carried over from an earlier run by `--merge`: which, the command that measured them, when. */
+  carried?: { scenario: string; target: string; command: string; finishedAt: string | undefined }[];
 }
 
 function environmentSection(run: RunRecord): string {
@@ -58,6 +60,21 @@ function environmentSection(run: RunRecord): string {
           `${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.kernel}, shared (1-minute load ${load})`,
         ],
         ['Node.js', machine.node],
+        ...(run.carried?.length
+          ? [
+              [
+                'carried over',
+                `${run.carried
+                  .map(
+                    (c) =>
+                      `${c.scenario} on ${c.target} (${c.finishedAt?.slice(0, 16).replace('T', ' ') ?? 'an earlier run'} UTC)`,
+                  )
+                  .join(
+                    '; ',
+                  )}: these figures come from an earlier run (\`--merge\`), not re-measured by this one`,
+              ],
+            ]
+          : []),
         ...(run.failed?.length
           ? [
               [
