@@ -2,7 +2,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { PgliteDatabase } from '../src/index.ts';
+import { PgliteDatabase, TransactionAbortedError } from '../src/index.ts';
 
 it('opens each in-memory PGlite as a new, empty cluster loaded from the kept template', async () => {
   const first = await PgliteDatabase.open();
@@ -22,5 +22,36 @@ it('opens each in-memory PGlite as a new, empty cluster loaded from the kept tem
     assert.ok(Number(version?.server_version_num) >= 160000);
   } finally {
     await second.close();
+  }
+});
+
+it('rejects a transaction whose statement failed although its work went on, and keeps none of it', async () => {
+  const db = await PgliteDatabase.open();
+  try {
+    await db.exec('CREATE TABLE kept (id int PRIMARY KEY)');
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.execute('INSERT INTO kept VALUES (1)');
+        await tx.execute('INSERT INTO kept VALUES (1)').catch(() => undefined); // swallowed
+      }),
+      TransactionAbortedError,
+    );
+    await db.transaction(async (tx) => tx.execute('INSERT INTO kept VALUES (2)'), {
+      isolation: 'serializable',
+    });
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.execute('INSERT INTO kept VALUES (3)');
+        throw new Error('changed its mind');
+      }),
+      /changed its mind/,
+    );
+    const rows = await db.query<{ id: number }>('SELECT id FROM kept ORDER BY id');
+    assert.deepEqual(
+      rows.map((row) => row.id),
+      [2],
+    );
+  } finally {
+    await db.close();
   }
 });
