@@ -63,6 +63,15 @@ export async function setStock(bench: BenchPlatform, sku: string, quantity: numb
   await expect(bench.call('PUT', `/inventory/${sku}`, { quantity, reason: 'benchmark' }), `stock ${sku}`);
 }
 
+/** The body of `POST /orders` for one unit of each SKU, shipped to the US and paid by sandbox card. */
+export function checkoutRequest(skus: readonly string[]) {
+  return {
+    items: skus.map((sku) => ({ sku, quantity: 1 })),
+    shippingAddress: ADDRESS,
+    payment: { method: 'card', card: CARD },
+  };
+}
+
 /** What customers do, over kept-alive HTTP connections of their own (`close()` when done). */
 export class Storefront {
   readonly #client: ReturnType<typeof jsonClient>;
@@ -111,11 +120,7 @@ export class Storefront {
     const { status, body } = await this.#send('POST', '/orders', {
       token: customer.token,
       headers: { 'idempotency-key': randomUUID() },
-      body: {
-        items: skus.map((sku) => ({ sku, quantity: 1 })),
-        shippingAddress: ADDRESS,
-        payment: { method: 'card', card: CARD },
-      },
+      body: checkoutRequest(skus),
     });
     return status === 201 || status === 202 ? (body as StorefrontOrder) : undefined;
   }
