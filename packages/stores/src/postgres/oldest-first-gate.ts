@@ -10,12 +10,12 @@ interface Waiter {
  * Longest the gate hands the connection from one unit to the next without letting the event loop
  * turn (ms). PGlite runs a statement synchronously and resolves its promise at once, so a queue of
  * units handed over one after another is one chain of microtasks: nothing else runs until it is
- * empty — no socket is read, no timer fires. At 32 concurrent checkouts that chain lasted 0.7–1.3 s
+ * empty — no socket is read, no timer fires. At 32 concurrent checkouts that chain lasted up to 1.6 s
  * (the event loop's delay, measured); with the load client in a thread of its own (as a user's load
- * tool is), requests answered early sent their next one into a socket nobody read, and p99 was 4–12×
- * the median (5–15 s). Yielding every 10 ms cut that to 1.2–1.6× but spread requests out enough that
- * fewer of them were coalesced (58 statements per order against 49–55); every 50 ms: 53–55, p99
- * 1.1–1.9× the median.
+ * tool is), requests answered early sent their next one into a socket nobody read, and p99 was
+ * 1.3–4.7× the median (1.6–15.4 s). Yielding every 10 ms cut that to 1.2–1.6× but spread requests
+ * out enough that fewer of them were coalesced (58 statements per order against 49–55); every 50 ms:
+ * 53–55, p99 1.1–1.9× the median.
  */
 const SLICE_MS = 50;
 
