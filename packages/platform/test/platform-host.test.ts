@@ -9,7 +9,7 @@ import Type from 'typebox';
 import { AppError, silentLogger } from '@polyshop/kernel';
 import { buildPlatform } from '@polyshop/platform';
 import type { AnyServiceDefinition } from '@polyshop/http';
-import { createTestPlatform, type TestPlatform } from '@polyshop/platform/testing';
+import { createTestPlatform, freePort, type TestPlatform } from '@polyshop/platform/testing';
 
 /** A tiny service used only to exercise the host: validation, errors, body limit, OpenAPI. */
 const echo: AnyServiceDefinition = {
@@ -195,18 +195,25 @@ describe('polyshop start (process)', () => {
 
   it('serves health, readiness and OpenAPI; SIGTERM exits 0 within 5 s', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'polyshop-'));
-    const port = 30000 + Math.floor(Math.random() * 20000);
+    // a port free a moment ago (a random one could be some connection's ephemeral port under CI)
+    const port = await freePort();
     const child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--data-dir', dataDir], {
       env: { ...process.env, LOG_LEVEL: 'info' },
     });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
       // A cold start on a loaded 2-core machine (tsx, PGlite) can take well over 30 s.
-      for (let i = 0; i < 1200 && !stdout.includes('polyshop ready'); i++)
+      for (let i = 0; i < 1200 && !stdout.includes('polyshop ready') && child.exitCode === null; i++)
         await new Promise((r) => setTimeout(r, 100));
-      assert.match(stdout, /polyshop ready/);
+      assert.match(
+        stdout,
+        /polyshop ready/,
+        `not ready (exit code ${child.exitCode}); stderr: ${stderr.slice(-2000)}`,
+      );
       const base = `http://127.0.0.1:${port}`;
       assert.equal((await fetch(`${base}/healthz`)).status, 200);
       assert.equal((await fetch(`${base}/readyz`)).status, 200);

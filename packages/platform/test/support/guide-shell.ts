@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+
+export { freePort } from '@polyshop/platform/testing';
 
 /** What a step printed (stdout and stderr, in the order written) and how it ended. */
 export interface StepResult {
@@ -133,14 +134,4 @@ function killGroup(child: ChildProcess): void {
 
 export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/** A TCP port nothing listens on right now (on 127.0.0.1). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
