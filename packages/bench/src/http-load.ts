@@ -70,31 +70,62 @@ export async function runHttpLoad(options: {
   until?: Promise<unknown>;
 }): Promise<LoadResult> {
   const { until, ...load } = options;
-  const worker = new Worker(WORKER, {
-    eval: true,
-    workerData: {
+  const { result } = await runLoadWorker<Record<string, never>>(
+    WORKER,
+    {
       ...load,
-      undici: require.resolve('undici'),
       method: load.method ?? 'GET',
       headers: {
         ...(load.body === undefined ? {} : { 'content-type': 'application/json' }),
         ...load.headers,
       },
     },
+    (worker) => void until?.finally(() => worker.postMessage('stop')).catch(() => undefined),
+  );
+  return result;
+}
+
+/** What a load worker posts back: every latency, the successes, the failures, the wall time, and more. */
+type WorkerAnswer<Extra> = Extra & {
+  latencies: number[];
+  ok: number;
+  failed: number;
+  firstError?: string;
+  seconds: number;
+};
+
+/**
+ * Runs a load loop's `code` in a worker thread (its `workerData` gets `undici`, the path to require
+ * for `Pool`), waits for its one message and turns it into `runLoad`'s figures: successes per second
+ * of wall time, p50 and p99 latency; `answer` is the whole message, for figures of the caller's own.
+ */
+export async function runLoadWorker<Extra>(
+  code: string,
+  workerData: Record<string, unknown>,
+  started?: (worker: Worker) => void,
+): Promise<{ result: LoadResult; answer: WorkerAnswer<Extra> }> {
+  const worker = new Worker(code, {
+    eval: true,
+    workerData: { ...workerData, undici: require.resolve('undici') },
   });
-  void until?.finally(() => worker.postMessage('stop')).catch(() => undefined);
-  const result = await new Promise<{ latencies: number[]; ok: number; failed: number; seconds: number }>(
-    (resolve, reject) => {
+  try {
+    started?.(worker);
+    const answer = await new Promise<WorkerAnswer<Extra>>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
-    },
-  );
-  await worker.terminate();
-  return {
-    perSecond: result.ok / result.seconds,
-    ok: result.ok,
-    failed: result.failed,
-    p50Ms: quantile(result.latencies, 0.5),
-    p99Ms: quantile(result.latencies, 0.99),
-  };
+    });
+    return {
+      result: {
+        perSecond: answer.ok / answer.seconds,
+        ok: answer.ok,
+        failed: answer.failed,
+        ...(answer.firstError ? { firstError: answer.firstError } : {}),
+        p50Ms: quantile(answer.latencies, 0.5),
+        p99Ms: quantile(answer.latencies, 0.99),
+      },
+      answer,
+    };
+  } finally {
+    await worker.terminate();
+  }
 }

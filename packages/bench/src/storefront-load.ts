@@ -1,51 +1,38 @@
-import { Worker } from 'node:worker_threads';
-import { quantile, type LoadResult } from './measure.ts';
+import { runLoadWorker } from './http-load.ts';
+import type { LoadResult } from './measure.ts';
 import { checkoutRequest, type Customer, type StorefrontOrder } from './storefront.ts';
 
 /**
  * The checkout loop of `runCheckoutLoad`, run in a worker thread: `concurrency` customers, each on a
- * kept-alive connection of its own (`node:http`), placing orders one after the other until the
+ * kept-alive connection of its own (an undici `Pool`, as `runHttpLoad`), placing orders one after the other until the
  * deadline; posts back the latencies, the successes (an order answered `confirmed`), the orders
  * accepted (201/202) and those accepted but not yet confirmed (to be followed by the caller).
  */
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { Agent, request } = require('node:http');
 const { randomUUID } = require('node:crypto');
+const { Pool } = require(workerData.undici);
 const { base, tokens, carts, concurrency, durationMs } = workerData;
-const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+const pool = new Pool(base, { connections: concurrency, pipelining: 1 });
 const latencies = [];
 const unsettled = [];
 let ok = 0;
 let failed = 0;
 let accepted = 0;
 let firstError;
-function post(token, body) {
-  return new Promise((resolve, reject) => {
-    const req = request(base + '/orders', {
-      method: 'POST',
-      agent,
-      headers: {
-        authorization: 'Bearer ' + token,
-        'idempotency-key': randomUUID(),
-        'content-type': 'application/json',
-      },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        try {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode, body: text ? JSON.parse(text) : undefined });
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
+async function post(token, body) {
+  const response = await pool.request({
+    path: '/orders',
+    method: 'POST',
+    headers: {
+      authorization: 'Bearer ' + token,
+      'idempotency-key': randomUUID(),
+      'content-type': 'application/json',
+    },
+    body,
   });
+  const text = await response.body.text();
+  return { status: response.statusCode, body: text ? JSON.parse(text) : undefined };
 }
 const started = performance.now();
 const deadline = started + durationMs;
@@ -73,9 +60,9 @@ async function loop(_, worker) {
     latencies.push(performance.now() - at);
   }
 }
-Promise.all(Array.from({ length: concurrency }, loop)).then(() => {
+Promise.all(Array.from({ length: concurrency }, loop)).then(async () => {
   const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
+  await pool.close();
   parentPort.postMessage({ latencies, ok, failed, accepted, unsettled, firstError, seconds });
 });
 `;
@@ -105,42 +92,19 @@ export async function runCheckoutLoad(options: {
   durationMs: number;
 }): Promise<CheckoutLoadResult> {
   const { base, customers, carts, concurrency, durationMs } = options;
-  const worker = new Worker(WORKER, {
-    eval: true,
-    workerData: {
-      base,
-      tokens: customers.map((customer) => customer.token),
-      carts: carts.map((cart) => JSON.stringify(checkoutRequest(cart))),
-      concurrency,
-      durationMs,
-    },
+  const { result, answer } = await runLoadWorker<{
+    accepted: number;
+    unsettled: { customer: number; order: StorefrontOrder }[];
+  }>(WORKER, {
+    base,
+    tokens: customers.map((customer) => customer.token),
+    carts: carts.map((cart) => JSON.stringify(checkoutRequest(cart))),
+    concurrency,
+    durationMs,
   });
-  try {
-    const answer = await new Promise<{
-      latencies: number[];
-      ok: number;
-      failed: number;
-      accepted: number;
-      unsettled: { customer: number; order: StorefrontOrder }[];
-      firstError?: string;
-      seconds: number;
-    }>((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-    });
-    return {
-      result: {
-        perSecond: answer.ok / answer.seconds,
-        ok: answer.ok,
-        failed: answer.failed,
-        ...(answer.firstError ? { firstError: answer.firstError } : {}),
-        p50Ms: quantile(answer.latencies, 0.5),
-        p99Ms: quantile(answer.latencies, 0.99),
-      },
-      accepted: answer.accepted,
-      unsettled: answer.unsettled.map(({ customer, order }) => ({ customer: customers[customer]!, order })),
-    };
-  } finally {
-    await worker.terminate();
-  }
+  return {
+    result,
+    accepted: answer.accepted,
+    unsettled: answer.unsettled.map(({ customer, order }) => ({ customer: customers[customer]!, order })),
+  };
 }
