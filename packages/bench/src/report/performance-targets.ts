@@ -1,5 +1,6 @@
 import type { Comparison } from '../measure.ts';
 import type { TargetName } from '../scenario.ts';
+import { BARE_ROUTE_ANCHOR } from '../scenarios/hot-sku.ts';
 import { concurrencyOf, type RunResults } from './claim.ts';
 import { markdownTable, millis, perSecond, ratio } from './markdown.ts';
 
@@ -144,4 +145,24 @@ export function performanceTargets(results: RunResults): string {
     ];
   });
   return markdownTable(['target', 'goal', 'this run', 'polyshop / anchor', ''], rows);
+}
+
+/**
+ * The floor under the hot SKU at c=1, when the run measured it: the bare route's rate (Fastify and
+ * node-postgres running the anchor's UPDATE and nothing else) against pgbench's, both anchors of
+ * this run, and polyshop against the bare route.
+ */
+export function hotSkuFloor(results: RunResults): string {
+  const at = (anchor: string) =>
+    results.comparisons('hot-sku', 'postgres', anchor).find((c) => c.label === 'postgres c=1');
+  const bare = at(BARE_ROUTE_ANCHOR);
+  const raw = at('same conditional UPDATE');
+  if (!bare || !raw) return '';
+  return (
+    `The floor at c=1: a bare route (${BARE_ROUTE_ANCHOR.replace('bare route: ', '')}) ` +
+    `reached ${perSecond(bare.anchor.perSecond)}, ${ratio(bare.anchor.perSecond / raw.anchor.perSecond)}× ` +
+    `pgbench's ${perSecond(raw.anchor.perSecond)} in the same run; polyshop reached ${ratio(bare.ratio)}× the bare route. ` +
+    'One request at a time waits for every step in turn (the HTTP request, the statement, the commit, the answer), ' +
+    'so what HTTP and Node add is paid in full at c=1.'
+  );
 }

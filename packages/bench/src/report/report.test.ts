@@ -8,6 +8,8 @@ import type { ScenarioResult } from '../scenario.ts';
 import { RunResults } from './claim.ts';
 import { inventoryDeadlocks } from './claims/inventory.ts';
 import { mergeRuns } from './merge-runs.ts';
+import { hotSkuFloor, performanceTargets } from './performance-targets.ts';
+import { BARE_ROUTE_ANCHOR } from '../scenarios/hot-sku.ts';
 import { CLAIMS, writeReport, type RunRecord } from './write-report.ts';
 import type { Environment } from './environment.ts';
 
@@ -68,6 +70,20 @@ const environment: Environment = {
 };
 
 describe('the report: verdicts from figures, charts rendered, every claim written', () => {
+  it('reads the hot SKU targets from the pgbench anchor, and the floor at c=1 from the bare route beside it', () => {
+    const hot = (comparisons: Comparison[]) =>
+      new RunResults([{ scenario: 'hot-sku', target: 'postgres', comparisons, checks: { oversold: 0 } }]);
+    const pgbench = comparison('postgres c=1', 'pgbench: the same conditional UPDATE', 300, 3000);
+    const bare = comparison('postgres c=1', BARE_ROUTE_ANCHOR, 300, 1200);
+    const results = hot([pgbench, bare]);
+    // the c=1 target reads pgbench's comparison (0.1), not the bare route's (0.25)
+    assert.match(performanceTargets(results), /c=1 \| ≥ 0\.5× \| 0\.100 \|/);
+    const floor = hotSkuFloor(results);
+    assert.match(floor, /reached 1,200\/s, 0\.400× pgbench's 3,000\/s/);
+    assert.match(floor, /polyshop reached 0\.250× the bare route/);
+    assert.equal(hotSkuFloor(hot([pgbench])), '', 'no sentence without the bare route');
+  });
+
   it('reads the deadlock claim from PostgreSQL’s own counters', () => {
     const verdict = (deadlocks: { polyshop: number; random: number }) =>
       inventoryDeadlocks.build(new RunResults([contention(deadlocks)])).verdict!;

@@ -1,14 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { SqlDatabase } from '@polyshop/stores';
+import { startBareRoute } from '../bare-route.ts';
 import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
 import { runHttpLoad } from '../http-load.ts';
 import { sellOut } from './reservation-calls.ts';
-import { compareInterleaved, runLoad, type Comparison } from '../measure.ts';
+import { compareInterleaved, runLoad, type Comparison, type LoadResult } from '../measure.ts';
 import { pgbench } from '../pgbench.ts';
 import type { BenchTarget, Scenario, ScenarioResult, Scale } from '../scenario.ts';
 
 const HOT_SKU = 'BENCH-HOT-1';
 const ANCHOR_TABLE = 'bench.hot_stock';
+
+/** The name of the c=1 anchor that shows the floor HTTP and Node put in front of the statement. */
+export const BARE_ROUTE_ANCHOR = 'bare route: Fastify + node-postgres running that UPDATE, nothing else';
 
 /**
  * The adapter's own reservation statement on one row (`postgres-inventory-repository.ts`), as a raw
@@ -56,6 +60,32 @@ async function setStock(bench: BenchPlatform, sku: string, quantity: number): Pr
 }
 
 /**
+ * polyshop against the bare route (`startBareRoute`): the same conditional UPDATE behind a Fastify
+ * route, the same requests, no authentication, validation or events.
+ */
+async function againstBareRoute(
+  databaseUrl: string,
+  label: string,
+  rounds: number,
+  polyshop: () => Promise<LoadResult>,
+  reserve: (url: string) => () => Promise<LoadResult>,
+): Promise<Comparison> {
+  const bare = await startBareRoute({ databaseUrl, sql: CONDITIONAL_UPDATE, poolSize: 4 });
+  try {
+    return await compareInterleaved({
+      scenario: 'hot-sku',
+      label,
+      anchorName: BARE_ROUTE_ANCHOR,
+      rounds,
+      polyshop,
+      anchor: reserve(bare.url),
+    });
+  } finally {
+    await bare.close();
+  }
+}
+
+/**
  * `hot-sku`: 1-unit reservations on one SKU through the HTTP API at each concurrency (the clients in a
  * worker thread, as a load tool would be), against the raw
  * conditional UPDATE the adapter itself runs (pgbench on PostgreSQL, an in-process loop on PGlite) and,
@@ -74,10 +104,10 @@ async function runHotSku(target: BenchTarget, scale: Scale): Promise<ScenarioRes
     await setStock(bench, HOT_SKU, 1_000_000_000);
     let round = 0;
     for (const concurrency of settings.concurrency) {
-      const polyshop = () => {
+      const reserve = (url: string) => () => {
         const prefix = `hot-${round++}-${randomBytes(3).toString('hex')}`;
         return runHttpLoad({
-          url: `${bench.base}/inventory/reservations`,
+          url,
           method: 'POST',
           headers: { authorization: `Bearer ${bench.token}` },
           body: JSON.stringify({
@@ -89,6 +119,7 @@ async function runHotSku(target: BenchTarget, scale: Scale): Promise<ScenarioRes
           durationMs: settings.durationMs,
         });
       };
+      const polyshop = reserve(`${bench.base}/inventory/reservations`);
       const label = `${target.name} c=${concurrency}`;
       if (target.pgbench && target.databaseUrl) {
         const [binary, url] = [target.pgbench, target.databaseUrl];
@@ -112,6 +143,10 @@ async function runHotSku(target: BenchTarget, scale: Scale): Promise<ScenarioRes
             anchor: viaPgbench(SEED_FOR_UPDATE),
           }),
         );
+        // One at a time, a reservation waits for each step in turn: the floor that HTTP and Node put
+        // in front of the statement is measured too, as a route that does nothing else.
+        if (concurrency === 1)
+          comparisons.push(await againstBareRoute(url, label, settings.rounds, polyshop, reserve));
       } else {
         comparisons.push(
           await compareInterleaved({
