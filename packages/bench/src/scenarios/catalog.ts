@@ -32,7 +32,7 @@ const CONCURRENCY = 16;
 type RawQuery = Parameters<typeof searchProductsJson>[1];
 
 const SETTINGS = {
-  small: { products: 3000, durationMs: 1000, rounds: 3 },
+  small: { products: 3000, durationMs: 500, rounds: 3 },
   full: { products: 100_000, durationMs: 5000, rounds: 5 },
 } as const;
 

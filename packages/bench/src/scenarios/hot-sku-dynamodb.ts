@@ -13,7 +13,7 @@ const STOCK = 1_000_000_000;
 const SHARDS = [1, 8] as const;
 
 const SETTINGS = {
-  small: { concurrency: [1, 16], durationMs: 1000, rounds: 3, sellOut: 40 },
+  small: { concurrency: [1, 16], durationMs: 500, rounds: 3, sellOut: 40 },
   full: { concurrency: [1, 16, 64], durationMs: 5000, rounds: 5, sellOut: 400 },
 } as const;
 

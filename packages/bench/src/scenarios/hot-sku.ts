@@ -29,7 +29,7 @@ COMMIT;
 `;
 
 const SETTINGS = {
-  small: { concurrency: [1, 16], durationMs: 1000, rounds: 3, sellOut: 100 },
+  small: { concurrency: [1, 16], durationMs: 500, rounds: 3, sellOut: 100 },
   full: { concurrency: [1, 16, 64], durationMs: 5000, rounds: 5, sellOut: 1000 },
 } as const;
 

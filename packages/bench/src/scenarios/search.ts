@@ -21,7 +21,7 @@ const QUERY = 'smartphone';
 const CONCURRENCY = 16;
 
 const SETTINGS = {
-  small: { products: 2000, durationMs: 1000, rounds: 3 },
+  small: { products: 2000, durationMs: 500, rounds: 3 },
   full: { products: 100_000, durationMs: 5000, rounds: 5 },
 } as const;
 
