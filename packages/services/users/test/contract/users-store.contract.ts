@@ -258,7 +258,7 @@ export function usersStoreContract(
       );
     });
 
-    it('answers many access checks at once each for its own user and session (live, expired, revoked, another user’s)', async () => {
+    it('answers many access checks at once each for its own user, session and time (live, expired, revoked, another user’s; one session both live and expired)', async () => {
       const users = [aUser(), aUser(), aUser()];
       for (const user of users) await store.users.create(user);
       const sessions = users.map((user) => aSession(user.id));
@@ -271,6 +271,8 @@ export function usersStoreContract(
         [users[0]!.id, sessions[1]!.id, 2],
         [users[1]!.id, undefined, 2],
         [users[1]!.id, sessions[1]!.id, 2],
+        // the same session as the first check, at the very moment it expires: no longer valid
+        [users[0]!.id, sessions[0]!.id, 3600],
       ];
       const answers = await Promise.all(
         checks.map(([userId, sessionId, seconds]) =>
@@ -279,7 +281,7 @@ export function usersStoreContract(
       );
       assert.deepEqual(
         answers.map((access) => access?.userId),
-        [users[0]!.id, undefined, undefined, undefined, users[1]!.id, users[1]!.id],
+        [users[0]!.id, undefined, undefined, undefined, users[1]!.id, users[1]!.id, undefined],
       );
     });
 

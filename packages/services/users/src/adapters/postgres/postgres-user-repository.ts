@@ -22,7 +22,8 @@ interface AccessCheck {
   i: number;
   user_id: string;
   session_id: string | null;
-  at: string;
+  /** The check's time (epoch ms): a session must not have expired by then. */
+  at: number;
 }
 
 /** `UserRepository` on PostgreSQL (`users.users`, roles and permissions joined for access checks). */
@@ -97,40 +98,61 @@ export class PostgresUserRepository implements UserRepository {
       i: this.#checks++,
       user_id: userId,
       session_id: options.sessionId ?? null,
-      at: sqlTime(options.at ?? new Date()),
+      at: (options.at ?? new Date()).getTime(),
     });
   }
 
-  /** One statement for a batch of checks, so each answer is one consistent snapshot of user, session, roles and permissions. */
+  /**
+   * One statement for a batch of checks, so each answer is one consistent snapshot of user, session,
+   * roles and permissions. Checks of the same user and session (a client's concurrent requests, a
+   * service calling with its one token) share a row: its roles and permissions are read once, and
+   * the session's expiry is compared with each check's own time here.
+   */
   async #findAccesses(checks: AccessCheck[]): Promise<(UserAccess | undefined)[]> {
+    const identities = new Map<string, { n: number; user_id: string; session_id: string | null }>();
+    const identityOf = (check: AccessCheck) => `${check.user_id} ${check.session_id ?? ''}`;
+    for (const check of checks) {
+      const key = identityOf(check);
+      if (!identities.has(key))
+        identities.set(key, { n: identities.size, user_id: check.user_id, session_id: check.session_id });
+    }
     const rows = await this.#sql.query<
-      Pick<UserRow, 'id' | 'email' | 'status'> & { i: number; roles: string[]; permissions: string[] }
+      Pick<UserRow, 'id' | 'email' | 'status'> & {
+        n: number;
+        roles: string[];
+        permissions: string[];
+        session_expires_at: Date | null;
+      }
     >(
-      `SELECT k.i, u.id, u.email, u.status,
+      `SELECT k.n, u.id, u.email, u.status,
          ARRAY(SELECT r.name FROM users.user_roles ur JOIN users.roles r ON r.id = ur.role_id
                WHERE ur.user_id = u.id ORDER BY r.name) AS roles,
          ARRAY(SELECT DISTINCT p.resource || ':' || p.action FROM users.user_roles ur
                JOIN users.role_permissions rp ON rp.role_id = ur.role_id
                JOIN users.permissions p ON p.id = rp.permission_id
-               WHERE ur.user_id = u.id ORDER BY 1) AS permissions
-       FROM jsonb_to_recordset($1::jsonb) AS k(i integer, user_id uuid, session_id uuid, at timestamptz)
-       JOIN users.users u ON u.id = k.user_id
-       WHERE k.session_id IS NULL OR EXISTS (SELECT 1 FROM users.sessions s WHERE s.id = k.session_id
-         AND s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > k.at)`,
-      [JSON.stringify(checks)],
+               WHERE ur.user_id = u.id ORDER BY 1) AS permissions,
+         (SELECT s.expires_at FROM users.sessions s WHERE s.id = k.session_id
+            AND s.user_id = u.id AND s.revoked_at IS NULL) AS session_expires_at
+       FROM jsonb_to_recordset($1::jsonb) AS k(n integer, user_id uuid, session_id uuid)
+       JOIN users.users u ON u.id = k.user_id`,
+      [JSON.stringify([...identities.values()])],
     );
-    const found = new Map(rows.map((row) => [row.i, row]));
+    const found = new Map(rows.map((row) => [row.n, row]));
     return checks.map((check) => {
-      const row = found.get(check.i);
-      return (
-        row && {
-          userId: row.id,
-          email: optional(row.email),
-          status: row.status,
-          roles: row.roles,
-          permissions: row.permissions,
-        }
-      );
+      const row = found.get(identities.get(identityOf(check))!.n);
+      if (!row) return undefined;
+      // a session must exist, not be revoked, and not have expired at the check's time
+      if (check.session_id !== null) {
+        const expiresAt = row.session_expires_at;
+        if (!expiresAt || new Date(expiresAt).getTime() <= check.at) return undefined;
+      }
+      return {
+        userId: row.id,
+        email: optional(row.email),
+        status: row.status,
+        roles: row.roles,
+        permissions: row.permissions,
+      };
     });
   }
 }
