@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { LOG_FORMATS, loadConfig } from '@polyshop/kernel';
+import { DEFAULT_PGLITE_SHARED_BUFFERS } from '@polyshop/stores';
 
 const Port = (defaultPort: number) => Type.Integer({ minimum: 1, maximum: 65535, default: defaultPort });
 
@@ -39,6 +40,14 @@ export const PlatformConfigSchema = Type.Object({
     pattern: '^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*$',
   }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 10 }),
+  /**
+   * PGlite's buffer pool (`shared_buffers`), e.g. `64MB`: more keeps a large catalogue's pages in the
+   * pool (a search at 100k products ~1.7x faster with 64MB) and costs as much resident memory.
+   */
+  PGLITE_SHARED_BUFFERS: Type.String({
+    default: DEFAULT_PGLITE_SHARED_BUFFERS,
+    pattern: '^[1-9][0-9]{0,5}(kB|MB|GB)$',
+  }),
   /**
    * `on`: each pooled connection prepares the adapters' statements once (named statements); `off` for a
    * pooler that cannot keep them (PgBouncer in transaction mode before 1.21).

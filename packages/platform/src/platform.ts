@@ -112,6 +112,7 @@ export async function buildPlatform(options: PlatformOptions = {}): Promise<Plat
       url: config.DATABASE_URL,
       dataDir: dataDir && join(dataDir, 'pgdata'),
       poolSize: config.DATABASE_POOL_SIZE,
+      pgliteSharedBuffers: config.PGLITE_SHARED_BUFFERS,
       preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'on',
     }).then((db) => metrics.meterPostgres('platform', options.wrapPostgres?.(db) ?? db)));
 

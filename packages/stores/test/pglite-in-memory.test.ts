@@ -55,3 +55,15 @@ it('rejects a transaction whose statement failed although its work went on, and 
     await db.close();
   }
 });
+
+it('runs with the buffer pool it is given (shared_buffers), 16MB when none is', async () => {
+  const shared = async (db: PgliteDatabase) => {
+    try {
+      return (await db.query<{ shared_buffers: string }>('SHOW shared_buffers'))[0]?.shared_buffers;
+    } finally {
+      await db.close();
+    }
+  };
+  assert.equal(await shared(await PgliteDatabase.open()), '16MB');
+  assert.equal(await shared(await PgliteDatabase.open({ sharedBuffers: '32MB' })), '32MB');
+});

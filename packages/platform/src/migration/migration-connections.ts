@@ -34,6 +34,7 @@ export async function openMigrationConnections(
       url: config.DATABASE_URL,
       dataDir: join(resolve(config.POLYSHOP_DATA_DIR), 'pgdata'),
       poolSize: config.DATABASE_POOL_SIZE,
+      pgliteSharedBuffers: config.PGLITE_SHARED_BUFFERS,
       preparedStatements: config.DATABASE_PREPARED_STATEMENTS === 'on',
     }));
   const stores = createStoreConnections(config, env);

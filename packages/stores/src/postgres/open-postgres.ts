@@ -8,6 +8,8 @@ export interface PostgresConfig {
   /** PGlite data folder; without it (and without url) the database is in memory. */
   dataDir?: string | undefined;
   poolSize?: number;
+  /** PGlite's `shared_buffers` (`64MB`); default `DEFAULT_PGLITE_SHARED_BUFFERS`. */
+  pgliteSharedBuffers?: string | undefined;
   /** Named (prepared) statements on a real server; default true. */
   preparedStatements?: boolean;
 }
@@ -23,5 +25,8 @@ export async function openPostgres(config: PostgresConfig): Promise<SqlDatabase>
     await db.ping();
     return db;
   }
-  return PgliteDatabase.open(config.dataDir ? { dataDir: config.dataDir } : {});
+  return PgliteDatabase.open({
+    ...(config.dataDir ? { dataDir: config.dataDir } : {}),
+    ...(config.pgliteSharedBuffers ? { sharedBuffers: config.pgliteSharedBuffers } : {}),
+  });
 }
