@@ -144,7 +144,39 @@ export function performanceTargets(results: RunResults): string {
       met ? 'met' : '**not met**',
     ];
   });
-  return markdownTable(['target', 'goal', 'this run', 'polyshop / anchor', ''], rows);
+  return markdownTable(
+    ['target', 'goal', 'this run', 'polyshop / anchor', ''],
+    [...rows, ...pgliteAgainstPostgres(results)],
+  );
+}
+
+/** The runs PGlite must not be more than 5× slower in than PostgreSQL: scenario and comparison label. */
+const PGLITE_RUNS = [
+  ['hot-sku', 'c=16'],
+  ['hot-sku', 'c=64'],
+  ['checkout', 'c=32'],
+  ['catalog', 'c=16 uncached'],
+  ['catalog', "c=16 seed's query uncached"],
+  ['search', 'c=16'],
+] as const;
+
+/** PGlite against PostgreSQL, polyshop's own rate on each (the first comparison of the run's label). */
+function pgliteAgainstPostgres(results: RunResults): string[][] {
+  return PGLITE_RUNS.map(([scenario, label]) => {
+    const rate = (target: TargetName) =>
+      results.comparisons(scenario, target).find((c) => c.label === `${target} ${label}`)?.polyshop.perSecond;
+    const [pglite, postgres] = [rate('pglite'), rate('postgres')];
+    const what = `PGlite at most 5× slower than PostgreSQL: ${scenario} ${label}`;
+    if (!pglite || !postgres) return [what, '≤ 5×', 'not run', '', ''];
+    const slower = postgres / pglite;
+    return [
+      what,
+      '≤ 5×',
+      `${ratio(slower)}× slower`,
+      `PGlite ${perSecond(pglite)} / PostgreSQL ${perSecond(postgres)}`,
+      slower <= 5 ? 'met' : '**not met**',
+    ];
+  });
 }
 
 /**

@@ -84,6 +84,25 @@ describe('the report: verdicts from figures, charts rendered, every claim writte
     assert.equal(hotSkuFloor(hot([pgbench])), '', 'no sentence without the bare route');
   });
 
+  it('reads "PGlite at most 5× slower" from polyshop’s rate on each engine in the same scenario and run', () => {
+    const search = (target: 'pglite' | 'postgres', perSecond: number): ScenarioResult => ({
+      scenario: 'search',
+      target,
+      comparisons: [comparison(`${target} c=16`, 'raw loop', perSecond, 100)],
+      checks: {},
+    });
+    const table = (pglite: number) =>
+      performanceTargets(new RunResults([search('pglite', pglite), search('postgres', 80)]))
+        .split('\n')
+        .find((line) => line.includes('5× slower than PostgreSQL: search c=16'));
+    assert.match(table(20)!, /\| 4\.00× slower \| PGlite 20\.0\/s \/ PostgreSQL 80\.0\/s \| met \|$/);
+    assert.match(table(10)!, /\| 8\.00× slower \|.*\| \*\*not met\*\* \|$/);
+    assert.match(
+      performanceTargets(new RunResults([search('pglite', 20)])),
+      /5× slower than PostgreSQL: search c=16 \| ≤ 5× \| not run/,
+    );
+  });
+
   it('reads the deadlock claim from PostgreSQL’s own counters', () => {
     const verdict = (deadlocks: { polyshop: number; random: number }) =>
       inventoryDeadlocks.build(new RunResults([contention(deadlocks)])).verdict!;
