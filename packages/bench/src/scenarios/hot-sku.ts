@@ -193,7 +193,7 @@ async function runHotSku(target: BenchTarget, scale: Scale): Promise<ScenarioRes
 export const hotSku: Scenario = {
   name: 'hot-sku',
   summary:
-    '1-unit reservations on one SKU over HTTP vs the same conditional UPDATE (and the seed FOR UPDATE)',
+    '1-unit reservations on one SKU over HTTP vs the same conditional UPDATE (the seed FOR UPDATE; at c=1 a bare route)',
   targets: ['pglite', 'postgres'],
   run: runHotSku,
 };
