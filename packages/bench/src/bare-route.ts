@@ -2,6 +2,9 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import pg from 'pg';
 
+/** The name of the hot SKU's c=1 anchor that runs its UPDATE behind a bare route (the report reads it). */
+export const BARE_ROUTE_ANCHOR = 'bare route: Fastify + node-postgres running that UPDATE, nothing else';
+
 /** A bare HTTP route running one SQL statement: what `startBareRoute` starts. */
 export interface BareRoute {
   /** `POST` here runs the statement. */

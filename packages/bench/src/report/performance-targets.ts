@@ -1,6 +1,6 @@
 import type { Comparison } from '../measure.ts';
 import type { TargetName } from '../scenario.ts';
-import { BARE_ROUTE_ANCHOR } from '../scenarios/hot-sku.ts';
+import { BARE_ROUTE_ANCHOR } from '../bare-route.ts';
 import { concurrencyOf, type RunResults } from './claim.ts';
 import { markdownTable, millis, perSecond, ratio } from './markdown.ts';
 

@@ -9,7 +9,7 @@ import { RunResults } from './claim.ts';
 import { inventoryDeadlocks } from './claims/inventory.ts';
 import { mergeRuns } from './merge-runs.ts';
 import { hotSkuFloor, performanceTargets } from './performance-targets.ts';
-import { BARE_ROUTE_ANCHOR } from '../scenarios/hot-sku.ts';
+import { BARE_ROUTE_ANCHOR } from '../bare-route.ts';
 import { CLAIMS, writeReport, type RunRecord } from './write-report.ts';
 import type { Environment } from './environment.ts';
 

@@ -240,7 +240,7 @@ export async function writeReport(run: RunRecord, file: string): Promise<void> {
     '',
     performanceTargets(results),
     '',
-    ...(hotSkuFloor(results) ? [hotSkuFloor(results), ''] : []),
+    ...[hotSkuFloor(results)].filter(Boolean).flatMap((floor) => [floor, '']),
     '## Every other figure of the run',
     '',
     ...others.flatMap((result) => [resultSection(result, results), '']),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SqlDatabase } from '@polyshop/stores';
-import { startBareRoute } from '../bare-route.ts';
+import { BARE_ROUTE_ANCHOR, startBareRoute } from '../bare-route.ts';
 import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
 import { runHttpLoad } from '../http-load.ts';
 import { sellOut } from './reservation-calls.ts';
@@ -10,9 +10,6 @@ import type { BenchTarget, Scenario, ScenarioResult, Scale } from '../scenario.t
 
 const HOT_SKU = 'BENCH-HOT-1';
 const ANCHOR_TABLE = 'bench.hot_stock';
-
-/** The name of the c=1 anchor that shows the floor HTTP and Node put in front of the statement. */
-export const BARE_ROUTE_ANCHOR = 'bare route: Fastify + node-postgres running that UPDATE, nothing else';
 
 /**
  * The adapter's own reservation statement on one row (`postgres-inventory-repository.ts`), as a raw
