@@ -43,6 +43,24 @@ describe('benchmark measures', () => {
     assert.equal(result.ratio, 2);
   });
 
+  it('with warmUp, runs one unmeasured round of each first', async () => {
+    const order: string[] = [];
+    const rates = { a: [1, 10, 30, 20], b: [1, 5, 15, 10] };
+    const result = await compareInterleaved({
+      scenario: 'x',
+      label: 'y',
+      anchorName: 'z',
+      rounds: 3,
+      warmUp: true,
+      polyshop: async () => (order.push('A'), run(rates.a.shift()!)),
+      anchor: async () => (order.push('B'), run(rates.b.shift()!)),
+    });
+    assert.deepEqual(order, ['A', 'B', 'A', 'B', 'A', 'B', 'A', 'B']);
+    assert.equal(result.polyshop.perSecond, 20);
+    assert.equal(result.anchor.perSecond, 10);
+    assert.equal(result.rounds, 3);
+  });
+
   it('with metric p99, keeps the runs of median p99 and divides the p99s; a goal is met or not', async () => {
     const latency = (p99Ms: number): LoadResult => ({
       perSecond: 100 - p99Ms,

@@ -100,7 +100,9 @@ export interface Comparison {
  * Measures `polyshop` and `anchor` in interleaved rounds (A B A B …) so that a noisy neighbour slows
  * both alike, and keeps the round whose rate (with `metric` `p99`: whose p99) is the median of each
  * (its other figures with it). An anchor round in which every operation failed is an error, not a
- * rate of 0: the ratio would mean nothing.
+ * rate of 0: the ratio would mean nothing. With `warmUp`, one round of each runs first, unmeasured:
+ * a store's caches and the JIT fill during it, which the first measured round (always polyshop's)
+ * would otherwise carry alone.
  */
 export async function compareInterleaved(options: {
   scenario: string;
@@ -111,9 +113,14 @@ export async function compareInterleaved(options: {
   anchor: () => Promise<LoadResult>;
   metric?: Metric;
   goal?: Goal;
+  warmUp?: boolean;
 }): Promise<Comparison> {
   const mine: LoadResult[] = [];
   const theirs: LoadResult[] = [];
+  if (options.warmUp) {
+    await options.polyshop();
+    await options.anchor();
+  }
   for (let round = 0; round < options.rounds; round++) {
     mine.push(await options.polyshop());
     const anchor = await options.anchor();
