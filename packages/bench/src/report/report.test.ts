@@ -8,8 +8,8 @@ import type { ScenarioResult } from '../scenario.ts';
 import { RunResults } from './claim.ts';
 import { inventoryDeadlocks } from './claims/inventory.ts';
 import { mergeRuns } from './merge-runs.ts';
-import { hotSkuFloor, performanceTargets } from './performance-targets.ts';
-import { BARE_ROUTE_ANCHOR } from '../bare-route.ts';
+import { floors, performanceTargets } from './performance-targets.ts';
+import { BARE_PROXY_ANCHOR, BARE_ROUTE_ANCHOR } from '../bare-route.ts';
 import { CLAIMS, writeReport, type RunRecord } from './write-report.ts';
 import type { Environment } from './environment.ts';
 
@@ -78,10 +78,29 @@ describe('the report: verdicts from figures, charts rendered, every claim writte
     const results = hot([pgbench, bare]);
     // the c=1 target reads pgbench's comparison (0.1), not the bare route's (0.25)
     assert.match(performanceTargets(results), /c=1 \| ≥ 0\.5× \| 0\.100 \|/);
-    const floor = hotSkuFloor(results);
-    assert.match(floor, /reached 1,200\/s, 0\.400× pgbench's 3,000\/s/);
-    assert.match(floor, /polyshop reached 0\.250× the bare route/);
-    assert.equal(hotSkuFloor(hot([pgbench])), '', 'no sentence without the bare route');
+    const [floor, ...more] = floors(results);
+    assert.equal(more.length, 0);
+    assert.match(floor!, /^The floor at c=1: a bare route/);
+    assert.match(floor!, /reached 1,200\/s, 0\.400× pgbench's 3,000\/s/);
+    assert.match(floor!, /polyshop reached 0\.250× the bare route/);
+    assert.deepEqual(floors(hot([pgbench])), [], 'no sentence without the bare route');
+  });
+
+  it('reads search through OpenSearch from the raw _search, and its floor from the bare proxy beside it', () => {
+    const search = (comparisons: Comparison[]) =>
+      new RunResults([{ scenario: 'search', target: 'opensearch', comparisons, checks: {} }]);
+    const raw = comparison('opensearch c=16', 'raw _search: the same body, official client', 420, 600);
+    const proxy = comparison('opensearch c=16', BARE_PROXY_ANCHOR, 420, 480);
+    // the target reads the raw _search (0.700), whichever order the comparisons come in
+    assert.match(
+      performanceTargets(search([proxy, raw])),
+      /search through OpenSearch against its raw _search \| ≥ 0\.8× \| 0\.700 \|/,
+    );
+    const [floor] = floors(search([raw, proxy]));
+    assert.match(floor!, /^The floor through OpenSearch: a bare proxy/);
+    assert.match(floor!, /reached 480\/s, 0\.800× the raw _search's 600\/s/);
+    assert.match(floor!, /polyshop reached 0\.875× the bare proxy/);
+    assert.deepEqual(floors(search([raw])), []);
   });
 
   it('reads "PGlite at most 5× slower" from polyshop’s rate on each engine in the same scenario and run', () => {

@@ -12,7 +12,7 @@ import { searchOpenSearch } from './claims/search.ts';
 import { costBenefit } from './cost-benefit.ts';
 import type { Environment } from './environment.ts';
 import { blockQuote, markdownTable, millis, perSecond, ratio } from './markdown.ts';
-import { hotSkuFloor, performanceTargets } from './performance-targets.ts';
+import { floors, performanceTargets } from './performance-targets.ts';
 import { renderSvg } from './vega-chart.ts';
 
 /** The seed's claims, in the order the report answers them. */
@@ -240,7 +240,7 @@ export async function writeReport(run: RunRecord, file: string): Promise<void> {
     '',
     performanceTargets(results),
     '',
-    ...[hotSkuFloor(results)].filter(Boolean).flatMap((floor) => [floor, '']),
+    ...floors(results).flatMap((floor) => [floor, '']),
     '## Every other figure of the run',
     '',
     ...others.flatMap((result) => [resultSection(result, results), '']),

@@ -10,6 +10,7 @@ import {
 } from '@polyshop/search';
 import { openOpenSearch, type OpenSearchConnection, type SqlExecutor } from '@polyshop/stores';
 import { testServerUrl } from '@polyshop/testing';
+import { BARE_PROXY_ANCHOR, startBareProxy } from '../bare-route.ts';
 import { runHttpLoad } from '../http-load.ts';
 import { startBenchPlatform, type BenchPlatform } from '../http-session.ts';
 import { compareInterleaved, runLoad, type Comparison, type LoadResult } from '../measure.ts';
@@ -90,18 +91,21 @@ export function openSearchEnv(url: string): { env: Record<string, string>; prefi
   };
 }
 
-/** The raw `_search` of the adapter's own request body, through the official client. */
-function rawOpenSearch(connection: OpenSearchConnection, prefix: string, durationMs: number) {
+/** The raw `_search` of the adapter's own request body for `QUERY`, through the official client. */
+function openSearchQuery(connection: OpenSearchConnection, prefix: string) {
   const index = searchIndexNames(prefix).products;
   const body = searchRequestBody(parseSearchQuery({ q: QUERY }), undefined);
+  return async () => (await connection.client.search({ index, body })).body;
+}
+
+/** That `_search` in a loop in this process. */
+function rawOpenSearch(connection: OpenSearchConnection, prefix: string, durationMs: number) {
+  const search = openSearchQuery(connection, prefix);
   return () =>
     runLoad({
       concurrency: CONCURRENCY,
       durationMs,
-      operation: async () => {
-        const { body: answer } = await connection.client.search({ index, body });
-        return (answer.hits.total as { value: number }).value > 0;
-      },
+      operation: async () => ((await search()).hits.total as { value: number }).value > 0,
     });
 }
 
@@ -125,6 +129,8 @@ async function searchChecks(bench: BenchPlatform): Promise<Record<string, number
  * sent raw — its SQL statement through pgbench (PostgreSQL) or an in-process loop (PGlite), its
  * `_search` body through the official client (OpenSearch) — and, on PostgreSQL when an OpenSearch
  * node is there, PostgreSQL full-text against the raw OpenSearch `_search` over the same catalogue.
+ * On OpenSearch, also against a bare proxy of that `_search` (`startBareProxy`): the floor of any
+ * HTTP service in front of it here.
  */
 async function runSearch(target: BenchTarget, scale: Scale): Promise<ScenarioResult> {
   const settings = SETTINGS[scale];
@@ -154,9 +160,9 @@ async function runSearch(target: BenchTarget, scale: Scale): Promise<ScenarioRes
     });
   // the HTTP clients run in a worker thread, off the event loop of the server they measure (the
   // hits, "phone" and nonsense are checked once before, by `searchChecks`)
-  const overHttp = (on: BenchPlatform) => () =>
+  const overHttp = (on: BenchPlatform | string) => () =>
     runHttpLoad({
-      url: `${on.base}/search/products?q=${encodeURIComponent(QUERY)}`,
+      url: typeof on === 'string' ? on : `${on.base}/search/products?q=${encodeURIComponent(QUERY)}`,
       concurrency: CONCURRENCY,
       durationMs: settings.durationMs,
     });
@@ -181,6 +187,10 @@ async function runSearch(target: BenchTarget, scale: Scale): Promise<ScenarioRes
           rawOpenSearch(connection, onOpenSearch.prefix, settings.durationMs),
         ),
       );
+      // The floor of any HTTP service in front of that _search on this machine, for the report.
+      const proxy = await startBareProxy(openSearchQuery(connection, onOpenSearch.prefix));
+      cleanups.unshift(() => proxy.close());
+      comparisons.push(await compare(BARE_PROXY_ANCHOR, overHttp(bench), overHttp(proxy.url)));
     } else if (target.pgbench && target.databaseUrl) {
       const [binary, url] = [target.pgbench, target.databaseUrl];
       comparisons.push(
@@ -249,7 +259,8 @@ async function runSearch(target: BenchTarget, scale: Scale): Promise<ScenarioRes
 
 export const search: Scenario = {
   name: 'search',
-  summary: 'GET /search/products?q=smartphone over HTTP at c=16 vs the adapter’s own SQL or _search, raw',
+  summary:
+    'GET /search/products?q=smartphone over HTTP at c=16 vs the adapter’s own SQL or _search, raw (on OpenSearch also a bare proxy)',
   targets: ['pglite', 'postgres', 'opensearch'],
   run: runSearch,
 };
