@@ -173,7 +173,7 @@ function pgliteAgainstPostgres(results: RunResults): string[][] {
     return [
       what,
       '≤ 5×',
-      `${ratio(slower)}× slower`,
+      slower >= 1 ? `${ratio(slower)}× slower` : `${ratio(1 / slower)}× faster`,
       `PGlite ${perSecond(pglite)} / PostgreSQL ${perSecond(postgres)}`,
       slower <= 5 ? 'met' : '**not met**',
     ];

@@ -116,6 +116,7 @@ describe('the report: verdicts from figures, charts rendered, every claim writte
         .find((line) => line.includes('5× slower than PostgreSQL: search c=16'));
     assert.match(table(20)!, /\| 4\.00× slower \| PGlite 20\.0\/s \/ PostgreSQL 80\.0\/s \| met \|$/);
     assert.match(table(10)!, /\| 8\.00× slower \|.*\| \*\*not met\*\* \|$/);
+    assert.match(table(100)!, /\| 1\.25× faster \| PGlite 100\/s \/ PostgreSQL 80\.0\/s \| met \|$/);
     assert.match(
       performanceTargets(new RunResults([search('pglite', 20)])),
       /5× slower than PostgreSQL: search c=16 \| ≤ 5× \| not run/,
