@@ -188,13 +188,11 @@ interface Floor {
   scenario: string;
   target: TargetName;
   label: string;
-  /** The target's anchor (contained in its name) and the floor's (its whole name). */
+  /** The target's anchor (contained in its name) and the floor's (its whole name, `<kind>: <what>`). */
   anchor: string;
   floor: string;
-  /** How the sentence opens, and how it names the two anchors (the floor in full, then short). */
+  /** How the sentence opens, and how it names the target's anchor. */
   opening: string;
-  floorName: string;
-  floorShort: string;
   anchorName: string;
   /** Why the hop costs what it does. */
   why: string;
@@ -208,8 +206,6 @@ const FLOORS: readonly Floor[] = [
     anchor: 'same conditional UPDATE',
     floor: BARE_ROUTE_ANCHOR,
     opening: 'The floor at c=1',
-    floorName: `a bare route (${BARE_ROUTE_ANCHOR.replace('bare route: ', '')})`,
-    floorShort: 'the bare route',
     anchorName: 'pgbench',
     why:
       'One request at a time waits for every step in turn (the HTTP request, the statement, the commit, the answer), ' +
@@ -222,8 +218,6 @@ const FLOORS: readonly Floor[] = [
     anchor: 'raw _search',
     floor: BARE_PROXY_ANCHOR,
     opening: 'The floor through OpenSearch',
-    floorName: `a bare proxy (${BARE_PROXY_ANCHOR.replace('bare proxy: ', '')})`,
-    floorShort: 'the bare proxy',
     anchorName: 'the raw _search',
     why:
       'The HTTP hop (the load client to Node, Node to OpenSearch and back) takes CPU from the same two cores ' +
@@ -241,10 +235,12 @@ export function floors(results: RunResults): string[] {
       results.comparisons(floor.scenario, floor.target, anchor).find((c) => c.label === floor.label);
     const [bare, raw] = [at(floor.floor), at(floor.anchor)];
     if (!bare || !raw) return [];
+    const split = floor.floor.indexOf(': ');
+    const [kind, what] = [floor.floor.slice(0, split), floor.floor.slice(split + 2)];
     return [
-      `${floor.opening}: ${floor.floorName} ` +
+      `${floor.opening}: a ${kind} (${what}) ` +
         `reached ${perSecond(bare.anchor.perSecond)}, ${ratio(bare.anchor.perSecond / raw.anchor.perSecond)}× ` +
-        `${floor.anchorName}'s ${perSecond(raw.anchor.perSecond)} in the same run; polyshop reached ${ratio(bare.ratio)}× ${floor.floorShort}. ` +
+        `${floor.anchorName}'s ${perSecond(raw.anchor.perSecond)} in the same run; polyshop reached ${ratio(bare.ratio)}× the ${kind}. ` +
         floor.why,
     ];
   });
