@@ -8,23 +8,32 @@ export interface RelayBatch {
   more: boolean;
 }
 
+/** How long a published event stays in an outbox that keeps them (PostgreSQL, MongoDB): 7 days, as on NATS. */
+export const OUTBOX_RETENTION_MS = 7 * 24 * 3600_000;
+
 /**
  * The scheduling every outbox relay shares (PostgreSQL, MongoDB, DynamoDB): poll every
  * `intervalMs`, publish at once on `wake()`, never two batches of one relay at a time, `flush()` for
  * tests and shutdown, and `stop()` that waits for the batch in flight and hands the lease back.
- * Subclasses say how to publish one batch in order (under their store's lease) and how to release it.
+ * Subclasses say how to publish one batch in order (under their store's lease) and how to release it;
+ * an outbox that keeps published events also says how to prune them, which runs at most every
+ * `pruneEveryMs`, after a pass that left nothing to publish.
  */
 export abstract class PollingRelay {
   readonly #logger: Logger;
   readonly #intervalMs: number;
+  readonly #pruneEveryMs: number;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = true;
+  /** When the next prune is due (`performance.now()` ms): the first pass after start prunes. */
+  #pruneAt = 0;
 
-  protected constructor(options: { logger: Logger; intervalMs: number }) {
+  protected constructor(options: { logger: Logger; intervalMs: number; pruneEveryMs?: number }) {
     this.#logger = options.logger;
     this.#intervalMs = options.intervalMs;
+    this.#pruneEveryMs = options.pruneEveryMs ?? 60_000;
   }
 
   /** Publishes the next batch in order, or nothing while another relay holds the lease. */
@@ -33,6 +42,13 @@ export abstract class PollingRelay {
   protected abstract releaseLease(): Promise<void>;
   /** Fields that identify this relay in its log lines (`{ schema }`, `{ table }`). */
   protected abstract describe(): Record<string, unknown>;
+  /**
+   * Deletes published events past their retention, oldest first, a bounded amount a call; resolves
+   * to how many. None by default (an outbox that deletes each event once published).
+   */
+  async prune(): Promise<number> {
+    return 0;
+  }
 
   start(): void {
     if (!this.#stopped) return;
@@ -83,6 +99,12 @@ export abstract class PollingRelay {
           this.#again = false;
           while ((await this.publishBatch()).more && !this.#stopped);
         } while (this.#again && !this.#stopped);
+        if (performance.now() >= this.#pruneAt && !this.#stopped) {
+          this.#pruneAt = performance.now() + this.#pruneEveryMs;
+          await this.prune().catch((error: unknown) =>
+            this.#logger.warn({ err: error, ...this.describe() }, 'outbox relay: prune failed, will retry'),
+          );
+        }
       } catch (error) {
         this.#logger.warn({ err: error, ...this.describe() }, 'outbox relay: publish failed, will retry');
       } finally {

@@ -192,6 +192,38 @@ describe(`MongoDB outbox on ${target.name}`, { skip: target.skip }, () => {
     assert.equal(await second.flush(), 1, 'a stopped relay gives its lease up');
   });
 
+  it('prunes published events past their retention, oldest first, and only under the lease', async () => {
+    const { published, publisher } = recorder();
+    const relay = relayOf({ outbox, publisher, logger: silentLogger(), retentionMs: 60_000 });
+    const other = relayOf({ outbox, publisher, logger: silentLogger(), retentionMs: 60_000 });
+    for (let n = 1; n <= 5; n++) await change(`prune-${n}`, n);
+    assert.equal(await relay.flush(), 5);
+    const oldest = await outbox.collection.find().sort({ seq: 1 }).limit(3).toArray();
+    // the three oldest were published two minutes ago, past the one-minute retention
+    await outbox.collection.updateMany(
+      { _id: { $in: oldest.map((document) => document._id) } },
+      { $set: { publishedAt: new Date(Date.now() - 120_000) } },
+    );
+    await change('prune-6', 6); // not yet published: kept whatever its age
+    assert.equal(await other.prune(), 0, 'another relay holds the lease');
+    assert.equal(await relay.prune(), 3);
+    const left = await outbox.collection.find().sort({ seq: 1 }).toArray();
+    assert.deepEqual(
+      left.map((document) => [(document.envelope.data as { n: number }).n, document.status]),
+      [
+        [4, 'published'],
+        [5, 'published'],
+        [6, 'ready'],
+      ],
+    );
+    assert.equal(await relay.prune(), 0);
+    assert.equal(await relay.flush(), 1);
+    assert.deepEqual(
+      published.map((event) => (event.data as { n: number }).n),
+      [1, 2, 3, 4, 5, 6],
+    );
+  });
+
   it('writes the change and its events in one transaction on a replica set', async (t) => {
     if (!opened.connection.supportsTransactions) {
       // mongo-java-server has no transactions; this runs on a replica set (the docker-compose MongoDB)

@@ -233,6 +233,71 @@ for (const target of postgresTargets()) {
       assert.deepEqual(published, [10, 11, 12]);
     });
 
+    it('outbox: published rows past their retention are pruned, oldest first, by the lease holder only', async () => {
+      const clock = new ManualClock();
+      const published: number[] = [];
+      const relayOf = () =>
+        new OutboxRelay({
+          db,
+          schema: 'store_prune',
+          logger: silentLogger(),
+          publisher: { publish: async (e) => void published.push((e.data as { n: number }).n) },
+          retentionMs: 60_000,
+        });
+      const relay = relayOf();
+      const other = relayOf();
+      await migrate(db, { schema: 'store_prune', migrations: [] });
+      const append = (n: number) =>
+        db.transaction(async (tx) =>
+          appendToOutbox(tx, 'store_prune', [
+            createEvent(
+              'store-test',
+              { type: 'account.touched', aggregateType: 'account', aggregateId: 'a1', data: { n } },
+              clock,
+            ),
+          ]),
+        );
+      for (const n of [1, 2, 3, 4, 5]) await append(n);
+      assert.equal(await relay.flush(), 5);
+      // the three oldest were published two minutes ago, past the one-minute retention
+      await db.query(
+        `UPDATE store_prune.outbox SET published_at = now() - interval '2 minutes'
+         WHERE seq IN (SELECT seq FROM store_prune.outbox ORDER BY seq LIMIT 3)`,
+      );
+      await append(6); // not yet published: kept whatever its age
+      assert.equal(await other.prune(), 0, 'a relay that does not hold the lease prunes nothing');
+      assert.equal(await relay.prune(), 3);
+      const left = await db.query<{ n: number; published: boolean }>(
+        `SELECT (envelope->'data'->>'n')::int AS n, published_at IS NOT NULL AS published
+         FROM store_prune.outbox ORDER BY seq`,
+      );
+      assert.deepEqual(
+        left.map((row) => [row.n, row.published]),
+        [
+          [4, true],
+          [5, true],
+          [6, false],
+        ],
+      );
+      assert.equal(await relay.prune(), 0);
+      assert.equal(await relay.flush(), 1);
+      assert.deepEqual(published, [1, 2, 3, 4, 5, 6]);
+      // A running relay prunes on its own: its first pass after start does.
+      await db.query(
+        `UPDATE store_prune.outbox SET published_at = now() - interval '2 minutes' WHERE seq IN
+           (SELECT seq FROM store_prune.outbox ORDER BY seq LIMIT 2)`,
+      );
+      relay.start();
+      const count = async () =>
+        (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM store_prune.outbox'))[0]!.n;
+      const deadline = Date.now() + 10_000;
+      while ((await count()) > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await count(), 1, 'the two aged rows were pruned, the young one kept');
+      await relay.stop();
+      await other.stop();
+      assert.deepEqual(published, [1, 2, 3, 4, 5, 6]);
+    });
+
     it('inbox: handles an event once even when it is delivered twice', async () => {
       const event = createEvent(
         'store-test',

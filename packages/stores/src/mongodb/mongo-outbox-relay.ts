@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventPublisher, Logger } from '@polyshop/kernel';
-import { PollingRelay, type RelayBatch } from '../polling-relay.ts';
+import { OUTBOX_RETENTION_MS, PollingRelay, type RelayBatch } from '../polling-relay.ts';
 import type { MongoOutbox, OutboxDocument } from './mongo-outbox.ts';
 
 export interface MongoOutboxRelayOptions {
@@ -17,7 +17,15 @@ export interface MongoOutboxRelayOptions {
   graceMs?: number;
   /** How long the publishing lease lasts without renewal (a crashed relay's lease expires). Default 15 s. */
   leaseMs?: number;
+  /** How long a published event is kept before `prune()` deletes it (default 7 days). */
+  retentionMs?: number;
+  /** How often the lease holder prunes (default once a minute). */
+  pruneEveryMs?: number;
 }
+
+/** Published documents a prune looks at in one round (the oldest by `seq`), and rounds at the most. */
+const PRUNE_BATCH = 1000;
+const PRUNE_ROUNDS = 10;
 
 /**
  * Publishes a MongoDB outbox in `seq` order, one event at a time, marking each `published` after
@@ -28,13 +36,23 @@ export interface MongoOutboxRelayOptions {
  * A `pending` event stops the walk until its writer confirms it or the grace period passes (a later
  * event may be the next change of the same aggregate); then it is reconciled: published when the
  * probed document carries the write's mark, dropped otherwise.
+ *
+ * Published events are kept `retentionMs` (7 days, the NATS stream's age), then pruned by the lease
+ * holder (`prune()`, once a minute).
  */
 export class MongoOutboxRelay extends PollingRelay {
-  readonly #options: Required<Omit<MongoOutboxRelayOptions, 'logger'>> & { logger: Logger };
+  readonly #options: Required<Omit<MongoOutboxRelayOptions, 'logger' | 'pruneEveryMs'>> & { logger: Logger };
   readonly #owner = randomUUID();
 
   constructor(options: MongoOutboxRelayOptions) {
-    const resolved = { intervalMs: 250, batchSize: 100, graceMs: 30_000, leaseMs: 15_000, ...options };
+    const resolved = {
+      intervalMs: 250,
+      batchSize: 100,
+      graceMs: 30_000,
+      leaseMs: 15_000,
+      retentionMs: OUTBOX_RETENTION_MS,
+      ...options,
+    };
     super(resolved);
     this.#options = resolved;
   }
@@ -48,6 +66,34 @@ export class MongoOutboxRelay extends PollingRelay {
 
   protected describe(): Record<string, unknown> {
     return { outbox: this.#options.outbox.collection.collectionName };
+  }
+
+  /**
+   * Deletes published events older than `retentionMs`, under the lease: each round reads the oldest
+   * published documents by `seq` (the `status, seq` index, so a round reads at most `PRUNE_BATCH`)
+   * and deletes those published before the cut-off; it goes on while a whole round went.
+   */
+  override async prune(): Promise<number> {
+    const { outbox, retentionMs } = this.#options;
+    if (!(await this.#lease())) return 0;
+    const cutoff = new Date(Date.now() - retentionMs);
+    let pruned = 0;
+    for (let round = 0; round < PRUNE_ROUNDS; round++) {
+      const oldest = await outbox.collection
+        .find({ status: 'published' }, { projection: { publishedAt: 1 } })
+        .sort({ seq: 1 })
+        .limit(PRUNE_BATCH)
+        .toArray();
+      const expired = oldest.filter((document) => document.publishedAt && document.publishedAt < cutoff);
+      if (expired.length === 0) break;
+      const deleted = await outbox.collection.deleteMany({
+        _id: { $in: expired.map((document) => document._id) },
+        status: 'published',
+      });
+      pruned += deleted.deletedCount;
+      if (expired.length < PRUNE_BATCH) break;
+    }
+    return pruned;
   }
 
   /** Takes or renews the lease; false while another relay holds an unexpired one. */

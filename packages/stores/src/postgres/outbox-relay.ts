@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventPublisher, Logger } from '@polyshop/kernel';
-import { PollingRelay, type RelayBatch } from '../polling-relay.ts';
+import { OUTBOX_RETENTION_MS, PollingRelay, type RelayBatch } from '../polling-relay.ts';
 import type { OutboxRow } from './messaging-tables.ts';
 import type { SqlDatabase } from './sql-database.ts';
 
@@ -19,7 +19,15 @@ export interface OutboxRelayOptions {
    * groups, with the next read, instead of one durable commit per batch.
    */
   markDelayMs?: number;
+  /** How long a published row is kept before `prune()` deletes it (default 7 days). */
+  retentionMs?: number;
+  /** How often the lease holder prunes (default once a minute). */
+  pruneEveryMs?: number;
 }
+
+/** Rows a prune statement looks at (the oldest by `seq`), and statements a prune runs at the most. */
+const PRUNE_BATCH = 1000;
+const PRUNE_STATEMENTS = 10;
 
 /**
  * Publishes a service's outbox in `seq` order, one event at a time, so the events of an aggregate
@@ -37,9 +45,12 @@ export interface OutboxRelayOptions {
  * Marks are grouped: the rows published since the last mark are kept in memory (and left out of the
  * next reads), then marked in the same statement as a later read once `markDelayMs` has passed or a
  * batch's worth has gathered, on `flush()` and on `stop()`. A crash republishes at most those rows.
+ *
+ * Published rows are kept `retentionMs` (7 days, the NATS stream's age), then pruned by the lease
+ * holder (`prune()`, once a minute), so the outbox does not grow for ever.
  */
 export class OutboxRelay extends PollingRelay {
-  readonly #options: Required<Omit<OutboxRelayOptions, 'logger'>> & { logger: Logger };
+  readonly #options: Required<Omit<OutboxRelayOptions, 'logger' | 'pruneEveryMs'>> & { logger: Logger };
   readonly #holder = randomUUID();
   /** When this relay's lease must be renewed (`performance.now()` ms); 0 when it holds none. */
   #renewAt = 0;
@@ -48,7 +59,14 @@ export class OutboxRelay extends PollingRelay {
   #markedAt = 0;
 
   constructor(options: OutboxRelayOptions) {
-    const resolved = { intervalMs: 250, batchSize: 100, leaseMs: 30_000, markDelayMs: 100, ...options };
+    const resolved = {
+      intervalMs: 250,
+      batchSize: 100,
+      leaseMs: 30_000,
+      markDelayMs: 100,
+      retentionMs: OUTBOX_RETENTION_MS,
+      ...options,
+    };
     super(resolved);
     this.#options = resolved;
     this.#markedAt = performance.now();
@@ -72,6 +90,31 @@ export class OutboxRelay extends PollingRelay {
 
   protected describe(): Record<string, unknown> {
     return { schema: this.#options.schema };
+  }
+
+  /**
+   * Deletes published rows older than `retentionMs`, by the lease holder only: each statement looks
+   * at the oldest rows by `seq` (the primary key, so a statement reads at most `PRUNE_BATCH` rows
+   * however large the table) and deletes those published before the cut-off; it goes on while a whole
+   * batch went. Rows not yet marked are unpublished to it, and stay.
+   */
+  override async prune(): Promise<number> {
+    const { db, schema, retentionMs } = this.#options;
+    if (this.#renewAt === 0) return 0;
+    let pruned = 0;
+    for (let statement = 0; statement < PRUNE_STATEMENTS; statement++) {
+      const deleted = await db.execute(
+        `DELETE FROM ${schema}.outbox
+         WHERE seq IN (SELECT seq FROM ${schema}.outbox ORDER BY seq LIMIT $1)
+           AND published_at < now() - $2 * interval '1 millisecond'`,
+        [PRUNE_BATCH, retentionMs],
+      );
+      pruned += deleted;
+      if (deleted < PRUNE_BATCH) break;
+    }
+    // PGlite has no autovacuum: without this the deleted rows' space would never be reused.
+    if (pruned > 0) await db.execute(`VACUUM ${schema}.outbox`);
+    return pruned;
   }
 
   /**
