@@ -25,9 +25,17 @@ interface Ledger {
   unsettled: { customer: Customer; order: StorefrontOrder }[];
 }
 
-/** A unit that only read and found nothing: an idle poll (outbox relays, notification worker). */
+/**
+ * A unit that found nothing to do: an idle poll (outbox relays, notification worker) that read no row,
+ * or an outbox prune that deleted none (each relay's first pass, then once a minute).
+ */
 const idlePoll = (unit: RecordedUnit) =>
-  unit.statements.every((s) => /^\s*SELECT\b/i.test(s.text) && !/FOR UPDATE/i.test(s.text) && s.rows === 0);
+  unit.statements.every(
+    (s) =>
+      s.rows === 0 &&
+      (/^\s*DELETE FROM \w+\.outbox\b/i.test(s.text) ||
+        (/^\s*SELECT\b/i.test(s.text) && !/FOR UPDATE/i.test(s.text))),
+  );
 
 /**
  * A unit of the migration control store only (`platform.migrations`, `platform.migration_*`): each
