@@ -267,6 +267,12 @@ for (const target of postgresTargets()) {
       await append(6); // not yet published: kept whatever its age
       assert.equal(await other.prune(), 0, 'a relay that does not hold the lease prunes nothing');
       assert.equal(await relay.prune(), 3);
+      const [stats] = await db.query<{ vacuumed: boolean }>(
+        `SELECT last_vacuum IS NOT NULL AS vacuumed FROM pg_stat_user_tables
+         WHERE schemaname = 'store_prune' AND relname = 'outbox'`,
+      );
+      // PGlite has no autovacuum: the relay vacuums the pruned outbox itself (PostgreSQL's autovacuum does).
+      assert.equal(stats?.vacuumed, db.engine === 'pglite');
       const left = await db.query<{ n: number; published: boolean }>(
         `SELECT (envelope->'data'->>'n')::int AS n, published_at IS NOT NULL AS published
          FROM store_prune.outbox ORDER BY seq`,

@@ -47,7 +47,8 @@ const PRUNE_STATEMENTS = 10;
  * batch's worth has gathered, on `flush()` and on `stop()`. A crash republishes at most those rows.
  *
  * Published rows are kept `retentionMs` (7 days, the NATS stream's age), then pruned by the lease
- * holder (`prune()`, once a minute), so the outbox does not grow for ever.
+ * holder (`prune()`, once a minute), so the outbox does not grow for ever; on PGlite, which has no
+ * autovacuum, the relay then vacuums the outbox itself.
  */
 export class OutboxRelay extends PollingRelay {
   readonly #options: Required<Omit<OutboxRelayOptions, 'logger' | 'pruneEveryMs'>> & { logger: Logger };
@@ -113,7 +114,7 @@ export class OutboxRelay extends PollingRelay {
       if (deleted < PRUNE_BATCH) break;
     }
     // PGlite has no autovacuum: without this the deleted rows' space would never be reused.
-    if (pruned > 0) await db.execute(`VACUUM ${schema}.outbox`);
+    if (pruned > 0 && db.engine === 'pglite') await db.execute(`VACUUM ${schema}.outbox`);
     return pruned;
   }
 
