@@ -11,6 +11,10 @@ export interface RelayBatch {
 /** How long a published event stays in an outbox that keeps them (PostgreSQL, MongoDB): 7 days, as on NATS. */
 export const OUTBOX_RETENTION_MS = 7 * 24 * 3600_000;
 
+/** Published events one prune step looks at (the oldest), and steps a prune takes at the most. */
+const PRUNE_BATCH = 1000;
+const PRUNE_STEPS = 10;
+
 /**
  * The scheduling every outbox relay shares (PostgreSQL, MongoDB, DynamoDB): poll every
  * `intervalMs`, publish at once on `wake()`, never two batches of one relay at a time, `flush()` for
@@ -48,6 +52,20 @@ export abstract class PollingRelay {
    */
   async prune(): Promise<number> {
     return 0;
+  }
+
+  /**
+   * Runs `deleteOldest` (deletes what has expired among the oldest `limit` published events and
+   * resolves to how many) while a whole batch went, `PRUNE_STEPS` times at the most; resolves to the total.
+   */
+  protected async pruneInSteps(deleteOldest: (limit: number) => Promise<number>): Promise<number> {
+    let pruned = 0;
+    for (let step = 0; step < PRUNE_STEPS; step++) {
+      const deleted = await deleteOldest(PRUNE_BATCH);
+      pruned += deleted;
+      if (deleted < PRUNE_BATCH) break;
+    }
+    return pruned;
   }
 
   start(): void {

@@ -23,10 +23,6 @@ export interface MongoOutboxRelayOptions {
   pruneEveryMs?: number;
 }
 
-/** Published documents a prune looks at in one round (the oldest by `seq`), and rounds at the most. */
-const PRUNE_BATCH = 1000;
-const PRUNE_ROUNDS = 10;
-
 /**
  * Publishes a MongoDB outbox in `seq` order, one event at a time, marking each `published` after
  * the bus accepted it (at-least-once: a crash in between republishes it; consumers de-duplicate on
@@ -69,31 +65,28 @@ export class MongoOutboxRelay extends PollingRelay {
   }
 
   /**
-   * Deletes published events older than `retentionMs`, under the lease: each round reads the oldest
-   * published documents by `seq` (the `status, seq` index, so a round reads at most `PRUNE_BATCH`)
-   * and deletes those published before the cut-off; it goes on while a whole round went.
+   * Deletes published events older than `retentionMs`, under the lease: each step reads the oldest
+   * published documents by `seq` (the `status, seq` index, so a step reads a bounded number) and
+   * deletes those published before the cut-off (`pruneInSteps`).
    */
   override async prune(): Promise<number> {
     const { outbox, retentionMs } = this.#options;
     if (!(await this.#lease())) return 0;
     const cutoff = new Date(Date.now() - retentionMs);
-    let pruned = 0;
-    for (let round = 0; round < PRUNE_ROUNDS; round++) {
+    return this.pruneInSteps(async (limit) => {
       const oldest = await outbox.collection
         .find({ status: 'published' }, { projection: { publishedAt: 1 } })
         .sort({ seq: 1 })
-        .limit(PRUNE_BATCH)
+        .limit(limit)
         .toArray();
       const expired = oldest.filter((document) => document.publishedAt && document.publishedAt < cutoff);
-      if (expired.length === 0) break;
+      if (expired.length === 0) return 0;
       const deleted = await outbox.collection.deleteMany({
         _id: { $in: expired.map((document) => document._id) },
         status: 'published',
       });
-      pruned += deleted.deletedCount;
-      if (expired.length < PRUNE_BATCH) break;
-    }
-    return pruned;
+      return deleted.deletedCount;
+    });
   }
 
   /** Takes or renews the lease; false while another relay holds an unexpired one. */

@@ -25,10 +25,6 @@ export interface OutboxRelayOptions {
   pruneEveryMs?: number;
 }
 
-/** Rows a prune statement looks at (the oldest by `seq`), and statements a prune runs at the most. */
-const PRUNE_BATCH = 1000;
-const PRUNE_STATEMENTS = 10;
-
 /**
  * Publishes a service's outbox in `seq` order, one event at a time, so the events of an aggregate
  * reach the bus in the order they were written (two transactions changing one aggregate are ordered
@@ -95,24 +91,21 @@ export class OutboxRelay extends PollingRelay {
 
   /**
    * Deletes published rows older than `retentionMs`, by the lease holder only: each statement looks
-   * at the oldest rows by `seq` (the primary key, so a statement reads at most `PRUNE_BATCH` rows
-   * however large the table) and deletes those published before the cut-off; it goes on while a whole
-   * batch went. Rows not yet marked are unpublished to it, and stay.
+   * at the oldest rows by `seq` (the primary key, so a statement reads a bounded number of rows
+   * however large the table) and deletes those published before the cut-off (`pruneInSteps`). Rows
+   * not yet marked are unpublished to it, and stay.
    */
   override async prune(): Promise<number> {
     const { db, schema, retentionMs } = this.#options;
     if (this.#renewAt === 0) return 0;
-    let pruned = 0;
-    for (let statement = 0; statement < PRUNE_STATEMENTS; statement++) {
-      const deleted = await db.execute(
+    const pruned = await this.pruneInSteps((limit) =>
+      db.execute(
         `DELETE FROM ${schema}.outbox
          WHERE seq IN (SELECT seq FROM ${schema}.outbox ORDER BY seq LIMIT $1)
            AND published_at < now() - $2 * interval '1 millisecond'`,
-        [PRUNE_BATCH, retentionMs],
-      );
-      pruned += deleted;
-      if (deleted < PRUNE_BATCH) break;
-    }
+        [limit, retentionMs],
+      ),
+    );
     // PGlite has no autovacuum: without this the deleted rows' space would never be reused.
     if (pruned > 0 && db.engine === 'pglite') await db.execute(`VACUUM ${schema}.outbox`);
     return pruned;
